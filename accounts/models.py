@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class User(AbstractUser):
+    """A person. What they may do comes from their role assignments, not from Django groups."""
+
+    class Meta:
+        ordering = ["username"]
+
+
+class Role(models.TextChoices):
+    SUBMITTER = "submitter", "Submitter"
+    SIGNATORY = "signatory", "Signatory"
+    SYSTEM_LEAD = "system_lead", "System lead"
+    REGIONAL_REVIEWER = "regional_reviewer", "Regional reviewer"
+    NATIONAL_ADMIN = "national_admin", "National admin"
+
+
+ORGANISATION_ROLES = (Role.SUBMITTER, Role.SIGNATORY, Role.SYSTEM_LEAD)
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey(
+        "planning.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
+    )
+    region = models.ForeignKey(
+        "planning.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "role"]
+        constraints = [
+            models.CheckConstraint(
+                name="role_scope_matches_role",
+                condition=(
+                    Q(role__in=ORGANISATION_ROLES, organisation__isnull=False, region__isnull=True)
+                    | Q(role=Role.REGIONAL_REVIEWER, organisation__isnull=True, region__isnull=False)
+                    | Q(role=Role.NATIONAL_ADMIN, organisation__isnull=True, region__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "organisation"],
+                condition=Q(organisation__isnull=False),
+                name="unique_org_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region"], condition=Q(region__isnull=False), name="unique_region_role"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(role="national_admin"), name="unique_national_admin"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.organisation or self.region or "England"
+        return f"{self.user} – {self.get_role_display()} – {scope}"
+
+    @property
+    def scope_name(self) -> str:
+        if self.organisation_id:
+            return self.organisation.name
+        if self.region_id:
+            return self.region.name
+        return "England"
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring link to set a password and take up a role."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey("planning.Organisation", on_delete=models.CASCADE, null=True, blank=True)
+    region = models.ForeignKey("planning.Region", on_delete=models.CASCADE, null=True, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations_sent")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations_accepted"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} ({self.get_role_display()})"

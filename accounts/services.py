@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from planning.models import Organisation, Region
+
+from .models import ORGANISATION_ROLES, Invitation, Role, RoleAssignment, User
+from .selectors import forget_user_scope
+
+
+def _check_scope(*, role: str, organisation: Organisation | None, region: Region | None) -> None:
+    if role in ORGANISATION_ROLES:
+        if organisation is None or region is not None:
+            raise ValidationError({"organisation": "Choose the organisation this role is for."})
+        if role == Role.SYSTEM_LEAD and not organisation.is_ics:
+            raise ValidationError({"organisation": "A system lead leads an ICS."})
+    elif role == Role.REGIONAL_REVIEWER:
+        if region is None or organisation is not None:
+            raise ValidationError({"region": "Choose the region this reviewer covers."})
+    elif organisation is not None or region is not None:
+        raise ValidationError("A national admin covers all of England; leave organisation and region empty.")
+
+
+def role_assign(
+    *, user: User, role: str, organisation: Organisation | None = None, region: Region | None = None
+) -> RoleAssignment:
+    _check_scope(role=role, organisation=organisation, region=region)
+    assignment, _ = RoleAssignment.objects.get_or_create(
+        user=user, role=role, organisation=organisation, region=region
+    )
+    forget_user_scope(user=user)
+    return assignment
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    email: str,
+    role: str,
+    invited_by: User,
+    organisation: Organisation | None = None,
+    region: Region | None = None,
+) -> tuple[Invitation, str]:
+    """Record an invitation and email its link. Only the hash of the token is stored."""
+    _check_scope(role=role, organisation=organisation, region=region)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email.strip().lower(),
+        role=role,
+        organisation=organisation,
+        region=region,
+        token_hash=_token_hash(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    link = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_accept", kwargs={"token": token})
+    context = {"invitation": invitation, "link": link, "scope": organisation or region or "England"}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject="You have been invited to the plan submission portal",
+            message=render_to_string("accounts/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    )
+    return invitation, token
+
+
+def invitation_get_valid(*, token: str) -> Invitation | None:
+    """The open invitation for this token, or None if it is unknown, used or expired."""
+    invitation = Invitation.objects.select_related("organisation", "region").filter(token_hash=_token_hash(token)).first()
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at <= timezone.now():
+        return None
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, username: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    invitation = invitation_get_valid(token=token)
+    if invitation is None:
+        raise ValidationError("This invitation link has expired or has already been used. Ask for a new one.")
+    # The conditional update makes the link single use even if it is submitted twice at once.
+    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(accepted_at=timezone.now())
+    if claimed == 0:
+        raise ValidationError("This invitation link has already been used.")
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is None:
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError({"username": "That username is taken. Choose another."})
+        user = User(username=username, email=invitation.email, first_name=first_name, last_name=last_name)
+        validate_password(password, user)
+        user.set_password(password)
+        user.save()
+    else:
+        validate_password(password, user)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
+    role_assign(user=user, role=invitation.role, organisation=invitation.organisation, region=invitation.region)
+    return user

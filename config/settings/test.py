@@ -1,0 +1,14 @@
+"""Tests: the same settings as production code paths, with fast hashing and mail in memory.
+
+DATABASE_URL and REDIS_URL come from the environment: CI points them at the real PostgreSQL and
+Redis of the machine (see .ci/run); without them tests use SQLite and the in-memory cache.
+"""
+
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+MEDIA_ROOT = str(VAR_DIR / "test-media")  # noqa: F405
+if STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):  # noqa: F405
+    STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+
+
+def permission_or_404(permission: str):
+    """Require a signed-in user holding a global permission; anyone else gets 404, not 403,
+    so the page's existence does not leak (SPEC §1)."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_perm(permission):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+
+from planning.selectors import days_until
+
+register = template.Library()
+
+# Colours follow the NHS.UK tag guidance: grey for not yet begun, blue for in progress,
+# red for needs action, green for done.
+STATUS_COLOURS = {
+    "not_started": "grey",
+    "uploaded": "blue",
+    "validating": "blue",
+    "queued": "blue",
+    "running": "blue",
+    "invalid": "red",
+    "rejected": "red",
+    "failed": "red",
+    "valid": "aqua-green",
+    "submitted": "purple",
+    "approved": "green",
+    "changes_requested": "orange",
+    "late": "yellow",
+}
+
+
+@register.simple_tag
+def status_tag(status: str, label: str) -> str:
+    colour = STATUS_COLOURS.get(status, "white")
+    return format_html('<strong class="nhsuk-tag nhsuk-tag--{}">{}</strong>', colour, label)
+
+
+@register.filter
+def london(value: dt.datetime | None) -> str:
+    """A deadline as people in England read it, always labelled with the time zone."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value, timezone.get_default_timezone())
+    hour = local.strftime("%I").lstrip("0")
+    minutes = "" if local.minute == 0 else local.strftime(":%M")
+    suffix = "pm" if local.hour >= 12 else "am"
+    clock = "midday" if (local.hour, local.minute) == (12, 0) else f"{hour}{minutes}{suffix}"
+    zone = "BST" if local.dst() else "GMT"
+    return f"{local.day} {local:%B %Y} at {clock} ({zone})"
+
+
+@register.filter
+def days_left_text(deadline: dt.datetime) -> str:
+    days = days_until(deadline)
+    if days > 1:
+        return f"{days} days left"
+    if days == 1:
+        return "Due tomorrow"
+    if days == 0:
+        return "Due today" if timezone.now() <= deadline else "Deadline passed today"
+    overdue = -days
+    return f"{overdue} day{'s' if overdue != 1 else ''} overdue"

@@ -1,0 +1,85 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from .models import Collection, DeadlineExtension, Organisation, PlanningRound, Region
+from .services import organisations_import_csv
+
+
+class OrganisationImportForm(forms.Form):
+    file = forms.FileField(help_text="One of the reference CSVs: regions, ICSs, trusts, Cancer Alliances or LMSs.")
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["ods_code", "name", "org_type", "trust_kind", "region", "parent_ics", "is_active"]
+    list_filter = ["org_type", "trust_kind", "region", "is_active"]
+    search_fields = ["ods_code", "name"]
+    list_select_related = ["region", "parent_ics"]
+    autocomplete_fields = ["parent_ics"]
+    filter_horizontal = ["covered_icss"]
+    change_list_template = "admin/planning/organisation/change_list.html"
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="planning_organisation_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not request.user.has_perm("planning.add_organisation"):
+            return redirect("admin:index")
+        form = OrganisationImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                label, result = organisations_import_csv(stream=form.cleaned_data["file"])
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                level = messages.WARNING if result.errors else messages.SUCCESS
+                self.message_user(request, f"{label}: {result}", level)
+                for error in result.errors[:50]:
+                    self.message_user(request, error, messages.WARNING)
+                return redirect("admin:planning_organisation_changelist")
+        context = {**self.admin_site.each_context(request), "form": form, "title": "Import organisations", "opts": self.model._meta}
+        return TemplateResponse(request, "admin/planning/organisation/import.html", context)
+
+
+class CollectionInline(admin.TabularInline):
+    model = Collection
+    extra = 0
+    fields = ["code", "name", "stage", "deadline", "closes_at_deadline", "is_mandatory"]
+
+
+@admin.register(PlanningRound)
+class PlanningRoundAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_on", "ends_on", "is_current"]
+    inlines = [CollectionInline]
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "stage", "planning_round", "deadline", "closes_at_deadline"]
+    list_filter = ["planning_round", "stage", "closes_at_deadline"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "collection", "deadline", "granted_by", "granted_at"]
+    list_select_related = ["organisation", "collection", "granted_by"]
+    raw_id_fields = ["organisation", "collection"]
+    readonly_fields = ["granted_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.granted_by = request.user
+        super().save_model(request, obj, form, change)

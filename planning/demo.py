@@ -1,0 +1,178 @@
+"""The 2021/22 demo round (SPEC §3, seeds/004 §1.2, §5–6) and its users."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, RoleAssignment, User
+
+from .models import Collection, FileFormat, Organisation, OrganisationType, PlanningRound, Region, Stage, TrustKind
+from .services import reference_data_load
+
+DEMO_ROUND_NAME = "2021/22"
+ICS, PROVIDER, LMS, CA = (
+    OrganisationType.ICS,
+    OrganisationType.PROVIDER,
+    OrganisationType.LMS,
+    OrganisationType.CANCER_ALLIANCE,
+)
+XLSX, DOCX, PDF = FileFormat.XLSX, FileFormat.DOCX, FileFormat.PDF
+
+
+def london_noon(year: int, month: int, day: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(year, month, day, 12, 0), timezone.get_default_timezone())
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    code: str
+    name: str
+    submitted_by: tuple[str, ...]
+    formats: tuple[str, ...]
+    deadlines: dict[str, dt.date]
+    trust_kinds: tuple[str, ...] = ()
+    mandatory: bool = True
+    description: str = ""
+
+
+DRAFT_AND_FINAL = {Stage.DRAFT: dt.date(2021, 5, 6), Stage.FINAL: dt.date(2021, 6, 3)}
+
+DEMO_COLLECTIONS = (
+    CollectionSpec("PCC", "Provider capital and cash plan", (PROVIDER,), (XLSX,), {Stage.SINGLE: dt.date(2021, 4, 12)},
+                   description="Capital and cash plan for 2021/22, issued 22 March 2021."),
+    CollectionSpec("FIN-SYS", "System financial plan", (ICS,), (XLSX,), {Stage.SINGLE: dt.date(2021, 5, 6)},
+                   description="H1 system financial plan; submit with all validation errors cleared."),
+    CollectionSpec("FIN-MH", "Mental health financial plan", (ICS,), (XLSX,), {Stage.SINGLE: dt.date(2021, 5, 6)},
+                   description="Submitted by the lead CCG on the system's behalf."),
+    CollectionSpec("ACT", "Activity and performance", (ICS,), (XLSX,), DRAFT_AND_FINAL,
+                   description="System-level activity and performance with CCG and provider breakdowns."),
+    CollectionSpec("WF", "Workforce: acute, community and primary care", (ICS,), (XLSX,), DRAFT_AND_FINAL,
+                   description="System-level workforce plan with a provider breakdown."),
+    CollectionSpec("MHWF-P", "Mental health workforce, provider level", (PROVIDER,), (XLSX,), DRAFT_AND_FINAL,
+                   trust_kinds=(TrustKind.MENTAL_HEALTH,)),
+    CollectionSpec("MHWF-S", "Mental health workforce, system level", (ICS,), (XLSX,), DRAFT_AND_FINAL),
+    CollectionSpec("NAR", "Narrative plan", (ICS,), (DOCX, PDF), DRAFT_AND_FINAL,
+                   description="Elective recovery, health inequalities, maternity, workforce and the other "
+                   "priorities of the 2021/22 guidance, with the assumptions behind the trajectories."),
+    CollectionSpec("MAT", "Ockenden actions and Birth-rate Plus position and plan", (ICS, PROVIDER), (XLSX, DOCX),
+                   {Stage.SINGLE: dt.date(2021, 5, 6)}, trust_kinds=(TrustKind.ACUTE,),
+                   description="Submitted by the ICS, or by a provider with its system's endorsement."),
+    CollectionSpec("PIE", "Provider income and expenditure plan", (PROVIDER,), (XLSX,),
+                   {Stage.SINGLE: dt.date(2021, 5, 28)}, mandatory=False,
+                   description="Non-mandated; the seeds give 'w/c 24 May', taken as noon on 28 May."),
+    CollectionSpec("LMS-TOR", "LMS terms of reference review and buddy LMS", (LMS,), (DOCX, PDF),
+                   {Stage.SINGLE: dt.date(2021, 6, 3)}),
+    CollectionSpec("LMS-OVS", "ICS plan for oversight of its LMS", (ICS,), (DOCX, PDF),
+                   {Stage.SINGLE: dt.date(2021, 6, 3)}),
+    CollectionSpec("CA", "Cancer Alliance delivery plan, April to September", (CA,), (DOCX, XLSX),
+                   {Stage.SINGLE: dt.date(2021, 5, 6)},
+                   description="Deadline assumed: the seeds give no date for this return."),
+)
+
+
+def demo_round_create() -> PlanningRound:
+    planning_round, _ = PlanningRound.objects.get_or_create(
+        name=DEMO_ROUND_NAME, defaults={"starts_on": dt.date(2021, 4, 1), "ends_on": dt.date(2022, 3, 31)}
+    )
+    if not PlanningRound.objects.filter(is_current=True).exists():
+        PlanningRound.objects.filter(pk=planning_round.pk).update(is_current=True)
+    for spec in DEMO_COLLECTIONS:
+        for stage, deadline in spec.deadlines.items():
+            Collection.objects.update_or_create(
+                planning_round=planning_round,
+                code=spec.code,
+                stage=stage,
+                defaults={
+                    "name": spec.name,
+                    "deadline": london_noon(deadline.year, deadline.month, deadline.day),
+                    "submitted_by": list(spec.submitted_by),
+                    "trust_kinds": list(spec.trust_kinds),
+                    "accepted_formats": list(spec.formats),
+                    "is_mandatory": spec.mandatory,
+                    "description": spec.description,
+                },
+            )
+    return planning_round
+
+
+def demo_ccgs_create() -> None:
+    """One CCG per ICS: the reference data lists none, and the activity return has CCG rows."""
+    for ics in Organisation.objects.filter(org_type=ICS):
+        Organisation.objects.get_or_create(
+            ods_code=f"{ics.ods_code}-CCG",
+            defaults={
+                "name": f"NHS {ics.name} CCG",
+                "org_type": OrganisationType.CCG,
+                "region_id": ics.region_id,
+                "parent_ics": ics,
+                "note": "Demo data: CCG constructed per ICS; not from the reference files.",
+            },
+        )
+
+
+def _demo_user(username: str, password_hash: str, first_name: str) -> User:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"password": password_hash, "first_name": first_name,
+                                     "email": f"{username}@demo.invalid"}
+    )
+    if not created and user.password != password_hash:
+        User.objects.filter(pk=user.pk).update(password=password_hash)
+    return user
+
+
+def _grant(user: User, role: str, organisation: Organisation | None = None, region: Region | None = None) -> None:
+    RoleAssignment.objects.get_or_create(user=user, role=role, organisation=organisation, region=region)
+
+
+def demo_users_create(*, password: str) -> int:
+    # One hash for every demo user: hashing 300 passwords would take minutes.
+    password_hash = make_password(password)
+    count = 0
+    admin = _demo_user("admin", password_hash, "National admin")
+    if not admin.is_staff:
+        User.objects.filter(pk=admin.pk).update(is_staff=True, is_superuser=True)
+    _grant(admin, Role.NATIONAL_ADMIN)
+    count += 1
+    for region in Region.objects.all():
+        _grant(_demo_user(f"reviewer-{region.code.lower()}", password_hash, f"{region.name} reviewer"),
+               Role.REGIONAL_REVIEWER, region=region)
+        count += 1
+    for ics in Organisation.objects.filter(org_type=ICS):
+        lead = _demo_user(f"lead-{ics.ods_code.lower()}", password_hash, f"{ics.name} system lead")
+        _grant(lead, Role.SYSTEM_LEAD, ics)
+        _grant(lead, Role.SIGNATORY, ics)
+        count += 1
+    for trust in Organisation.objects.filter(org_type=PROVIDER):
+        submitter = _demo_user(f"submit-{trust.ods_code.lower()}", password_hash, trust.name)
+        _grant(submitter, Role.SUBMITTER, trust)
+        _grant(submitter, Role.SIGNATORY, trust)
+        count += 1
+    for lms in Organisation.objects.filter(org_type=LMS):
+        user = _demo_user(f"lms-{lms.parent_ics.ods_code.lower()}", password_hash, lms.name)
+        _grant(user, Role.SUBMITTER, lms)
+        _grant(user, Role.SIGNATORY, lms)
+        count += 1
+    for alliance in Organisation.objects.filter(org_type=CA):
+        user = _demo_user(f"ca-{alliance.ods_code.lower()}", password_hash, alliance.name)
+        _grant(user, Role.SUBMITTER, alliance)
+        _grant(user, Role.SIGNATORY, alliance)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def demo_seed(*, password: str) -> dict[str, int]:
+    reference_data_load()
+    demo_ccgs_create()
+    planning_round = demo_round_create()
+    users = demo_users_create(password=password)
+    return {
+        "organisations": Organisation.objects.count(),
+        "collections": planning_round.collections.count(),
+        "users": users,
+    }

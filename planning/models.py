@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+class OrganisationType(models.TextChoices):
+    ICS = "ics", "Integrated Care System"
+    PROVIDER = "provider", "NHS trust"
+    CCG = "ccg", "Clinical Commissioning Group"
+    LMS = "lms", "Local Maternity System"
+    CANCER_ALLIANCE = "cancer_alliance", "Cancer Alliance"
+
+
+class TrustKind(models.TextChoices):
+    ACUTE = "acute", "Acute"
+    MENTAL_HEALTH = "mental health", "Mental health"
+    COMMUNITY = "community", "Community"
+    AMBULANCE = "ambulance", "Ambulance"
+    SPECIALIST = "specialist", "Specialist"
+
+
+class Region(models.Model):
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    ods_code = models.CharField("ODS code", max_length=16, unique=True)
+    name = models.CharField(max_length=300)
+    org_type = models.CharField("type", max_length=20, choices=OrganisationType.choices)
+    trust_kind = models.CharField(max_length=20, choices=TrustKind.choices, blank=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organisations")
+    parent_ics = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        limit_choices_to={"org_type": OrganisationType.ICS},
+        help_text="The ICS a provider, CCG or LMS belongs to.",
+    )
+    covered_icss = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="covering_organisations",
+        limit_choices_to={"org_type": OrganisationType.ICS},
+        help_text="For a Cancer Alliance, the ICSs it covers; for a trust, further ICSs it serves.",
+    )
+    is_active = models.BooleanField(default=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="trust_kind_only_for_providers",
+                condition=Q(org_type=OrganisationType.PROVIDER) | Q(trust_kind=""),
+            ),
+            models.CheckConstraint(
+                name="ics_has_no_parent_ics",
+                condition=~Q(org_type=OrganisationType.ICS) | Q(parent_ics__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ods_code})"
+
+    @property
+    def is_ics(self) -> bool:
+        return self.org_type == OrganisationType.ICS
+
+
+class PlanningRound(models.Model):
+    name = models.CharField(max_length=100, unique=True, help_text='For example "2021/22 H1".')
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    is_current = models.BooleanField(
+        default=False, help_text="The round organisations see on their returns page."
+    )
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_round"
+            ),
+            models.CheckConstraint(name="round_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on"))),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    FINAL = "final", "Final"
+    SINGLE = "single", "Single"
+
+
+class FileFormat(models.TextChoices):
+    XLSX = "xlsx", "Excel workbook (.xlsx)"
+    DOCX = "docx", "Word document (.docx)"
+    PDF = "pdf", "PDF"
+
+
+class Collection(models.Model):
+    planning_round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="collections")
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=200)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.SINGLE)
+    deadline = models.DateTimeField(help_text="Europe/London; noon unless said otherwise.")
+    submitted_by = models.JSONField(
+        default=list, help_text="Organisation types that must submit, e.g. [\"ics\"]."
+    )
+    trust_kinds = models.JSONField(
+        default=list, blank=True, help_text="If set, only providers of these kinds owe the return."
+    )
+    accepted_formats = models.JSONField(default=list, help_text='For example ["xlsx"].')
+    closes_at_deadline = models.BooleanField(
+        default=False, help_text="Refuse submissions after the deadline instead of marking them late."
+    )
+    is_mandatory = models.BooleanField(default=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["deadline", "code", "stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["planning_round", "code", "stage"], name="unique_collection_stage"),
+        ]
+
+    def __str__(self) -> str:
+        stage = "" if self.stage == Stage.SINGLE else f" ({self.get_stage_display().lower()})"
+        return f"{self.code}{stage}: {self.name}"
+
+    def clean(self) -> None:
+        unknown_types = set(self.submitted_by) - set(OrganisationType.values)
+        if unknown_types:
+            raise ValidationError({"submitted_by": f"Unknown organisation types: {sorted(unknown_types)}"})
+        unknown_formats = set(self.accepted_formats) - set(FileFormat.values)
+        if unknown_formats:
+            raise ValidationError({"accepted_formats": f"Unknown formats: {sorted(unknown_formats)}"})
+
+    def is_owed_by(self, organisation: Organisation) -> bool:
+        if organisation.org_type not in self.submitted_by:
+            return False
+        if organisation.org_type != OrganisationType.PROVIDER or not self.trust_kinds:
+            return True
+        return organisation.trust_kind in self.trust_kinds
+
+
+class DeadlineExtension(models.Model):
+    """A later deadline for one organisation on one collection, granted with a reason."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="extensions")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="deadline_extensions")
+    deadline = models.DateTimeField()
+    reason = models.TextField()
+    granted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "organisation"], name="one_extension_per_collection_org"),
+            models.CheckConstraint(name="extension_has_reason", condition=~Q(reason="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.ods_code} {self.collection}: {self.deadline:%d %b %Y %H:%M}"
+

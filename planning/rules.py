@@ -1,0 +1,62 @@
+"""Who may see and do what with organisations and rounds (SPEC §1). Deny by default."""
+
+from __future__ import annotations
+
+import rules
+
+from accounts.selectors import user_scope
+
+
+@rules.predicate
+def is_national_admin(user) -> bool:
+    return user_scope(user=user).is_national_admin
+
+
+@rules.predicate
+def is_regional_reviewer(user) -> bool:
+    return user_scope(user=user).is_reviewer
+
+
+@rules.predicate
+def is_member_of_organisation(user, organisation) -> bool:
+    return organisation is not None and organisation.pk in user_scope(user=user).organisation_ids
+
+
+@rules.predicate
+def is_signatory_of_organisation(user, organisation) -> bool:
+    return organisation is not None and organisation.pk in user_scope(user=user).signatory_organisation_ids
+
+
+@rules.predicate
+def is_system_lead_over_organisation(user, organisation) -> bool:
+    if organisation is None:
+        return False
+    lead_ics_ids = user_scope(user=user).lead_ics_ids
+    return organisation.pk in lead_ics_ids or organisation.parent_ics_id in lead_ics_ids
+
+
+@rules.predicate
+def is_reviewer_of_organisation(user, organisation) -> bool:
+    return organisation is not None and organisation.region_id in user_scope(user=user).reviewer_region_ids
+
+
+@rules.predicate
+def is_reviewer_of_region(user, region) -> bool:
+    return region is not None and region.pk in user_scope(user=user).reviewer_region_ids
+
+
+can_view_organisation = (
+    is_national_admin | is_member_of_organisation | is_system_lead_over_organisation | is_reviewer_of_organisation
+)
+can_act_for_organisation = is_member_of_organisation
+can_sign_off_for_organisation = is_signatory_of_organisation
+can_view_region = is_national_admin | is_reviewer_of_region
+can_manage_rounds = is_national_admin
+can_manage_people = is_national_admin
+
+rules.add_perm("planning.view_organisation", can_view_organisation)
+rules.add_perm("planning.act_for_organisation", can_act_for_organisation)
+rules.add_perm("planning.sign_off_for_organisation", can_sign_off_for_organisation)
+rules.add_perm("planning.view_region", can_view_region)
+rules.add_perm("planning.manage_rounds", can_manage_rounds)
+rules.add_perm("accounts.manage_people", can_manage_people)

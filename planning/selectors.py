@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import user_scope
+from submissions.models import Submission, SubmissionStatus
+
+from .models import Collection, DeadlineExtension, Organisation, OrganisationType, PlanningRound, Region
+
+
+def organisations_visible_to(*, user: User) -> QuerySet[Organisation]:
+    """Every organisation whose returns the user may read (SPEC §1); the basis of every lookup."""
+    scope = user_scope(user=user)
+    organisations = Organisation.objects.select_related("region", "parent_ics")
+    if scope.is_national_admin:
+        return organisations.all()
+    visible = (
+        Q(pk__in=scope.organisation_ids)
+        | Q(pk__in=scope.lead_ics_ids)
+        | Q(parent_ics_id__in=scope.lead_ics_ids)
+        | Q(region_id__in=scope.reviewer_region_ids)
+    )
+    return organisations.filter(visible)
+
+
+def organisation_get_for_user(*, user: User, ods_code: str) -> Organisation:
+    """The organisation, or 404 when it does not exist or the user may not see it."""
+    try:
+        return organisations_visible_to(user=user).get(ods_code__iexact=ods_code)
+    except Organisation.DoesNotExist:
+        raise Http404("No such organisation") from None
+
+
+def organisations_acted_for(*, user: User) -> QuerySet[Organisation]:
+    """Organisations the user holds a submitter, signatory or system lead role at."""
+    return Organisation.objects.filter(pk__in=user_scope(user=user).organisation_ids).select_related("region")
+
+
+def regions_visible_to(*, user: User) -> QuerySet[Region]:
+    scope = user_scope(user=user)
+    if scope.is_national_admin:
+        return Region.objects.all()
+    return Region.objects.filter(pk__in=scope.reviewer_region_ids)
+
+
+def region_get_for_user(*, user: User, code: str) -> Region:
+    try:
+        return regions_visible_to(user=user).get(code__iexact=code)
+    except Region.DoesNotExist:
+        raise Http404("No such region") from None
+
+
+def current_round() -> PlanningRound | None:
+    return PlanningRound.objects.filter(is_current=True).first() or PlanningRound.objects.first()
+
+
+def rounds_all() -> QuerySet[PlanningRound]:
+    return PlanningRound.objects.annotate(collection_count=Count("collections"))
+
+
+def collections_owed_by(*, organisation: Organisation, planning_round: PlanningRound) -> list[Collection]:
+    collections = Collection.objects.filter(planning_round=planning_round).order_by("deadline", "code", "stage")
+    return [collection for collection in collections if collection.is_owed_by(organisation)]
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    """One line of an organisation's task list."""
+
+    collection: Collection
+    submission: Submission | None
+    deadline: dt.datetime
+    extension: DeadlineExtension | None
+
+    @property
+    def status(self) -> str:
+        return self.submission.status if self.submission else SubmissionStatus.NOT_STARTED
+
+    @property
+    def status_label(self) -> str:
+        return SubmissionStatus(self.status).label
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_done and timezone.now() > self.deadline
+
+    @property
+    def days_left(self) -> int:
+        return days_until(self.deadline)
+
+
+def days_until(deadline: dt.datetime, *, now: dt.datetime | None = None) -> int:
+    """Whole calendar days to the deadline in London time: 0 on the day, negative once past."""
+    now = now or timezone.now()
+    london = timezone.get_default_timezone()
+    return (deadline.astimezone(london).date() - now.astimezone(london).date()).days
+
+
+def returns_for_organisation(*, organisation: Organisation, planning_round: PlanningRound) -> list[ReturnRow]:
+    """Every return the organisation owes in the round, in three queries whatever the size."""
+    collections = collections_owed_by(organisation=organisation, planning_round=planning_round)
+    submissions = {
+        submission.collection_id: submission
+        for submission in Submission.objects.filter(organisation=organisation, collection__planning_round=planning_round)
+    }
+    extensions = {
+        extension.collection_id: extension
+        for extension in DeadlineExtension.objects.filter(
+            organisation=organisation, collection__planning_round=planning_round
+        )
+    }
+    rows = []
+    for collection in collections:
+        extension = extensions.get(collection.pk)
+        rows.append(
+            ReturnRow(
+                collection=collection,
+                submission=submissions.get(collection.pk),
+                deadline=extension.deadline if extension else collection.deadline,
+                extension=extension,
+            )
+        )
+    return rows
+
+
+def effective_deadline(*, collection: Collection, organisation: Organisation) -> dt.datetime:
+    extension = DeadlineExtension.objects.filter(collection=collection, organisation=organisation).first()
+    return extension.deadline if extension else collection.deadline
+
+
+@dataclass(frozen=True)
+class RegionOrganisationRow:
+    organisation: Organisation
+    submitted: int
+
+
+def region_organisations(*, region: Region, planning_round: PlanningRound | None) -> list[RegionOrganisationRow]:
+    """A region's organisations, ICSs first with their members after each, and submitted counts."""
+    organisations = list(
+        Organisation.objects.filter(region=region, is_active=True)
+        .select_related("parent_ics")
+        .annotate(
+            submitted=Count(
+                "submissions",
+                filter=Q(
+                    submissions__collection__planning_round=planning_round,
+                    submissions__status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED],
+                ),
+            )
+        )
+    )
+    type_order = {
+        OrganisationType.ICS: 0,
+        OrganisationType.LMS: 1,
+        OrganisationType.CCG: 2,
+        OrganisationType.PROVIDER: 3,
+        OrganisationType.CANCER_ALLIANCE: 4,
+    }
+
+    def sort_key(organisation: Organisation) -> tuple:
+        ics = organisation if organisation.is_ics else organisation.parent_ics
+        return (ics.name if ics else "~", type_order[organisation.org_type], organisation.name)
+
+    return [RegionOrganisationRow(organisation=o, submitted=o.submitted) for o in sorted(organisations, key=sort_key)]

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "planning"
+urlpatterns = [
+    path("organisations/<str:ods_code>/", views.organisation_returns, name="organisation_returns"),
+    path("regions/", views.region_list, name="region_list"),
+    path("regions/<str:code>/", views.region_detail, name="region_detail"),
+    path("rounds/", views.round_list, name="round_list"),
+    path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
+    path("rounds/<int:pk>/copy/", views.round_copy, name="round_copy"),
+    path("rounds/<int:pk>/make-current/", views.round_make_current, name="round_make_current"),
+    path("rounds/<int:round_pk>/collections/<int:pk>/", views.collection_edit, name="collection_edit"),
+]

@@ -1,0 +1,3 @@
+import { initAll } from "../vendor/nhsuk/nhsuk-frontend-10.6.1.min.js";
+
+initAll();
