@@ -1,0 +1,35 @@
+# One entry point for people and CI. Everything installs itself into .venv.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: run test install bench load chaos lint vendor-frontend clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e ".[test]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) scripts/run.py --port $(PORT)
+
+test: install
+	bash scripts/test.sh
+
+bench: install
+	$(PY) manage.py bench_validation
+
+vendor-frontend:
+	bash scripts/vendor_frontend.sh
+
+clean:
+	rm -rf var/ .pytest_cache

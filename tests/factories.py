@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Role, RoleAssignment, User
+from planning.models import Collection, Organisation, OrganisationType, PlanningRound, Region, Stage, TrustKind
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"Z{n:02d}")
+    name = factory.Sequence(lambda n: f"Region {n}")
+
+
+class IcsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("ods_code",)
+
+    ods_code = factory.Sequence(lambda n: f"QZ{n:03d}")
+    name = factory.Sequence(lambda n: f"Test ICS {n}")
+    org_type = OrganisationType.ICS
+    region = factory.SubFactory(RegionFactory)
+
+
+class TrustFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("ods_code",)
+
+    ods_code = factory.Sequence(lambda n: f"R{n:04d}")
+    name = factory.Sequence(lambda n: f"Test NHS Trust {n}")
+    org_type = OrganisationType.PROVIDER
+    trust_kind = TrustKind.ACUTE
+    parent_ics = factory.SubFactory(IcsFactory)
+    region = factory.LazyAttribute(lambda o: o.parent_ics.region)
+
+
+class CcgFactory(TrustFactory):
+    ods_code = factory.Sequence(lambda n: f"C{n:04d}")
+    name = factory.Sequence(lambda n: f"NHS Test CCG {n}")
+    org_type = OrganisationType.CCG
+    trust_kind = ""
+
+
+class PlanningRoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlanningRound
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Round {n}")
+    starts_on = dt.date(2021, 4, 1)
+    ends_on = dt.date(2022, 3, 31)
+    is_current = False
+
+
+def london(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(year, month, day, hour, minute), timezone.get_default_timezone())
+
+
+class CollectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Collection
+
+    planning_round = factory.SubFactory(PlanningRoundFactory)
+    code = factory.Sequence(lambda n: f"COL{n}")
+    name = factory.Sequence(lambda n: f"Collection {n}")
+    stage = Stage.SINGLE
+    deadline = factory.LazyFunction(lambda: london(2021, 5, 6))
+    submitted_by = factory.LazyFunction(lambda: [OrganisationType.ICS])
+    accepted_formats = factory.LazyFunction(lambda: ["xlsx"])
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.nhs.uk")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def grant(user: User, role: str, *, organisation: Organisation | None = None, region: Region | None = None) -> User:
+    RoleAssignment.objects.get_or_create(user=user, role=role, organisation=organisation, region=region)
+    if hasattr(user, "_portal_user_scope"):
+        del user._portal_user_scope
+    return user
+
+
+def user_with_role(role: str, *, organisation: Organisation | None = None, region: Region | None = None, **kwargs) -> User:
+    return grant(UserFactory(**kwargs), role, organisation=organisation, region=region)
+
+
+PASSWORD = "correct-horse-battery"
+__all__ = ["Role", "PASSWORD"]
