@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from submissions.services import submissions_ensure_for_round, template_versions_ensure
 
 from .models import Collection, FileFormat, Organisation, OrganisationType, PlanningRound, Region, Stage, TrustKind
 from .services import reference_data_load
@@ -170,6 +171,8 @@ def demo_seed(*, password: str) -> dict[str, int]:
     reference_data_load()
     demo_ccgs_create()
     planning_round = demo_round_create()
+    submissions_ensure_for_round(planning_round=planning_round)
+    template_versions_ensure(planning_round=planning_round)
     users = demo_users_create(password=password)
     return {
         "organisations": Organisation.objects.count(),

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from submissions.models import TemplateVersion
+from submissions.services import submissions_ensure_for_round
 
 from .models import (
     Collection,
@@ -280,7 +282,25 @@ def round_copy(*, source: PlanningRound, name: str, shift_days: int, make_curren
         )
         for collection in source.collections.all()
     )
+    for template_version in TemplateVersion.objects.filter(collection__planning_round=source).select_related("collection"):
+        TemplateVersion.objects.get_or_create(
+            collection=new_round.collections.get(code=template_version.collection.code, stage=template_version.collection.stage),
+            version=template_version.version,
+            defaults={"is_accepted": template_version.is_accepted, "note": template_version.note},
+        )
+    submissions_ensure_for_round(planning_round=new_round)
     return new_round
+
+
+@transaction.atomic
+def collection_update(*, collection: Collection, **fields) -> Collection:
+    for name, value in fields.items():
+        setattr(collection, name, value)
+    collection.full_clean()
+    collection.save()
+    # A change of who submits may add organisations that owe the return.
+    submissions_ensure_for_round(planning_round=collection.planning_round)
+    return collection
 
 
 @transaction.atomic

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class SubmissionStatus(models.TextChoices):
@@ -14,13 +18,37 @@ class SubmissionStatus(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
 
 
+class VersionStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to be checked"
+    RUNNING = "running", "Checking"
+    VALID = "valid", "Valid"
+    INVALID = "invalid", "Has errors"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Could not be checked"
+
+
+FINISHED_VERSION_STATUSES = (VersionStatus.VALID, VersionStatus.INVALID, VersionStatus.REJECTED, VersionStatus.FAILED)
+
+
 class Submission(models.Model):
     """One organisation's return for one collection; its versions carry the files."""
 
     collection = models.ForeignKey("planning.Collection", on_delete=models.PROTECT, related_name="submissions")
     organisation = models.ForeignKey("planning.Organisation", on_delete=models.PROTECT, related_name="submissions")
     status = models.CharField(max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.NOT_STARTED)
+    current_version = models.ForeignKey(
+        "Version", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The latest upload: the one validation results move the status for.",
+    )
+    submitted_version = models.ForeignKey(
+        "Version", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_role = models.CharField(max_length=40, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    declaration = models.TextField(blank=True, help_text="The sign-off declaration as it was agreed to.")
     is_late = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -34,3 +62,94 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} – {self.collection}"
+
+
+class TemplateVersion(models.Model):
+    """A version of a collection's workbook template issued in a round (a "macro fix" adds one)."""
+
+    collection = models.ForeignKey("planning.Collection", on_delete=models.CASCADE, related_name="template_versions")
+    version = models.CharField(max_length=20, help_text="The template layout version, e.g. 2021.2.")
+    is_accepted = models.BooleanField(default=True, help_text="Uploads made from this version are still accepted.")
+    note = models.TextField(blank=True, help_text="What changed, shown to submitters.")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["collection", "-issued_at", "-version"]
+        constraints = [models.UniqueConstraint(fields=["collection", "version"], name="unique_template_version")]
+
+    def __str__(self) -> str:
+        return f"{self.collection.code} template {self.version}"
+
+
+def version_upload_to(instance: "Version", filename: str) -> str:
+    # Generated names only: the uploader's file name is kept in original_name, never on disk.
+    extension = instance.file_format or "bin"
+    return f"returns/{instance.submission_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class Version(models.Model):
+    """One immutable upload of a return: the file byte for byte, and its validation result."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    file = models.FileField(upload_to=version_upload_to, max_length=300)
+    file_format = models.CharField(max_length=10)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    original_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    template_version = models.CharField(max_length=20, blank=True)
+
+    status = models.CharField(max_length=10, choices=VersionStatus.choices, default=VersionStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.TextField(blank=True, help_text="Shown to the user when the file was rejected or failed.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    cells_read = models.PositiveBigIntegerField(default=0)
+    validation_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submission", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "number"], name="unique_version_number"),
+            models.CheckConstraint(name="progress_is_percent", condition=Q(progress__lte=100)),
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.submission} v{self.number}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_VERSION_STATUSES
+
+
+class Severity(models.TextChoices):
+    ERROR = "error", "Error"
+    WARNING = "warning", "Warning"
+
+
+class Finding(models.Model):
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="findings")
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    rule = models.CharField(max_length=50)
+    sheet = models.CharField(max_length=100, blank=True)
+    cell = models.CharField(max_length=20, blank=True)
+    value = models.TextField(blank=True)
+    message = models.TextField()
+    explanation = models.TextField(blank=True, help_text="The organisation's explanation of a warning.")
+
+    class Meta:
+        ordering = ["version", "severity", "sheet", "id"]
+        indexes = [models.Index(fields=["version", "severity"])]
+
+    def __str__(self) -> str:
+        return f"{self.severity} {self.rule} {self.sheet}!{self.cell}"

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "planning",
     "submissions",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +225,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_THROTTLE_RATES": {"token": env("API_TOKEN_RATE", default="30/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Plan submission portal API",
@@ -230,6 +233,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI served from our own static files: no CDN, and the CSP stays strict.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 LOGGING = {
@@ -238,3 +244,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+VALIDATION_MAX_ATTEMPTS = env.int("VALIDATION_MAX_ATTEMPTS", default=3)
+VALIDATION_QUEUED_STALE_SECONDS = env.int("VALIDATION_QUEUED_STALE_SECONDS", default=120)
+VALIDATION_RUNNING_STALE_SECONDS = env.int("VALIDATION_RUNNING_STALE_SECONDS", default=360)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-versions": {"task": "submissions.tasks.sweep_stuck_versions", "schedule": 60.0},
+}
+# Fail fast when the broker is down: the upload is already safe in the database and the sweeper re-sends it.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
+# A crashed validation must not take the worker's memory with it.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", default=600_000)
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")

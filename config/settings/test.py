@@ -9,6 +9,9 @@ from .base import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
-MEDIA_ROOT = str(VAR_DIR / "test-media")  # noqa: F405
+MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "test-media"))  # noqa: F405
 if STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):  # noqa: F405
     STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
+# Unit tests publish to an in-memory broker; tests with a real worker point Celery at Redis.
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="memory://")  # noqa: F405
+CELERY_BROKER_TRANSPORT_OPTIONS = {}

@@ -60,3 +60,8 @@ def days_left_text(deadline: dt.datetime) -> str:
         return "Due today" if timezone.now() <= deadline else "Deadline passed today"
     overdue = -days
     return f"{overdue} day{'s' if overdue != 1 else ''} overdue"
+
+
+@register.filter
+def get_field(form, name: str):
+    return form[name]

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from submissions.models import Finding, Submission, Version
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Finding
+        fields = ["id", "severity", "rule", "sheet", "cell", "value", "message", "explanation"]
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(source="uploaded_by.username")
+    submission = serializers.IntegerField(source="submission_id")
+    findings = FindingSerializer(many=True)
+
+    class Meta:
+        model = Version
+        fields = [
+            "id", "submission", "number", "status", "message", "progress", "sha256", "size", "original_name",
+            "file_format", "uploaded_by", "uploaded_at", "template_version", "error_count", "warning_count",
+            "findings",
+        ]
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Version
+        fields = ["id", "number", "status", "uploaded_at", "sha256", "error_count", "warning_count"]
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    round = serializers.CharField(source="collection.planning_round.name")
+    organisation = serializers.CharField(source="organisation.ods_code")
+    organisation_name = serializers.CharField(source="organisation.name")
+    collection = serializers.CharField(source="collection.code")
+    collection_name = serializers.CharField(source="collection.name")
+    stage = serializers.CharField(source="collection.stage")
+    deadline = serializers.DateTimeField()
+    submitted_version = serializers.IntegerField(source="submitted_version_id", allow_null=True)
+    submitted_by = serializers.CharField(source="submitted_by.username", allow_null=True, default=None)
+    versions = VersionSummarySerializer(many=True)
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id", "round", "organisation", "organisation_name", "collection", "collection_name", "stage",
+            "deadline", "status", "is_late", "submitted_at", "submitted_version", "submitted_by", "versions",
+        ]
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class SubmitSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    declaration = serializers.BooleanField(default=False)
+    explanations = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+
+    def validate_explanations(self, value: dict) -> dict[int, str]:
+        try:
+            return {int(key): text for key, text in value.items()}
+        except ValueError:
+            raise serializers.ValidationError("Keys must be finding ids.") from None
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MessageSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -1,0 +1,17 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from . import views
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("submissions/", views.SubmissionList.as_view(), name="submission_list"),
+    path("submissions/<int:pk>/", views.SubmissionDetail.as_view(), name="submission_detail"),
+    path("submissions/<int:pk>/template/", views.SubmissionTemplate.as_view(), name="submission_template"),
+    path("submissions/<int:pk>/versions/", views.VersionCreate.as_view(), name="version_create"),
+    path("submissions/<int:pk>/submit/", views.SubmissionSubmit.as_view(), name="submission_submit"),
+    path("versions/<int:pk>/", views.VersionDetail.as_view(), name="version_detail"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,167 @@
+"""The REST API: thin views over the same selectors and services as the browser."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.models import Token
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from submissions import selectors, services
+from submissions.downloads import attachment
+from submissions.models import Finding, Version
+from submissions.transitions import TransitionConflict
+
+from . import serializers
+from .filters import SubmissionFilter
+
+
+def _validation_detail(error: ValidationError) -> dict:
+    if hasattr(error, "error_dict"):
+        return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
+    return {"detail": " ".join(error.messages)}
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token (`Authorization: Token …`)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(request=serializers.TokenRequestSerializer, responses={200: serializers.TokenSerializer,
+                                                                          400: serializers.MessageSerializer})
+    def post(self, request):
+        payload = serializers.TokenRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        user = authenticate(request, **payload.validated_data)
+        if user is None or not user.is_active:
+            return Response({"detail": "Enter a correct username and password."}, status=status.HTTP_400_BAD_REQUEST)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+def _submissions(request):
+    versions = Version.objects.order_by("-number")
+    return selectors.submissions_for_user(user=request.user).prefetch_related(Prefetch("versions", queryset=versions))
+
+
+class SubmissionList(generics.ListAPIView):
+    serializer_class = serializers.SubmissionSerializer
+    filterset_class = SubmissionFilter
+
+    def get_queryset(self):
+        return _submissions(self.request).order_by("collection__planning_round__starts_on", "organisation__ods_code",
+                                                   "collection__deadline", "collection__code")
+
+
+class SubmissionDetail(generics.RetrieveAPIView):
+    serializer_class = serializers.SubmissionSerializer
+
+    def get_queryset(self):
+        return _submissions(self.request)
+
+
+class SubmissionTemplate(APIView):
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
+    def get(self, request, pk: int):
+        submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+        try:
+            filename, data = services.template_for_submission(submission=submission)
+        except ValidationError:
+            raise Http404 from None
+        return attachment(data, filename=filename,
+                          content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _version_response(version_pk: int, *, status_code: int, message: str | None = None) -> Response:
+    version = Version.objects.select_related("uploaded_by").prefetch_related(
+        Prefetch("findings", queryset=Finding.objects.order_by("sheet", "id"))
+    ).get(pk=version_pk)
+    data = serializers.VersionSerializer(version).data
+    if message:
+        data["detail"] = message
+    return Response(data, status=status_code)
+
+
+class VersionCreate(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.UploadSerializer},
+        responses={202: serializers.VersionSerializer, 200: serializers.VersionSerializer,
+                   400: serializers.MessageSerializer, 409: serializers.MessageSerializer},
+        description="Upload a file as a new version. 202 while it is validated in the background; "
+        "200 with the existing version when the bytes are identical to an earlier upload.",
+    )
+    def post(self, request, pk: int):
+        submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+        if not request.user.has_perm("submissions.upload_version", submission):
+            raise Http404
+        payload = serializers.UploadSerializer(data=request.data)
+        if not payload.is_valid():
+            return Response({"detail": "Send the file as multipart form data in a field called 'file'."},
+                            status=status.HTTP_400_BAD_REQUEST)
+        upload = payload.validated_data["file"]
+        try:
+            outcome = services.version_create(submission=submission, user=request.user, stream=upload,
+                                              filename=upload.name)
+        except ValidationError as error:
+            return Response(_validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
+        except TransitionConflict as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        except PermissionDenied:
+            raise Http404 from None
+        return _version_response(
+            outcome.version.pk,
+            status_code=status.HTTP_200_OK if outcome.duplicate else status.HTTP_202_ACCEPTED,
+            message=outcome.message,
+        )
+
+
+class VersionDetail(APIView):
+    @extend_schema(responses=serializers.VersionSerializer)
+    def get(self, request, pk: int):
+        version = selectors.version_get_for_user(user=request.user, pk=pk)
+        return _version_response(version.pk, status_code=status.HTTP_200_OK)
+
+
+class SubmissionSubmit(APIView):
+    @extend_schema(
+        request=serializers.SubmitSerializer,
+        responses={200: serializers.SubmissionSerializer, 400: OpenApiResponse(description="Declaration or explanations missing"),
+                   409: serializers.MessageSerializer},
+    )
+    def post(self, request, pk: int):
+        submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+        if not request.user.has_perm("submissions.submit_submission", submission):
+            raise Http404
+        payload = serializers.SubmitSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        version = submission.versions.filter(pk=payload.validated_data["version"]).first()
+        if version is None:
+            return Response({"version": ["No such version of this return."]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            services.submission_submit(
+                submission=submission,
+                version=version,
+                user=request.user,
+                declaration=payload.validated_data["declaration"],
+                explanations=payload.validated_data["explanations"],
+            )
+        except ValidationError as error:
+            return Response(_validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
+        except (services.SubmitRefused, TransitionConflict) as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(serializers.SubmissionSerializer(_submissions(request).get(pk=pk)).data)
+
+

@@ -1,0 +1,38 @@
+"""Who may see and act on returns. Builds on the organisation predicates of planning.rules."""
+
+from __future__ import annotations
+
+import rules
+
+from planning.rules import (
+    can_act_for_organisation,
+    can_sign_off_for_organisation,
+    can_view_organisation,
+    is_reviewer_of_organisation,
+)
+
+
+@rules.predicate
+def can_view_submission(user, submission) -> bool:
+    return submission is not None and can_view_organisation(user, submission.organisation)
+
+
+@rules.predicate
+def can_upload_to_submission(user, submission) -> bool:
+    return submission is not None and can_act_for_organisation(user, submission.organisation)
+
+
+@rules.predicate
+def can_submit_submission(user, submission) -> bool:
+    return submission is not None and can_sign_off_for_organisation(user, submission.organisation)
+
+
+@rules.predicate
+def can_review_submission(user, submission) -> bool:
+    return submission is not None and is_reviewer_of_organisation(user, submission.organisation)
+
+
+rules.add_perm("submissions.view_submission", can_view_submission)
+rules.add_perm("submissions.upload_version", can_upload_to_submission)
+rules.add_perm("submissions.submit_submission", can_submit_submission)
+rules.add_perm("submissions.review_submission", can_review_submission)

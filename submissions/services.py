@@ -1,0 +1,293 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.selectors import user_scope
+from planning.models import Collection, Organisation, OrganisationType, PlanningRound
+from planning.selectors import effective_deadline
+from workbooks.filecheck import inspect_upload
+from workbooks.generate import build_template
+from workbooks.specs import has_workbook_template, latest_spec_version, spec_versions
+from workbooks.types import MemberOrg, RejectedFile, TemplateContext
+
+from . import rules as submission_rules
+from .models import Finding, Severity, Submission, TemplateVersion, Version, VersionStatus
+from .transitions import Action, TransitionConflict, transition
+
+logger = logging.getLogger(__name__)
+
+DECLARATION = (
+    "By submitting this return, {organisation} confirms that the plan is a reflection of the collective "
+    "intentions of the system for the rest of the year, that its activity and workforce plans align, and "
+    "that the plan is agreed by all partners."
+)
+MIN_EXPLANATION_LENGTH = 10
+
+
+class SubmitRefused(Exception):
+    """The version cannot be submitted as it stands (errors remain, or a newer version exists)."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def declaration_text(*, organisation: Organisation) -> str:
+    return DECLARATION.format(organisation=organisation.name)
+
+
+# Rows -------------------------------------------------------------------------------------------
+
+
+def submissions_ensure_for_round(*, planning_round: PlanningRound) -> int:
+    """Create the (empty) return of every organisation for every collection it owes. Idempotent."""
+    organisations = list(Organisation.objects.filter(is_active=True))
+    wanted = [
+        Submission(collection=collection, organisation=organisation)
+        for collection in planning_round.collections.all()
+        for organisation in organisations
+        if collection.is_owed_by(organisation)
+    ]
+    before = Submission.objects.filter(collection__planning_round=planning_round).count()
+    Submission.objects.bulk_create(wanted, ignore_conflicts=True, batch_size=1000)
+    return Submission.objects.filter(collection__planning_round=planning_round).count() - before
+
+
+def template_versions_ensure(*, planning_round: PlanningRound) -> None:
+    """Issue the latest template layout for every workbook collection that has none yet."""
+    for collection in planning_round.collections.all():
+        if has_workbook_template(collection_code=collection.code) and not collection.template_versions.exists():
+            TemplateVersion.objects.get_or_create(
+                collection=collection, version=latest_spec_version(collection_code=collection.code)
+            )
+
+
+@transaction.atomic
+def template_version_issue(
+    *, collection: Collection, version: str, still_accepted: list[str], note: str, issued_by: User
+) -> TemplateVersion:
+    """Issue a new template layout mid-round and say which older ones are still accepted."""
+    if version not in spec_versions(collection_code=collection.code):
+        raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
+    template_version, _ = TemplateVersion.objects.update_or_create(
+        collection=collection, version=version, defaults={"is_accepted": True, "note": note, "issued_by": issued_by}
+    )
+    collection.template_versions.exclude(pk=template_version.pk).update(is_accepted=False)
+    collection.template_versions.filter(version__in=still_accepted).update(is_accepted=True)
+    return template_version
+
+
+# Templates --------------------------------------------------------------------------------------
+
+
+def template_context(*, submission: Submission, template_version: str = "") -> TemplateContext:
+    organisation = submission.organisation
+    members = ()
+    if organisation.org_type == OrganisationType.ICS:
+        members = tuple(
+            MemberOrg(code=member.ods_code, name=member.name, kind=member.org_type)
+            for member in Organisation.objects.filter(
+                parent_ics=organisation,
+                is_active=True,
+                org_type__in=[OrganisationType.PROVIDER, OrganisationType.CCG],
+            ).order_by("org_type", "name")
+        )
+    collection = submission.collection
+    return TemplateContext(
+        collection_code=collection.code,
+        collection_name=collection.name,
+        stage=collection.stage,
+        round_name=collection.planning_round.name,
+        organisation_code=organisation.ods_code,
+        organisation_name=organisation.name,
+        members=members,
+        template_version=template_version,
+    )
+
+
+def template_for_submission(*, submission: Submission) -> tuple[str, bytes]:
+    """The workbook template issued for this return, and a file name for it."""
+    if not has_workbook_template(collection_code=submission.collection.code):
+        raise ValidationError(f"{submission.collection.code} is returned as a document; it has no workbook template.")
+    issued = (
+        TemplateVersion.objects.filter(collection=submission.collection).order_by("-issued_at", "-version").first()
+    )
+    version = issued.version if issued else latest_spec_version(collection_code=submission.collection.code)
+    data = build_template(context=template_context(submission=submission, template_version=version))
+    stage = "" if submission.collection.stage == "single" else f"-{submission.collection.stage}"
+    name = f"{submission.collection.code}{stage}-{submission.organisation.ods_code}-template-{version}.xlsx"
+    return name, data
+
+
+# Uploads ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    version: Version
+    duplicate: bool
+
+    @property
+    def message(self) -> str:
+        if self.duplicate:
+            return (
+                f"This file is identical to version {self.version.number}, uploaded "
+                f"{timezone.localtime(self.version.uploaded_at):%d %B %Y at %H:%M}. No new version was made."
+            )
+        return f"Version {self.version.number} uploaded. It is being checked now."
+
+
+def _read_upload(stream: IO[bytes]) -> bytes:
+    limit = settings.UPLOAD_MAX_BYTES
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(f"The file is larger than {limit // (1024 * 1024)} MB, the largest the portal accepts.")
+    if not data:
+        raise ValidationError("The file is empty.")
+    return data
+
+
+def _ensure_can_upload(*, submission: Submission, user: User) -> None:
+    if not submission_rules.can_upload_to_submission(user, submission):
+        raise PermissionDenied("You cannot upload to this return.")
+    collection = submission.collection
+    if collection.closes_at_deadline and timezone.now() > effective_deadline(
+        collection=collection, organisation=submission.organisation
+    ):
+        raise ValidationError("This collection closed at its deadline. Ask your regional team for an extension.")
+
+
+def version_create(*, submission: Submission, user: User, stream: IO[bytes], filename: str) -> UploadOutcome:
+    """Store an upload as a new immutable version and queue its validation after commit."""
+    _ensure_can_upload(submission=submission, user=user)
+    data = _read_upload(stream)
+    try:
+        file_format = inspect_upload(
+            data=data,
+            filename=filename,
+            accepted_formats=submission.collection.accepted_formats,
+            max_bytes=settings.UPLOAD_MAX_BYTES,
+        )
+    except RejectedFile as rejected:
+        raise ValidationError(rejected.message) from None
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = submission.versions.filter(sha256=sha256).order_by("-number").first()
+    if existing is not None:
+        return UploadOutcome(version=existing, duplicate=True)
+
+    version = Version(
+        submission=submission,
+        file_format=file_format,
+        sha256=sha256,
+        size=len(data),
+        original_name=filename[-255:],
+        uploaded_by=user,
+    )
+    # Stored before the transaction so a slow storage write holds no row locks.
+    version.file.save("upload", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            Submission.objects.select_for_update().get(pk=submission.pk)
+            version.number = (submission.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+            version.save()
+            transition(submission=submission, action=Action.UPLOAD, current_version=version,
+                       submitted_version=None, submitted_at=None, submitted_by=None, is_late=False)
+            transaction.on_commit(lambda: enqueue_validation(version_id=version.pk), robust=True)
+    except (TransitionConflict, IntegrityError):
+        version.file.delete(save=False)
+        raise
+    return UploadOutcome(version=version, duplicate=False)
+
+
+def enqueue_validation(*, version_id: int) -> None:
+    """Hand the version to a worker. If the broker is down the version stays queued in the database
+    and the periodic sweeper sends it again, so the upload is never lost."""
+    from .tasks import validate_version
+
+    try:
+        validate_version.apply_async(args=[version_id], retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure must not fail the upload
+        logger.warning("Could not queue validation of version %s; the sweeper will retry", version_id, exc_info=True)
+
+
+# Submit -----------------------------------------------------------------------------------------
+
+
+def _signing_role(*, user: User, organisation: Organisation) -> str:
+    scope = user_scope(user=user)
+    if organisation.pk in scope.lead_ics_ids:
+        return Role.SYSTEM_LEAD.label
+    return Role.SIGNATORY.label
+
+
+def submission_submit(
+    *,
+    submission: Submission,
+    version: Version,
+    user: User,
+    declaration: bool,
+    explanations: dict[int, str],
+    now: dt.datetime | None = None,
+) -> Submission:
+    """Sign off a valid version: warnings explained, declaration agreed, deadline applied."""
+    if not submission_rules.can_submit_submission(user, submission):
+        raise PermissionDenied("Only a signatory of the organisation can submit this return.")
+    if version.submission_id != submission.pk:
+        raise ValidationError({"version": "That version belongs to another return."})
+    if submission.current_version_id != version.pk:
+        latest = submission.current_version
+        raise SubmitRefused(
+            f"Version {latest.number} was uploaded after version {version.number}. "
+            f"Check version {latest.number} and submit that one."
+        )
+    if version.status != VersionStatus.VALID:
+        raise SubmitRefused(
+            "Only a version that has been checked and has no errors can be submitted. "
+            f"Version {version.number} is {version.get_status_display().lower()}: fix the errors and upload again."
+        )
+    problems: dict[str, str] = {}
+    warnings = list(version.findings.filter(severity=Severity.WARNING))
+    cleaned = {finding.pk: (explanations.get(finding.pk) or "").strip() for finding in warnings}
+    unexplained = [pk for pk, text in cleaned.items() if len(text) < MIN_EXPLANATION_LENGTH]
+    if unexplained:
+        problems["explanations"] = (
+            f"Explain each warning in a sentence: {len(unexplained)} of {len(warnings)} "
+            f"warning{'s' if len(warnings) != 1 else ''} still need an explanation."
+        )
+    if not declaration:
+        problems["declaration"] = "Confirm the sign-off declaration to submit."
+    if problems:
+        raise ValidationError(problems)
+
+    now = now or timezone.now()
+    deadline = effective_deadline(collection=submission.collection, organisation=submission.organisation)
+    late = now > deadline
+    if late and submission.collection.closes_at_deadline:
+        raise ValidationError("This collection closed at its deadline. Ask your regional team for an extension.")
+    with transaction.atomic():
+        for finding in warnings:
+            Finding.objects.filter(pk=finding.pk).update(explanation=cleaned[finding.pk])
+        transition(
+            submission=submission,
+            action=Action.SUBMIT,
+            guard={"current_version": version},
+            submitted_version=version,
+            submitted_by=user,
+            submitted_role=_signing_role(user=user, organisation=submission.organisation),
+            submitted_at=now,
+            declaration=declaration_text(organisation=submission.organisation),
+            is_late=late,
+        )
+    return submission

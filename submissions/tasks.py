@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from .validation import version_validate, versions_sweep
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=240,
+    time_limit=300,
+    ignore_result=True,
+)
+def validate_version(version_id: int) -> str | None:
+    """Thin: the work and its idempotence live in submissions.validation."""
+    return version_validate(version_id=version_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_stuck_versions() -> dict[str, int]:
+    return versions_sweep()

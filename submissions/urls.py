@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "submissions"
+urlpatterns = [
+    path("returns/<int:pk>/", views.submission_detail, name="detail"),
+    path("returns/<int:pk>/upload/", views.version_upload, name="upload"),
+    path("returns/<int:pk>/submit/", views.submission_submit, name="submit"),
+    path("returns/<int:pk>/template/", views.template_download, name="template"),
+    path("versions/<int:pk>/", views.version_detail, name="version_detail"),
+    path("versions/<int:pk>/panel/", views.version_panel, name="version_panel"),
+    path("versions/<int:pk>/file/", views.version_file, name="version_file"),
+    path("versions/<int:pk>/findings.csv", views.version_findings_csv, name="version_findings_csv"),
+    path("versions/<int:pk>/highlighted.xlsx", views.version_highlighted, name="version_highlighted"),
+]

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from planning.selectors import effective_deadline
+from workbooks.findings_csv import findings_csv
+from workbooks.highlight import highlight_workbook
+from workbooks.specs import has_workbook_template
+from workbooks.types import Finding as FindingData
+
+from . import selectors, services
+from .downloads import attachment
+from .forms import SubmitForm, UploadForm
+from .models import VersionStatus
+from .transitions import TransitionConflict
+
+
+def _panel_context(request: HttpRequest, submission, version, submit_form=None) -> dict:
+    can_submit = request.user.has_perm("submissions.submit_submission", submission)
+    warnings = list(selectors.warnings_of_version(version=version)) if version else []
+    if (
+        submit_form is None
+        and version
+        and version.status == VersionStatus.VALID
+        and version.pk == submission.current_version_id
+        and submission.status == "valid"
+    ):
+        submit_form = SubmitForm(initial={"version": version.pk}, warnings=warnings)
+    return {
+        "submission": submission,
+        "version": version,
+        "findings_by_sheet": selectors.findings_by_sheet(version=version) if version and version.is_finished else [],
+        "can_submit": can_submit,
+        "submit_form": submit_form if can_submit else None,
+        "declaration": services.declaration_text(organisation=submission.organisation),
+        "is_current": version is not None and version.pk == submission.current_version_id,
+    }
+
+
+@login_required
+def submission_detail(request: HttpRequest, pk: int, upload_form=None, submit_form=None, status=200) -> HttpResponse:
+    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+    version = submission.current_version
+    context = {
+        **_panel_context(request, submission, version, submit_form),
+        "deadline": effective_deadline(collection=submission.collection, organisation=submission.organisation),
+        "versions": selectors.versions_of_submission(submission=submission),
+        "upload_form": upload_form or UploadForm(),
+        "can_upload": request.user.has_perm("submissions.upload_version", submission)
+        and submission.status != "approved",
+        "has_template": has_workbook_template(collection_code=submission.collection.code),
+    }
+    return render(request, "submissions/submission_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+    if not request.user.has_perm("submissions.upload_version", submission):
+        raise Http404
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            outcome = services.version_create(
+                submission=submission, user=request.user, stream=upload, filename=upload.name
+            )
+        except (ValidationError, TransitionConflict) as error:
+            form.add_error("file", error.messages if isinstance(error, ValidationError) else str(error))
+        else:
+            (messages.info if outcome.duplicate else messages.success)(request, outcome.message)
+            return redirect("submissions:detail", pk=submission.pk)
+    return submission_detail(request, pk=pk, upload_form=form, status=400)
+
+
+@require_POST
+@login_required
+def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+    if not request.user.has_perm("submissions.submit_submission", submission):
+        raise Http404
+    version = submission.current_version
+    if version is None:
+        raise Http404
+    form = SubmitForm(request.POST, warnings=list(selectors.warnings_of_version(version=version)))
+    if form.is_valid():
+        if form.cleaned_data["version"] != version.pk:
+            form.add_error(None, "A newer version was uploaded while you were looking at this one. Check it before you submit.")
+        else:
+            try:
+                services.submission_submit(
+                    submission=submission,
+                    version=version,
+                    user=request.user,
+                    declaration=form.cleaned_data["declaration"],
+                    explanations=form.explanations(),
+                )
+            except ValidationError as error:
+                for field, errors in getattr(error, "error_dict", {None: error.error_list}).items():
+                    target = field if field == "declaration" else None
+                    for message in errors:
+                        form.add_error(target, message)
+            except (TransitionConflict, PermissionDenied, services.SubmitRefused) as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"{submission.collection} submitted.")
+                return redirect("submissions:detail", pk=submission.pk)
+    return submission_detail(request, pk=pk, submit_form=form, status=400)
+
+
+@login_required
+def version_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live part of the return page: progress while checking, findings when done."""
+    version = selectors.version_get_for_user(user=request.user, pk=pk)
+    submission = selectors.submission_get_for_user(user=request.user, pk=version.submission_id)
+    return render(request, "submissions/_version_panel.html", _panel_context(request, submission, version))
+
+
+@login_required
+def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    version = selectors.version_get_for_user(user=request.user, pk=pk)
+    submission = selectors.submission_get_for_user(user=request.user, pk=version.submission_id)
+    return render(request, "submissions/version_detail.html", _panel_context(request, submission, version))
+
+
+@login_required
+def template_download(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+    try:
+        filename, data = services.template_for_submission(submission=submission)
+    except ValidationError:
+        raise Http404 from None
+    return attachment(data, filename=filename, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+@login_required
+def version_file(request: HttpRequest, pk: int) -> FileResponse:
+    version = selectors.version_get_for_user(user=request.user, pk=pk)
+    response = FileResponse(
+        version.file.open("rb"),
+        as_attachment=True,
+        filename=version.original_name,
+        content_type=CONTENT_TYPES.get(version.file_format, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _finding_data(version) -> list[FindingData]:
+    return [
+        FindingData(severity=f.severity, rule=f.rule, sheet=f.sheet, cell=f.cell, value=f.value, message=f.message)
+        for f in selectors.findings_of_version(version=version)
+    ]
+
+
+@login_required
+def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    version = selectors.version_get_for_user(user=request.user, pk=pk)
+    if not version.is_finished:
+        raise Http404
+    name = f"{version.submission.collection.code}-{version.submission.organisation.ods_code}-v{version.number}-findings.csv"
+    return attachment(findings_csv(findings=_finding_data(version)).encode("utf-8-sig"), filename=name,
+                      content_type="text/csv; charset=utf-8")
+
+
+@login_required
+def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
+    version = selectors.version_get_for_user(user=request.user, pk=pk)
+    if version.file_format != "xlsx" or version.status not in (VersionStatus.VALID, VersionStatus.INVALID):
+        raise Http404
+    with version.file.open("rb") as stream:
+        data = highlight_workbook(data=stream.read(), findings=_finding_data(version))
+    name = f"{version.submission.collection.code}-{version.submission.organisation.ods_code}-v{version.number}-findings.xlsx"
+    return attachment(data, filename=name, content_type=CONTENT_TYPES["xlsx"])
+

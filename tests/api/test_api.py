@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Role
+from submissions.models import SubmissionStatus, Version
+from submissions.services import submissions_ensure_for_round
+from submissions.validation import version_validate
+from tests.factories import PASSWORD, IcsFactory, user_with_role
+
+
+@pytest.fixture
+def api(world):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.lead).key}")
+    return client
+
+
+def named(data: bytes, name: str = "plan.xlsx"):
+    stream = io.BytesIO(data)
+    stream.name = name
+    return stream
+
+
+def test_token_is_issued_for_a_correct_password(world):
+    response = APIClient().post("/api/v1/auth/token/", {"username": "lead-qhm", "password": PASSWORD})
+    assert response.status_code == 200
+    assert response.json()["token"] == Token.objects.get(user=world.lead).key
+
+
+def test_token_is_refused_for_a_wrong_password(world):
+    response = APIClient().post("/api/v1/auth/token/", {"username": "lead-qhm", "password": "wrong"})
+    assert response.status_code == 400
+
+
+def test_submissions_list_needs_authentication(world):
+    assert APIClient().get("/api/v1/submissions/").status_code == 401
+
+
+def test_submissions_list_shows_only_the_users_returns(api, world):
+    body = api.get("/api/v1/submissions/").json()
+    assert {row["organisation"] for row in body["results"]} == {"QHM"}
+    assert {row["collection"] for row in body["results"]} == {"ACT", "NAR"}
+
+
+def test_submissions_list_filters(api, world):
+    body = api.get("/api/v1/submissions/", {"round": "2021/22", "organisation": "qhm", "collection": "ACT"}).json()
+    assert [(row["collection"], row["stage"], row["status"]) for row in body["results"]] == [("ACT", "draft", "not_started")]
+
+
+def test_submission_of_another_organisation_is_404(api, world):
+    assert api.get(f"/api/v1/submissions/{world.other_submission.pk}/").status_code == 404
+    assert api.post(f"/api/v1/submissions/{world.other_submission.pk}/versions/",
+                    {"file": named(world.sample())}, format="multipart").status_code == 404
+
+
+def test_template_endpoint_returns_the_workbook(api, world):
+    response = api.get(f"/api/v1/submissions/{world.submission.pk}/template/")
+    assert response.status_code == 200
+    assert response.content[:2] == b"PK"
+
+
+def test_upload_returns_202_then_the_version_reports_its_findings(api, world):
+    response = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/", {"file": named(world.sample(errors=1))},
+                        format="multipart")
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["status"], body["number"], body["original_name"]) == ("queued", 1, "plan.xlsx")
+    version_validate(version_id=body["id"])
+    detail = api.get(f"/api/v1/versions/{body['id']}/").json()
+    assert (detail["status"], detail["error_count"], detail["progress"]) == ("invalid", 1, 100)
+    assert [f["severity"] for f in detail["findings"]].count("error") == 1
+    assert set(detail["findings"][0]) >= {"severity", "rule", "sheet", "cell", "value", "message"}
+
+
+def test_upload_of_identical_bytes_returns_the_existing_version(api, world):
+    data = world.sample()
+    first = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/", {"file": named(data)}, format="multipart")
+    second = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/", {"file": named(data)}, format="multipart")
+    assert (second.status_code, second.json()["id"]) == (200, first.json()["id"])
+    assert "identical" in second.json()["detail"]
+
+
+def test_upload_of_a_bad_file_is_400_with_a_message(api, world):
+    response = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/",
+                        {"file": named(b"MZ\x90" + b"\x00" * 300)}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def _valid_version(api, world) -> Version:
+    body = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/", {"file": named(world.sample())},
+                    format="multipart").json()
+    version_validate(version_id=body["id"])
+    return Version.objects.get(pk=body["id"])
+
+
+def test_submit_without_declaration_is_400(api, world):
+    version = _valid_version(api, world)
+    response = api.post(f"/api/v1/submissions/{world.submission.pk}/submit/", {"version": version.pk}, format="json")
+    assert response.status_code == 400
+    assert "declaration" in response.json()
+
+
+def test_submit_with_errors_remaining_is_409(api, world):
+    body = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/", {"file": named(world.sample(errors=1))},
+                    format="multipart").json()
+    version_validate(version_id=body["id"])
+    response = api.post(f"/api/v1/submissions/{world.submission.pk}/submit/",
+                        {"version": body["id"], "declaration": True}, format="json")
+    assert response.status_code == 409
+    assert "no errors" in response.json()["detail"]
+
+
+def test_submit_signs_off(api, world):
+    version = _valid_version(api, world)
+    explanations = {str(f.pk): "The new unit opens in June 2021." for f in version.findings.all()}
+    response = api.post(f"/api/v1/submissions/{world.submission.pk}/submit/",
+                        {"version": version.pk, "declaration": True, "explanations": explanations}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["submitted_version"]) == (SubmissionStatus.SUBMITTED, version.pk)
+
+
+def test_schema_and_docs_are_served(api, world):
+    schema = api.get("/api/v1/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/submissions/{id}/versions/" in schema.content
+    assert api.get("/api/v1/docs/").status_code == 200
+
+
+def _list_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/submissions/").status_code == 200
+    return len(queries)
+
+
+def test_submissions_list_query_count_does_not_grow_with_data(world):
+    admin = user_with_role(Role.NATIONAL_ADMIN, username="api-admin")
+    client = APIClient()
+    client.force_authenticate(admin)
+    small = _list_queries(client)
+    for _ in range(8):
+        IcsFactory(region=world.region)
+    submissions_ensure_for_round(planning_round=world.act.planning_round)
+    assert _list_queries(client) == small
+    assert small <= 8
