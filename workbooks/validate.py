@@ -169,14 +169,16 @@ def _check_cover(rows: list[list], *, context: TemplateContext, accepted_version
         findings.error("STRUCT.VERSION", COVER_SHEET, "B9", version,
                        f"Template version {version} is no longer accepted for this return; accepted versions: "
                        f"{', '.join(accepted_versions)}. Download the current template and copy your figures in.")
-    for field, cell, expected, what in (
-        ("organisation_code", "B7", context.organisation_code, "organisation"),
-        ("stage", "B5", context.stage, "stage"),
-    ):
-        if found[field] != expected:
-            findings.error("STRUCT.IDENTIFIER", COVER_SHEET, cell, found[field],
-                           f"The template is for {what} '{found[field]}', but this upload is for '{expected}'; "
-                           f"download the template for {expected}.")
+    if found["stage"] != context.stage:
+        findings.error("STRUCT.IDENTIFIER", COVER_SHEET, "B5", found["stage"],
+                       f"The template is for the {found['stage'] or 'unknown'} stage, but this upload is for the "
+                       f"{context.stage} stage; download the {context.stage} template (your figures can be copied).")
+    if found["organisation_code"] != context.organisation_code:
+        # Rows are pre-filled per organisation, so checking them against another's would only add noise.
+        findings.error("STRUCT.IDENTIFIER", COVER_SHEET, "B7", found["organisation_code"],
+                       f"The template is for organisation '{found['organisation_code']}', but this upload is for "
+                       f"'{context.organisation_code}'; download the template for {context.organisation_code}.")
+        return None
     return spec
 
 
