@@ -1,0 +1,36 @@
+"""Write a plausible completed return, built on the real template, optionally padded and with planted errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from workbooks.sample import make_sample_return
+from workbooks.specs import has_workbook_template
+
+from .validate_file import context_from_db
+
+
+class Command(BaseCommand):
+    help = "Write a sample completed return (valid unless --errors K plants K errors)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--collection", required=True)
+        parser.add_argument("--organisation", required=True)
+        parser.add_argument("--out", required=True)
+        parser.add_argument("--stage")
+        parser.add_argument("--cells", type=int, help="Pad with synthetic member blocks to about N input cells")
+        parser.add_argument("--errors", type=int, default=0)
+        parser.add_argument("--seed", type=int, default=0)
+
+    def handle(self, *args, **options):
+        if not has_workbook_template(collection_code=options["collection"]):
+            raise CommandError(f"{options['collection']} is taken as a document, not a workbook; there is no template.")
+        context, _formats = context_from_db(collection_code=options["collection"],
+                                            organisation_code=options["organisation"], stage=options["stage"])
+        data = make_sample_return(context=context, cells=options["cells"], errors=options["errors"],
+                                  seed=options["seed"])
+        Path(options["out"]).write_bytes(data)
+        padded = f"; validate it with --cells {options['cells']}" if options["cells"] else ""
+        self.stdout.write(f"Wrote {options['out']} ({len(data):,} bytes, {options['errors']} planted errors{padded}).")

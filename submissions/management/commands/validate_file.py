@@ -1,0 +1,97 @@
+"""Validate a file on disk with the same rules the portal runs after an upload."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from planning.models import Collection, Organisation, OrganisationType
+from workbooks.filecheck import inspect_upload
+from workbooks.sample import sample_context
+from workbooks.types import MemberOrg, RejectedFile, TemplateContext
+from workbooks.validate import validate_file
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+
+
+def context_from_db(*, collection_code: str, organisation_code: str, stage: str | None) -> tuple[TemplateContext, list[str]]:
+    """The template context and accepted formats for an organisation's return in the current round."""
+    try:
+        organisation = Organisation.objects.get(ods_code=organisation_code)
+    except Organisation.DoesNotExist:
+        raise CommandError(f"No organisation with ODS code {organisation_code}.") from None
+    collections = Collection.objects.filter(code=collection_code, planning_round__is_current=True)
+    if stage:
+        collections = collections.filter(stage=stage)
+    collection = collections.select_related("planning_round").first()
+    if collection is None:
+        raise CommandError(f"No collection {collection_code}{f' ({stage})' if stage else ''} in the current round.")
+    members = Organisation.objects.filter(
+        parent_ics=organisation, is_active=True, org_type__in=[OrganisationType.PROVIDER, OrganisationType.CCG]
+    )
+    # Providers before CCGs, each by code: the order the template's blocks follow.
+    ordered = sorted(members, key=lambda org: (org.org_type != OrganisationType.PROVIDER, org.ods_code))
+    context = TemplateContext(
+        collection_code=collection.code,
+        collection_name=collection.name,
+        stage=collection.stage,
+        round_name=collection.planning_round.name,
+        organisation_code=organisation.ods_code,
+        organisation_name=organisation.name,
+        members=tuple(MemberOrg(org.ods_code, org.name, org.org_type) for org in ordered),
+    )
+    return context, list(collection.accepted_formats)
+
+
+class Command(BaseCommand):
+    help = "Validate a return file against its collection's rules; exit code 1 if it has errors."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--collection", required=True, help="Collection code, e.g. ACT")
+        parser.add_argument("--organisation", required=True, help="ODS code of the submitting organisation")
+        parser.add_argument("--stage", help="draft, final or single (default: the first stage of the collection)")
+        parser.add_argument("--json", action="store_true", help="Print the findings as JSON")
+        parser.add_argument("--cells", type=int, help="Validate as make_sample_return --cells N padded the template")
+
+    def handle(self, *args, **options):
+        context, formats = context_from_db(collection_code=options["collection"],
+                                           organisation_code=options["organisation"], stage=options["stage"])
+        if options["cells"]:
+            context = sample_context(context=context, cells=options["cells"])
+        path = Path(options["path"])
+        data = path.read_bytes()
+        try:
+            file_format = inspect_upload(data=data, filename=path.name, accepted_formats=formats,
+                                         max_bytes=MAX_UPLOAD_BYTES)
+        except RejectedFile as rejected:
+            self.stderr.write(rejected.message)
+            sys.exit(1)
+        result = validate_file(data=data, file_format=file_format, context=context)
+        if options["json"]:
+            self.stdout.write(json.dumps({
+                "template_version": result.template_version,
+                "cells_read": result.cells_read,
+                "seconds": round(result.seconds, 3),
+                "errors": result.error_count,
+                "warnings": result.warning_count,
+                "findings": [asdict(finding) for finding in result.findings],
+            }, indent=2))
+        else:
+            self._table(result)
+        if result.error_count:
+            sys.exit(1)
+
+    def _table(self, result) -> None:
+        for finding in result.findings:
+            location = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet
+            self.stdout.write(f"{finding.severity:<8} {finding.rule:<22} {location:<22} {finding.value[:20]:<20} "
+                              f"{finding.message}")
+        self.stdout.write(
+            f"{result.error_count} errors, {result.warning_count} warnings; {result.cells_read} cells read in "
+            f"{result.seconds:.3f} s (template version {result.template_version or 'unknown'})."
+        )

@@ -1,0 +1,26 @@
+"""Findings as CSV for download; safe to open in Excel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from .types import Finding
+
+HEADER = ("severity", "rule", "sheet", "cell", "value", "message")
+# A cell starting with one of these is run as a formula by Excel and other spreadsheets (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def findings_csv(*, findings: Sequence[Finding]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for finding in findings:
+        writer.writerow([_safe(str(getattr(finding, field))) for field in HEADER])
+    return buffer.getvalue()
