@@ -1,6 +1,7 @@
 """Measure one validation in a fresh process, so peak memory is this file's alone.
 
-Run as `python -m workbooks.bench PATH CONTEXT_JSON`; prints one JSON object. Used by the
+Run as `python -m workbooks.bench PATH` with the context as JSON on stdin (a padded system has
+thousands of members: too long for argv); prints one JSON object. Used by the
 `bench_validation` management command, which starts one child per workbook size.
 """
 
@@ -53,10 +54,11 @@ def measure(*, data: bytes, context: TemplateContext) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    path, context_json = argv
+    (path,) = argv
+    context = context_from_json(sys.stdin.read())
     with open(path, "rb") as handle:
         data = handle.read()
-    print(json.dumps(measure(data=data, context=context_from_json(context_json))))
+    print(json.dumps(measure(data=data, context=context)))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -20,7 +20,6 @@ from .model import (
     COVER_FIELDS,
     COVER_SHEET,
     FIRST_DATA_ROW,
-    HEADER_ROW,
     INSTRUCTIONS_SHEET,
     UNITS,
     GridSheet,

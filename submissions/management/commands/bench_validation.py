@@ -78,7 +78,7 @@ class Command(BaseCommand):
 
     def _measure(self, path: Path, context: TemplateContext) -> dict:
         completed = subprocess.run(
-            [sys.executable, "-m", "workbooks.bench", str(path), context_to_json(context)],
+            [sys.executable, "-m", "workbooks.bench", str(path)], input=context_to_json(context),
             capture_output=True, text=True, check=True, cwd=settings.BASE_DIR,
         )
         return json.loads(completed.stdout)
