@@ -1,12 +1,96 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
-from .models import Submission
+from workbooks.specs import spec_versions
+
+from .models import Finding, Submission, TemplateVersion, Version
+from .services import template_version_issue
+from .transitions import Action, TransitionConflict, transition
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Versions and findings are a record: nobody edits or deletes them, not even in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
     list_display = ["organisation", "collection", "status", "submitted_at", "is_late"]
-    list_filter = ["status", "is_late", "collection__planning_round"]
+    list_filter = ["status", "is_late", "collection__planning_round", "collection__code"]
     list_select_related = ["organisation", "collection"]
     search_fields = ["organisation__ods_code", "organisation__name", "collection__code"]
-    readonly_fields = ["status", "submitted_at", "is_late"]
+    readonly_fields = [field.name for field in Submission._meta.fields]
+    actions = ["reopen"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Reopen approved returns (back to the organisation)")
+    def reopen(self, request, queryset):
+        reopened = 0
+        for submission in queryset:
+            try:
+                transition(submission=submission, action=Action.REOPEN)
+                reopened += 1
+            except TransitionConflict as conflict:
+                self.message_user(request, f"{submission}: {conflict}", messages.WARNING)
+        self.message_user(request, f"{reopened} return(s) reopened.")
+
+
+@admin.register(Version)
+class VersionAdmin(ReadOnlyAdmin):
+    list_display = ["submission", "number", "status", "original_name", "uploaded_by", "uploaded_at", "attempts"]
+    list_filter = ["status"]
+    list_select_related = ["submission__organisation", "submission__collection", "uploaded_by"]
+    search_fields = ["submission__organisation__ods_code", "sha256", "original_name"]
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdmin):
+    list_display = ["version", "severity", "rule", "sheet", "cell", "message"]
+    list_filter = ["severity"]
+    list_select_related = ["version__submission__organisation", "version__submission__collection"]
+
+
+class TemplateVersionForm(forms.ModelForm):
+    class Meta:
+        model = TemplateVersion
+        fields = ["collection", "version", "is_accepted", "note"]
+
+    def clean(self):
+        data = super().clean()
+        collection, version = data.get("collection"), data.get("version")
+        if collection and version and version not in spec_versions(collection_code=collection.code):
+            raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
+        return data
+
+
+@admin.register(TemplateVersion)
+class TemplateVersionAdmin(admin.ModelAdmin):
+    form = TemplateVersionForm
+    list_display = ["collection", "version", "is_accepted", "issued_at", "issued_by"]
+    list_filter = ["is_accepted", "collection__planning_round"]
+    list_select_related = ["collection", "issued_by"]
+    readonly_fields = ["issued_by", "issued_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # Issuing goes through the service: older versions stay accepted as they were.
+        still_accepted = list(obj.collection.template_versions.filter(is_accepted=True).values_list("version", flat=True))
+        issued = template_version_issue(collection=obj.collection, version=obj.version, still_accepted=still_accepted,
+                                        note=obj.note, issued_by=request.user)
+        obj.pk, obj.issued_at, obj.issued_by = issued.pk, issued.issued_at, issued.issued_by

@@ -4,18 +4,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.permissions import permission_or_404
+from planning.models import Collection
 from planning.selectors import effective_deadline
 from workbooks.findings_csv import findings_csv
 from workbooks.highlight import highlight_workbook
-from workbooks.specs import has_workbook_template
+from workbooks.specs import has_workbook_template, spec_versions
 from workbooks.types import Finding as FindingData
 
 from . import selectors, services
 from .downloads import attachment
-from .forms import SubmitForm, UploadForm
+from .forms import SubmitForm, TemplateVersionIssueForm, UploadForm
 from .models import VersionStatus
 from .transitions import TransitionConflict
 
@@ -102,10 +104,9 @@ def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
                     explanations=form.explanations(),
                 )
             except ValidationError as error:
-                for field, errors in getattr(error, "error_dict", {None: error.error_list}).items():
-                    target = field if field == "declaration" else None
-                    for message in errors:
-                        form.add_error(target, message)
+                for field, messages_ in error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]:
+                    for message in messages_:
+                        form.add_error("declaration" if field == "declaration" else None, message)
             except (TransitionConflict, PermissionDenied, services.SubmitRefused) as error:
                 form.add_error(None, str(error))
             else:
@@ -186,3 +187,23 @@ def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
     name = f"{version.submission.collection.code}-{version.submission.organisation.ods_code}-v{version.number}-findings.xlsx"
     return attachment(data, filename=name, content_type=CONTENT_TYPES["xlsx"])
 
+
+
+@permission_or_404("planning.manage_rounds")
+def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpResponse:
+    """Issue a new template version mid-round and choose which older ones are still accepted."""
+    collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
+    issued = list(collection.template_versions.select_related("issued_by"))
+    issued_names = [template.version for template in issued]
+    available = [v for v in spec_versions(collection_code=collection.code) if v not in issued_names]
+    form = TemplateVersionIssueForm(request.POST or None, available=available, issued=issued_names)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.template_version_issue(collection=collection, issued_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{collection.code} template {form.cleaned_data['version']} issued.")
+            return redirect("submissions:template_versions", round_pk=round_pk, pk=pk)
+    return render(request, "submissions/template_versions.html",
+                  {"collection": collection, "issued": issued, "form": form, "available": available})

@@ -1,0 +1,64 @@
+"""A system lead downloads the template, uploads a return with a mistake, watches the findings
+appear without reloading, uploads the fix and submits it with the declaration."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import openpyxl
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.factories import PASSWORD
+from tests.submissions.conftest import world  # noqa: F401 - fixture
+from tests.worker_support import worker  # noqa: F401 - fixture
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {violation['help']}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def test_lead_uploads_fixes_and_submits_a_return(page, live_server, world, worker):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("lead-qhm")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_role("link", name="ACT Activity and performance – draft").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the template (.xlsx)").click()
+    template = openpyxl.load_workbook(download.value.path())
+    assert "QHM" in [cell.value for row in template.worksheets[0].iter_rows() for cell in row]
+
+    page.get_by_label("Upload a file").set_input_files(
+        files=[{"name": "act-draft.xlsx", "mimeType": XLSX, "buffer": world.sample(errors=2)}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_test_id("findings").first.wait_for(timeout=60_000)
+    assert page.get_by_test_id("version-panel").get_by_text("2 errors").is_visible()
+    assert serious_violations(page) == []
+
+    page.get_by_label("Upload a file").set_input_files(
+        files=[{"name": "act-draft-fixed.xlsx", "mimeType": XLSX, "buffer": world.sample()}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_label("I confirm the sign-off declaration").wait_for(timeout=60_000)
+    for explanation in page.locator("#submit-form textarea").all():
+        explanation.fill("The new day-case unit opens in June 2021.")
+    page.get_by_label("I confirm the sign-off declaration").check()
+    page.get_by_role("button", name="Submit version 2").click()
+
+    assert page.locator("#submission-status").get_by_text("Submitted").is_visible()
+    assert serious_violations(page) == []
