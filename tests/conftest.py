@@ -9,6 +9,8 @@ IN_CI = os.environ.get("CI") == "true"
 
 
 def pytest_configure(config):
+    # WhiteNoise warns once per client that STATIC_ROOT (filled by collectstatic) does not exist.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
     # CI must exercise the real services: a silently skipped PostgreSQL or Redis run is a failure.
     if IN_CI:
         engine = settings.DATABASES["default"]["ENGINE"]
@@ -44,3 +46,12 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def world(db):
+    """Two regions, each with an ICS, a trust, a CCG and an LMS, a Cancer Alliance in region A,
+    a current round, and a user of every role at "A" and at "B" (see tests/world.py)."""
+    from tests.world import build_world
+
+    return build_world()
