@@ -199,7 +199,8 @@ CASES = [pytest.param(row, principal, id=f"{row.id}-{principal}") for row in MAT
 
 
 @pytest.mark.parametrize(("row", "principal"), CASES)
-def test_url_answers_principal_as_the_matrix_says(client, world, row: Row, principal: str):
+def test_url_answers_principal_as_the_matrix_says(client, db, module_world, row: Row, principal: str):
+    world = module_world
     url = reverse(row.name, kwargs=row.kwargs(world) if row.kwargs else None)
     url += row.query.format(other_round=world.other_round.pk)
     data = row.data(world) if callable(row.data) else row.data
