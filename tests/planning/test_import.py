@@ -173,3 +173,12 @@ def test_admin_organisation_import_page_anonymous_sent_to_admin_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_organisations_import_csv_cancer_alliance_without_ics_codes_is_an_error(db):
+    IcsFactory(ods_code="QHM")
+
+    _, result = organisations_import_csv(stream=_csv("code,name,icss_ods_codes\nE56000029,Northern,;\n"))
+
+    assert result.errors == ["line 2: missing icss_ods_codes"]
+    assert not Organisation.objects.filter(ods_code="E56000029").exists()
