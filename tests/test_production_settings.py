@@ -67,3 +67,36 @@ def test_production_settings_refuse_to_start_without_allowed_hosts():
 
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+HEALTHZ_PROBE = """
+import django
+django.setup()
+from django.test import Client
+response = Client().get("/healthz/", HTTP_HOST="localhost:8000")
+print(response.status_code, response.get("Location", ""))
+"""
+
+
+def test_production_healthz_answers_plain_http_for_container_healthcheck():
+    # docker-compose's web healthcheck fetches http://localhost:8000/healthz/ inside the container, where
+    # there is no TLS: with SECURE_SSL_REDIRECT on, a redirect to https would make web never healthy.
+    env = _production_env(DATABASE_URL="sqlite:////tmp/portal-healthz-check.sqlite3", DJANGO_ALLOWED_HOSTS="localhost")
+
+    result = subprocess.run(
+        [sys.executable, "-c", HEALTHZ_PROBE], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200"]
+
+
+def test_production_other_pages_still_redirect_to_https():
+    env = _production_env(DATABASE_URL="sqlite:////tmp/portal-healthz-check.sqlite3", DJANGO_ALLOWED_HOSTS="localhost")
+    probe = HEALTHZ_PROBE.replace("/healthz/", "/accounts/login/")
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.stdout.split() == ["301", "https://localhost:8000/accounts/login/"]
