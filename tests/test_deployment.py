@@ -116,3 +116,24 @@ def test_env_example_has_every_setting_without_default():
 
     assert {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"} <= required
     assert sorted(required - set(_env_example())) == []
+
+
+# Tools the app image (python:3.11-slim) lacks unless the Dockerfile installs their Debian package.
+SLIM_IMAGE_MISSING_TOOLS = {"pgrep": "procps", "ps": "procps", "pkill": "procps", "curl": "curl", "wget": "wget"}
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_compose_app_healthcheck_tools_exist_in_image(compose, name):
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    healthcheck = " ".join(compose["services"][name]["healthcheck"]["test"])
+    words = set(healthcheck.replace("'", " ").replace('"', " ").split())
+
+    installed = " ".join(line for line in dockerfile.splitlines() if "apt-get install" in line).split()
+
+    missing = {tool: package for tool, package in SLIM_IMAGE_MISSING_TOOLS.items()
+               if tool in words and package not in installed}
+    assert missing == {}
+
+
+def test_env_example_allows_localhost_for_container_healthcheck():
+    assert "localhost" in _env_example()["DJANGO_ALLOWED_HOSTS"].split(",")
