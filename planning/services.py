@@ -155,6 +155,9 @@ def _import_cancer_alliances(rows: list[dict]) -> ImportResult:
         if not _require(row, ("code", "name", "icss_ods_codes"), line, result):
             continue
         codes = [code.strip().upper() for code in row["icss_ods_codes"].split(";") if code.strip()]
+        if not codes:
+            result.errors.append(f"line {line}: missing icss_ods_codes")
+            continue
         first_ics = icss.get(codes[0])
         if first_ics is None:
             result.errors.append(f"line {line}: unknown ICS {codes[0]}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -9,6 +10,8 @@ IN_CI = os.environ.get("CI") == "true"
 
 
 def pytest_configure(config):
+    # WhiteNoise warns once per client that STATIC_ROOT (filled by collectstatic) does not exist.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
     # CI must exercise the real services: a silently skipped PostgreSQL or Redis run is a failure.
     if IN_CI:
         engine = settings.DATABASES["default"]["ENGINE"]
@@ -44,3 +47,43 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def world(db):
+    """Two regions, each with an ICS, a trust, a CCG and an LMS, a Cancer Alliance in region A,
+    a current round, and a user of every role at "A" and at "B" (see tests/world.py)."""
+    from tests.world import build_world
+
+    return build_world()
+
+
+@contextmanager
+def module_transaction(django_db_blocker):
+    """Data built once for a module inside a transaction that is rolled back after the module.
+
+    Each test's own `db` fixture nests a savepoint inside it, so tests still cannot see each
+    other's changes. Not for tests that use `transactional_db` or `live_server`.
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker):
+    """The world of tests/world.py, built once per module; request `db` too in the test."""
+    from tests.world import build_world
+
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            world = build_world()
+        yield world

@@ -6,7 +6,17 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
-from planning.models import Collection, Organisation, OrganisationType, PlanningRound, Region, Stage, TrustKind
+from planning.models import (
+    Collection,
+    DeadlineExtension,
+    Organisation,
+    OrganisationType,
+    PlanningRound,
+    Region,
+    Stage,
+    TrustKind,
+)
+from submissions.models import Submission, SubmissionStatus
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -106,3 +116,47 @@ def user_with_role(role: str, *, organisation: Organisation | None = None, regio
 
 PASSWORD = "correct-horse-battery"
 __all__ = ["Role", "PASSWORD"]
+
+
+class LmsFactory(TrustFactory):
+    ods_code = factory.LazyAttribute(lambda o: f"{o.parent_ics.ods_code}-LMS")
+    name = factory.Sequence(lambda n: f"Test LMNS {n}")
+    org_type = OrganisationType.LMS
+    trust_kind = ""
+
+
+class CancerAllianceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("ods_code",)
+        skip_postgeneration_save = True
+
+    ods_code = factory.Sequence(lambda n: f"E56{n:06d}")
+    name = factory.Sequence(lambda n: f"Test Cancer Alliance {n}")
+    org_type = OrganisationType.CANCER_ALLIANCE
+    region = factory.SubFactory(RegionFactory)
+
+    @factory.post_generation
+    def covered_icss(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.covered_icss.set(extracted)
+
+
+class DeadlineExtensionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeadlineExtension
+
+    collection = factory.SubFactory(CollectionFactory)
+    organisation = factory.SubFactory(IcsFactory)
+    deadline = factory.LazyAttribute(lambda o: o.collection.deadline + dt.timedelta(days=7))
+    reason = "Board meeting moved"
+    granted_by = factory.SubFactory(UserFactory)
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Submission
+
+    collection = factory.SubFactory(CollectionFactory)
+    organisation = factory.SubFactory(IcsFactory)
+    status = SubmissionStatus.NOT_STARTED

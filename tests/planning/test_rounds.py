@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from accounts.models import Role
+from planning.models import Collection, OrganisationType, PlanningRound, Stage, TrustKind
+from planning.services import round_copy, round_make_current, shift_london_datetime
+from tests.factories import CollectionFactory, PlanningRoundFactory, london, user_with_role
+
+pytestmark = pytest.mark.django_db
+UTC = dt.timezone.utc
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def source():
+    planning_round = PlanningRoundFactory(
+        name="2021/22", starts_on=dt.date(2021, 3, 1), ends_on=dt.date(2022, 2, 28), is_current=True
+    )
+    CollectionFactory(
+        planning_round=planning_round, code="PCC", name="Capital", stage=Stage.SINGLE,
+        deadline=london(2021, 3, 22), submitted_by=[OrganisationType.PROVIDER], trust_kinds=[TrustKind.ACUTE],
+        accepted_formats=["xlsx"], closes_at_deadline=True, is_mandatory=False, description="Cash",
+    )
+    CollectionFactory(
+        planning_round=planning_round, code="ACT", name="Activity", stage=Stage.DRAFT,
+        deadline=london(2021, 10, 20, 17, 30), submitted_by=[OrganisationType.ICS], accepted_formats=["xlsx"],
+    )
+    return planning_round
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(user_with_role(Role.NATIONAL_ADMIN, username="national"))
+    return client
+
+
+def _collections(planning_round: PlanningRound) -> list[tuple]:
+    return [
+        (c.code, c.name, c.stage, c.deadline, c.submitted_by, c.trust_kinds, c.accepted_formats,
+         c.closes_at_deadline, c.is_mandatory, c.description)
+        for c in planning_round.collections.order_by("code")
+    ]
+
+
+def test_shift_london_datetime_keeps_noon_from_gmt_into_bst():
+    march_noon_gmt = dt.datetime(2021, 3, 22, 12, 0, tzinfo=UTC)
+
+    shifted = shift_london_datetime(march_noon_gmt, days=14)
+
+    assert shifted == dt.datetime(2021, 4, 5, 11, 0, tzinfo=UTC)
+    assert shifted.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") == "2021-04-05 12:00 BST"
+
+
+def test_shift_london_datetime_keeps_wall_clock_from_bst_into_gmt():
+    shifted = shift_london_datetime(london(2021, 10, 20, 17, 30), days=14)
+
+    assert shifted.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") == "2021-11-03 17:30 GMT"
+    assert shifted == dt.datetime(2021, 11, 3, 17, 30, tzinfo=UTC)
+
+
+def test_round_copy_copies_collections_with_shifted_deadlines(source):
+    new_round = round_copy(source=source, name="2021/22 H2", shift_days=14)
+
+    assert (new_round.starts_on, new_round.ends_on, new_round.copied_from, new_round.is_current) == (
+        dt.date(2021, 3, 15), dt.date(2022, 3, 14), source, False
+    )
+    assert _collections(new_round) == [
+        ("ACT", "Activity", "draft", london(2021, 11, 3, 17, 30), ["ics"], [], ["xlsx"], False, True, ""),
+        ("PCC", "Capital", "single", london(2021, 4, 5), ["provider"], ["acute"], ["xlsx"], True, False, "Cash"),
+    ]
+    # The source is untouched and still current.
+    source.refresh_from_db()
+    assert source.is_current is True
+    assert [c[3] for c in _collections(source)] == [london(2021, 10, 20, 17, 30), london(2021, 3, 22)]
+
+
+def test_round_copy_duplicate_name_refused(source):
+    with pytest.raises(ValidationError) as error:
+        round_copy(source=source, name="2021/22", shift_days=364)
+
+    assert error.value.message_dict == {"name": ["A round with this name already exists."]}
+    assert PlanningRound.objects.count() == 1
+
+
+def test_round_copy_make_current_switches_current_round(source):
+    new_round = round_copy(source=source, name="2022/23", shift_days=364, make_current=True)
+
+    assert list(PlanningRound.objects.filter(is_current=True)) == [new_round]
+
+
+def test_round_make_current_switches_current_round(source):
+    other = PlanningRoundFactory(name="2022/23")
+
+    round_make_current(planning_round=other)
+    assert list(PlanningRound.objects.filter(is_current=True)) == [other]
+
+    round_make_current(planning_round=other)
+    assert list(PlanningRound.objects.filter(is_current=True)) == [other]
+
+
+def test_round_copy_view_creates_round_and_redirects(admin_client, source):
+    response = admin_client.post(
+        reverse("planning:round_copy", kwargs={"pk": source.pk}),
+        {"name": " 2021/22 later ", "shift_days": "14", "make_current": "on"},
+        follow=True,
+    )
+
+    new_round = PlanningRound.objects.get(name="2021/22 later")
+    assert response.redirect_chain == [(reverse("planning:round_detail", kwargs={"pk": new_round.pk}), 302)]
+    assert [str(m) for m in response.context["messages"]] == ["2021/22 later created from 2021/22."]
+    assert list(PlanningRound.objects.filter(is_current=True)) == [new_round]
+    assert Collection.objects.get(planning_round=new_round, code="PCC").deadline == dt.datetime(
+        2021, 4, 5, 11, 0, tzinfo=UTC
+    )
+    assert "5 April 2021 at midday (BST)" in response.content.decode()
+
+
+def test_round_copy_view_refuses_duplicate_name(admin_client, source):
+    response = admin_client.post(
+        reverse("planning:round_copy", kwargs={"pk": source.pk}), {"name": "2021/22", "shift_days": "364"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"name": ["A round with this name already exists."]}
+    assert PlanningRound.objects.count() == 1
+
+
+def test_round_make_current_view_switches_current_round(admin_client, source):
+    other = PlanningRoundFactory(name="2022/23")
+
+    response = admin_client.post(reverse("planning:round_make_current", kwargs={"pk": other.pk}))
+
+    assert (response.status_code, response["Location"]) == (
+        302, reverse("planning:round_detail", kwargs={"pk": other.pk})
+    )
+    assert list(PlanningRound.objects.filter(is_current=True)) == [other]
+
+
+def test_collection_edit_view_saves_deadline_in_london_time(admin_client, source):
+    collection = source.collections.get(code="ACT")
+
+    response = admin_client.post(
+        reverse("planning:collection_edit", kwargs={"round_pk": source.pk, "pk": collection.pk}),
+        {"name": "Activity and performance", "deadline": "2021-05-06 12:00", "submitted_by": ["ics"],
+         "accepted_formats": ["xlsx"], "is_mandatory": "on"},
+    )
+
+    collection.refresh_from_db()
+    assert (response.status_code, response["Location"]) == (
+        302, reverse("planning:round_detail", kwargs={"pk": source.pk})
+    )
+    assert (collection.name, collection.deadline) == ("Activity and performance", london(2021, 5, 6))
