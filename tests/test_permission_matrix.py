@@ -23,8 +23,13 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Role
 from accounts.services import invitation_create
+from django.core.files.base import ContentFile
+
+from submissions.models import Finding, Submission, Version, VersionStatus
+from submissions.services import template_context
 from tests.factories import UserFactory
 from tests.world import World
+from workbooks.sample import make_sample_return
 
 LOGIN = "login"
 REDIRECT = "redirect"
@@ -56,6 +61,8 @@ def nobody() -> dict:
 
 
 ADMIN = ("national_admin",)
+LEAD = ("system_lead",)
+UNAUTHORISED = 401
 SEES_TRUST_A = ("submitter", "signatory", "system_lead", "regional_reviewer", "national_admin")
 SEES_SYSTEM_A = ("system_lead", "regional_reviewer", "national_admin")
 
@@ -72,6 +79,34 @@ def _invitation_kwargs(world: World) -> dict:
         invited_by=world.user("national_admin"),
     )
     return {"token": token}
+
+
+def _submission(world: World, ics_attr: str) -> Submission:
+    submission, _ = Submission.objects.get_or_create(collection=world.collection, organisation=getattr(world, ics_attr))
+    return submission
+
+
+def _version(world: World, ics_attr: str) -> Version:
+    """A checked version with one finding, made directly: the matrix is about access, not uploads."""
+    submission = _submission(world, ics_attr)
+    data = make_sample_return(context=template_context(submission=submission), errors=1)
+    version = Version(submission=submission, number=1, file_format="xlsx", sha256="0" * 64, size=len(data),
+                      original_name="plan.xlsx", uploaded_by=world.user("system_lead"), status=VersionStatus.INVALID,
+                      error_count=1)
+    version.file.save("upload", ContentFile(data), save=False)
+    version.save()
+    Finding.objects.create(version=version, severity="error", rule="T.1", sheet="Cover", cell="B2", value="x",
+                           message="Wrong.")
+    Submission.objects.filter(pk=submission.pk).update(current_version=version, status="invalid")
+    return version
+
+
+def _submission_kwargs(ics_attr: str) -> Callable[[World], dict]:
+    return lambda w: {"pk": _submission(w, ics_attr).pk}
+
+
+def _version_kwargs(ics_attr: str) -> Callable[[World], dict]:
+    return lambda w: {"pk": _version(w, ics_attr).pk}
 
 
 def _org(attr: str) -> Callable[[World], dict]:
@@ -158,6 +193,57 @@ MATRIX: list[Row] = [
         label="post invalid"),
     Row("planning:collection_edit", lambda w: {"round_pk": w.other_round.pk, "pk": w.collection.pk}, nobody(),
         label="collection of another round"),
+    # submissions: the return page and its files
+    Row("submissions:detail", _submission_kwargs("ics_a"), only(*SEES_SYSTEM_A), label="own system"),
+    Row("submissions:detail", _submission_kwargs("ics_b"), only(*ADMIN), label="other system"),
+    Row("submissions:detail", lambda w: {"pk": 999999}, nobody(), label="unknown"),
+    Row("submissions:upload", _submission_kwargs("ics_a"), only(*LEAD, ok=400), method="post",
+        label="own system, no file"),
+    Row("submissions:upload", _submission_kwargs("ics_b"), nobody(), method="post", label="other system"),
+    Row("submissions:upload", _submission_kwargs("ics_a"), everyone(405, anonymous=405), label="GET not allowed"),
+    Row("submissions:submit", lambda w: {"pk": _version(w, "ics_a").submission_id},
+        only(*LEAD, ok=400), method="post", label="own system, no declaration"),
+    Row("submissions:submit", lambda w: {"pk": _version(w, "ics_b").submission_id}, nobody(), method="post",
+        label="other system"),
+    Row("submissions:template", _submission_kwargs("ics_a"), only(*SEES_SYSTEM_A), label="own system"),
+    Row("submissions:template", _submission_kwargs("ics_b"), only(*ADMIN), label="other system"),
+    Row("submissions:version_detail", _version_kwargs("ics_a"), only(*SEES_SYSTEM_A), label="own system"),
+    Row("submissions:version_detail", _version_kwargs("ics_b"), only(*ADMIN), label="other system"),
+    Row("submissions:version_panel", _version_kwargs("ics_a"), only(*SEES_SYSTEM_A), label="own system"),
+    Row("submissions:version_panel", _version_kwargs("ics_b"), only(*ADMIN), label="other system"),
+    Row("submissions:version_file", _version_kwargs("ics_a"), only(*SEES_SYSTEM_A), label="own system"),
+    Row("submissions:version_file", _version_kwargs("ics_b"), only(*ADMIN), label="other system"),
+    Row("submissions:version_findings_csv", _version_kwargs("ics_a"), only(*SEES_SYSTEM_A), label="own system"),
+    Row("submissions:version_findings_csv", _version_kwargs("ics_b"), only(*ADMIN), label="other system"),
+    Row("submissions:version_highlighted", _version_kwargs("ics_a"), only(*SEES_SYSTEM_A), label="own system"),
+    Row("submissions:version_highlighted", _version_kwargs("ics_b"), only(*ADMIN), label="other system"),
+    Row("submissions:template_versions", _collection, only(*ADMIN)),
+    Row("submissions:template_versions", _collection, only(*ADMIN, ok=200), method="post", data={},
+        label="post invalid"),
+    # api: token and session authentication; anonymous callers get 401, hidden objects 404
+    Row("api:token", None, everyone(400), method="post", data={"username": "nobody", "password": "wrong"}),
+    Row("api:submission_list", None, everyone(200, anonymous=UNAUTHORISED)),
+    Row("api:submission_detail", _submission_kwargs("ics_a"), only(*SEES_SYSTEM_A, anonymous=UNAUTHORISED),
+        label="own system"),
+    Row("api:submission_detail", _submission_kwargs("ics_b"), only(*ADMIN, anonymous=UNAUTHORISED),
+        label="other system"),
+    Row("api:submission_template", _submission_kwargs("ics_a"), only(*SEES_SYSTEM_A, anonymous=UNAUTHORISED),
+        label="own system"),
+    Row("api:submission_template", _submission_kwargs("ics_b"), only(*ADMIN, anonymous=UNAUTHORISED),
+        label="other system"),
+    Row("api:version_create", _submission_kwargs("ics_a"), only(*LEAD, ok=400, anonymous=UNAUTHORISED),
+        method="post", label="own system, no file"),
+    Row("api:version_create", _submission_kwargs("ics_b"), only(anonymous=UNAUTHORISED), method="post",
+        label="other system"),
+    Row("api:submission_submit", lambda w: {"pk": _version(w, "ics_a").submission_id},
+        only(*LEAD, ok=400, anonymous=UNAUTHORISED), method="post", label="own system, nothing sent"),
+    Row("api:submission_submit", lambda w: {"pk": _version(w, "ics_b").submission_id},
+        only(anonymous=UNAUTHORISED), method="post", label="other system"),
+    Row("api:version_detail", _version_kwargs("ics_a"), only(*SEES_SYSTEM_A, anonymous=UNAUTHORISED),
+        label="own system"),
+    Row("api:version_detail", _version_kwargs("ics_b"), only(*ADMIN, anonymous=UNAUTHORISED), label="other system"),
+    Row("api:schema", None, everyone(200, anonymous=UNAUTHORISED)),
+    Row("api:docs", None, everyone(200, anonymous=UNAUTHORISED)),
 ]
 
 

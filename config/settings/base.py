@@ -236,6 +236,12 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from our own static files: no CDN, and the CSP stays strict.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "SubmissionStatusEnum": "submissions.models.SubmissionStatus",
+        "VersionStatusEnum": "submissions.models.VersionStatus",
+        "SeverityEnum": "submissions.models.Severity",
+    },
 }
 
 LOGGING = {

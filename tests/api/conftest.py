@@ -1,1 +1,1 @@
-from tests.submissions.conftest import world  # noqa: F401 - the same world of returns
+from tests.submissions.conftest import act_world  # noqa: F401 - the same world of returns

@@ -17,9 +17,9 @@ from tests.factories import PASSWORD, IcsFactory, user_with_role
 
 
 @pytest.fixture
-def api(world):
+def api(act_world):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.lead).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=act_world.lead).key}")
     return client
 
 
@@ -29,46 +29,46 @@ def named(data: bytes, name: str = "plan.xlsx"):
     return stream
 
 
-def test_token_is_issued_for_a_correct_password(world):
+def test_token_is_issued_for_a_correct_password(act_world):
     response = APIClient().post("/api/v1/auth/token/", {"username": "lead-qhm", "password": PASSWORD})
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=world.lead).key
+    assert response.json()["token"] == Token.objects.get(user=act_world.lead).key
 
 
-def test_token_is_refused_for_a_wrong_password(world):
+def test_token_is_refused_for_a_wrong_password(act_world):
     response = APIClient().post("/api/v1/auth/token/", {"username": "lead-qhm", "password": "wrong"})
     assert response.status_code == 400
 
 
-def test_submissions_list_needs_authentication(world):
+def test_submissions_list_needs_authentication(act_world):
     assert APIClient().get("/api/v1/submissions/").status_code == 401
 
 
-def test_submissions_list_shows_only_the_users_returns(api, world):
+def test_submissions_list_shows_only_the_users_returns(api, act_world):
     body = api.get("/api/v1/submissions/").json()
     assert {row["organisation"] for row in body["results"]} == {"QHM"}
     assert {row["collection"] for row in body["results"]} == {"ACT", "NAR"}
 
 
-def test_submissions_list_filters(api, world):
+def test_submissions_list_filters(api, act_world):
     body = api.get("/api/v1/submissions/", {"round": "2021/22", "organisation": "qhm", "collection": "ACT"}).json()
     assert [(row["collection"], row["stage"], row["status"]) for row in body["results"]] == [("ACT", "draft", "not_started")]
 
 
-def test_submission_of_another_organisation_is_404(api, world):
-    assert api.get(f"/api/v1/submissions/{world.other_submission.pk}/").status_code == 404
-    assert api.post(f"/api/v1/submissions/{world.other_submission.pk}/versions/",
-                    {"file": named(world.sample())}, format="multipart").status_code == 404
+def test_submission_of_another_organisation_is_404(api, act_world):
+    assert api.get(f"/api/v1/submissions/{act_world.other_submission.pk}/").status_code == 404
+    assert api.post(f"/api/v1/submissions/{act_world.other_submission.pk}/versions/",
+                    {"file": named(act_world.sample())}, format="multipart").status_code == 404
 
 
-def test_template_endpoint_returns_the_workbook(api, world):
-    response = api.get(f"/api/v1/submissions/{world.submission.pk}/template/")
+def test_template_endpoint_returns_the_workbook(api, act_world):
+    response = api.get(f"/api/v1/submissions/{act_world.submission.pk}/template/")
     assert response.status_code == 200
     assert response.content[:2] == b"PK"
 
 
-def test_upload_returns_202_then_the_version_reports_its_findings(api, world):
-    response = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/", {"file": named(world.sample(errors=1))},
+def test_upload_returns_202_then_the_version_reports_its_findings(api, act_world):
+    response = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/", {"file": named(act_world.sample(errors=1))},
                         format="multipart")
     assert response.status_code == 202
     body = response.json()
@@ -80,55 +80,55 @@ def test_upload_returns_202_then_the_version_reports_its_findings(api, world):
     assert set(detail["findings"][0]) >= {"severity", "rule", "sheet", "cell", "value", "message"}
 
 
-def test_upload_of_identical_bytes_returns_the_existing_version(api, world):
-    data = world.sample()
-    first = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/", {"file": named(data)}, format="multipart")
-    second = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/", {"file": named(data)}, format="multipart")
+def test_upload_of_identical_bytes_returns_the_existing_version(api, act_world):
+    data = act_world.sample()
+    first = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/", {"file": named(data)}, format="multipart")
+    second = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/", {"file": named(data)}, format="multipart")
     assert (second.status_code, second.json()["id"]) == (200, first.json()["id"])
     assert "identical" in second.json()["detail"]
 
 
-def test_upload_of_a_bad_file_is_400_with_a_message(api, world):
-    response = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/",
+def test_upload_of_a_bad_file_is_400_with_a_message(api, act_world):
+    response = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/",
                         {"file": named(b"MZ\x90" + b"\x00" * 300)}, format="multipart")
     assert response.status_code == 400
     assert response.json()["detail"]
 
 
-def _valid_version(api, world) -> Version:
-    body = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/", {"file": named(world.sample())},
+def _valid_version(api, act_world) -> Version:
+    body = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/", {"file": named(act_world.sample())},
                     format="multipart").json()
     version_validate(version_id=body["id"])
     return Version.objects.get(pk=body["id"])
 
 
-def test_submit_without_declaration_is_400(api, world):
-    version = _valid_version(api, world)
-    response = api.post(f"/api/v1/submissions/{world.submission.pk}/submit/", {"version": version.pk}, format="json")
+def test_submit_without_declaration_is_400(api, act_world):
+    version = _valid_version(api, act_world)
+    response = api.post(f"/api/v1/submissions/{act_world.submission.pk}/submit/", {"version": version.pk}, format="json")
     assert response.status_code == 400
     assert "declaration" in response.json()
 
 
-def test_submit_with_errors_remaining_is_409(api, world):
-    body = api.post(f"/api/v1/submissions/{world.submission.pk}/versions/", {"file": named(world.sample(errors=1))},
+def test_submit_with_errors_remaining_is_409(api, act_world):
+    body = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/", {"file": named(act_world.sample(errors=1))},
                     format="multipart").json()
     version_validate(version_id=body["id"])
-    response = api.post(f"/api/v1/submissions/{world.submission.pk}/submit/",
+    response = api.post(f"/api/v1/submissions/{act_world.submission.pk}/submit/",
                         {"version": body["id"], "declaration": True}, format="json")
     assert response.status_code == 409
     assert "no errors" in response.json()["detail"]
 
 
-def test_submit_signs_off(api, world):
-    version = _valid_version(api, world)
+def test_submit_signs_off(api, act_world):
+    version = _valid_version(api, act_world)
     explanations = {str(f.pk): "The new unit opens in June 2021." for f in version.findings.all()}
-    response = api.post(f"/api/v1/submissions/{world.submission.pk}/submit/",
+    response = api.post(f"/api/v1/submissions/{act_world.submission.pk}/submit/",
                         {"version": version.pk, "declaration": True, "explanations": explanations}, format="json")
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["submitted_version"]) == (SubmissionStatus.SUBMITTED, version.pk)
 
 
-def test_schema_and_docs_are_served(api, world):
+def test_schema_and_docs_are_served(api, act_world):
     schema = api.get("/api/v1/schema/")
     assert schema.status_code == 200
     assert b"/api/v1/submissions/{id}/versions/" in schema.content
@@ -141,14 +141,14 @@ def _list_queries(client) -> int:
     return len(queries)
 
 
-def test_submissions_list_query_count_does_not_grow_with_data(world):
+def test_submissions_list_query_count_does_not_grow_with_data(act_world):
     admin = user_with_role(Role.NATIONAL_ADMIN, username="api-admin")
     client = APIClient()
     client.force_authenticate(admin)
     _list_queries(client)  # the first request also reads the user's roles
     small = _list_queries(client)
     for _ in range(8):
-        IcsFactory(region=world.region)
-    submissions_ensure_for_round(planning_round=world.act.planning_round)
+        IcsFactory(region=act_world.region)
+    submissions_ensure_for_round(planning_round=act_world.act.planning_round)
     assert _list_queries(client) == small
     assert small <= 8

@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.factories import PASSWORD
-from tests.submissions.conftest import world  # noqa: F401 - fixture
+from tests.submissions.conftest import act_world  # noqa: F401 - fixture
 from tests.worker_support import worker  # noqa: F401 - fixture
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -30,7 +30,7 @@ def serious_violations(page) -> list[str]:
     ]
 
 
-def test_lead_uploads_fixes_and_submits_a_return(page, live_server, world, worker):
+def test_lead_uploads_fixes_and_submits_a_return(page, live_server, act_world, worker):
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("lead-qhm")
     page.get_by_label("Password").fill(PASSWORD)
@@ -43,7 +43,7 @@ def test_lead_uploads_fixes_and_submits_a_return(page, live_server, world, worke
     assert "QHM" in [cell.value for row in template.worksheets[0].iter_rows() for cell in row]
 
     page.get_by_label("Upload a file").set_input_files(
-        files=[{"name": "act-draft.xlsx", "mimeType": XLSX, "buffer": world.sample(errors=2)}]
+        files=[{"name": "act-draft.xlsx", "mimeType": XLSX, "buffer": act_world.sample(errors=2)}]
     )
     page.get_by_role("button", name="Upload").click()
     page.get_by_test_id("findings").first.wait_for(timeout=60_000)
@@ -51,7 +51,7 @@ def test_lead_uploads_fixes_and_submits_a_return(page, live_server, world, worke
     assert serious_violations(page) == []
 
     page.get_by_label("Upload a file").set_input_files(
-        files=[{"name": "act-draft-fixed.xlsx", "mimeType": XLSX, "buffer": world.sample()}]
+        files=[{"name": "act-draft-fixed.xlsx", "mimeType": XLSX, "buffer": act_world.sample()}]
     )
     page.get_by_role("button", name="Upload").click()
     page.get_by_label("I confirm the sign-off declaration").wait_for(timeout=60_000)

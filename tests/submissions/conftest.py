@@ -41,7 +41,7 @@ class ReturnWorld:
 
 
 @pytest.fixture
-def world(db) -> ReturnWorld:
+def act_world(db) -> ReturnWorld:
     region = RegionFactory(code="Y63", name="North East and Yorkshire")
     other_region = RegionFactory(code="Y56", name="London")
     ics = IcsFactory(ods_code="QHM", name="North East and North Cumbria", region=region)

@@ -10,23 +10,23 @@ ALL_STATES = list(S.values)
 
 @pytest.mark.parametrize("action", list(Action.values))
 @pytest.mark.parametrize("state", ALL_STATES)
-def test_transition_follows_the_table_for_every_state_and_action(world, action, state):
-    Submission.objects.filter(pk=world.submission.pk).update(status=state)
-    world.submission.refresh_from_db()
+def test_transition_follows_the_table_for_every_state_and_action(act_world, action, state):
+    Submission.objects.filter(pk=act_world.submission.pk).update(status=state)
+    act_world.submission.refresh_from_db()
     rule = TRANSITIONS[action]
     if state in rule.sources:
-        transition(submission=world.submission, action=action)
-        assert Submission.objects.get(pk=world.submission.pk).status == rule.target
+        transition(submission=act_world.submission, action=action)
+        assert Submission.objects.get(pk=act_world.submission.pk).status == rule.target
     else:
         with pytest.raises(TransitionConflict):
-            transition(submission=world.submission, action=action)
-        assert Submission.objects.get(pk=world.submission.pk).status == state
+            transition(submission=act_world.submission, action=action)
+        assert Submission.objects.get(pk=act_world.submission.pk).status == state
 
 
-def test_transition_refuses_a_stale_caller(world):
-    Submission.objects.filter(pk=world.submission.pk).update(status=S.VALID)
-    first = Submission.objects.get(pk=world.submission.pk)
-    second = Submission.objects.get(pk=world.submission.pk)
+def test_transition_refuses_a_stale_caller(act_world):
+    Submission.objects.filter(pk=act_world.submission.pk).update(status=S.VALID)
+    first = Submission.objects.get(pk=act_world.submission.pk)
+    second = Submission.objects.get(pk=act_world.submission.pk)
     transition(submission=first, action=Action.SUBMIT)
     with pytest.raises(TransitionConflict) as conflict:
         transition(submission=second, action=Action.SUBMIT)
@@ -34,11 +34,11 @@ def test_transition_refuses_a_stale_caller(world):
     assert "submitted" in str(conflict.value)
 
 
-def test_transition_guard_blocks_when_the_column_changed(world):
-    Submission.objects.filter(pk=world.submission.pk).update(status=S.VALID)
-    world.submission.refresh_from_db()
+def test_transition_guard_blocks_when_the_column_changed(act_world):
+    Submission.objects.filter(pk=act_world.submission.pk).update(status=S.VALID)
+    act_world.submission.refresh_from_db()
     with pytest.raises(TransitionConflict):
-        transition(submission=world.submission, action=Action.SUBMIT, guard={"current_version_id": 999_999})
+        transition(submission=act_world.submission, action=Action.SUBMIT, guard={"current_version_id": 999_999})
 
 
 def test_allowed_actions_of_an_approved_return_is_only_reopen():

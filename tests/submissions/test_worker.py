@@ -16,8 +16,8 @@ from tests.worker_support import use_broker, wait_for, worker  # noqa: F401 - fi
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
-def upload(world, data: bytes) -> Version:
-    return version_create(submission=world.submission, user=world.lead, stream=io.BytesIO(data),
+def upload(act_world, data: bytes) -> Version:
+    return version_create(submission=act_world.submission, user=act_world.lead, stream=io.BytesIO(data),
                           filename="plan.xlsx").version
 
 
@@ -26,15 +26,15 @@ def finished(version_id: int) -> Version | None:
     return version if version.is_finished else None
 
 
-def test_upload_is_validated_by_a_real_worker(world, worker):
-    version = upload(world, world.sample(errors=2))
+def test_upload_is_validated_by_a_real_worker(act_world, worker):
+    version = upload(act_world, act_world.sample(errors=2))
     done = wait_for(lambda: finished(version.pk))
     assert (done.status, done.error_count, done.attempts) == (VersionStatus.INVALID, 2, 1)
-    assert Submission.objects.get(pk=world.submission.pk).status == SubmissionStatus.INVALID
+    assert Submission.objects.get(pk=act_world.submission.pk).status == SubmissionStatus.INVALID
 
 
-def test_worker_killed_mid_task_still_finishes_once(world, worker):
-    version = upload(world, world.sample(cells=400_000))
+def test_worker_killed_mid_task_still_finishes_once(act_world, worker):
+    version = upload(act_world, act_world.sample(cells=400_000))
     wait_for(lambda: Version.objects.filter(pk=version.pk, status=VersionStatus.RUNNING).exists(), interval=0.01)
     children = worker.pool_children()
     assert children, "the worker has no pool process"
@@ -45,9 +45,9 @@ def test_worker_killed_mid_task_still_finishes_once(world, worker):
     assert done.findings.count() == done.warning_count
 
 
-def test_upload_succeeds_while_the_broker_is_down_and_is_validated_later(world, worker, settings):
+def test_upload_succeeds_while_the_broker_is_down_and_is_validated_later(act_world, worker, settings):
     use_broker("redis://127.0.0.1:1/0", worker.queue)
-    version = upload(world, world.sample())
+    version = upload(act_world, act_world.sample())
     assert Version.objects.get(pk=version.pk).status == VersionStatus.QUEUED
     use_broker(settings.REDIS_URL, worker.queue)
     Version.objects.filter(pk=version.pk).update(queued_at=version.queued_at.replace(year=2020))
