@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import kombu.pools
@@ -29,33 +28,31 @@ def _database_url() -> str:
     return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def use_broker(url: str, queue: str) -> None:
+def use_broker(url: str) -> None:
     """Point this process's Celery app at another broker, dropping pooled connections to the old one."""
     celery_app.conf.broker_url = url
-    celery_app.conf.task_default_queue = queue
+    celery_app.conf.broker_write_url = url
+    celery_app.conf.broker_read_url = url
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     kombu.pools.reset()
 
 
 class Worker:
-    def __init__(self, *, queue: str, media_root: str, database_url: str, log_path: Path):
+    def __init__(self, *, media_root: str, database_url: str, log_path: Path):
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": database_url,
             "TEST_CELERY_BROKER_URL": settings.REDIS_URL,
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
             "DJANGO_MEDIA_ROOT": media_root,
         }
-        self.queue = queue
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
-             "-Q", self.queue, "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=self.env, stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT,
         )
 
@@ -77,20 +74,22 @@ class Worker:
 def worker(settings, tmp_path):
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL")
-    queue = f"test-{uuid.uuid4().hex[:8]}"
     media_root = str(tmp_path / "shared-media")
     settings.MEDIA_ROOT = media_root
     settings.STORAGES = {**settings.STORAGES, "default": {**settings.STORAGES["default"],
                                                           "OPTIONS": {"location": media_root}}}
-    use_broker(settings.REDIS_URL, queue)
-    running = Worker(queue=queue, media_root=media_root, database_url=_database_url(),
+    use_broker(settings.REDIS_URL)
+    # Messages left by an earlier, interrupted run would be validated against a database that is gone.
+    with celery_app.connection_for_write() as connection_:
+        connection_.default_channel.queue_purge(celery_app.conf.task_default_queue)
+    running = Worker(media_root=media_root, database_url=_database_url(),
                      log_path=tmp_path / "worker.log")
     running.start()
     yield running
     running.stop()
     # Shown by pytest only when the test failed: the worker's own account of what it did.
     print(running.log_path.read_text(errors="replace")[-5000:])
-    use_broker(settings.CELERY_BROKER_URL, "celery")
+    use_broker(settings.CELERY_BROKER_URL)
 
 
 def wait_for(predicate, *, timeout: float = 90.0, interval: float = 0.05):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -39,21 +40,23 @@ def test_lead_uploads_fixes_and_submits_a_return(page, live_server, act_world, w
     page.get_by_role("link", name="ACT Activity and performance – draft").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the template (.xlsx)").click()
-    template = openpyxl.load_workbook(download.value.path())
+    assert download.value.suggested_filename == "ACT-draft-QHM-template-2021.2.xlsx"
+    # openpyxl decides by file extension, and Playwright saves downloads without one.
+    template = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert "QHM" in [cell.value for row in template.worksheets[0].iter_rows() for cell in row]
 
-    page.get_by_label("Upload a file").set_input_files(
+    page.locator("input[type=file][name=file]").set_input_files(
         files=[{"name": "act-draft.xlsx", "mimeType": XLSX, "buffer": act_world.sample(errors=2)}]
     )
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     page.get_by_test_id("findings").first.wait_for(timeout=60_000)
     assert page.get_by_test_id("version-panel").get_by_text("2 errors").is_visible()
     assert serious_violations(page) == []
 
-    page.get_by_label("Upload a file").set_input_files(
+    page.locator("input[type=file][name=file]").set_input_files(
         files=[{"name": "act-draft-fixed.xlsx", "mimeType": XLSX, "buffer": act_world.sample()}]
     )
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     page.get_by_label("I confirm the sign-off declaration").wait_for(timeout=60_000)
     for explanation in page.locator("#submit-form textarea").all():
         explanation.fill("The new day-case unit opens in June 2021.")
