@@ -34,6 +34,13 @@ DECLARATION = (
     "that the plan is agreed by all partners."
 )
 MIN_EXPLANATION_LENGTH = 10
+_NOT_SUBMITTABLE = {
+    VersionStatus.QUEUED: "is waiting to be checked: wait a few seconds and try again",
+    VersionStatus.RUNNING: "is being checked: wait a few seconds and try again",
+    VersionStatus.INVALID: "has errors: fix them and upload the file again",
+    VersionStatus.REJECTED: "was rejected: upload a file made from the template",
+    VersionStatus.FAILED: "could not be checked: upload it again",
+}
 
 
 class SubmitRefused(Exception):
@@ -92,19 +99,22 @@ def template_version_issue(
 # Templates --------------------------------------------------------------------------------------
 
 
-def template_context(*, submission: Submission, template_version: str = "") -> TemplateContext:
-    organisation = submission.organisation
-    members = ()
-    if organisation.org_type == OrganisationType.ICS:
-        members = tuple(
-            MemberOrg(code=member.ods_code, name=member.name, kind=member.org_type)
-            for member in Organisation.objects.filter(
-                parent_ics=organisation,
-                is_active=True,
-                org_type__in=[OrganisationType.PROVIDER, OrganisationType.CCG],
-            ).order_by("org_type", "name")
-        )
-    collection = submission.collection
+def member_organisations(*, organisation: Organisation) -> tuple[MemberOrg, ...]:
+    """The providers and CCGs whose rows a system's template carries: providers first, each by code."""
+    if organisation.org_type != OrganisationType.ICS:
+        return ()
+    members = Organisation.objects.filter(
+        parent_ics=organisation, is_active=True, org_type__in=[OrganisationType.PROVIDER, OrganisationType.CCG]
+    )
+    ordered = sorted(members, key=lambda member: (member.org_type != OrganisationType.PROVIDER, member.ods_code))
+    return tuple(MemberOrg(code=member.ods_code, name=member.name, kind=member.org_type) for member in ordered)
+
+
+def template_context_for(
+    *, collection: Collection, organisation: Organisation, template_version: str = ""
+) -> TemplateContext:
+    """What a template is generated from and a return validated against: the one definition used
+    by the portal, the API and the command-line tools alike."""
     return TemplateContext(
         collection_code=collection.code,
         collection_name=collection.name,
@@ -112,8 +122,14 @@ def template_context(*, submission: Submission, template_version: str = "") -> T
         round_name=collection.planning_round.name,
         organisation_code=organisation.ods_code,
         organisation_name=organisation.name,
-        members=members,
+        members=member_organisations(organisation=organisation),
         template_version=template_version,
+    )
+
+
+def template_context(*, submission: Submission, template_version: str = "") -> TemplateContext:
+    return template_context_for(
+        collection=submission.collection, organisation=submission.organisation, template_version=template_version
     )
 
 
@@ -255,7 +271,7 @@ def submission_submit(
     if version.status != VersionStatus.VALID:
         raise SubmitRefused(
             "Only a version that has been checked and has no errors can be submitted. "
-            f"Version {version.number} is {version.get_status_display().lower()}: fix the errors and upload again."
+            f"Version {version.number} {_NOT_SUBMITTABLE[version.status]}."
         )
     problems: dict[str, str] = {}
     warnings = list(version.findings.filter(severity=Severity.WARNING))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,6 +57,7 @@ def submission_detail(request: HttpRequest, pk: int, upload_form=None, submit_fo
         "can_upload": request.user.has_perm("submissions.upload_version", submission)
         and submission.status != "approved",
         "has_template": has_workbook_template(collection_code=submission.collection.code),
+        "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
     }
     return render(request, "submissions/submission_detail.html", context, status=status)
 

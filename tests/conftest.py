@@ -6,6 +6,8 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings
 
+pytest_plugins = ["tests.returns_world", "tests.worker_support"]
+
 IN_CI = os.environ.get("CI") == "true"
 
 

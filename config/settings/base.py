@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "accounts",
     "planning",
     "submissions",
+    "audit",
+    "notifications",
     "api",
 ]
 

@@ -12,8 +12,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.factories import PASSWORD
-from tests.submissions.conftest import act_world  # noqa: F401 - fixture
-from tests.worker_support import worker  # noqa: F401 - fixture
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -11,7 +11,7 @@ import pytest
 from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
 from submissions.services import version_create
 from submissions.validation import versions_sweep
-from tests.worker_support import use_broker, wait_for, worker  # noqa: F401 - fixture
+from tests.worker_support import use_broker, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

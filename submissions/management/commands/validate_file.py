@@ -9,10 +9,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from planning.models import Collection, Organisation, OrganisationType
+from planning.models import Collection, Organisation
+from submissions.services import template_context_for
 from workbooks.filecheck import inspect_upload
 from workbooks.sample import sample_context
-from workbooks.types import MemberOrg, RejectedFile, TemplateContext
+from workbooks.types import RejectedFile, TemplateContext
 from workbooks.validate import validate_file
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
@@ -30,20 +31,7 @@ def context_from_db(*, collection_code: str, organisation_code: str, stage: str 
     collection = collections.select_related("planning_round").first()
     if collection is None:
         raise CommandError(f"No collection {collection_code}{f' ({stage})' if stage else ''} in the current round.")
-    members = Organisation.objects.filter(
-        parent_ics=organisation, is_active=True, org_type__in=[OrganisationType.PROVIDER, OrganisationType.CCG]
-    )
-    # Providers before CCGs, each by code: the order the template's blocks follow.
-    ordered = sorted(members, key=lambda org: (org.org_type != OrganisationType.PROVIDER, org.ods_code))
-    context = TemplateContext(
-        collection_code=collection.code,
-        collection_name=collection.name,
-        stage=collection.stage,
-        round_name=collection.planning_round.name,
-        organisation_code=organisation.ods_code,
-        organisation_name=organisation.name,
-        members=tuple(MemberOrg(org.ods_code, org.name, org.org_type) for org in ordered),
-    )
+    context = template_context_for(collection=collection, organisation=organisation)
     return context, list(collection.accepted_formats)
 
 

@@ -1,3 +1,5 @@
+"""A system with an activity return and a narrative return, and users around it (fixture `act_world`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,7 +60,7 @@ def act_world(db) -> ReturnWorld:
                             accepted_formats=["docx", "pdf"])
     submissions_ensure_for_round(planning_round=planning_round)
     template_versions_ensure(planning_round=planning_round)
-    lead = user_with_role(Role.SYSTEM_LEAD, organisation=ics, username="lead-qhm")
+    user_with_role(Role.SYSTEM_LEAD, organisation=ics, username="lead-qhm")
     user_with_role(Role.SIGNATORY, organisation=ics, username="lead-qhm")
     return ReturnWorld(
         region=region,

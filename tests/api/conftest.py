@@ -1,1 +1,0 @@
-from tests.submissions.conftest import act_world  # noqa: F401 - the same world of returns
