@@ -1,0 +1,5 @@
+"""Permission-matrix rows of later apps, one module each; list each module's ROWS here."""
+
+from tests.permission_support import Row
+
+ROWS_FROM_APPS: list[Row] = []
