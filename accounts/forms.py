@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from core.forms import NHSFormMixin
@@ -63,8 +64,35 @@ class InvitationAcceptForm(NHSFormMixin, forms.Form):
     password1 = forms.CharField(label="Password", widget=forms.PasswordInput, help_text="At least 12 characters.")
     password2 = forms.CharField(label="Confirm password", widget=forms.PasswordInput)
 
+    def clean_password1(self):
+        password = self.cleaned_data["password1"]
+        validate_password(password)
+        return password
+
     def clean(self):
         data = super().clean()
         if data.get("password1") and data.get("password1") != data.get("password2"):
             raise ValidationError("The two passwords do not match.")
+        return data
+
+
+class DelegationForm(NHSFormMixin, forms.Form):
+    assignment = forms.ModelChoiceField(queryset=None, label="Role to hand on", empty_label=None)
+    to_user = forms.ModelChoiceField(queryset=None, label="Colleague who covers it",
+                                     help_text="Someone who already works for the same organisation or region.")
+    starts_on = forms.DateField(label="From", help_text="For example 2021-05-03.", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="Until (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="Reason", help_text="For example annual leave.", max_length=500)
+
+    def __init__(self, *args, assignments, colleagues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignment"].queryset = assignments
+        self.fields["assignment"].label_from_instance = lambda a: f"{a.get_role_display()}, {a.scope_name}"
+        self.fields["to_user"].queryset = colleagues
+        self.fields["to_user"].label_from_instance = lambda u: f"{u.get_full_name() or u.username} ({u.username})"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", "The last day of cover must be on or after the first.")
         return data

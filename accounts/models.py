@@ -92,3 +92,34 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation for {self.email} ({self.get_role_display()})"
+
+
+DELEGABLE_ROLES = (Role.SIGNATORY, Role.SYSTEM_LEAD, Role.REGIONAL_REVIEWER)
+
+
+class Delegation(models.Model):
+    """Out-of-office cover: a role handed to a named colleague for a set period. It ends by itself
+    because every permission check reads only delegations in force at that moment."""
+
+    role_assignment = models.ForeignKey(RoleAssignment, on_delete=models.CASCADE, related_name="delegations")
+    to_user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="delegations_received")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(name="delegation_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))),
+            models.CheckConstraint(name="delegation_has_reason", condition=~Q(reason="")),
+        ]
+        indexes = [models.Index(fields=["to_user", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.role_assignment} → {self.to_user} ({self.starts_at:%d %b} to {self.ends_at:%d %b %Y})"
+
+    @property
+    def delegator(self) -> User:
+        return self.role_assignment.user

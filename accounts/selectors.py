@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
-from .models import Role, RoleAssignment, User
+from .models import DELEGABLE_ROLES, ORGANISATION_ROLES, Delegation, Role, RoleAssignment, User
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,9 @@ class UserScope:
     signatory_organisation_ids: frozenset[int] = frozenset()
     lead_ics_ids: frozenset[int] = frozenset()
     reviewer_region_ids: frozenset[int] = frozenset()
+    # (role, organisation or region id) → the colleague whose role this user covers, for roles
+    # held only through a delegation in force now.
+    covering_for: dict[tuple[str, int], int] = field(default_factory=dict)
 
     @property
     def is_reviewer(self) -> bool:
@@ -37,9 +42,19 @@ def user_scope(*, user: User) -> UserScope:
     lead_ics_ids: set[int] = set()
     region_ids: set[int] = set()
     is_admin = False
-    for role, organisation_id, region_id in RoleAssignment.objects.filter(user=user).values_list(
-        "role", "organisation_id", "region_id"
-    ):
+    covering_for: dict[tuple[str, int], int] = {}
+    now = timezone.now()
+    held_or_covered = Q(user=user) | Q(
+        delegations__to_user=user,
+        delegations__starts_at__lte=now,
+        delegations__ends_at__gt=now,
+        delegations__revoked_at__isnull=True,
+    )
+    rows = RoleAssignment.objects.filter(held_or_covered).values_list("role", "organisation_id", "region_id", "user_id")
+    own = {(role, organisation_id or region_id) for role, organisation_id, region_id, holder in rows if holder == user.pk}
+    for role, organisation_id, region_id, holder in rows:
+        if holder != user.pk and (role, organisation_id or region_id) not in own:
+            covering_for[(role, organisation_id or region_id)] = holder
         if role == Role.NATIONAL_ADMIN:
             is_admin = True
         elif role == Role.REGIONAL_REVIEWER:
@@ -56,6 +71,7 @@ def user_scope(*, user: User) -> UserScope:
         signatory_organisation_ids=frozenset(signatory_ids),
         lead_ics_ids=frozenset(lead_ics_ids),
         reviewer_region_ids=frozenset(region_ids),
+        covering_for=covering_for,
     )
     setattr(user, _SCOPE_CACHE_ATTR, scope)
     return scope
@@ -70,3 +86,39 @@ def role_assignments_for_user(*, user: User) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.filter(user=user).select_related("organisation", "region").order_by(
         "role", "organisation__name", "region__name"
     )
+
+
+def delegations_given_by(*, user: User) -> QuerySet[Delegation]:
+    return Delegation.objects.filter(role_assignment__user=user).select_related(
+        "to_user", "role_assignment__organisation", "role_assignment__region"
+    )
+
+
+def delegations_received_by(*, user: User) -> QuerySet[Delegation]:
+    return Delegation.objects.filter(to_user=user).select_related(
+        "role_assignment__user", "role_assignment__organisation", "role_assignment__region"
+    )
+
+
+def delegable_assignments(*, user: User) -> QuerySet[RoleAssignment]:
+    return role_assignments_for_user(user=user).filter(role__in=DELEGABLE_ROLES)
+
+
+def delegation_get_given_by(*, user: User, pk: int) -> Delegation:
+    try:
+        return delegations_given_by(user=user).get(pk=pk)
+    except Delegation.DoesNotExist:
+        raise Http404("No such cover") from None
+
+
+def members_of_organisation(*, organisation_id: int) -> QuerySet[User]:
+    """Everyone who works on the organisation's returns (submitters, signatories, its system lead)."""
+    return User.objects.filter(
+        role_assignments__organisation_id=organisation_id, role_assignments__role__in=ORGANISATION_ROLES, is_active=True
+    ).distinct()
+
+
+def reviewers_of_region(*, region_id: int) -> QuerySet[User]:
+    return User.objects.filter(
+        role_assignments__region_id=region_id, role_assignments__role=Role.REGIONAL_REVIEWER, is_active=True
+    ).distinct()

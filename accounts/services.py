@@ -9,13 +9,23 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.services import audit_record
 from planning.models import Organisation, Region
 
-from .models import ORGANISATION_ROLES, Invitation, Role, RoleAssignment, User
+from .models import (
+    DELEGABLE_ROLES,
+    ORGANISATION_ROLES,
+    Delegation,
+    Invitation,
+    Role,
+    RoleAssignment,
+    User,
+)
 from .selectors import forget_user_scope
 
 
@@ -113,3 +123,56 @@ def invitation_accept(*, token: str, username: str, password: str, first_name: s
     Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
     role_assign(user=user, role=invitation.role, organisation=invitation.organisation, region=invitation.region)
     return user
+
+
+MAX_DELEGATION_DAYS = 92
+
+
+def delegation_colleagues(*, assignment: RoleAssignment) -> QuerySet[User]:
+    """Who may cover a role: active people who hold a role at the same organisation or region."""
+    same_scope = (
+        Q(role_assignments__organisation_id=assignment.organisation_id)
+        if assignment.organisation_id
+        else Q(role_assignments__region_id=assignment.region_id)
+    )
+    return User.objects.filter(same_scope, is_active=True).exclude(pk=assignment.user_id).distinct().order_by("username")
+
+
+@transaction.atomic
+def delegation_create(
+    *, assignment: RoleAssignment, to_user: User, starts_at: dt.datetime, ends_at: dt.datetime, reason: str, request=None
+) -> Delegation:
+    if assignment.role not in DELEGABLE_ROLES:
+        raise ValidationError({"role": "Only signatory, system lead and regional reviewer roles can be handed on."})
+    if not delegation_colleagues(assignment=assignment).filter(pk=to_user.pk).exists():
+        raise ValidationError({"to_user": "Choose a colleague who already works for the same organisation or region."})
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": "The cover must end after it starts."})
+    if ends_at <= timezone.now():
+        raise ValidationError({"ends_at": "The cover must end in the future."})
+    if ends_at - starts_at > dt.timedelta(days=MAX_DELEGATION_DAYS):
+        raise ValidationError({"ends_at": f"Cover can last at most {MAX_DELEGATION_DAYS} days; ask for a role instead."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why, for example annual leave."})
+    delegation = Delegation.objects.create(
+        role_assignment=assignment, to_user=to_user, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()
+    )
+    audit_record(
+        action="delegation_created",
+        actor=assignment.user,
+        obj=delegation,
+        organisation_code=assignment.organisation.ods_code if assignment.organisation_id else "",
+        after={"role": assignment.role, "to": to_user.get_username(), "starts_at": starts_at.isoformat(),
+               "ends_at": ends_at.isoformat(), "reason": delegation.reason},
+        request=request,
+    )
+    forget_user_scope(user=to_user)
+    return delegation
+
+
+@transaction.atomic
+def delegation_revoke(*, delegation: Delegation, user: User, request=None) -> None:
+    revoked = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if revoked:
+        audit_record(action="delegation_revoked", actor=user, obj=delegation, request=request,
+                     before={"ends_at": delegation.ends_at.isoformat()})

@@ -21,4 +21,6 @@ urlpatterns = [
     ),
     path("invite/", views.invite, name="invite"),
     path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    path("cover/", views.delegations, name="delegations"),
+    path("cover/<int:pk>/end/", views.delegation_revoke_view, name="delegation_revoke"),
 ]

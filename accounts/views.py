@@ -1,16 +1,37 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
-from django.contrib.auth import login, views as auth_views
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.permissions import permission_or_404
 
 from . import forms
-from .services import invitation_accept, invitation_create, invitation_get_valid
+from .models import User
+from .selectors import (
+    delegable_assignments,
+    delegation_get_given_by,
+    delegations_given_by,
+    delegations_received_by,
+)
+from .services import (
+    delegation_colleagues,
+    delegation_create,
+    delegation_revoke,
+    invitation_accept,
+    invitation_create,
+    invitation_get_valid,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -62,13 +83,56 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 last_name=form.cleaned_data["last_name"],
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error("password1" if error.messages and "password" in str(error).lower() else None, error)
+            add_service_errors(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your account is ready.")
             return redirect("core:home")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+def _london_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_default_timezone())
+
+
+@login_required
+def delegations(request: HttpRequest) -> HttpResponse:
+    """Hand a role to a colleague for a period, and see the cover given and received."""
+    assignments = delegable_assignments(user=request.user)
+    colleagues = User.objects.none()
+    for assignment in assignments:
+        colleagues = colleagues | delegation_colleagues(assignment=assignment)
+    form = forms.DelegationForm(request.POST or None, assignments=assignments, colleagues=colleagues.distinct())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            delegation_create(
+                assignment=data["assignment"],
+                to_user=data["to_user"],
+                starts_at=max(_london_midnight(data["starts_on"]), timezone.now()),
+                ends_at=_london_midnight(data["ends_on"] + dt.timedelta(days=1)),
+                reason=data["reason"],
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{data['to_user']} covers your role until {data['ends_on']:%d %B %Y}.")
+            return redirect("accounts:delegations")
+    context = {
+        "form": form,
+        "can_delegate": assignments.exists(),
+        "given": delegations_given_by(user=request.user),
+        "received": delegations_received_by(user=request.user),
+        "now": timezone.now(),
+    }
+    return render(request, "accounts/delegations.html", context)
+
+
+@require_POST
+@login_required
+def delegation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    delegation = delegation_get_given_by(user=request.user, pk=pk)
+    delegation_revoke(delegation=delegation, user=request.user, request=request)
+    messages.success(request, "The cover has ended.")
+    return redirect("accounts:delegations")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 _WIDGET_CLASSES = {
     forms.TextInput: "nhsuk-input",
@@ -29,12 +30,26 @@ class NHSFormMixin:
                 if isinstance(widget, widget_class):
                     widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
                     break
-            described_by = []
             if field.help_text:
-                described_by.append(f"{self.add_prefix(name)}-hint")
-            if self.is_bound and self.errors.get(name):
-                described_by.append(f"{self.add_prefix(name)}-error")
-                if not isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
-                    widget.attrs["class"] += f" {widget.attrs['class'].split()[0]}--error"
-            if described_by:
-                widget.attrs["aria-describedby"] = " ".join(described_by)
+                widget.attrs["aria-describedby"] = f"{self.add_prefix(name)}-hint"
+
+    def full_clean(self):
+        # Error styling is applied after validation, not in __init__: subclasses may still be
+        # setting up querysets there, and validating early would run against them half-built.
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            error_id = f"{self.add_prefix(name)}-error"
+            widget.attrs["aria-describedby"] = f"{widget.attrs.get('aria-describedby', '')} {error_id}".strip()
+            css = widget.attrs.get("class", "")
+            if css and not isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)) and "--error" not in css:
+                widget.attrs["class"] = f"{css} {css.split()[0]}--error"
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: field errors by the field, the rest on top."""
+    pairs = error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
+    for field, messages in pairs:
+        form.add_error(field if field in form.fields else None, messages)

@@ -12,7 +12,16 @@ from django.utils import timezone
 from accounts.models import Role, RoleAssignment, User
 from submissions.services import submissions_ensure_for_round, template_versions_ensure
 
-from .models import Collection, FileFormat, Organisation, OrganisationType, PlanningRound, Region, Stage, TrustKind
+from .models import (
+    Collection,
+    FileFormat,
+    Organisation,
+    OrganisationType,
+    PlanningRound,
+    Region,
+    Stage,
+    TrustKind,
+)
 from .services import reference_data_load
 
 DEMO_ROUND_NAME = "2021/22"
@@ -39,6 +48,7 @@ class CollectionSpec:
     trust_kinds: tuple[str, ...] = ()
     mandatory: bool = True
     description: str = ""
+    lead_ccg_may_submit: bool = False
 
 
 DRAFT_AND_FINAL = {Stage.DRAFT: dt.date(2021, 5, 6), Stage.FINAL: dt.date(2021, 6, 3)}
@@ -49,7 +59,7 @@ DEMO_COLLECTIONS = (
     CollectionSpec("FIN-SYS", "System financial plan", (ICS,), (XLSX,), {Stage.SINGLE: dt.date(2021, 5, 6)},
                    description="H1 system financial plan; submit with all validation errors cleared."),
     CollectionSpec("FIN-MH", "Mental health financial plan", (ICS,), (XLSX,), {Stage.SINGLE: dt.date(2021, 5, 6)},
-                   description="Submitted by the lead CCG on the system's behalf."),
+                   description="Submitted by the lead CCG on the system's behalf.", lead_ccg_may_submit=True),
     CollectionSpec("ACT", "Activity and performance", (ICS,), (XLSX,), DRAFT_AND_FINAL,
                    description="System-level activity and performance with CCG and provider breakdowns."),
     CollectionSpec("WF", "Workforce: acute, community and primary care", (ICS,), (XLSX,), DRAFT_AND_FINAL,
@@ -96,6 +106,7 @@ def demo_round_create() -> PlanningRound:
                     "accepted_formats": list(spec.formats),
                     "is_mandatory": spec.mandatory,
                     "description": spec.description,
+                    "lead_ccg_may_submit": spec.lead_ccg_may_submit,
                 },
             )
     return planning_round
@@ -104,7 +115,7 @@ def demo_round_create() -> PlanningRound:
 def demo_ccgs_create() -> None:
     """One CCG per ICS: the reference data lists none, and the activity return has CCG rows."""
     for ics in Organisation.objects.filter(org_type=ICS):
-        Organisation.objects.get_or_create(
+        ccg, _ = Organisation.objects.get_or_create(
             ods_code=f"{ics.ods_code}-CCG",
             defaults={
                 "name": f"NHS {ics.name} CCG",
@@ -114,6 +125,8 @@ def demo_ccgs_create() -> None:
                 "note": "Demo data: CCG constructed per ICS; not from the reference files.",
             },
         )
+        if ics.lead_ccg_id is None:
+            Organisation.objects.filter(pk=ics.pk).update(lead_ccg=ccg)
 
 
 def _demo_user(username: str, password_hash: str, first_name: str) -> User:
@@ -157,6 +170,11 @@ def demo_users_create(*, password: str) -> int:
         user = _demo_user(f"lms-{lms.parent_ics.ods_code.lower()}", password_hash, lms.name)
         _grant(user, Role.SUBMITTER, lms)
         _grant(user, Role.SIGNATORY, lms)
+        count += 1
+    for ccg in Organisation.objects.filter(org_type=OrganisationType.CCG).select_related("parent_ics"):
+        user = _demo_user(f"ccg-{ccg.parent_ics.ods_code.lower()}", password_hash, ccg.name)
+        _grant(user, Role.SUBMITTER, ccg)
+        _grant(user, Role.SIGNATORY, ccg)
         count += 1
     for alliance in Organisation.objects.filter(org_type=CA):
         user = _demo_user(f"ca-{alliance.ods_code.lower()}", password_hash, alliance.name)

@@ -54,5 +54,6 @@ class CollectionForm(NHSFormMixin, forms.ModelForm):
             "accepted_formats",
             "closes_at_deadline",
             "is_mandatory",
+            "lead_ccg_may_submit",
             "description",
         ]

@@ -55,6 +55,15 @@ class Organisation(models.Model):
         limit_choices_to={"org_type": OrganisationType.ICS},
         help_text="For a Cancer Alliance, the ICSs it covers; for a trust, further ICSs it serves.",
     )
+    lead_ccg = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_systems",
+        limit_choices_to={"org_type": OrganisationType.CCG},
+        help_text="For an ICS, the CCG that may submit some returns on its behalf (e.g. mental health finance).",
+    )
     is_active = models.BooleanField(default=True)
     note = models.TextField(blank=True)
 
@@ -133,6 +142,9 @@ class Collection(models.Model):
         default=False, help_text="Refuse submissions after the deadline instead of marking them late."
     )
     is_mandatory = models.BooleanField(default=True)
+    lead_ccg_may_submit = models.BooleanField(
+        default=False, help_text="An ICS's lead CCG may upload and submit this return on the ICS's behalf."
+    )
     description = models.TextField(blank=True)
 
     class Meta:
@@ -181,3 +193,41 @@ class DeadlineExtension(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} {self.collection}: {self.deadline:%d %b %Y %H:%M}"
 
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    GRANTED = "granted", "Granted"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ExtensionRequest(models.Model):
+    """The history of deadline changes for one organisation's return: requests by the organisation
+    and decisions by its region. The deadline in force is kept in DeadlineExtension."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="extension_requests")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="extension_requests")
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_deadline = models.DateTimeField()
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_deadline = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="extension_request_has_reason", condition=~Q(reason="")),
+            models.CheckConstraint(
+                name="granted_extension_has_deadline",
+                condition=~Q(status="granted") | Q(decided_deadline__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["collection", "organisation", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.ods_code} {self.collection.code}: {self.get_status_display()}"

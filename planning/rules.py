@@ -52,6 +52,7 @@ can_act_for_organisation = is_member_of_organisation
 can_sign_off_for_organisation = is_signatory_of_organisation
 can_view_region = is_national_admin | is_reviewer_of_region
 can_manage_rounds = is_national_admin
+can_decide_extension = is_national_admin | is_reviewer_of_organisation
 can_manage_people = is_national_admin
 
 rules.add_perm("planning.view_organisation", can_view_organisation)
@@ -59,4 +60,5 @@ rules.add_perm("planning.act_for_organisation", can_act_for_organisation)
 rules.add_perm("planning.sign_off_for_organisation", can_sign_off_for_organisation)
 rules.add_perm("planning.view_region", can_view_region)
 rules.add_perm("planning.manage_rounds", can_manage_rounds)
+rules.add_perm("planning.decide_extension", can_decide_extension)
 rules.add_perm("accounts.manage_people", can_manage_people)

@@ -11,7 +11,15 @@ from accounts.models import User
 from accounts.selectors import user_scope
 from submissions.models import Submission, SubmissionStatus
 
-from .models import Collection, DeadlineExtension, Organisation, OrganisationType, PlanningRound, Region
+from .models import (
+    Collection,
+    DeadlineExtension,
+    ExtensionRequest,
+    Organisation,
+    OrganisationType,
+    PlanningRound,
+    Region,
+)
 
 
 def organisations_visible_to(*, user: User) -> QuerySet[Organisation]:
@@ -172,3 +180,29 @@ def region_organisations(*, region: Region, planning_round: PlanningRound | None
         return (ics.name if ics else "~", type_order[organisation.org_type], organisation.name)
 
     return [RegionOrganisationRow(organisation=o, submitted=o.submitted) for o in sorted(organisations, key=sort_key)]
+
+
+def extension_history(*, collection: Collection, organisation: Organisation) -> QuerySet[ExtensionRequest]:
+    return ExtensionRequest.objects.filter(collection=collection, organisation=organisation).select_related(
+        "requested_by", "decided_by"
+    )
+
+
+def extension_request_get_for_user(*, user: User, pk: int) -> ExtensionRequest:
+    try:
+        return ExtensionRequest.objects.select_related("collection", "organisation").get(
+            pk=pk, organisation__in=organisations_visible_to(user=user).values("pk")
+        )
+    except ExtensionRequest.DoesNotExist:
+        raise Http404("No such request") from None
+
+
+def returns_on_behalf_of_led_systems(*, organisation: Organisation, planning_round: PlanningRound) -> list[tuple[Organisation, list[ReturnRow]]]:
+    """For a lead CCG: the returns of the ICSs it leads that it submits on their behalf."""
+    led = []
+    for ics in Organisation.objects.filter(lead_ccg=organisation):
+        rows = [row for row in returns_for_organisation(organisation=ics, planning_round=planning_round)
+                if row.collection.lead_ccg_may_submit]
+        if rows:
+            led.append((ics, rows))
+    return led

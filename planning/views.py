@@ -39,6 +39,9 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
             "planning_round": planning_round,
             "rounds": PlanningRound.objects.all(),
             "rows": rows,
+            "on_behalf": selectors.returns_on_behalf_of_led_systems(organisation=organisation, planning_round=planning_round)
+            if planning_round
+            else [],
             "done_count": sum(row.is_done for row in rows),
             "can_act": request.user.has_perm("planning.act_for_organisation", organisation),
         },

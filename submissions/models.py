@@ -46,7 +46,11 @@ class Submission(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    submitted_role = models.CharField(max_length=40, blank=True)
+    submitted_role = models.CharField(max_length=200, blank=True, help_text="The capacity the return was signed in.")
+    submitted_on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The colleague whose role the signatory was covering, if any.",
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     declaration = models.TextField(blank=True, help_text="The sign-off declaration as it was agreed to.")
     is_late = models.BooleanField(default=False)

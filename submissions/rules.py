@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import rules
 
-from planning.rules import (
-    can_act_for_organisation,
-    can_sign_off_for_organisation,
-    can_view_organisation,
-    is_reviewer_of_organisation,
-)
+from planning.rules import can_view_organisation, is_reviewer_of_organisation
+
+from .selectors import may_upload, signing_capacity
 
 
 @rules.predicate
@@ -19,12 +16,12 @@ def can_view_submission(user, submission) -> bool:
 
 @rules.predicate
 def can_upload_to_submission(user, submission) -> bool:
-    return submission is not None and can_act_for_organisation(user, submission.organisation)
+    return submission is not None and may_upload(user=user, submission=submission)
 
 
 @rules.predicate
 def can_submit_submission(user, submission) -> bool:
-    return submission is not None and can_sign_off_for_organisation(user, submission.organisation)
+    return submission is not None and signing_capacity(user=user, submission=submission) is not None
 
 
 @rules.predicate

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.selectors import user_scope
 from planning.models import DeadlineExtension
 from planning.selectors import organisations_visible_to
 
@@ -17,8 +20,13 @@ def submissions_for_user(*, user: User) -> QuerySet[Submission]:
     extension = DeadlineExtension.objects.filter(
         collection_id=OuterRef("collection_id"), organisation_id=OuterRef("organisation_id")
     ).values("deadline")[:1]
+    scope = user_scope(user=user)
+    visible = Q(organisation__in=organisations_visible_to(user=user).values("pk"))
+    if scope.organisation_ids:
+        # An ICS's lead CCG works on the returns it submits on the ICS's behalf.
+        visible |= Q(collection__lead_ccg_may_submit=True, organisation__lead_ccg_id__in=scope.organisation_ids)
     return (
-        Submission.objects.filter(organisation__in=organisations_visible_to(user=user).values("pk"))
+        Submission.objects.filter(visible)
         .select_related(
             "collection", "collection__planning_round", "organisation", "current_version", "submitted_version",
             "submitted_by",
@@ -80,3 +88,69 @@ def version_with_findings(*, version_pk: int) -> Version:
     return Version.objects.prefetch_related(Prefetch("findings", queryset=Finding.objects.order_by("sheet", "id"))).get(
         pk=version_pk
     )
+
+
+@dataclass(frozen=True)
+class SigningCapacity:
+    """The capacity in which a user may sign off a return, as it is recorded on the submission."""
+
+    role: str
+    on_behalf_of_id: int | None = None
+
+
+def _covering_note(*, delegator_id: int | None) -> str:
+    if delegator_id is None:
+        return ""
+    delegator = User.objects.filter(pk=delegator_id).first()
+    return f", covering for {delegator.get_full_name() or delegator.get_username()}" if delegator else ""
+
+
+def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity | None:
+    """Whether and how the user may sign off this return: as its own signatory or system lead, as
+    the system lead of the ICS a provider belongs to, as a signatory of an ICS's lead CCG for the
+    returns the lead CCG submits on its behalf, or covering for a colleague in one of those roles."""
+    scope = user_scope(user=user)
+    organisation = submission.organisation
+    if organisation.pk in scope.signatory_organisation_ids:
+        role = Role.SYSTEM_LEAD if organisation.pk in scope.lead_ics_ids else Role.SIGNATORY
+        delegator = scope.covering_for.get((role, organisation.pk))
+        return SigningCapacity(role=f"{role.label}{_covering_note(delegator_id=delegator)}", on_behalf_of_id=delegator)
+    if organisation.parent_ics_id and organisation.parent_ics_id in scope.lead_ics_ids:
+        delegator = scope.covering_for.get((Role.SYSTEM_LEAD, organisation.parent_ics_id))
+        kind = organisation.get_org_type_display()
+        return SigningCapacity(
+            role=f"System lead of {organisation.parent_ics.name}, for the {kind}{_covering_note(delegator_id=delegator)}",
+            on_behalf_of_id=delegator,
+        )
+    if _lead_ccg_acts_for(submission=submission, organisation_ids=scope.signatory_organisation_ids):
+        delegator = scope.covering_for.get((Role.SIGNATORY, organisation.lead_ccg_id))
+        return SigningCapacity(
+            role=f"Signatory of the lead CCG, on behalf of the ICS{_covering_note(delegator_id=delegator)}",
+            on_behalf_of_id=delegator,
+        )
+    return None
+
+
+def _lead_ccg_acts_for(*, submission: Submission, organisation_ids: frozenset[int]) -> bool:
+    organisation = submission.organisation
+    return bool(
+        submission.collection.lead_ccg_may_submit and organisation.lead_ccg_id and organisation.lead_ccg_id in organisation_ids
+    )
+
+
+def may_upload(*, user: User, submission: Submission) -> bool:
+    """Members of the organisation, its system lead, and for some returns an ICS's lead CCG."""
+    scope = user_scope(user=user)
+    organisation = submission.organisation
+    return (
+        organisation.pk in scope.organisation_ids
+        or (organisation.parent_ics_id is not None and organisation.parent_ics_id in scope.lead_ics_ids)
+        or _lead_ccg_acts_for(submission=submission, organisation_ids=scope.organisation_ids)
+    )
+
+
+def submission_for_collection(*, user: User, collection, organisation) -> Submission:
+    try:
+        return submissions_for_user(user=user).get(collection=collection, organisation=organisation)
+    except Submission.DoesNotExist:
+        raise Http404("No such return") from None

@@ -13,8 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import Role, User
-from accounts.selectors import user_scope
+from accounts.models import User
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
 from planning.selectors import effective_deadline
 from workbooks.filecheck import inspect_upload
@@ -24,6 +23,7 @@ from workbooks.types import MemberOrg, RejectedFile, TemplateContext
 
 from . import rules as submission_rules
 from .models import Finding, Severity, Submission, TemplateVersion, Version, VersionStatus
+from .selectors import signing_capacity
 from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
@@ -241,13 +241,6 @@ def enqueue_validation(*, version_id: int) -> None:
 # Submit -----------------------------------------------------------------------------------------
 
 
-def _signing_role(*, user: User, organisation: Organisation) -> str:
-    scope = user_scope(user=user)
-    if organisation.pk in scope.lead_ics_ids:
-        return Role.SYSTEM_LEAD.label
-    return Role.SIGNATORY.label
-
-
 def submission_submit(
     *,
     submission: Submission,
@@ -258,7 +251,8 @@ def submission_submit(
     now: dt.datetime | None = None,
 ) -> Submission:
     """Sign off a valid version: warnings explained, declaration agreed, deadline applied."""
-    if not submission_rules.can_submit_submission(user, submission):
+    capacity = signing_capacity(user=user, submission=submission)
+    if capacity is None:
         raise PermissionDenied("Only a signatory of the organisation can submit this return.")
     if version.submission_id != submission.pk:
         raise ValidationError({"version": "That version belongs to another return."})
@@ -301,7 +295,8 @@ def submission_submit(
             guard={"current_version": version},
             submitted_version=version,
             submitted_by=user,
-            submitted_role=_signing_role(user=user, organisation=submission.organisation),
+            submitted_role=capacity.role,
+            submitted_on_behalf_of_id=capacity.on_behalf_of_id,
             submitted_at=now,
             declaration=declaration_text(organisation=submission.organisation),
             is_late=late,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils import timezone
 
-from .models import Submission, SubmissionStatus as S
+from .models import Submission
+from .models import SubmissionStatus as S
 
 
 class Action(models.TextChoices):

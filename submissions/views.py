@@ -8,9 +8,16 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.permissions import permission_or_404
-from planning.models import Collection
-from planning.selectors import effective_deadline
+from planning.models import Collection, ExtensionStatus
+from planning.selectors import effective_deadline, extension_history, extension_request_get_for_user
+from planning.services import (
+    deadline_extension_grant,
+    extension_decide,
+    extension_request_create,
+    extension_withdraw,
+)
 from workbooks.findings_csv import findings_csv
 from workbooks.highlight import highlight_workbook
 from workbooks.specs import has_workbook_template, spec_versions
@@ -18,7 +25,14 @@ from workbooks.types import Finding as FindingData
 
 from . import selectors, services
 from .downloads import attachment
-from .forms import SubmitForm, TemplateVersionIssueForm, UploadForm
+from .forms import (
+    DeadlineChangeForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    SubmitForm,
+    TemplateVersionIssueForm,
+    UploadForm,
+)
 from .models import VersionStatus
 from .transitions import TransitionConflict
 
@@ -106,9 +120,7 @@ def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
                     explanations=form.explanations(),
                 )
             except ValidationError as error:
-                for field, messages_ in error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]:
-                    for message in messages_:
-                        form.add_error("declaration" if field == "declaration" else None, message)
+                add_service_errors(form, error)
             except (TransitionConflict, PermissionDenied, services.SubmitRefused) as error:
                 form.add_error(None, str(error))
             else:
@@ -209,3 +221,118 @@ def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpRespo
             return redirect("submissions:template_versions", round_pk=round_pk, pk=pk)
     return render(request, "submissions/template_versions.html",
                   {"collection": collection, "issued": issued, "form": form, "available": available})
+
+
+def _extension_page(request: HttpRequest, submission, *, request_form=None, change_form=None, decision_forms=None,
+                    status: int = 200) -> HttpResponse:
+    collection, organisation = submission.collection, submission.organisation
+    history = list(extension_history(collection=collection, organisation=organisation))
+    can_decide = request.user.has_perm("planning.decide_extension", organisation)
+    pending = [item for item in history if item.status == ExtensionStatus.PENDING]
+    decision_forms = decision_forms or {}
+    context = {
+        "submission": submission,
+        "deadline": effective_deadline(collection=collection, organisation=organisation),
+        "history": history,
+        "pending": [(item, decision_forms.get(item.pk) or ExtensionDecisionForm(prefix=f"decide-{item.pk}"))
+                    for item in pending] if can_decide else [],
+        "can_request": request.user.has_perm("submissions.upload_version", submission) and not pending,
+        "can_withdraw": request.user.has_perm("submissions.upload_version", submission),
+        "can_decide": can_decide,
+        "request_form": request_form or ExtensionRequestForm(),
+        "change_form": change_form or DeadlineChangeForm(),
+    }
+    return render(request, "submissions/extensions.html", context, status=status)
+
+
+@login_required
+def extensions(request: HttpRequest, pk: int) -> HttpResponse:
+    """A return's deadline: the extension in force, its history, and asking for or deciding on more time."""
+    return _extension_page(request, selectors.submission_get_for_user(user=request.user, pk=pk))
+
+
+def _apply(request: HttpRequest, form, action, *, success: str, then: str, pk: int) -> HttpResponse | None:
+    """Run a service with a valid form's data; on success say so and redirect, else show its errors."""
+    if not form.is_valid():
+        return None
+    try:
+        action(**form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    messages.success(request, success)
+    return redirect(then, pk=pk)
+
+
+@require_POST
+@login_required
+def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+    if not request.user.has_perm("submissions.upload_version", submission):
+        raise Http404
+    form = ExtensionRequestForm(request.POST)
+    done = _apply(
+        request, form,
+        lambda **data: extension_request_create(collection=submission.collection, organisation=submission.organisation,
+                                                requested_by=request.user, request=request, **data),
+        success="Your request has been sent to your regional team.", then="submissions:extensions", pk=pk,
+    )
+    return done or _extension_page(request, submission, request_form=form, status=400)
+
+
+@require_POST
+@login_required
+def extension_set(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+    if not request.user.has_perm("planning.decide_extension", submission.organisation):
+        raise Http404
+    form = DeadlineChangeForm(request.POST)
+    done = _apply(
+        request, form,
+        lambda **data: deadline_extension_grant(collection=submission.collection, organisation=submission.organisation,
+                                                granted_by=request.user, request=request, **data),
+        success=f"{submission.organisation.name}'s deadline has changed.", then="submissions:extensions", pk=pk,
+    )
+    return done or _extension_page(request, submission, change_form=form, status=400)
+
+
+@require_POST
+@login_required
+def extension_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    item = extension_request_get_for_user(user=request.user, pk=pk)
+    submission = selectors.submission_for_collection(user=request.user, collection=item.collection,
+                                                     organisation=item.organisation)
+    if not request.user.has_perm("planning.decide_extension", item.organisation):
+        raise Http404
+    form = ExtensionDecisionForm(request.POST, prefix=f"decide-{item.pk}")
+    done = _apply(
+        request, form,
+        lambda decision, **data: extension_decide(extension_request=item, decided_by=request.user, request=request,
+                                                  grant=decision == "grant", **data),
+        success="Decision recorded and the organisation told.", then="submissions:extensions", pk=submission.pk,
+    )
+    return done or _extension_page(request, submission, decision_forms={item.pk: form}, status=400)
+
+
+@require_POST
+@login_required
+def extension_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+    item = extension_request_get_for_user(user=request.user, pk=pk)
+    submission = selectors.submission_for_collection(user=request.user, collection=item.collection,
+                                                     organisation=item.organisation)
+    if not request.user.has_perm("submissions.upload_version", submission):
+        raise Http404
+    try:
+        extension_withdraw(extension_request=item, user=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("submissions:extensions", pk=submission.pk)
+
+
+@login_required
+def latest_version_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled while someone reads a version they may submit: says so if a colleague uploaded a newer one."""
+    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+    seen = request.GET.get("seen", "")
+    newer = submission.current_version if str(submission.current_version_id) != seen else None
+    return render(request, "submissions/_latest_version_notice.html", {"submission": submission, "newer": newer})

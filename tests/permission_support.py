@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Role
 from accounts.services import invitation_create
-from django.core.files.base import ContentFile
-
 from submissions.models import Finding, Submission, Version, VersionStatus
 from submissions.services import template_context
 from tests.factories import UserFactory

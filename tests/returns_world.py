@@ -9,7 +9,11 @@ import pytest
 from accounts.models import Role, User
 from planning.models import Collection, Organisation, OrganisationType, Region, Stage
 from submissions.models import Submission
-from submissions.services import submissions_ensure_for_round, template_context, template_versions_ensure
+from submissions.services import (
+    submissions_ensure_for_round,
+    template_context,
+    template_versions_ensure,
+)
 from tests.factories import (
     CcgFactory,
     CollectionFactory,

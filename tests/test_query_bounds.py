@@ -131,7 +131,7 @@ class RoundDetail(AdminPage):
 # ModelBackend (2). The rest is the page's own reads.
 BOUNDS: dict[str, tuple[Callable[[], Page], int]] = {
     "home": (Home, 8),
-    "organisation_returns": (OrganisationReturns, 12),
+    "organisation_returns": (OrganisationReturns, 13),
     "region_detail": (RegionDetail, 9),
     "region_list": (RegionList, 5),
     "round_list": (RoundList, 5),

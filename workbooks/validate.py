@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from python_calamine import CalamineWorkbook
 
 from .filecheck import check_package
-from .narrative import validate_narrative
 from .model import (
     COVER_FIELDS,
     COVER_SHEET,
@@ -31,6 +30,7 @@ from .model import (
     grid_blocks,
     table_input_cols,
 )
+from .narrative import validate_narrative
 from .specs import spec_for, spec_versions
 from .types import Finding, RejectedFile, TemplateContext, ValidationResult
 from .xlsxscan import SheetScan, scan_sheet, sheet_parts

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from defusedxml import ElementTree
-
 from openpyxl.utils import column_index_from_string
 
 CHUNK = 4 * 1024 * 1024

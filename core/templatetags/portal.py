@@ -49,15 +49,24 @@ def london(value: dt.datetime | None) -> str:
     return f"{local.day} {local:%B %Y} at {clock} ({zone})"
 
 
+def _time_left(deadline: dt.datetime) -> str:
+    """Hours, or minutes in the last hour: the countdown people watch on deadline day."""
+    minutes = max(int((deadline - timezone.now()).total_seconds() // 60), 0)
+    hours = minutes // 60
+    if hours:
+        return f"{hours} hour{'s' if hours != 1 else ''} left"
+    return f"{minutes} minute{'s' if minutes != 1 else ''} left"
+
+
 @register.filter
 def days_left_text(deadline: dt.datetime) -> str:
     days = days_until(deadline)
     if days > 1:
         return f"{days} days left"
     if days == 1:
-        return "Due tomorrow"
+        return f"Due tomorrow ({_time_left(deadline)})"
     if days == 0:
-        return "Due today" if timezone.now() <= deadline else "Deadline passed today"
+        return f"Due today ({_time_left(deadline)})" if timezone.now() <= deadline else "Deadline passed today"
     overdue = -days
     return f"{overdue} day{'s' if overdue != 1 else ''} overdue"
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
-
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from accounts.models import Role
 from submissions.models import SubmissionStatus, Version

@@ -11,7 +11,15 @@ from playwright.sync_api import Page, expect
 from accounts.models import Role
 from planning.demo import demo_round_create
 from planning.models import Collection
-from tests.factories import PASSWORD, IcsFactory, RegionFactory, TrustFactory, UserFactory, grant, user_with_role
+from tests.factories import (
+    PASSWORD,
+    IcsFactory,
+    RegionFactory,
+    TrustFactory,
+    UserFactory,
+    grant,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -29,8 +29,10 @@ def test_london_filter_formats_deadline_with_zone(value, expected):
     ("now", "expected"),
     [
         (london_time(2021, 5, 1), "5 days left"),
-        (london_time(2021, 5, 5, 23, 59), "Due tomorrow"),
-        (london_time(2021, 5, 6, 0, 1), "Due today"),
+        (london_time(2021, 5, 5, 23, 59), "Due tomorrow (12 hours left)"),
+        (london_time(2021, 5, 6, 0, 1), "Due today (11 hours left)"),
+        (london_time(2021, 5, 6, 11, 58), "Due today (2 minutes left)"),
+        (london_time(2021, 5, 6, 11, 59), "Due today (1 minute left)"),
         (london_time(2021, 5, 6, 12, 1), "Deadline passed today"),
         (london_time(2021, 5, 7), "1 day overdue"),
         (london_time(2021, 5, 9), "3 days overdue"),

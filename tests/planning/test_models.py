@@ -6,7 +6,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from planning.models import Collection, Organisation, OrganisationType, PlanningRound, Region, Stage, TrustKind
+from planning.models import (
+    Collection,
+    Organisation,
+    OrganisationType,
+    PlanningRound,
+    Region,
+    Stage,
+    TrustKind,
+)
 from tests.factories import (
     CcgFactory,
     CollectionFactory,

@@ -7,7 +7,14 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from planning.services import deadline_extension_grant
-from submissions.models import Finding, Severity, Submission, SubmissionStatus, Version, VersionStatus
+from submissions.models import (
+    Finding,
+    Severity,
+    Submission,
+    SubmissionStatus,
+    Version,
+    VersionStatus,
+)
 from submissions.services import SubmitRefused, submission_submit, version_create
 from submissions.validation import version_validate
 from tests.factories import london

@@ -2,8 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from submissions.models import Submission, SubmissionStatus as S
-from submissions.transitions import TRANSITIONS, Action, TransitionConflict, allowed_actions, transition
+from submissions.models import Submission
+from submissions.models import SubmissionStatus as S
+from submissions.transitions import (
+    TRANSITIONS,
+    Action,
+    TransitionConflict,
+    allowed_actions,
+    transition,
+)
 
 ALL_STATES = list(S.values)
 

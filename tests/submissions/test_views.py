@@ -85,7 +85,7 @@ def test_version_panel_polls_while_checking_and_stops_when_done(client, act_worl
     url = reverse("submissions:version_panel", kwargs={"pk": version.pk})
     assert 'hx-trigger="every 1s"' in client.get(url).content.decode()
     version_validate(version_id=version.pk)
-    assert 'hx-trigger' not in client.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' not in client.get(url).content.decode()
 
 
 def test_findings_csv_lists_every_finding(client, act_world):
@@ -151,3 +151,12 @@ def test_failed_version_shows_its_message(client, act_world):
     Version.objects.filter(pk=version.pk).update(status=VersionStatus.FAILED, message="We could not check this file.")
     response = client.get(reverse("submissions:detail", kwargs={"pk": act_world.submission.pk}))
     assert "We could not check this file." in response.content.decode()
+
+
+def test_latest_version_notice_warns_of_a_newer_upload(client, act_world):
+    first = _validated_version(client, act_world, act_world.sample(seed=1))
+    url = reverse("submissions:latest_version_notice", kwargs={"pk": act_world.submission.pk})
+    assert "newer version" not in client.get(url, {"seen": first.pk}).content.decode()
+    second = _validated_version(client, act_world, act_world.sample(seed=2))
+    notice = client.get(url, {"seen": first.pk}).content.decode()
+    assert f"uploaded version {second.number}" in notice
