@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import extensions, views
 
 app_name = "api"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("submissions/<int:pk>/versions/", views.VersionCreate.as_view(), name="version_create"),
     path("submissions/<int:pk>/submit/", views.SubmissionSubmit.as_view(), name="submission_submit"),
     path("versions/<int:pk>/", views.VersionDetail.as_view(), name="version_detail"),
+    path("submissions/<int:pk>/extensions/", extensions.SubmissionExtensions.as_view(), name="submission_extensions"),
+    path("extensions/<int:pk>/decision/", extensions.ExtensionDecision.as_view(), name="extension_decision"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -151,3 +151,25 @@ def test_submissions_list_query_count_does_not_grow_with_data(act_world):
     submissions_ensure_for_round(planning_round=act_world.act.planning_round)
     assert _list_queries(client) == small
     assert small <= 8
+
+
+def test_extension_requested_and_granted_over_the_api(api, act_world):
+    asked = api.post(f"/api/v1/submissions/{act_world.submission.pk}/extensions/",
+                     {"deadline": "2021-05-13T12:00:00+01:00", "reason": "Board meets on 12 May"}, format="json")
+    assert asked.status_code == 201
+    reviewer = APIClient()
+    reviewer.force_authenticate(act_world.reviewer)
+    decided = reviewer.post(f"/api/v1/extensions/{asked.json()['id']}/decision/",
+                            {"decision": "grant", "deadline": "2021-05-11T12:00:00+01:00", "reason": "Two days"},
+                            format="json")
+    assert (decided.status_code, decided.json()["status"]) == (200, "granted")
+    listing = api.get(f"/api/v1/submissions/{act_world.submission.pk}/extensions/").json()
+    assert listing["deadline"] == "2021-05-11T12:00:00+01:00"
+    assert [item["status"] for item in listing["extensions"]] == ["granted"]
+
+
+def test_extension_decision_by_the_organisation_is_404(api, act_world):
+    asked = api.post(f"/api/v1/submissions/{act_world.submission.pk}/extensions/",
+                     {"deadline": "2021-05-13T12:00:00+01:00", "reason": "Board"}, format="json")
+    response = api.post(f"/api/v1/extensions/{asked.json()['id']}/decision/", {"decision": "grant"}, format="json")
+    assert response.status_code == 404

@@ -13,6 +13,7 @@ from tests.permission_support import (
     LEAD,
     REDIRECT,
     SEES_SYSTEM_A,
+    UNAUTHORISED,
     Row,
     World,
     _submission,
@@ -68,4 +69,17 @@ ROWS = [
     Row("submissions:extension_withdraw", _pending_request("ics_b"), only(), method="post", label="other system"),
     Row("submissions:latest_version_notice", _submission_kwargs("ics_a"), only(*SEES_SYSTEM_A), label="own system"),
     Row("submissions:latest_version_notice", _submission_kwargs("ics_b"), only(*ADMIN), label="other system"),
+]
+
+ROWS += [
+    Row("api:submission_extensions", _submission_kwargs("ics_a"), only(*SEES_SYSTEM_A, anonymous=UNAUTHORISED),
+        label="own system"),
+    Row("api:submission_extensions", _submission_kwargs("ics_b"), only(*ADMIN, anonymous=UNAUTHORISED),
+        label="other system"),
+    Row("api:submission_extensions", _submission_kwargs("ics_a"), only(*LEAD, ok=400, anonymous=UNAUTHORISED),
+        method="post", label="own system, empty"),
+    Row("api:extension_decision", _pending_request("ics_a"), only(*DECIDERS, ok=400, anonymous=UNAUTHORISED),
+        method="post", label="own region, empty"),
+    Row("api:extension_decision", _pending_request("ics_b"), only(*ADMIN, ok=400, anonymous=UNAUTHORISED),
+        method="post", label="other region"),
 ]
