@@ -70,3 +70,17 @@ def role_assignments_for_user(*, user: User) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.filter(user=user).select_related("organisation", "region").order_by(
         "role", "organisation__name", "region__name"
     )
+
+
+def users_of_organisation(*, organisation_id: int) -> QuerySet[User]:
+    """Active people holding a submitter, signatory or system lead role at the organisation."""
+    return User.objects.filter(
+        is_active=True, role_assignments__organisation_id=organisation_id,
+        role_assignments__role__in=[Role.SUBMITTER, Role.SIGNATORY, Role.SYSTEM_LEAD],
+    ).distinct()
+
+
+def users_reviewing_region(*, region_id: int | None) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True, role_assignments__region_id=region_id, role_assignments__role=Role.REGIONAL_REVIEWER
+    ).distinct()

@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import User
+from audit.services import audit_access_refused
 from planning.models import DeadlineExtension
 from planning.selectors import organisations_visible_to
 
@@ -31,6 +32,7 @@ def submission_get_for_user(*, user: User, pk: int) -> Submission:
     try:
         return submissions_for_user(user=user).get(pk=pk)
     except Submission.DoesNotExist:
+        audit_access_refused(user=user, queryset=Submission.objects.select_related("organisation"), lookup={"pk": pk})
         raise Http404("No such return") from None
 
 
@@ -44,6 +46,8 @@ def version_get_for_user(*, user: User, pk: int) -> Version:
     try:
         return versions_for_user(user=user).get(pk=pk)
     except Version.DoesNotExist:
+        audit_access_refused(user=user, queryset=Version.objects.select_related("submission__organisation"),
+                             lookup={"pk": pk})
         raise Http404("No such version") from None
 
 
