@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from submissions.models import TemplateVersion
+from audit.models import AuditAction
+from audit.services import audit_record
+from submissions.models import Submission, TemplateVersion
 from submissions.services import submissions_ensure_for_round
 
 from .models import (
@@ -319,9 +321,16 @@ def deadline_extension_grant(
         raise ValidationError({"reason": "Say why the deadline is extended."})
     if not collection.is_owed_by(organisation):
         raise ValidationError(f"{organisation.name} does not owe {collection.code}.")
-    extension, _ = DeadlineExtension.objects.update_or_create(
-        collection=collection,
-        organisation=organisation,
-        defaults={"deadline": deadline, "reason": reason.strip(), "granted_by": granted_by},
-    )
+    with transaction.atomic():
+        previous = DeadlineExtension.objects.filter(collection=collection, organisation=organisation).first()
+        extension, _ = DeadlineExtension.objects.update_or_create(
+            collection=collection,
+            organisation=organisation,
+            defaults={"deadline": deadline, "reason": reason.strip(), "granted_by": granted_by},
+        )
+        audit_record(action=AuditAction.EXTENSION_DECIDED, actor=granted_by, obj=extension,
+                     submission_id=Submission.objects.filter(collection=collection, organisation=organisation)
+                     .values_list("pk", flat=True).first(), organisation_code=organisation.ods_code,
+                     before={"deadline": (previous.deadline if previous else collection.deadline).isoformat()},
+                     after={"deadline": deadline.isoformat(), "reason": reason.strip()})
     return extension
