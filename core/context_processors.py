@@ -1,3 +1,5 @@
+from functools import cache
+
 from accounts.selectors import role_assignments_for_user
 from notifications.selectors import unread_count
 
@@ -10,5 +12,6 @@ def portal(request):
         return {}
     return {
         "user_role_assignments": lambda: list(role_assignments_for_user(user=user)),
-        "unread_notification_count": lambda: unread_count(user=user),
+        # Cached: the header and the notifications page both show it, and it costs one query.
+        "unread_notification_count": cache(lambda: unread_count(user=user)),
     }
