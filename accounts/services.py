@@ -58,6 +58,47 @@ def role_assign(
     return assignment
 
 
+def _role_snapshot(assignment: RoleAssignment) -> dict:
+    return {"user": assignment.user.get_username(), "role": assignment.role,
+            "scope": str(assignment.organisation or assignment.region or "England")}
+
+
+@transaction.atomic
+def role_assignment_save(*, assignment: RoleAssignment, changed_by: User) -> RoleAssignment:
+    """Save a role made or edited in Django admin, audited with before and after."""
+    previous = (RoleAssignment.objects.select_related("user", "organisation", "region").filter(pk=assignment.pk).first()
+                if assignment.pk else None)
+    assignment.save()
+    audit_record(action=AuditAction.ROLE_GRANTED, actor=changed_by, obj=assignment,
+                 organisation_code=assignment.organisation.ods_code if assignment.organisation_id else "",
+                 before=_role_snapshot(previous) if previous else None, after=_role_snapshot(assignment))
+    forget_user_scope(user=assignment.user)
+    return assignment
+
+
+@transaction.atomic
+def role_remove(*, assignment: RoleAssignment, removed_by: User) -> None:
+    audit_record(action=AuditAction.ROLE_REMOVED, actor=removed_by, obj=assignment,
+                 organisation_code=assignment.organisation.ods_code if assignment.organisation_id else "",
+                 before=_role_snapshot(assignment))
+    assignment.delete()
+    forget_user_scope(user=assignment.user)
+
+
+_ACCOUNT_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
+@transaction.atomic
+def user_account_save(*, user: User, changed_by: User) -> User:
+    """Save a person edited in Django admin; changes to what the account may do are audited."""
+    previous = User.objects.filter(pk=user.pk).values(*_ACCOUNT_FLAGS).first() if user.pk else None
+    user.save()
+    after = {flag: getattr(user, flag) for flag in _ACCOUNT_FLAGS}
+    if previous is not None and previous != after:
+        audit_record(action=AuditAction.PERMISSIONS_CHANGED, actor=changed_by, obj=user, before=previous, after=after)
+    return user
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -17,10 +17,10 @@ from rest_framework.views import APIView
 
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import audit_events_of_submission
-from audit.services import audit_submission_event
+from audit.services import audit_access_refused, audit_submission_event
 from submissions import selectors, services
 from submissions.downloads import attachment
-from submissions.models import Finding, Version
+from submissions.models import Finding, Submission, Version
 from submissions.transitions import TransitionConflict
 
 from . import serializers
@@ -72,6 +72,14 @@ class SubmissionDetail(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return _submissions(self.request)
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            audit_access_refused(user=self.request.user, queryset=Submission.objects.select_related("organisation"),
+                                 lookup={"pk": self.kwargs["pk"]})
+            raise
 
 
 class SubmissionAudit(generics.ListAPIView):

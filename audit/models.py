@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     EXTENSION_DECIDED = "extension_decided", "Decided an extension"
     ROLE_GRANTED = "role_granted", "Granted a role"
     ROLE_REMOVED = "role_removed", "Removed a role"
+    PERMISSIONS_CHANGED = "permissions_changed", "Changed a person's account permissions"
     DELEGATION = "delegation", "Delegated"
     ACCESS_REFUSED = "access_refused", "Access refused"
     TEMPLATE_ISSUED = "template_issued", "Issued a template version"

@@ -301,3 +301,32 @@ def test_api_submission_audit_lists_events_for_those_who_see_the_return(client, 
     assert [(row["actor"], row["action"]) for row in response.json()["results"]] == [("lead-qhm", "upload")]
     client.force_login(act_world.outsider)
     assert client.get(reverse("api:submission_audit", kwargs={"pk": act_world.submission.pk})).status_code == 404
+
+
+def test_role_and_permission_changes_in_django_admin_recorded(admin_client, act_world):
+    admin_user = act_world.lead.__class__.objects.get(username="admin")
+    assignment = act_world.submitter.role_assignments.get()
+    admin_client.post(reverse("admin:accounts_roleassignment_delete", args=[assignment.pk]), {"post": "yes"})
+    admin_client.post(reverse("admin:accounts_roleassignment_add"),
+                      {"user": act_world.submitter.pk, "role": "signatory", "organisation": act_world.ics.pk})
+    user = act_world.submitter
+    admin_client.post(reverse("admin:accounts_user_change", args=[user.pk]), {
+        "username": user.username, "email": user.email, "is_active": "on", "is_staff": "on",
+        "date_joined_0": "2021-05-01", "date_joined_1": "12:00:00",
+        "role_assignments-TOTAL_FORMS": "0", "role_assignments-INITIAL_FORMS": "0",
+    })
+
+    removed, = _events(AuditAction.ROLE_REMOVED)
+    granted, = _events(AuditAction.ROLE_GRANTED)
+    changed, = _events(AuditAction.PERMISSIONS_CHANGED)
+    assert (removed.actor, removed.before["role"]) == (admin_user, "submitter")
+    assert (granted.actor, granted.after["role"], granted.before) == (admin_user, "signatory", None)
+    assert (changed.before["is_staff"], changed.after["is_staff"]) == (False, True)
+
+
+def test_api_hidden_submission_detail_refusal_recorded(client, act_world):
+    client.force_login(act_world.outsider)
+    assert client.get(reverse("api:submission_detail", kwargs={"pk": act_world.submission.pk})).status_code == 404
+    assert client.get(reverse("api:submission_detail", kwargs={"pk": 999999})).status_code == 404
+    assert [(e.actor, e.submission_id) for e in _events(AuditAction.ACCESS_REFUSED)] == [
+        (act_world.outsider, act_world.submission.pk)]
