@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import DELEGABLE_ROLES, ORGANISATION_ROLES, Delegation, Role, RoleAssignment, User
+from .models import DELEGABLE_ROLES, Delegation, Role, RoleAssignment, User
 
 
 @dataclass(frozen=True)
@@ -111,14 +111,15 @@ def delegation_get_given_by(*, user: User, pk: int) -> Delegation:
         raise Http404("No such cover") from None
 
 
-def members_of_organisation(*, organisation_id: int) -> QuerySet[User]:
-    """Everyone who works on the organisation's returns (submitters, signatories, its system lead)."""
+def users_of_organisation(*, organisation_id: int) -> QuerySet[User]:
+    """Active people holding a submitter, signatory or system lead role at the organisation."""
     return User.objects.filter(
-        role_assignments__organisation_id=organisation_id, role_assignments__role__in=ORGANISATION_ROLES, is_active=True
+        is_active=True, role_assignments__organisation_id=organisation_id,
+        role_assignments__role__in=[Role.SUBMITTER, Role.SIGNATORY, Role.SYSTEM_LEAD],
     ).distinct()
 
 
-def reviewers_of_region(*, region_id: int) -> QuerySet[User]:
+def users_reviewing_region(*, region_id: int | None) -> QuerySet[User]:
     return User.objects.filter(
-        role_assignments__region_id=region_id, role_assignments__role=Role.REGIONAL_REVIEWER, is_active=True
+        is_active=True, role_assignments__region_id=region_id, role_assignments__role=Role.REGIONAL_REVIEWER
     ).distinct()

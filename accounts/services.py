@@ -14,7 +14,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditAction
 from audit.services import audit_record
+from notifications.services import notify
 from planning.models import Organisation, Region
 
 from .models import (
@@ -42,15 +44,68 @@ def _check_scope(*, role: str, organisation: Organisation | None, region: Region
         raise ValidationError("A national admin covers all of England; leave organisation and region empty.")
 
 
+@transaction.atomic
 def role_assign(
-    *, user: User, role: str, organisation: Organisation | None = None, region: Region | None = None
+    *,
+    user: User,
+    role: str,
+    organisation: Organisation | None = None,
+    region: Region | None = None,
+    granted_by: User | None = None,
 ) -> RoleAssignment:
+    """Give the user a role (once); a new grant is audited, by `granted_by` or the signed-in user."""
     _check_scope(role=role, organisation=organisation, region=region)
-    assignment, _ = RoleAssignment.objects.get_or_create(
+    assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, organisation=organisation, region=region
     )
+    if created:
+        audit_record(action=AuditAction.ROLE_GRANTED, actor=granted_by, obj=assignment,
+                     organisation_code=organisation.ods_code if organisation else "",
+                     after={"user": user.get_username(), "role": role,
+                            "scope": str(organisation or region or "England")})
     forget_user_scope(user=user)
     return assignment
+
+
+def _role_snapshot(assignment: RoleAssignment) -> dict:
+    return {"user": assignment.user.get_username(), "role": assignment.role,
+            "scope": str(assignment.organisation or assignment.region or "England")}
+
+
+@transaction.atomic
+def role_assignment_save(*, assignment: RoleAssignment, changed_by: User) -> RoleAssignment:
+    """Save a role made or edited in Django admin, audited with before and after."""
+    previous = (RoleAssignment.objects.select_related("user", "organisation", "region").filter(pk=assignment.pk).first()
+                if assignment.pk else None)
+    assignment.save()
+    audit_record(action=AuditAction.ROLE_GRANTED, actor=changed_by, obj=assignment,
+                 organisation_code=assignment.organisation.ods_code if assignment.organisation_id else "",
+                 before=_role_snapshot(previous) if previous else None, after=_role_snapshot(assignment))
+    forget_user_scope(user=assignment.user)
+    return assignment
+
+
+@transaction.atomic
+def role_remove(*, assignment: RoleAssignment, removed_by: User) -> None:
+    audit_record(action=AuditAction.ROLE_REMOVED, actor=removed_by, obj=assignment,
+                 organisation_code=assignment.organisation.ods_code if assignment.organisation_id else "",
+                 before=_role_snapshot(assignment))
+    assignment.delete()
+    forget_user_scope(user=assignment.user)
+
+
+_ACCOUNT_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
+@transaction.atomic
+def user_account_save(*, user: User, changed_by: User) -> User:
+    """Save a person edited in Django admin; changes to what the account may do are audited."""
+    previous = User.objects.filter(pk=user.pk).values(*_ACCOUNT_FLAGS).first() if user.pk else None
+    user.save()
+    after = {flag: getattr(user, flag) for flag in _ACCOUNT_FLAGS}
+    if previous is not None and previous != after:
+        audit_record(action=AuditAction.PERMISSIONS_CHANGED, actor=changed_by, obj=user, before=previous, after=after)
+    return user
 
 
 def _token_hash(token: str) -> str:
@@ -80,6 +135,10 @@ def invitation_create(
     )
     link = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_accept", kwargs={"token": token})
     context = {"invitation": invitation, "link": link, "scope": organisation or region or "England"}
+    audit_record(action=AuditAction.INVITATION_SENT, actor=invited_by, obj=invitation,
+                 organisation_code=organisation.ods_code if organisation else "",
+                 after={"email": invitation.email, "role": role, "scope": str(context["scope"])})
+    invitation_notify_existing_user(invitation=invitation, scope=str(context["scope"]))
     transaction.on_commit(
         lambda: send_mail(
             subject="You have been invited to the plan submission portal",
@@ -89,6 +148,23 @@ def invitation_create(
         )
     )
     return invitation, token
+
+
+def invitation_notify_existing_user(*, invitation: Invitation, scope: str) -> None:
+    """Someone who already has an account also sees the invitation in the portal; the invitation
+    email (with its link) is the email, so this notification is not emailed again."""
+    existing = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
+    if existing is None:
+        return
+    notify(
+        recipients=[existing],
+        kind="invitation",
+        subject="You have been invited to a new role",
+        body=(f"{invitation.invited_by.get_full_name() or invitation.invited_by.get_username()} invited you to be "
+              f"{invitation.get_role_display().lower()} for {scope}. Use the link in the email we sent you."),
+        dedupe_key=f"invitation:{invitation.pk}",
+        email=False,
+    )
 
 
 def invitation_get_valid(*, token: str) -> Invitation | None:
@@ -121,7 +197,10 @@ def invitation_accept(*, token: str, username: str, password: str, first_name: s
         user.set_password(password)
         user.save(update_fields=["password"])
     Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
-    role_assign(user=user, role=invitation.role, organisation=invitation.organisation, region=invitation.region)
+    audit_record(action=AuditAction.INVITATION_ACCEPTED, actor=user, obj=invitation,
+                 organisation_code=invitation.organisation.ods_code if invitation.organisation else "")
+    role_assign(user=user, role=invitation.role, organisation=invitation.organisation, region=invitation.region,
+                granted_by=invitation.invited_by)
     return user
 
 
@@ -158,7 +237,7 @@ def delegation_create(
         role_assignment=assignment, to_user=to_user, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()
     )
     audit_record(
-        action="delegation_created",
+        action=AuditAction.DELEGATION,
         actor=assignment.user,
         obj=delegation,
         organisation_code=assignment.organisation.ods_code if assignment.organisation_id else "",
@@ -174,5 +253,5 @@ def delegation_create(
 def delegation_revoke(*, delegation: Delegation, user: User, request=None) -> None:
     revoked = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if revoked:
-        audit_record(action="delegation_revoked", actor=user, obj=delegation, request=request,
+        audit_record(action=AuditAction.DELEGATION_ENDED, actor=user, obj=delegation, request=request,
                      before={"ends_at": delegation.ends_at.isoformat()})

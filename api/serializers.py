@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from audit.models import AuditEvent
 from submissions.models import Finding, Submission, Version
 
 
@@ -78,3 +79,15 @@ class TokenSerializer(serializers.Serializer):
 
 class MessageSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name")
+    action_label = serializers.CharField()
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id", "occurred_at", "actor", "action", "action_label", "object_type", "object_id", "object_label",
+            "submission_id", "organisation_code", "ip_address", "before", "after", "detail",
+        ]

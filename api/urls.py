@@ -8,6 +8,7 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("submissions/", views.SubmissionList.as_view(), name="submission_list"),
     path("submissions/<int:pk>/", views.SubmissionDetail.as_view(), name="submission_detail"),
+    path("submissions/<int:pk>/audit/", views.SubmissionAudit.as_view(), name="submission_audit"),
     path("submissions/<int:pk>/template/", views.SubmissionTemplate.as_view(), name="submission_template"),
     path("submissions/<int:pk>/versions/", views.VersionCreate.as_view(), name="version_create"),
     path("submissions/<int:pk>/submit/", views.SubmissionSubmit.as_view(), name="submission_submit"),

@@ -15,9 +15,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from audit.models import AuditAction, AuditEvent
+from audit.selectors import audit_events_of_submission
+from audit.services import audit_access_refused, audit_submission_event
 from submissions import selectors, services
 from submissions.downloads import attachment
-from submissions.models import Finding, Version
+from submissions.models import Finding, Submission, Version
 from submissions.transitions import TransitionConflict
 
 from . import serializers
@@ -70,6 +73,26 @@ class SubmissionDetail(generics.RetrieveAPIView):
     def get_queryset(self):
         return _submissions(self.request)
 
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            audit_access_refused(user=self.request.user, queryset=Submission.objects.select_related("organisation"),
+                                 lookup={"pk": self.kwargs["pk"]})
+            raise
+
+
+class SubmissionAudit(generics.ListAPIView):
+    """The return's audit trail, newest first; 404 for a return the caller may not see."""
+
+    serializer_class = serializers.AuditEventSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuditEvent.objects.none()
+        submission = selectors.submission_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        return audit_events_of_submission(submission_id=submission.pk)
+
 
 class SubmissionTemplate(APIView):
     @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
@@ -79,6 +102,8 @@ class SubmissionTemplate(APIView):
             filename, data = services.template_for_submission(submission=submission)
         except ValidationError:
             raise Http404 from None
+        audit_submission_event(action=AuditAction.DOWNLOAD, submission=submission, actor=request.user,
+                               request=request, detail=f"Template {filename}")
         return attachment(data, filename=filename,
                           content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

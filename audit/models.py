@@ -4,6 +4,34 @@ from django.conf import settings
 from django.db import models
 
 
+class AuditAction(models.TextChoices):
+    """The actions the portal records. `AuditEvent.action` is a plain CharField: apps may add more."""
+
+    LOGIN = "login", "Signed in"
+    LOGIN_FAILED = "login_failed", "Sign-in failed"
+    LOGOUT = "logout", "Signed out"
+    UPLOAD = "upload", "Uploaded a version"
+    UPLOAD_REJECTED = "upload_rejected", "Upload refused"
+    DOWNLOAD = "download", "Downloaded a file"
+    VIEW_RETURN = "view_return", "Viewed a return"
+    SUBMIT = "submit", "Submitted a return"
+    DECISION = "decision", "Made a decision"
+    COMMENT = "comment", "Commented"
+    EXTENSION_REQUESTED = "extension_requested", "Asked for an extension"
+    EXTENSION_DECIDED = "extension_decided", "Decided an extension"
+    EXTENSION_WITHDRAWN = "extension_withdrawn", "Withdrew an extension request"
+    ROLE_GRANTED = "role_granted", "Granted a role"
+    ROLE_REMOVED = "role_removed", "Removed a role"
+    PERMISSIONS_CHANGED = "permissions_changed", "Changed a person's account permissions"
+    DELEGATION = "delegation", "Handed a role on for cover"
+    DELEGATION_ENDED = "delegation_ended", "Ended cover early"
+    ACCESS_REFUSED = "access_refused", "Access refused"
+    TEMPLATE_ISSUED = "template_issued", "Issued a template version"
+    INVITATION_SENT = "invitation_sent", "Sent an invitation"
+    INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
+    EXPORT = "export", "Exported the audit trail"
+
+
 class AuditQuerySet(models.QuerySet):
     """Audit rows are written once and never changed: bulk updates and deletes are refused too."""
 
@@ -40,6 +68,13 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return AuditAction(self.action).label
+        except ValueError:
+            return self.action.replace("_", " ").capitalize()
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} {self.action} {self.object_label}"

@@ -5,6 +5,9 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
+from audit.models import AuditAction
+from audit.services import audit_record
+
 
 def permission_or_404(permission: str):
     """Require a signed-in user holding a global permission; anyone else gets 404, not 403,
@@ -15,6 +18,7 @@ def permission_or_404(permission: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.has_perm(permission):
+                audit_record(action=AuditAction.ACCESS_REFUSED, request=request, detail=f"Needs {permission}")
                 raise Http404
             return view(request, *args, **kwargs)
 

@@ -18,10 +18,15 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a sender took the email on; another may retry after a timeout."
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"]), models.Index(fields=["emailed_at", "created_at"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "dedupe_key"], condition=~Q(dedupe_key=""), name="notification_once_only"

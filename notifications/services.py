@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -17,22 +18,26 @@ def notify(
     body: str,
     url: str = "",
     dedupe_key: str = "",
+    email: bool = True,
 ) -> list[Notification]:
     """Record a notification for each recipient and email it after the transaction commits.
     With a dedupe_key, a recipient who already has that key gets nothing: reminders go out once
-    even if the task that sends them runs twice."""
+    even if the task that sends them runs twice. `email=False` records it in the portal only
+    (for messages already emailed some other way)."""
     created = []
+    emailed_at = None if email else timezone.now()
     for recipient in {user.pk: user for user in recipients if user.is_active and user.email}.values():
         try:
             with transaction.atomic():
                 created.append(
                     Notification.objects.create(
-                        recipient=recipient, kind=kind, subject=subject, body=body, url=url, dedupe_key=dedupe_key
+                        recipient=recipient, kind=kind, subject=subject[:200], body=body, url=url[:300],
+                        dedupe_key=dedupe_key[:200], emailed_at=emailed_at,
                     )
                 )
         except IntegrityError:
             continue
-    if created:
+    if created and email:
         from .tasks import send_notification_emails
 
         ids = [notification.pk for notification in created]
@@ -45,3 +50,8 @@ def _enqueue_emails(ids: list[int], task) -> None:
         task.apply_async(args=[ids], retry=False)
     except Exception:  # noqa: BLE001 - the periodic sender picks up unsent notifications
         pass
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the user read; returns how many changed."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -2,9 +2,25 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .emails import notifications_email
+from .emails import notifications_email, notifications_email_unsent
+from .reminders import deadline_reminders_send, reviewer_digests_send
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_notification_emails(notification_ids: list[int]) -> int:
     return notifications_email(notification_ids=notification_ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_unsent_notification_emails() -> int:
+    return notifications_email_unsent()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_deadline_reminders() -> int:
+    return deadline_reminders_send()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_reviewer_digests() -> int:
+    return reviewer_digests_send()

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_scope
+from audit.services import audit_access_refused
 from submissions.models import Submission, SubmissionStatus
 
 from .models import (
@@ -42,6 +43,7 @@ def organisation_get_for_user(*, user: User, ods_code: str) -> Organisation:
     try:
         return organisations_visible_to(user=user).get(ods_code__iexact=ods_code)
     except Organisation.DoesNotExist:
+        audit_access_refused(user=user, queryset=Organisation.objects.all(), lookup={"ods_code__iexact": ods_code})
         raise Http404("No such organisation") from None
 
 
@@ -61,6 +63,7 @@ def region_get_for_user(*, user: User, code: str) -> Region:
     try:
         return regions_visible_to(user=user).get(code__iexact=code)
     except Region.DoesNotExist:
+        audit_access_refused(user=user, queryset=Region.objects.all(), lookup={"code__iexact": code})
         raise Http404("No such region") from None
 
 

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import members_of_organisation, reviewers_of_region
+from accounts.selectors import users_of_organisation, users_reviewing_region
+from audit.models import AuditAction
 from audit.services import audit_record
 from core.templatetags.portal import london as london_text
 from notifications.services import notify
@@ -334,6 +335,10 @@ def _extension_url(*, collection: Collection, organisation: Organisation) -> str
     return reverse("submissions:extensions", kwargs={"pk": submission.pk}) if submission else ""
 
 
+def _submission_id(*, collection: Collection, organisation: Organisation) -> int | None:
+    return Submission.objects.filter(collection=collection, organisation=organisation).values_list("pk", flat=True).first()
+
+
 def _set_deadline_in_force(
     *, collection: Collection, organisation: Organisation, deadline: dt.datetime, reason: str, user: User
 ) -> None:
@@ -364,11 +369,12 @@ def extension_request_create(
         collection=collection, organisation=organisation, requested_by=requested_by, requested_deadline=deadline,
         reason=reason.strip(),
     )
-    audit_record(action="extension_requested", actor=requested_by, obj=extension_request,
+    audit_record(action=AuditAction.EXTENSION_REQUESTED, actor=requested_by, obj=extension_request,
+                 submission_id=_submission_id(collection=collection, organisation=organisation),
                  organisation_code=organisation.ods_code, after={"deadline": deadline.isoformat(), "reason": reason},
                  request=request)
     notify(
-        recipients=reviewers_of_region(region_id=organisation.region_id),
+        recipients=users_reviewing_region(region_id=organisation.region_id),
         kind="extension_requested",
         subject=f"{organisation.name} asks for more time for {collection}",
         body=f"{requested_by.get_full_name() or requested_by.get_username()} asked to move the deadline of "
@@ -403,14 +409,15 @@ def extension_decide(
         _set_deadline_in_force(collection=collection, organisation=organisation, deadline=deadline,
                                reason=reason.strip() or extension_request.reason, user=decided_by)
     extension_request.refresh_from_db()
-    audit_record(action="extension_decided", actor=decided_by, obj=extension_request,
+    audit_record(action=AuditAction.EXTENSION_DECIDED, actor=decided_by, obj=extension_request,
+                 submission_id=_submission_id(collection=collection, organisation=organisation),
                  organisation_code=organisation.ods_code,
                  after={"status": extension_request.status, "deadline": deadline.isoformat() if grant else None,
                         "reason": reason.strip()},
                  request=request)
     outcome = f"granted: the deadline is now {london_text(deadline)}" if grant else "refused"
     notify(
-        recipients=members_of_organisation(organisation_id=organisation.pk),
+        recipients=users_of_organisation(organisation_id=organisation.pk),
         kind="extension_decided",
         subject=f"Extension for {collection} {'granted' if grant else 'refused'}",
         body=f"Your request for more time for {collection} was {outcome}. {reason.strip()}".strip(),
@@ -426,7 +433,9 @@ def extension_withdraw(*, extension_request: ExtensionRequest, user: User, reque
     )
     if not withdrawn:
         raise ValidationError("This request has already been decided.")
-    audit_record(action="extension_withdrawn", actor=user, obj=extension_request,
+    audit_record(action=AuditAction.EXTENSION_WITHDRAWN, actor=user, obj=extension_request,
+                 submission_id=_submission_id(collection=extension_request.collection,
+                                              organisation=extension_request.organisation),
                  organisation_code=extension_request.organisation.ods_code, request=request)
 
 
@@ -459,11 +468,13 @@ def deadline_extension_grant(
         _set_deadline_in_force(collection=collection, organisation=organisation, deadline=deadline,
                                reason=reason.strip(), user=granted_by)
         extension = DeadlineExtension.objects.get(collection=collection, organisation=organisation)
-    audit_record(action="extension_decided", actor=granted_by, obj=collection, organisation_code=organisation.ods_code,
+    audit_record(action=AuditAction.EXTENSION_DECIDED, actor=granted_by, obj=collection,
+                 submission_id=_submission_id(collection=collection, organisation=organisation),
+                 organisation_code=organisation.ods_code,
                  before={"deadline": (previous.deadline if previous else collection.deadline).isoformat()},
                  after={"deadline": deadline.isoformat(), "reason": reason.strip()}, request=request)
     notify(
-        recipients=members_of_organisation(organisation_id=organisation.pk),
+        recipients=users_of_organisation(organisation_id=organisation.pk),
         kind="extension_decided",
         subject=f"Your deadline for {collection} has changed",
         body=f"The deadline of {collection} for {organisation.name} is now {london_text(deadline)}. {reason.strip()}",

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from accounts.models import Role, User
 from accounts.selectors import user_scope
+from audit.services import audit_access_refused
 from planning.models import DeadlineExtension
 from planning.selectors import organisations_visible_to
 
@@ -39,6 +40,7 @@ def submission_get_for_user(*, user: User, pk: int) -> Submission:
     try:
         return submissions_for_user(user=user).get(pk=pk)
     except Submission.DoesNotExist:
+        audit_access_refused(user=user, queryset=Submission.objects.select_related("organisation"), lookup={"pk": pk})
         raise Http404("No such return") from None
 
 
@@ -52,6 +54,8 @@ def version_get_for_user(*, user: User, pk: int) -> Version:
     try:
         return versions_for_user(user=user).get(pk=pk)
     except Version.DoesNotExist:
+        audit_access_refused(user=user, queryset=Version.objects.select_related("submission__organisation"),
+                             lookup={"pk": pk})
         raise Http404("No such version") from None
 
 

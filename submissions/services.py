@@ -11,9 +11,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import users_of_organisation, users_reviewing_region
+from audit.models import AuditAction
+from audit.services import audit_record, audit_submission_event
+from notifications.services import notify
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
 from planning.selectors import effective_deadline
 from workbooks.filecheck import inspect_upload
@@ -93,6 +98,8 @@ def template_version_issue(
     )
     collection.template_versions.exclude(pk=template_version.pk).update(is_accepted=False)
     collection.template_versions.filter(version__in=still_accepted).update(is_accepted=True)
+    audit_record(action=AuditAction.TEMPLATE_ISSUED, actor=issued_by, obj=template_version,
+                 after={"version": version, "still_accepted": sorted(still_accepted), "note": note})
     return template_version
 
 
@@ -186,21 +193,27 @@ def _ensure_can_upload(*, submission: Submission, user: User) -> None:
 
 
 def version_create(*, submission: Submission, user: User, stream: IO[bytes], filename: str) -> UploadOutcome:
-    """Store an upload as a new immutable version and queue its validation after commit."""
+    """Store an upload as a new immutable version and queue its validation after commit.
+    Every attempt is audited: a new version, an identical file, or a refused one and why."""
     _ensure_can_upload(submission=submission, user=user)
-    data = _read_upload(stream)
     try:
+        data = _read_upload(stream)
         file_format = inspect_upload(
             data=data,
             filename=filename,
             accepted_formats=submission.collection.accepted_formats,
             max_bytes=settings.UPLOAD_MAX_BYTES,
         )
-    except RejectedFile as rejected:
-        raise ValidationError(rejected.message) from None
+    except (RejectedFile, ValidationError) as refused:
+        message = refused.message if isinstance(refused, RejectedFile) else " ".join(refused.messages)
+        audit_submission_event(action=AuditAction.UPLOAD_REJECTED, submission=submission, actor=user,
+                               detail=f"{filename[-255:]}: {message}")
+        raise ValidationError(message) from None
     sha256 = hashlib.sha256(data).hexdigest()
     existing = submission.versions.filter(sha256=sha256).order_by("-number").first()
     if existing is not None:
+        audit_submission_event(action=AuditAction.UPLOAD, submission=submission, obj=existing, actor=user,
+                               detail=f"{filename[-255:]}: identical to version {existing.number}; no new version")
         return UploadOutcome(version=existing, duplicate=True)
 
     version = Version(
@@ -218,8 +231,12 @@ def version_create(*, submission: Submission, user: User, stream: IO[bytes], fil
             Submission.objects.select_for_update().get(pk=submission.pk)
             version.number = (submission.versions.aggregate(top=Max("number"))["top"] or 0) + 1
             version.save()
+            before = {"status": submission.status}
             transition(submission=submission, action=Action.UPLOAD, current_version=version,
                        submitted_version=None, submitted_at=None, submitted_by=None, is_late=False)
+            audit_submission_event(action=AuditAction.UPLOAD, submission=submission, obj=version, actor=user,
+                                   before=before, after={"status": submission.status, "version": version.number,
+                                                         "sha256": sha256, "size": len(data)})
             transaction.on_commit(lambda: enqueue_validation(version_id=version.pk), robust=True)
     except (TransitionConflict, IntegrityError):
         version.file.delete(save=False)
@@ -287,6 +304,7 @@ def submission_submit(
     if late and submission.collection.closes_at_deadline:
         raise ValidationError("This collection closed at its deadline. Ask your regional team for an extension.")
     with transaction.atomic():
+        before = {"status": submission.status}
         for finding in warnings:
             Finding.objects.filter(pk=finding.pk).update(explanation=cleaned[finding.pk])
         transition(
@@ -301,4 +319,55 @@ def submission_submit(
             declaration=declaration_text(organisation=submission.organisation),
             is_late=late,
         )
+        audit_submission_event(action=AuditAction.SUBMIT, submission=submission, obj=version, actor=user,
+                               before=before, after={"status": submission.status, "version": version.number,
+                                                     "is_late": late, "warnings_explained": len(warnings)})
+        submission_submitted_notify(submission=submission, version=version, user=user)
     return submission
+
+
+# Notices ----------------------------------------------------------------------------------------
+
+
+def submission_submitted_notify(*, submission: Submission, version: Version, user: User) -> None:
+    """Tell the organisation's people and the region's reviewers that the return was submitted."""
+    organisation = submission.organisation
+    recipients = [*users_of_organisation(organisation_id=organisation.pk),
+                  *users_reviewing_region(region_id=organisation.region_id)]
+    late = " (late)" if submission.is_late else ""
+    notify(
+        recipients=recipients,
+        kind="submitted",
+        subject=f"{submission.collection.code} submitted by {organisation.name}",
+        body=(f"{user.get_full_name() or user.get_username()} submitted version {version.number} of "
+              f"{submission.collection} for {organisation.name}{late}."),
+        url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
+        dedupe_key=f"submitted:{submission.pk}:{version.pk}",
+    )
+
+
+_FINISHED_TEXT = {
+    VersionStatus.VALID: "has no errors and can be submitted",
+    VersionStatus.INVALID: "has errors to fix",
+    VersionStatus.REJECTED: "was rejected",
+    VersionStatus.FAILED: "could not be checked",
+}
+
+
+def version_finished_notify(*, version_id: int) -> None:
+    """Tell the uploader their version's check has finished; once per version."""
+    version = Version.objects.select_related("submission__collection", "submission__organisation",
+                                             "uploaded_by").get(pk=version_id)
+    submission = version.submission
+    counts = (f" {version.error_count} error{'s' if version.error_count != 1 else ''}, "
+              f"{version.warning_count} warning{'s' if version.warning_count != 1 else ''}."
+              if version.status in (VersionStatus.VALID, VersionStatus.INVALID) else f" {version.message}")
+    notify(
+        recipients=[version.uploaded_by],
+        kind="validation_finished",
+        subject=f"Version {version.number} of {submission.collection.code} {_FINISHED_TEXT[version.status]}",
+        body=(f"Version {version.number} of {submission.collection} for {submission.organisation.name} "
+              f"{_FINISHED_TEXT[version.status]}.{counts}"),
+        url=reverse("submissions:version_detail", kwargs={"pk": version.pk}),
+        dedupe_key=f"validation-finished:{version.pk}",
+    )

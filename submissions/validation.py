@@ -17,7 +17,7 @@ from workbooks.validate import validate_file
 
 from .models import Finding, Submission, Version, VersionStatus
 from .selectors import template_versions_accepted
-from .services import enqueue_validation, template_context
+from .services import enqueue_validation, template_context, version_finished_notify
 from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def version_fail(*, version_id: int, attempt: int, message: str) -> None:
     with transaction.atomic():
         if _finish(version_id=version_id, attempt=attempt, status=VersionStatus.FAILED, message=message):
             _move_submission(version_id=version_id, action=Action.FAIL_VALIDATION)
+            version_finished_notify(version_id=version_id)
 
 
 def version_validate(*, version_id: int) -> str | None:
@@ -104,6 +105,7 @@ def version_validate(*, version_id: int) -> str | None:
             if _finish(version_id=version_id, attempt=attempt, status=VersionStatus.REJECTED,
                        message=rejected.message, validation_seconds=time.monotonic() - started):
                 _move_submission(version_id=version_id, action=Action.FAIL_VALIDATION)
+                version_finished_notify(version_id=version_id)
         return VersionStatus.REJECTED
 
     status = VersionStatus.INVALID if result.error_count else VersionStatus.VALID
@@ -143,6 +145,7 @@ def version_validate(*, version_id: int) -> str | None:
             version_id=version_id,
             action=Action.PASS_VALIDATION if status == VersionStatus.VALID else Action.FAIL_VALIDATION,
         )
+        version_finished_notify(version_id=version_id)
     return status
 
 

@@ -8,6 +8,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_submission_event
 from core.forms import add_service_errors
 from core.permissions import permission_or_404
 from planning.models import Collection, ExtensionStatus
@@ -62,6 +64,8 @@ def _panel_context(request: HttpRequest, submission, version, submit_form=None) 
 @login_required
 def submission_detail(request: HttpRequest, pk: int, upload_form=None, submit_form=None, status=200) -> HttpResponse:
     submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+    if request.method == "GET":
+        audit_submission_event(action=AuditAction.VIEW_RETURN, submission=submission, request=request)
     version = submission.current_version
     context = {
         **_panel_context(request, submission, version, submit_form),
@@ -141,6 +145,7 @@ def version_panel(request: HttpRequest, pk: int) -> HttpResponse:
 def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = selectors.version_get_for_user(user=request.user, pk=pk)
     submission = selectors.submission_get_for_user(user=request.user, pk=version.submission_id)
+    audit_submission_event(action=AuditAction.VIEW_RETURN, submission=submission, obj=version, request=request)
     return render(request, "submissions/version_detail.html", _panel_context(request, submission, version))
 
 
@@ -151,6 +156,8 @@ def template_download(request: HttpRequest, pk: int) -> HttpResponse:
         filename, data = services.template_for_submission(submission=submission)
     except ValidationError:
         raise Http404 from None
+    audit_submission_event(action=AuditAction.DOWNLOAD, submission=submission, request=request,
+                           detail=f"Template {filename}")
     return attachment(data, filename=filename, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -164,6 +171,8 @@ CONTENT_TYPES = {
 @login_required
 def version_file(request: HttpRequest, pk: int) -> FileResponse:
     version = selectors.version_get_for_user(user=request.user, pk=pk)
+    audit_submission_event(action=AuditAction.DOWNLOAD, submission=version.submission, obj=version, request=request,
+                           detail=f"Uploaded file {version.original_name}")
     response = FileResponse(
         version.file.open("rb"),
         as_attachment=True,
@@ -187,6 +196,8 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
     if not version.is_finished:
         raise Http404
     name = f"{version.submission.collection.code}-{version.submission.organisation.ods_code}-v{version.number}-findings.csv"
+    audit_submission_event(action=AuditAction.DOWNLOAD, submission=version.submission, obj=version, request=request,
+                           detail=f"Findings CSV {name}")
     return attachment(findings_csv(findings=_finding_data(version)).encode("utf-8-sig"), filename=name,
                       content_type="text/csv; charset=utf-8")
 
@@ -199,6 +210,8 @@ def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
     with version.file.open("rb") as stream:
         data = highlight_workbook(data=stream.read(), findings=_finding_data(version))
     name = f"{version.submission.collection.code}-{version.submission.organisation.ods_code}-v{version.number}-findings.xlsx"
+    audit_submission_event(action=AuditAction.DOWNLOAD, submission=version.submission, obj=version, request=request,
+                           detail=f"Highlighted workbook {name}")
     return attachment(data, filename=name, content_type=CONTENT_TYPES["xlsx"])
 
 

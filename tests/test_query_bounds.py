@@ -127,15 +127,15 @@ class RoundDetail(AdminPage):
 
 
 # page -> the most queries it may make. Every page reads the session, the user and the user's roles
-# (3); the header's role list (1); and for non-admins the template's `perms` check falls through to
+# (3); the header's role list (1) and unread notification count (1); and for non-admins the template's `perms` check falls through to
 # ModelBackend (2). The rest is the page's own reads.
 BOUNDS: dict[str, tuple[Callable[[], Page], int]] = {
-    "home": (Home, 8),
-    "organisation_returns": (OrganisationReturns, 13),
-    "region_detail": (RegionDetail, 9),
-    "region_list": (RegionList, 5),
-    "round_list": (RoundList, 5),
-    "round_detail": (RoundDetail, 7),
+    "home": (Home, 9),
+    "organisation_returns": (OrganisationReturns, 14),
+    "region_detail": (RegionDetail, 10),
+    "region_list": (RegionList, 6),
+    "round_list": (RoundList, 6),
+    "round_detail": (RoundDetail, 8),
 }
 
 

@@ -13,7 +13,8 @@ HEADER = ("severity", "rule", "sheet", "cell", "value", "message")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(text: str) -> str:
+def spreadsheet_safe(text: str) -> str:
+    """The text, with a leading apostrophe if a spreadsheet would run it as a formula."""
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
@@ -22,5 +23,5 @@ def findings_csv(*, findings: Sequence[Finding]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
     for finding in findings:
-        writer.writerow([_safe(str(getattr(finding, field))) for field in HEADER])
+        writer.writerow([spreadsheet_safe(str(getattr(finding, field))) for field in HEADER])
     return buffer.getvalue()

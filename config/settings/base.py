@@ -8,6 +8,7 @@ and the S3 variables switch to the production services.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "audit.context.AuditRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -258,7 +260,18 @@ VALIDATION_QUEUED_STALE_SECONDS = env.int("VALIDATION_QUEUED_STALE_SECONDS", def
 VALIDATION_RUNNING_STALE_SECONDS = env.int("VALIDATION_RUNNING_STALE_SECONDS", default=360)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-versions": {"task": "submissions.tasks.sweep_stuck_versions", "schedule": 60.0},
+    "send-unsent-notification-emails": {
+        "task": "notifications.tasks.send_unsent_notification_emails", "schedule": 300.0,
+    },
+    # CELERY_TIMEZONE is Europe/London: the digest goes at 07:00 London time all year.
+    "send-deadline-reminders": {"task": "notifications.tasks.send_deadline_reminders", "schedule": crontab(minute=5)},
+    "send-reviewer-digests": {
+        "task": "notifications.tasks.send_reviewer_digests", "schedule": crontab(hour=7, minute=0),
+    },
 }
+# A notification email claimed longer ago than this by a sender that never finished is retried.
+NOTIFICATION_EMAIL_CLAIM_SECONDS = env.int("NOTIFICATION_EMAIL_CLAIM_SECONDS", default=600)
+NOTIFICATION_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", default=5)
 # Fail fast when the broker is down: the upload is already safe in the database and the sweeper re-sends it.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

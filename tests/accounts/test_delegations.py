@@ -53,7 +53,7 @@ def test_delegation_revoke_ends_the_cover_at_once(act_world, cover):
 
 
 def test_delegation_is_audited(act_world, cover):
-    assert AuditEvent.objects.filter(action="delegation_created", actor=act_world.lead).count() == 1
+    assert AuditEvent.objects.filter(action="delegation", actor=act_world.lead).count() == 1
 
 
 def test_delegation_only_to_a_colleague(act_world):

@@ -1,0 +1,140 @@
+"""Deadline reminders and the reviewers' daily digest, sent by Celery beat.
+
+Each is built from a handful of queries whatever the number of organisations, and each message
+carries a dedupe_key so that a task run twice (or hourly) sends it once. The reminder keys
+include the deadline: a deadline extension gets reminders of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import ORGANISATION_ROLES, Role, RoleAssignment, User
+from planning.models import DeadlineExtension, PlanningRound
+from planning.selectors import current_round
+from submissions.models import Submission, SubmissionStatus
+
+from .models import Notification
+from .services import notify
+
+DONE = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+
+
+def reminder_stage(*, deadline: dt.datetime, now: dt.datetime) -> str | None:
+    """Which reminder is due: 7 days before, 1 day before, or overdue; None while far off.
+    The windows do not overlap, so a late first run sends the nearer reminder only."""
+    left = deadline - now
+    if left <= dt.timedelta(0):
+        return "overdue"
+    if left <= dt.timedelta(days=1):
+        return "1d"
+    if left <= dt.timedelta(days=7):
+        return "7d"
+    return None
+
+
+def _reminder_text(*, stage: str, submission: Submission, deadline: dt.datetime) -> tuple[str, str]:
+    when = timezone.localtime(deadline).strftime("%-d %B %Y at %H:%M")
+    name = f"{submission.collection} for {submission.organisation.name}"
+    if stage == "overdue":
+        return (f"Overdue: {submission.collection.code} was due {when}",
+                f"{name} was due {when} and has not been submitted. Submit it as soon as you can; "
+                "it will be marked late.")
+    days = "7 days" if stage == "7d" else "1 day"
+    return (f"Reminder: {submission.collection.code} is due in {days}",
+            f"{name} is due {when} and has not been submitted yet.")
+
+
+def deadline_reminders_send(*, now: dt.datetime | None = None, planning_round: PlanningRound | None = None) -> int:
+    """Remind the people of every organisation that owes a return of the current round and has not
+    submitted it, 7 days and 1 day before its (possibly extended) deadline, and once it is overdue."""
+    now = now or timezone.now()
+    planning_round = planning_round or current_round()
+    if planning_round is None:
+        return 0
+    extensions = {
+        (collection_id, organisation_id): deadline
+        for collection_id, organisation_id, deadline in DeadlineExtension.objects.filter(
+            collection__planning_round=planning_round
+        ).values_list("collection_id", "organisation_id", "deadline")
+    }
+    due: list[tuple[Submission, str, dt.datetime, str]] = []
+    for submission in (
+        Submission.objects.filter(collection__planning_round=planning_round, organisation__is_active=True)
+        .exclude(status__in=DONE)
+        .select_related("collection", "organisation")
+        .order_by("pk")
+    ):
+        deadline = extensions.get((submission.collection_id, submission.organisation_id), submission.collection.deadline)
+        stage = reminder_stage(deadline=deadline, now=now)
+        if stage is not None:
+            due.append((submission, stage, deadline, f"reminder-{stage}:{submission.pk}:{deadline.isoformat()}"))
+    if not due:
+        return 0
+    people: dict[int, list[User]] = defaultdict(list)
+    for assignment in RoleAssignment.objects.filter(
+        organisation_id__in={submission.organisation_id for submission, *_ in due},
+        role__in=ORGANISATION_ROLES, user__is_active=True,
+    ).select_related("user"):
+        people[assignment.organisation_id].append(assignment.user)
+    already = set(
+        Notification.objects.filter(dedupe_key__in=[key for *_, key in due]).values_list("recipient_id", "dedupe_key")
+    )
+    sent = 0
+    for submission, stage, deadline, key in due:
+        recipients = [user for user in people[submission.organisation_id] if (user.pk, key) not in already]
+        if not recipients:
+            continue
+        subject, body = _reminder_text(stage=stage, submission=submission, deadline=deadline)
+        sent += len(notify(recipients=recipients, kind=f"reminder_{stage}", subject=subject, body=body,
+                           url=reverse("submissions:detail", kwargs={"pk": submission.pk}), dedupe_key=key))
+    return sent
+
+
+def reviewer_digests_send(*, now: dt.datetime | None = None) -> int:
+    """Once a day, tell each regional reviewer which returns of their region were submitted in the
+    last 24 hours and are waiting for review. Nobody gets an empty digest."""
+    now = now or timezone.now()
+    reviewers: dict[int, User] = {}
+    regions_of: dict[int, set[int]] = defaultdict(set)
+    for assignment in RoleAssignment.objects.filter(
+        role=Role.REGIONAL_REVIEWER, user__is_active=True
+    ).select_related("user"):
+        reviewers[assignment.user_id] = assignment.user
+        regions_of[assignment.user_id].add(assignment.region_id)
+    if not reviewers:
+        return 0
+    waiting: dict[int, list[Submission]] = defaultdict(list)
+    for submission in (
+        Submission.objects.filter(
+            Q(organisation__region_id__in=set().union(*regions_of.values())),
+            status=SubmissionStatus.SUBMITTED, submitted_at__gte=now - dt.timedelta(hours=24),
+        )
+        .select_related("collection", "organisation")
+        .order_by("organisation__name", "collection__code")
+    ):
+        waiting[submission.organisation.region_id].append(submission)
+    day = timezone.localdate(now).isoformat()
+    sent = 0
+    for user_id, user in reviewers.items():
+        submissions = [s for region_id in sorted(regions_of[user_id]) for s in waiting.get(region_id, [])]
+        if not submissions:
+            continue
+        lines = "\n".join(
+            f"- {s.collection.code} {s.organisation.name} ({s.organisation.ods_code}): "
+            f"{timezone.localtime(s.submitted_at):%d %b %H:%M}{' (late)' if s.is_late else ''}"
+            for s in submissions
+        )
+        count = len(submissions)
+        sent += len(notify(
+            recipients=[user], kind="digest",
+            subject=f"{count} return{'s' if count != 1 else ''} submitted in the last 24 hours to review",
+            body=f"Returns of your region submitted in the last 24 hours and waiting for review:\n{lines}",
+            url=reverse("core:home"), dedupe_key=f"digest:{day}",
+        ))
+    return sent
