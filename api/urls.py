@@ -11,6 +11,8 @@ urlpatterns = [
     path("submissions/<int:pk>/template/", views.SubmissionTemplate.as_view(), name="submission_template"),
     path("submissions/<int:pk>/versions/", views.VersionCreate.as_view(), name="version_create"),
     path("submissions/<int:pk>/submit/", views.SubmissionSubmit.as_view(), name="submission_submit"),
+    path("submissions/<int:pk>/reviews/", views.SubmissionReviews.as_view(), name="submission_reviews"),
+    path("submissions/<int:pk>/comments/", views.SubmissionComments.as_view(), name="submission_comments"),
     path("versions/<int:pk>/", views.VersionDetail.as_view(), name="version_detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("planning.urls")),
     path("", include("submissions.urls")),
+    path("", include("reviews.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "planning",
     "submissions",
+    "reviews",
     "audit",
     "notifications",
     "api",

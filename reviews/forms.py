@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django import forms
+
+from .models import DecisionKind
+
+DECISION_CHOICES = [
+    (DecisionKind.APPROVE.value, "Approve"),
+    (DecisionKind.REQUEST_CHANGES.value, "Request changes (back to the organisation)"),
+    (DecisionKind.COMMENT.value, "Comment only (no change of status)"),
+]
+TEXTAREA = {"class": "nhsuk-textarea", "rows": 4}
+INPUT = {"class": "nhsuk-input nhsuk-input--width-10"}
+
+
+class DecisionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(label="Your decision", choices=DECISION_CHOICES, widget=forms.RadioSelect,
+                                 error_messages={"required": "Choose approve, request changes or comment."})
+    comment = forms.CharField(
+        label="Comment", required=False, widget=forms.Textarea(attrs=TEXTAREA),
+        help_text="Required when you request changes: the organisation sees it.",
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label="Why reopen this return?", widget=forms.Textarea(attrs=TEXTAREA),
+                             error_messages={"required": "Say why the return is reopened."},
+                             help_text="The organisation sees this reason.")
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label="Comment", widget=forms.Textarea(attrs=TEXTAREA),
+                           error_messages={"required": "Write the comment."})
+    sheet = forms.CharField(label="Sheet (optional)", required=False, max_length=100,
+                            widget=forms.TextInput(attrs={"class": "nhsuk-input nhsuk-input--width-20"}))
+    cell = forms.CharField(label="Cell (optional)", required=False, max_length=20, help_text="For example F12.",
+                           widget=forms.TextInput(attrs=INPUT))
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        # Shares a page with the decision form; distinct ids keep labels pointing at the right field.
+        kwargs.setdefault("auto_id", "comment_%s")
+        super().__init__(*args, **kwargs)
