@@ -1,5 +1,6 @@
 """Permission-matrix rows of later apps, one module each; list each module's ROWS here."""
 
+from tests.permission_rows import reviews
 from tests.permission_support import Row
 
-ROWS_FROM_APPS: list[Row] = []
+ROWS_FROM_APPS: list[Row] = [*reviews.ROWS]
