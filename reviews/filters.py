@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import F, Q
 
+from core.forms import NHSFormMixin
 from planning.models import Stage
 from submissions.models import Submission, SubmissionStatus
 
@@ -14,6 +15,10 @@ SORTS = (
     ("submitted", "Submitted, earliest first"),
     ("-submitted", "Submitted, latest first"),
 )
+
+
+class QueueFilterForm(NHSFormMixin, forms.Form):
+    pass
 
 
 class ReviewQueueFilter(django_filters.FilterSet):
@@ -33,6 +38,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
 
     class Meta:
         model = Submission
+        form = QueueFilterForm
         fields = ["collection", "stage", "status", "ics", "late", "waiting", "sort"]
 
     def __init__(self, *args, collections: list[str], icss: list[tuple[str, str]], **kwargs):

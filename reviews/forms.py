@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
+from core.forms import NHSFormMixin
+
 from .models import DecisionKind
 
 DECISION_CHOICES = [
@@ -9,11 +11,10 @@ DECISION_CHOICES = [
     (DecisionKind.REQUEST_CHANGES.value, "Request changes (back to the organisation)"),
     (DecisionKind.COMMENT.value, "Comment only (no change of status)"),
 ]
-TEXTAREA = {"class": "nhsuk-textarea", "rows": 4}
-INPUT = {"class": "nhsuk-input nhsuk-input--width-10"}
+TEXTAREA = {"rows": 4}
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(NHSFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(label="Your decision", choices=DECISION_CHOICES, widget=forms.RadioSelect,
                                  error_messages={"required": "Choose approve, request changes or comment."})
@@ -23,19 +24,19 @@ class DecisionForm(forms.Form):
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(NHSFormMixin, forms.Form):
     reason = forms.CharField(label="Why reopen this return?", widget=forms.Textarea(attrs=TEXTAREA),
                              error_messages={"required": "Say why the return is reopened."},
                              help_text="The organisation sees this reason.")
 
 
-class CommentForm(forms.Form):
+class CommentForm(NHSFormMixin, forms.Form):
     text = forms.CharField(label="Comment", widget=forms.Textarea(attrs=TEXTAREA),
                            error_messages={"required": "Write the comment."})
     sheet = forms.CharField(label="Sheet (optional)", required=False, max_length=100,
-                            widget=forms.TextInput(attrs={"class": "nhsuk-input nhsuk-input--width-20"}))
+                            widget=forms.TextInput(attrs={"class": "nhsuk-input--width-20"}))
     cell = forms.CharField(label="Cell (optional)", required=False, max_length=20, help_text="For example F12.",
-                           widget=forms.TextInput(attrs=INPUT))
+                           widget=forms.TextInput(attrs={"class": "nhsuk-input--width-10"}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
