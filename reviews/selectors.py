@@ -11,7 +11,7 @@ from python_calamine import CalamineWorkbook
 
 from accounts.models import Role, User
 from accounts.selectors import user_scope
-from planning.models import Organisation, PlanningRound
+from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round
 from submissions.models import Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user
@@ -48,7 +48,7 @@ def queue_status_counts(*, queue: QuerySet[Submission]) -> list[tuple[str, str, 
 
 def queue_icss(*, user: User) -> QuerySet[Organisation]:
     scope = user_scope(user=user)
-    icss = Organisation.objects.filter(org_type="ics")
+    icss = Organisation.objects.filter(org_type=OrganisationType.ICS)
     return icss if scope.is_national_admin else icss.filter(region_id__in=scope.reviewer_region_ids)
 
 
