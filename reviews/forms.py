@@ -14,14 +14,22 @@ DECISION_CHOICES = [
 TEXTAREA = {"rows": 4}
 
 
+def _id_or_none(value: str) -> int | None:
+    # A tampered hidden id is answered as "not part of this return", not as a field error on a hidden input.
+    return int(value) if value and value.isdigit() else None
+
+
 class DecisionForm(NHSFormMixin, forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
     decision = forms.ChoiceField(label="Your decision", choices=DECISION_CHOICES, widget=forms.RadioSelect,
                                  error_messages={"required": "Choose approve, request changes or comment."})
     comment = forms.CharField(
         label="Comment", required=False, widget=forms.Textarea(attrs=TEXTAREA),
         help_text="Required when you request changes: the organisation sees it.",
     )
+
+    def clean_version(self) -> int | None:
+        return _id_or_none(self.cleaned_data["version"])
 
 
 class ReopenForm(NHSFormMixin, forms.Form):
@@ -37,8 +45,14 @@ class CommentForm(NHSFormMixin, forms.Form):
                             widget=forms.TextInput(attrs={"class": "nhsuk-input--width-20"}))
     cell = forms.CharField(label="Cell (optional)", required=False, max_length=20, help_text="For example F12.",
                            widget=forms.TextInput(attrs={"class": "nhsuk-input--width-10"}))
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+    parent = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_version(self) -> int | None:
+        return _id_or_none(self.cleaned_data["version"])
+
+    def clean_parent(self) -> int | None:
+        return _id_or_none(self.cleaned_data["parent"])
 
     def __init__(self, *args, **kwargs):
         # Shares a page with the decision form; distinct ids keep labels pointing at the right field.

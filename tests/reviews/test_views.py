@@ -282,3 +282,10 @@ def test_api_schema_stays_valid(act_world):
     assert response.status_code == 200
     assert b"/api/v1/submissions/{id}/reviews/" in response.content
 
+
+
+def test_a_tampered_version_id_is_answered_with_a_message_not_an_error(client, act_world, submitted):
+    client.force_login(act_world.reviewer)
+    response = client.post(f"/review/{act_world.submission.pk}/decide/", {"version": "abc", "decision": "approve"})
+    assert response.status_code == 409
+    assert "That version is not part of this return" in response.content.decode()
