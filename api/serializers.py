@@ -91,3 +91,40 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "id", "occurred_at", "actor", "action", "action_label", "object_type", "object_id", "object_label",
             "submission_id", "organisation_code", "ip_address", "before", "after", "detail",
         ]
+
+
+class DecisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    decision = serializers.CharField(source="kind")
+    version = serializers.IntegerField(source="version_id")
+    version_number = serializers.IntegerField(source="version.number")
+    reviewer = serializers.CharField(source="reviewer.username")
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class DecisionRequestSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "request_changes", "comment"])
+    version = serializers.IntegerField(help_text="The id of the submitted version you decide on.")
+    comment = serializers.CharField(required=False, allow_blank=True, default="",
+                                    help_text="Required for request_changes and comment.")
+
+
+class CommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    version = serializers.IntegerField(source="version_id", allow_null=True)
+    sheet = serializers.CharField()
+    cell = serializers.CharField()
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    author = serializers.CharField(source="author.username")
+    side = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class CommentRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+    sheet = serializers.CharField(required=False, allow_blank=True, default="")
+    cell = serializers.CharField(required=False, allow_blank=True, default="")
+    parent = serializers.IntegerField(required=False, allow_null=True, default=None)

@@ -18,6 +18,8 @@ from rest_framework.views import APIView
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import audit_events_of_submission
 from audit.services import audit_access_refused, audit_submission_event
+from reviews import selectors as review_selectors
+from reviews import services as review_services
 from submissions import selectors, services
 from submissions.downloads import attachment
 from submissions.models import Finding, Submission, Version
@@ -190,3 +192,82 @@ class SubmissionSubmit(APIView):
         return Response(serializers.SubmissionSerializer(_submissions(request).get(pk=pk)).data)
 
 
+
+
+def _reviewable_submission(request, pk: int):
+    """Members and the region's reviewers may read a return's review; anyone else gets 404."""
+    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+    if not (request.user.has_perm("reviews.view_review", submission)
+            or request.user.has_perm("reviews.comment", submission)):
+        raise Http404
+    return submission
+
+
+class SubmissionReviews(APIView):
+    @extend_schema(responses=serializers.DecisionSerializer(many=True))
+    def get(self, request, pk: int):
+        submission = _reviewable_submission(request, pk)
+        decisions = review_selectors.decisions_of_submission(submission=submission)
+        return Response(serializers.DecisionSerializer(decisions, many=True).data)
+
+    @extend_schema(
+        request=serializers.DecisionRequestSerializer,
+        responses={201: serializers.DecisionSerializer, 400: serializers.MessageSerializer,
+                   409: serializers.MessageSerializer},
+        description="Decide on the submitted version. 409 when the version is no longer the one awaiting a "
+        "decision (or, for a provider's maternity return, is not endorsed yet); 400 when a reason is missing.",
+    )
+    def post(self, request, pk: int):
+        submission = _reviewable_submission(request, pk)
+        if not request.user.has_perm("reviews.decide", submission):
+            raise Http404
+        payload = serializers.DecisionRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        version = submission.versions.filter(pk=payload.validated_data["version"]).first()
+        if version is None:
+            return Response({"version": ["No such version of this return."]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            decision = review_services.decision_record(
+                submission=submission, version=version, reviewer=request.user,
+                kind=payload.validated_data["decision"], comment=payload.validated_data["comment"], request=request,
+            )
+        except ValidationError as error:
+            return Response(_validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
+        except review_services.DecisionConflict as conflict:
+            return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
+        return Response(serializers.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+
+class SubmissionComments(APIView):
+    @extend_schema(responses=serializers.CommentSerializer(many=True))
+    def get(self, request, pk: int):
+        submission = _reviewable_submission(request, pk)
+        comments = review_selectors.comments_of_submission(submission=submission)
+        return Response(serializers.CommentSerializer(comments, many=True).data)
+
+    @extend_schema(request=serializers.CommentRequestSerializer,
+                   responses={201: serializers.CommentSerializer, 400: serializers.MessageSerializer})
+    def post(self, request, pk: int):
+        submission = _reviewable_submission(request, pk)
+        if not request.user.has_perm("reviews.comment", submission):
+            raise Http404
+        payload = serializers.CommentRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        version = parent = None
+        if data["version"] is not None:
+            version = submission.versions.filter(pk=data["version"]).first()
+            if version is None:
+                return Response({"version": ["No such version of this return."]}, status=status.HTTP_400_BAD_REQUEST)
+        if data["parent"] is not None:
+            parent = review_selectors.comments_of_submission(submission=submission).filter(pk=data["parent"]).first()
+            if parent is None:
+                return Response({"parent": ["No such comment on this return."]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            comment = review_services.comment_add(
+                submission=submission, author=request.user, text=data["text"], version=version, sheet=data["sheet"],
+                cell=data["cell"], parent=parent, request=request,
+            )
+        except ValidationError as error:
+            return Response(_validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
+        return Response(serializers.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

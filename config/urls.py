@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("submissions.urls")),
     path("", include("audit.urls")),
     path("", include("notifications.urls")),
+    path("", include("reviews.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

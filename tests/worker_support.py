@@ -11,6 +11,7 @@ from pathlib import Path
 
 import kombu.pools
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -78,18 +79,28 @@ def worker(settings, tmp_path):
     settings.MEDIA_ROOT = media_root
     settings.STORAGES = {**settings.STORAGES, "default": {**settings.STORAGES["default"],
                                                           "OPTIONS": {"location": media_root}}}
+    database_url = _database_url()
+    # The test processes of one run (pytest -n) share the broker's queue: a worker started for one
+    # would take, or purge, another's tasks and look for their versions in the wrong database. So
+    # tests with a real worker take turns.
+    turn = redis.Redis.from_url(settings.REDIS_URL).lock("portal-tests:real-worker", timeout=900,
+                                                        blocking_timeout=1800)
+    if not turn.acquire():
+        pytest.fail("another test process kept the real worker for 30 minutes")
     use_broker(settings.REDIS_URL)
-    # Messages left by an earlier, interrupted run would be validated against a database that is gone.
-    with celery_app.connection_for_write() as connection_:
-        connection_.default_channel.queue_purge(celery_app.conf.task_default_queue)
-    running = Worker(media_root=media_root, database_url=_database_url(),
-                     log_path=tmp_path / "worker.log")
-    running.start()
-    yield running
-    running.stop()
-    # Shown by pytest only when the test failed: the worker's own account of what it did.
-    print(running.log_path.read_text(errors="replace")[-5000:])
-    use_broker(settings.CELERY_BROKER_URL)
+    try:
+        # Messages left by an earlier, interrupted run would be validated against a database that is gone.
+        with celery_app.connection_for_write() as connection_:
+            connection_.default_channel.queue_purge(celery_app.conf.task_default_queue)
+        running = Worker(media_root=media_root, database_url=database_url, log_path=tmp_path / "worker.log")
+        running.start()
+        yield running
+        running.stop()
+        # Shown by pytest only when the test failed: the worker's own account of what it did.
+        print(running.log_path.read_text(errors="replace")[-5000:])
+    finally:
+        use_broker(settings.CELERY_BROKER_URL)
+        turn.release()
 
 
 def wait_for(predicate, *, timeout: float = 90.0, interval: float = 0.05):

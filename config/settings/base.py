@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "accounts",
     "planning",
     "submissions",
+    "reviews",
     "audit",
     "notifications",
     "api",

@@ -1,0 +1,52 @@
+"""Who may review, comment on and endorse returns (SPEC §1, seeds/004 §5.4). Deny by default."""
+
+from __future__ import annotations
+
+import rules
+
+from accounts.selectors import user_scope
+from planning.models import OrganisationType
+from planning.rules import is_member_of_organisation, is_national_admin, is_regional_reviewer
+from submissions.rules import can_review_submission
+
+ENDORSED_COLLECTIONS = frozenset({"MAT"})
+
+
+def needs_endorsement(submission) -> bool:
+    """A provider's maternity return goes to the region only with its system's endorsement."""
+    return (
+        submission.collection.code in ENDORSED_COLLECTIONS
+        and submission.organisation.org_type == OrganisationType.PROVIDER
+    )
+
+
+@rules.predicate
+def is_system_lead_of_parent_ics(user, submission) -> bool:
+    return (
+        submission is not None
+        and submission.organisation.parent_ics_id is not None
+        and submission.organisation.parent_ics_id in user_scope(user=user).lead_ics_ids
+    )
+
+
+@rules.predicate
+def is_member_of_submitting_organisation(user, submission) -> bool:
+    return submission is not None and is_member_of_organisation(user, submission.organisation)
+
+
+@rules.predicate
+def endorsement_applies(user, submission) -> bool:
+    return submission is not None and needs_endorsement(submission)
+
+
+can_see_review_queue = is_national_admin | is_regional_reviewer
+can_view_review = is_national_admin | can_review_submission
+can_decide_on_submission = can_review_submission
+can_comment_on_submission = can_review_submission | is_member_of_submitting_organisation
+can_endorse_submission = endorsement_applies & is_system_lead_of_parent_ics
+
+rules.add_perm("reviews.see_queue", can_see_review_queue)
+rules.add_perm("reviews.view_review", can_view_review)
+rules.add_perm("reviews.decide", can_decide_on_submission)
+rules.add_perm("reviews.comment", can_comment_on_submission)
+rules.add_perm("reviews.endorse", can_endorse_submission)

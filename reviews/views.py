@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core.permissions import permission_or_404
+from planning.models import Collection
+from submissions import selectors as submission_selectors
+
+from . import selectors, services
+from .filters import ReviewQueueFilter
+from .forms import CommentForm, DecisionForm, ReopenForm
+from .models import Comment
+from .rules import needs_endorsement
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, field_messages in error.message_dict.items():
+            for message in field_messages:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@permission_or_404("reviews.see_queue")
+def queue(request: HttpRequest) -> HttpResponse:
+    planning_round = selectors.round_from_query(value=request.GET.get("round"))
+    if planning_round is None:
+        raise Http404
+    submissions = selectors.review_queue_for_user(user=request.user).filter(
+        collection__planning_round=planning_round
+    )
+    collections = sorted(set(Collection.objects.filter(planning_round=planning_round).values_list("code", flat=True)))
+    icss = [(ics.ods_code, ics.name) for ics in selectors.queue_icss(user=request.user).order_by("name")]
+    queue_filter = ReviewQueueFilter(request.GET, queryset=submissions, collections=collections, icss=icss)
+    rows = queue_filter.qs if queue_filter.is_valid() else submissions.none()
+    return render(request, "reviews/queue.html", {
+        "planning_round": planning_round,
+        "filter": queue_filter,
+        "rows": rows,
+        "counts": selectors.queue_status_counts(queue=submissions),
+    })
+
+
+def _review_context(request: HttpRequest, submission, *, decision_form=None, reopen_form=None, comment_form=None):
+    version = submission.submitted_version
+    return {
+        "submission": submission,
+        "version": version,
+        "totals": selectors.version_totals(version=version) if version else [],
+        "findings_by_sheet": submission_selectors.findings_by_sheet(version=version) if version else [],
+        "versions": selectors.comparable_versions(submission=submission),
+        "decisions": selectors.decisions_of_submission(submission=submission),
+        "threads": selectors.comment_threads(submission=submission),
+        "needs_endorsement": needs_endorsement(submission),
+        "endorsement": selectors.endorsement_of_version(version=version),
+        "can_decide": request.user.has_perm("reviews.decide", submission),
+        "decision_form": decision_form or DecisionForm(initial={"version": version.pk if version else None}),
+        "reopen_form": reopen_form or ReopenForm(),
+        "comment_form": comment_form or CommentForm(initial={"version": version.pk if version else None}),
+    }
+
+
+@login_required
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_get_for_reviewer(user=request.user, pk=pk)
+    return render(request, "reviews/review_detail.html", _review_context(request, submission))
+
+
+@require_POST
+@login_required
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_get_for_reviewer(user=request.user, pk=pk)
+    if not request.user.has_perm("reviews.decide", submission):
+        raise Http404
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        version = submission.versions.filter(pk=form.cleaned_data["version"]).first()
+        if version is None:
+            form.add_error(None, "That version is not part of this return. Reload the page.")
+        else:
+            try:
+                services.decision_record(
+                    submission=submission, version=version, reviewer=request.user,
+                    kind=form.cleaned_data["decision"], comment=form.cleaned_data["comment"], request=request,
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            except services.DecisionConflict as conflict:
+                form.add_error(None, conflict.message)
+            else:
+                messages.success(request, f"Decision recorded: {submission.get_status_display().lower()}.")
+                return redirect("reviews:detail", pk=submission.pk)
+    return render(request, "reviews/review_detail.html", _review_context(request, submission, decision_form=form),
+                  status=409 if form.errors.get("__all__") else 400)
+
+
+@require_POST
+@login_required
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_get_for_reviewer(user=request.user, pk=pk)
+    if not request.user.has_perm("reviews.decide", submission):
+        raise Http404
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.submission_reopen(submission=submission, reviewer=request.user,
+                                       reason=form.cleaned_data["reason"], request=request)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except services.DecisionConflict as conflict:
+            form.add_error(None, conflict.message)
+        else:
+            messages.success(request, "Return reopened: the organisation can upload a new version.")
+            return redirect("reviews:detail", pk=submission.pk)
+    return render(request, "reviews/review_detail.html", _review_context(request, submission, reopen_form=form),
+                  status=400)
+
+
+@require_POST
+@login_required
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Both sides post here; each goes back to the page they wrote on."""
+    submission = submission_selectors.submission_get_for_user(user=request.user, pk=pk)
+    if not request.user.has_perm("reviews.comment", submission):
+        raise Http404
+    on_review_page = request.user.has_perm("reviews.view_review", submission)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        version = submission.versions.filter(pk=data["version"]).first() if data["version"] else None
+        parent = Comment.objects.filter(submission=submission, pk=data["parent"]).first() if data["parent"] else None
+        try:
+            services.comment_add(
+                submission=submission, author=request.user, text=data["text"], version=version,
+                sheet=data["sheet"], cell=data["cell"], parent=parent, request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Comment added.")
+            return redirect("reviews:detail" if on_review_page else "submissions:detail", pk=submission.pk)
+    if on_review_page:
+        return render(request, "reviews/review_detail.html",
+                      _review_context(request, submission, comment_form=form), status=400)
+    messages.error(request, "Your comment was not added: " + " ".join(
+        message for messages_ in form.errors.values() for message in messages_))
+    return redirect("submissions:detail", pk=submission.pk)
+
+
+@require_POST
+@login_required
+def endorse(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = submission_selectors.submission_get_for_user(user=request.user, pk=pk)
+    if not request.user.has_perm("reviews.endorse", submission):
+        raise Http404
+    version_pk = request.POST.get("version", "")
+    version = submission.versions.filter(pk=int(version_pk)).first() if version_pk.isdigit() else None
+    if version is None:
+        messages.error(request, "Choose the submitted version to endorse.")
+    else:
+        try:
+            services.endorsement_record(submission=submission, version=version, user=request.user, request=request)
+        except (services.DecisionConflict, PermissionDenied) as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, f"Version {version.number} endorsed. The regional team can now approve it.")
+    return redirect("submissions:detail", pk=submission.pk)
+
+
+@login_required
+def compare(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_get_for_reviewer(user=request.user, pk=pk)
+    versions = list(selectors.comparable_versions(submission=submission))
+    if not versions:
+        raise Http404
+    latest = submission.submitted_version or submission.current_version or versions[-1]
+    own = [v for v in versions if v.submission_id == submission.pk]
+    default_old = next((v for v in reversed(own) if v.number < latest.number), latest)
+    old = selectors.comparable_version_get(submission=submission, pk=request.GET.get("a") or default_old.pk)
+    new = selectors.comparable_version_get(submission=submission, pk=request.GET.get("b") or latest.pk)
+    return render(request, "reviews/compare.html", {
+        "submission": submission,
+        "versions": versions,
+        "old": old,
+        "new": new,
+        "changes": selectors.version_diff(old=old, new=new),
+        "is_workbook": old.file_format == "xlsx" and new.file_format == "xlsx",
+    })
+
