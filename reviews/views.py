@@ -3,10 +3,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.permissions import permission_or_404
 from planning.models import Collection
 from submissions import selectors as submission_selectors
@@ -17,15 +19,7 @@ from .forms import CommentForm, DecisionForm, ReopenForm
 from .models import Comment
 from .rules import needs_endorsement
 
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
+QUEUE_PAGE_SIZE = 50
 
 
 @permission_or_404("reviews.see_queue")
@@ -40,10 +34,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     icss = [(ics.ods_code, ics.name) for ics in selectors.queue_icss(user=request.user).order_by("name")]
     queue_filter = ReviewQueueFilter(request.GET, queryset=submissions, collections=collections, icss=icss)
     rows = queue_filter.qs if queue_filter.is_valid() else submissions.none()
+    page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "reviews/queue.html", {
         "planning_round": planning_round,
         "filter": queue_filter,
-        "rows": rows,
+        "rows": page.object_list,
+        "page": page,
+        "query": query.urlencode(),
         "counts": selectors.queue_status_counts(queue=submissions),
     })
 
@@ -91,7 +90,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                     kind=form.cleaned_data["decision"], comment=form.cleaned_data["comment"], request=request,
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             except services.DecisionConflict as conflict:
                 form.add_error(None, conflict.message)
             else:
@@ -113,7 +112,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
             services.submission_reopen(submission=submission, reviewer=request.user,
                                        reason=form.cleaned_data["reason"], request=request)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         except services.DecisionConflict as conflict:
             form.add_error(None, conflict.message)
         else:
@@ -142,7 +141,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 sheet=data["sheet"], cell=data["cell"], parent=parent, request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Comment added.")
             return redirect("reviews:detail" if on_review_page else "submissions:detail", pk=submission.pk)

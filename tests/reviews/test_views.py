@@ -228,7 +228,7 @@ def test_queue_makes_the_same_number_of_queries_at_any_size(client, queue_world)
         submission = SubmissionFactory(collection=collection, organisation=ics, status=S.SUBMITTED,
                                        submitted_at=london(2021, 5, 2))
         Comment.objects.create(submission=submission, author=reviewer, side="organisation", text=f"Question {i}")
-    assert count() == small <= 12
+    assert count() == small <= 13  # one of them counts the rows for the pagination
 
 
 # API --------------------------------------------------------------------------------------------
@@ -290,3 +290,18 @@ def test_a_tampered_version_id_is_answered_with_a_message_not_an_error(client, a
     response = client.post(f"/review/{act_world.submission.pk}/decide/", {"version": "abc", "decision": "approve"})
     assert response.status_code == 409
     assert "That version is not part of this return" in response.content.decode()
+
+
+def test_queue_pages_fifty_returns_at_a_time(client, queue_world):
+    reviewer, rows, _ = queue_world
+    region = rows["one-act"].organisation.region
+    collection = rows["one-act"].collection
+    for _ in range(60):
+        SubmissionFactory(collection=collection, organisation=IcsFactory(region=region), status=S.SUBMITTED,
+                          submitted_at=london(2021, 5, 2))
+    client.force_login(reviewer)
+    first = client.get("/review/", {"status": "submitted"})
+    second = client.get("/review/", {"status": "submitted", "page": 2})
+    total = first.context["page"].paginator.count
+    assert (len(first.context["rows"]), len(second.context["rows"])) == (50, total - 50)
+    assert "status=submitted&amp;page=2" in first.content.decode()
