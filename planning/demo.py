@@ -161,26 +161,21 @@ def demo_users_create(*, password: str) -> int:
         _grant(lead, Role.SYSTEM_LEAD, ics)
         _grant(lead, Role.SIGNATORY, ics)
         count += 1
-    for trust in Organisation.objects.filter(org_type=PROVIDER):
-        submitter = _demo_user(f"submit-{trust.ods_code.lower()}", password_hash, trust.name)
-        _grant(submitter, Role.SUBMITTER, trust)
-        _grant(submitter, Role.SIGNATORY, trust)
-        count += 1
-    for lms in Organisation.objects.filter(org_type=LMS):
-        user = _demo_user(f"lms-{lms.parent_ics.ods_code.lower()}", password_hash, lms.name)
-        _grant(user, Role.SUBMITTER, lms)
-        _grant(user, Role.SIGNATORY, lms)
-        count += 1
-    for ccg in Organisation.objects.filter(org_type=OrganisationType.CCG).select_related("parent_ics"):
-        user = _demo_user(f"ccg-{ccg.parent_ics.ods_code.lower()}", password_hash, ccg.name)
-        _grant(user, Role.SUBMITTER, ccg)
-        _grant(user, Role.SIGNATORY, ccg)
-        count += 1
-    for alliance in Organisation.objects.filter(org_type=CA):
-        user = _demo_user(f"ca-{alliance.ods_code.lower()}", password_hash, alliance.name)
-        _grant(user, Role.SUBMITTER, alliance)
-        _grant(user, Role.SIGNATORY, alliance)
-        count += 1
+    # Everyone else signs their own organisation's returns: one user per organisation.
+    signers = (
+        (Organisation.objects.filter(org_type=PROVIDER), lambda org: f"submit-{org.ods_code.lower()}"),
+        (Organisation.objects.filter(org_type=LMS).select_related("parent_ics"),
+         lambda org: f"lms-{org.parent_ics.ods_code.lower()}"),
+        (Organisation.objects.filter(org_type=OrganisationType.CCG).select_related("parent_ics"),
+         lambda org: f"ccg-{org.parent_ics.ods_code.lower()}"),
+        (Organisation.objects.filter(org_type=CA), lambda org: f"ca-{org.ods_code.lower()}"),
+    )
+    for organisations, username in signers:
+        for organisation in organisations:
+            user = _demo_user(username(organisation), password_hash, organisation.name)
+            _grant(user, Role.SUBMITTER, organisation)
+            _grant(user, Role.SIGNATORY, organisation)
+            count += 1
     return count
 
 
