@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import extensions, views
+from . import erf, extensions, views
 
 app_name = "api"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("versions/<int:pk>/", views.VersionDetail.as_view(), name="version_detail"),
     path("submissions/<int:pk>/extensions/", extensions.SubmissionExtensions.as_view(), name="submission_extensions"),
     path("extensions/<int:pk>/decision/", extensions.ExtensionDecision.as_view(), name="extension_decision"),
+    path("erf/estimate/", erf.ErfEstimate.as_view(), name="erf_estimate"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

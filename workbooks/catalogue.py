@@ -7,7 +7,9 @@ which in 2021.1 left out the counting-and-coding adjustment.
 
 from __future__ import annotations
 
-import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from erf.calculator import working_day_ratio as erf_working_day_ratio
 
 from .model import GridSheet, Measure, SumRule, TableColumn, TableRow, TableSheet, TemplateSpec
 
@@ -85,27 +87,14 @@ ACT_SUMS_COMMON = (
 )
 
 
-def _working_days(year: int, month: int, holidays: frozenset[dt.date]) -> int:
-    day = dt.date(year, month, 1)
-    count = 0
-    while day.month == month:
-        count += day.weekday() < 5 and day not in holidays
-        day += dt.timedelta(days=1)
-    return count
-
-
-# England and Wales bank holidays in the ERF months (April to September) of 2019 and 2021.
-BANK_HOLIDAYS = frozenset({
-    dt.date(2019, 4, 19), dt.date(2019, 4, 22), dt.date(2019, 5, 6), dt.date(2019, 5, 27), dt.date(2019, 8, 26),
-    dt.date(2021, 4, 2), dt.date(2021, 4, 5), dt.date(2021, 5, 3), dt.date(2021, 5, 31), dt.date(2021, 8, 30),
-})
 ERF_MONTHS = ((4, "April 2021", 70), (5, "May 2021", 75), (6, "June 2021", 80),
               (7, "July 2021", 85), (8, "August 2021", 85), (9, "September 2021", 85))
 
 
 def working_day_ratio(*, month: int) -> float:
-    """Working days in the 2021 month over the same 2019 month (SPEC §7), to four places."""
-    return round(_working_days(2021, month, BANK_HOLIDAYS) / _working_days(2019, month, BANK_HOLIDAYS), 4)
+    """The ERF calculator's working-day ratio for a 2021 month (SPEC §7), to four places for the sheet."""
+    ratio = erf_working_day_ratio(month=f"2021-{month:02d}")
+    return float(ratio.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
 def _erf_sheet(*, upper_formula: str) -> TableSheet:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "reviews",
     "audit",
     "notifications",
+    "erf",
     "api",
 ]
 

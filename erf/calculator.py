@@ -1,0 +1,155 @@
+"""The Elective Recovery Fund estimate (SPEC §7, seeds/004 §3): pure functions, no Django.
+
+Money is Decimal throughout and only the final figures of each month are rounded to the pound, so
+the thresholds and payments agree with the guidance's worked example to the pound.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from erf import bank_holidays
+
+# The national thresholds, as a percentage of the 2019/20 value, for the months the scheme covers.
+THRESHOLD_PCT: dict[str, Decimal] = {
+    "2021-04": Decimal(70),
+    "2021-05": Decimal(75),
+    "2021-06": Decimal(80),
+    "2021-07": Decimal(85),
+    "2021-08": Decimal(85),
+    "2021-09": Decimal(85),
+}
+# The funded activity level: activity between a month's threshold and this is paid at 100% of tariff.
+UPPER_PCT = Decimal(85)
+# Activity above the upper threshold is paid at 120% to cover pathway costs tariff does not.
+ABOVE_UPPER_RATE = Decimal("1.2")
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_POUND = Decimal(1)
+_ZERO = Decimal(0)
+
+
+class ErfInputError(ValueError):
+    """Input the estimate cannot be made from; the message is fit to show the person who gave it."""
+
+
+@dataclass(frozen=True)
+class MonthInput:
+    month: str
+    baseline: Decimal
+    activity: Decimal
+    threshold_pct: Decimal | None = None
+    working_day_ratio: Decimal | None = None
+    counting_coding_adjustment: Decimal = _ZERO
+
+
+@dataclass(frozen=True)
+class MonthEstimate:
+    month: str
+    threshold_pct: Decimal
+    working_day_ratio: Decimal
+    lower_threshold: Decimal
+    upper_threshold: Decimal
+    between: Decimal
+    above_upper: Decimal
+    additional_funding: Decimal
+
+
+@dataclass(frozen=True)
+class Estimate:
+    months: list[MonthEstimate]
+    total: Decimal
+
+
+def parse_month(month: str) -> tuple[int, int]:
+    match = _MONTH.match(month)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ErfInputError(f"“{month}” is not a month; write it as YYYY-MM, for example 2021-04.")
+    return int(match.group(1)), int(match.group(2))
+
+
+def working_days(*, year: int, month: int) -> int:
+    """Monday-to-Friday days of the month that are not England and Wales bank holidays."""
+    if year not in bank_holidays.YEARS:
+        raise ErfInputError(f"Bank holidays are only held for {min(bank_holidays.YEARS)} to "
+                            f"{max(bank_holidays.YEARS)}, not {year}.")
+    days_in_month = calendar.monthrange(year, month)[1]
+    return sum(
+        1 for day in range(1, days_in_month + 1)
+        if dt.date(year, month, day).weekday() < 5 and dt.date(year, month, day) not in bank_holidays.DATES
+    )
+
+
+def working_day_ratio(*, month: str) -> Decimal:
+    """Working days in the 2021/22 month over the same month of 2019/20, unrounded.
+
+    Left exact because the guidance's worked example (19/21 in May, 22/23 in July) only comes out to
+    the pound with the exact fraction, not a rounded percentage.
+    """
+    year, number = parse_month(month)
+    if not (year == 2021 and number >= 4) and not (year == 2022 and number <= 3):
+        raise ErfInputError(f"{month} is not a month of 2021/22; give its working-day ratio.")
+    return Decimal(working_days(year=year, month=number)) / Decimal(working_days(year=year - 2, month=number))
+
+
+# month_estimate's keyword argument shares the function's name; this keeps the function reachable there.
+_ratio_of_month = working_day_ratio
+
+
+def _pounds(value: Decimal) -> Decimal:
+    return value.quantize(_POUND, rounding=ROUND_HALF_UP)
+
+
+def month_estimate(*, month: str, baseline: Decimal, activity: Decimal, threshold_pct: Decimal | None = None,
+                   working_day_ratio: Decimal | None = None,
+                   counting_coding_adjustment: Decimal = _ZERO) -> MonthEstimate:
+    """One month's thresholds and additional funding; months are independent of each other."""
+    parse_month(month)
+    if threshold_pct is None:
+        if month not in THRESHOLD_PCT:
+            raise ErfInputError(f"{month} has no national threshold; give its threshold percentage.")
+        threshold_pct = THRESHOLD_PCT[month]
+    ratio = working_day_ratio if working_day_ratio is not None else _ratio_of_month(month=month)
+    if baseline < 0 or activity < 0 or ratio < 0:
+        raise ErfInputError(f"{month}: the baseline, activity and working-day ratio cannot be negative.")
+    if not _ZERO <= threshold_pct <= UPPER_PCT:
+        # Above 85% the lower threshold would sit over the upper one and the bands would overlap.
+        raise ErfInputError(f"{month}: the threshold percentage must be between 0 and {UPPER_PCT}.")
+
+    def threshold(pct: Decimal) -> Decimal:
+        # A counting-and-coding adjustment larger than the threshold itself means every pound of activity
+        # counts; a threshold below zero would pay for activity that was never delivered.
+        return max(_ZERO, baseline * pct / 100 * ratio - counting_coding_adjustment)
+
+    lower, upper = threshold(threshold_pct), threshold(UPPER_PCT)
+    between = max(_ZERO, min(activity, upper) - lower)
+    above_upper = max(_ZERO, activity - upper)
+    return MonthEstimate(
+        month=month,
+        threshold_pct=threshold_pct,
+        working_day_ratio=ratio,
+        lower_threshold=_pounds(lower),
+        upper_threshold=_pounds(upper),
+        between=_pounds(between),
+        above_upper=_pounds(above_upper),
+        additional_funding=_pounds(between + ABOVE_UPPER_RATE * above_upper),
+    )
+
+
+def estimate(*, months: list[MonthInput]) -> Estimate:
+    """Each month on its own, and the total of the rounded monthly funding as a return would show it."""
+    seen = [item.month for item in months]
+    duplicates = sorted({month for month in seen if seen.count(month) > 1})
+    if duplicates:
+        raise ErfInputError(f"Each month may appear once; repeated: {', '.join(duplicates)}.")
+    results = [
+        month_estimate(month=item.month, baseline=item.baseline, activity=item.activity,
+                       threshold_pct=item.threshold_pct, working_day_ratio=item.working_day_ratio,
+                       counting_coding_adjustment=item.counting_coding_adjustment)
+        for item in months
+    ]
+    return Estimate(months=results, total=sum((result.additional_funding for result in results), _ZERO))

@@ -1,0 +1,8 @@
+"""Permission-matrix rows of the Elective Recovery Fund calculator (issue 5, item 2)."""
+
+from tests.permission_support import Row, everyone
+
+ROWS: list[Row] = [
+    # any signed-in user may estimate; posting nothing is a bad request, not a refusal
+    Row("api:erf_estimate", None, everyone(400, anonymous=401), method="post"),
+]
