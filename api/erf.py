@@ -7,7 +7,14 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from erf.calculator import THRESHOLD_PCT, UPPER_PCT, ErfInputError, MonthInput, estimate, parse_month
+from erf.calculator import (
+    THRESHOLD_PCT,
+    UPPER_PCT,
+    ErfInputError,
+    MonthInput,
+    estimate,
+    parse_month,
+)
 
 _MONEY = {"max_digits": 15, "decimal_places": 2}
 

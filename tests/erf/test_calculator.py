@@ -6,7 +6,14 @@ from decimal import Decimal as D
 
 import pytest
 
-from erf.calculator import ErfInputError, MonthInput, estimate, month_estimate, working_day_ratio, working_days
+from erf.calculator import (
+    ErfInputError,
+    MonthInput,
+    estimate,
+    month_estimate,
+    working_day_ratio,
+    working_days,
+)
 
 # Counted by hand from the calendar: weekdays less England and Wales bank holidays.
 WORKING_DAYS = {
