@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -8,6 +9,8 @@ from django.utils import timezone
 from accounts.models import User
 
 from .models import Notification
+
+logger = logging.getLogger(__name__)
 
 
 def notify(
@@ -49,7 +52,7 @@ def _enqueue_emails(ids: list[int], task) -> None:
     try:
         task.apply_async(args=[ids], retry=False)
     except Exception:  # noqa: BLE001 - the periodic sender picks up unsent notifications
-        pass
+        logger.warning("Could not queue emails for notifications %s; the periodic sender will", ids, exc_info=True)
 
 
 def notifications_mark_all_read(*, user: User) -> int:
