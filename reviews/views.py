@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
+from erf.returns import erf_estimate_of_version
 from core.permissions import permission_or_404
 from planning.models import Collection
 from submissions import selectors as submission_selectors
@@ -53,6 +54,8 @@ def _review_context(request: HttpRequest, submission, *, decision_form=None, reo
         "submission": submission,
         "version": version,
         "totals": selectors.version_totals(version=version) if version else [],
+        "erf": erf_estimate_of_version(version=version),
+        "erf_version": version,
         "findings_by_sheet": submission_selectors.findings_by_sheet(version=version) if version else [],
         "versions": selectors.comparable_versions(submission=submission),
         "decisions": selectors.decisions_of_submission(submission=submission),

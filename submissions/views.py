@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditAction
 from audit.services import audit_submission_event
 from core.forms import add_service_errors
+from erf.returns import erf_estimate_of_version
 from core.permissions import permission_or_404
 from planning.models import Collection, ExtensionStatus
 from planning.selectors import effective_deadline, extension_history, extension_request_get_for_user
@@ -76,6 +77,8 @@ def submission_detail(request: HttpRequest, pk: int, upload_form=None, submit_fo
         and submission.status != "approved",
         "has_template": has_workbook_template(collection_code=submission.collection.code),
         "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "erf": erf_estimate_of_version(version=version),
+        "erf_version": version,
     }
     return render(request, "submissions/submission_detail.html", context, status=status)
 

@@ -74,3 +74,14 @@ def days_left_text(deadline: dt.datetime) -> str:
 @register.filter
 def get_field(form, name: str):
     return form[name]
+
+
+@register.filter
+def pounds(value) -> str:
+    return f"£{value:,.0f}"
+
+
+@register.filter
+def month_name(value: str) -> str:
+    """"2021-04" → "April 2021"."""
+    return dt.datetime.strptime(value, "%Y-%m").strftime("%B %Y")

@@ -1,0 +1,67 @@
+"""The ERF estimate of an activity return, read from the ERF sheet of its workbook (SPEC §7)."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal, InvalidOperation
+
+from python_calamine import CalamineWorkbook
+
+from .calculator import ErfInputError, Estimate, MonthInput, estimate
+
+ERF_SHEET = "ERF"
+# Columns of the ERF sheet as the template lays them out (workbooks.catalogue._erf_sheet):
+# code, month, baseline, threshold %, working-day ratio, counting-and-coding adjustment, activity.
+CODE, BASELINE, THRESHOLD_PCT, RATIO, ADJUSTMENT, ACTIVITY = 0, 2, 3, 4, 5, 6
+
+
+def _decimal(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def erf_estimate_of_workbook(*, data: bytes) -> Estimate | None:
+    """The estimate from a checked activity workbook, or None when it has no complete ERF sheet."""
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    if ERF_SHEET not in workbook.sheet_names:
+        return None
+    months = []
+    for row in workbook.get_sheet_by_name(ERF_SHEET).to_python():
+        code = str(row[CODE]) if row else ""
+        if not code.startswith("ERF-") or len(row) <= ACTIVITY:
+            continue
+        baseline, activity = _decimal(row[BASELINE]), _decimal(row[ACTIVITY])
+        if baseline is None or activity is None:
+            return None
+        months.append(MonthInput(
+            month=f"2021-{code.removeprefix('ERF-')}",
+            baseline=baseline,
+            activity=activity,
+            threshold_pct=_decimal(row[THRESHOLD_PCT]),
+            working_day_ratio=_decimal(row[RATIO]),
+            counting_coding_adjustment=_decimal(row[ADJUSTMENT]) or Decimal(0),
+        ))
+    if not months:
+        return None
+    try:
+        return estimate(months=months)
+    except ErfInputError:
+        return None
+
+
+ERF_COLLECTION = "ACT"
+CHECKED = ("valid", "invalid")
+
+
+def erf_estimate_of_version(*, version) -> Estimate | None:
+    """The estimate shown with an activity return's version, once the version has been checked."""
+    if version is None or version.file_format != "xlsx" or version.status not in CHECKED:
+        return None
+    if version.submission.collection.code != ERF_COLLECTION:
+        return None
+    with version.file.open("rb") as stream:
+        return erf_estimate_of_workbook(data=stream.read())
