@@ -49,6 +49,10 @@ class TokenView(APIView):
         payload = serializers.TokenRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = authenticate(request, **payload.validated_data)
+        if getattr(request, "axes_locked_out", False):
+            # The same lockout as the login page: a right password does not open a locked account.
+            return Response({"detail": "Too many failed attempts. Try again in 30 minutes or reset your password."},
+                            status=status.HTTP_429_TOO_MANY_REQUESTS)
         if user is None or not user.is_active:
             return Response({"detail": "Enter a correct username and password."}, status=status.HTTP_400_BAD_REQUEST)
         token, _ = Token.objects.get_or_create(user=user)

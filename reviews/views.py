@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
-from erf.returns import erf_estimate_of_version
 from core.permissions import permission_or_404
+from erf.returns import erf_estimate_of_version
 from planning.models import Collection
 from submissions import selectors as submission_selectors
 

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditAction
 from audit.services import audit_submission_event
 from core.forms import add_service_errors
-from erf.returns import erf_estimate_of_version
 from core.permissions import permission_or_404
+from erf.returns import erf_estimate_of_version
 from planning.models import Collection, ExtensionStatus
 from planning.selectors import effective_deadline, extension_history, extension_request_get_for_user
 from planning.services import (
