@@ -14,6 +14,8 @@ from planning.selectors import effective_deadline, extension_history, extension_
 from planning.services import extension_decide, extension_request_create
 from submissions import selectors
 
+from .views import validation_detail
+
 
 class ExtensionSerializer(serializers.ModelSerializer):
     requested_by = serializers.CharField(source="requested_by.username")
@@ -42,12 +44,6 @@ class ExtensionDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def _errors(error: ValidationError) -> dict:
-    if hasattr(error, "error_dict"):
-        return error.message_dict
-    return {"detail": " ".join(error.messages)}
-
-
 class SubmissionExtensions(APIView):
     @extend_schema(responses=ExtensionListSerializer)
     def get(self, request, pk: int):
@@ -68,7 +64,7 @@ class SubmissionExtensions(APIView):
             created = extension_request_create(collection=submission.collection, organisation=submission.organisation,
                                                requested_by=request.user, request=request, **payload.validated_data)
         except ValidationError as error:
-            return Response(_errors(error), status=status.HTTP_400_BAD_REQUEST)
+            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
         return Response(ExtensionSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
@@ -85,5 +81,5 @@ class ExtensionDecision(APIView):
             decided = extension_decide(extension_request=item, decided_by=request.user, grant=data["decision"] == "grant",
                                        deadline=data["deadline"], reason=data["reason"], request=request)
         except ValidationError as error:
-            return Response(_errors(error), status=status.HTTP_400_BAD_REQUEST)
+            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
         return Response(ExtensionSerializer(decided).data)

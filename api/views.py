@@ -29,7 +29,8 @@ from . import serializers
 from .filters import SubmissionFilter
 
 
-def _validation_detail(error: ValidationError) -> dict:
+def validation_detail(error: ValidationError) -> dict:
+    """A service's ValidationError as an API body: messages by field, or one `detail`."""
     if hasattr(error, "error_dict"):
         return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
     return {"detail": " ".join(error.messages)}
@@ -147,7 +148,7 @@ class VersionCreate(APIView):
             outcome = services.version_create(submission=submission, user=request.user, stream=upload,
                                               filename=upload.name)
         except ValidationError as error:
-            return Response(_validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
+            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
         except TransitionConflict as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         except PermissionDenied:
@@ -178,9 +179,9 @@ class SubmissionSubmit(APIView):
             raise Http404
         payload = serializers.SubmitSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        version = submission.versions.filter(pk=payload.validated_data["version"]).first()
+        version = selectors.version_of_submission(submission=submission, pk=payload.validated_data["version"])
         if version is None:
-            return Response({"version": ["No such version of this return."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"version": ["No such version of this return. Use the id of one of its versions (GET the return to list them)."]}, status=status.HTTP_400_BAD_REQUEST)
         try:
             services.submission_submit(
                 submission=submission,
@@ -190,12 +191,10 @@ class SubmissionSubmit(APIView):
                 explanations=payload.validated_data["explanations"],
             )
         except ValidationError as error:
-            return Response(_validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
+            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
         except (services.SubmitRefused, TransitionConflict) as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(serializers.SubmissionSerializer(_submissions(request).get(pk=pk)).data)
-
-
 
 
 def _reviewable_submission(request, pk: int):
@@ -227,16 +226,16 @@ class SubmissionReviews(APIView):
             raise Http404
         payload = serializers.DecisionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        version = submission.versions.filter(pk=payload.validated_data["version"]).first()
+        version = selectors.version_of_submission(submission=submission, pk=payload.validated_data["version"])
         if version is None:
-            return Response({"version": ["No such version of this return."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"version": ["No such version of this return. Use the id of one of its versions (GET the return to list them)."]}, status=status.HTTP_400_BAD_REQUEST)
         try:
             decision = review_services.decision_record(
                 submission=submission, version=version, reviewer=request.user,
                 kind=payload.validated_data["decision"], comment=payload.validated_data["comment"], request=request,
             )
         except ValidationError as error:
-            return Response(_validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
+            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
         except review_services.DecisionConflict as conflict:
             return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
         return Response(serializers.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
@@ -260,9 +259,9 @@ class SubmissionComments(APIView):
         data = payload.validated_data
         version = parent = None
         if data["version"] is not None:
-            version = submission.versions.filter(pk=data["version"]).first()
+            version = selectors.version_of_submission(submission=submission, pk=data["version"])
             if version is None:
-                return Response({"version": ["No such version of this return."]}, status=status.HTTP_400_BAD_REQUEST)
+                return Response({"version": ["No such version of this return. Use the id of one of its versions (GET the return to list them)."]}, status=status.HTTP_400_BAD_REQUEST)
         if data["parent"] is not None:
             parent = review_selectors.comments_of_submission(submission=submission).filter(pk=data["parent"]).first()
             if parent is None:
@@ -273,5 +272,5 @@ class SubmissionComments(APIView):
                 cell=data["cell"], parent=parent, request=request,
             )
         except ValidationError as error:
-            return Response(_validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
+            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
         return Response(serializers.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

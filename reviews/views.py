@@ -83,7 +83,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = DecisionForm(request.POST)
     if form.is_valid():
-        version = submission.versions.filter(pk=form.cleaned_data["version"]).first()
+        version = submission_selectors.version_of_submission(submission=submission, pk=form.cleaned_data["version"])
         if version is None:
             form.add_error(None, "That version is not part of this return. Reload the page.")
         else:
@@ -136,7 +136,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        version = submission.versions.filter(pk=data["version"]).first() if data["version"] else None
+        version = submission_selectors.version_of_submission(submission=submission, pk=data["version"])
         parent = Comment.objects.filter(submission=submission, pk=data["parent"]).first() if data["parent"] else None
         try:
             services.comment_add(
@@ -163,7 +163,7 @@ def endorse(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("reviews.endorse", submission):
         raise Http404
     version_pk = request.POST.get("version", "")
-    version = submission.versions.filter(pk=int(version_pk)).first() if version_pk.isdigit() else None
+    version = submission_selectors.version_of_submission(submission=submission, pk=version_pk)
     if version is None:
         messages.error(request, "Choose the submitted version to endorse.")
     else:

@@ -158,3 +158,10 @@ def submission_for_collection(*, user: User, collection, organisation) -> Submis
         return submissions_for_user(user=user).get(collection=collection, organisation=organisation)
     except Submission.DoesNotExist:
         raise Http404("No such return") from None
+
+
+def version_of_submission(*, submission: Submission, pk: int | str | None) -> Version | None:
+    """One of the return's own versions by id, or None: ids of other returns' versions find nothing."""
+    if pk is None or not str(pk).isdigit():
+        return None
+    return submission.versions.filter(pk=int(pk)).first()
