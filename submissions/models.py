@@ -119,6 +119,10 @@ class Version(models.Model):
     warning_count = models.PositiveIntegerField(default=0)
     cells_read = models.PositiveBigIntegerField(default=0)
     validation_seconds = models.FloatField(null=True, blank=True)
+    erf_total = models.DecimalField(
+        max_digits=16, decimal_places=0, null=True, blank=True,
+        help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in pounds.",
+    )
 
     class Meta:
         ordering = ["submission", "-number"]
@@ -157,3 +161,25 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.severity} {self.rule} {self.sheet}!{self.cell}"
+
+
+class ReturnValue(models.Model):
+    """One number of a checked return in long form (organisation × measure × period), stored by
+    validation so dashboards, charts, triangulation and consolidation never re-read files."""
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="values")
+    sheet = models.CharField(max_length=100)
+    organisation_code = models.CharField(max_length=16, help_text="The submitting organisation's or a member's ODS code.")
+    organisation_kind = models.CharField(max_length=20, help_text='"self" for the return\'s own total block.')
+    measure = models.CharField(max_length=30)
+    position = models.PositiveSmallIntegerField(help_text="The value column, so periods keep their order.")
+    period = models.CharField(max_length=40)
+    is_baseline = models.BooleanField(default=False)
+    value = models.FloatField()
+
+    class Meta:
+        ordering = ["version", "sheet", "id"]
+        indexes = [models.Index(fields=["version", "measure"])]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.organisation_code} {self.measure} {self.period}={self.value}"

@@ -4,23 +4,27 @@ safe when a message is delivered twice, a worker dies mid-task, or the sweeper r
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import time
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from workbooks.types import RejectedFile
+from erf.returns import ERF_COLLECTION, erf_estimate_of_workbook
+from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
 
-from .models import Finding, Submission, Version, VersionStatus
+from .models import Finding, ReturnValue, Submission, Version, VersionStatus
 from .selectors import template_versions_accepted
 from .services import enqueue_validation, template_context, version_finished_notify
 from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
+VALUE_BATCH = 5_000
 
 FAILED_MESSAGE = (
     "We could not check this file after {attempts} attempts. Upload it again; if that fails too, "
@@ -126,6 +130,7 @@ def version_validate(*, version_id: int) -> str | None:
             ],
             batch_size=1000,
         )
+        _store_values(version_id=version_id, result=result)
         finished = _finish(
             version_id=version_id,
             attempt=attempt,
@@ -136,6 +141,7 @@ def version_validate(*, version_id: int) -> str | None:
             cells_read=result.cells_read,
             template_version=result.template_version[:20],
             validation_seconds=result.seconds,
+            erf_total=_erf_total(version=version, data=data, result=result),
         )
         if not finished:
             # A newer attempt owns the version now; roll back our findings and let it finish.
@@ -147,6 +153,22 @@ def version_validate(*, version_id: int) -> str | None:
         )
         version_finished_notify(version_id=version_id)
     return status
+
+
+def _store_values(*, version_id: int, result: ValidationResult) -> None:
+    # Batches from a generator: bulk_create would otherwise hold every row of a huge return at once.
+    ReturnValue.objects.filter(version_id=version_id).delete()
+    values = result.values()
+    while batch := list(itertools.islice(values, VALUE_BATCH)):
+        ReturnValue.objects.bulk_create([ReturnValue(version_id=version_id, **value._asdict()) for value in batch])
+
+
+def _erf_total(*, version: Version, data: bytes, result: ValidationResult) -> Decimal | None:
+    # No grids read means the cover did not match this return: its ERF sheet is not this system's.
+    if version.submission.collection.code != ERF_COLLECTION or not result.grids:
+        return None
+    estimate = erf_estimate_of_workbook(data=data)
+    return estimate.total if estimate else None
 
 
 def versions_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,47 @@ class Finding:
     message: str
 
 
+class ReturnedValue(NamedTuple):
+    """One number of a grid sheet, as the organisation entered it: the long-table form of a return."""
+
+    sheet: str
+    organisation_code: str
+    organisation_kind: str  # "self" for the submitting organisation's own block, else the member's kind
+    measure: str
+    position: int  # the column among the sheet's value columns, so periods keep their order
+    period: str
+    is_baseline: bool
+    value: float
+
+
+@dataclass(frozen=True)
+class GridNumbers:
+    """The numbers read from one grid sheet, kept as the checks left them (no copy per value)."""
+
+    sheet_name: str
+    headers: tuple[str, ...]
+    has_baseline: bool
+    rows: tuple[tuple[str, str, str, int], ...]  # (organisation code, kind, measure, row)
+    numbers: dict[int, list[float | None]]
+
+
 @dataclass
 class ValidationResult:
     findings: list[Finding]
     cells_read: int
     template_version: str
     seconds: float
+    grids: list[GridNumbers] = field(default_factory=list)
+
+    def values(self) -> Iterator[ReturnedValue]:
+        """Every number of every grid row whose layout matched the template; text, blanks and
+        formulas are findings, not values."""
+        for grid in self.grids:
+            for org_code, org_kind, measure, row in grid.rows:
+                for position, number in enumerate(grid.numbers.get(row, ())):
+                    if number is not None:
+                        yield ReturnedValue(grid.sheet_name, org_code, org_kind, measure, position,
+                                            grid.headers[position], grid.has_baseline and position == 0, number)
 
     @property
     def error_count(self) -> int:

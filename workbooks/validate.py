@@ -32,7 +32,7 @@ from .model import (
 )
 from .narrative import validate_narrative
 from .specs import spec_for, spec_versions
-from .types import Finding, RejectedFile, TemplateContext, ValidationResult
+from .types import Finding, GridNumbers, RejectedFile, TemplateContext, ValidationResult
 from .xlsxscan import SheetScan, scan_sheet, sheet_parts
 
 MAX_FINDINGS = 5_000  # beyond this the submitter needs to fix the pattern, not read a longer list
@@ -93,7 +93,7 @@ def validate_workbook(*, data: bytes, context: TemplateContext, accepted_version
     report = progress or (lambda percent: None)
     report(0)
     findings = Findings()
-    state = {"cells": 0, "version": ""}
+    state = {"cells": 0, "version": "", "grids": []}
     try:
         _validate(data=data, context=context, accepted_versions=accepted_versions, findings=findings,
                   state=state, report=report)
@@ -101,7 +101,7 @@ def validate_workbook(*, data: bytes, context: TemplateContext, accepted_version
         findings.error("FILE.REJECTED", "", "", "", rejected.message)
     report(100)
     return ValidationResult(findings=findings.finish(), cells_read=state["cells"], template_version=state["version"],
-                            seconds=time.perf_counter() - started)
+                            seconds=time.perf_counter() - started, grids=state["grids"])
 
 
 def _validate(*, data: bytes, context: TemplateContext, accepted_versions: Sequence[str] | None,
@@ -198,7 +198,9 @@ def _validate_sheet(workbook, archive, parts, sheet: GridSheet | TableSheet, *, 
     if not _check_headers(rows, sheet=sheet, findings=findings):
         return
     if isinstance(sheet, GridSheet):
-        GridCheck(sheet=sheet, spec=spec, context=context, rows=rows, scan=scan, findings=findings).run()
+        check = GridCheck(sheet=sheet, spec=spec, context=context, rows=rows, scan=scan, findings=findings)
+        check.run()
+        state["grids"].append(check.numbers_read())
     else:
         _check_table(sheet=sheet, rows=rows, scan=scan, findings=findings)
 
@@ -294,6 +296,12 @@ class GridCheck:
             for grid_row in block.rows.values():
                 if grid_row.row in self.numbers:
                     self._plausibility(grid_row.row, grid_row.measure, grid_row.org_name)
+
+    def numbers_read(self) -> GridNumbers:
+        rows = tuple((grid_row.org_code, block.org_kind, code, grid_row.row)
+                     for block in self.blocks for code, grid_row in block.rows.items())
+        return GridNumbers(sheet_name=self.sheet.name, headers=self.sheet.value_headers,
+                           has_baseline=bool(self.sheet.baseline_label), rows=rows, numbers=self.numbers)
 
     def _row(self, grid_row) -> None:
         row = grid_row.row

@@ -5,9 +5,11 @@ import io
 
 from django.utils import timezone
 
-from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
-from submissions.services import version_create
+from erf.returns import erf_estimate_of_workbook
+from submissions.models import ReturnValue, Submission, SubmissionStatus, Version, VersionStatus
+from submissions.services import template_context, version_create
 from submissions.validation import version_validate, versions_sweep
+from workbooks.sample import make_sample_return
 
 
 def queued_version(act_world) -> Version:
@@ -56,3 +58,35 @@ def test_versions_sweep_fails_a_version_out_of_attempts(act_world, settings):
     )
     assert versions_sweep() == {"requeued": 0, "failed": 1}
     assert Version.objects.get(pk=version.pk).status == VersionStatus.FAILED
+
+
+def test_version_validate_stores_the_returns_values_once(act_world):
+    version = queued_version(act_world)
+    assert version_validate(version_id=version.pk) == VersionStatus.VALID
+    stored = ReturnValue.objects.filter(version=version)
+    apr_el = stored.get(organisation_code="QHM", measure="EL-TOT", period="Apr-21")
+    providers = stored.filter(organisation_kind="provider", measure="EL-TOT", period="Apr-21")
+    assert apr_el.value == sum(providers.values_list("value", flat=True))
+    count = stored.count()
+    Version.objects.filter(pk=version.pk).update(status=VersionStatus.QUEUED)
+    assert version_validate(version_id=version.pk) == VersionStatus.VALID
+    assert ReturnValue.objects.filter(version=version).count() == count
+
+
+def test_version_validate_stores_the_erf_total_of_an_activity_return(act_world):
+    version = queued_version(act_world)
+    version_validate(version_id=version.pk)
+    version.refresh_from_db()
+    with version.file.open("rb") as stream:
+        expected = erf_estimate_of_workbook(data=stream.read()).total
+    assert (version.erf_total, version.erf_total > 0) == (expected, True)
+
+
+def test_version_validate_stores_nothing_from_another_organisations_workbook(act_world):
+    theirs = make_sample_return(context=template_context(submission=act_world.other_submission))
+    version = version_create(submission=act_world.submission, user=act_world.lead, filename="plan.xlsx",
+                             stream=io.BytesIO(theirs)).version
+    version_validate(version_id=version.pk)
+    version.refresh_from_db()
+    assert (version.status, ReturnValue.objects.filter(version=version).count(), version.erf_total) == (
+        VersionStatus.INVALID, 0, None)

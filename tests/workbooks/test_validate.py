@@ -229,3 +229,31 @@ def test_validate_workbook_handles_hundred_thousand_cell_return(act_context):
     result = validate_workbook(data=data, context=context)
     assert (len(context.members) > len(MEMBERS), result.cells_read > 100_000, result.error_count,
             result.warning_count) == (True, True, 9, 0)
+
+
+def test_validation_result_values_are_the_numbers_entered(act_sample, act_context):
+    result = validate_workbook(data=act_sample, context=act_context)
+    book = load_workbook(io.BytesIO(act_sample), read_only=True)["Activity"]
+    entered = {(row[0], row[2]): row[6] for row in book.iter_rows(min_row=4, values_only=True) if row[0]}
+    values = [item for item in result.values() if item.sheet == "Activity" and item.period == "Apr-21"]
+    assert {(item.organisation_code, item.measure): item.value for item in values} == {
+        key: float(number) for key, number in entered.items() if isinstance(number, (int, float))
+    }
+
+
+def test_validation_result_values_mark_the_baseline_and_keep_column_order(act_sample, act_context):
+    result = validate_workbook(data=act_sample, context=act_context)
+    system_el = [item for item in result.values()
+                 if (item.sheet, item.organisation_code, item.measure) == ("Activity", act_context.organisation_code,
+                                                                          "EL-TOT")]
+    assert [(item.position, item.period, item.is_baseline, item.organisation_kind) for item in system_el[:2]] == [
+        (0, "2019/20 baseline", True, "self"), (1, "Apr-21", False, "self")]
+    assert len(system_el) == 13
+
+
+def test_validation_result_values_leave_out_cells_that_are_not_numbers(act_sample, act_context):
+    edited = edit_cells(act_sample, "Activity", {f"G{EL_ORD}": "n/a"})
+    result = validate_workbook(data=edited, context=act_context)
+    found = {(item.organisation_code, item.measure, item.period) for item in result.values()}
+    assert (act_context.organisation_code, "EL-ORD", "Apr-21") not in found
+    assert (act_context.organisation_code, "EL-DC", "Apr-21") in found
