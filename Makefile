@@ -27,6 +27,8 @@ test: install
 
 bench: install
 	$(PY) manage.py bench_validation
+	$(PY) manage.py migrate --no-input --verbosity 0
+	$(PY) manage.py bench_dashboard
 
 vendor-frontend:
 	bash scripts/vendor_frontend.sh

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("notifications.urls")),
     path("", include("reviews.urls")),
+    path("", include("oversight.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -170,19 +170,25 @@ def region_organisations(*, region: Region, planning_round: PlanningRound | None
             )
         )
     )
-    type_order = {
-        OrganisationType.ICS: 0,
-        OrganisationType.LMS: 1,
-        OrganisationType.CCG: 2,
-        OrganisationType.PROVIDER: 3,
-        OrganisationType.CANCER_ALLIANCE: 4,
-    }
+    return [
+        RegionOrganisationRow(organisation=o, submitted=o.submitted)
+        for o in sorted(organisations, key=organisation_sort_key)
+    ]
 
-    def sort_key(organisation: Organisation) -> tuple:
-        ics = organisation if organisation.is_ics else organisation.parent_ics
-        return (ics.name if ics else "~", type_order[organisation.org_type], organisation.name)
 
-    return [RegionOrganisationRow(organisation=o, submitted=o.submitted) for o in sorted(organisations, key=sort_key)]
+_TYPE_ORDER = {
+    OrganisationType.ICS: 0,
+    OrganisationType.LMS: 1,
+    OrganisationType.CCG: 2,
+    OrganisationType.PROVIDER: 3,
+    OrganisationType.CANCER_ALLIANCE: 4,
+}
+
+
+def organisation_sort_key(organisation: Organisation) -> tuple[str, int, str]:
+    """ICSs first with their members after each; organisations of no ICS last. Needs parent_ics loaded."""
+    ics = organisation if organisation.is_ics else organisation.parent_ics
+    return (ics.name if ics else "~", _TYPE_ORDER[organisation.org_type], organisation.name)
 
 
 def extension_history(*, collection: Collection, organisation: Organisation) -> QuerySet[ExtensionRequest]:

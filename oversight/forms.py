@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django import forms
+
+from core.forms import NHSFormMixin
+
+from .selectors import DashboardStatus
+
+
+class DashboardFilterForm(NHSFormMixin, forms.Form):
+    """The dashboard's filters: plain GET parameters, so the form works without JavaScript."""
+
+    region = forms.ChoiceField(label="Region", required=False)
+    collection = forms.TypedChoiceField(label="Return", required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label="Status", required=False,
+                               choices=[("", "Any"), *DashboardStatus.choices],
+                               help_text="Shows the organisations with at least one return in this status.")
+
+    def __init__(self, *args, regions: list[tuple[str, str]], collections: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", "All your regions" if len(regions) > 1 else "All"), *regions]
+        self.fields["collection"].choices = [("", "All"), *collections]

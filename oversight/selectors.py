@@ -1,0 +1,289 @@
+"""The progress dashboard of a planning round: organisations × collections with a status per cell.
+
+Everything is read in a fixed handful of queries (collections, organisations, returns, extensions)
+and assembled in Python, so the page costs the same number of queries for one ICS or for England
+(SPEC §8). Cells are plain dicts with their label, colour and link already worked out: the template
+only prints them, because template tags and URL reversing per cell would dominate a 260 × 19 table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+from django.db.models import TextChoices
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from core.templatetags.portal import STATUS_COLOURS
+from erf.returns import CHECKED, ERF_COLLECTION
+from planning.models import Collection, DeadlineExtension, Organisation, PlanningRound, Region
+from planning.selectors import organisation_sort_key, regions_visible_to
+from submissions.models import Submission, SubmissionStatus
+
+from .rules import can_open_returns_of
+
+
+class DashboardStatus(TextChoices):
+    """A cell's status: the return's own status, except that lateness outranks the work in progress."""
+
+    NOT_STARTED = "not_started", "Not started"
+    UPLOADED = "uploaded", "Uploaded"
+    INVALID = "invalid", "Invalid"
+    VALID = "valid", "Valid"
+    SUBMITTED = "submitted", "Submitted"
+    LATE = "late", "Late"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+
+
+NOT_APPLICABLE = "not_applicable"
+NOT_APPLICABLE_LABEL = "Not applicable"
+SUBMITTED_LATE_LABEL = "Submitted late"
+OVERDUE_LABEL = "Overdue"
+# "Submitted or better": the return has reached the region and nobody has sent it back.
+DONE_STATUSES = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED})
+_IN_PROGRESS = {
+    SubmissionStatus.NOT_STARTED: DashboardStatus.NOT_STARTED,
+    SubmissionStatus.UPLOADED: DashboardStatus.UPLOADED,
+    SubmissionStatus.VALIDATING: DashboardStatus.UPLOADED,
+    SubmissionStatus.INVALID: DashboardStatus.INVALID,
+    SubmissionStatus.VALID: DashboardStatus.VALID,
+}
+
+
+def dashboard_status(*, status: str, is_late: bool, deadline: dt.datetime, now: dt.datetime) -> tuple[str, str]:
+    """(dashboard status, label) of one return. `deadline` is the organisation's, extension included.
+
+    A decision outranks lateness: an approved return is done and one sent back is the region's
+    next conversation, however late it first came in."""
+    if status == SubmissionStatus.APPROVED:
+        return DashboardStatus.APPROVED, DashboardStatus.APPROVED.label
+    if status == SubmissionStatus.CHANGES_REQUESTED:
+        return DashboardStatus.CHANGES_REQUESTED, DashboardStatus.CHANGES_REQUESTED.label
+    if status == SubmissionStatus.SUBMITTED:
+        if is_late:
+            return DashboardStatus.LATE, SUBMITTED_LATE_LABEL
+        return DashboardStatus.SUBMITTED, DashboardStatus.SUBMITTED.label
+    if now > deadline:
+        return DashboardStatus.LATE, OVERDUE_LABEL
+    in_progress = _IN_PROGRESS[status]
+    return in_progress, in_progress.label
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+@dataclass
+class Column:
+    """One collection (a return at one stage), with its counts over the rows in scope."""
+
+    pk: int
+    code: str
+    stage: str
+    stage_label: str
+    name: str
+    deadline: dt.datetime
+    counts: dict[str, int] = field(default_factory=dict)
+    owed: int = 0
+    done: int = 0
+
+    @property
+    def heading(self) -> str:
+        return self.code if self.stage == "single" else f"{self.code} ({self.stage_label.lower()})"
+
+    @property
+    def percent(self) -> int | None:
+        return _percent(self.done, self.owed)
+
+    @property
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        return [(status.value, status.label, self.counts.get(status.value, 0)) for status in DashboardStatus]
+
+
+@dataclass
+class RegionSummary:
+    code: str
+    name: str
+    owed: int = 0
+    done: int = 0
+    late: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        return _percent(self.done, self.owed)
+
+
+@dataclass
+class Dashboard:
+    planning_round: PlanningRound
+    scope_label: str
+    region: Region | None
+    columns: list[Column]
+    rows: list[dict]
+    regions: list[RegionSummary]
+    shows_erf: bool
+    owed: int = 0
+    done: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        return _percent(self.done, self.owed)
+
+
+def _link_builder(name: str) -> Callable[[int], str]:
+    """A URL maker for one route reversed once: reverse() per cell costs more than the rest of the cell."""
+    prefix, suffix = reverse(name, kwargs={"pk": 987654321}).split("987654321")
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+_REVIEW_STATUSES = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED,
+                              SubmissionStatus.CHANGES_REQUESTED})
+
+
+def _cell(*, status: str, label: str, url: str | None, extended_to: dt.datetime | None) -> dict:
+    return {"status": status, "label": label, "colour": STATUS_COLOURS.get(status, "white"), "url": url,
+            "extended_to": extended_to}
+
+
+NOT_APPLICABLE_CELL = _cell(status=NOT_APPLICABLE, label=NOT_APPLICABLE_LABEL, url=None, extended_to=None)
+
+
+def _erf_totals(*, submissions: dict[tuple[int, int], tuple], collection_ids: list[int]) -> dict[int, Decimal]:
+    """Organisation id → ERF six-month total of its latest checked activity return (final before draft).
+    Reads the total stored on the version at validation: reading workbooks here would cost seconds."""
+    totals: dict[int, tuple[int, Decimal]] = {}
+    for (collection_pk, organisation_pk), (_pk, _status, _late, version_status, erf_total) in submissions.items():
+        if collection_pk not in collection_ids or version_status not in CHECKED or erf_total is None:
+            continue
+        rank = collection_ids.index(collection_pk)
+        best = totals.get(organisation_pk)
+        if best is None or rank > best[0]:
+            totals[organisation_pk] = (rank, erf_total)
+    return {organisation_pk: total for organisation_pk, (_rank, total) in totals.items()}
+
+
+def dashboard_regions(*, user: User, region: Region | None) -> list[Region]:
+    """The regions the dashboard covers: the one chosen, or every region the user may see."""
+    return [region] if region is not None else list(regions_visible_to(user=user))
+
+
+def _scope_label(*, user: User, region: Region | None, regions: list[Region]) -> str:
+    if region is not None:
+        return region.name
+    if user.has_perm("planning.manage_rounds"):
+        return "England"
+    return regions[0].name if len(regions) == 1 else "Your regions"
+
+
+def dashboard_for_user(
+    *,
+    user: User,
+    planning_round: PlanningRound,
+    region: Region | None = None,
+    collection_id: int | None = None,
+    status: str = "",
+    now: dt.datetime | None = None,
+) -> Dashboard:
+    """The round's progress matrix over the regions the user may see (or the one region chosen).
+
+    Counts and percentages cover every organisation in scope for the chosen collection(s); the
+    status filter narrows the rows shown, not the counts. The caller checks the user may see
+    `region` (oversight.view_region_dashboard) before asking."""
+    now = now or timezone.now()
+    regions = dashboard_regions(user=user, region=region)
+    region_ids = [r.pk for r in regions]
+    round_collections = list(
+        Collection.objects.filter(planning_round=planning_round).order_by("deadline", "code", "stage")
+    )
+    collections = [c for c in round_collections if collection_id is None or c.pk == collection_id]
+    columns = [
+        Column(pk=c.pk, code=c.code, stage=c.stage, stage_label=c.get_stage_display(), name=c.name,
+               deadline=c.deadline)
+        for c in collections
+    ]
+    organisations = list(
+        Organisation.objects.filter(is_active=True, region_id__in=region_ids)
+        .select_related("parent_ics")
+        .only("pk", "ods_code", "name", "org_type", "trust_kind", "region_id", "parent_ics__name",
+              "parent_ics__ods_code")
+    )
+    submissions = {
+        (collection_pk, organisation_pk): (pk, status_, is_late, version_status, erf_total)
+        for pk, collection_pk, organisation_pk, status_, is_late, version_status, erf_total in (
+            Submission.objects.filter(collection__planning_round=planning_round, organisation__region_id__in=region_ids)
+            .values_list("pk", "collection_id", "organisation_id", "status", "is_late", "current_version__status",
+                         "current_version__erf_total")
+        )
+    }
+    extensions = dict(
+        ((collection_pk, organisation_pk), deadline)
+        for collection_pk, organisation_pk, deadline in DeadlineExtension.objects.filter(
+            collection__planning_round=planning_round, organisation__region_id__in=region_ids
+        ).values_list("collection_id", "organisation_id", "deadline")
+    )
+    erf_collections = [c.pk for c in round_collections if c.code == ERF_COLLECTION]
+    erf_totals = _erf_totals(submissions=submissions, collection_ids=erf_collections)
+    region_by_id = {r.pk: r for r in regions}
+    summaries = {r.pk: RegionSummary(code=r.code, name=r.name) for r in regions}
+    review_link, return_link = _link_builder("reviews:detail"), _link_builder("submissions:detail")
+
+    rows = []
+    organisations.sort(key=lambda o: (region_by_id[o.region_id].name, *organisation_sort_key(o)))
+    for organisation in organisations:
+        owes = [collection.is_owed_by(organisation) for collection in collections]
+        if not any(owes):
+            continue
+        may_open = can_open_returns_of(user, organisation)
+        summary = summaries[organisation.region_id]
+        cells = []
+        for collection, column, owed in zip(collections, columns, owes):
+            if not owed:
+                cells.append(NOT_APPLICABLE_CELL)
+                continue
+            submission = submissions.get((collection.pk, organisation.pk))
+            extended_to = extensions.get((collection.pk, organisation.pk))
+            raw_status = submission[1] if submission else SubmissionStatus.NOT_STARTED
+            cell_status, label = dashboard_status(
+                status=raw_status, is_late=bool(submission and submission[2]),
+                deadline=extended_to or collection.deadline, now=now,
+            )
+            url = None
+            if submission and may_open:
+                url = review_link(submission[0]) if raw_status in _REVIEW_STATUSES else return_link(submission[0])
+            cells.append(_cell(status=cell_status, label=label, url=url, extended_to=extended_to))
+            done = raw_status in DONE_STATUSES
+            column.owed += 1
+            column.done += done
+            column.counts[cell_status] = column.counts.get(cell_status, 0) + 1
+            summary.owed += 1
+            summary.done += done
+            summary.late += cell_status == DashboardStatus.LATE
+        if status and not any(cell["status"] == status for cell in cells):
+            continue
+        rows.append({
+            "ods_code": organisation.ods_code,
+            "name": organisation.name,
+            "type": organisation.get_org_type_display(),
+            "region": region_by_id[organisation.region_id].name,
+            "ics": organisation.parent_ics.ods_code if organisation.parent_ics_id else (
+                organisation.ods_code if organisation.is_ics else ""),
+            "erf_total": erf_totals.get(organisation.pk),
+            "cells": cells,
+        })
+    region_summaries = [summaries[r.pk] for r in regions]
+    return Dashboard(
+        planning_round=planning_round,
+        scope_label=_scope_label(user=user, region=region, regions=regions),
+        region=region,
+        columns=columns,
+        rows=rows,
+        regions=region_summaries,
+        shows_erf=bool(erf_collections),
+        owed=sum(s.owed for s in region_summaries),
+        done=sum(s.done for s in region_summaries),
+    )
