@@ -53,7 +53,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _export_name(request: HttpRequest, dashboard: Dashboard, extension: str) -> str:
     scope = dashboard.region.code if dashboard.region else "all"
-    name = f"progress-{slugify(dashboard.planning_round.name)}-{scope}-{timezone.now():%Y%m%d-%H%M}.{extension}"
+    round_name = slugify(dashboard.planning_round.name.replace("/", "-"))
+    name = f"progress-{round_name}-{scope}-{timezone.now():%Y%m%d-%H%M}.{extension}"
     audit_record(action=AuditAction.DOWNLOAD, obj=dashboard.planning_round, request=request,
                  detail=f"Progress dashboard {name} ({len(dashboard.rows)} organisations)")
     return name
