@@ -5,8 +5,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
@@ -15,7 +13,7 @@ from planning.models import Organisation, OrganisationType, Stage
 from submissions.models import SubmissionStatus, Version
 from tests.factories import CollectionFactory, DeadlineExtensionFactory, IcsFactory, RegionFactory, TrustFactory, grant
 from tests.oversight.support import in_state
-from tests.test_query_bounds import LARGE, SMALL, Page
+from tests.test_query_bounds import LARGE, SMALL, Page, _queries
 
 # Session, user, roles (3); header roles and unread count (2); the round, the filter's regions and
 # returns (3); the dashboard's regions, collections, organisations, returns and extensions (5).
@@ -58,13 +56,6 @@ class Dashboard(Page):
 
 class RegionDashboard(Dashboard):
     role = Role.REGIONAL_REVIEWER
-
-
-def _queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(context.captured_queries)
 
 
 @pytest.mark.parametrize(("page_class", "bound"), [(Dashboard, NATIONAL_BOUND), (RegionDashboard, REGION_BOUND)])
