@@ -27,6 +27,7 @@ test: install
 
 bench: install
 	$(PY) manage.py bench_validation
+	mkdir -p var
 	$(PY) manage.py migrate --no-input --verbosity 0
 	$(PY) manage.py bench_dashboard
 

@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import user_scope
 from core.templatetags.portal import STATUS_COLOURS
 from erf.returns import CHECKED, ERF_COLLECTION
-from planning.models import Collection, DeadlineExtension, Organisation, PlanningRound, Region
+from planning.models import Collection, DeadlineExtension, Organisation, OrganisationType, PlanningRound, Region
 from planning.selectors import organisation_sort_key, regions_visible_to
 from submissions.models import Submission, SubmissionStatus
 
@@ -153,6 +154,46 @@ def _cell(*, status: str, label: str, url: str | None, extended_to: dt.datetime 
 NOT_APPLICABLE_CELL = _cell(status=NOT_APPLICABLE, label=NOT_APPLICABLE_LABEL, url=None, extended_to=None)
 
 
+def _row_cells(
+    *,
+    organisation_id: int,
+    columns: list[Column],
+    owes: list[bool],
+    submissions: dict[tuple[int, int], tuple],
+    extensions: dict[tuple[int, int], dt.datetime],
+    summary: RegionSummary,
+    now: dt.datetime,
+    links: tuple[Callable[[int], str], Callable[[int], str]] | None,
+) -> list[dict]:
+    """One organisation's cells, adding each owed return to its column's and region's counts.
+    `links` (review page, return page) is None when the viewer may not open the returns."""
+    cells = []
+    for column, owed in zip(columns, owes):
+        if not owed:
+            cells.append(NOT_APPLICABLE_CELL)
+            continue
+        key = (column.pk, organisation_id)
+        submission = submissions.get(key)
+        extended_to = extensions.get(key)
+        raw_status = submission[1] if submission else SubmissionStatus.NOT_STARTED
+        cell_status, label = dashboard_status(
+            status=raw_status, is_late=bool(submission and submission[2]), deadline=extended_to or column.deadline,
+            now=now,
+        )
+        url = None
+        if submission and links:
+            url = links[0](submission[0]) if raw_status in _REVIEW_STATUSES else links[1](submission[0])
+        cells.append(_cell(status=cell_status, label=label, url=url, extended_to=extended_to))
+        done = raw_status in DONE_STATUSES
+        column.owed += 1
+        column.done += done
+        column.counts[cell_status] = column.counts.get(cell_status, 0) + 1
+        summary.owed += 1
+        summary.done += done
+        summary.late += cell_status == DashboardStatus.LATE
+    return cells
+
+
 def _erf_totals(*, submissions: dict[tuple[int, int], tuple], collection_ids: list[int]) -> dict[int, Decimal]:
     """Organisation id → ERF six-month total of its latest checked activity return (final before draft).
     Reads the total stored on the version at validation: reading workbooks here would cost seconds."""
@@ -175,7 +216,7 @@ def dashboard_regions(*, user: User, region: Region | None) -> list[Region]:
 def _scope_label(*, user: User, region: Region | None, regions: list[Region]) -> str:
     if region is not None:
         return region.name
-    if user.has_perm("planning.manage_rounds"):
+    if user_scope(user=user).is_national_admin:
         return "England"
     return regions[0].name if len(regions) == 1 else "Your regions"
 
@@ -230,49 +271,32 @@ def dashboard_for_user(
     erf_totals = _erf_totals(submissions=submissions, collection_ids=erf_collections)
     region_by_id = {r.pk: r for r in regions}
     summaries = {r.pk: RegionSummary(code=r.code, name=r.name) for r in regions}
-    review_link, return_link = _link_builder("reviews:detail"), _link_builder("submissions:detail")
+    links = (_link_builder("reviews:detail"), _link_builder("submissions:detail"))
 
+    type_labels = dict(OrganisationType.choices)
+    # Admins may open every return; anyone else is asked organisation by organisation.
+    opens_all = user_scope(user=user).is_national_admin
     rows = []
     organisations.sort(key=lambda o: (region_by_id[o.region_id].name, *organisation_sort_key(o)))
     for organisation in organisations:
         owes = [collection.is_owed_by(organisation) for collection in collections]
         if not any(owes):
             continue
-        may_open = can_open_returns_of(user, organisation)
-        summary = summaries[organisation.region_id]
-        cells = []
-        for collection, column, owed in zip(collections, columns, owes):
-            if not owed:
-                cells.append(NOT_APPLICABLE_CELL)
-                continue
-            submission = submissions.get((collection.pk, organisation.pk))
-            extended_to = extensions.get((collection.pk, organisation.pk))
-            raw_status = submission[1] if submission else SubmissionStatus.NOT_STARTED
-            cell_status, label = dashboard_status(
-                status=raw_status, is_late=bool(submission and submission[2]),
-                deadline=extended_to or collection.deadline, now=now,
-            )
-            url = None
-            if submission and may_open:
-                url = review_link(submission[0]) if raw_status in _REVIEW_STATUSES else return_link(submission[0])
-            cells.append(_cell(status=cell_status, label=label, url=url, extended_to=extended_to))
-            done = raw_status in DONE_STATUSES
-            column.owed += 1
-            column.done += done
-            column.counts[cell_status] = column.counts.get(cell_status, 0) + 1
-            summary.owed += 1
-            summary.done += done
-            summary.late += cell_status == DashboardStatus.LATE
+        cells = _row_cells(
+            organisation_id=organisation.id, columns=columns, owes=owes, submissions=submissions,
+            extensions=extensions, summary=summaries[organisation.region_id], now=now,
+            links=links if opens_all or can_open_returns_of(user, organisation) else None,
+        )
         if status and not any(cell["status"] == status for cell in cells):
             continue
         rows.append({
             "ods_code": organisation.ods_code,
             "name": organisation.name,
-            "type": organisation.get_org_type_display(),
+            "type": type_labels[organisation.org_type],
             "region": region_by_id[organisation.region_id].name,
             "ics": organisation.parent_ics.ods_code if organisation.parent_ics_id else (
                 organisation.ods_code if organisation.is_ics else ""),
-            "erf_total": erf_totals.get(organisation.pk),
+            "erf_total": erf_totals.get(organisation.id),
             "cells": cells,
         })
     region_summaries = [summaries[r.pk] for r in regions]
