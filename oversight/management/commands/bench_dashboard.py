@@ -79,5 +79,6 @@ class Command(BaseCommand):
                 client.get(page_url)
                 timings.append((time.perf_counter() - tick) * 1000)
             median = statistics.median(timings)
-            verdict = "ok" if median < TARGET_MS else f"OVER {TARGET_MS} ms"
+            # The target is the page's; the export is timed for information.
+            verdict = "-" if name.endswith("xlsx") else "ok" if median < TARGET_MS else f"OVER {TARGET_MS} ms"
             self.stdout.write(f"{name:<16} {rows:>5} {queries.count:>8} {median:>10.1f} {max(timings):>8.1f}  {verdict}")
