@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("notifications.urls")),
     path("", include("reviews.urls")),
+    path("", include("charts.urls")),
+    path("", include("exports.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
