@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("reviews.urls")),
     path("", include("oversight.urls")),
+    path("", include("charts.urls")),
+    path("", include("exports.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -24,6 +24,7 @@ STATUS_COLOURS = {
     "valid": "aqua-green",
     "submitted": "purple",
     "approved": "green",
+    "done": "green",
     "changes_requested": "orange",
     "late": "yellow",
 }
