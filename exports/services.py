@@ -10,6 +10,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.selectors import user_scope
 from audit.services import audit_record
+from core.queueing import send_task_on_commit
 from planning.models import Collection, PlanningRound, Region
 
 from .models import EXTENSIONS, ExportJob, ExportKind
@@ -46,7 +47,7 @@ def export_request(
                                        requested_by=user)
         audit_record(action=EXPORT_REQUESTED, actor=user, obj=job,
                      detail=f"{job.get_kind_display()}: {export_filename(job=job)}")
-        build_export.delay_on_commit(job.pk)
+        send_task_on_commit(task=build_export, args=[job.pk], sweeper="the stuck-export sweeper")
     return job
 
 

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.queueing import send_task_on_commit
 
 from .models import Notification
 
-logger = logging.getLogger(__name__)
 
 
 def notify(
@@ -44,15 +43,8 @@ def notify(
         from .tasks import send_notification_emails
 
         ids = [notification.pk for notification in created]
-        transaction.on_commit(lambda: _enqueue_emails(ids, send_notification_emails), robust=True)
+        send_task_on_commit(task=send_notification_emails, args=[ids], sweeper="the periodic email sender")
     return created
-
-
-def _enqueue_emails(ids: list[int], task) -> None:
-    try:
-        task.apply_async(args=[ids], retry=False)
-    except Exception:  # noqa: BLE001 - the periodic sender picks up unsent notifications
-        logger.warning("Could not queue emails for notifications %s; the periodic sender will", ids, exc_info=True)
 
 
 def notifications_mark_all_read(*, user: User) -> int:

@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.selectors import users_of_organisation, users_reviewing_region
 from audit.models import AuditAction
 from audit.services import audit_record, audit_submission_event
+from core.queueing import send_task
 from notifications.services import notify
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
 from planning.selectors import effective_deadline
@@ -249,10 +250,7 @@ def enqueue_validation(*, version_id: int) -> None:
     and the periodic sweeper sends it again, so the upload is never lost."""
     from .tasks import validate_version
 
-    try:
-        validate_version.apply_async(args=[version_id], retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure must not fail the upload
-        logger.warning("Could not queue validation of version %s; the sweeper will retry", version_id, exc_info=True)
+    send_task(task=validate_version, args=[version_id], sweeper="the stuck-version sweeper")
 
 
 # Submit -----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from accounts.models import Role
 from audit.models import AuditEvent
 from exports.models import ExportJob, ExportKind, ExportStatus
 from tests.factories import user_with_role
+from tests.worker_support import use_broker
 
 
 @pytest.fixture
@@ -35,6 +36,20 @@ def test_export_request_view_queues_a_job_and_audits_it(client, act_world, admin
     assert (job.status, job.region, job.collection, len(callbacks)) == (ExportStatus.QUEUED, None, act_world.act, 1)
     event = AuditEvent.objects.get(action="export_requested")
     assert (event.actor, event.object_id) == (admin, str(job.pk))
+
+
+def test_export_request_view_keeps_the_job_when_the_broker_is_down(client, act_world, admin, settings,
+                                                                   django_capture_on_commit_callbacks):
+    client.force_login(admin)
+    use_broker("redis://127.0.0.1:1/0")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("exports:request"), {
+                "kind": "files", "planning_round": act_world.act.planning_round.pk, "collection": "", "region": ""})
+    finally:
+        use_broker(settings.CELERY_BROKER_URL)
+    job = ExportJob.objects.get()
+    assert (response.status_code, job.status) == (302, ExportStatus.QUEUED)
 
 
 def test_export_request_view_shows_errors_for_a_consolidation_without_a_return(client, act_world, admin):
