@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "audit",
     "notifications",
     "erf",
+    "triangulation",
     "api",
 ]
 
