@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from planning.models import Collection, OrganisationType, Stage
-from submissions.models import Version
+from submissions.models import Submission, Version
 
 from .checks import TRIANGULATED, Bands
 from .models import TriangulationBands, TriangulationFinding
@@ -42,10 +42,7 @@ def triangulation_stages(*, collection: Collection) -> list[str]:
     return sorted(staged) or [Stage.SINGLE]
 
 
-def is_triangulated(*, version: Version | None) -> bool:
-    if version is None:
-        return False
-    submission = version.submission
+def is_triangulated(*, submission: Submission) -> bool:
     return (submission.collection.code in TRIANGULATED
             and submission.organisation.org_type == OrganisationType.ICS)
 
@@ -71,8 +68,8 @@ def triangulation_findings_of_version(*, version: Version) -> list[Triangulation
     )
 
 
-def triangulation_section(*, version: Version | None) -> TriangulationSection | None:
+def triangulation_section(*, submission: Submission, version: Version | None) -> TriangulationSection | None:
     """None for returns the checks do not cover, or before anything was uploaded."""
-    if not is_triangulated(version=version):
+    if version is None or not is_triangulated(submission=submission):
         return None
     return TriangulationSection(version=version, findings=triangulation_findings_of_version(version=version))

@@ -17,11 +17,11 @@ CHECKED = (VersionStatus.VALID, VersionStatus.INVALID)
 
 def triangulation_enqueue(*, version: Version) -> None:
     """After the version's check commits, re-run the checks of every stage its return is part of."""
-    if not is_triangulated(version=version):
+    submission = version.submission
+    if not is_triangulated(submission=submission):
         return
     from .tasks import run_triangulation
 
-    submission = version.submission
     for stage in triangulation_stages(collection=submission.collection):
         run_triangulation.delay_on_commit(submission.organisation_id, submission.collection.planning_round_id, stage)
 
