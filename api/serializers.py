@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from audit.models import AuditEvent
 from submissions.models import Finding, Submission, Version
+from triangulation.models import TriangulationFinding
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -12,17 +13,34 @@ class FindingSerializer(serializers.ModelSerializer):
         fields = ["id", "severity", "rule", "sheet", "cell", "value", "message", "explanation"]
 
 
+class TriangulationFindingSerializer(serializers.ModelSerializer):
+    stage = serializers.CharField(source="run.stage")
+    figures = serializers.ListField(child=serializers.ListField(child=serializers.CharField()),
+                                    help_text="The figures compared, as [label, value] pairs.")
+    versions = serializers.PrimaryKeyRelatedField(many=True, read_only=True,
+                                                  help_text="Ids of the versions of the returns involved.")
+
+    class Meta:
+        model = TriangulationFinding
+        fields = ["id", "severity", "rule", "stage", "organisation_code", "organisation_name", "message", "figures",
+                  "versions"]
+
+
 class VersionSerializer(serializers.ModelSerializer):
     uploaded_by = serializers.CharField(source="uploaded_by.username")
     submission = serializers.IntegerField(source="submission_id")
     findings = FindingSerializer(many=True)
+    triangulation_findings = TriangulationFindingSerializer(
+        many=True, help_text="Checks across the system's activity, workforce and finance returns that involve "
+        "this version (warnings; they do not block submission).",
+    )
 
     class Meta:
         model = Version
         fields = [
             "id", "submission", "number", "status", "message", "progress", "sha256", "size", "original_name",
             "file_format", "uploaded_by", "uploaded_at", "template_version", "error_count", "warning_count",
-            "findings",
+            "findings", "triangulation_findings",
         ]
 
 

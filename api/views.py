@@ -24,6 +24,7 @@ from submissions import selectors, services
 from submissions.downloads import attachment
 from submissions.models import Finding, Submission, Version
 from submissions.transitions import TransitionConflict
+from triangulation.models import TriangulationFinding
 
 from . import serializers
 from .filters import SubmissionFilter
@@ -117,7 +118,9 @@ class SubmissionTemplate(APIView):
 
 def _version_response(version_pk: int, *, status_code: int, message: str | None = None) -> Response:
     version = Version.objects.select_related("uploaded_by").prefetch_related(
-        Prefetch("findings", queryset=Finding.objects.order_by("sheet", "id"))
+        Prefetch("findings", queryset=Finding.objects.order_by("sheet", "id")),
+        Prefetch("triangulation_findings", queryset=TriangulationFinding.objects.select_related("run")
+                 .prefetch_related("versions").order_by("run__stage", "position")),
     ).get(pk=version_pk)
     data = serializers.VersionSerializer(version).data
     if message:

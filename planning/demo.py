@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -10,7 +11,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
-from submissions.services import submissions_ensure_for_round, template_versions_ensure
+from reviews.models import DecisionKind
+from reviews.services import decision_record
+from submissions.models import Submission, VersionStatus
+from submissions.services import (
+    submission_submit,
+    submissions_ensure_for_round,
+    template_context,
+    template_versions_ensure,
+    version_create,
+)
+from submissions.validation import version_validate
+from triangulation.checks import TRIANGULATED
+from triangulation.services import triangulation_run
+from workbooks.sample import make_sample_return
 
 from .models import (
     Collection,
@@ -179,8 +193,95 @@ def demo_users_create(*, password: str) -> int:
     return count
 
 
+# Sample returns: activity, staff and money all growing a little on the baselines, month by month...
+DEMO_GROWTH = (1.0, 1.01, 1.02, 1.03, 1.04, 1.05, 1.05, 1.06, 1.06, 1.07, 1.07, 1.08)
+# ...except one system whose workforce plan is some 15 points ahead of its activity.
+DEMO_TOO_MANY_STAFF = tuple(round(factor + 0.15, 2) for factor in DEMO_GROWTH)
+UPLOADED, ERRORS, SUBMITTED, APPROVED, CHANGES_REQUESTED = "uploaded", "errors", "submitted", "approved", "changes"
+
+
+@dataclass(frozen=True)
+class DemoSystem:
+    ics: str
+    outcome: str
+    workforce_growth: tuple[float, ...] = DEMO_GROWTH
+
+
+# Two regions partly filled in: North East and Yorkshire, and London.
+DEMO_SYSTEMS = (
+    DemoSystem("QHM", UPLOADED, workforce_growth=DEMO_TOO_MANY_STAFF),
+    DemoSystem("QOQ", APPROVED),
+    DemoSystem("QF7", CHANGES_REQUESTED),
+    DemoSystem("QMF", SUBMITTED),
+    DemoSystem("QRV", APPROVED),
+    DemoSystem("QKK", ERRORS),
+)
+DEMO_SUBMITTED_AT = dt.date(2021, 5, 5)
+
+
+def _demo_return(*, submission: Submission, user: User, growth: tuple[float, ...], errors: int, seed: int):
+    data = make_sample_return(context=template_context(submission=submission), growth=growth, errors=errors,
+                              seed=seed)
+    stage = "" if submission.collection.stage == Stage.SINGLE else f"-{submission.collection.stage}"
+    name = f"{submission.collection.code}{stage}-{submission.organisation.ods_code}.xlsx"
+    version = version_create(submission=submission, user=user, stream=io.BytesIO(data), filename=name).version
+    # Checked here and now, so the demo is filled in before a worker starts; the queued message
+    # finds the version finished and does nothing.
+    version_validate(version_id=version.pk)
+    version.refresh_from_db()
+    submission.refresh_from_db()
+    return version
+
+
+def demo_returns_create(*, planning_round: PlanningRound) -> int:
+    """Upload generated activity, workforce and financial plans (draft stage) for a few systems and
+    move them on: some submitted, approved or sent back, one with errors, and one (QHM) whose
+    workforce plan does not match its activity. Systems that already have an upload are left alone."""
+    collections = {
+        collection.code: collection
+        for collection in planning_round.collections.filter(code__in=TRIANGULATED, stage__in=[Stage.DRAFT,
+                                                                                              Stage.SINGLE])
+    }
+    uploaded = 0
+    for seed, system in enumerate(DEMO_SYSTEMS, start=1):
+        ics = Organisation.objects.filter(ods_code=system.ics, org_type=ICS).first()
+        if ics is None:
+            continue
+        submissions = {
+            submission.collection.code: submission
+            for submission in Submission.objects.filter(organisation=ics, collection__in=collections.values())
+            .select_related("collection__planning_round", "organisation")
+        }
+        if any(submission.current_version_id for submission in submissions.values()):
+            continue
+        lead = User.objects.get(username=f"lead-{ics.ods_code.lower()}")
+        reviewer = User.objects.get(username=f"reviewer-{ics.region.code.lower()}")
+        versions = {}
+        for code, submission in sorted(submissions.items()):
+            growth = system.workforce_growth if code == "WF" else DEMO_GROWTH
+            errors = 2 if system.outcome == ERRORS and code == "ACT" else 0
+            versions[code] = _demo_return(submission=submission, user=lead, growth=growth, errors=errors, seed=seed)
+            uploaded += 1
+        if system.outcome in (SUBMITTED, APPROVED, CHANGES_REQUESTED):
+            for code, version in versions.items():
+                if version.status == VersionStatus.VALID:
+                    submission_submit(submission=submissions[code], version=version, user=lead, declaration=True,
+                                      explanations={}, now=london_noon(*DEMO_SUBMITTED_AT.timetuple()[:3]))
+        decisions = {APPROVED: (DecisionKind.APPROVE, ""),
+                     CHANGES_REQUESTED: (DecisionKind.REQUEST_CHANGES,
+                                         "Elective day cases fall in August: check the theatre plan and resubmit.")}
+        if system.outcome in decisions and "ACT" in versions:
+            kind, comment = decisions[system.outcome]
+            submission = submissions["ACT"]
+            submission.refresh_from_db()
+            decision_record(submission=submission, version=versions["ACT"], reviewer=reviewer, kind=kind,
+                            comment=comment)
+        triangulation_run(system_id=ics.pk, planning_round_id=planning_round.pk, stage=Stage.DRAFT)
+    return uploaded
+
+
 @transaction.atomic
-def demo_seed(*, password: str) -> dict[str, int]:
+def demo_seed(*, password: str, sample_returns: bool = False) -> dict[str, int]:
     reference_data_load()
     demo_ccgs_create()
     planning_round = demo_round_create()
@@ -191,4 +292,5 @@ def demo_seed(*, password: str) -> dict[str, int]:
         "organisations": Organisation.objects.count(),
         "collections": planning_round.collections.count(),
         "users": users,
+        "returns": demo_returns_create(planning_round=planning_round) if sample_returns else 0,
     }

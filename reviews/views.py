@@ -12,6 +12,7 @@ from core.forms import add_service_errors
 from core.permissions import permission_or_404
 from erf.returns import erf_estimate_of_version
 from planning.models import Collection
+from triangulation.selectors import triangulation_section
 from submissions import selectors as submission_selectors
 
 from . import selectors, services
@@ -56,6 +57,7 @@ def _review_context(request: HttpRequest, submission, *, decision_form=None, reo
         "totals": selectors.version_totals(version=version) if version else [],
         "erf": erf_estimate_of_version(version=version),
         "erf_version": version,
+        "triangulation": triangulation_section(submission=submission, version=version),
         "findings_by_sheet": submission_selectors.findings_by_sheet(version=version) if version else [],
         "versions": selectors.comparable_versions(submission=submission),
         "decisions": selectors.decisions_of_submission(submission=submission),

@@ -36,7 +36,7 @@ def main() -> int:
     os.environ.setdefault("SITE_URL", f"http://localhost:{args.port}")
 
     manage("migrate", "--noinput", "-v", "0")
-    manage("seed_demo", "--password", password)
+    manage("seed_demo", "--password", password, "--sample-returns")
 
     worker = subprocess.Popen(
         [str(BIN / "celery"), "-A", "config", "worker", "--beat", "--loglevel=INFO", "--concurrency=2",

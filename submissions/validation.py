@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from erf.returns import ERF_COLLECTION, erf_estimate_of_workbook
+from triangulation.services import triangulation_enqueue
 from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
 
@@ -110,6 +111,8 @@ def version_validate(*, version_id: int) -> str | None:
                        message=rejected.message, validation_seconds=time.monotonic() - started):
                 _move_submission(version_id=version_id, action=Action.FAIL_VALIDATION)
                 version_finished_notify(version_id=version_id)
+                # The return no longer has a checked current version: its cross-return findings go.
+                triangulation_enqueue(version=version)
         return VersionStatus.REJECTED
 
     status = VersionStatus.INVALID if result.error_count else VersionStatus.VALID
@@ -152,6 +155,7 @@ def version_validate(*, version_id: int) -> str | None:
             action=Action.PASS_VALIDATION if status == VersionStatus.VALID else Action.FAIL_VALIDATION,
         )
         version_finished_notify(version_id=version_id)
+        triangulation_enqueue(version=version)
     return status
 
 

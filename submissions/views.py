@@ -21,6 +21,7 @@ from planning.services import (
     extension_request_create,
     extension_withdraw,
 )
+from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
 from workbooks.highlight import highlight_workbook
 from workbooks.specs import has_workbook_template, spec_versions
@@ -79,6 +80,7 @@ def submission_detail(request: HttpRequest, pk: int, upload_form=None, submit_fo
         "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
         "erf": erf_estimate_of_version(version=version),
         "erf_version": version,
+        "triangulation": triangulation_section(submission=submission, version=version),
     }
     return render(request, "submissions/submission_detail.html", context, status=status)
 
@@ -193,6 +195,19 @@ def _finding_data(version) -> list[FindingData]:
     ]
 
 
+ACROSS_RETURNS = "Across returns"
+
+
+def _triangulation_data(version) -> list[FindingData]:
+    """Checks across the system's returns, as CSV rows: no sheet or cell of their own; the value
+    column carries the figures compared."""
+    return [
+        FindingData(severity=f.severity, rule=f.rule, sheet=ACROSS_RETURNS, cell=f.organisation_code,
+                    value="; ".join(f"{label}: {value}" for label, value in f.figures), message=f.message)
+        for f in triangulation_findings_of_version(version=version)
+    ]
+
+
 @login_required
 def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
     version = selectors.version_get_for_user(user=request.user, pk=pk)
@@ -201,7 +216,8 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
     name = f"{version.submission.collection.code}-{version.submission.organisation.ods_code}-v{version.number}-findings.csv"
     audit_submission_event(action=AuditAction.DOWNLOAD, submission=version.submission, obj=version, request=request,
                            detail=f"Findings CSV {name}")
-    return attachment(findings_csv(findings=_finding_data(version)).encode("utf-8-sig"), filename=name,
+    findings = _finding_data(version) + _triangulation_data(version)
+    return attachment(findings_csv(findings=findings).encode("utf-8-sig"), filename=name,
                       content_type="text/csv; charset=utf-8")
 
 

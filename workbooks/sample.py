@@ -8,6 +8,7 @@ belongs): every other rule skips a cell that is not a number, so nothing cascade
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 
 from .generate import build_template
@@ -53,7 +54,11 @@ def input_cell_count(*, spec: TemplateSpec, context: TemplateContext) -> int:
     return total
 
 
-def make_sample_return(*, context: TemplateContext, cells: int | None = None, errors: int = 0, seed: int = 0) -> bytes:
+def make_sample_return(*, context: TemplateContext, cells: int | None = None, errors: int = 0, seed: int = 0,
+                       growth: Sequence[float] | None = None) -> bytes:
+    """`growth`, when given, is one factor per month against the baseline, shared by every additive
+    row: returns of one system made with the same factors agree across activity, workforce and money,
+    and its commissioner blocks split the providers' activity between them."""
     if cells:
         context = sample_context(context=context, cells=cells)
     spec = resolve_spec(collection_code=context.collection_code, version=context.template_version)
@@ -61,14 +66,15 @@ def make_sample_return(*, context: TemplateContext, cells: int | None = None, er
     values: dict[str, dict[int, list]] = {}
     for sheet in spec.sheets:
         if isinstance(sheet, GridSheet):
-            values[sheet.name] = _grid_values(sheet, context=context, rng=rng)
+            values[sheet.name] = _grid_values(sheet, context=context, rng=rng, growth=growth)
         else:
             values[sheet.name] = _table_values(sheet, rng=rng)
     _plant_errors(spec, values, errors=errors, rng=rng)
     return build_template(context=context, fill=lambda sheet_name, row: values[sheet_name].get(row))
 
 
-def _series(measure: Measure, *, count: int, rng: random.Random) -> list:
+def _series(measure: Measure, *, count: int, rng: random.Random, has_baseline: bool = True,
+            growth: Sequence[float] | None = None) -> list:
     """A baseline (when there is one) and a gently moving monthly series, well inside every band."""
     unit = UNITS[measure.unit]
     if unit.code == "percent":
@@ -76,32 +82,40 @@ def _series(measure: Measure, *, count: int, rng: random.Random) -> list:
         return [round(rng.uniform(low, low + 15), 1) for _ in range(count)]
     base = {"count": rng.randint(200, 5000), "wte": round(rng.uniform(50, 2000), 1)}.get(
         unit.code, rng.randint(1000, 50000))
-    series = [base]
-    factor = rng.uniform(0.92, 1.05)
-    for _ in range(count - 1):
-        factor = min(1.08, max(0.9, factor + rng.uniform(-0.02, 0.02)))
-        series.append(base * factor)
+    if growth is not None and unit.additive:
+        months = count - 1 if has_baseline else count
+        if len(growth) < months:
+            raise ValueError(f"{measure.code} has {months} months but only {len(growth)} growth factors were given.")
+        series = ([base] if has_baseline else []) + [base * factor for factor in growth[:months]]
+    else:
+        series = [base]
+        factor = rng.uniform(0.92, 1.05)
+        for _ in range(count - 1):
+            factor = min(1.08, max(0.9, factor + rng.uniform(-0.02, 0.02)))
+            series.append(base * factor)
     if unit.number_kind == "whole" or unit.code.startswith("gbp"):
         return [round(value) for value in series]
     return [round(value, 1) for value in series]
 
 
-def _grid_values(sheet: GridSheet, *, context: TemplateContext, rng: random.Random) -> dict[int, list]:
+def _grid_values(sheet: GridSheet, *, context: TemplateContext, rng: random.Random,
+                 growth: Sequence[float] | None = None) -> dict[int, list]:
     blocks = grid_blocks(sheet=sheet, organisation_code=context.organisation_code,
                          organisation_name=context.organisation_name, members=context.members)
     count = len(sheet.value_headers)
     by_row: dict[int, list] = {}
     for block in blocks:
         for grid_row in block.rows.values():
-            by_row[grid_row.row] = _series(grid_row.measure, count=count, rng=rng)
-        for rule in sheet.sums:
-            parts = [by_row[block.rows[code].row] for code in rule.parts]
-            minus = [by_row[block.rows[code].row] for code in rule.minus]
-            by_row[block.rows[rule.total].row] = [
-                _tidy(sum(part[index] for part in parts) - sum(part[index] for part in minus))
-                for index in range(count)
-            ]
+            by_row[grid_row.row] = _series(grid_row.measure, count=count, rng=rng,
+                                           has_baseline=bool(sheet.baseline_label), growth=growth)
+        _apply_sums(sheet, block, by_row=by_row, count=count)
     members = [block for block in blocks[1:] if block.org_kind in sheet.total_of]
+    others = [block for block in blocks[1:] if block.org_kind not in sheet.total_of]
+    if growth is not None and members and others:
+        _split_between(others, members, by_row=by_row, count=count)
+        for block in others:
+            # Shares are rounded one row at a time; the block's own totals must still add up.
+            _apply_sums(sheet, block, by_row=by_row, count=count)
     if members:
         # The own block is the sum of its members; sum rules hold for it because they are linear.
         for code, grid_row in blocks[0].rows.items():
@@ -109,6 +123,28 @@ def _grid_values(sheet: GridSheet, *, context: TemplateContext, rng: random.Rand
                 by_row[grid_row.row] = [_tidy(sum(by_row[block.rows[code].row][index] for block in members))
                                         for index in range(count)]
     return by_row
+
+
+def _apply_sums(sheet: GridSheet, block, *, by_row: dict[int, list], count: int) -> None:
+    for rule in sheet.sums:
+        parts = [by_row[block.rows[code].row] for code in rule.parts]
+        minus = [by_row[block.rows[code].row] for code in rule.minus]
+        by_row[block.rows[rule.total].row] = [
+            _tidy(sum(part[index] for part in parts) - sum(part[index] for part in minus))
+            for index in range(count)
+        ]
+
+
+def _split_between(others: list, members: list, *, by_row: dict[int, list], count: int) -> None:
+    """Commissioner blocks share the providers' activity equally, so the two views agree."""
+    for code, grid_row in others[0].rows.items():
+        if not UNITS[grid_row.measure.unit].additive:
+            continue
+        for index in range(count):
+            whole = sum(by_row[block.rows[code].row][index] for block in members)
+            share = whole / len(others)
+            for block in others:
+                by_row[block.rows[code].row][index] = round(share) if isinstance(whole, int) else _tidy(share)
 
 
 def _tidy(value: float) -> float | int:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "oversight",
     "charts",
     "exports",
+    "triangulation",
     "api",
 ]
 

@@ -115,3 +115,40 @@ def test_seed_demo_users_have_their_roles_and_log_in_with_the_password(db, seede
     }
     wrong = Client().post(reverse("accounts:login"), {"username": "admin", "password": "not-the-password"})
     assert (wrong.status_code, wrong.context["user"].is_authenticated) == (200, False)
+
+
+def test_seed_demo_sample_returns_fill_in_part_of_the_round_once(db, seeded):
+    from submissions.models import Submission, Version
+    from triangulation.models import TriangulationFinding
+
+    out = io.StringIO()
+    call_command("seed_demo", password=DEMO_PASSWORD, sample_returns=True, stdout=out)
+    assert "18 sample returns uploaded" in out.getvalue()
+    statuses = {
+        (s.organisation.ods_code, s.collection.code): s.status
+        for s in Submission.objects.exclude(current_version=None).select_related("organisation", "collection")
+    }
+    assert statuses == {
+        ("QHM", "ACT"): "valid", ("QHM", "WF"): "valid", ("QHM", "FIN-SYS"): "valid",
+        ("QOQ", "ACT"): "approved", ("QOQ", "WF"): "submitted", ("QOQ", "FIN-SYS"): "submitted",
+        ("QF7", "ACT"): "changes_requested", ("QF7", "WF"): "submitted", ("QF7", "FIN-SYS"): "submitted",
+        ("QMF", "ACT"): "submitted", ("QMF", "WF"): "submitted", ("QMF", "FIN-SYS"): "submitted",
+        ("QRV", "ACT"): "approved", ("QRV", "WF"): "submitted", ("QRV", "FIN-SYS"): "submitted",
+        ("QKK", "ACT"): "invalid", ("QKK", "WF"): "valid", ("QKK", "FIN-SYS"): "valid",
+    }
+    warned = set(TriangulationFinding.objects.values_list("run__system__ods_code", "rule"))
+    assert warned == {("QHM", "TRI.WF.001"), ("QHM", "TRI.FIN.002")}
+    assert TriangulationFinding.objects.filter(rule="TRI.WF.001", organisation_code="QHM").count() == 1
+
+    versions = Version.objects.count()
+    again = io.StringIO()
+    call_command("seed_demo", password=DEMO_PASSWORD, sample_returns=True, stdout=again)
+    assert "0 sample returns uploaded" in again.getvalue()
+    assert Version.objects.count() == versions == 18
+
+
+def test_make_run_seeds_the_sample_returns():
+    from pathlib import Path
+
+    run = (Path(__file__).resolve().parents[2] / "scripts" / "run.py").read_text()
+    assert 'manage("seed_demo", "--password", password, "--sample-returns")' in run

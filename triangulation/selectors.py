@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from planning.models import Collection, OrganisationType, Stage
+from submissions.models import Submission, Version
+
+from .checks import TRIANGULATED, Bands
+from .models import TriangulationBands, TriangulationFinding
+
+
+def bands_for_round(*, planning_round_id: int) -> Bands:
+    """The round's bands, or the defaults when no admin has set any."""
+    stored = TriangulationBands.objects.filter(planning_round_id=planning_round_id).first()
+    bands = stored or TriangulationBands(planning_round_id=planning_round_id)
+    return Bands(workforce=float(bands.workforce_tolerance), cost=float(bands.cost_tolerance),
+                 pay=float(bands.pay_tolerance), commissioner=float(bands.commissioner_tolerance))
+
+
+def triangulated_collections(*, planning_round_id: int, stage: str) -> dict[str, Collection]:
+    """The collection of each triangulated return at `stage`: its own stage's if it has one, else its
+    single-stage one (the system financial plan is returned once and checked with draft and final)."""
+    found: dict[str, Collection] = {}
+    for collection in Collection.objects.filter(
+        planning_round_id=planning_round_id, code__in=TRIANGULATED, stage__in=[stage, Stage.SINGLE]
+    ).select_related("planning_round"):
+        if collection.code not in found or collection.stage == stage:
+            found[collection.code] = collection
+    return found
+
+
+def triangulation_stages(*, collection: Collection) -> list[str]:
+    """The stages whose triangulation a new version of `collection` changes."""
+    if collection.stage != Stage.SINGLE:
+        return [collection.stage]
+    staged = set(
+        Collection.objects.filter(planning_round_id=collection.planning_round_id, code__in=TRIANGULATED)
+        .exclude(stage=Stage.SINGLE).values_list("stage", flat=True)
+    )
+    return sorted(staged) or [Stage.SINGLE]
+
+
+def is_triangulated(*, submission: Submission) -> bool:
+    return (submission.collection.code in TRIANGULATED
+            and submission.organisation.org_type == OrganisationType.ICS)
+
+
+@dataclass(frozen=True)
+class TriangulationSection:
+    """What a return page shows under "Checks across your returns"."""
+
+    version: Version
+    findings: list[TriangulationFinding]
+
+
+def triangulation_findings_of_version(*, version: Version) -> list[TriangulationFinding]:
+    """The findings that involve the version, with the versions each involves, in two queries. The
+    version was looked up through the user's own selector, and a finding only ever involves returns
+    of that version's system, so nothing of another organisation is read."""
+    involved = Version.objects.select_related("submission__collection").order_by("submission__collection__code")
+    return list(
+        TriangulationFinding.objects.filter(versions=version)
+        .select_related("run")
+        .prefetch_related(Prefetch("versions", queryset=involved))
+        .order_by("run__stage", "position")
+    )
+
+
+def triangulation_section(*, submission: Submission, version: Version | None) -> TriangulationSection | None:
+    """None for returns the checks do not cover, or before anything was uploaded."""
+    if version is None or not is_triangulated(submission=submission):
+        return None
+    return TriangulationSection(version=version, findings=triangulation_findings_of_version(version=version))

@@ -1,0 +1,84 @@
+"""Running the checks across one system's returns and keeping their findings current."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from planning.models import Organisation
+from submissions.models import ReturnValue, Submission, Version, VersionStatus
+
+from .checks import MEASURES, SHEETS, Number, ReturnNumbers, check_system
+from .models import TriangulationFinding, TriangulationRun
+from .selectors import bands_for_round, is_triangulated, triangulated_collections, triangulation_stages
+
+CHECKED = (VersionStatus.VALID, VersionStatus.INVALID)
+
+
+def triangulation_enqueue(*, version: Version) -> None:
+    """After the version's check commits, re-run the checks of every stage its return is part of."""
+    submission = version.submission
+    if not is_triangulated(submission=submission):
+        return
+    from .tasks import run_triangulation
+
+    for stage in triangulation_stages(collection=submission.collection):
+        run_triangulation.delay_on_commit(submission.organisation_id, submission.collection.planning_round_id, stage)
+
+
+def _current_returns(*, system_id: int, planning_round_id: int, stage: str) -> list[ReturnNumbers]:
+    collections = triangulated_collections(planning_round_id=planning_round_id, stage=stage)
+    submissions = Submission.objects.filter(
+        organisation_id=system_id, collection__in=collections.values(),
+        current_version__status__in=CHECKED,
+    ).select_related("collection")
+    versions = {submission.current_version_id: submission.collection.code for submission in submissions}
+    numbers: dict[int, list[Number]] = {version_id: [] for version_id in versions}
+    rows = ReturnValue.objects.filter(
+        version_id__in=versions, sheet__in=SHEETS.values(),
+        measure__in={measure for measures in MEASURES.values() for measure in measures},
+    ).values_list("version_id", "sheet", "organisation_code", "organisation_kind", "measure", "period",
+                  "is_baseline", "value")
+    for version_id, sheet, code, kind, measure, period, is_baseline, value in rows.iterator(chunk_size=5000):
+        if sheet == SHEETS[versions[version_id]]:
+            numbers[version_id].append(Number(code, kind, measure, period, is_baseline, value))
+    return [ReturnNumbers(collection_code=code, version_id=version_id, numbers=numbers[version_id])
+            for version_id, code in versions.items()]
+
+
+def triangulation_run(*, system_id: int, planning_round_id: int, stage: str) -> int:
+    """Check the system's current checked returns at the stage and replace the stored findings.
+    Idempotent; two runs of the same system and stage queue on the run row's lock, and the later
+    one reads what the earlier committed. Returns the number of findings."""
+    system = Organisation.objects.get(pk=system_id)
+    with transaction.atomic():
+        run, _ = TriangulationRun.objects.get_or_create(system_id=system_id, planning_round_id=planning_round_id,
+                                                        stage=stage)
+        run = TriangulationRun.objects.select_for_update().get(pk=run.pk)
+        returns = _current_returns(system_id=system_id, planning_round_id=planning_round_id, stage=stage)
+        codes = {number.organisation_code for numbers in returns for number in numbers.numbers}
+        names = dict(Organisation.objects.filter(ods_code__in=codes).values_list("ods_code", "name"))
+        names[system.ods_code] = system.name
+        found = check_system(returns=returns, bands=bands_for_round(planning_round_id=planning_round_id),
+                             names=names, system_code=system.ods_code)
+        by_collection = {numbers.collection_code: numbers.version_id for numbers in returns}
+
+        run.findings.all().delete()
+        stored = TriangulationFinding.objects.bulk_create([
+            TriangulationFinding(
+                run=run, position=position, severity=finding.severity, rule=finding.rule,
+                organisation_code=finding.organisation_code,
+                organisation_name=names.get(finding.organisation_code, finding.organisation_code)[:300],
+                message=finding.message, figures=[list(pair) for pair in finding.figures],
+            )
+            for position, finding in enumerate(found)
+        ])
+        links = TriangulationFinding.versions.through
+        links.objects.bulk_create([
+            links(triangulationfinding_id=row.pk, version_id=by_collection[code])
+            for row, finding in zip(stored, found, strict=True)
+            for code in finding.collections
+        ])
+        run.versions.set(by_collection.values())
+        TriangulationRun.objects.filter(pk=run.pk).update(ran_at=timezone.now())
+    return len(found)
