@@ -62,7 +62,10 @@ class TriangulationRun(models.Model):
     system = models.ForeignKey("planning.Organisation", on_delete=models.CASCADE, related_name="+")
     planning_round = models.ForeignKey("planning.PlanningRound", on_delete=models.CASCADE, related_name="+")
     stage = models.CharField(max_length=10, choices=Stage.choices)
-    ran_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a return of the system last changed; later than ran_at means a run is owed.",
+    )
+    ran_at = models.DateTimeField(null=True, blank=True, help_text="When the last run started reading the returns.")
     versions = models.ManyToManyField("submissions.Version", blank=True, related_name="+",
                                       help_text="The versions the last run compared.")
 

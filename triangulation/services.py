@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
+
+from core.queueing import send_task, send_task_on_commit
 
 from planning.models import Organisation
 from submissions.models import ReturnValue, Submission, Version, VersionStatus
@@ -16,14 +22,37 @@ CHECKED = (VersionStatus.VALID, VersionStatus.INVALID)
 
 
 def triangulation_enqueue(*, version: Version) -> None:
-    """After the version's check commits, re-run the checks of every stage its return is part of."""
+    """Record that the checks of every stage the version's return is part of are owed, and ask a
+    worker to run them once this transaction commits. The record is what counts: if the broker
+    loses the message, `triangulation_sweep` sends it again."""
     submission = version.submission
     if not is_triangulated(submission=submission):
         return
     from .tasks import run_triangulation
 
+    planning_round_id = submission.collection.planning_round_id
     for stage in triangulation_stages(collection=submission.collection):
-        run_triangulation.delay_on_commit(submission.organisation_id, submission.collection.planning_round_id, stage)
+        run, _ = TriangulationRun.objects.get_or_create(system_id=submission.organisation_id,
+                                                        planning_round_id=planning_round_id, stage=stage)
+        TriangulationRun.objects.filter(pk=run.pk).update(requested_at=timezone.now())
+        send_task_on_commit(task=run_triangulation, args=[submission.organisation_id, planning_round_id, stage],
+                            sweeper="the triangulation sweeper")
+
+
+def triangulation_sweep(*, now: dt.datetime | None = None) -> int:
+    """Send again every run owed for longer than TRIANGULATION_STALE_SECONDS. Returns how many."""
+    from .tasks import run_triangulation
+
+    now = now or timezone.now()
+    owed = TriangulationRun.objects.filter(
+        Q(ran_at__isnull=True) | Q(ran_at__lt=F("requested_at")),
+        requested_at__lt=now - dt.timedelta(seconds=settings.TRIANGULATION_STALE_SECONDS),
+    ).values_list("system_id", "planning_round_id", "stage")
+    sent = 0
+    for system_id, planning_round_id, stage in owed:
+        send_task(task=run_triangulation, args=[system_id, planning_round_id, stage], sweeper="the next sweep")
+        sent += 1
+    return sent
 
 
 def _current_returns(*, system_id: int, planning_round_id: int, stage: str) -> list[ReturnNumbers]:
@@ -55,6 +84,8 @@ def triangulation_run(*, system_id: int, planning_round_id: int, stage: str) -> 
         run, _ = TriangulationRun.objects.get_or_create(system_id=system_id, planning_round_id=planning_round_id,
                                                         stage=stage)
         run = TriangulationRun.objects.select_for_update().get(pk=run.pk)
+        # Taken after the lock: a return that changes from here on is newer than this run.
+        started = timezone.now()
         returns = _current_returns(system_id=system_id, planning_round_id=planning_round_id, stage=stage)
         codes = {number.organisation_code for numbers in returns for number in numbers.numbers}
         names = dict(Organisation.objects.filter(ods_code__in=codes).values_list("ods_code", "name"))
@@ -80,5 +111,5 @@ def triangulation_run(*, system_id: int, planning_round_id: int, stage: str) -> 
             for code in finding.collections
         ])
         run.versions.set(by_collection.values())
-        TriangulationRun.objects.filter(pk=run.pk).update(ran_at=timezone.now())
+        TriangulationRun.objects.filter(pk=run.pk).update(ran_at=started)
     return len(found)

@@ -264,6 +264,7 @@ LOGGING = {
 }
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 VALIDATION_MAX_ATTEMPTS = env.int("VALIDATION_MAX_ATTEMPTS", default=3)
+TRIANGULATION_STALE_SECONDS = env.int("TRIANGULATION_STALE_SECONDS", default=300)
 VALIDATION_QUEUED_STALE_SECONDS = env.int("VALIDATION_QUEUED_STALE_SECONDS", default=120)
 VALIDATION_RUNNING_STALE_SECONDS = env.int("VALIDATION_RUNNING_STALE_SECONDS", default=360)
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
@@ -273,6 +274,7 @@ EXPORT_RUNNING_STALE_SECONDS = env.int("EXPORT_RUNNING_STALE_SECONDS", default=1
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-versions": {"task": "submissions.tasks.sweep_stuck_versions", "schedule": 60.0},
     "sweep-stuck-exports": {"task": "exports.tasks.sweep_stuck_exports", "schedule": 120.0},
+    "sweep-owed-triangulation": {"task": "triangulation.tasks.sweep_owed_triangulation", "schedule": 120.0},
     "send-unsent-notification-emails": {
         "task": "notifications.tasks.send_unsent_notification_emails", "schedule": 300.0,
     },

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 
@@ -22,6 +23,7 @@ from tests.workbooks.conftest import edit_cells
 from triangulation import tasks
 from triangulation.models import TriangulationBands, TriangulationFinding, TriangulationRun
 from triangulation.selectors import triangulation_findings_of_version
+from triangulation.services import triangulation_sweep
 from workbooks.sample import make_sample_return
 
 
@@ -103,7 +105,7 @@ def test_a_checked_version_queues_a_run_for_each_stage_it_is_part_of(tri_world, 
     CollectionFactory(planning_round=tri_world.base.act.planning_round, code="WF", stage=Stage.FINAL,
                       deadline=london(2021, 6, 3), submitted_by=["ics"], accepted_formats=["xlsx"])
     sent = []
-    monkeypatch.setattr(tasks.run_triangulation, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.run_triangulation, "apply_async", lambda args, retry: sent.append(tuple(args)))
     with django_capture_on_commit_callbacks(execute=True):
         tri_world.upload("FIN-SYS")
         tri_world.upload("WF")
@@ -119,7 +121,7 @@ def test_a_return_outside_the_checks_queues_nothing(act_world, monkeypatch, djan
     template_versions_ensure(planning_round=collection.planning_round)
     submission = Submission.objects.get(collection=collection, organisation=act_world.ics)
     sent = []
-    monkeypatch.setattr(tasks.run_triangulation, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.run_triangulation, "apply_async", lambda args, retry: sent.append(tuple(args)))
     with django_capture_on_commit_callbacks(execute=True):
         data = make_sample_return(context=template_context(submission=submission))
         version = version_create(submission=submission, user=act_world.lead, stream=io.BytesIO(data),
@@ -157,3 +159,15 @@ def test_two_runs_at_once_leave_one_set_of_findings(tri_world):
     assert (errors, results) == ([], [6, 6])
     assert TriangulationRun.objects.count() == 1
     assert stored(tri_world) == MISMATCH
+
+
+def test_a_run_owed_is_sent_again_by_the_sweep_until_it_has_run(tri_world, monkeypatch, settings):
+    sent = []
+    monkeypatch.setattr(tasks.run_triangulation, "apply_async", lambda args, retry: sent.append(tuple(args)))
+    tri_world.upload("WF")  # the message after commit never happens here: as if the broker had lost it
+    run = TriangulationRun.objects.get(system=tri_world.base.ics, stage=Stage.DRAFT)
+    later = run.requested_at + dt.timedelta(seconds=settings.TRIANGULATION_STALE_SECONDS + 1)
+    assert (triangulation_sweep(now=run.requested_at), triangulation_sweep(now=later)) == (0, 1)
+    assert sent == [(tri_world.base.ics.pk, tri_world.base.act.planning_round_id, Stage.DRAFT)]
+    tasks.run_triangulation(*sent[0])
+    assert triangulation_sweep(now=later) == 0
