@@ -100,6 +100,14 @@ def activity_collections(*, planning_round: PlanningRound) -> QuerySet[Collectio
     return Collection.objects.filter(planning_round=planning_round, code=ACTIVITY_COLLECTION).order_by("deadline", "stage")
 
 
+def latest_collection_with_uploads(*, collections: list[Collection]) -> Collection | None:
+    """What a chart opens on: the last stage anyone has uploaded to (a round in its draft stage
+    shows the drafts, not an empty final), else the last of the round."""
+    with_uploads = set(Submission.objects.filter(collection__in=collections, current_version__isnull=False)
+                       .values_list("collection_id", flat=True).distinct())
+    return next((c for c in reversed(collections) if c.pk in with_uploads), collections[-1] if collections else None)
+
+
 def round_collections(*, planning_round: PlanningRound) -> QuerySet[Collection]:
     return Collection.objects.filter(planning_round=planning_round).order_by("deadline", "code", "stage")
 

@@ -35,7 +35,7 @@ def _chart_request(request: HttpRequest, *, collections_of) -> ChartRequest:
     collections = list(collections_of(planning_round=planning_round))
     wanted = request.GET.get("collection", "")
     collection = next((c for c in collections if str(c.pk) == wanted), None) if wanted else (
-        collections[-1] if collections else None)
+        selectors.latest_collection_with_uploads(collections=collections))
     if collection is None:
         raise Http404("No such return in this round")
     form = ChartFilterForm(

@@ -7,9 +7,10 @@ from django.urls import reverse
 
 from accounts.models import Role
 from charts.selectors import CHART_MEASURES, ChartScope, activity_against_baseline
+from planning.models import Stage
 from submissions.models import Submission
 from tests.checked_returns import checked_version, submitted_version
-from tests.factories import london, user_with_role
+from tests.factories import CollectionFactory, london, user_with_role
 
 
 @pytest.fixture
@@ -89,3 +90,12 @@ def test_navigation_links_to_charts_for_those_who_may_see_them(client, act_world
     assert link in client.get(reverse("core:home"), follow=True).content.decode()
     client.force_login(act_world.submitter)
     assert link not in client.get(reverse("core:home"), follow=True).content.decode()
+
+
+def test_activity_page_opens_on_the_last_stage_with_uploads(client, act_world, admin):
+    final = CollectionFactory(planning_round=act_world.act.planning_round, code="ACT", stage=Stage.FINAL,
+                              deadline=london(2021, 6, 3), submitted_by=["ics"], accepted_formats=["xlsx"])
+    client.force_login(admin)
+    assert client.get(reverse("charts:activity")).context["asked"].collection == final
+    checked_version(submission=act_world.submission, user=act_world.lead)
+    assert client.get(reverse("charts:activity")).context["asked"].collection == act_world.act
