@@ -1,0 +1,83 @@
+"""Issue 5's "Done when", on the demo round partly filled in by `seed_demo --sample-returns`: the
+national admin sees the progress matrix with an ICS's ERF estimate, the triangulation warning of
+the system whose workforce plan outruns its activity, a chart against the baseline, and downloads
+the national consolidation built by a real worker."""
+
+from __future__ import annotations
+
+import io
+import os
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import F
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
+
+from submissions.models import ReturnValue, Submission
+from tests.browser.test_journeys import assert_accessible
+from tests.factories import PASSWORD
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.services]
+
+MISMATCHED_SYSTEM = "QHM"  # planning.demo: its workforce plan grows faster than its activity
+
+
+@pytest.fixture
+def demo_round(transactional_db, worker):
+    # After `worker`: the sample files must land in the media folder the worker reads.
+    call_command("seed_demo", "--password", PASSWORD, "--sample-returns", stdout=io.StringIO())
+
+
+def log_in(page: Page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_consolidation(
+        page: Page, live_server, demo_round, console_errors):
+    log_in(page, live_server.url, "admin")
+
+    page.get_by_role("link", name="Progress").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Progress: England")
+    system_row = page.locator(f'[data-testid="matrix"] tr[data-organisation="{MISMATCHED_SYSTEM}"]')
+    expect(system_row.get_by_test_id("erf")).to_have_text(f"£{_erf_total(MISMATCHED_SYSTEM):,.0f}")
+    expect(page.locator('[data-testid="matrix"] [data-status="approved"]').first).to_be_visible()
+    assert_accessible(page)
+
+    workforce = Submission.objects.get(organisation__ods_code=MISMATCHED_SYSTEM, collection__code="WF",
+                                       collection__stage="draft")
+    page.goto(f"{live_server.url}/returns/{workforce.pk}/")
+    warnings = page.get_by_test_id("triangulation-findings")
+    expect(warnings.get_by_text("TRI.WF.001").first).to_be_visible()
+
+    page.get_by_role("link", name="Charts").click()
+    chart = page.get_by_test_id("chart-EL-TOT")
+    expect(chart.locator("svg[role=img]")).to_be_visible()
+    expect(chart.locator("rect[data-value]")).to_have_count(12)
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Exports").click()
+    page.get_by_label("Consolidated values of a return (xlsx)").check()
+    page.get_by_label("Return to consolidate").select_option(label="2021/22 · ACT: Activity and performance (draft)")
+    page.get_by_role("button", name="Build the export").click()
+    download_link = page.get_by_test_id("export-download")
+    download_link.wait_for(timeout=120_000)
+    with page.expect_download() as download:
+        download_link.click()
+    workbook = load_workbook(download.value.path(), read_only=True)
+    values = list(workbook["Values"].iter_rows(values_only=True))
+    submitted_act = ReturnValue.objects.filter(version__submission__collection__code="ACT",
+                                               version__submission__collection__stage="draft",
+                                               version__submission__submitted_version=F("version"))
+    assert len(values) - 1 == submitted_act.count() > 0
+
+
+def _erf_total(ods_code: str) -> Decimal:
+    return Submission.objects.get(organisation__ods_code=ods_code, collection__code="ACT",
+                                  collection__stage="draft").current_version.erf_total
