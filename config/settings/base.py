@@ -269,6 +269,13 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 VALIDATION_MAX_ATTEMPTS = env.int("VALIDATION_MAX_ATTEMPTS", default=3)
 VALIDATION_QUEUED_STALE_SECONDS = env.int("VALIDATION_QUEUED_STALE_SECONDS", default=120)
 VALIDATION_RUNNING_STALE_SECONDS = env.int("VALIDATION_RUNNING_STALE_SECONDS", default=360)
+# One validation's budget. A million-cell workbook takes about 6 s and 200 MB (make bench); past the
+# soft limit the version fails with a message, the hard limit kills a child stuck in native code,
+# and the address-space cap turns a blow-up into a MemoryError instead of the machine swapping (or,
+# inside calamine's native code, aborts the child: a crash, retried and then failed like any other).
+VALIDATION_SOFT_TIME_LIMIT_SECONDS = env.float("VALIDATION_SOFT_TIME_LIMIT_SECONDS", default=120)
+VALIDATION_TIME_LIMIT_SECONDS = env.float("VALIDATION_TIME_LIMIT_SECONDS", default=150)
+VALIDATION_MEMORY_LIMIT_MB = env.int("VALIDATION_MEMORY_LIMIT_MB", default=1536)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-versions": {"task": "submissions.tasks.sweep_stuck_versions", "schedule": 60.0},
     "send-unsent-notification-emails": {
