@@ -131,18 +131,14 @@ def version_validate(*, version_id: int) -> str | None:
         with address_space_limit(extra_bytes=settings.VALIDATION_MEMORY_LIMIT_MB * 1024 * 1024):
             result = validate_file(data=data, file_format=version.file_format, context=context,
                                    accepted_versions=accepted_versions, progress=progress)
-    except MemoryError:
-        # The same file would blow up again: fail now rather than spend every attempt on it.
-        logger.warning("Version %s: validation passed the %s MB memory cap", version_id,
-                       settings.VALIDATION_MEMORY_LIMIT_MB)
-        version_fail(version_id=version_id, attempt=attempt,
-                     message=TOO_BIG_MESSAGE.format(megabytes=settings.VALIDATION_MEMORY_LIMIT_MB))
-        return VersionStatus.FAILED
-    except SoftTimeLimitExceeded:
-        logger.warning("Version %s: validation passed the %s s time limit", version_id,
-                       settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS)
-        version_fail(version_id=version_id, attempt=attempt,
-                     message=TOO_SLOW_MESSAGE.format(seconds=settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS))
+    except (MemoryError, SoftTimeLimitExceeded) as stopped:
+        # The same file would pass the same limit again: fail now rather than spend every attempt on it.
+        if isinstance(stopped, MemoryError):
+            message = TOO_BIG_MESSAGE.format(megabytes=settings.VALIDATION_MEMORY_LIMIT_MB)
+        else:
+            message = TOO_SLOW_MESSAGE.format(seconds=settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS)
+        logger.warning("Version %s: validation stopped by its limit: %s", version_id, type(stopped).__name__)
+        version_fail(version_id=version_id, attempt=attempt, message=message)
         return VersionStatus.FAILED
     except RejectedFile as rejected:
         with transaction.atomic():
