@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.cache import cache
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -106,6 +108,39 @@ def user_account_save(*, user: User, changed_by: User) -> User:
     if previous is not None and previous != after:
         audit_record(action=AuditAction.PERMISSIONS_CHANGED, actor=changed_by, obj=user, before=previous, after=after)
     return user
+
+
+class PasswordResetAllowance(enum.Enum):
+    SEND = "send"
+    # Said to the person exactly as SEND is; only the email is not sent.
+    QUIET = "quiet"
+    REFUSE = "refuse"
+
+
+def _count_in_window(*, key: str) -> int:
+    """Count one more event under `key` in a fixed window that starts at the first event."""
+    window = settings.PASSWORD_RESET_WINDOW_SECONDS
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # The window expired between add and incr: this is the first event of a new one.
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def password_reset_allowance(*, email: str, ip_address: str | None) -> PasswordResetAllowance:
+    """Count a password reset request against its client address and its email address.
+
+    The address is counted for every request, known account or not, so refusing it reveals
+    nothing; the email address only decides whether a mail goes out, never what the page says."""
+    address_count = _count_in_window(key=f"password-reset:address:{ip_address or 'unknown'}")
+    if address_count > settings.PASSWORD_RESET_LIMIT_PER_ADDRESS:
+        return PasswordResetAllowance.REFUSE
+    email_key = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+    if _count_in_window(key=f"password-reset:email:{email_key}") > settings.PASSWORD_RESET_LIMIT_PER_EMAIL:
+        return PasswordResetAllowance.QUIET
+    return PasswordResetAllowance.SEND
 
 
 def _token_hash(token: str) -> str:

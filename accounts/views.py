@@ -7,7 +7,8 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from axes.helpers import get_client_ip_address
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -25,12 +26,14 @@ from .selectors import (
     delegations_received_by,
 )
 from .services import (
+    PasswordResetAllowance,
     delegation_colleagues,
     delegation_create,
     delegation_revoke,
     invitation_accept,
     invitation_create,
     invitation_get_valid,
+    password_reset_allowance,
 )
 
 
@@ -46,6 +49,15 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        allowance = password_reset_allowance(email=form.cleaned_data["email"],
+                                             ip_address=get_client_ip_address(self.request))
+        if allowance is PasswordResetAllowance.REFUSE:
+            return render(self.request, "accounts/password_reset_refused.html", status=429)
+        if allowance is PasswordResetAllowance.QUIET:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from .validation import version_validate, versions_sweep
 
@@ -8,8 +9,8 @@ from .validation import version_validate, versions_sweep
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
-    soft_time_limit=240,
-    time_limit=300,
+    soft_time_limit=settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS,
+    time_limit=settings.VALIDATION_TIME_LIMIT_SECONDS,
     ignore_result=True,
 )
 def validate_version(version_id: int) -> str | None:

@@ -6,9 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import os
+import resource
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -31,6 +36,35 @@ FAILED_MESSAGE = (
     "We could not check this file after {attempts} attempts. Upload it again; if that fails too, "
     "contact the national planning team."
 )
+
+TOO_SLOW_MESSAGE = (
+    "Checking this file took longer than {seconds:g} seconds, far longer than any plan needs, so it was "
+    "stopped. Delete unused rows, columns and sheets, save it again and upload the new copy."
+)
+TOO_BIG_MESSAGE = (
+    "Checking this file needed more than {megabytes} MB of memory, far more than any plan needs, so it "
+    "was stopped. Delete unused rows, columns and sheets, save it again and upload the new copy."
+)
+
+
+def _address_space_in_use() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@contextmanager
+def address_space_limit(*, extra_bytes: int) -> Iterator[None]:
+    """Let this process map at most `extra_bytes` more while the block runs, so a runaway
+    allocation raises MemoryError here instead of taking the worker's machine with it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = _address_space_in_use() + extra_bytes
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def version_claim(*, version_id: int) -> int | None:
@@ -96,15 +130,21 @@ def version_validate(*, version_id: int) -> str | None:
     context = template_context(submission=version.submission)
     with version.file.open("rb") as stream:
         data = stream.read()
+    accepted_versions = template_versions_accepted(collection_id=version.submission.collection_id) or None
     started = time.monotonic()
     try:
-        result = validate_file(
-            data=data,
-            file_format=version.file_format,
-            context=context,
-            accepted_versions=template_versions_accepted(collection_id=version.submission.collection_id) or None,
-            progress=progress,
-        )
+        with address_space_limit(extra_bytes=settings.VALIDATION_MEMORY_LIMIT_MB * 1024 * 1024):
+            result = validate_file(data=data, file_format=version.file_format, context=context,
+                                   accepted_versions=accepted_versions, progress=progress)
+    except (MemoryError, SoftTimeLimitExceeded) as stopped:
+        # The same file would pass the same limit again: fail now rather than spend every attempt on it.
+        if isinstance(stopped, MemoryError):
+            message = TOO_BIG_MESSAGE.format(megabytes=settings.VALIDATION_MEMORY_LIMIT_MB)
+        else:
+            message = TOO_SLOW_MESSAGE.format(seconds=settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS)
+        logger.warning("Version %s: validation stopped by its limit: %s", version_id, type(stopped).__name__)
+        version_fail(version_id=version_id, attempt=attempt, message=message)
+        return VersionStatus.FAILED
     except RejectedFile as rejected:
         with transaction.atomic():
             if _finish(version_id=version_id, attempt=attempt, status=VersionStatus.REJECTED,

@@ -72,15 +72,12 @@ def _detect(data: bytes) -> str:
     ):
         raise RejectedFile("Macro-enabled workbooks and documents are not accepted; save as .xlsx (or .docx) "
                            "and upload again.")
-    if "xl/workbook.xml" in names:
-        _check_xml_parts(archive, [name for name in names if name.startswith("xl/") and name.endswith(".xml")]
-                         + ["[Content_Types].xml"])
-        return "xlsx"
-    if "word/document.xml" in names:
-        _check_xml_parts(archive, [name for name in names if name.startswith("word/") and name.endswith(".xml")]
-                         + ["[Content_Types].xml"])
-        return "docx"
-    return "other"
+    if "xl/workbook.xml" not in names and "word/document.xml" not in names:
+        return "other"
+    # Every XML part, relationships and document properties included: the parsers open more of the
+    # package than the parts we read ourselves (python-docx loads them all), and Office writes no DTD.
+    _check_xml_parts(archive, sorted(name for name in names if name.endswith((".xml", ".rels"))))
+    return "xlsx" if "xl/workbook.xml" in names else "docx"
 
 
 def _not_accepted(*, filename: str, detected: str, accepted_formats: Sequence[str]) -> str:
@@ -100,6 +97,11 @@ def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_ENTRIES:
         raise RejectedFile(f"The file holds {len(infos)} parts; a plan file has far fewer (limit {MAX_ENTRIES}). "
                            "Save it again from Excel or Word.")
+    names = [info.filename for info in infos]
+    if len(set(names)) != len(names):
+        # Readers disagree on which of two same-named parts counts, so one could be checked and the other read.
+        raise RejectedFile("The file holds two parts with the same name, which Excel and Word never write; "
+                           "save it again and upload the new copy.")
     total = 0
     for info in infos:
         _check_name(info.filename)
@@ -165,7 +167,8 @@ def _check_xml_parts(archive: zipfile.ZipFile, names: list[str]) -> None:
             parser.Parse(_read_capped(archive, name), False)
         except _RootReached:
             continue
-        except expat.ExpatError:
+        except (expat.ExpatError, LookupError, ValueError):
+            # LookupError: an XML declaration naming an encoding Python does not know.
             raise RejectedFile(DAMAGED) from None
         # A prolog longer than the head (comments padding out a late DOCTYPE) is not something Office writes.
         raise RejectedFile(DAMAGED)

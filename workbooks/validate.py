@@ -12,7 +12,7 @@ import io
 import time
 from collections.abc import Callable, Sequence
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from .filecheck import check_package
 from .model import (
@@ -38,6 +38,9 @@ from .xlsxscan import SheetScan, scan_sheet, sheet_parts
 MAX_FINDINGS = 5_000  # beyond this the submitter needs to fix the pattern, not read a longer list
 MAX_SHEET_AREA = 5_000_000  # cells in the rectangle up to the furthest cell; a million-cell return is ~1.5M
 Progress = Callable[[int], None]
+
+
+UNREADABLE = "The workbook could not be read; save it again from Excel as .xlsx."
 
 
 class Findings:
@@ -111,7 +114,7 @@ def _validate(*, data: bytes, context: TemplateContext, accepted_versions: Seque
         parts = sheet_parts(archive)
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception:  # calamine and the XML parser raise their own types for a broken workbook
-        raise RejectedFile("The workbook could not be read; save it again from Excel as .xlsx.") from None
+        raise RejectedFile(UNREADABLE) from None
     if COVER_SHEET not in parts:
         findings.error("STRUCT.SHEET", COVER_SHEET, "", "", "The Cover sheet is missing, so this is not a portal "
                        "template; download the template for this return and copy your figures into it.")
@@ -135,7 +138,11 @@ def _load(workbook: CalamineWorkbook, archive, parts: dict[str, str], name: str,
                        f"The sheet {name} has cells out to {col_letter(scan.max_col)}{scan.max_row}, far beyond the "
                        "template; delete the extra rows and columns and upload again.")
         return None
-    rows = workbook.get_sheet_by_name(name).to_python()
+    try:
+        rows = workbook.get_sheet_by_name(name).to_python()
+    except CalamineError:
+        # calamine reads a sheet's XML only now: a sheet broken inside a sound zip is found here.
+        raise RejectedFile(UNREADABLE) from None
     state["cells"] += sum(len(row) for row in rows)
     return rows, scan
 

@@ -10,6 +10,7 @@ element is only a claim), and <f> elements give the formula cells.
 from __future__ import annotations
 
 import re
+import posixpath
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,11 +53,13 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         for rel in ElementTree.fromstring(archive.read(rels_path)).iter(f"{RELS_NS}Relationship"):
             target = rel.get("Target", "")
             targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    present = set(archive.namelist())
     parts = {}
     for sheet in workbook.iter(f"{MAIN_NS}sheet"):
         part = targets.get(sheet.get(f"{DOC_REL_NS}id"))
-        if part:
-            parts[sheet.get("name")] = part
+        # A relationship to a part the zip does not hold leaves the sheet missing, as Excel finds it.
+        if part and posixpath.normpath(part) in present:
+            parts[sheet.get("name")] = posixpath.normpath(part)
     return parts
 
 

@@ -190,6 +190,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Password reset is open to anyone, so it is limited like the login: per email address (a mailbox
+# cannot be flooded; extra requests get the same "check your email" page and send nothing) and
+# per client address (one source cannot walk a list of addresses; it gets a 429 whether or not
+# any of them has an account). Counted in the cache, so every web process shares the counts.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=20)
+PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default=3600)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
@@ -271,6 +278,13 @@ EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
 EXPORT_QUEUED_STALE_SECONDS = env.int("EXPORT_QUEUED_STALE_SECONDS", default=300)
 # Longer than build_export's hard time limit (1800 s): a slow national zip is not a dead worker.
 EXPORT_RUNNING_STALE_SECONDS = env.int("EXPORT_RUNNING_STALE_SECONDS", default=1900)
+# One validation's budget. A million-cell workbook takes about 6 s and 200 MB (make bench); past the
+# soft limit the version fails with a message, the hard limit kills a child stuck in native code,
+# and the address-space cap turns a blow-up into a MemoryError instead of the machine swapping (or,
+# inside calamine's native code, aborts the child: a crash, retried and then failed like any other).
+VALIDATION_SOFT_TIME_LIMIT_SECONDS = env.float("VALIDATION_SOFT_TIME_LIMIT_SECONDS", default=120)
+VALIDATION_TIME_LIMIT_SECONDS = env.float("VALIDATION_TIME_LIMIT_SECONDS", default=150)
+VALIDATION_MEMORY_LIMIT_MB = env.int("VALIDATION_MEMORY_LIMIT_MB", default=1536)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-versions": {"task": "submissions.tasks.sweep_stuck_versions", "schedule": 60.0},
     "sweep-stuck-exports": {"task": "exports.tasks.sweep_stuck_exports", "schedule": 120.0},

@@ -15,3 +15,6 @@ if STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):  # noqa: F405
 # Unit tests publish to an in-memory broker; tests with a real worker point Celery at Redis.
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="memory://")  # noqa: F405
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# Test processes of one run (pytest -n) share the Redis database: each keeps its cache keys, and the
+# counters kept in them (password reset limits, API throttles), to itself.
+CACHES["default"]["KEY_PREFIX"] = env("PYTEST_XDIST_WORKER", default="")  # noqa: F405

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import resource
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from erf.returns import erf_estimate_of_workbook
+from submissions import validation
 from submissions.models import ReturnValue, Submission, SubmissionStatus, Version, VersionStatus
 from submissions.services import template_context, version_create
 from submissions.validation import version_validate, versions_sweep
@@ -90,3 +93,50 @@ def test_version_validate_stores_nothing_from_another_organisations_workbook(act
     version.refresh_from_db()
     assert (version.status, ReturnValue.objects.filter(version=version).count(), version.erf_total) == (
         VersionStatus.INVALID, 0, None)
+
+
+def test_version_validate_fails_with_a_message_when_validation_passes_the_memory_cap(act_world, settings, monkeypatch):
+    settings.VALIDATION_MEMORY_LIMIT_MB = 64
+    before = resource.getrlimit(resource.RLIMIT_AS)
+
+    def blow_up(**_kwargs):
+        return bytearray(512 * 1024 * 1024)
+
+    monkeypatch.setattr(validation, "validate_file", blow_up)
+    version = queued_version(act_world)
+
+    assert version_validate(version_id=version.pk) == VersionStatus.FAILED
+    version.refresh_from_db()
+    assert (version.status, version.attempts) == (VersionStatus.FAILED, 1)
+    assert version.message == validation.TOO_BIG_MESSAGE.format(megabytes=64)
+    assert Submission.objects.get(pk=act_world.submission.pk).status == SubmissionStatus.INVALID
+    # The cap is lifted again for whatever the process does next.
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert len(bytearray(256 * 1024 * 1024)) == 256 * 1024 * 1024
+
+
+def test_version_validate_fails_with_a_message_when_validation_passes_the_time_limit(act_world, settings, monkeypatch):
+    settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS = 7
+
+    def too_slow(**_kwargs):
+        # What Celery's soft time limit raises inside the running task.
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(validation, "validate_file", too_slow)
+    version = queued_version(act_world)
+
+    assert version_validate(version_id=version.pk) == VersionStatus.FAILED
+    version.refresh_from_db()
+    assert (version.status, version.attempts, version.message) == (
+        VersionStatus.FAILED, 1, validation.TOO_SLOW_MESSAGE.format(seconds=7))
+    # Finished: a repeated delivery finds nothing to do and does not start it again.
+    assert version_validate(version_id=version.pk) is None
+    assert Version.objects.get(pk=version.pk).attempts == 1
+
+
+def test_validation_task_takes_its_time_limits_from_settings(settings):
+    from submissions.tasks import validate_version
+
+    assert (validate_version.soft_time_limit, validate_version.time_limit) == (
+        settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS, settings.VALIDATION_TIME_LIMIT_SECONDS)
+    assert validate_version.soft_time_limit < validate_version.time_limit < settings.VALIDATION_RUNNING_STALE_SECONDS

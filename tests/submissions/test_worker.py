@@ -10,7 +10,8 @@ import pytest
 
 from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
 from submissions.services import version_create
-from submissions.validation import versions_sweep
+from submissions.tasks import validate_version
+from submissions.validation import FAILED_MESSAGE, TOO_SLOW_MESSAGE, versions_sweep
 from tests.worker_support import use_broker, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -56,3 +57,35 @@ def test_upload_succeeds_while_the_broker_is_down_and_is_validated_later(act_wor
     assert versions_sweep()["requeued"] == 1
     done = wait_for(lambda: finished(version.pk))
     assert (done.status, done.attempts) == (VersionStatus.VALID, 1)
+
+
+def restart_with(worker, **env) -> None:
+    """The same worker started again with other settings from its environment."""
+    worker.stop()
+    worker.env.update({name: str(value) for name, value in env.items()})
+    worker.start()
+
+
+def test_validation_past_the_time_limit_ends_failed_once(act_world, worker, monkeypatch):
+    restart_with(worker, VALIDATION_SOFT_TIME_LIMIT_SECONDS=0.3, VALIDATION_TIME_LIMIT_SECONDS=30)
+    # The limits travel in the message from the sender's own task definition, as they do from a web process.
+    monkeypatch.setattr(validate_version, "soft_time_limit", 0.3)
+    monkeypatch.setattr(validate_version, "time_limit", 30)
+    version = upload(act_world, act_world.sample(cells=400_000))
+
+    done = wait_for(lambda: finished(version.pk))
+    assert (done.status, done.attempts) == (VersionStatus.FAILED, 1)
+    assert done.message == TOO_SLOW_MESSAGE.format(seconds=0.3)
+    assert Submission.objects.get(pk=act_world.submission.pk).status == SubmissionStatus.INVALID
+
+
+def test_validation_past_the_memory_cap_in_native_code_ends_failed_after_its_attempts(act_world, worker, settings):
+    # calamine (Rust) aborts its process when an allocation is refused, so the cap kills the pool
+    # child rather than raising MemoryError: each attempt is a crash, and the last one fails the version.
+    restart_with(worker, VALIDATION_MEMORY_LIMIT_MB=40)
+    version = upload(act_world, act_world.sample(cells=400_000))
+
+    done = wait_for(lambda: finished(version.pk))
+    assert (done.status, done.attempts) == (VersionStatus.FAILED, settings.VALIDATION_MAX_ATTEMPTS + 1)
+    assert done.message == FAILED_MESSAGE.format(attempts=settings.VALIDATION_MAX_ATTEMPTS)
+    assert done.findings.count() == 0

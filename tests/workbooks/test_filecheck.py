@@ -3,14 +3,15 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from contextlib import nullcontext
 
 import docx
 import pytest
 
 from tests.workbooks.conftest import ics_context, replace_entry, sheet_part
-from workbooks.filecheck import MAX_ENTRIES, inspect_upload
+from workbooks.filecheck import DAMAGED, MAX_ENTRIES, inspect_upload
 from workbooks.types import RejectedFile
-from workbooks.validate import validate_workbook
+from workbooks.validate import UNREADABLE, validate_workbook
 
 ALL = ("xlsx", "docx", "pdf")
 MAX = 50 * 1024 * 1024
@@ -162,3 +163,52 @@ def test_validate_workbook_refuses_sheet_with_a_cell_at_the_far_corner(act_sampl
     data = replace_entry(act_sample, part, xml.replace(b"</sheetData>", stray))
     result = validate_workbook(data=data, context=ics_context())
     assert [(f.rule, f.sheet, f.cell) for f in result.findings] == [("STRUCT.SIZE", "Activity", "XFD1048576")]
+
+
+def test_inspect_upload_rejects_two_parts_with_one_name(act_sample):
+    # The first copy declares an entity; a check reading the last copy alone would let it through.
+    source = zipfile.ZipFile(io.BytesIO(act_sample))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        target.writestr("xl/workbook.xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "a">]><workbook/>')
+        for info in source.infolist():
+            with pytest.warns(UserWarning) if info.filename == "xl/workbook.xml" else nullcontext():
+                target.writestr(info.filename, source.read(info.filename))
+
+    assert rejection(buffer.getvalue()) == ("The file holds two parts with the same name, which Excel and Word never "
+                                            "write; save it again and upload the new copy.")
+
+
+def test_inspect_upload_rejects_an_entity_in_document_properties(act_sample):
+    data = replace_entry(act_sample, "docProps/core.xml",
+                         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "a">]><cp:coreProperties/>')
+
+    assert "XML entity or DTD declarations" in rejection(data)
+
+
+def test_inspect_upload_rejects_an_unknown_xml_encoding_as_damaged(act_sample):
+    data = replace_entry(act_sample, "xl/workbook.xml", b'<?xml version="1.0" encoding="UTj-8"?><workbook/>')
+
+    assert rejection(data) == DAMAGED
+
+
+def test_validate_workbook_rejects_a_sheet_whose_xml_is_broken_inside_a_sound_zip(act_sample, act_context):
+    part = sheet_part(act_sample, "Cover")
+    content = zipfile.ZipFile(io.BytesIO(act_sample)).read(part)
+    broken = content[: len(content) // 2]
+    result = validate_workbook(data=replace_entry(act_sample, part, broken), context=act_context)
+
+    assert [(f.rule, f.message) for f in result.findings] == [("FILE.REJECTED", UNREADABLE)]
+
+
+def test_validate_workbook_reports_a_sheet_whose_part_is_missing(act_sample, act_context):
+    part = sheet_part(act_sample, "Cover")
+    source = zipfile.ZipFile(io.BytesIO(act_sample))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != part:
+                target.writestr(info.filename, source.read(info.filename))
+    result = validate_workbook(data=buffer.getvalue(), context=act_context)
+
+    assert [(f.rule, f.sheet) for f in result.findings] == [("STRUCT.SHEET", "Cover")]
