@@ -190,6 +190,8 @@ AXES_VERBOSE = False
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+# Only read by Django's file-based backend, which the load and chaos runs use to count emails sent.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "sent-emails"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Plan submission portal <no-reply@plans.example.nhs.uk>")
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
@@ -262,10 +264,13 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 VALIDATION_MAX_ATTEMPTS = env.int("VALIDATION_MAX_ATTEMPTS", default=3)
 VALIDATION_QUEUED_STALE_SECONDS = env.int("VALIDATION_QUEUED_STALE_SECONDS", default=120)
 VALIDATION_RUNNING_STALE_SECONDS = env.int("VALIDATION_RUNNING_STALE_SECONDS", default=360)
+# Short in the load and chaos runs (scripts/loadtest), which wait for the sweepers to recover faults.
+VALIDATION_SWEEP_SECONDS = env.float("VALIDATION_SWEEP_SECONDS", default=60.0)
+NOTIFICATION_EMAIL_SWEEP_SECONDS = env.float("NOTIFICATION_EMAIL_SWEEP_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stuck-versions": {"task": "submissions.tasks.sweep_stuck_versions", "schedule": 60.0},
+    "sweep-stuck-versions": {"task": "submissions.tasks.sweep_stuck_versions", "schedule": VALIDATION_SWEEP_SECONDS},
     "send-unsent-notification-emails": {
-        "task": "notifications.tasks.send_unsent_notification_emails", "schedule": 300.0,
+        "task": "notifications.tasks.send_unsent_notification_emails", "schedule": NOTIFICATION_EMAIL_SWEEP_SECONDS,
     },
     # CELERY_TIMEZONE is Europe/London: the digest goes at 07:00 London time all year.
     "send-deadline-reminders": {"task": "notifications.tasks.send_deadline_reminders", "schedule": crontab(minute=5)},

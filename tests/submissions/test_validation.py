@@ -5,9 +5,10 @@ import io
 
 from django.utils import timezone
 
+from audit.models import AuditAction, AuditEvent
 from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
 from submissions.services import version_create
-from submissions.validation import version_validate, versions_sweep
+from submissions.validation import version_fail, version_validate, versions_sweep
 
 
 def queued_version(act_world) -> Version:
@@ -56,3 +57,23 @@ def test_versions_sweep_fails_a_version_out_of_attempts(act_world, settings):
     )
     assert versions_sweep() == {"requeued": 0, "failed": 1}
     assert Version.objects.get(pk=version.pk).status == VersionStatus.FAILED
+
+
+def finished_events(version: Version) -> list[dict]:
+    return list(AuditEvent.objects.filter(action=AuditAction.VALIDATION_FINISHED, object_type="submissions.Version",
+                                          object_id=str(version.pk)).values_list("after", flat=True))
+
+
+def test_version_validate_audits_the_result_once_when_delivered_twice(act_world):
+    version = queued_version(act_world)
+    assert version_validate(version_id=version.pk) == VersionStatus.VALID
+    assert version_validate(version_id=version.pk) is None
+    assert finished_events(version) == [{"status": "valid", "attempt": 1, "errors": 0, "warnings": 0}]
+
+
+def test_version_validate_audits_no_result_for_an_attempt_that_lost_the_version(act_world):
+    version = queued_version(act_world)
+    Version.objects.filter(pk=version.pk).update(status=VersionStatus.RUNNING, attempts=1)
+    assert version_fail(version_id=version.pk, attempt=2, message="stale attempt") is None
+    assert finished_events(version) == []
+    assert Version.objects.get(pk=version.pk).status == VersionStatus.RUNNING
