@@ -31,7 +31,7 @@ from scripts.loadtest.checks import (  # noqa: E402
 )
 from scripts.loadtest.driver import Client, Surge  # noqa: E402
 from scripts.loadtest.faults import Faults  # noqa: E402
-from scripts.loadtest.figures import endpoint_figures, endpoint_table, percentile, spread  # noqa: E402
+from scripts.loadtest.figures import endpoint_figures, endpoint_table, failures, percentile, spread  # noqa: E402
 from scripts.loadtest.stack import Stack  # noqa: E402
 
 PAGE_P95_LIMIT_MS = 500.0
@@ -157,6 +157,8 @@ def main() -> int:
         say(f"\nSurge: {len(samples)} requests in {elapsed:.1f} s = {len(samples) / elapsed:.1f} req/s; "
             f"{len(uploads)} upload requests within {window:.1f} s; drained {drained:.1f} s after the last answer")
         say(endpoint_table(endpoint_figures(samples, elapsed=elapsed)))
+        for failure, count in failures(samples).items():
+            say(f"  {count} x {failure}")
         pages = [sample.seconds * 1000 for sample in samples if sample.is_page]
         page_p95 = percentile(pages, 95) if pages else 0.0
         say(f"Page views: {len(pages)}, p50 {percentile(pages, 50) if pages else 0:.0f} ms, p95 {page_p95:.0f} ms")

@@ -72,10 +72,13 @@ def uploads_check(*, sent: list[SentUpload], stored: list[StoredVersion]) -> lis
     by_content = {(version.submission_id, version.sha256): version for version in stored}
     claimed: set[int] = set()
     for upload in sent:
+        version = by_content.get((upload.submission_id, upload.sha256))
         if upload.http_status not in ACCEPTED_HTTP:
             problems.append(f"upload {upload.key} by {upload.username} was not accepted (HTTP {upload.http_status})")
+            if version is not None:
+                # Stored although the answer was lost: it must still finish like any other.
+                claimed.add(version.id)
             continue
-        version = by_content.get((upload.submission_id, upload.sha256))
         if version is None:
             problems.append(f"upload {upload.key} by {upload.username} was accepted but no version holds its bytes")
             continue
@@ -84,7 +87,7 @@ def uploads_check(*, sent: list[SentUpload], stored: list[StoredVersion]) -> lis
             problems.append(f"upload {upload.key}: answered version {upload.version_id}, stored as {version.id}")
         if version.size != upload.size:
             problems.append(f"version {version.id}: {version.size} bytes recorded, {upload.size} sent")
-        if version.status != upload.expected:
+        if version.status in FINAL and version.status != upload.expected:
             problems.append(f"version {version.id}: ended {version.status}, expected {upload.expected}")
     for version in stored:
         if version.stored_sha256 != version.sha256:

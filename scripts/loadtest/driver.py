@@ -21,6 +21,7 @@ from .figures import Sample
 from .workload import Job
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+PANEL = re.compile(r'hx-get="/versions/(\d+)/panel/"')
 
 
 @dataclass
@@ -28,8 +29,9 @@ class Recorder:
     started: float = field(default_factory=time.monotonic)
     samples: list[Sample] = field(default_factory=list)
 
-    def add(self, endpoint: str, began: float, seconds: float, status: int) -> None:
-        self.samples.append(Sample(endpoint=endpoint, started=began - self.started, seconds=seconds, status=status))
+    def add(self, endpoint: str, began: float, seconds: float, status: int, error: str = "") -> None:
+        self.samples.append(Sample(endpoint=endpoint, started=began - self.started, seconds=seconds, status=status,
+                                   error=error))
 
 
 class Client:
@@ -52,8 +54,8 @@ class Client:
         began = time.monotonic()
         try:
             response = self.http.request(method, self.base_url + path, timeout=60, allow_redirects=False, **kwargs)
-        except requests.RequestException:
-            self.recorder.add(endpoint, began, time.monotonic() - began, 0)
+        except requests.RequestException as error:
+            self.recorder.add(endpoint, began, time.monotonic() - began, 0, type(error).__name__)
             return None
         self.recorder.add(endpoint, began, time.monotonic() - began, response.status_code)
         self._unsecure_cookies()
@@ -141,7 +143,9 @@ class Surge:
         return answer.status_code, answer.json().get("id") if answer.status_code in (200, 202) else None
 
     def _browser_upload(self, client: Client, job: Job) -> tuple[int, int | None]:
-        client.call("GET", "/", "GET /")
+        home = client.call("GET", "/", "GET /")
+        if home is not None and home.status_code == 302:
+            client.call("GET", home.headers["Location"], "GET /organisations/:code/")
         page = client.call("GET", f"/returns/{job.submission_id}/", "GET /returns/:id/")
         if page is None or page.status_code != 200:
             return (page.status_code if page is not None else 0), None
@@ -151,30 +155,32 @@ class Surge:
                              files={"file": (job.filename, job.data)})
         if answer is None:
             return 0, None
-        if answer.status_code == 302:
-            client.call("GET", f"/returns/{job.submission_id}/", "GET /returns/:id/")
-        return answer.status_code, None
+        if answer.status_code != 302:
+            return answer.status_code, None
+        # The return's page after the upload shows the new version's panel, which names the version.
+        page = client.call("GET", f"/returns/{job.submission_id}/", "GET /returns/:id/")
+        panel = PANEL.search(page.text) if page is not None and page.status_code == 200 else None
+        return answer.status_code, int(panel.group(1)) if panel else None
 
     def _await_result(self, client: Client, job: Job, upload: SentUpload, began: float) -> int | None:
         """Poll as the page and an API client would, until the check has finished or time is up."""
         while time.monotonic() - began < self.result_timeout:
             time.sleep(self.poll_every)
+            if upload.version_id is None:
+                return None
             if job.channel == "api":
                 answer = client.call("GET", f"/api/v1/versions/{upload.version_id}/", "GET /api/v1/versions/:id/")
-                status = answer.json().get("status") if answer is not None and answer.status_code == 200 else None
+                finished = answer is not None and answer.status_code == 200 and answer.json()["status"] in FINAL
             else:
-                answer = client.call("GET", f"/api/v1/submissions/{job.submission_id}/",
-                                     "GET /api/v1/submissions/:id/")
-                mine = [version for version in (answer.json().get("versions", [])
-                                                if answer is not None and answer.status_code == 200 else [])
-                        if version["sha256"] == job.sha256]
-                status = mine[0]["status"] if mine else None
-                upload.version_id = mine[0]["id"] if mine else None
-            if status in FINAL:
+                # What the page does: fetch the panel every second until it stops asking to be refreshed.
+                answer = client.call("GET", f"/versions/{upload.version_id}/panel/", "GET /versions/:id/panel/",
+                                     headers={"HX-Request": "true"})
+                finished = answer is not None and answer.status_code == 200 and 'hx-trigger="every 1s"' not in answer.text
+            if finished:
                 upload.result_seen_after = time.monotonic() - began
                 return upload.version_id
         return None
 
     def _review(self, client: Client) -> None:
-        while not self._done.wait(2.0):
+        while not self._done.wait(5.0):
             client.call("GET", "/review/", "GET /review/")

@@ -17,11 +17,14 @@ class Sample:
     started: float
     seconds: float
     status: int
+    error: str = ""  # the exception when there was no answer
 
     @property
     def is_page(self) -> bool:
-        """A page a person looks at in the browser (not the API, not a form post)."""
-        return self.endpoint.startswith("GET /") and not self.endpoint.startswith("GET /api/")
+        """A page a person opens in the browser: not the API, not a form post, not the result panel
+        the page itself polls every second while a check runs."""
+        return (self.endpoint.startswith("GET /") and not self.endpoint.startswith("GET /api/")
+                and not self.endpoint.endswith("/panel/"))
 
     @property
     def is_server_error(self) -> bool:
@@ -83,6 +86,15 @@ def endpoint_table(rows: Sequence[EndpointFigures]) -> str:
         for row in rows
     ]
     return "\n".join(lines)
+
+
+def failures(samples: Iterable[Sample]) -> dict[str, int]:
+    """Server errors and unanswered requests, counted by endpoint and what went wrong."""
+    counts: dict[str, int] = defaultdict(int)
+    for sample in samples:
+        if sample.is_server_error:
+            counts[f"{sample.endpoint}: {sample.error or sample.status}"] += 1
+    return dict(sorted(counts.items()))
 
 
 def spread(values: Sequence[float]) -> str:
