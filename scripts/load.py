@@ -45,6 +45,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--organisations", type=int, help="organisations uploading (load 150, chaos 80)")
     parser.add_argument("--seconds", type=float, help="window the uploads are spread over (load 90, chaos 60)")
     parser.add_argument("--concurrency", type=int, default=64, help="people working at once, at most")
+    parser.add_argument("--faults", default="worker,redis,postgres",
+                        help="with --chaos: which faults, comma-separated (worker, redis, postgres)")
     parser.add_argument("--keep", action="store_true", help="leave the database and files for inspection")
     args = parser.parse_args()
     args.uploads = args.uploads or (120 if args.chaos else 320)
@@ -146,7 +148,7 @@ def main() -> int:
             f"API, {len(surge.reviewers)} reviewers watching the queue) over {args.seconds:.0f} s")
 
         surge.recorder.samples.clear()
-        faults = Faults(stack=stack, chaos_dir=chaos_dir) if args.chaos else None
+        faults = Faults(stack=stack, chaos_dir=chaos_dir, kinds=tuple(args.faults.split(","))) if args.chaos else None
         elapsed = surge.run(during=faults.run if faults else None)
         drained, pending = drain(timeout=240.0 if args.chaos else 120.0)
         connections.close_all()
@@ -227,8 +229,8 @@ def chaos_checks(*, faults: Faults, surge: Surge, by_id: dict, errors: list) -> 
     say("\nFaults:")
     for fault in faults.done:
         say(f"  at {fault.started:5.1f} s  {fault.name}: down {fault.seconds:.1f} s {fault.note}".rstrip())
-    if len(faults.done) != 3:
-        problems.append(f"{len(faults.done)} of 3 faults were injected")
+    if len(faults.done) != len(faults.kinds):
+        problems.append(f"{len(faults.done)} of {len(faults.kinds)} faults were injected")
     during = [sample for sample in errors if sample.started <= faults.over_at + 2.0]
     after = [sample for sample in errors if sample.started > faults.over_at + 2.0]
     say(f"Requests answered 5xx or refused: {len(during)} while a fault lasted, {len(after)} afterwards")

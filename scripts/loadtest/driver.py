@@ -21,7 +21,6 @@ from .figures import Sample
 from .workload import Job
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-PANEL = re.compile(r'hx-get="/versions/(\d+)/panel/"')
 
 
 @dataclass
@@ -157,10 +156,11 @@ class Surge:
             return 0, None
         if answer.status_code != 302:
             return answer.status_code, None
-        # The return's page after the upload shows the new version's panel, which names the version.
+        # The return's page after the upload lists the new version by the file's name.
         page = client.call("GET", f"/returns/{job.submission_id}/", "GET /returns/:id/")
-        panel = PANEL.search(page.text) if page is not None and page.status_code == 200 else None
-        return answer.status_code, int(panel.group(1)) if panel else None
+        row = (re.search(rf'href="/versions/(\d+)/file/">{re.escape(job.filename)}<', page.text)
+               if page is not None and page.status_code == 200 else None)
+        return answer.status_code, int(row.group(1)) if row else None
 
     def _await_result(self, client: Client, job: Job, upload: SentUpload, began: float) -> int | None:
         """Poll as the page and an API client would, until the check has finished or time is up."""

@@ -44,6 +44,7 @@ class Faults:
     redis_at: float = 20.0
     postgres_at: float = 40.0
     postgres_down: float = 4.0
+    kinds: tuple[str, ...] = ("worker", "redis", "postgres")
     done: list[Fault] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -54,11 +55,14 @@ class Faults:
         """Kill a worker mid-task, then restart Redis, then stop PostgreSQL, in that order."""
         self.started = started
         try:
-            self.kill_worker_mid_task()
-            self._sleep_until(self.redis_at)
-            self.restart_redis()
-            self._sleep_until(self.postgres_at)
-            self.stop_postgres()
+            if "worker" in self.kinds:
+                self.kill_worker_mid_task()
+            if "redis" in self.kinds:
+                self._sleep_until(self.redis_at)
+                self.restart_redis()
+            if "postgres" in self.kinds:
+                self._sleep_until(self.postgres_at)
+                self.stop_postgres()
         except Exception as error:  # noqa: BLE001 - reported as a failed check, never left unsaid
             self.errors.append(f"fault injection failed: {error!r}")
 
