@@ -7,6 +7,7 @@ Reviewers keep refreshing their queue meanwhile. Every request is timed into `Sa
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 import time
@@ -82,6 +83,7 @@ class Surge:
     result_timeout: float
     upload_retries: int = 0
     poll_every: float = 1.0
+    think: float = 1.0  # mean pause between one page and the next, as a person reads
     recorder: Recorder = field(default_factory=Recorder)
     sent: list[SentUpload] = field(default_factory=list)
     _done: threading.Event = field(default_factory=threading.Event)
@@ -130,6 +132,7 @@ class Surge:
             return
         version_id = self._await_result(client, job, upload, began)
         if version_id is not None and job.channel == "browser":
+            self._pause()
             client.call("GET", f"/versions/{version_id}/", "GET /versions/:id/")
 
     def _api_upload(self, client: Client, job: Job) -> tuple[int, int | None]:
@@ -141,11 +144,16 @@ class Surge:
             return 0, None
         return answer.status_code, answer.json().get("id") if answer.status_code in (200, 202) else None
 
+    def _pause(self) -> None:
+        time.sleep(random.uniform(0.5, 1.5) * self.think)  # noqa: S311 - pacing, not secrets
+
     def _browser_upload(self, client: Client, job: Job) -> tuple[int, int | None]:
         home = client.call("GET", "/", "GET /")
         if home is not None and home.status_code == 302:
             client.call("GET", home.headers["Location"], "GET /organisations/:code/")
+        self._pause()
         page = client.call("GET", f"/returns/{job.submission_id}/", "GET /returns/:id/")
+        self._pause()
         if page is None or page.status_code != 200:
             return (page.status_code if page is not None else 0), None
         token = CSRF_INPUT.search(page.text)
