@@ -150,6 +150,9 @@ def main() -> int:
         surge.recorder.samples.clear()
         faults = Faults(stack=stack, chaos_dir=chaos_dir, kinds=tuple(args.faults.split(","))) if args.chaos else None
         elapsed = surge.run(during=faults.run if faults else None)
+        for process in stack.processes:
+            if not process.alive:
+                problems.append(f"{process.name} exited during the surge (log: {process.log})")
         drained, pending = drain(timeout=240.0 if args.chaos else 120.0)
         connections.close_all()
 
@@ -229,6 +232,8 @@ def chaos_checks(*, faults: Faults, surge: Surge, by_id: dict, errors: list) -> 
     say("\nFaults:")
     for fault in faults.done:
         say(f"  at {fault.started:5.1f} s  {fault.name}: down {fault.seconds:.1f} s {fault.note}".rstrip())
+    if "redis" in faults.kinds and not faults.lost_messages:
+        problems.append("the Redis restart lost no queued work, so it proved nothing")
     if len(faults.done) != len(faults.kinds):
         problems.append(f"{len(faults.done)} of {len(faults.kinds)} faults were injected")
     during = [sample for sample in errors if sample.started <= faults.over_at + 2.0]

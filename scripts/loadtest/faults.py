@@ -7,6 +7,7 @@ commands the machine's operators use, and only briefly.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class Faults:
     postgres_down: float = 4.0
     kinds: tuple[str, ...] = ("worker", "redis", "postgres")
     done: list[Fault] = field(default_factory=list)
+    lost_messages: int = 0
     errors: list[str] = field(default_factory=list)
 
     def now(self) -> float:
@@ -95,22 +97,36 @@ class Faults:
                 return worker
         raise RuntimeError(f"process {pid} belongs to no worker of this run")
 
-    def restart_redis(self) -> None:
+    def restart_redis(self, backlog_seconds: float = 5.0) -> None:
+        """Pause both workers so uploads queue up in Redis, restart Redis (which keeps nothing, so
+        those messages are gone), then let the workers go on: only the sweeper can recover them."""
         client = redis.Redis(host="127.0.0.1", port=6379)
         before = client.info("server")["run_id"]
-        began = self.now()
-        subprocess.run(REDIS_STOP, check=False, capture_output=True)
-        time.sleep(1.0)
-        subprocess.run(REDIS_START, check=True, capture_output=True)
-        while True:
-            try:
-                after = client.info("server")["run_id"]
-                break
-            except redis.ConnectionError:
-                time.sleep(0.1)
+        workers = [worker for worker in self.stack.workers if worker.alive]
+        for worker in workers:
+            os.killpg(worker.popen.pid, signal.SIGSTOP)
+        try:
+            time.sleep(backlog_seconds)
+            queue = redis.Redis.from_url(self.stack.redis_url)
+            self.lost_messages = queue.llen("celery") + queue.hlen("unacked")
+            began = self.now()
+            subprocess.run(REDIS_STOP, check=False, capture_output=True)
+            time.sleep(1.0)
+            subprocess.run(REDIS_START, check=True, capture_output=True)
+            while True:
+                try:
+                    after = client.info("server")["run_id"]
+                    break
+                except redis.ConnectionError:
+                    time.sleep(0.1)
+        finally:
+            for worker in workers:
+                os.killpg(worker.popen.pid, signal.SIGCONT)
         if after == before:
             raise RuntimeError("Redis did not restart")
-        self.done.append(Fault("Redis restarted (nothing kept: queued messages lost)", began, self.now() - began))
+        self.done.append(Fault("Redis restarted", began, self.now() - began,
+                               f"with {self.lost_messages} messages queued or unacknowledged, all lost "
+                               f"(workers paused {backlog_seconds:.0f} s before, to let work queue up)"))
 
     def stop_postgres(self) -> None:
         began = self.now()
