@@ -36,3 +36,11 @@ vendor-frontend:
 
 clean:
 	rm -rf var/ .pytest_cache
+
+# The deadline surge against the production-shaped stack on this machine (docs/reliability.md).
+load: install
+	$(PY) scripts/load.py
+
+# The same surge, smaller, while a worker is killed, Redis restarts and PostgreSQL stops briefly.
+chaos: install
+	$(PY) scripts/load.py --chaos

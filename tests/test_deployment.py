@@ -137,3 +137,16 @@ def test_compose_app_healthcheck_tools_exist_in_image(compose, name):
 
 def test_env_example_allows_localhost_for_container_healthcheck():
     assert "localhost" in _env_example()["DJANGO_ALLOWED_HOSTS"].split(",")
+
+
+def test_collectstatic_builds_the_production_manifest(settings, tmp_path):
+    """The image runs collectstatic with the hashed-name manifest storage; a reference to a file
+    that is not vendored (such as a source map) fails it."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    call_command("collectstatic", interactive=False, verbosity=0)
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "vendor/nhsuk/nhsuk-frontend-10.6.1.min.css" in manifest

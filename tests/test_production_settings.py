@@ -49,6 +49,15 @@ def test_production_settings_pass_check_deploy():
     assert "System check identified no issues" in result.stdout
 
 
+def test_production_settings_check_a_kept_database_connection_before_reuse():
+    """Kept connections die when PostgreSQL restarts; unchecked, each would fail its next request."""
+    result = _manage("shell", "-v", "0", "-c", "from django.db import connection; "
+                     "print(connection.settings_dict['CONN_MAX_AGE'], connection.settings_dict['CONN_HEALTH_CHECKS'])",
+                     env=_production_env())
+
+    assert result.stdout.split() == ["60", "True"], result.stderr
+
+
 def test_production_settings_refuse_to_start_without_secret_key():
     env = _production_env()
     del env["DJANGO_SECRET_KEY"]

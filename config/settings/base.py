@@ -201,6 +201,8 @@ PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+# Only read by Django's file-based backend, which the load and chaos runs use to count emails sent.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "sent-emails"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Plan submission portal <no-reply@plans.example.nhs.uk>")
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
@@ -285,12 +287,15 @@ EXPORT_RUNNING_STALE_SECONDS = env.int("EXPORT_RUNNING_STALE_SECONDS", default=1
 VALIDATION_SOFT_TIME_LIMIT_SECONDS = env.float("VALIDATION_SOFT_TIME_LIMIT_SECONDS", default=120)
 VALIDATION_TIME_LIMIT_SECONDS = env.float("VALIDATION_TIME_LIMIT_SECONDS", default=150)
 VALIDATION_MEMORY_LIMIT_MB = env.int("VALIDATION_MEMORY_LIMIT_MB", default=1536)
+# Short in the load and chaos runs (scripts/loadtest), which wait for the sweepers to recover faults.
+VALIDATION_SWEEP_SECONDS = env.float("VALIDATION_SWEEP_SECONDS", default=60.0)
+NOTIFICATION_EMAIL_SWEEP_SECONDS = env.float("NOTIFICATION_EMAIL_SWEEP_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stuck-versions": {"task": "submissions.tasks.sweep_stuck_versions", "schedule": 60.0},
+    "sweep-stuck-versions": {"task": "submissions.tasks.sweep_stuck_versions", "schedule": VALIDATION_SWEEP_SECONDS},
     "sweep-stuck-exports": {"task": "exports.tasks.sweep_stuck_exports", "schedule": 120.0},
     "sweep-owed-triangulation": {"task": "triangulation.tasks.sweep_owed_triangulation", "schedule": 120.0},
     "send-unsent-notification-emails": {
-        "task": "notifications.tasks.send_unsent_notification_emails", "schedule": 300.0,
+        "task": "notifications.tasks.send_unsent_notification_emails", "schedule": NOTIFICATION_EMAIL_SWEEP_SECONDS,
     },
     # CELERY_TIMEZONE is Europe/London: the digest goes at 07:00 London time all year.
     "send-deadline-reminders": {"task": "notifications.tasks.send_deadline_reminders", "schedule": crontab(minute=5)},

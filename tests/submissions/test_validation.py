@@ -7,11 +7,12 @@ import resource
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
+from audit.models import AuditAction, AuditEvent
 from erf.returns import erf_estimate_of_workbook
 from submissions import validation
 from submissions.models import ReturnValue, Submission, SubmissionStatus, Version, VersionStatus
 from submissions.services import template_context, version_create
-from submissions.validation import version_validate, versions_sweep
+from submissions.validation import version_fail, version_validate, versions_sweep
 from workbooks.sample import make_sample_return
 
 
@@ -140,3 +141,23 @@ def test_validation_task_takes_its_time_limits_from_settings(settings):
     assert (validate_version.soft_time_limit, validate_version.time_limit) == (
         settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS, settings.VALIDATION_TIME_LIMIT_SECONDS)
     assert validate_version.soft_time_limit < validate_version.time_limit < settings.VALIDATION_RUNNING_STALE_SECONDS
+
+
+def finished_events(version: Version) -> list[dict]:
+    return list(AuditEvent.objects.filter(action=AuditAction.VALIDATION_FINISHED, object_type="submissions.Version",
+                                          object_id=str(version.pk)).values_list("after", flat=True))
+
+
+def test_version_validate_audits_the_result_once_when_delivered_twice(act_world):
+    version = queued_version(act_world)
+    assert version_validate(version_id=version.pk) == VersionStatus.VALID
+    assert version_validate(version_id=version.pk) is None
+    assert finished_events(version) == [{"status": "valid", "attempt": 1, "errors": 0, "warnings": 0}]
+
+
+def test_version_validate_audits_no_result_for_an_attempt_that_lost_the_version(act_world):
+    version = queued_version(act_world)
+    Version.objects.filter(pk=version.pk).update(status=VersionStatus.RUNNING, attempts=1)
+    assert version_fail(version_id=version.pk, attempt=2, message="stale attempt") is None
+    assert finished_events(version) == []
+    assert Version.objects.get(pk=version.pk).status == VersionStatus.RUNNING
