@@ -4,9 +4,11 @@ import io
 from decimal import Decimal
 
 import openpyxl
+from django.core.cache import cache
 from django.urls import reverse
 
 from erf.calculator import MonthInput, estimate
+from erf import returns
 from erf.returns import erf_estimate_of_workbook
 from submissions.models import Version
 from submissions.services import version_create
@@ -49,3 +51,21 @@ def test_erf_estimate_is_shown_on_the_return_page(client, act_world):
     assert "Elective Recovery Fund estimate" in page
     assert f"£{total:,.0f}" in page
     assert Version.objects.get(pk=version.pk).status == "valid"
+
+
+estimate_of = erf_estimate_of_workbook
+
+
+def test_erf_estimate_of_version_reads_the_file_once_and_only_with_a_stored_total(act_world, monkeypatch):
+    data = act_world.sample()
+    version = version_create(submission=act_world.submission, user=act_world.lead, stream=io.BytesIO(data),
+                             filename="act.xlsx").version
+    version_validate(version_id=version.pk)
+    version = Version.objects.select_related("submission__collection").get(pk=version.pk)
+    cache.delete(f"erf-estimate:{version.pk}:{version.sha256}")
+    reads = []
+    monkeypatch.setattr(returns, "erf_estimate_of_workbook", lambda data: reads.append(data) or estimate_of(data=data))
+    assert [returns.erf_estimate_of_version(version=version) for _ in range(2)] == [estimate_of(data=data)] * 2
+    assert len(reads) == 1
+    version.erf_total = None
+    assert returns.erf_estimate_of_version(version=version) is None
