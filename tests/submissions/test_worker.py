@@ -71,7 +71,8 @@ def test_validation_past_the_time_limit_ends_failed_once(act_world, worker, monk
     # The limits travel in the message from the sender's own task definition, as they do from a web process.
     monkeypatch.setattr(validate_version, "soft_time_limit", 0.3)
     monkeypatch.setattr(validate_version, "time_limit", 30)
-    version = upload(act_world, act_world.sample(cells=400_000))
+    # The pool checks time limits about once a second: the check must run well past that, on any machine.
+    version = upload(act_world, act_world.sample(cells=1_000_000))
 
     done = wait_for(lambda: finished(version.pk))
     assert (done.status, done.attempts) == (VersionStatus.FAILED, 1)
