@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from openpyxl import Workbook
 
+from core.queueing import send_task
 from submissions.models import Submission
 from workbooks.findings_csv import spreadsheet_safe
 
@@ -227,11 +228,27 @@ def exports_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         elif ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING, attempts=attempts).update(
             status=ExportStatus.QUEUED, queued_at=now
         ):
-            build_export.delay(job_id)
+            send_task(task=build_export, args=[job_id], sweeper="the next sweep")
             counts["requeued"] += 1
     waiting = ExportJob.objects.filter(status=ExportStatus.QUEUED, queued_at__lt=queued_before)
     for job_id in waiting.values_list("pk", flat=True):
         if ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(queued_at=now):
-            build_export.delay(job_id)
+            send_task(task=build_export, args=[job_id], sweeper="the next sweep")
             counts["requeued"] += 1
     return counts
+
+
+def exports_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of exports built more than EXPORT_KEEP_DAYS ago: they hold every
+    organisation's plans, so they are not kept longer than people need to download them. The job
+    stays, marked expired, so the list says what happened. Returns how many expired."""
+    now = now or timezone.now()
+    old = ExportJob.objects.filter(status=ExportStatus.DONE,
+                                   finished_at__lt=now - dt.timedelta(days=settings.EXPORT_KEEP_DAYS))
+    expired = 0
+    for job_id, name in old.values_list("pk", "file"):
+        if ExportJob.objects.filter(pk=job_id, status=ExportStatus.DONE).update(status=ExportStatus.EXPIRED, file=""):
+            if name:
+                default_storage.delete(name)
+            expired += 1
+    return expired

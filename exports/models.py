@@ -17,9 +17,10 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", "Being built"
     DONE = "done", "Ready"
     FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
 
 
-FINISHED_EXPORT_STATUSES = (ExportStatus.DONE, ExportStatus.FAILED)
+FINISHED_EXPORT_STATUSES = (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)
 
 EXTENSIONS = {ExportKind.CONSOLIDATION: "xlsx", ExportKind.FILES: "zip"}
 

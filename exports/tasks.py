@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .building import export_build, exports_sweep
+from .building import export_build, exports_expire, exports_sweep
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=1500, time_limit=1800, ignore_result=True)
@@ -14,3 +14,8 @@ def build_export(job_id: int) -> str | None:
 @shared_task(ignore_result=True)
 def sweep_stuck_exports() -> dict[str, int]:
     return exports_sweep()
+
+
+@shared_task(ignore_result=True)
+def expire_old_exports() -> int:
+    return exports_expire()

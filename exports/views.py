@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -16,7 +17,7 @@ from planning.selectors import current_round, rounds_all
 
 from . import selectors, services
 from .forms import ExportRequestForm
-from .models import ExportStatus
+from .models import ExportJob, ExportStatus
 
 PAGE_SIZE = 25
 CONTENT_TYPES = {
@@ -72,14 +73,18 @@ def export_create(request: HttpRequest) -> HttpResponse:
 @permission_or_404("exports.request_export")
 def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.export_get_for_user(user=request.user, pk=pk)
-    return render(request, "exports/detail.html", {"job": job, "filename": services.export_filename(job=job)})
+    return render(request, "exports/detail.html", _panel_context(job))
 
 
 @permission_or_404("exports.request_export")
 def export_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part of the export page, polled by htmx until the export is finished."""
     job = selectors.export_get_for_user(user=request.user, pk=pk)
-    return render(request, "exports/_job_panel.html", {"job": job, "filename": services.export_filename(job=job)})
+    return render(request, "exports/_job_panel.html", _panel_context(job))
+
+
+def _panel_context(job: ExportJob) -> dict:
+    return {"job": job, "filename": services.export_filename(job=job), "keep_days": settings.EXPORT_KEEP_DAYS}
 
 
 @permission_or_404("exports.request_export")

@@ -277,6 +277,7 @@ TRIANGULATION_STALE_SECONDS = env.int("TRIANGULATION_STALE_SECONDS", default=300
 VALIDATION_QUEUED_STALE_SECONDS = env.int("VALIDATION_QUEUED_STALE_SECONDS", default=120)
 VALIDATION_RUNNING_STALE_SECONDS = env.int("VALIDATION_RUNNING_STALE_SECONDS", default=360)
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 EXPORT_QUEUED_STALE_SECONDS = env.int("EXPORT_QUEUED_STALE_SECONDS", default=300)
 # Longer than build_export's hard time limit (1800 s): a slow national zip is not a dead worker.
 EXPORT_RUNNING_STALE_SECONDS = env.int("EXPORT_RUNNING_STALE_SECONDS", default=1900)
@@ -293,6 +294,7 @@ NOTIFICATION_EMAIL_SWEEP_SECONDS = env.float("NOTIFICATION_EMAIL_SWEEP_SECONDS",
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-versions": {"task": "submissions.tasks.sweep_stuck_versions", "schedule": VALIDATION_SWEEP_SECONDS},
     "sweep-stuck-exports": {"task": "exports.tasks.sweep_stuck_exports", "schedule": 120.0},
+    "expire-old-exports": {"task": "exports.tasks.expire_old_exports", "schedule": crontab(minute=20, hour=2)},
     "sweep-owed-triangulation": {"task": "triangulation.tasks.sweep_owed_triangulation", "schedule": 120.0},
     "send-unsent-notification-emails": {
         "task": "notifications.tasks.send_unsent_notification_emails", "schedule": NOTIFICATION_EMAIL_SWEEP_SECONDS,

@@ -21,6 +21,7 @@ STATUS_COLOURS = {
     "invalid": "red",
     "rejected": "red",
     "failed": "red",
+    "expired": "grey",
     "valid": "aqua-green",
     "submitted": "purple",
     "approved": "green",

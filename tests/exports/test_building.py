@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from accounts.models import Role
-from exports.building import VALUE_HEADER, export_build, exports_sweep
+from exports.building import VALUE_HEADER, export_build, exports_expire, exports_sweep
 from exports.models import ExportJob, ExportKind, ExportStatus
 from exports.services import export_request
 from planning.models import Organisation
@@ -159,3 +159,16 @@ def test_export_request_keeps_reviewers_to_their_regions(act_world):
         export_request(user=act_world.reviewer, kind=ExportKind.CONSOLIDATION, planning_round=planning_round,
                        collection=None, region=act_world.region)
     assert ExportJob.objects.count() == 0
+
+
+def test_exports_expire_deletes_old_files_and_keeps_the_job_marked_expired(act_world, admin, settings):
+    old = built(user=admin, kind=ExportKind.FILES, act_world=act_world)
+    recent = built(user=admin, kind=ExportKind.FILES, act_world=act_world)
+    old_name = old.file.name
+    ExportJob.objects.filter(pk=old.pk).update(
+        finished_at=timezone.now() - dt.timedelta(days=settings.EXPORT_KEEP_DAYS, minutes=1))
+    assert (exports_expire(), exports_expire()) == (1, 0)
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.status, old.file.name, default_storage.exists(old_name)) == (ExportStatus.EXPIRED, "", False)
+    assert (recent.status, default_storage.exists(recent.file.name)) == (ExportStatus.DONE, True)

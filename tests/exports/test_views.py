@@ -99,6 +99,16 @@ def test_export_download_of_an_unfinished_export_is_404(client, act_world, admin
     assert client.get(reverse("exports:download", kwargs={"pk": job.pk})).status_code == 404
 
 
+def test_expired_export_page_says_to_ask_again_and_download_is_404(client, act_world, admin, settings):
+    job = ExportJob.objects.create(kind=ExportKind.FILES, planning_round=act_world.act.planning_round,
+                                   requested_by=admin, status=ExportStatus.EXPIRED, progress=100)
+    client.force_login(admin)
+    html = client.get(reverse("exports:detail", kwargs={"pk": job.pk})).content.decode()
+    assert f"Exports are kept for {settings.EXPORT_KEEP_DAYS} days" in html
+    assert ("hx-get" in html, reverse("exports:download", kwargs={"pk": job.pk}) in html) == (False, False)
+    assert client.get(reverse("exports:download", kwargs={"pk": job.pk})).status_code == 404
+
+
 def test_reviewer_sees_and_downloads_only_their_regions_exports(client, act_world, admin):
     own = done_job(act_world=act_world, user=admin, region=act_world.region)
     other = done_job(act_world=act_world, user=admin, region=act_world.other_ics.region)
