@@ -161,6 +161,15 @@ class _Comparison:
     advice: str
 
 
+# What each kind of check is called where people read the findings.
+RULE_TITLES = {
+    "TRI.PRV.001": "Providers missing from a return",
+    "TRI.WF.001": "Workforce against activity",
+    "TRI.FIN.001": "Expenditure against activity",
+    "TRI.FIN.002": "Pay against workforce",
+    "TRI.CCG.001": "Commissioners' activity against providers'",
+}
+
 _ACTIVITY_SIDE = _Side(ACTIVITY, ACTIVITY_MEASURES, "activity (elective, outpatients and diagnostics)",
                        "the 2019/20 baseline")
 _WORKFORCE_SIDE = _Side(WORKFORCE, WORKFORCE_MEASURES, "workforce (total WTE)", "March 2020")

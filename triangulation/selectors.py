@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from planning.models import Collection, OrganisationType, Stage
 from submissions.models import Submission, Version
 
-from .checks import TRIANGULATED, Bands
+from .checks import RULE_TITLES, TRIANGULATED, Bands
 from .models import TriangulationBands, TriangulationFinding
 
 
@@ -53,6 +53,15 @@ class TriangulationSection:
 
     version: Version
     findings: list[TriangulationFinding]
+
+    @property
+    def groups(self) -> list[tuple[str, list[TriangulationFinding]]]:
+        """The findings by kind of check, each kind under its title, in the order they were found:
+        a system out of line shows one finding per provider, which reads better as a few groups."""
+        grouped: dict[str, list[TriangulationFinding]] = {}
+        for finding in self.findings:
+            grouped.setdefault(finding.rule, []).append(finding)
+        return [(RULE_TITLES.get(rule, rule), findings) for rule, findings in grouped.items()]
 
 
 def triangulation_findings_of_version(*, version: Version) -> list[TriangulationFinding]:

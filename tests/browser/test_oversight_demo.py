@@ -56,6 +56,7 @@ def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_cons
     page.goto(f"{live_server.url}/returns/{workforce.pk}/")
     warnings = page.get_by_test_id("triangulation-findings")
     expect(warnings.get_by_text("TRI.WF.001").first).to_be_visible()
+    assert_accessible(page)
 
     page.goto(f"{live_server.url}/charts/activity/")
     chart = page.get_by_test_id("chart-EL-TOT")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 
 from django.db import connection
@@ -128,3 +129,11 @@ def test_return_page_queries_do_not_grow_with_the_findings(client, tri_world):
                                                       message="Check it.", figures=[["Figures in", "ACT"]])
         finding.versions.add(versions["ACT"], versions["WF"], versions["FIN-SYS"])
     assert queries() == small
+
+
+def test_return_page_groups_the_warnings_by_kind_of_check(client, tri_world):
+    mismatched(tri_world)
+    wf_page = page(client, tri_world.base.lead, "submissions:detail", tri_world.returns["WF"])
+    summaries = re.findall(r'<span class="nhsuk-details__summary-text">([^<]+)</span>', wf_page)
+    assert summaries == ["Workforce against activity: 3 warnings", "Pay against workforce: 3 warnings"]
+    assert "6 warnings involving version 1:" in wf_page
