@@ -71,6 +71,8 @@ def test_validation_past_the_time_limit_ends_failed_once(act_world, worker, monk
     # The limits travel in the message from the sender's own task definition, as they do from a web process.
     monkeypatch.setattr(validate_version, "soft_time_limit", 0.3)
     monkeypatch.setattr(validate_version, "time_limit", 30)
+    # Celery caches a task's send options on its first send; an earlier test's send would carry the old limits.
+    monkeypatch.setattr(validate_version, "_exec_options", None)
     # The pool checks time limits about once a second: the check must run well past that, on any machine.
     version = upload(act_world, act_world.sample(cells=1_000_000))
 
