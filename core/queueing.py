@@ -7,9 +7,12 @@ raised (SPEC §8: no upload lost because the broker was down).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -24,3 +27,39 @@ def send_task(*, task, args: list, sweeper: str) -> None:
 def send_task_on_commit(*, task, args: list, sweeper: str) -> None:
     """Send once the current transaction commits, so the worker finds the row it is given."""
     transaction.on_commit(lambda: send_task(task=task, args=args, sweeper=sweeper), robust=True)
+
+
+@dataclass(frozen=True)
+class StuckWork:
+    """Rows of work claimed with an attempt counter (validation, exports): what `sweep_stuck_work`
+    needs to know of them. Each model has `status`, `attempts`, `queued_at` and `started_at`."""
+
+    model: type[models.Model]
+    queued: str
+    running: str
+    queued_stale: dt.timedelta
+    running_stale: dt.timedelta
+    max_attempts: int
+    send: Callable[[int], None]  # queue the row's id again
+    fail: Callable[[int, int], object]  # (id, attempts): end it for good
+
+
+def sweep_stuck_work(*, work: StuckWork, now: dt.datetime) -> dict[str, int]:
+    """Re-send work stuck waiting (the broker lost it) or running (a worker died), and fail work
+    that has used up its attempts. Each move is a conditional update, so a sweep racing a worker
+    that has just finished changes nothing."""
+    rows = work.model.objects
+    counts = {"requeued": 0, "failed": 0}
+    stale_running = rows.filter(status=work.running, started_at__lt=now - work.running_stale)
+    for pk, attempts in stale_running.values_list("pk", "attempts"):
+        if attempts >= work.max_attempts:
+            work.fail(pk, attempts)
+            counts["failed"] += 1
+        elif rows.filter(pk=pk, status=work.running, attempts=attempts).update(status=work.queued, queued_at=now):
+            work.send(pk)
+            counts["requeued"] += 1
+    for pk in rows.filter(status=work.queued, queued_at__lt=now - work.queued_stale).values_list("pk", flat=True):
+        if rows.filter(pk=pk, status=work.queued).update(queued_at=now):
+            work.send(pk)
+            counts["requeued"] += 1
+    return counts

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from openpyxl import Workbook
 
-from core.queueing import send_task
+from core.queueing import StuckWork, send_task, sweep_stuck_work
 from submissions.models import Submission
 from workbooks.findings_csv import spreadsheet_safe
 
@@ -216,26 +216,15 @@ def exports_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     that have used up their attempts. Run periodically by Celery beat."""
     from .tasks import build_export
 
-    now = now or timezone.now()
-    queued_before = now - dt.timedelta(seconds=settings.EXPORT_QUEUED_STALE_SECONDS)
-    running_before = now - dt.timedelta(seconds=settings.EXPORT_RUNNING_STALE_SECONDS)
-    counts = {"requeued": 0, "failed": 0}
-    stale = ExportJob.objects.filter(status=ExportStatus.RUNNING, started_at__lt=running_before)
-    for job_id, attempts in stale.values_list("pk", "attempts"):
-        if attempts >= settings.EXPORT_MAX_ATTEMPTS:
-            counts["failed"] += export_fail(job_id=job_id, attempt=attempts,
-                                            message=FAILED_MESSAGE.format(attempts=attempts))
-        elif ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING, attempts=attempts).update(
-            status=ExportStatus.QUEUED, queued_at=now
-        ):
-            send_task(task=build_export, args=[job_id], sweeper="the next sweep")
-            counts["requeued"] += 1
-    waiting = ExportJob.objects.filter(status=ExportStatus.QUEUED, queued_at__lt=queued_before)
-    for job_id in waiting.values_list("pk", flat=True):
-        if ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(queued_at=now):
-            send_task(task=build_export, args=[job_id], sweeper="the next sweep")
-            counts["requeued"] += 1
-    return counts
+    return sweep_stuck_work(now=now or timezone.now(), work=StuckWork(
+        model=ExportJob, queued=ExportStatus.QUEUED, running=ExportStatus.RUNNING,
+        queued_stale=dt.timedelta(seconds=settings.EXPORT_QUEUED_STALE_SECONDS),
+        running_stale=dt.timedelta(seconds=settings.EXPORT_RUNNING_STALE_SECONDS),
+        max_attempts=settings.EXPORT_MAX_ATTEMPTS,
+        send=lambda pk: send_task(task=build_export, args=[pk], sweeper="the next sweep"),
+        fail=lambda pk, attempts: export_fail(job_id=pk, attempt=attempts,
+                                              message=FAILED_MESSAGE.format(attempts=attempts)),
+    ))
 
 
 def exports_expire(*, now: dt.datetime | None = None) -> int:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_submission_event
+from core.queueing import StuckWork, sweep_stuck_work
 from erf.returns import ERF_COLLECTION, erf_estimate_of_workbook
 from triangulation.services import triangulation_enqueue
 from workbooks.types import RejectedFile, ValidationResult
@@ -230,24 +231,12 @@ def _erf_total(*, version: Version, data: bytes, result: ValidationResult) -> De
 def versions_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Re-send versions stuck waiting (the broker was down) or running (a worker died); fail those
     that have used up their attempts. Run periodically by Celery beat."""
-    now = now or timezone.now()
-    queued_before = now - dt.timedelta(seconds=settings.VALIDATION_QUEUED_STALE_SECONDS)
-    running_before = now - dt.timedelta(seconds=settings.VALIDATION_RUNNING_STALE_SECONDS)
-    counts = {"requeued": 0, "failed": 0}
-    stale_running = Version.objects.filter(status=VersionStatus.RUNNING, started_at__lt=running_before)
-    for version_id, attempts in stale_running.values_list("pk", "attempts"):
-        if attempts >= settings.VALIDATION_MAX_ATTEMPTS:
-            version_fail(version_id=version_id, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts))
-            counts["failed"] += 1
-        elif Version.objects.filter(pk=version_id, status=VersionStatus.RUNNING, attempts=attempts).update(
-            status=VersionStatus.QUEUED, queued_at=now
-        ):
-            enqueue_validation(version_id=version_id)
-            counts["requeued"] += 1
-    for version_id in Version.objects.filter(status=VersionStatus.QUEUED, queued_at__lt=queued_before).values_list(
-        "pk", flat=True
-    ):
-        Version.objects.filter(pk=version_id, status=VersionStatus.QUEUED).update(queued_at=now)
-        enqueue_validation(version_id=version_id)
-        counts["requeued"] += 1
-    return counts
+    return sweep_stuck_work(now=now or timezone.now(), work=StuckWork(
+        model=Version, queued=VersionStatus.QUEUED, running=VersionStatus.RUNNING,
+        queued_stale=dt.timedelta(seconds=settings.VALIDATION_QUEUED_STALE_SECONDS),
+        running_stale=dt.timedelta(seconds=settings.VALIDATION_RUNNING_STALE_SECONDS),
+        max_attempts=settings.VALIDATION_MAX_ATTEMPTS,
+        send=lambda pk: enqueue_validation(version_id=pk),
+        fail=lambda pk, attempts: version_fail(version_id=pk, attempt=attempts,
+                                               message=FAILED_MESSAGE.format(attempts=attempts)),
+    ))
