@@ -9,7 +9,7 @@ from .validation import version_validate, versions_sweep
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
-    soft_time_limit=settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS,
+    # The soft limit is the check's own alarm (validation.time_limit); this kills a stuck child.
     time_limit=settings.VALIDATION_TIME_LIMIT_SECONDS,
     ignore_result=True,
 )

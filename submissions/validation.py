@@ -8,12 +8,13 @@ import itertools
 import logging
 import os
 import resource
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -53,6 +54,33 @@ TOO_BIG_MESSAGE = (
 def _address_space_in_use() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class ValidationTimeout(BaseException):
+    """Raised by `time_limit`. A BaseException, not an Exception, so that a parser's broad "this file
+    is broken" handler cannot swallow it and report a slow file as a damaged one."""
+
+
+@contextmanager
+def time_limit(*, seconds: float) -> Iterator[None]:
+    """Raise ValidationTimeout in this thread once `seconds` have passed. Celery's own soft limit
+    raises an ordinary Exception, which parsers catch, so the check keeps its own alarm; Celery's
+    hard limit stays as the backstop for a child stuck in native code. Signals reach only the main
+    thread, which is where a prefork pool child and a management command run tasks."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum, _frame):
+        raise ValidationTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @contextmanager
@@ -146,10 +174,11 @@ def version_validate(*, version_id: int) -> str | None:
     accepted_versions = template_versions_accepted(collection_id=version.submission.collection_id) or None
     started = time.monotonic()
     try:
-        with address_space_limit(extra_bytes=settings.VALIDATION_MEMORY_LIMIT_MB * 1024 * 1024):
+        with time_limit(seconds=settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS), \
+                address_space_limit(extra_bytes=settings.VALIDATION_MEMORY_LIMIT_MB * 1024 * 1024):
             result = validate_file(data=data, file_format=version.file_format, context=context,
                                    accepted_versions=accepted_versions, progress=progress)
-    except (MemoryError, SoftTimeLimitExceeded) as stopped:
+    except (MemoryError, ValidationTimeout) as stopped:
         # The same file would pass the same limit again: fail now rather than spend every attempt on it.
         if isinstance(stopped, MemoryError):
             message = TOO_BIG_MESSAGE.format(megabytes=settings.VALIDATION_MEMORY_LIMIT_MB)

@@ -69,6 +69,8 @@ def validate_narrative(*, data: bytes, file_format: str, context: TemplateContex
 def _docx(*, data: bytes, context: TemplateContext) -> tuple[list[Finding], int]:
     try:
         document = Document(io.BytesIO(data))
+    except MemoryError:
+        raise  # a limit on the check, not a fault of the file: the caller reports it
     except Exception:  # python-docx raises several types for a broken package
         return [Finding("error", "FILE.REJECTED", "", "", "", "The document could not be read; save it again "
                         "from Word as .docx.")], 0

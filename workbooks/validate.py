@@ -113,6 +113,8 @@ def _validate(*, data: bytes, context: TemplateContext, accepted_versions: Seque
     try:
         parts = sheet_parts(archive)
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except MemoryError:
+        raise  # a limit on the check, not a fault of the file: the caller reports it
     except Exception:  # calamine and the XML parser raise their own types for a broken workbook
         raise RejectedFile(UNREADABLE) from None
     if COVER_SHEET not in parts:

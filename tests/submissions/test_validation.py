@@ -3,8 +3,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import resource
+import time
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
@@ -13,6 +13,7 @@ from submissions import validation
 from submissions.models import ReturnValue, Submission, SubmissionStatus, Version, VersionStatus
 from submissions.services import template_context, version_create
 from submissions.validation import version_fail, version_validate, versions_sweep
+from workbooks import validate as workbooks_validate
 from workbooks.sample import make_sample_return
 
 
@@ -117,11 +118,12 @@ def test_version_validate_fails_with_a_message_when_validation_passes_the_memory
 
 
 def test_version_validate_fails_with_a_message_when_validation_passes_the_time_limit(act_world, settings, monkeypatch):
-    settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS = 7
+    settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS = 0.2
+    real_validate_file = validation.validate_file
 
-    def too_slow(**_kwargs):
-        # What Celery's soft time limit raises inside the running task.
-        raise SoftTimeLimitExceeded()
+    def too_slow(**kwargs):
+        time.sleep(5)
+        return real_validate_file(**kwargs)
 
     monkeypatch.setattr(validation, "validate_file", too_slow)
     version = queued_version(act_world)
@@ -129,7 +131,7 @@ def test_version_validate_fails_with_a_message_when_validation_passes_the_time_l
     assert version_validate(version_id=version.pk) == VersionStatus.FAILED
     version.refresh_from_db()
     assert (version.status, version.attempts, version.message) == (
-        VersionStatus.FAILED, 1, validation.TOO_SLOW_MESSAGE.format(seconds=7))
+        VersionStatus.FAILED, 1, validation.TOO_SLOW_MESSAGE.format(seconds=0.2))
     # Finished: a repeated delivery finds nothing to do and does not start it again.
     assert version_validate(version_id=version.pk) is None
     assert Version.objects.get(pk=version.pk).attempts == 1
@@ -139,8 +141,35 @@ def test_validation_task_takes_its_time_limits_from_settings(settings):
     from submissions.tasks import validate_version
 
     assert (validate_version.soft_time_limit, validate_version.time_limit) == (
-        settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS, settings.VALIDATION_TIME_LIMIT_SECONDS)
-    assert validate_version.soft_time_limit < validate_version.time_limit < settings.VALIDATION_RUNNING_STALE_SECONDS
+        None, settings.VALIDATION_TIME_LIMIT_SECONDS)
+    assert settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS < validate_version.time_limit \
+        < settings.VALIDATION_RUNNING_STALE_SECONDS
+
+
+def test_time_limit_is_not_swallowed_by_a_parsers_broad_handler(act_world, settings, monkeypatch):
+    # Parsers turn any Exception into "the file could not be read"; the alarm must get through them.
+    settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS = 0.2
+
+    def slow_open(_stream):
+        try:
+            time.sleep(5)
+        except Exception as error:  # noqa: BLE001 - as broad as calamine's caller in workbooks.validate
+            raise ValueError("broken workbook") from error
+
+    monkeypatch.setattr(workbooks_validate.CalamineWorkbook, "from_filelike", slow_open)
+    version = queued_version(act_world)
+    assert version_validate(version_id=version.pk) == VersionStatus.FAILED
+    assert Version.objects.get(pk=version.pk).message == validation.TOO_SLOW_MESSAGE.format(seconds=0.2)
+
+
+def test_memory_error_in_a_parser_is_a_limit_not_a_damaged_file(act_world, monkeypatch):
+    def exhausted(_stream):
+        raise MemoryError()
+
+    monkeypatch.setattr(workbooks_validate.CalamineWorkbook, "from_filelike", exhausted)
+    version = queued_version(act_world)
+    assert version_validate(version_id=version.pk) == VersionStatus.FAILED
+    assert Version.objects.get(pk=version.pk).message.startswith("Checking this file needed more than")
 
 
 def finished_events(version: Version) -> list[dict]:
