@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.permissions import object_permission_or_404
 from planning.models import ExtensionRequest
 from planning.selectors import effective_deadline, extension_history, extension_request_get_for_user
 from planning.services import extension_decide, extension_request_create
@@ -56,8 +56,7 @@ class SubmissionExtensions(APIView):
     @extend_schema(request=ExtensionRequestSerializer, responses={201: ExtensionSerializer})
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-        if not request.user.has_perm("submissions.upload_version", submission):
-            raise Http404
+        object_permission_or_404(user=request.user, permission="submissions.upload_version", obj=submission)
         payload = ExtensionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
@@ -72,8 +71,7 @@ class ExtensionDecision(APIView):
     @extend_schema(request=ExtensionDecisionSerializer, responses={200: ExtensionSerializer})
     def post(self, request, pk: int):
         item = extension_request_get_for_user(user=request.user, pk=pk)
-        if not request.user.has_perm("planning.decide_extension", item.organisation):
-            raise Http404
+        object_permission_or_404(user=request.user, permission="planning.decide_extension", obj=item.organisation)
         payload = ExtensionDecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import audit_events_of_submission
 from audit.services import audit_access_refused, audit_submission_event
+from core.permissions import object_permission_or_404
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 from submissions import selectors, services
@@ -140,8 +141,7 @@ class VersionCreate(APIView):
     )
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-        if not request.user.has_perm("submissions.upload_version", submission):
-            raise Http404
+        object_permission_or_404(user=request.user, permission="submissions.upload_version", obj=submission)
         payload = serializers.UploadSerializer(data=request.data)
         if not payload.is_valid():
             return Response({"detail": "Send the file as multipart form data in a field called 'file'."},
@@ -178,8 +178,7 @@ class SubmissionSubmit(APIView):
     )
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-        if not request.user.has_perm("submissions.submit_submission", submission):
-            raise Http404
+        object_permission_or_404(user=request.user, permission="submissions.submit_submission", obj=submission)
         payload = serializers.SubmitSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         version = selectors.version_of_submission(submission=submission, pk=payload.validated_data["version"])
@@ -225,8 +224,7 @@ class SubmissionReviews(APIView):
     )
     def post(self, request, pk: int):
         submission = _reviewable_submission(request, pk)
-        if not request.user.has_perm("reviews.decide", submission):
-            raise Http404
+        object_permission_or_404(user=request.user, permission="reviews.decide", obj=submission)
         payload = serializers.DecisionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         version = selectors.version_of_submission(submission=submission, pk=payload.validated_data["version"])
@@ -255,8 +253,7 @@ class SubmissionComments(APIView):
                    responses={201: serializers.CommentSerializer, 400: serializers.MessageSerializer})
     def post(self, request, pk: int):
         submission = _reviewable_submission(request, pk)
-        if not request.user.has_perm("reviews.comment", submission):
-            raise Http404
+        object_permission_or_404(user=request.user, permission="reviews.comment", obj=submission)
         payload = serializers.CommentRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

@@ -25,3 +25,10 @@ def permission_or_404(permission: str):
         return wrapped
 
     return decorator
+
+
+def object_permission_or_404(*, user, permission: str, obj) -> None:
+    """Require a django-rules object permission; without it the object answers 404 as if it did
+    not exist, like an object outside the user's selectors."""
+    if not user.has_perm(permission, obj):
+        raise Http404

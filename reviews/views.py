@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
-from core.permissions import permission_or_404
+from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
 from planning.models import Collection
-from triangulation.selectors import triangulation_section
 from submissions import selectors as submission_selectors
+from triangulation.selectors import triangulation_section
 
 from . import selectors, services
 from .filters import ReviewQueueFilter
@@ -81,8 +81,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_get_for_reviewer(user=request.user, pk=pk)
-    if not request.user.has_perm("reviews.decide", submission):
-        raise Http404
+    object_permission_or_404(user=request.user, permission="reviews.decide", obj=submission)
     form = DecisionForm(request.POST)
     if form.is_valid():
         version = submission_selectors.version_of_submission(submission=submission, pk=form.cleaned_data["version"])
@@ -109,8 +108,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_get_for_reviewer(user=request.user, pk=pk)
-    if not request.user.has_perm("reviews.decide", submission):
-        raise Http404
+    object_permission_or_404(user=request.user, permission="reviews.decide", obj=submission)
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
@@ -132,8 +130,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Both sides post here; each goes back to the page they wrote on."""
     submission = submission_selectors.submission_get_for_user(user=request.user, pk=pk)
-    if not request.user.has_perm("reviews.comment", submission):
-        raise Http404
+    object_permission_or_404(user=request.user, permission="reviews.comment", obj=submission)
     on_review_page = request.user.has_perm("reviews.view_review", submission)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -162,8 +159,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def endorse(request: HttpRequest, pk: int) -> HttpResponse:
     submission = submission_selectors.submission_get_for_user(user=request.user, pk=pk)
-    if not request.user.has_perm("reviews.endorse", submission):
-        raise Http404
+    object_permission_or_404(user=request.user, permission="reviews.endorse", obj=submission)
     version_pk = request.POST.get("version", "")
     version = submission_selectors.version_of_submission(submission=submission, pk=version_pk)
     if version is None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditAction
 from audit.services import audit_submission_event
 from core.forms import add_service_errors
-from core.permissions import permission_or_404
+from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
 from planning.models import Collection, ExtensionStatus
 from planning.selectors import effective_deadline, extension_history, extension_request_get_for_user
@@ -89,8 +89,7 @@ def submission_detail(request: HttpRequest, pk: int, upload_form=None, submit_fo
 @login_required
 def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-    if not request.user.has_perm("submissions.upload_version", submission):
-        raise Http404
+    object_permission_or_404(user=request.user, permission="submissions.upload_version", obj=submission)
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -110,8 +109,7 @@ def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-    if not request.user.has_perm("submissions.submit_submission", submission):
-        raise Http404
+    object_permission_or_404(user=request.user, permission="submissions.submit_submission", obj=submission)
     version = submission.current_version
     if version is None:
         raise Http404
@@ -300,8 +298,7 @@ def _apply(request: HttpRequest, form, action, *, success: str, then: str, pk: i
 @login_required
 def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-    if not request.user.has_perm("submissions.upload_version", submission):
-        raise Http404
+    object_permission_or_404(user=request.user, permission="submissions.upload_version", obj=submission)
     form = ExtensionRequestForm(request.POST)
     done = _apply(
         request, form,
@@ -316,8 +313,7 @@ def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def extension_set(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-    if not request.user.has_perm("planning.decide_extension", submission.organisation):
-        raise Http404
+    object_permission_or_404(user=request.user, permission="planning.decide_extension", obj=submission.organisation)
     form = DeadlineChangeForm(request.POST)
     done = _apply(
         request, form,
@@ -334,8 +330,7 @@ def extension_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     item = extension_request_get_for_user(user=request.user, pk=pk)
     submission = selectors.submission_for_collection(user=request.user, collection=item.collection,
                                                      organisation=item.organisation)
-    if not request.user.has_perm("planning.decide_extension", item.organisation):
-        raise Http404
+    object_permission_or_404(user=request.user, permission="planning.decide_extension", obj=item.organisation)
     form = ExtensionDecisionForm(request.POST, prefix=f"decide-{item.pk}")
     done = _apply(
         request, form,
@@ -352,8 +347,7 @@ def extension_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     item = extension_request_get_for_user(user=request.user, pk=pk)
     submission = selectors.submission_for_collection(user=request.user, collection=item.collection,
                                                      organisation=item.organisation)
-    if not request.user.has_perm("submissions.upload_version", submission):
-        raise Http404
+    object_permission_or_404(user=request.user, permission="submissions.upload_version", obj=submission)
     try:
         extension_withdraw(extension_request=item, user=request.user, request=request)
     except ValidationError as error:
