@@ -197,11 +197,21 @@ def extension_history(*, collection: Collection, organisation: Organisation) -> 
     )
 
 
+def return_visibility(*, user: User) -> Q:
+    """Which rows of a model with `collection` and `organisation` (a return, an extension request)
+    the user may read: those of organisations they see, and, for an ICS's lead CCG, those of the
+    returns it submits on the ICS's behalf."""
+    visible = Q(organisation__in=organisations_visible_to(user=user).values("pk"))
+    organisation_ids = user_scope(user=user).organisation_ids
+    if organisation_ids:
+        visible |= Q(collection__lead_ccg_may_submit=True, organisation__lead_ccg_id__in=organisation_ids)
+    return visible
+
+
 def extension_request_get_for_user(*, user: User, pk: int) -> ExtensionRequest:
     try:
         return ExtensionRequest.objects.select_related("collection", "organisation").get(
-            pk=pk, organisation__in=organisations_visible_to(user=user).values("pk")
-        )
+            return_visibility(user=user), pk=pk)
     except ExtensionRequest.DoesNotExist:
         raise Http404("No such request") from None
 

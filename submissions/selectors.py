@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -10,7 +10,7 @@ from accounts.models import Role, User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
 from planning.models import DeadlineExtension
-from planning.selectors import organisations_visible_to
+from planning.selectors import return_visibility
 
 from .models import Finding, Severity, Submission, TemplateVersion, Version
 
@@ -21,13 +21,8 @@ def submissions_for_user(*, user: User) -> QuerySet[Submission]:
     extension = DeadlineExtension.objects.filter(
         collection_id=OuterRef("collection_id"), organisation_id=OuterRef("organisation_id")
     ).values("deadline")[:1]
-    scope = user_scope(user=user)
-    visible = Q(organisation__in=organisations_visible_to(user=user).values("pk"))
-    if scope.organisation_ids:
-        # An ICS's lead CCG works on the returns it submits on the ICS's behalf.
-        visible |= Q(collection__lead_ccg_may_submit=True, organisation__lead_ccg_id__in=scope.organisation_ids)
     return (
-        Submission.objects.filter(visible)
+        Submission.objects.filter(return_visibility(user=user))
         .select_related(
             "collection", "collection__planning_round", "organisation", "current_version", "submitted_version",
             "submitted_by",
@@ -45,8 +40,9 @@ def submission_get_for_user(*, user: User, pk: int) -> Submission:
 
 
 def versions_for_user(*, user: User) -> QuerySet[Version]:
+    # Through the returns the user may read, so a lead CCG sees the versions of returns it submits.
     return Version.objects.filter(
-        submission__organisation__in=organisations_visible_to(user=user).values("pk")
+        submission__in=submissions_for_user(user=user).values("pk")
     ).select_related("submission", "submission__collection", "submission__organisation", "uploaded_by")
 
 

@@ -2,13 +2,24 @@ from __future__ import annotations
 
 import io
 
+import pytest
+from django.http import Http404
+
 from accounts.models import Role
 from planning.models import Organisation
+from planning.selectors import extension_request_get_for_user
+from planning.services import extension_request_create
 from submissions.models import Submission
-from submissions.selectors import may_upload, signing_capacity, submission_get_for_user
+from submissions.selectors import (
+    may_upload,
+    signing_capacity,
+    submission_get_for_user,
+    version_get_for_user,
+)
 from submissions.services import submission_submit, template_context, version_create
 from submissions.validation import version_validate
-from tests.factories import CollectionFactory, user_with_role
+from tests.factories import CollectionFactory, london, user_with_role
+from tests.reviews.support import stored_version
 from workbooks.sample import make_sample_return
 
 
@@ -62,3 +73,21 @@ def test_submission_records_the_capacity(act_world):
     assert (submission.submitted_role, submission.submitted_by) == (
         "System lead of North East and North Cumbria, for the NHS trust", act_world.lead
     )
+
+
+def test_lead_ccg_opens_the_versions_and_extension_requests_of_returns_it_submits(act_world):
+    ccg = Organisation.objects.get(ods_code="QHM-CCG")
+    Organisation.objects.filter(pk=act_world.ics.pk).update(lead_ccg=ccg)
+    finmh = CollectionFactory(planning_round=act_world.act.planning_round, code="FIN-MH", submitted_by=["ics"],
+                              lead_ccg_may_submit=True, deadline=london(2021, 5, 6))
+    submission = Submission.objects.create(collection=finmh, organisation=act_world.ics)
+    ccg_signatory = user_with_role(Role.SIGNATORY, organisation=ccg, username="ccg-qhm")
+    version = stored_version(submission=submission, number=1, data=b"PK version bytes", user=ccg_signatory)
+    extension = extension_request_create(collection=finmh, organisation=act_world.ics, requested_by=ccg_signatory,
+                                         deadline=london(2021, 5, 10), reason="The finance director is away.")
+
+    assert version_get_for_user(user=ccg_signatory, pk=version.pk) == version
+    assert extension_request_get_for_user(user=ccg_signatory, pk=extension.pk) == extension
+    act_version = stored_version(submission=act_world.submission, number=1, data=b"PK act", user=act_world.lead)
+    with pytest.raises(Http404):
+        version_get_for_user(user=ccg_signatory, pk=act_version.pk)
