@@ -66,6 +66,9 @@ class TriangulationRun(models.Model):
         null=True, blank=True, help_text="When a return of the system last changed; later than ran_at means a run is owed.",
     )
     ran_at = models.DateTimeField(null=True, blank=True, help_text="When the last run started reading the returns.")
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs started since the last request; the sweeper stops re-sending after the limit.",
+    )
     versions = models.ManyToManyField("submissions.Version", blank=True, related_name="+",
                                       help_text="The versions the last run compared.")
 

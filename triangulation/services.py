@@ -34,19 +34,22 @@ def triangulation_enqueue(*, version: Version) -> None:
     for stage in triangulation_stages(collection=submission.collection):
         run, _ = TriangulationRun.objects.get_or_create(system_id=submission.organisation_id,
                                                         planning_round_id=planning_round_id, stage=stage)
-        TriangulationRun.objects.filter(pk=run.pk).update(requested_at=timezone.now())
+        TriangulationRun.objects.filter(pk=run.pk).update(requested_at=timezone.now(), attempts=0)
         send_task_on_commit(task=run_triangulation, args=[submission.organisation_id, planning_round_id, stage],
                             sweeper="the triangulation sweeper")
 
 
 def triangulation_sweep(*, now: dt.datetime | None = None) -> int:
-    """Send again every run owed for longer than TRIANGULATION_STALE_SECONDS. Returns how many."""
+    """Send again every run owed for longer than TRIANGULATION_STALE_SECONDS, unless it has already
+    started TRIANGULATION_MAX_ATTEMPTS times since it was asked for (a run that kills its worker
+    must not loop; the next new version asks again). Returns how many."""
     from .tasks import run_triangulation
 
     now = now or timezone.now()
     owed = TriangulationRun.objects.filter(
         Q(ran_at__isnull=True) | Q(ran_at__lt=F("requested_at")),
         requested_at__lt=now - dt.timedelta(seconds=settings.TRIANGULATION_STALE_SECONDS),
+        attempts__lt=settings.TRIANGULATION_MAX_ATTEMPTS,
     ).values_list("system_id", "planning_round_id", "stage")
     sent = 0
     for system_id, planning_round_id, stage in owed:
@@ -80,6 +83,9 @@ def triangulation_run(*, system_id: int, planning_round_id: int, stage: str) -> 
     Idempotent; two runs of the same system and stage queue on the run row's lock, and the later
     one reads what the earlier committed. Returns the number of findings."""
     system = Organisation.objects.get(pk=system_id)
+    # Counted outside the run's transaction, so a run that dies still counts.
+    TriangulationRun.objects.filter(system_id=system_id, planning_round_id=planning_round_id, stage=stage).update(
+        attempts=F("attempts") + 1)
     with transaction.atomic():
         run, _ = TriangulationRun.objects.get_or_create(system_id=system_id, planning_round_id=planning_round_id,
                                                         stage=stage)

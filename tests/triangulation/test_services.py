@@ -171,3 +171,24 @@ def test_a_run_owed_is_sent_again_by_the_sweep_until_it_has_run(tri_world, monke
     assert sent == [(tri_world.base.ics.pk, tri_world.base.act.planning_round_id, Stage.DRAFT)]
     tasks.run_triangulation(*sent[0])
     assert triangulation_sweep(now=later) == 0
+
+
+def test_a_run_that_keeps_dying_is_not_sent_again_after_its_attempts(tri_world, monkeypatch, settings):
+    sent = []
+    monkeypatch.setattr(tasks.run_triangulation, "apply_async", lambda args, retry: sent.append(tuple(args)))
+    tri_world.upload("WF")
+    run = TriangulationRun.objects.get(system=tri_world.base.ics, stage=Stage.DRAFT)
+    later = run.requested_at + dt.timedelta(seconds=settings.TRIANGULATION_STALE_SECONDS + 1)
+    # Each started run dies before it finishes: its attempt is counted, its result never written.
+    TriangulationRun.objects.filter(pk=run.pk).update(attempts=settings.TRIANGULATION_MAX_ATTEMPTS - 1)
+    assert triangulation_sweep(now=later) == 1
+    TriangulationRun.objects.filter(pk=run.pk).update(attempts=settings.TRIANGULATION_MAX_ATTEMPTS)
+    assert triangulation_sweep(now=later) == 0
+    tri_world.upload("WF", seed=2)
+    assert TriangulationRun.objects.get(pk=run.pk).attempts == 0
+
+
+def test_a_started_run_counts_its_attempt(tri_world):
+    tri_world.upload("WF")
+    tri_world.run()
+    assert TriangulationRun.objects.get(system=tri_world.base.ics, stage=Stage.DRAFT).attempts == 1
