@@ -108,6 +108,17 @@ def latest_collection_with_uploads(*, collections: list[Collection]) -> Collecti
     return next((c for c in reversed(collections) if c.pk in with_uploads), collections[-1] if collections else None)
 
 
+def chart_collection(*, planning_round: PlanningRound, collections: list[Collection], wanted: str) -> Collection | None:
+    """The return a chart shows: the one asked for if the chart draws it; with none asked for, or
+    one of another round (the round was changed in the filter), the round's latest stage with
+    uploads. None (404) for a return of this round the chart does not draw."""
+    chosen = next((c for c in collections if str(c.pk) == wanted), None)
+    if chosen is not None:
+        return chosen
+    of_this_round = wanted.isdigit() and round_collections(planning_round=planning_round).filter(pk=wanted).exists()
+    return None if of_this_round else latest_collection_with_uploads(collections=collections)
+
+
 def round_collections(*, planning_round: PlanningRound) -> QuerySet[Collection]:
     return Collection.objects.filter(planning_round=planning_round).order_by("deadline", "code", "stage")
 

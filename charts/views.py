@@ -34,8 +34,7 @@ def _chart_request(request: HttpRequest, *, collections_of) -> ChartRequest:
         raise Http404("No such round")
     collections = list(collections_of(planning_round=planning_round))
     wanted = request.GET.get("collection", "")
-    collection = next((c for c in collections if str(c.pk) == wanted), None) if wanted else (
-        selectors.latest_collection_with_uploads(collections=collections))
+    collection = selectors.chart_collection(planning_round=planning_round, collections=collections, wanted=wanted)
     if collection is None:
         raise Http404("No such return in this round")
     form = ChartFilterForm(

@@ -10,7 +10,7 @@ from charts.selectors import CHART_MEASURES, ChartScope, activity_against_baseli
 from planning.models import Stage
 from submissions.models import Submission
 from tests.checked_returns import checked_version, submitted_version
-from tests.factories import CollectionFactory, london, user_with_role
+from tests.factories import CollectionFactory, PlanningRoundFactory, london, user_with_role
 
 
 @pytest.fixture
@@ -99,3 +99,12 @@ def test_activity_page_opens_on_the_last_stage_with_uploads(client, act_world, a
     assert client.get(reverse("charts:activity")).context["asked"].collection == final
     checked_version(submission=act_world.submission, user=act_world.lead)
     assert client.get(reverse("charts:activity")).context["asked"].collection == act_world.act
+
+
+def test_activity_page_of_another_round_opens_on_its_own_latest_return(client, act_world, admin):
+    later = PlanningRoundFactory(name="2022/23")
+    later_act = CollectionFactory(planning_round=later, code="ACT", stage=Stage.DRAFT, deadline=london(2022, 4, 28),
+                                  submitted_by=["ics"], accepted_formats=["xlsx"])
+    client.force_login(admin)
+    response = client.get(reverse("charts:activity"), {"round": later.pk, "collection": act_world.act.pk})
+    assert (response.status_code, response.context["asked"].collection) == (200, later_act)
