@@ -183,7 +183,7 @@ class SubmissionSubmit(APIView):
         payload.is_valid(raise_exception=True)
         version = selectors.version_of_submission(submission=submission, pk=payload.validated_data["version"])
         if version is None:
-            return Response({"version": ["No such version of this return. Use the id of one of its versions (GET the return to list them)."]}, status=status.HTTP_400_BAD_REQUEST)
+            return _unknown("version")
         try:
             services.submission_submit(
                 submission=submission,
@@ -197,6 +197,18 @@ class SubmissionSubmit(APIView):
         except (services.SubmitRefused, TransitionConflict) as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(serializers.SubmissionSerializer(_submissions(request).get(pk=pk)).data)
+
+
+UNKNOWN_IDS = {
+    "version": "No such version of this return. Use the id of one of its versions (GET the return to list them).",
+    "parent": "No such comment on this return. Use the id of one of its comments "
+              "(GET /api/v1/submissions/{id}/comments/ to list them).",
+}
+
+
+def _unknown(field: str) -> Response:
+    """400 for an id in the body that names nothing of this return, saying where the ids are."""
+    return Response({field: [UNKNOWN_IDS[field]]}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def _reviewable_submission(request, pk: int):
@@ -229,7 +241,7 @@ class SubmissionReviews(APIView):
         payload.is_valid(raise_exception=True)
         version = selectors.version_of_submission(submission=submission, pk=payload.validated_data["version"])
         if version is None:
-            return Response({"version": ["No such version of this return. Use the id of one of its versions (GET the return to list them)."]}, status=status.HTTP_400_BAD_REQUEST)
+            return _unknown("version")
         try:
             decision = review_services.decision_record(
                 submission=submission, version=version, reviewer=request.user,
@@ -261,11 +273,11 @@ class SubmissionComments(APIView):
         if data["version"] is not None:
             version = selectors.version_of_submission(submission=submission, pk=data["version"])
             if version is None:
-                return Response({"version": ["No such version of this return. Use the id of one of its versions (GET the return to list them)."]}, status=status.HTTP_400_BAD_REQUEST)
+                return _unknown("version")
         if data["parent"] is not None:
             parent = review_selectors.comments_of_submission(submission=submission).filter(pk=data["parent"]).first()
             if parent is None:
-                return Response({"parent": ["No such comment on this return."]}, status=status.HTTP_400_BAD_REQUEST)
+                return _unknown("parent")
         try:
             comment = review_services.comment_add(
                 submission=submission, author=request.user, text=data["text"], version=version, sheet=data["sheet"],

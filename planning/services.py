@@ -432,7 +432,7 @@ def extension_withdraw(*, extension_request: ExtensionRequest, user: User, reque
         status=ExtensionStatus.WITHDRAWN, decided_by=user, decided_at=timezone.now()
     )
     if not withdrawn:
-        raise ValidationError("This request has already been decided.")
+        raise ValidationError("This request has already been decided. Reload the page to see the decision.")
     audit_record(action=AuditAction.EXTENSION_WITHDRAWN, actor=user, obj=extension_request,
                  submission_id=_submission_id(collection=extension_request.collection,
                                               organisation=extension_request.organisation),

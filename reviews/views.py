@@ -163,7 +163,7 @@ def endorse(request: HttpRequest, pk: int) -> HttpResponse:
     version_pk = request.POST.get("version", "")
     version = submission_selectors.version_of_submission(submission=submission, pk=version_pk)
     if version is None:
-        messages.error(request, "Choose the submitted version to endorse.")
+        messages.error(request, "That version is no longer the one submitted. Reload the page and endorse the submitted version.")
     else:
         try:
             services.endorsement_record(submission=submission, version=version, user=request.user, request=request)
