@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from python_calamine import CalamineWorkbook
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.selectors import user_scope
 from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round
@@ -91,17 +91,6 @@ def endorsement_of_version(*, version: Version | None) -> Endorsement | None:
     if version is None:
         return None
     return Endorsement.objects.select_related("endorsed_by").filter(version=version).first()
-
-
-def organisation_members(*, organisation: Organisation) -> QuerySet[User]:
-    return User.objects.filter(role_assignments__organisation=organisation, is_active=True).distinct()
-
-
-def region_reviewers(*, organisation: Organisation) -> QuerySet[User]:
-    return User.objects.filter(
-        role_assignments__role=Role.REGIONAL_REVIEWER, role_assignments__region_id=organisation.region_id,
-        is_active=True,
-    ).distinct()
 
 
 def related_submissions(*, submission: Submission) -> QuerySet[Submission]:

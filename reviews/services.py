@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.selectors import users_of_organisation, users_reviewing_region
 from audit.services import audit_record
 from notifications.services import notify
 from submissions.models import Submission, SubmissionStatus, Version
@@ -16,7 +17,6 @@ from submissions.transitions import Action, TransitionConflict, transition
 
 from . import rules as review_rules
 from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
-from .selectors import organisation_members, region_reviewers
 
 MAX_CELL_LENGTH = 20
 
@@ -52,7 +52,7 @@ def _stale_message(*, submission: Submission, version: Version) -> str:
 
 def _notify_organisation(*, submission: Submission, subject: str, body: str) -> None:
     notify(
-        recipients=organisation_members(organisation=submission.organisation),
+        recipients=users_of_organisation(organisation_id=submission.organisation_id),
         kind="review",
         subject=subject,
         body=body,
@@ -117,7 +117,7 @@ def submission_reopen(*, submission: Submission, reviewer: User, reason: str, re
         raise ValidationError({"reason": "Say why the return is reopened: the organisation sees this reason."})
     version = submission.submitted_version
     if version is None:
-        raise DecisionConflict("This return has no submitted version to reopen.")
+        raise DecisionConflict("This return has no submitted version to reopen. Reload the page to see its current state.")
     with transaction.atomic():
         try:
             transition(submission=submission, action=Action.REOPEN, guard={"submitted_version": version})
@@ -187,7 +187,7 @@ def comment_add(
             _notify_organisation(submission=submission, subject=subject, body=body)
         else:
             notify(
-                recipients=region_reviewers(organisation=submission.organisation),
+                recipients=users_reviewing_region(region_id=submission.organisation.region_id),
                 kind="review",
                 subject=subject,
                 body=body,
@@ -216,7 +216,7 @@ def endorsement_record(*, submission: Submission, version: Version, user: User, 
                 request=request,
             )
             notify(
-                recipients=region_reviewers(organisation=submission.organisation),
+                recipients=users_reviewing_region(region_id=submission.organisation.region_id),
                 kind="review",
                 subject=f"{submission.collection.code} for {submission.organisation.name} endorsed",
                 body=f"The system lead endorsed version {version.number}; it can now be approved.",
