@@ -20,7 +20,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class DecisionAdmin(ReadOnlyAdmin):
     list_display = ["submission", "version", "kind", "reviewer", "created_at"]
     list_filter = ["kind"]
-    list_select_related = ["submission__organisation", "submission__collection", "version", "reviewer"]
+    # Version.__str__ names its return's organisation and collection.
+    list_select_related = ["submission__organisation", "submission__collection", "version__submission__organisation",
+                           "version__submission__collection", "reviewer"]
 
 
 @admin.register(Comment)
@@ -33,4 +35,5 @@ class CommentAdmin(ReadOnlyAdmin):
 @admin.register(Endorsement)
 class EndorsementAdmin(ReadOnlyAdmin):
     list_display = ["submission", "version", "endorsed_by", "created_at"]
-    list_select_related = ["submission__organisation", "submission__collection", "version", "endorsed_by"]
+    list_select_related = ["submission__organisation", "submission__collection", "version__submission__organisation",
+                           "version__submission__collection", "endorsed_by"]
