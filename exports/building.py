@@ -101,11 +101,18 @@ def export_build(*, job_id: int) -> str | None:
             ExportJob.objects.filter(pk=job_id, attempts=attempt).update(progress=percent)
 
     builder = _write_consolidation if job.kind == ExportKind.CONSOLIDATION else _write_files_zip
-    with tempfile.TemporaryFile() as output:
-        counts = builder(job=job, output=output, progress=progress)
-        size = output.tell()
-        output.seek(0)
-        name = default_storage.save(export_upload_to(job, ""), File(output))
+    try:
+        with tempfile.TemporaryFile() as output:
+            counts = builder(job=job, output=output, progress=progress)
+            size = output.tell()
+            output.seek(0)
+            name = default_storage.save(export_upload_to(job, ""), File(output))
+    except Exception:
+        # Try again now rather than leave the job "being built" until the sweeper's stale time; the
+        # claim fails it once its attempts are used up, with a message to the person who asked.
+        logger.exception("Export %s failed on attempt %s", job_id, attempt)
+        _requeue(job_id=job_id, attempt=attempt)
+        return None
     finished = ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING, attempts=attempt).update(
         status=ExportStatus.DONE, file=name, size=size, progress=100, finished_at=timezone.now(), message="", **counts
     )
@@ -114,6 +121,14 @@ def export_build(*, job_id: int) -> str | None:
         default_storage.delete(name)
         return None
     return ExportStatus.DONE
+
+
+def _requeue(*, job_id: int, attempt: int) -> None:
+    from .tasks import build_export
+
+    if ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING, attempts=attempt).update(
+            status=ExportStatus.QUEUED, queued_at=timezone.now()):
+        send_task(task=build_export, args=[job_id], sweeper="the stuck-export sweeper")
 
 
 def _write_consolidation(*, job: ExportJob, output, progress: Callable[[int, int], None]) -> dict[str, int]:

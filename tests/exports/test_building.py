@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from exports.building import VALUE_HEADER, export_build, exports_expire, exports_sweep
+from exports import tasks
 from exports.models import ExportJob, ExportKind, ExportStatus
 from exports.services import export_request
 from planning.models import Organisation
@@ -172,3 +173,20 @@ def test_exports_expire_deletes_old_files_and_keeps_the_job_marked_expired(act_w
     recent.refresh_from_db()
     assert (old.status, old.file.name, default_storage.exists(old_name)) == (ExportStatus.EXPIRED, "", False)
     assert (recent.status, default_storage.exists(recent.file.name)) == (ExportStatus.DONE, True)
+
+
+def test_export_that_keeps_failing_is_retried_then_failed_with_a_message(act_world, admin, monkeypatch, settings):
+    from exports import building
+
+    job = export_request(user=admin, kind=ExportKind.FILES, planning_round=act_world.act.planning_round,
+                         collection=None, region=None)
+    sent = []
+    monkeypatch.setattr(building, "_write_files_zip", lambda **kwargs: 1 / 0)
+    monkeypatch.setattr(tasks.build_export, "apply_async", lambda args, retry: sent.append(args))
+    for _ in range(settings.EXPORT_MAX_ATTEMPTS + 1):
+        assert export_build(job_id=job.pk) is None
+    job.refresh_from_db()
+    assert (job.status, len(sent), job.message) == (
+        ExportStatus.FAILED, settings.EXPORT_MAX_ATTEMPTS, building.FAILED_MESSAGE.format(
+            attempts=settings.EXPORT_MAX_ATTEMPTS))
+    assert (job.file.name, default_storage.exists(f"exports/{job.pk}")) == ("", False)
