@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Q
 
 from planning.models import Collection, OrganisationType, Stage
 from submissions.models import Submission, Version
 
 from .checks import RULE_TITLES, TRIANGULATED, Bands
-from .models import TriangulationBands, TriangulationFinding
+from .models import TriangulationBands, TriangulationFinding, TriangulationRun
 
 
 def bands_for_round(*, planning_round_id: int) -> Bands:
@@ -53,6 +53,8 @@ class TriangulationSection:
 
     version: Version
     findings: list[TriangulationFinding]
+    compared: bool = True  # the last run of the return's system compared this version
+    running: bool = False  # a return of the system changed since the last run; the checks are owed
 
     @property
     def groups(self) -> list[tuple[str, list[TriangulationFinding]]]:
@@ -81,4 +83,12 @@ def triangulation_section(*, submission: Submission, version: Version | None) ->
     """None for returns the checks do not cover, or before anything was uploaded."""
     if version is None or not is_triangulated(submission=submission):
         return None
-    return TriangulationSection(version=version, findings=triangulation_findings_of_version(version=version))
+    runs = TriangulationRun.objects.filter(
+        system_id=submission.organisation_id, planning_round_id=submission.collection.planning_round_id,
+        stage__in=triangulation_stages(collection=submission.collection),
+    )
+    return TriangulationSection(
+        version=version, findings=triangulation_findings_of_version(version=version),
+        compared=runs.filter(versions=version).exists(),
+        running=runs.filter(Q(ran_at__isnull=True) | Q(ran_at__lt=F("requested_at"))).exists(),
+    )

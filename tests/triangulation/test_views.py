@@ -16,6 +16,7 @@ from tests.factories import london, user_with_role
 from tests.reviews.support import stored_version
 from tests.triangulation.conftest import STEADY, TOO_MANY_STAFF
 from triangulation.models import TriangulationFinding, TriangulationRun
+from triangulation.selectors import triangulation_section
 from workbooks.sample import make_sample_return
 
 WF_WARNING = "workforce (total WTE) changes by"
@@ -137,3 +138,23 @@ def test_return_page_groups_the_warnings_by_kind_of_check(client, tri_world):
     summaries = re.findall(r'<span class="nhsuk-details__summary-text">([^<]+)</span>', wf_page)
     assert summaries == ["Workforce against activity: 3 warnings", "Pay against workforce: 3 warnings"]
     assert "6 warnings involving version 1:" in wf_page
+
+
+def test_return_page_says_when_the_checks_are_running_again(client, tri_world):
+    mismatched(tri_world)
+    tri_world.upload("WF", seed=2)  # its run is owed: the message is sent only after commit
+    wf_page = page(client, tri_world.base.lead, "submissions:detail", tri_world.returns["WF"])
+    assert ('data-testid="triangulation-running"' in wf_page, 'data-testid="triangulation-empty"' in wf_page) == (
+        True, False)
+    tri_world.run()
+    wf_page = page(client, tri_world.base.lead, "submissions:detail", tri_world.returns["WF"])
+    assert ('data-testid="triangulation-running"' in wf_page, 'data-testid="triangulation-empty"' in wf_page) == (
+        False, True)
+
+
+def test_a_version_left_out_of_the_last_comparison_is_not_called_clear(tri_world):
+    versions = mismatched(tri_world)
+    tri_world.upload("WF", seed=2)
+    tri_world.run()
+    section = triangulation_section(submission=tri_world.returns["WF"], version=versions["WF"])
+    assert (section.compared, section.findings) == (False, [])
