@@ -14,16 +14,13 @@ from core.forms import add_service_errors
 from core.permissions import permission_or_404
 from planning.models import Collection
 from planning.selectors import current_round, rounds_all
+from submissions.downloads import content_type_of, streamed_attachment
 
 from . import selectors, services
 from .forms import ExportRequestForm
 from .models import ExportJob, ExportStatus
 
 PAGE_SIZE = 25
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "zip": "application/zip",
-}
 
 
 def _request_form(request: HttpRequest, data=None) -> ExportRequestForm:
@@ -95,9 +92,5 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
     filename = services.export_filename(job=job)
     audit_record(action=AuditAction.DOWNLOAD, actor=request.user, obj=job, detail=f"Export {filename}",
                  request=request)
-    extension = filename.rsplit(".", 1)[-1]
-    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=filename,
-                            content_type=CONTENT_TYPES[extension])
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return streamed_attachment(job.file.open("rb"), filename=filename,
+                               content_type=content_type_of(filename.rsplit(".", 1)[-1]))

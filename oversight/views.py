@@ -11,7 +11,7 @@ from core.permissions import permission_or_404
 from planning.models import Collection
 from planning.selectors import region_get_for_user, regions_visible_to
 from reviews.selectors import round_from_query
-from submissions.downloads import attachment
+from submissions.downloads import attachment, content_type_of
 
 from . import exports
 from .forms import DashboardFilterForm
@@ -64,11 +64,11 @@ def _export_name(request: HttpRequest, dashboard: Dashboard, extension: str) -> 
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     dashboard, _ = _dashboard(request)
     return attachment(exports.dashboard_csv(dashboard=dashboard), filename=_export_name(request, dashboard, "csv"),
-                      content_type="text/csv; charset=utf-8")
+                      content_type=content_type_of("csv"))
 
 
 @permission_or_404("oversight.view_dashboard")
 def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
     dashboard, _ = _dashboard(request)
     return attachment(exports.dashboard_xlsx(dashboard=dashboard), filename=_export_name(request, dashboard, "xlsx"),
-                      content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                      content_type=content_type_of("xlsx"))

@@ -28,7 +28,7 @@ from workbooks.specs import has_workbook_template, spec_versions
 from workbooks.types import Finding as FindingData
 
 from . import selectors, services
-from .downloads import attachment
+from .downloads import attachment, content_type_of, streamed_attachment
 from .forms import (
     DeadlineChangeForm,
     ExtensionDecisionForm,
@@ -161,14 +161,7 @@ def template_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     audit_submission_event(action=AuditAction.DOWNLOAD, submission=submission, request=request,
                            detail=f"Template {filename}")
-    return attachment(data, filename=filename, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
+    return attachment(data, filename=filename, content_type=content_type_of("xlsx"))
 
 
 @login_required
@@ -176,14 +169,8 @@ def version_file(request: HttpRequest, pk: int) -> FileResponse:
     version = selectors.version_get_for_user(user=request.user, pk=pk)
     audit_submission_event(action=AuditAction.DOWNLOAD, submission=version.submission, obj=version, request=request,
                            detail=f"Uploaded file {version.original_name}")
-    response = FileResponse(
-        version.file.open("rb"),
-        as_attachment=True,
-        filename=version.original_name,
-        content_type=CONTENT_TYPES.get(version.file_format, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return streamed_attachment(version.file.open("rb"), filename=version.original_name,
+                               content_type=content_type_of(version.file_format))
 
 
 def _finding_data(version) -> list[FindingData]:
@@ -216,7 +203,7 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
                            detail=f"Findings CSV {name}")
     findings = _finding_data(version) + _triangulation_data(version)
     return attachment(findings_csv(findings=findings).encode("utf-8-sig"), filename=name,
-                      content_type="text/csv; charset=utf-8")
+                      content_type=content_type_of("csv"))
 
 
 @login_required
@@ -229,7 +216,7 @@ def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
     name = f"{version.submission.collection.code}-{version.submission.organisation.ods_code}-v{version.number}-findings.xlsx"
     audit_submission_event(action=AuditAction.DOWNLOAD, submission=version.submission, obj=version, request=request,
                            detail=f"Highlighted workbook {name}")
-    return attachment(data, filename=name, content_type=CONTENT_TYPES["xlsx"])
+    return attachment(data, filename=name, content_type=content_type_of("xlsx"))
 
 
 
