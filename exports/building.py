@@ -24,7 +24,7 @@ from openpyxl import Workbook
 
 from core.queueing import StuckWork, send_task, sweep_stuck_work
 from submissions.models import Submission
-from workbooks.findings_csv import spreadsheet_safe
+from workbooks.findings_csv import spreadsheet_cell
 
 from .models import ExportJob, ExportKind, ExportStatus, export_upload_to
 from .selectors import export_submissions, values_of_version
@@ -47,11 +47,6 @@ MANIFEST_HEADER = (
     "path", "organisation_code", "organisation_name", "region", "collection", "stage", "status", "version",
     "original_name", "uploaded_at", "submitted_at", "size", "sha256", "matches_record",
 )
-
-
-def _safe(value):
-    """Every text cell through spreadsheet_safe: names and file names are typed by people."""
-    return spreadsheet_safe(value) if isinstance(value, str) else value
 
 
 def _london(value: dt.datetime | None) -> dt.datetime | None:
@@ -150,7 +145,7 @@ def _write_consolidation(*, job: ExportJob, output, progress: Callable[[int, int
                               "sheet and have no values."),
         ("Organisations included", len(included)), ("Organisations missing", len(submissions) - len(included)),
     ):
-        about.append([_safe(cell) for cell in row])
+        about.append([spreadsheet_cell(cell) for cell in row])
     values.append(VALUE_HEADER)
     rows = 0
     for done, submission in enumerate(included):
@@ -161,16 +156,16 @@ def _write_consolidation(*, job: ExportJob, output, progress: Callable[[int, int
             submission.is_late, version.number, version.template_version, _london(version.uploaded_at),
             _london(submission.submitted_at),
         )
-        safe_head = [_safe(cell) for cell in head]
+        safe_head = [spreadsheet_cell(cell) for cell in head]
         for sheet, member, kind, measure, period, is_baseline, value in values_of_version(version_id=version.pk):
-            values.append([*safe_head, _safe(sheet), _safe(member), _safe(kind), _safe(measure), _safe(period),
+            values.append([*safe_head, spreadsheet_cell(sheet), spreadsheet_cell(member), spreadsheet_cell(kind), spreadsheet_cell(measure), spreadsheet_cell(period),
                            is_baseline, value])
             rows += 1
         progress(done + 1, len(included))
     organisations.append(ORGANISATION_HEADER)
     for submission in submissions:
         organisation, version = submission.organisation, submission.submitted_version
-        organisations.append([_safe(cell) for cell in (
+        organisations.append([spreadsheet_cell(cell) for cell in (
             organisation.ods_code, organisation.name, organisation.get_org_type_display(), organisation.region.name,
             submission.get_status_display(), "yes" if version else "no", version.number if version else None,
             _london(submission.submitted_at), submission.is_late,
@@ -214,7 +209,7 @@ def _write_files_zip(*, job: ExportJob, output, progress: Callable[[int, int], N
             except FileNotFoundError:
                 logger.error("Export %s: the file of version %s is missing from storage", job.pk, version.pk)
                 path, sha256, matches = "", "", "file missing from storage"
-            writer.writerow([_safe(str(cell)) for cell in (
+            writer.writerow([spreadsheet_cell(str(cell)) for cell in (
                 path, organisation.ods_code, organisation.name, organisation.region.name, submission.collection.code,
                 submission.collection.stage, submission.get_status_display(), version.number, version.original_name,
                 _iso(version.uploaded_at), _iso(submission.submitted_at), size, sha256,

@@ -14,7 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from workbooks.findings_csv import spreadsheet_safe
+from workbooks.findings_csv import spreadsheet_cell
 
 from .selectors import Dashboard
 
@@ -37,15 +37,11 @@ def dashboard_table(*, dashboard: Dashboard) -> list[list[str | Decimal | None]]
     return table
 
 
-def _safe(value: str | Decimal | None) -> str | Decimal | None:
-    return spreadsheet_safe(value) if isinstance(value, str) else value
-
-
 def dashboard_csv(*, dashboard: Dashboard) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in dashboard_table(dashboard=dashboard):
-        writer.writerow(["" if value is None else _safe(value) for value in row])
+        writer.writerow(["" if value is None else spreadsheet_cell(value) for value in row])
     # A byte-order mark so Excel reads the file as UTF-8 (names carry accents and dashes).
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -60,7 +56,7 @@ def dashboard_xlsx(*, dashboard: Dashboard) -> bytes:
     header, *rows = dashboard_table(dashboard=dashboard)
     sheet.append([_styled(sheet, value, bold=True) for value in header])
     for row in rows:
-        values: list = [_safe(value) for value in row]
+        values: list = [spreadsheet_cell(value) for value in row]
         if erf_column is not None and values[erf_column] is not None:
             values[erf_column] = _styled(sheet, values[erf_column], number_format=POUNDS)
         sheet.append(values)
@@ -70,7 +66,7 @@ def dashboard_xlsx(*, dashboard: Dashboard) -> bytes:
 
 
 def _styled(sheet, value, *, bold: bool = False, number_format: str | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=_safe(value))
+    cell = WriteOnlyCell(sheet, value=spreadsheet_cell(value))
     if bold:
         cell.font = BOLD
     if number_format:

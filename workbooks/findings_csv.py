@@ -18,6 +18,11 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
+def spreadsheet_cell(value):
+    """A value for any spreadsheet or CSV cell: text neutralised, numbers and dates as they are."""
+    return spreadsheet_safe(value) if isinstance(value, str) else value
+
+
 def findings_csv(*, findings: Sequence[Finding]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
