@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.cache import cache
 from python_calamine import CalamineWorkbook
 
+from submissions.models import CHECKED_VERSION_STATUSES
+
 from .calculator import ErfInputError, Estimate, MonthInput, estimate
 
 ERF_SHEET = "ERF"
@@ -56,13 +58,12 @@ def erf_estimate_of_workbook(*, data: bytes) -> Estimate | None:
 
 ERF_COLLECTION = "ACT"
 ESTIMATE_CACHE_SECONDS = 7 * 24 * 3600
-CHECKED = ("valid", "invalid")
 
 
 def erf_estimate_of_version(*, version) -> Estimate | None:
     """The estimate shown with an activity return's version, once the version has been checked.
     Validation stored its total; a version without one has no complete ERF sheet to break down."""
-    if version is None or version.status not in CHECKED or version.erf_total is None:
+    if version is None or version.status not in CHECKED_VERSION_STATUSES or version.erf_total is None:
         return None
     # A version's file never changes, so its breakdown is read once and kept for every later page view.
     return cache.get_or_set(f"erf-estimate:{version.pk}:{version.sha256}", lambda: _estimate_from_file(version),

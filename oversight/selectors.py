@@ -20,10 +20,17 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_scope
 from core.templatetags.portal import STATUS_COLOURS
-from erf.returns import CHECKED, ERF_COLLECTION
-from planning.models import Collection, DeadlineExtension, Organisation, OrganisationType, PlanningRound, Region
+from erf.returns import ERF_COLLECTION
+from planning.models import (
+    Collection,
+    DeadlineExtension,
+    Organisation,
+    OrganisationType,
+    PlanningRound,
+    Region,
+)
 from planning.selectors import organisation_sort_key, regions_visible_to
-from submissions.models import Submission, SubmissionStatus
+from submissions.models import CHECKED_VERSION_STATUSES, Submission, SubmissionStatus
 
 from .rules import can_open_returns_of
 
@@ -199,7 +206,7 @@ def _erf_totals(*, submissions: dict[tuple[int, int], tuple], collection_ids: li
     Reads the total stored on the version at validation: reading workbooks here would cost seconds."""
     totals: dict[int, tuple[int, Decimal]] = {}
     for (collection_pk, organisation_pk), (_pk, _status, _late, version_status, erf_total) in submissions.items():
-        if collection_pk not in collection_ids or version_status not in CHECKED or erf_total is None:
+        if collection_pk not in collection_ids or version_status not in CHECKED_VERSION_STATUSES or erf_total is None:
             continue
         rank = collection_ids.index(collection_pk)
         best = totals.get(organisation_pk)

@@ -27,6 +27,8 @@ class VersionStatus(models.TextChoices):
     FAILED = "failed", "Could not be checked"
 
 
+# Read through to the end: its findings, values and estimates stand (valid or not).
+CHECKED_VERSION_STATUSES = (VersionStatus.VALID, VersionStatus.INVALID)
 FINISHED_VERSION_STATUSES = (VersionStatus.VALID, VersionStatus.INVALID, VersionStatus.REJECTED, VersionStatus.FAILED)
 
 

@@ -10,15 +10,22 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.queueing import send_task, send_task_on_commit
-
 from planning.models import Organisation
-from submissions.models import ReturnValue, Submission, Version, VersionStatus
+from submissions.models import (
+    CHECKED_VERSION_STATUSES,
+    ReturnValue,
+    Submission,
+    Version,
+)
 
 from .checks import MEASURES, SHEETS, Number, ReturnNumbers, check_system
 from .models import TriangulationFinding, TriangulationRun
-from .selectors import bands_for_round, is_triangulated, triangulated_collections, triangulation_stages
-
-CHECKED = (VersionStatus.VALID, VersionStatus.INVALID)
+from .selectors import (
+    bands_for_round,
+    is_triangulated,
+    triangulated_collections,
+    triangulation_stages,
+)
 
 
 def triangulation_enqueue(*, version: Version) -> None:
@@ -62,7 +69,7 @@ def _current_returns(*, system_id: int, planning_round_id: int, stage: str) -> l
     collections = triangulated_collections(planning_round_id=planning_round_id, stage=stage)
     submissions = Submission.objects.filter(
         organisation_id=system_id, collection__in=collections.values(),
-        current_version__status__in=CHECKED,
+        current_version__status__in=CHECKED_VERSION_STATUSES,
     ).select_related("collection")
     versions = {submission.current_version_id: submission.collection.code for submission in submissions}
     numbers: dict[int, list[Number]] = {version_id: [] for version_id in versions}
