@@ -39,7 +39,8 @@ def export_request(
     if kind == ExportKind.CONSOLIDATION and collection is None:
         raise ValidationError({"collection": "Choose the return to consolidate."})
     if collection is not None and collection.planning_round_id != planning_round.pk:
-        raise ValidationError({"collection": "That return is not part of this round."})
+        raise ValidationError({"collection": f"That return is not part of {planning_round.name}. Choose one of "
+                                             f"{planning_round.name}'s returns, or change the round."})
     if kind == ExportKind.FILES:
         collection = None
     with transaction.atomic():
