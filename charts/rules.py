@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import rules
 
-from .selectors import may_see_charts
+from accounts.selectors import user_scope
+from planning.rules import is_national_admin, is_regional_reviewer
 
 
 @rules.predicate
-def can_see_charts(user) -> bool:
-    return may_see_charts(user=user)
+def leads_a_system(user) -> bool:
+    return bool(user_scope(user=user).lead_ics_ids)
 
+
+can_see_charts = is_national_admin | is_regional_reviewer | leads_a_system
 
 rules.add_perm("charts.view_charts", can_see_charts)

@@ -49,11 +49,6 @@ class ChartScope:
         return self.organisations()
 
 
-def may_see_charts(*, user: User) -> bool:
-    scope = user_scope(user=user)
-    return scope.is_national_admin or scope.is_reviewer or bool(scope.lead_ics_ids)
-
-
 def chart_systems_for_user(*, user: User) -> QuerySet[Organisation]:
     """The systems whose charts the user may see: all, their regions', or the ones they lead."""
     scope = user_scope(user=user)
