@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound, Region
-from planning.selectors import organisations_visible_to, regions_visible_to
+from planning.selectors import collections_of_round, organisations_visible_to, regions_visible_to
 from submissions.models import ReturnValue, Submission, VersionStatus
 
 ACTIVITY_COLLECTION = "ACT"
@@ -115,7 +115,7 @@ def chart_collection(*, planning_round: PlanningRound, collections: list[Collect
 
 
 def round_collections(*, planning_round: PlanningRound) -> QuerySet[Collection]:
-    return Collection.objects.filter(planning_round=planning_round).order_by("deadline", "code", "stage")
+    return collections_of_round(planning_round=planning_round)
 
 
 # Planned activity against the baseline -----------------------------------------------------------

@@ -22,14 +22,13 @@ from accounts.selectors import user_scope
 from core.templatetags.portal import STATUS_COLOURS
 from erf.returns import ERF_COLLECTION
 from planning.models import (
-    Collection,
     DeadlineExtension,
     Organisation,
     OrganisationType,
     PlanningRound,
     Region,
 )
-from planning.selectors import organisation_sort_key, regions_visible_to
+from planning.selectors import collections_of_round, organisation_sort_key, regions_visible_to
 from submissions.models import CHECKED_VERSION_STATUSES, Submission, SubmissionStatus
 
 from .rules import can_open_returns_of
@@ -245,9 +244,7 @@ def dashboard_for_user(
     now = now or timezone.now()
     regions = dashboard_regions(user=user, region=region)
     region_ids = [r.pk for r in regions]
-    round_collections = list(
-        Collection.objects.filter(planning_round=planning_round).order_by("deadline", "code", "stage")
-    )
+    round_collections = list(collections_of_round(planning_round=planning_round))
     collections = [c for c in round_collections if collection_id is None or c.pk == collection_id]
     columns = [
         Column(pk=c.pk, code=c.code, stage=c.stage, stage_label=c.get_stage_display(), name=c.name,

@@ -8,8 +8,7 @@ from django.utils.text import slugify
 from audit.models import AuditAction
 from audit.services import audit_record
 from core.permissions import permission_or_404
-from planning.models import Collection
-from planning.selectors import region_get_for_user, regions_visible_to
+from planning.selectors import collections_of_round, region_get_for_user, regions_visible_to
 from reviews.selectors import round_from_query
 from submissions.downloads import attachment, content_type_of
 
@@ -30,7 +29,7 @@ def _dashboard(request: HttpRequest) -> tuple[Dashboard, DashboardFilterForm]:
     regions = [(r.code, r.name) for r in regions_visible_to(user=request.user)]
     collections = [
         (collection.pk, str(collection))
-        for collection in Collection.objects.filter(planning_round=planning_round).order_by("deadline", "code", "stage")
+        for collection in collections_of_round(planning_round=planning_round)
     ]
     form = DashboardFilterForm(request.GET, regions=regions, collections=collections)
     form.is_valid()
