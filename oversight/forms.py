@@ -20,3 +20,7 @@ class DashboardFilterForm(NHSFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [("", "All your regions" if len(regions) > 1 else "All"), *regions]
         self.fields["collection"].choices = [("", "All"), *collections]
+        # A link from an old page can name a region or return no longer offered: say what to do.
+        for name, what in (("region", "a region"), ("collection", "a return of this round"), ("status", "a status")):
+            self.fields[name].error_messages["invalid_choice"] = (
+                f"Choose {what} from the list; until you do, the table shows them all.")

@@ -77,6 +77,7 @@ def test_dashboard_page_reports_a_bad_filter_and_shows_everything(client, filled
 
     html = response.content.decode()
     assert (response.status_code, "There is a problem" in html, html.count('data-organisation="')) == (200, True, 2)
+    assert "Choose a status from the list; until you do, the table shows them all." in html
 
 
 @time_machine.travel(AFTER_DEADLINE)
