@@ -50,7 +50,15 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "role", "organisation", "region", "created_at", "expires_at", "accepted_at"]
+    list_display = [
+        "email",
+        "role",
+        "organisation",
+        "region",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+    ]
     readonly_fields = ["token_hash", "invited_by", "accepted_at", "accepted_by"]
     exclude = []
 

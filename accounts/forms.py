@@ -46,7 +46,11 @@ class InvitationForm(NHSFormMixin, forms.Form):
             self.add_error("organisation", "Choose the organisation this person will work for.")
         if role == Role.REGIONAL_REVIEWER and not data.get("region"):
             self.add_error("region", "Choose the region this person will review.")
-        if role == Role.SYSTEM_LEAD and data.get("organisation") and not data["organisation"].is_ics:
+        if (
+            role == Role.SYSTEM_LEAD
+            and data.get("organisation")
+            and not data["organisation"].is_ics
+        ):
             self.add_error("organisation", "A system lead leads an ICS: choose an ICS.")
         if role in ORGANISATION_ROLES:
             data["region"] = None
@@ -61,7 +65,9 @@ class InvitationAcceptForm(NHSFormMixin, forms.Form):
     username = forms.CharField(max_length=150, help_text="You will use this to log in.")
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, help_text="At least 12 characters.")
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput, help_text="At least 12 characters."
+    )
     password2 = forms.CharField(label="Confirm password", widget=forms.PasswordInput)
 
     def clean_password1(self):
@@ -78,18 +84,31 @@ class InvitationAcceptForm(NHSFormMixin, forms.Form):
 
 class DelegationForm(NHSFormMixin, forms.Form):
     assignment = forms.ModelChoiceField(queryset=None, label="Role to hand on", empty_label=None)
-    to_user = forms.ModelChoiceField(queryset=None, label="Colleague who covers it",
-                                     help_text="Someone who already works for the same organisation or region.")
-    starts_on = forms.DateField(label="From", help_text="For example 2021-05-03.", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="Until (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+    to_user = forms.ModelChoiceField(
+        queryset=None,
+        label="Colleague who covers it",
+        help_text="Someone who already works for the same organisation or region.",
+    )
+    starts_on = forms.DateField(
+        label="From",
+        help_text="For example 2021-05-03.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    ends_on = forms.DateField(
+        label="Until (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
+    )
     reason = forms.CharField(label="Reason", help_text="For example annual leave.", max_length=500)
 
     def __init__(self, *args, assignments, colleagues, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignment"].queryset = assignments
-        self.fields["assignment"].label_from_instance = lambda a: f"{a.get_role_display()}, {a.scope_name}"
+        self.fields["assignment"].label_from_instance = (
+            lambda a: f"{a.get_role_display()}, {a.scope_name}"
+        )
         self.fields["to_user"].queryset = colleagues
-        self.fields["to_user"].label_from_instance = lambda u: f"{u.get_full_name() or u.username} ({u.username})"
+        self.fields["to_user"].label_from_instance = (
+            lambda u: f"{u.get_full_name() or u.username} ({u.username})"
+        )
 
     def clean(self):
         data = super().clean()

@@ -27,10 +27,18 @@ class RoleAssignment(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(max_length=20, choices=Role.choices)
     organisation = models.ForeignKey(
-        "planning.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
+        "planning.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
     )
     region = models.ForeignKey(
-        "planning.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
+        "planning.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -41,7 +49,9 @@ class RoleAssignment(models.Model):
                 name="role_scope_matches_role",
                 condition=(
                     Q(role__in=ORGANISATION_ROLES, organisation__isnull=False, region__isnull=True)
-                    | Q(role=Role.REGIONAL_REVIEWER, organisation__isnull=True, region__isnull=False)
+                    | Q(
+                        role=Role.REGIONAL_REVIEWER, organisation__isnull=True, region__isnull=False
+                    )
                     | Q(role=Role.NATIONAL_ADMIN, organisation__isnull=True, region__isnull=True)
                 ),
             ),
@@ -51,10 +61,14 @@ class RoleAssignment(models.Model):
                 name="unique_org_role",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "region"], condition=Q(region__isnull=False), name="unique_region_role"
+                fields=["user", "role", "region"],
+                condition=Q(region__isnull=False),
+                name="unique_region_role",
             ),
             models.UniqueConstraint(
-                fields=["user", "role"], condition=Q(role="national_admin"), name="unique_national_admin"
+                fields=["user", "role"],
+                condition=Q(role="national_admin"),
+                name="unique_national_admin",
             ),
         ]
 
@@ -76,7 +90,9 @@ class Invitation(models.Model):
 
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=Role.choices)
-    organisation = models.ForeignKey("planning.Organisation", on_delete=models.CASCADE, null=True, blank=True)
+    organisation = models.ForeignKey(
+        "planning.Organisation", on_delete=models.CASCADE, null=True, blank=True
+    )
     region = models.ForeignKey("planning.Region", on_delete=models.CASCADE, null=True, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations_sent")
@@ -101,7 +117,9 @@ class Delegation(models.Model):
     """Out-of-office cover: a role handed to a named colleague for a set period. It ends by itself
     because every permission check reads only delegations in force at that moment."""
 
-    role_assignment = models.ForeignKey(RoleAssignment, on_delete=models.CASCADE, related_name="delegations")
+    role_assignment = models.ForeignKey(
+        RoleAssignment, on_delete=models.CASCADE, related_name="delegations"
+    )
     to_user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="delegations_received")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -112,7 +130,9 @@ class Delegation(models.Model):
     class Meta:
         ordering = ["-starts_at"]
         constraints = [
-            models.CheckConstraint(name="delegation_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))),
+            models.CheckConstraint(
+                name="delegation_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))
+            ),
             models.CheckConstraint(name="delegation_has_reason", condition=~Q(reason="")),
         ]
         indexes = [models.Index(fields=["to_user", "ends_at"])]

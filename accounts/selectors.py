@@ -50,8 +50,14 @@ def user_scope(*, user: User) -> UserScope:
         delegations__ends_at__gt=now,
         delegations__revoked_at__isnull=True,
     )
-    rows = RoleAssignment.objects.filter(held_or_covered).values_list("role", "organisation_id", "region_id", "user_id")
-    own = {(role, organisation_id or region_id) for role, organisation_id, region_id, holder in rows if holder == user.pk}
+    rows = RoleAssignment.objects.filter(held_or_covered).values_list(
+        "role", "organisation_id", "region_id", "user_id"
+    )
+    own = {
+        (role, organisation_id or region_id)
+        for role, organisation_id, region_id, holder in rows
+        if holder == user.pk
+    }
     for role, organisation_id, region_id, holder in rows:
         if holder != user.pk and (role, organisation_id or region_id) not in own:
             covering_for[(role, organisation_id or region_id)] = holder
@@ -83,8 +89,10 @@ def forget_user_scope(*, user: User) -> None:
 
 
 def role_assignments_for_user(*, user: User) -> QuerySet[RoleAssignment]:
-    return RoleAssignment.objects.filter(user=user).select_related("organisation", "region").order_by(
-        "role", "organisation__name", "region__name"
+    return (
+        RoleAssignment.objects.filter(user=user)
+        .select_related("organisation", "region")
+        .order_by("role", "organisation__name", "region__name")
     )
 
 
@@ -114,12 +122,15 @@ def delegation_get_given_by(*, user: User, pk: int) -> Delegation:
 def users_of_organisation(*, organisation_id: int) -> QuerySet[User]:
     """Active people holding a submitter, signatory or system lead role at the organisation."""
     return User.objects.filter(
-        is_active=True, role_assignments__organisation_id=organisation_id,
+        is_active=True,
+        role_assignments__organisation_id=organisation_id,
         role_assignments__role__in=[Role.SUBMITTER, Role.SIGNATORY, Role.SYSTEM_LEAD],
     ).distinct()
 
 
 def users_reviewing_region(*, region_id: int | None) -> QuerySet[User]:
     return User.objects.filter(
-        is_active=True, role_assignments__region_id=region_id, role_assignments__role=Role.REGIONAL_REVIEWER
+        is_active=True,
+        role_assignments__region_id=region_id,
+        role_assignments__role=Role.REGIONAL_REVIEWER,
     ).distinct()

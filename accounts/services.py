@@ -6,8 +6,8 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -43,7 +43,9 @@ def _check_scope(*, role: str, organisation: Organisation | None, region: Region
         if region is None or organisation is not None:
             raise ValidationError({"region": "Choose the region this reviewer covers."})
     elif organisation is not None or region is not None:
-        raise ValidationError("A national admin covers all of England; leave organisation and region empty.")
+        raise ValidationError(
+            "A national admin covers all of England; leave organisation and region empty."
+        )
 
 
 @transaction.atomic
@@ -61,37 +63,61 @@ def role_assign(
         user=user, role=role, organisation=organisation, region=region
     )
     if created:
-        audit_record(action=AuditAction.ROLE_GRANTED, actor=granted_by, obj=assignment,
-                     organisation_code=organisation.ods_code if organisation else "",
-                     after={"user": user.get_username(), "role": role,
-                            "scope": str(organisation or region or "England")})
+        audit_record(
+            action=AuditAction.ROLE_GRANTED,
+            actor=granted_by,
+            obj=assignment,
+            organisation_code=organisation.ods_code if organisation else "",
+            after={
+                "user": user.get_username(),
+                "role": role,
+                "scope": str(organisation or region or "England"),
+            },
+        )
     forget_user_scope(user=user)
     return assignment
 
 
 def _role_snapshot(assignment: RoleAssignment) -> dict:
-    return {"user": assignment.user.get_username(), "role": assignment.role,
-            "scope": str(assignment.organisation or assignment.region or "England")}
+    return {
+        "user": assignment.user.get_username(),
+        "role": assignment.role,
+        "scope": str(assignment.organisation or assignment.region or "England"),
+    }
 
 
 @transaction.atomic
 def role_assignment_save(*, assignment: RoleAssignment, changed_by: User) -> RoleAssignment:
     """Save a role made or edited in Django admin, audited with before and after."""
-    previous = (RoleAssignment.objects.select_related("user", "organisation", "region").filter(pk=assignment.pk).first()
-                if assignment.pk else None)
+    previous = (
+        RoleAssignment.objects.select_related("user", "organisation", "region")
+        .filter(pk=assignment.pk)
+        .first()
+        if assignment.pk
+        else None
+    )
     assignment.save()
-    audit_record(action=AuditAction.ROLE_GRANTED, actor=changed_by, obj=assignment,
-                 organisation_code=assignment.organisation.ods_code if assignment.organisation_id else "",
-                 before=_role_snapshot(previous) if previous else None, after=_role_snapshot(assignment))
+    audit_record(
+        action=AuditAction.ROLE_GRANTED,
+        actor=changed_by,
+        obj=assignment,
+        organisation_code=assignment.organisation.ods_code if assignment.organisation_id else "",
+        before=_role_snapshot(previous) if previous else None,
+        after=_role_snapshot(assignment),
+    )
     forget_user_scope(user=assignment.user)
     return assignment
 
 
 @transaction.atomic
 def role_remove(*, assignment: RoleAssignment, removed_by: User) -> None:
-    audit_record(action=AuditAction.ROLE_REMOVED, actor=removed_by, obj=assignment,
-                 organisation_code=assignment.organisation.ods_code if assignment.organisation_id else "",
-                 before=_role_snapshot(assignment))
+    audit_record(
+        action=AuditAction.ROLE_REMOVED,
+        actor=removed_by,
+        obj=assignment,
+        organisation_code=assignment.organisation.ods_code if assignment.organisation_id else "",
+        before=_role_snapshot(assignment),
+    )
     assignment.delete()
     forget_user_scope(user=assignment.user)
 
@@ -106,7 +132,13 @@ def user_account_save(*, user: User, changed_by: User) -> User:
     user.save()
     after = {flag: getattr(user, flag) for flag in _ACCOUNT_FLAGS}
     if previous is not None and previous != after:
-        audit_record(action=AuditAction.PERMISSIONS_CHANGED, actor=changed_by, obj=user, before=previous, after=after)
+        audit_record(
+            action=AuditAction.PERMISSIONS_CHANGED,
+            actor=changed_by,
+            obj=user,
+            before=previous,
+            after=after,
+        )
     return user
 
 
@@ -138,7 +170,10 @@ def password_reset_allowance(*, email: str, ip_address: str | None) -> PasswordR
     if address_count > settings.PASSWORD_RESET_LIMIT_PER_ADDRESS:
         return PasswordResetAllowance.REFUSE
     email_key = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
-    if _count_in_window(key=f"password-reset:email:{email_key}") > settings.PASSWORD_RESET_LIMIT_PER_EMAIL:
+    if (
+        _count_in_window(key=f"password-reset:email:{email_key}")
+        > settings.PASSWORD_RESET_LIMIT_PER_EMAIL
+    ):
         return PasswordResetAllowance.QUIET
     return PasswordResetAllowance.SEND
 
@@ -168,11 +203,17 @@ def invitation_create(
         invited_by=invited_by,
         expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    link = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_accept", kwargs={"token": token})
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "accounts:invitation_accept", kwargs={"token": token}
+    )
     context = {"invitation": invitation, "link": link, "scope": organisation or region or "England"}
-    audit_record(action=AuditAction.INVITATION_SENT, actor=invited_by, obj=invitation,
-                 organisation_code=organisation.ods_code if organisation else "",
-                 after={"email": invitation.email, "role": role, "scope": str(context["scope"])})
+    audit_record(
+        action=AuditAction.INVITATION_SENT,
+        actor=invited_by,
+        obj=invitation,
+        organisation_code=organisation.ods_code if organisation else "",
+        after={"email": invitation.email, "role": role, "scope": str(context["scope"])},
+    )
     invitation_notify_existing_user(invitation=invitation, scope=str(context["scope"]))
     transaction.on_commit(
         lambda: send_mail(
@@ -195,8 +236,10 @@ def invitation_notify_existing_user(*, invitation: Invitation, scope: str) -> No
         recipients=[existing],
         kind="invitation",
         subject="You have been invited to a new role",
-        body=(f"{invitation.invited_by.get_full_name() or invitation.invited_by.get_username()} invited you to be "
-              f"{invitation.get_role_display().lower()} for {scope}. Use the link in the email we sent you."),
+        body=(
+            f"{invitation.invited_by.get_full_name() or invitation.invited_by.get_username()} invited you to be "
+            f"{invitation.get_role_display().lower()} for {scope}. Use the link in the email we sent you."
+        ),
         dedupe_key=f"invitation:{invitation.pk}",
         email=False,
     )
@@ -204,26 +247,42 @@ def invitation_notify_existing_user(*, invitation: Invitation, scope: str) -> No
 
 def invitation_get_valid(*, token: str) -> Invitation | None:
     """The open invitation for this token, or None if it is unknown, used or expired."""
-    invitation = Invitation.objects.select_related("organisation", "region").filter(token_hash=_token_hash(token)).first()
-    if invitation is None or invitation.accepted_at is not None or invitation.expires_at <= timezone.now():
+    invitation = (
+        Invitation.objects.select_related("organisation", "region")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+    if (
+        invitation is None
+        or invitation.accepted_at is not None
+        or invitation.expires_at <= timezone.now()
+    ):
         return None
     return invitation
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, username: str, password: str, first_name: str = "", last_name: str = "") -> User:
+def invitation_accept(
+    *, token: str, username: str, password: str, first_name: str = "", last_name: str = ""
+) -> User:
     invitation = invitation_get_valid(token=token)
     if invitation is None:
-        raise ValidationError("This invitation link has expired or has already been used. Ask for a new one.")
+        raise ValidationError(
+            "This invitation link has expired or has already been used. Ask for a new one."
+        )
     # The conditional update makes the link single use even if it is submitted twice at once.
-    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(accepted_at=timezone.now())
+    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        accepted_at=timezone.now()
+    )
     if claimed == 0:
         raise ValidationError("This invitation link has already been used.")
     user = User.objects.filter(email__iexact=invitation.email).first()
     if user is None:
         if User.objects.filter(username__iexact=username).exists():
             raise ValidationError({"username": "That username is taken. Choose another."})
-        user = User(username=username, email=invitation.email, first_name=first_name, last_name=last_name)
+        user = User(
+            username=username, email=invitation.email, first_name=first_name, last_name=last_name
+        )
         validate_password(password, user)
         user.set_password(password)
         user.save()
@@ -232,10 +291,19 @@ def invitation_accept(*, token: str, username: str, password: str, first_name: s
         user.set_password(password)
         user.save(update_fields=["password"])
     Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
-    audit_record(action=AuditAction.INVITATION_ACCEPTED, actor=user, obj=invitation,
-                 organisation_code=invitation.organisation.ods_code if invitation.organisation else "")
-    role_assign(user=user, role=invitation.role, organisation=invitation.organisation, region=invitation.region,
-                granted_by=invitation.invited_by)
+    audit_record(
+        action=AuditAction.INVITATION_ACCEPTED,
+        actor=user,
+        obj=invitation,
+        organisation_code=invitation.organisation.ods_code if invitation.organisation else "",
+    )
+    role_assign(
+        user=user,
+        role=invitation.role,
+        organisation=invitation.organisation,
+        region=invitation.region,
+        granted_by=invitation.invited_by,
+    )
     return user
 
 
@@ -249,35 +317,63 @@ def delegation_colleagues(*, assignment: RoleAssignment) -> QuerySet[User]:
         if assignment.organisation_id
         else Q(role_assignments__region_id=assignment.region_id)
     )
-    return User.objects.filter(same_scope, is_active=True).exclude(pk=assignment.user_id).distinct().order_by("username")
+    return (
+        User.objects.filter(same_scope, is_active=True)
+        .exclude(pk=assignment.user_id)
+        .distinct()
+        .order_by("username")
+    )
 
 
 @transaction.atomic
 def delegation_create(
-    *, assignment: RoleAssignment, to_user: User, starts_at: dt.datetime, ends_at: dt.datetime, reason: str, request=None
+    *,
+    assignment: RoleAssignment,
+    to_user: User,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str,
+    request=None,
 ) -> Delegation:
     if assignment.role not in DELEGABLE_ROLES:
-        raise ValidationError({"role": "Only signatory, system lead and regional reviewer roles can be handed on."})
+        raise ValidationError(
+            {"role": "Only signatory, system lead and regional reviewer roles can be handed on."}
+        )
     if not delegation_colleagues(assignment=assignment).filter(pk=to_user.pk).exists():
-        raise ValidationError({"to_user": "Choose a colleague who already works for the same organisation or region."})
+        raise ValidationError(
+            {"to_user": "Choose a colleague who already works for the same organisation or region."}
+        )
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": "The cover must end after it starts."})
     if ends_at <= timezone.now():
         raise ValidationError({"ends_at": "The cover must end in the future."})
     if ends_at - starts_at > dt.timedelta(days=MAX_DELEGATION_DAYS):
-        raise ValidationError({"ends_at": f"Cover can last at most {MAX_DELEGATION_DAYS} days; ask for a role instead."})
+        raise ValidationError(
+            {
+                "ends_at": f"Cover can last at most {MAX_DELEGATION_DAYS} days; ask for a role instead."
+            }
+        )
     if not reason.strip():
         raise ValidationError({"reason": "Say why, for example annual leave."})
     delegation = Delegation.objects.create(
-        role_assignment=assignment, to_user=to_user, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()
+        role_assignment=assignment,
+        to_user=to_user,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason.strip(),
     )
     audit_record(
         action=AuditAction.DELEGATION,
         actor=assignment.user,
         obj=delegation,
         organisation_code=assignment.organisation.ods_code if assignment.organisation_id else "",
-        after={"role": assignment.role, "to": to_user.get_username(), "starts_at": starts_at.isoformat(),
-               "ends_at": ends_at.isoformat(), "reason": delegation.reason},
+        after={
+            "role": assignment.role,
+            "to": to_user.get_username(),
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+            "reason": delegation.reason,
+        },
         request=request,
     )
     forget_user_scope(user=to_user)
@@ -286,7 +382,14 @@ def delegation_create(
 
 @transaction.atomic
 def delegation_revoke(*, delegation: Delegation, user: User, request=None) -> None:
-    revoked = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     if revoked:
-        audit_record(action=AuditAction.DELEGATION_ENDED, actor=user, obj=delegation, request=request,
-                     before={"ends_at": delegation.ends_at.isoformat()})
+        audit_record(
+            action=AuditAction.DELEGATION_ENDED,
+            actor=user,
+            obj=delegation,
+            request=request,
+            before={"ends_at": delegation.ends_at.isoformat()},
+        )

@@ -13,10 +13,16 @@ urlpatterns = [
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
         name="password_reset_done",
     ),
-    path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path(
+        "reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path(
         "reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/password_reset_complete.html"
+        ),
         name="password_reset_complete",
     ),
     path("invite/", views.invite, name="invite"),

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from axes.helpers import get_client_ip_address
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -51,8 +51,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form):
-        allowance = password_reset_allowance(email=form.cleaned_data["email"],
-                                             ip_address=get_client_ip_address(self.request))
+        allowance = password_reset_allowance(
+            email=form.cleaned_data["email"], ip_address=get_client_ip_address(self.request)
+        )
         if allowance is PasswordResetAllowance.REFUSE:
             return render(self.request, "accounts/password_reset_refused.html", status=429)
         if allowance is PasswordResetAllowance.QUIET:
@@ -100,7 +101,9 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your account is ready.")
             return redirect("core:home")
-    return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+    return render(
+        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+    )
 
 
 def _london_midnight(day: dt.date) -> dt.datetime:
@@ -114,7 +117,9 @@ def delegations(request: HttpRequest) -> HttpResponse:
     colleagues = User.objects.none()
     for assignment in assignments:
         colleagues = colleagues | delegation_colleagues(assignment=assignment)
-    form = forms.DelegationForm(request.POST or None, assignments=assignments, colleagues=colleagues.distinct())
+    form = forms.DelegationForm(
+        request.POST or None, assignments=assignments, colleagues=colleagues.distinct()
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -129,7 +134,9 @@ def delegations(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{data['to_user']} covers your role until {data['ends_on']:%d %B %Y}.")
+            messages.success(
+                request, f"{data['to_user']} covers your role until {data['ends_on']:%d %B %Y}."
+            )
             return redirect("accounts:delegations")
     context = {
         "form": form,

@@ -23,8 +23,18 @@ class ExtensionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ExtensionRequest
-        fields = ["id", "status", "requested_by", "requested_at", "requested_deadline", "reason", "decided_by",
-                  "decided_at", "decided_deadline", "decision_reason"]
+        fields = [
+            "id",
+            "status",
+            "requested_by",
+            "requested_at",
+            "requested_deadline",
+            "reason",
+            "decided_by",
+            "decided_at",
+            "decided_deadline",
+            "decision_reason",
+        ]
 
 
 class ExtensionListSerializer(serializers.Serializer):
@@ -39,8 +49,12 @@ class ExtensionRequestSerializer(serializers.Serializer):
 
 class ExtensionDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["grant", "refuse"])
-    deadline = serializers.DateTimeField(required=False, allow_null=True, default=None,
-                                         help_text="When granting: defaults to the date asked for; may be earlier.")
+    deadline = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When granting: defaults to the date asked for; may be earlier.",
+    )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -48,20 +62,35 @@ class SubmissionExtensions(APIView):
     @extend_schema(responses=ExtensionListSerializer)
     def get(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-        history = extension_history(collection=submission.collection, organisation=submission.organisation)
-        deadline = effective_deadline(collection=submission.collection, organisation=submission.organisation)
-        return Response({"deadline": serializers.DateTimeField().to_representation(deadline),
-                         "extensions": ExtensionSerializer(history, many=True).data})
+        history = extension_history(
+            collection=submission.collection, organisation=submission.organisation
+        )
+        deadline = effective_deadline(
+            collection=submission.collection, organisation=submission.organisation
+        )
+        return Response(
+            {
+                "deadline": serializers.DateTimeField().to_representation(deadline),
+                "extensions": ExtensionSerializer(history, many=True).data,
+            }
+        )
 
     @extend_schema(request=ExtensionRequestSerializer, responses={201: ExtensionSerializer})
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-        object_permission_or_404(user=request.user, permission="submissions.upload_version", obj=submission)
+        object_permission_or_404(
+            user=request.user, permission="submissions.upload_version", obj=submission
+        )
         payload = ExtensionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
-            created = extension_request_create(collection=submission.collection, organisation=submission.organisation,
-                                               requested_by=request.user, request=request, **payload.validated_data)
+            created = extension_request_create(
+                collection=submission.collection,
+                organisation=submission.organisation,
+                requested_by=request.user,
+                request=request,
+                **payload.validated_data,
+            )
         except ValidationError as error:
             return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
         return Response(ExtensionSerializer(created).data, status=status.HTTP_201_CREATED)
@@ -71,13 +100,21 @@ class ExtensionDecision(APIView):
     @extend_schema(request=ExtensionDecisionSerializer, responses={200: ExtensionSerializer})
     def post(self, request, pk: int):
         item = extension_request_get_for_user(user=request.user, pk=pk)
-        object_permission_or_404(user=request.user, permission="planning.decide_extension", obj=item.organisation)
+        object_permission_or_404(
+            user=request.user, permission="planning.decide_extension", obj=item.organisation
+        )
         payload = ExtensionDecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         try:
-            decided = extension_decide(extension_request=item, decided_by=request.user, grant=data["decision"] == "grant",
-                                       deadline=data["deadline"], reason=data["reason"], request=request)
+            decided = extension_decide(
+                extension_request=item,
+                decided_by=request.user,
+                grant=data["decision"] == "grant",
+                deadline=data["deadline"],
+                reason=data["reason"],
+                request=request,
+            )
         except ValidationError as error:
             return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
         return Response(ExtensionSerializer(decided).data)

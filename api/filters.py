@@ -7,11 +7,15 @@ from submissions.models import Submission
 
 
 class SubmissionFilter(django_filters.FilterSet):
-    round = django_filters.CharFilter(method="filter_round", help_text="Round id or name, e.g. 2021/22.")
+    round = django_filters.CharFilter(
+        method="filter_round", help_text="Round id or name, e.g. 2021/22."
+    )
     organisation = django_filters.CharFilter(
         field_name="organisation__ods_code", lookup_expr="iexact", help_text="ODS code."
     )
-    collection = django_filters.CharFilter(field_name="collection__code", lookup_expr="iexact", help_text="Collection code.")
+    collection = django_filters.CharFilter(
+        field_name="collection__code", lookup_expr="iexact", help_text="Collection code."
+    )
     stage = django_filters.CharFilter(field_name="collection__stage")
     status = django_filters.CharFilter(field_name="status")
 

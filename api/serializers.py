@@ -15,15 +15,27 @@ class FindingSerializer(serializers.ModelSerializer):
 
 class TriangulationFindingSerializer(serializers.ModelSerializer):
     stage = serializers.CharField(source="run.stage")
-    figures = serializers.ListField(child=serializers.ListField(child=serializers.CharField()),
-                                    help_text="The figures compared, as [label, value] pairs.")
-    versions = serializers.PrimaryKeyRelatedField(many=True, read_only=True,
-                                                  help_text="Ids of the versions of the returns involved.")
+    figures = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="The figures compared, as [label, value] pairs.",
+    )
+    versions = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text="Ids of the versions of the returns involved."
+    )
 
     class Meta:
         model = TriangulationFinding
-        fields = ["id", "severity", "rule", "stage", "organisation_code", "organisation_name", "message", "figures",
-                  "versions"]
+        fields = [
+            "id",
+            "severity",
+            "rule",
+            "stage",
+            "organisation_code",
+            "organisation_name",
+            "message",
+            "figures",
+            "versions",
+        ]
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -31,16 +43,31 @@ class VersionSerializer(serializers.ModelSerializer):
     submission = serializers.IntegerField(source="submission_id")
     findings = FindingSerializer(many=True)
     triangulation_findings = TriangulationFindingSerializer(
-        many=True, help_text="Checks across the system's activity, workforce and finance returns that involve "
+        many=True,
+        help_text="Checks across the system's activity, workforce and finance returns that involve "
         "this version (warnings; they do not block submission).",
     )
 
     class Meta:
         model = Version
         fields = [
-            "id", "submission", "number", "status", "message", "progress", "sha256", "size", "original_name",
-            "file_format", "uploaded_by", "uploaded_at", "template_version", "error_count", "warning_count",
-            "findings", "triangulation_findings",
+            "id",
+            "submission",
+            "number",
+            "status",
+            "message",
+            "progress",
+            "sha256",
+            "size",
+            "original_name",
+            "file_format",
+            "uploaded_by",
+            "uploaded_at",
+            "template_version",
+            "error_count",
+            "warning_count",
+            "findings",
+            "triangulation_findings",
         ]
 
 
@@ -59,14 +86,28 @@ class SubmissionSerializer(serializers.ModelSerializer):
     stage = serializers.CharField(source="collection.stage")
     deadline = serializers.DateTimeField()
     submitted_version = serializers.IntegerField(source="submitted_version_id", allow_null=True)
-    submitted_by = serializers.CharField(source="submitted_by.username", allow_null=True, default=None)
+    submitted_by = serializers.CharField(
+        source="submitted_by.username", allow_null=True, default=None
+    )
     versions = VersionSummarySerializer(many=True)
 
     class Meta:
         model = Submission
         fields = [
-            "id", "round", "organisation", "organisation_name", "collection", "collection_name", "stage",
-            "deadline", "status", "is_late", "submitted_at", "submitted_version", "submitted_by", "versions",
+            "id",
+            "round",
+            "organisation",
+            "organisation_name",
+            "collection",
+            "collection_name",
+            "stage",
+            "deadline",
+            "status",
+            "is_late",
+            "submitted_at",
+            "submitted_version",
+            "submitted_by",
+            "versions",
         ]
 
 
@@ -77,7 +118,9 @@ class UploadSerializer(serializers.Serializer):
 class SubmitSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     declaration = serializers.BooleanField(default=False)
-    explanations = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+    explanations = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, default=dict
+    )
 
     def validate_explanations(self, value: dict) -> dict[int, str]:
         try:
@@ -106,8 +149,20 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "occurred_at", "actor", "action", "action_label", "object_type", "object_id", "object_label",
-            "submission_id", "organisation_code", "ip_address", "before", "after", "detail",
+            "id",
+            "occurred_at",
+            "actor",
+            "action",
+            "action_label",
+            "object_type",
+            "object_id",
+            "object_label",
+            "submission_id",
+            "organisation_code",
+            "ip_address",
+            "before",
+            "after",
+            "detail",
         ]
 
 
@@ -124,8 +179,12 @@ class DecisionSerializer(serializers.Serializer):
 class DecisionRequestSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "request_changes", "comment"])
     version = serializers.IntegerField(help_text="The id of the submitted version you decide on.")
-    comment = serializers.CharField(required=False, allow_blank=True, default="",
-                                    help_text="Required for request_changes and comment.")
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required for request_changes and comment.",
+    )
 
 
 class CommentSerializer(serializers.Serializer):

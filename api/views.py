@@ -46,25 +46,36 @@ class TokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
-    @extend_schema(request=serializers.TokenRequestSerializer, responses={200: serializers.TokenSerializer,
-                                                                          400: serializers.MessageSerializer})
+    @extend_schema(
+        request=serializers.TokenRequestSerializer,
+        responses={200: serializers.TokenSerializer, 400: serializers.MessageSerializer},
+    )
     def post(self, request):
         payload = serializers.TokenRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = authenticate(request, **payload.validated_data)
         if getattr(request, "axes_locked_out", False):
             # The same lockout as the login page: a right password does not open a locked account.
-            return Response({"detail": "Too many failed attempts. Try again in 30 minutes or reset your password."},
-                            status=status.HTTP_429_TOO_MANY_REQUESTS)
+            return Response(
+                {
+                    "detail": "Too many failed attempts. Try again in 30 minutes or reset your password."
+                },
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
         if user is None or not user.is_active:
-            return Response({"detail": "Enter a correct username and password."}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": "Enter a correct username and password."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
 def _submissions(request):
     versions = Version.objects.order_by("-number")
-    return selectors.submissions_for_user(user=request.user).prefetch_related(Prefetch("versions", queryset=versions))
+    return selectors.submissions_for_user(user=request.user).prefetch_related(
+        Prefetch("versions", queryset=versions)
+    )
 
 
 class SubmissionList(generics.ListAPIView):
@@ -72,8 +83,12 @@ class SubmissionList(generics.ListAPIView):
     filterset_class = SubmissionFilter
 
     def get_queryset(self):
-        return _submissions(self.request).order_by("collection__planning_round__starts_on", "organisation__ods_code",
-                                                   "collection__deadline", "collection__code")
+        return _submissions(self.request).order_by(
+            "collection__planning_round__starts_on",
+            "organisation__ods_code",
+            "collection__deadline",
+            "collection__code",
+        )
 
 
 class SubmissionDetail(generics.RetrieveAPIView):
@@ -86,8 +101,11 @@ class SubmissionDetail(generics.RetrieveAPIView):
         try:
             return super().get_object()
         except Http404:
-            audit_access_refused(user=self.request.user, queryset=Submission.objects.select_related("organisation"),
-                                 lookup={"pk": self.kwargs["pk"]})
+            audit_access_refused(
+                user=self.request.user,
+                queryset=Submission.objects.select_related("organisation"),
+                lookup={"pk": self.kwargs["pk"]},
+            )
             raise
 
 
@@ -104,25 +122,45 @@ class SubmissionAudit(generics.ListAPIView):
 
 
 class SubmissionTemplate(APIView):
-    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
+    @extend_schema(
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes
+        }
+    )
     def get(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
         try:
             filename, data = services.template_for_submission(submission=submission)
         except ValidationError:
             raise Http404 from None
-        audit_submission_event(action=AuditAction.DOWNLOAD, submission=submission, actor=request.user,
-                               request=request, detail=f"Template {filename}")
-        return attachment(data, filename=filename,
-                          content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        audit_submission_event(
+            action=AuditAction.DOWNLOAD,
+            submission=submission,
+            actor=request.user,
+            request=request,
+            detail=f"Template {filename}",
+        )
+        return attachment(
+            data,
+            filename=filename,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
 
 def _version_response(version_pk: int, *, status_code: int, message: str | None = None) -> Response:
-    version = Version.objects.select_related("uploaded_by").prefetch_related(
-        Prefetch("findings", queryset=Finding.objects.order_by("sheet", "id")),
-        Prefetch("triangulation_findings", queryset=TriangulationFinding.objects.select_related("run")
-                 .prefetch_related("versions").order_by("run__stage", "position")),
-    ).get(pk=version_pk)
+    version = (
+        Version.objects.select_related("uploaded_by")
+        .prefetch_related(
+            Prefetch("findings", queryset=Finding.objects.order_by("sheet", "id")),
+            Prefetch(
+                "triangulation_findings",
+                queryset=TriangulationFinding.objects.select_related("run")
+                .prefetch_related("versions")
+                .order_by("run__stage", "position"),
+            ),
+        )
+        .get(pk=version_pk)
+    )
     data = serializers.VersionSerializer(version).data
     if message:
         data["detail"] = message
@@ -134,22 +172,31 @@ class VersionCreate(APIView):
 
     @extend_schema(
         request={"multipart/form-data": serializers.UploadSerializer},
-        responses={202: serializers.VersionSerializer, 200: serializers.VersionSerializer,
-                   400: serializers.MessageSerializer, 409: serializers.MessageSerializer},
+        responses={
+            202: serializers.VersionSerializer,
+            200: serializers.VersionSerializer,
+            400: serializers.MessageSerializer,
+            409: serializers.MessageSerializer,
+        },
         description="Upload a file as a new version. 202 while it is validated in the background; "
         "200 with the existing version when the bytes are identical to an earlier upload.",
     )
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-        object_permission_or_404(user=request.user, permission="submissions.upload_version", obj=submission)
+        object_permission_or_404(
+            user=request.user, permission="submissions.upload_version", obj=submission
+        )
         payload = serializers.UploadSerializer(data=request.data)
         if not payload.is_valid():
-            return Response({"detail": "Send the file as multipart form data in a field called 'file'."},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": "Send the file as multipart form data in a field called 'file'."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         upload = payload.validated_data["file"]
         try:
-            outcome = services.version_create(submission=submission, user=request.user, stream=upload,
-                                              filename=upload.name)
+            outcome = services.version_create(
+                submission=submission, user=request.user, stream=upload, filename=upload.name
+            )
         except ValidationError as error:
             return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
         except TransitionConflict as error:
@@ -173,15 +220,22 @@ class VersionDetail(APIView):
 class SubmissionSubmit(APIView):
     @extend_schema(
         request=serializers.SubmitSerializer,
-        responses={200: serializers.SubmissionSerializer, 400: OpenApiResponse(description="Declaration or explanations missing"),
-                   409: serializers.MessageSerializer},
+        responses={
+            200: serializers.SubmissionSerializer,
+            400: OpenApiResponse(description="Declaration or explanations missing"),
+            409: serializers.MessageSerializer,
+        },
     )
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-        object_permission_or_404(user=request.user, permission="submissions.submit_submission", obj=submission)
+        object_permission_or_404(
+            user=request.user, permission="submissions.submit_submission", obj=submission
+        )
         payload = serializers.SubmitSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        version = selectors.version_of_submission(submission=submission, pk=payload.validated_data["version"])
+        version = selectors.version_of_submission(
+            submission=submission, pk=payload.validated_data["version"]
+        )
         if version is None:
             return _unknown("version")
         try:
@@ -202,7 +256,7 @@ class SubmissionSubmit(APIView):
 UNKNOWN_IDS = {
     "version": "No such version of this return. Use the id of one of its versions (GET the return to list them).",
     "parent": "No such comment on this return. Use the id of one of its comments "
-              "(GET /api/v1/submissions/{id}/comments/ to list them).",
+    "(GET /api/v1/submissions/{id}/comments/ to list them).",
 }
 
 
@@ -214,8 +268,10 @@ def _unknown(field: str) -> Response:
 def _reviewable_submission(request, pk: int):
     """Members and the region's reviewers may read a return's review; anyone else gets 404."""
     submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-    if not (request.user.has_perm("reviews.view_review", submission)
-            or request.user.has_perm("reviews.comment", submission)):
+    if not (
+        request.user.has_perm("reviews.view_review", submission)
+        or request.user.has_perm("reviews.comment", submission)
+    ):
         raise Http404
     return submission
 
@@ -229,8 +285,11 @@ class SubmissionReviews(APIView):
 
     @extend_schema(
         request=serializers.DecisionRequestSerializer,
-        responses={201: serializers.DecisionSerializer, 400: serializers.MessageSerializer,
-                   409: serializers.MessageSerializer},
+        responses={
+            201: serializers.DecisionSerializer,
+            400: serializers.MessageSerializer,
+            409: serializers.MessageSerializer,
+        },
         description="Decide on the submitted version. 409 when the version is no longer the one awaiting a "
         "decision (or, for a provider's maternity return, is not endorsed yet); 400 when a reason is missing.",
     )
@@ -239,19 +298,27 @@ class SubmissionReviews(APIView):
         object_permission_or_404(user=request.user, permission="reviews.decide", obj=submission)
         payload = serializers.DecisionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        version = selectors.version_of_submission(submission=submission, pk=payload.validated_data["version"])
+        version = selectors.version_of_submission(
+            submission=submission, pk=payload.validated_data["version"]
+        )
         if version is None:
             return _unknown("version")
         try:
             decision = review_services.decision_record(
-                submission=submission, version=version, reviewer=request.user,
-                kind=payload.validated_data["decision"], comment=payload.validated_data["comment"], request=request,
+                submission=submission,
+                version=version,
+                reviewer=request.user,
+                kind=payload.validated_data["decision"],
+                comment=payload.validated_data["comment"],
+                request=request,
             )
         except ValidationError as error:
             return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
         except review_services.DecisionConflict as conflict:
             return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
-        return Response(serializers.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+        return Response(
+            serializers.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED
+        )
 
 
 class SubmissionComments(APIView):
@@ -261,8 +328,10 @@ class SubmissionComments(APIView):
         comments = review_selectors.comments_of_submission(submission=submission)
         return Response(serializers.CommentSerializer(comments, many=True).data)
 
-    @extend_schema(request=serializers.CommentRequestSerializer,
-                   responses={201: serializers.CommentSerializer, 400: serializers.MessageSerializer})
+    @extend_schema(
+        request=serializers.CommentRequestSerializer,
+        responses={201: serializers.CommentSerializer, 400: serializers.MessageSerializer},
+    )
     def post(self, request, pk: int):
         submission = _reviewable_submission(request, pk)
         object_permission_or_404(user=request.user, permission="reviews.comment", obj=submission)
@@ -275,13 +344,23 @@ class SubmissionComments(APIView):
             if version is None:
                 return _unknown("version")
         if data["parent"] is not None:
-            parent = review_selectors.comments_of_submission(submission=submission).filter(pk=data["parent"]).first()
+            parent = (
+                review_selectors.comments_of_submission(submission=submission)
+                .filter(pk=data["parent"])
+                .first()
+            )
             if parent is None:
                 return _unknown("parent")
         try:
             comment = review_services.comment_add(
-                submission=submission, author=request.user, text=data["text"], version=version, sheet=data["sheet"],
-                cell=data["cell"], parent=parent, request=request,
+                submission=submission,
+                author=request.user,
+                text=data["text"],
+                version=version,
+                sheet=data["sheet"],
+                cell=data["cell"],
+                parent=parent,
+                request=request,
             )
         except ValidationError as error:
             return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)

@@ -7,8 +7,15 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read only: the trail is append-only, so nobody adds, changes or deletes a row here."""
 
-    list_display = ["occurred_at", "actor_name", "action", "object_type", "object_label", "organisation_code",
-                    "ip_address"]
+    list_display = [
+        "occurred_at",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_label",
+        "organisation_code",
+        "ip_address",
+    ]
     list_filter = ["action"]
     search_fields = ["actor_name", "object_label", "organisation_code", "=object_id"]
     date_hierarchy = "occurred_at"

@@ -9,17 +9,31 @@ from .models import AuditAction, AuditEvent
 class AuditEventFilter(django_filters.FilterSet):
     """The admins' search of the trail. Every filter uses an indexed column or a bounded scan."""
 
-    actor = django_filters.CharFilter(field_name="actor_name", lookup_expr="iexact", label="Username")
+    actor = django_filters.CharFilter(
+        field_name="actor_name", lookup_expr="iexact", label="Username"
+    )
     action = django_filters.ChoiceFilter(choices=AuditAction.choices, empty_label="Any action")
-    organisation = django_filters.CharFilter(field_name="organisation_code", lookup_expr="iexact",
-                                             label="Organisation code")
+    organisation = django_filters.CharFilter(
+        field_name="organisation_code", lookup_expr="iexact", label="Organisation code"
+    )
     submission = django_filters.NumberFilter(field_name="submission_id", label="Return id")
-    object = django_filters.CharFilter(method="filter_object", label="Object",
-                                       help_text="A type and id, like submissions.Version:12, or words of its name")
-    since = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label="From",
-                                      widget=forms.DateInput(attrs={"type": "date"}))
-    until = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label="To",
-                                      widget=forms.DateInput(attrs={"type": "date"}))
+    object = django_filters.CharFilter(
+        method="filter_object",
+        label="Object",
+        help_text="A type and id, like submissions.Version:12, or words of its name",
+    )
+    since = django_filters.DateFilter(
+        field_name="occurred_at",
+        lookup_expr="date__gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = django_filters.DateFilter(
+        field_name="occurred_at",
+        lookup_expr="date__lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     class Meta:
         model = AuditEvent
@@ -29,7 +43,11 @@ class AuditEventFilter(django_filters.FilterSet):
     def form(self):
         form = super().form
         for field in form.fields.values():
-            css = "nhsuk-select" if isinstance(field.widget, forms.Select) else "nhsuk-input nhsuk-input--width-20"
+            css = (
+                "nhsuk-select"
+                if isinstance(field.widget, forms.Select)
+                else "nhsuk-input nhsuk-input--width-20"
+            )
             field.widget.attrs.setdefault("class", css)
         return form
 

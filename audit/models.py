@@ -50,7 +50,9 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    actor_name = models.CharField(max_length=150, blank=True, help_text="Kept even if the user is renamed.")
+    actor_name = models.CharField(
+        max_length=150, blank=True, help_text="Kept even if the user is renamed."
+    )
     action = models.CharField(max_length=50, db_index=True)
     object_type = models.CharField(max_length=50, blank=True)
     object_id = models.CharField(max_length=64, blank=True)

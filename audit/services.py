@@ -83,11 +83,16 @@ def audit_submission_event(
 
 def audit_login_failed(*, credentials: dict, request) -> AuditEvent:
     """Django removes the password from `credentials`; only the name tried is kept."""
-    return audit_record(action=AuditAction.LOGIN_FAILED, request=request,
-                        detail=f"Username tried: {str(credentials.get('username', ''))[:150]}")
+    return audit_record(
+        action=AuditAction.LOGIN_FAILED,
+        request=request,
+        detail=f"Username tried: {str(credentials.get('username', ''))[:150]}",
+    )
 
 
-def audit_access_refused(*, user, queryset: models.QuerySet, lookup: dict[str, Any]) -> AuditEvent | None:
+def audit_access_refused(
+    *, user, queryset: models.QuerySet, lookup: dict[str, Any]
+) -> AuditEvent | None:
     """Record a refused look-up of an object that exists but is hidden from the user; an id that
     matches nothing is not recorded (there is nothing to protect)."""
     obj = queryset.filter(**lookup).first()
@@ -118,8 +123,19 @@ def _subject_of(obj: models.Model) -> tuple[int | None, str]:
 # Export -----------------------------------------------------------------------------------------
 
 EXPORT_HEADER = (
-    "occurred_at_utc", "actor", "action", "object_type", "object_id", "object", "submission_id",
-    "organisation_code", "ip_address", "path", "before", "after", "detail",
+    "occurred_at_utc",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "object",
+    "submission_id",
+    "organisation_code",
+    "ip_address",
+    "path",
+    "before",
+    "after",
+    "detail",
 )
 
 
@@ -135,7 +151,7 @@ def audit_csv_rows(*, events: Iterable[AuditEvent]) -> Iterator[str]:
     yield "\ufeff" + writer.writerow(EXPORT_HEADER)
     for event in events:
         values = [
-            event.occurred_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            event.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             event.actor_name,
             event.action,
             event.object_type,

@@ -25,7 +25,9 @@ def submission_history(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(audit_events_of_submission(submission_id=submission.pk), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "audit/submission_history.html", {"submission": submission, "page": page})
+    return render(
+        request, "audit/submission_history.html", {"submission": submission, "page": page}
+    )
 
 
 @permission_or_404("audit.view_trail")
@@ -34,17 +36,26 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     page = Paginator(events.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/search.html", {"filter": events, "page": page, "query": query.urlencode(),
-                                                 "actions": AuditAction})
+    return render(
+        request,
+        "audit/search.html",
+        {"filter": events, "page": page, "query": query.urlencode(), "actions": AuditAction},
+    )
 
 
 @permission_or_404("audit.view_trail")
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered trail as CSV, streamed; the export itself is recorded first."""
     events = AuditEventFilter(request.GET or None, queryset=audit_events_all())
-    audit_record(action=AuditAction.EXPORT, request=request, detail=f"Filters: {request.GET.urlencode() or 'none'}")
-    response = StreamingHttpResponse(audit_csv_rows(events=events.qs.iterator(chunk_size=2000)),
-                                     content_type="text/csv; charset=utf-8")
+    audit_record(
+        action=AuditAction.EXPORT,
+        request=request,
+        detail=f"Filters: {request.GET.urlencode() or 'none'}",
+    )
+    response = StreamingHttpResponse(
+        audit_csv_rows(events=events.qs.iterator(chunk_size=2000)),
+        content_type="text/csv; charset=utf-8",
+    )
     name = f"audit-{timezone.now():%Y%m%d-%H%M%S}.csv"
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"

@@ -69,13 +69,21 @@ def chart_scope_for_user(*, user: User, region_code: str = "", system_code: str 
     if system_code:
         system = chart_systems_for_user(user=user).filter(ods_code__iexact=system_code).first()
         if system is None:
-            audit_access_refused(user=user, queryset=Organisation.objects.all(), lookup={"ods_code__iexact": system_code})
+            audit_access_refused(
+                user=user,
+                queryset=Organisation.objects.all(),
+                lookup={"ods_code__iexact": system_code},
+            )
             raise Http404("No such system")
-        return ChartScope(label=system.name, system=system, region_ids=frozenset({system.region_id}))
+        return ChartScope(
+            label=system.name, system=system, region_ids=frozenset({system.region_id})
+        )
     if region_code:
         region = chart_regions_for_user(user=user).filter(code__iexact=region_code).first()
         if region is None:
-            audit_access_refused(user=user, queryset=Region.objects.all(), lookup={"code__iexact": region_code})
+            audit_access_refused(
+                user=user, queryset=Region.objects.all(), lookup={"code__iexact": region_code}
+            )
             raise Http404("No such region")
         return ChartScope(label=region.name, region=region, region_ids=frozenset({region.pk}))
     if scope.is_national_admin:
@@ -83,8 +91,12 @@ def chart_scope_for_user(*, user: User, region_code: str = "", system_code: str 
     if scope.is_reviewer:
         regions = list(chart_regions_for_user(user=user))
         if len(regions) == 1:
-            return ChartScope(label=regions[0].name, region=regions[0], region_ids=frozenset({regions[0].pk}))
-        return ChartScope(label="Your regions", region_ids=frozenset(region.pk for region in regions))
+            return ChartScope(
+                label=regions[0].name, region=regions[0], region_ids=frozenset({regions[0].pk})
+            )
+        return ChartScope(
+            label="Your regions", region_ids=frozenset(region.pk for region in regions)
+        )
     system = chart_systems_for_user(user=user).order_by("name").first()
     if system is None:
         raise Http404("No charts for you")
@@ -92,25 +104,38 @@ def chart_scope_for_user(*, user: User, region_code: str = "", system_code: str 
 
 
 def activity_collections(*, planning_round: PlanningRound) -> QuerySet[Collection]:
-    return Collection.objects.filter(planning_round=planning_round, code=ACTIVITY_COLLECTION).order_by("deadline", "stage")
+    return Collection.objects.filter(
+        planning_round=planning_round, code=ACTIVITY_COLLECTION
+    ).order_by("deadline", "stage")
 
 
 def latest_collection_with_uploads(*, collections: list[Collection]) -> Collection | None:
     """What a chart opens on: the last stage anyone has uploaded to (a round in its draft stage
     shows the drafts, not an empty final), else the last of the round."""
-    with_uploads = set(Submission.objects.filter(collection__in=collections, current_version__isnull=False)
-                       .values_list("collection_id", flat=True).distinct())
-    return next((c for c in reversed(collections) if c.pk in with_uploads), collections[-1] if collections else None)
+    with_uploads = set(
+        Submission.objects.filter(collection__in=collections, current_version__isnull=False)
+        .values_list("collection_id", flat=True)
+        .distinct()
+    )
+    return next(
+        (c for c in reversed(collections) if c.pk in with_uploads),
+        collections[-1] if collections else None,
+    )
 
 
-def chart_collection(*, planning_round: PlanningRound, collections: list[Collection], wanted: str) -> Collection | None:
+def chart_collection(
+    *, planning_round: PlanningRound, collections: list[Collection], wanted: str
+) -> Collection | None:
     """The return a chart shows: the one asked for if the chart draws it; with none asked for, or
     one of another round (the round was changed in the filter), the round's latest stage with
     uploads. None (404) for a return of this round the chart does not draw."""
     chosen = next((c for c in collections if str(c.pk) == wanted), None)
     if chosen is not None:
         return chosen
-    of_this_round = wanted.isdigit() and round_collections(planning_round=planning_round).filter(pk=wanted).exists()
+    of_this_round = (
+        wanted.isdigit()
+        and round_collections(planning_round=planning_round).filter(pk=wanted).exists()
+    )
     return None if of_this_round else latest_collection_with_uploads(collections=collections)
 
 
@@ -174,17 +199,23 @@ def counted_versions(*, submissions: QuerySet[Submission]) -> QuerySet[Submissio
 def activity_against_baseline(*, collection: Collection, scope: ChartScope) -> ActivityChartData:
     """The systems' own total rows of their activity returns, added up by measure and month."""
     systems = counted_versions(
-        submissions=Submission.objects.filter(collection=collection, organisation__org_type=OrganisationType.ICS)
-        .filter(scope.systems())
+        submissions=Submission.objects.filter(
+            collection=collection, organisation__org_type=OrganisationType.ICS
+        ).filter(scope.systems())
     )
     counts = systems.aggregate(
         owed=Count("pk"),
         submitted=Count("pk", filter=Q(submitted_version__isnull=False)),
-        draft=Count("pk", filter=Q(submitted_version__isnull=True, current_version__status=VersionStatus.VALID)),
+        draft=Count(
+            "pk",
+            filter=Q(submitted_version__isnull=True, current_version__status=VersionStatus.VALID),
+        ),
     )
     totals = (
         ReturnValue.objects.filter(
-            version_id__in=systems.filter(counted_version_id__isnull=False).values("counted_version_id"),
+            version_id__in=systems.filter(counted_version_id__isnull=False).values(
+                "counted_version_id"
+            ),
             sheet=ACTIVITY_SHEET,
             organisation_kind="self",
             measure__in=[code for code, _ in CHART_MEASURES],
@@ -205,14 +236,20 @@ def activity_against_baseline(*, collection: Collection, scope: ChartScope) -> A
             code=code,
             label=label,
             baseline=baselines.get(code),
-            months=tuple(MonthPoint(period=period, planned=planned, baseline=baselines.get(code))
-                         for period, planned in months.get(code, [])),
+            months=tuple(
+                MonthPoint(period=period, planned=planned, baseline=baselines.get(code))
+                for period, planned in months.get(code, [])
+            ),
         )
         for code, label in CHART_MEASURES
     )
     return ActivityChartData(
-        collection=collection, scope=scope, systems_owed=counts["owed"], systems_submitted=counts["submitted"],
-        systems_draft=counts["draft"], series=series,
+        collection=collection,
+        scope=scope,
+        systems_owed=counts["owed"],
+        systems_submitted=counts["submitted"],
+        systems_draft=counts["draft"],
+        series=series,
     )
 
 
@@ -269,11 +306,24 @@ def submissions_over_time(*, collection: Collection, scope: ChartScope) -> Submi
     cumulative = 0
     for row in per_day:
         cumulative += row["count"]
-        days.append(DayCount(day=row["day"], submitted=row["count"], cumulative=cumulative, owed=counts["owed"]))
+        days.append(
+            DayCount(
+                day=row["day"], submitted=row["count"], cumulative=cumulative, owed=counts["owed"]
+            )
+        )
     deadline_day = collection.deadline.astimezone(london).date()
-    first_day = min([deadline_day - dt.timedelta(days=TIMELINE_LEAD_DAYS), *(d.day for d in days[:1])])
+    first_day = min(
+        [deadline_day - dt.timedelta(days=TIMELINE_LEAD_DAYS), *(d.day for d in days[:1])]
+    )
     last_day = max([deadline_day + dt.timedelta(days=1), *(d.day for d in days[-1:])])
     return SubmissionTimeline(
-        collection=collection, scope=scope, owed=counts["owed"], submitted=counts["submitted"], late=counts["late"],
-        days=tuple(days), deadline_day=deadline_day, first_day=first_day, last_day=last_day,
+        collection=collection,
+        scope=scope,
+        owed=counts["owed"],
+        submitted=counts["submitted"],
+        late=counts["late"],
+        days=tuple(days),
+        deadline_day=deadline_day,
+        first_day=first_day,
+        last_day=last_day,
     )

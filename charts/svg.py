@@ -73,14 +73,21 @@ def number_label(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:,.1f}"
 
 
-def _value_ticks(*, top_value: float, top: float, bottom: float, count: int = 4) -> tuple[Tick, ...]:
+def _value_ticks(
+    *, top_value: float, top: float, bottom: float, count: int = 4
+) -> tuple[Tick, ...]:
     return tuple(
-        Tick(position=round(bottom - (bottom - top) * i / count, 1), label=number_label(top_value * i / count))
+        Tick(
+            position=round(bottom - (bottom - top) * i / count, 1),
+            label=number_label(top_value * i / count),
+        )
         for i in range(count + 1)
     )
 
 
-def bar_chart(*, labels: Sequence[str], values: Sequence[float], reference: float | None = None) -> BarChart:
+def bar_chart(
+    *, labels: Sequence[str], values: Sequence[float], reference: float | None = None
+) -> BarChart:
     """One bar per period, and an optional horizontal reference line (the baseline)."""
     top, bottom = TOP, HEIGHT - BOTTOM
     left, right = LEFT, WIDTH - RIGHT
@@ -99,14 +106,26 @@ def bar_chart(*, labels: Sequence[str], values: Sequence[float], reference: floa
         for i, (label, value) in enumerate(zip(labels, values, strict=True))
     )
     return BarChart(
-        width=WIDTH, height=HEIGHT, left=left, right=right, top=top, bottom=bottom, bars=bars,
+        width=WIDTH,
+        height=HEIGHT,
+        left=left,
+        right=right,
+        top=top,
+        bottom=bottom,
+        bars=bars,
         reference_y=round(bottom - reference * scale, 1) if reference is not None else None,
         y_ticks=_value_ticks(top_value=top_value, top=top, bottom=bottom),
     )
 
 
-def step_chart(*, points: Sequence[tuple[dt.date, int]], first_day: dt.date, last_day: dt.date, deadline_day: dt.date,
-               owed: int) -> StepChart:
+def step_chart(
+    *,
+    points: Sequence[tuple[dt.date, int]],
+    first_day: dt.date,
+    last_day: dt.date,
+    deadline_day: dt.date,
+    owed: int,
+) -> StepChart:
     """A cumulative count by day as a step line from zero, with the deadline day and the number owed."""
     top, bottom = TOP, HEIGHT - BOTTOM
     left, right = LEFT, WIDTH - RIGHT
@@ -127,12 +146,22 @@ def step_chart(*, points: Sequence[tuple[dt.date, int]], first_day: dt.date, las
     path.append(f"H{right}")
     step = max(days // 6, 1)
     x_ticks = tuple(
-        Tick(position=round(x_of(first_day + dt.timedelta(days=i)) + day_width / 2, 1),
-             label=(first_day + dt.timedelta(days=i)).strftime("%-d %b"))
+        Tick(
+            position=round(x_of(first_day + dt.timedelta(days=i)) + day_width / 2, 1),
+            label=(first_day + dt.timedelta(days=i)).strftime("%-d %b"),
+        )
         for i in range(0, days, step)
     )
     return StepChart(
-        width=WIDTH, height=HEIGHT, left=left, right=right, top=top, bottom=bottom, path="".join(path),
-        owed_y=y_of(owed), deadline_x=round(x_of(deadline_day) + day_width, 1),
-        y_ticks=_value_ticks(top_value=top_value, top=top, bottom=bottom), x_ticks=x_ticks,
+        width=WIDTH,
+        height=HEIGHT,
+        left=left,
+        right=right,
+        top=top,
+        bottom=bottom,
+        path="".join(path),
+        owed_y=y_of(owed),
+        deadline_x=round(x_of(deadline_day) + day_width, 1),
+        y_ticks=_value_ticks(top_value=top_value, top=top, bottom=bottom),
+        x_ticks=x_ticks,
     )

@@ -42,9 +42,15 @@ class NHSFormMixin:
                 continue
             widget = self.fields[name].widget
             error_id = f"{self.add_prefix(name)}-error"
-            widget.attrs["aria-describedby"] = f"{widget.attrs.get('aria-describedby', '')} {error_id}".strip()
+            widget.attrs["aria-describedby"] = (
+                f"{widget.attrs.get('aria-describedby', '')} {error_id}".strip()
+            )
             css = widget.attrs.get("class", "")
-            if css and not isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)) and "--error" not in css:
+            if (
+                css
+                and not isinstance(widget, (forms.CheckboxInput, forms.RadioSelect))
+                and "--error" not in css
+            ):
                 widget.attrs["class"] = f"{css} {css.split()[0]}--error"
 
 

@@ -18,7 +18,9 @@ def permission_or_404(permission: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.has_perm(permission):
-                audit_record(action=AuditAction.ACCESS_REFUSED, request=request, detail=f"Needs {permission}")
+                audit_record(
+                    action=AuditAction.ACCESS_REFUSED, request=request, detail=f"Needs {permission}"
+                )
                 raise Http404
             return view(request, *args, **kwargs)
 

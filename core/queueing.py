@@ -21,7 +21,9 @@ def send_task(*, task, args: list, sweeper: str) -> None:
     try:
         task.apply_async(args=args, retry=False)
     except Exception:  # noqa: BLE001 - any broker failure; `sweeper` sends it again later
-        logger.warning("Could not queue %s%s; %s will send it again", task.name, args, sweeper, exc_info=True)
+        logger.warning(
+            "Could not queue %s%s; %s will send it again", task.name, args, sweeper, exc_info=True
+        )
 
 
 def send_task_on_commit(*, task, args: list, sweeper: str) -> None:
@@ -55,10 +57,14 @@ def sweep_stuck_work(*, work: StuckWork, now: dt.datetime) -> dict[str, int]:
         if attempts >= work.max_attempts:
             work.fail(pk, attempts)
             counts["failed"] += 1
-        elif rows.filter(pk=pk, status=work.running, attempts=attempts).update(status=work.queued, queued_at=now):
+        elif rows.filter(pk=pk, status=work.running, attempts=attempts).update(
+            status=work.queued, queued_at=now
+        ):
             work.send(pk)
             counts["requeued"] += 1
-    for pk in rows.filter(status=work.queued, queued_at__lt=now - work.queued_stale).values_list("pk", flat=True):
+    for pk in rows.filter(status=work.queued, queued_at__lt=now - work.queued_stale).values_list(
+        "pk", flat=True
+    ):
         if rows.filter(pk=pk, status=work.queued).update(queued_at=now):
             work.send(pk)
             counts["requeued"] += 1

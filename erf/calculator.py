@@ -75,12 +75,16 @@ def parse_month(month: str) -> tuple[int, int]:
 def working_days(*, year: int, month: int) -> int:
     """Monday-to-Friday days of the month that are not England and Wales bank holidays."""
     if year not in bank_holidays.YEARS:
-        raise ErfInputError(f"Bank holidays are only held for {min(bank_holidays.YEARS)} to "
-                            f"{max(bank_holidays.YEARS)}, not {year}.")
+        raise ErfInputError(
+            f"Bank holidays are only held for {min(bank_holidays.YEARS)} to "
+            f"{max(bank_holidays.YEARS)}, not {year}."
+        )
     days_in_month = calendar.monthrange(year, month)[1]
     return sum(
-        1 for day in range(1, days_in_month + 1)
-        if dt.date(year, month, day).weekday() < 5 and dt.date(year, month, day) not in bank_holidays.DATES
+        1
+        for day in range(1, days_in_month + 1)
+        if dt.date(year, month, day).weekday() < 5
+        and dt.date(year, month, day) not in bank_holidays.DATES
     )
 
 
@@ -93,7 +97,9 @@ def working_day_ratio(*, month: str) -> Decimal:
     year, number = parse_month(month)
     if not (year == 2021 and number >= 4) and not (year == 2022 and number <= 3):
         raise ErfInputError(f"{month} is not a month of 2021/22; give its working-day ratio.")
-    return Decimal(working_days(year=year, month=number)) / Decimal(working_days(year=year - 2, month=number))
+    return Decimal(working_days(year=year, month=number)) / Decimal(
+        working_days(year=year - 2, month=number)
+    )
 
 
 # month_estimate's keyword argument shares the function's name; this keeps the function reachable there.
@@ -104,18 +110,28 @@ def _pounds(value: Decimal) -> Decimal:
     return value.quantize(_POUND, rounding=ROUND_HALF_UP)
 
 
-def month_estimate(*, month: str, baseline: Decimal, activity: Decimal, threshold_pct: Decimal | None = None,
-                   working_day_ratio: Decimal | None = None,
-                   counting_coding_adjustment: Decimal = _ZERO) -> MonthEstimate:
+def month_estimate(
+    *,
+    month: str,
+    baseline: Decimal,
+    activity: Decimal,
+    threshold_pct: Decimal | None = None,
+    working_day_ratio: Decimal | None = None,
+    counting_coding_adjustment: Decimal = _ZERO,
+) -> MonthEstimate:
     """One month's thresholds and additional funding; months are independent of each other."""
     parse_month(month)
     if threshold_pct is None:
         if month not in THRESHOLD_PCT:
-            raise ErfInputError(f"{month} has no national threshold; give its threshold percentage.")
+            raise ErfInputError(
+                f"{month} has no national threshold; give its threshold percentage."
+            )
         threshold_pct = THRESHOLD_PCT[month]
     ratio = working_day_ratio if working_day_ratio is not None else _ratio_of_month(month=month)
     if baseline < 0 or activity < 0 or ratio < 0:
-        raise ErfInputError(f"{month}: the baseline, activity and working-day ratio cannot be negative.")
+        raise ErfInputError(
+            f"{month}: the baseline, activity and working-day ratio cannot be negative."
+        )
     if not _ZERO <= threshold_pct <= UPPER_PCT:
         # Above 85% the lower threshold would sit over the upper one and the bands would overlap.
         raise ErfInputError(f"{month}: the threshold percentage must be between 0 and {UPPER_PCT}.")
@@ -147,9 +163,16 @@ def estimate(*, months: list[MonthInput]) -> Estimate:
     if duplicates:
         raise ErfInputError(f"Each month may appear once; repeated: {', '.join(duplicates)}.")
     results = [
-        month_estimate(month=item.month, baseline=item.baseline, activity=item.activity,
-                       threshold_pct=item.threshold_pct, working_day_ratio=item.working_day_ratio,
-                       counting_coding_adjustment=item.counting_coding_adjustment)
+        month_estimate(
+            month=item.month,
+            baseline=item.baseline,
+            activity=item.activity,
+            threshold_pct=item.threshold_pct,
+            working_day_ratio=item.working_day_ratio,
+            counting_coding_adjustment=item.counting_coding_adjustment,
+        )
         for item in months
     ]
-    return Estimate(months=results, total=sum((result.additional_funding for result in results), _ZERO))
+    return Estimate(
+        months=results, total=sum((result.additional_funding for result in results), _ZERO)
+    )

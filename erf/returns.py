@@ -40,14 +40,16 @@ def erf_estimate_of_workbook(*, data: bytes) -> Estimate | None:
         baseline, activity = _decimal(row[BASELINE]), _decimal(row[ACTIVITY])
         if baseline is None or activity is None:
             return None
-        months.append(MonthInput(
-            month=f"2021-{code.removeprefix('ERF-')}",
-            baseline=baseline,
-            activity=activity,
-            threshold_pct=_decimal(row[THRESHOLD_PCT]),
-            working_day_ratio=_decimal(row[RATIO]),
-            counting_coding_adjustment=_decimal(row[ADJUSTMENT]) or Decimal(0),
-        ))
+        months.append(
+            MonthInput(
+                month=f"2021-{code.removeprefix('ERF-')}",
+                baseline=baseline,
+                activity=activity,
+                threshold_pct=_decimal(row[THRESHOLD_PCT]),
+                working_day_ratio=_decimal(row[RATIO]),
+                counting_coding_adjustment=_decimal(row[ADJUSTMENT]) or Decimal(0),
+            )
+        )
     if not months:
         return None
     try:
@@ -63,11 +65,18 @@ ESTIMATE_CACHE_SECONDS = 7 * 24 * 3600
 def erf_estimate_of_version(*, version) -> Estimate | None:
     """The estimate shown with an activity return's version, once the version has been checked.
     Validation stored its total; a version without one has no complete ERF sheet to break down."""
-    if version is None or version.status not in CHECKED_VERSION_STATUSES or version.erf_total is None:
+    if (
+        version is None
+        or version.status not in CHECKED_VERSION_STATUSES
+        or version.erf_total is None
+    ):
         return None
     # A version's file never changes, so its breakdown is read once and kept for every later page view.
-    return cache.get_or_set(f"erf-estimate:{version.pk}:{version.sha256}", lambda: _estimate_from_file(version),
-                            timeout=ESTIMATE_CACHE_SECONDS)
+    return cache.get_or_set(
+        f"erf-estimate:{version.pk}:{version.sha256}",
+        lambda: _estimate_from_file(version),
+        timeout=ESTIMATE_CACHE_SECONDS,
+    )
 
 
 def _estimate_from_file(version) -> Estimate | None:

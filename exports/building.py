@@ -31,21 +31,59 @@ from .selectors import export_submissions, values_of_version
 
 logger = logging.getLogger(__name__)
 
-FAILED_MESSAGE = "We could not build this export after {attempts} attempts. Ask for it again; if that fails too, " \
-                 "contact the portal's support team."
+FAILED_MESSAGE = (
+    "We could not build this export after {attempts} attempts. Ask for it again; if that fails too, "
+    "contact the portal's support team."
+)
 COPY_CHUNK = 1024 * 1024
 VALUE_HEADER = (
-    "round", "collection", "stage", "organisation_code", "organisation_name", "organisation_type", "region",
-    "status", "is_late", "version", "template_version", "uploaded_at", "submitted_at", "sheet",
-    "member_organisation_code", "member_kind", "measure", "period", "is_baseline", "value",
+    "round",
+    "collection",
+    "stage",
+    "organisation_code",
+    "organisation_name",
+    "organisation_type",
+    "region",
+    "status",
+    "is_late",
+    "version",
+    "template_version",
+    "uploaded_at",
+    "submitted_at",
+    "sheet",
+    "member_organisation_code",
+    "member_kind",
+    "measure",
+    "period",
+    "is_baseline",
+    "value",
 )
 ORGANISATION_HEADER = (
-    "organisation_code", "organisation_name", "organisation_type", "region", "status", "included", "version",
-    "submitted_at", "is_late",
+    "organisation_code",
+    "organisation_name",
+    "organisation_type",
+    "region",
+    "status",
+    "included",
+    "version",
+    "submitted_at",
+    "is_late",
 )
 MANIFEST_HEADER = (
-    "path", "organisation_code", "organisation_name", "region", "collection", "stage", "status", "version",
-    "original_name", "uploaded_at", "submitted_at", "size", "sha256", "matches_record",
+    "path",
+    "organisation_code",
+    "organisation_name",
+    "region",
+    "collection",
+    "stage",
+    "status",
+    "version",
+    "original_name",
+    "uploaded_at",
+    "submitted_at",
+    "size",
+    "sha256",
+    "matches_record",
 )
 
 
@@ -60,14 +98,21 @@ def _iso(value: dt.datetime | None) -> str:
 
 def export_claim(*, job_id: int) -> int | None:
     """Mark the job running and count the attempt; None if it is finished or out of attempts."""
-    claimed = ExportJob.objects.filter(pk=job_id, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]).update(
-        status=ExportStatus.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now(), progress=0
+    claimed = ExportJob.objects.filter(
+        pk=job_id, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
+    ).update(
+        status=ExportStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=timezone.now(),
+        progress=0,
     )
     if not claimed:
         return None
     attempts = ExportJob.objects.values_list("attempts", flat=True).get(pk=job_id)
     if attempts > settings.EXPORT_MAX_ATTEMPTS:
-        export_fail(job_id=job_id, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts - 1))
+        export_fail(
+            job_id=job_id, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts - 1)
+        )
         return None
     return attempts
 
@@ -108,8 +153,16 @@ def export_build(*, job_id: int) -> str | None:
         logger.exception("Export %s failed on attempt %s", job_id, attempt)
         _requeue(job_id=job_id, attempt=attempt)
         return None
-    finished = ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING, attempts=attempt).update(
-        status=ExportStatus.DONE, file=name, size=size, progress=100, finished_at=timezone.now(), message="", **counts
+    finished = ExportJob.objects.filter(
+        pk=job_id, status=ExportStatus.RUNNING, attempts=attempt
+    ).update(
+        status=ExportStatus.DONE,
+        file=name,
+        size=size,
+        progress=100,
+        finished_at=timezone.now(),
+        message="",
+        **counts,
     )
     if not finished:
         # A newer attempt owns the job now (the sweeper re-sent it): keep only its file.
@@ -122,11 +175,14 @@ def _requeue(*, job_id: int, attempt: int) -> None:
     from .tasks import build_export
 
     if ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING, attempts=attempt).update(
-            status=ExportStatus.QUEUED, queued_at=timezone.now()):
+        status=ExportStatus.QUEUED, queued_at=timezone.now()
+    ):
         send_task(task=build_export, args=[job_id], sweeper="the stuck-export sweeper")
 
 
-def _write_consolidation(*, job: ExportJob, output, progress: Callable[[int, int], None]) -> dict[str, int]:
+def _write_consolidation(
+    *, job: ExportJob, output, progress: Callable[[int, int], None]
+) -> dict[str, int]:
     """One workbook: every included return's values in one long table, and who is in or missing.
     Included: each organisation's submitted version (also when since approved or sent back)."""
     submissions = list(export_submissions(job=job))
@@ -137,13 +193,21 @@ def _write_consolidation(*, job: ExportJob, output, progress: Callable[[int, int
     organisations = book.create_sheet("Organisations")
     collection = job.collection
     for row in (
-        ("Export", "Consolidated values"), ("Round", job.planning_round.name), ("Collection", collection.code),
-        ("Return", collection.name), ("Stage", collection.get_stage_display()), ("Scope", job.scope_label),
+        ("Export", "Consolidated values"),
+        ("Round", job.planning_round.name),
+        ("Collection", collection.code),
+        ("Return", collection.name),
+        ("Stage", collection.get_stage_display()),
+        ("Scope", job.scope_label),
         ("Built at (London)", _london(timezone.now())),
-        ("Versions included", "Each organisation's submitted version, also when since approved or sent back for "
-                              "changes. Organisations that have not submitted are listed on the Organisations "
-                              "sheet and have no values."),
-        ("Organisations included", len(included)), ("Organisations missing", len(submissions) - len(included)),
+        (
+            "Versions included",
+            "Each organisation's submitted version, also when since approved or sent back for "
+            "changes. Organisations that have not submitted are listed on the Organisations "
+            "sheet and have no values.",
+        ),
+        ("Organisations included", len(included)),
+        ("Organisations missing", len(submissions) - len(included)),
     ):
         about.append([spreadsheet_cell(cell) for cell in row])
     values.append(VALUE_HEADER)
@@ -151,25 +215,57 @@ def _write_consolidation(*, job: ExportJob, output, progress: Callable[[int, int
     for done, submission in enumerate(included):
         organisation, version = submission.organisation, submission.submitted_version
         head = (
-            job.planning_round.name, collection.code, collection.stage, organisation.ods_code, organisation.name,
-            organisation.get_org_type_display(), organisation.region.name, submission.get_status_display(),
-            submission.is_late, version.number, version.template_version, _london(version.uploaded_at),
+            job.planning_round.name,
+            collection.code,
+            collection.stage,
+            organisation.ods_code,
+            organisation.name,
+            organisation.get_org_type_display(),
+            organisation.region.name,
+            submission.get_status_display(),
+            submission.is_late,
+            version.number,
+            version.template_version,
+            _london(version.uploaded_at),
             _london(submission.submitted_at),
         )
         safe_head = [spreadsheet_cell(cell) for cell in head]
-        for sheet, member, kind, measure, period, is_baseline, value in values_of_version(version_id=version.pk):
-            values.append([*safe_head, spreadsheet_cell(sheet), spreadsheet_cell(member), spreadsheet_cell(kind), spreadsheet_cell(measure), spreadsheet_cell(period),
-                           is_baseline, value])
+        for sheet, member, kind, measure, period, is_baseline, value in values_of_version(
+            version_id=version.pk
+        ):
+            values.append(
+                [
+                    *safe_head,
+                    spreadsheet_cell(sheet),
+                    spreadsheet_cell(member),
+                    spreadsheet_cell(kind),
+                    spreadsheet_cell(measure),
+                    spreadsheet_cell(period),
+                    is_baseline,
+                    value,
+                ]
+            )
             rows += 1
         progress(done + 1, len(included))
     organisations.append(ORGANISATION_HEADER)
     for submission in submissions:
         organisation, version = submission.organisation, submission.submitted_version
-        organisations.append([spreadsheet_cell(cell) for cell in (
-            organisation.ods_code, organisation.name, organisation.get_org_type_display(), organisation.region.name,
-            submission.get_status_display(), "yes" if version else "no", version.number if version else None,
-            _london(submission.submitted_at), submission.is_late,
-        )])
+        organisations.append(
+            [
+                spreadsheet_cell(cell)
+                for cell in (
+                    organisation.ods_code,
+                    organisation.name,
+                    organisation.get_org_type_display(),
+                    organisation.region.name,
+                    submission.get_status_display(),
+                    "yes" if version else "no",
+                    version.number if version else None,
+                    _london(submission.submitted_at),
+                    submission.is_late,
+                )
+            ]
+        )
     book.save(output)
     output.seek(0, io.SEEK_END)
     return {"row_count": rows, "file_count": len(included)}
@@ -185,7 +281,9 @@ def zip_member_name(*, submission: Submission) -> str:
     return f"{code}/{code}_{submission.collection.code}_{submission.collection.stage}_v{version.number}{suffix}"
 
 
-def _write_files_zip(*, job: ExportJob, output, progress: Callable[[int, int], None]) -> dict[str, int]:
+def _write_files_zip(
+    *, job: ExportJob, output, progress: Callable[[int, int], None]
+) -> dict[str, int]:
     """Every submitted file of the round in scope, streamed from storage into the zip (never
     read whole), with a manifest of sizes and SHA-256 digests computed on the way."""
     included = [s for s in export_submissions(job=job) if s.submitted_version_id]
@@ -199,22 +297,45 @@ def _write_files_zip(*, job: ExportJob, output, progress: Callable[[int, int], N
             path = zip_member_name(submission=submission)
             digest, size = hashlib.sha256(), 0
             try:
-                with version.file.open("rb") as source, archive.open(path, "w", force_zip64=True) as target:
+                with (
+                    version.file.open("rb") as source,
+                    archive.open(path, "w", force_zip64=True) as target,
+                ):
                     while chunk := source.read(COPY_CHUNK):
                         digest.update(chunk)
                         size += len(chunk)
                         target.write(chunk)
                 files += 1
-                sha256, matches = digest.hexdigest(), "yes" if digest.hexdigest() == version.sha256 else "no"
+                sha256, matches = (
+                    digest.hexdigest(),
+                    "yes" if digest.hexdigest() == version.sha256 else "no",
+                )
             except FileNotFoundError:
-                logger.error("Export %s: the file of version %s is missing from storage", job.pk, version.pk)
+                logger.error(
+                    "Export %s: the file of version %s is missing from storage", job.pk, version.pk
+                )
                 path, sha256, matches = "", "", "file missing from storage"
-            writer.writerow([spreadsheet_cell(str(cell)) for cell in (
-                path, organisation.ods_code, organisation.name, organisation.region.name, submission.collection.code,
-                submission.collection.stage, submission.get_status_display(), version.number, version.original_name,
-                _iso(version.uploaded_at), _iso(submission.submitted_at), size, sha256,
-                matches,
-            )])
+            writer.writerow(
+                [
+                    spreadsheet_cell(str(cell))
+                    for cell in (
+                        path,
+                        organisation.ods_code,
+                        organisation.name,
+                        organisation.region.name,
+                        submission.collection.code,
+                        submission.collection.stage,
+                        submission.get_status_display(),
+                        version.number,
+                        version.original_name,
+                        _iso(version.uploaded_at),
+                        _iso(submission.submitted_at),
+                        size,
+                        sha256,
+                        matches,
+                    )
+                ]
+            )
             progress(done + 1, len(included))
         archive.writestr("manifest.csv", manifest.getvalue().encode("utf-8-sig"))
     output.seek(0, io.SEEK_END)
@@ -226,15 +347,21 @@ def exports_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     that have used up their attempts. Run periodically by Celery beat."""
     from .tasks import build_export
 
-    return sweep_stuck_work(now=now or timezone.now(), work=StuckWork(
-        model=ExportJob, queued=ExportStatus.QUEUED, running=ExportStatus.RUNNING,
-        queued_stale=dt.timedelta(seconds=settings.EXPORT_QUEUED_STALE_SECONDS),
-        running_stale=dt.timedelta(seconds=settings.EXPORT_RUNNING_STALE_SECONDS),
-        max_attempts=settings.EXPORT_MAX_ATTEMPTS,
-        send=lambda pk: send_task(task=build_export, args=[pk], sweeper="the next sweep"),
-        fail=lambda pk, attempts: export_fail(job_id=pk, attempt=attempts,
-                                              message=FAILED_MESSAGE.format(attempts=attempts)),
-    ))
+    return sweep_stuck_work(
+        now=now or timezone.now(),
+        work=StuckWork(
+            model=ExportJob,
+            queued=ExportStatus.QUEUED,
+            running=ExportStatus.RUNNING,
+            queued_stale=dt.timedelta(seconds=settings.EXPORT_QUEUED_STALE_SECONDS),
+            running_stale=dt.timedelta(seconds=settings.EXPORT_RUNNING_STALE_SECONDS),
+            max_attempts=settings.EXPORT_MAX_ATTEMPTS,
+            send=lambda pk: send_task(task=build_export, args=[pk], sweeper="the next sweep"),
+            fail=lambda pk, attempts: export_fail(
+                job_id=pk, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts)
+            ),
+        ),
+    )
 
 
 def exports_expire(*, now: dt.datetime | None = None) -> int:
@@ -242,11 +369,14 @@ def exports_expire(*, now: dt.datetime | None = None) -> int:
     organisation's plans, so they are not kept longer than people need to download them. The job
     stays, marked expired, so the list says what happened. Returns how many expired."""
     now = now or timezone.now()
-    old = ExportJob.objects.filter(status=ExportStatus.DONE,
-                                   finished_at__lt=now - dt.timedelta(days=settings.EXPORT_KEEP_DAYS))
+    old = ExportJob.objects.filter(
+        status=ExportStatus.DONE, finished_at__lt=now - dt.timedelta(days=settings.EXPORT_KEEP_DAYS)
+    )
     expired = 0
     for job_id, name in old.values_list("pk", "file"):
-        if ExportJob.objects.filter(pk=job_id, status=ExportStatus.DONE).update(status=ExportStatus.EXPIRED, file=""):
+        if ExportJob.objects.filter(pk=job_id, status=ExportStatus.DONE).update(
+            status=ExportStatus.EXPIRED, file=""
+        ):
             if name:
                 default_storage.delete(name)
             expired += 1

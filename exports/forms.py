@@ -9,11 +9,16 @@ from .models import ExportKind
 
 
 class ExportRequestForm(NHSFormMixin, forms.Form):
-    kind = forms.ChoiceField(label="What to export", choices=ExportKind.choices, widget=forms.RadioSelect)
-    planning_round = forms.ModelChoiceField(label="Planning round", queryset=PlanningRound.objects.none(),
-                                            empty_label=None)
+    kind = forms.ChoiceField(
+        label="What to export", choices=ExportKind.choices, widget=forms.RadioSelect
+    )
+    planning_round = forms.ModelChoiceField(
+        label="Planning round", queryset=PlanningRound.objects.none(), empty_label=None
+    )
     collection = forms.ModelChoiceField(
-        label="Return to consolidate", queryset=Collection.objects.none(), required=False,
+        label="Return to consolidate",
+        queryset=Collection.objects.none(),
+        required=False,
         help_text="Needed for a consolidation; a zip holds every return of the round.",
     )
     region = forms.ModelChoiceField(label="Region", queryset=Region.objects.none(), required=False)

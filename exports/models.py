@@ -25,7 +25,7 @@ FINISHED_EXPORT_STATUSES = (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus
 EXTENSIONS = {ExportKind.CONSOLIDATION: "xlsx", ExportKind.FILES: "zip"}
 
 
-def export_upload_to(instance: "ExportJob", filename: str) -> str:
+def export_upload_to(instance: ExportJob, filename: str) -> str:
     # A generated name: the download name is made from the job's scope when it is served.
     return f"exports/{instance.pk}/{uuid.uuid4().hex}.{EXTENSIONS[instance.kind]}"
 
@@ -34,24 +34,42 @@ class ExportJob(models.Model):
     """One export asked for by a person, built in the background and kept for download."""
 
     kind = models.CharField(max_length=20, choices=ExportKind.choices)
-    planning_round = models.ForeignKey("planning.PlanningRound", on_delete=models.CASCADE, related_name="+")
+    planning_round = models.ForeignKey(
+        "planning.PlanningRound", on_delete=models.CASCADE, related_name="+"
+    )
     collection = models.ForeignKey(
-        "planning.Collection", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "planning.Collection",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The return consolidated; empty for a zip of the whole round.",
     )
     region = models.ForeignKey(
-        "planning.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "planning.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Empty for the whole nation.",
     )
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
     progress = models.PositiveSmallIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
-    message = models.TextField(blank=True, help_text="Why the export failed, shown to the person who asked.")
+    message = models.TextField(
+        blank=True, help_text="Why the export failed, shown to the person who asked."
+    )
     file = models.FileField(upload_to=export_upload_to, max_length=300, blank=True)
     size = models.PositiveBigIntegerField(default=0)
     row_count = models.PositiveIntegerField(default=0, help_text="Values written (consolidation).")
-    file_count = models.PositiveIntegerField(default=0, help_text="Returns included: workbooks read or files zipped.")
+    file_count = models.PositiveIntegerField(
+        default=0, help_text="Returns included: workbooks read or files zipped."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -60,7 +78,9 @@ class ExportJob(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(name="export_progress_is_percent", condition=Q(progress__lte=100)),
+            models.CheckConstraint(
+                name="export_progress_is_percent", condition=Q(progress__lte=100)
+            ),
             models.CheckConstraint(
                 name="consolidation_has_collection",
                 condition=~Q(kind=ExportKind.CONSOLIDATION) | Q(collection__isnull=False),

@@ -28,7 +28,9 @@ def export_regions_for_user(*, user: User) -> QuerySet[Region]:
 def exports_for_user(*, user: User) -> QuerySet[ExportJob]:
     """National admins see every export; a reviewer sees those of their regions, whoever asked."""
     scope = user_scope(user=user)
-    jobs = ExportJob.objects.select_related("planning_round", "collection", "region", "requested_by")
+    jobs = ExportJob.objects.select_related(
+        "planning_round", "collection", "region", "requested_by"
+    )
     if scope.is_national_admin:
         return jobs.all()
     return jobs.filter(Q(region_id__in=scope.reviewer_region_ids))
@@ -51,7 +53,12 @@ def export_submissions(*, job: ExportJob) -> QuerySet[Submission]:
         submissions = submissions.filter(organisation__region_id=job.region_id)
     return submissions.select_related(
         "collection", "organisation", "organisation__region", "submitted_version"
-    ).order_by("organisation__region__name", "organisation__ods_code", "collection__deadline", "collection__code")
+    ).order_by(
+        "organisation__region__name",
+        "organisation__ods_code",
+        "collection__deadline",
+        "collection__code",
+    )
 
 
 def values_of_version(*, version_id: int):
@@ -59,6 +66,14 @@ def values_of_version(*, version_id: int):
     return (
         ReturnValue.objects.filter(version_id=version_id)
         .order_by("id")
-        .values_list("sheet", "organisation_code", "organisation_kind", "measure", "period", "is_baseline", "value")
+        .values_list(
+            "sheet",
+            "organisation_code",
+            "organisation_kind",
+            "measure",
+            "period",
+            "is_baseline",
+            "value",
+        )
         .iterator(chunk_size=5000)
     )

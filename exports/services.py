@@ -32,22 +32,37 @@ def export_request(
     scope = user_scope(user=user)
     if region is None and not scope.is_national_admin:
         raise PermissionDenied("Only the national team can export the whole nation.")
-    if region is not None and not (scope.is_national_admin or region.pk in scope.reviewer_region_ids):
+    if region is not None and not (
+        scope.is_national_admin or region.pk in scope.reviewer_region_ids
+    ):
         raise PermissionDenied("You can export only the regions you review.")
     if kind not in ExportKind.values:
         raise ValidationError({"kind": "Choose what to export."})
     if kind == ExportKind.CONSOLIDATION and collection is None:
         raise ValidationError({"collection": "Choose the return to consolidate."})
     if collection is not None and collection.planning_round_id != planning_round.pk:
-        raise ValidationError({"collection": f"That return is not part of {planning_round.name}. Choose one of "
-                                             f"{planning_round.name}'s returns, or change the round."})
+        raise ValidationError(
+            {
+                "collection": f"That return is not part of {planning_round.name}. Choose one of "
+                f"{planning_round.name}'s returns, or change the round."
+            }
+        )
     if kind == ExportKind.FILES:
         collection = None
     with transaction.atomic():
-        job = ExportJob.objects.create(kind=kind, planning_round=planning_round, collection=collection, region=region,
-                                       requested_by=user)
-        audit_record(action=EXPORT_REQUESTED, actor=user, obj=job,
-                     detail=f"{job.get_kind_display()}: {export_filename(job=job)}")
+        job = ExportJob.objects.create(
+            kind=kind,
+            planning_round=planning_round,
+            collection=collection,
+            region=region,
+            requested_by=user,
+        )
+        audit_record(
+            action=EXPORT_REQUESTED,
+            actor=user,
+            obj=job,
+            detail=f"{job.get_kind_display()}: {export_filename(job=job)}",
+        )
         send_task_on_commit(task=build_export, args=[job.pk], sweeper="the stuck-export sweeper")
     return job
 

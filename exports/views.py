@@ -27,19 +27,29 @@ def _request_form(request: HttpRequest, data=None) -> ExportRequestForm:
     planning_round = current_round()
     return ExportRequestForm(
         data,
-        initial={"kind": "consolidation", "planning_round": planning_round.pk if planning_round else None},
+        initial={
+            "kind": "consolidation",
+            "planning_round": planning_round.pk if planning_round else None,
+        },
         rounds=rounds_all().order_by("-starts_on"),
         collections=Collection.objects.select_related("planning_round").order_by(
-            "-planning_round__starts_on", "deadline", "code", "stage"),
+            "-planning_round__starts_on", "deadline", "code", "stage"
+        ),
         regions=selectors.export_regions_for_user(user=request.user).order_by("name"),
         national=user_scope(user=request.user).is_national_admin,
     )
 
 
 def _list(request: HttpRequest, form: ExportRequestForm, status: int = 200) -> HttpResponse:
-    page = Paginator(selectors.exports_for_user(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "exports/list.html", {"form": form, "page": page, "jobs": page.object_list},
-                  status=status)
+    page = Paginator(selectors.exports_for_user(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "exports/list.html",
+        {"form": form, "page": page, "jobs": page.object_list},
+        status=status,
+    )
 
 
 @permission_or_404("exports.request_export")
@@ -54,9 +64,11 @@ def export_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             job = services.export_request(
-                user=request.user, kind=form.cleaned_data["kind"],
+                user=request.user,
+                kind=form.cleaned_data["kind"],
                 planning_round=form.cleaned_data["planning_round"],
-                collection=form.cleaned_data["collection"], region=form.cleaned_data["region"],
+                collection=form.cleaned_data["collection"],
+                region=form.cleaned_data["region"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -81,7 +93,11 @@ def export_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _panel_context(job: ExportJob) -> dict:
-    return {"job": job, "filename": services.export_filename(job=job), "keep_days": settings.EXPORT_KEEP_DAYS}
+    return {
+        "job": job,
+        "filename": services.export_filename(job=job),
+        "keep_days": settings.EXPORT_KEEP_DAYS,
+    }
 
 
 @permission_or_404("exports.request_export")
@@ -90,7 +106,15 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404("This export is not ready")
     filename = services.export_filename(job=job)
-    audit_record(action=AuditAction.DOWNLOAD, actor=request.user, obj=job, detail=f"Export {filename}",
-                 request=request)
-    return streamed_attachment(job.file.open("rb"), filename=filename,
-                               content_type=content_type_of(filename.rsplit(".", 1)[-1]))
+    audit_record(
+        action=AuditAction.DOWNLOAD,
+        actor=request.user,
+        obj=job,
+        detail=f"Export {filename}",
+        request=request,
+    )
+    return streamed_attachment(
+        job.file.open("rb"),
+        filename=filename,
+        content_type=content_type_of(filename.rsplit(".", 1)[-1]),
+    )

@@ -23,9 +23,9 @@ logger = logging.getLogger(__name__)
 
 def _claimable(*, now: dt.datetime) -> Q:
     stale = now - dt.timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM_SECONDS)
-    return Q(emailed_at__isnull=True, email_attempts__lt=settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS) & (
-        Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale)
-    )
+    return Q(
+        emailed_at__isnull=True, email_attempts__lt=settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS
+    ) & (Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale))
 
 
 def notification_email(*, notification_id: int, now: dt.datetime | None = None) -> bool:
@@ -46,10 +46,16 @@ def notification_email(*, notification_id: int, now: dt.datetime | None = None) 
             recipient_list=[notification.recipient.email],
         )
     except Exception:  # noqa: BLE001 - any mail failure: release the claim so the sweeper retries
-        logger.warning("Could not email notification %s; it will be retried", notification_id, exc_info=True)
-        Notification.objects.filter(pk=notification_id, email_claimed_at=now).update(email_claimed_at=None)
+        logger.warning(
+            "Could not email notification %s; it will be retried", notification_id, exc_info=True
+        )
+        Notification.objects.filter(pk=notification_id, email_claimed_at=now).update(
+            email_claimed_at=None
+        )
         return False
-    Notification.objects.filter(pk=notification_id, email_claimed_at=now).update(emailed_at=timezone.now())
+    Notification.objects.filter(pk=notification_id, email_claimed_at=now).update(
+        emailed_at=timezone.now()
+    )
     return True
 
 

@@ -42,15 +42,21 @@ def _reminder_text(*, stage: str, submission: Submission, deadline: dt.datetime)
     when = timezone.localtime(deadline).strftime("%-d %B %Y at %H:%M")
     name = f"{submission.collection} for {submission.organisation.name}"
     if stage == "overdue":
-        return (f"Overdue: {submission.collection.code} was due {when}",
-                f"{name} was due {when} and has not been submitted. Submit it as soon as you can; "
-                "it will be marked late.")
+        return (
+            f"Overdue: {submission.collection.code} was due {when}",
+            f"{name} was due {when} and has not been submitted. Submit it as soon as you can; "
+            "it will be marked late.",
+        )
     days = "7 days" if stage == "7d" else "1 day"
-    return (f"Reminder: {submission.collection.code} is due in {days}",
-            f"{name} is due {when} and has not been submitted yet.")
+    return (
+        f"Reminder: {submission.collection.code} is due in {days}",
+        f"{name} is due {when} and has not been submitted yet.",
+    )
 
 
-def deadline_reminders_send(*, now: dt.datetime | None = None, planning_round: PlanningRound | None = None) -> int:
+def deadline_reminders_send(
+    *, now: dt.datetime | None = None, planning_round: PlanningRound | None = None
+) -> int:
     """Remind the people of every organisation that owes a return of the current round and has not
     submitted it, 7 days and 1 day before its (possibly extended) deadline, and once it is overdue."""
     now = now or timezone.now()
@@ -65,34 +71,58 @@ def deadline_reminders_send(*, now: dt.datetime | None = None, planning_round: P
     }
     due: list[tuple[Submission, str, dt.datetime, str]] = []
     for submission in (
-        Submission.objects.filter(collection__planning_round=planning_round, organisation__is_active=True)
+        Submission.objects.filter(
+            collection__planning_round=planning_round, organisation__is_active=True
+        )
         .exclude(status__in=DONE)
         .select_related("collection", "organisation")
         .order_by("pk")
     ):
-        deadline = extensions.get((submission.collection_id, submission.organisation_id), submission.collection.deadline)
+        deadline = extensions.get(
+            (submission.collection_id, submission.organisation_id), submission.collection.deadline
+        )
         stage = reminder_stage(deadline=deadline, now=now)
         if stage is not None:
-            due.append((submission, stage, deadline, f"reminder-{stage}:{submission.pk}:{deadline.isoformat()}"))
+            due.append(
+                (
+                    submission,
+                    stage,
+                    deadline,
+                    f"reminder-{stage}:{submission.pk}:{deadline.isoformat()}",
+                )
+            )
     if not due:
         return 0
     people: dict[int, list[User]] = defaultdict(list)
     for assignment in RoleAssignment.objects.filter(
         organisation_id__in={submission.organisation_id for submission, *_ in due},
-        role__in=ORGANISATION_ROLES, user__is_active=True,
+        role__in=ORGANISATION_ROLES,
+        user__is_active=True,
     ).select_related("user"):
         people[assignment.organisation_id].append(assignment.user)
     already = set(
-        Notification.objects.filter(dedupe_key__in=[key for *_, key in due]).values_list("recipient_id", "dedupe_key")
+        Notification.objects.filter(dedupe_key__in=[key for *_, key in due]).values_list(
+            "recipient_id", "dedupe_key"
+        )
     )
     sent = 0
     for submission, stage, deadline, key in due:
-        recipients = [user for user in people[submission.organisation_id] if (user.pk, key) not in already]
+        recipients = [
+            user for user in people[submission.organisation_id] if (user.pk, key) not in already
+        ]
         if not recipients:
             continue
         subject, body = _reminder_text(stage=stage, submission=submission, deadline=deadline)
-        sent += len(notify(recipients=recipients, kind=f"reminder_{stage}", subject=subject, body=body,
-                           url=reverse("submissions:detail", kwargs={"pk": submission.pk}), dedupe_key=key))
+        sent += len(
+            notify(
+                recipients=recipients,
+                kind=f"reminder_{stage}",
+                subject=subject,
+                body=body,
+                url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
+                dedupe_key=key,
+            )
+        )
     return sent
 
 
@@ -113,7 +143,8 @@ def reviewer_digests_send(*, now: dt.datetime | None = None) -> int:
     for submission in (
         Submission.objects.filter(
             Q(organisation__region_id__in=set().union(*regions_of.values())),
-            status=SubmissionStatus.SUBMITTED, submitted_at__gte=now - dt.timedelta(hours=24),
+            status=SubmissionStatus.SUBMITTED,
+            submitted_at__gte=now - dt.timedelta(hours=24),
         )
         .select_related("collection", "organisation")
         .order_by("organisation__name", "collection__code")
@@ -122,7 +153,9 @@ def reviewer_digests_send(*, now: dt.datetime | None = None) -> int:
     day = timezone.localdate(now).isoformat()
     sent = 0
     for user_id, user in reviewers.items():
-        submissions = [s for region_id in sorted(regions_of[user_id]) for s in waiting.get(region_id, [])]
+        submissions = [
+            s for region_id in sorted(regions_of[user_id]) for s in waiting.get(region_id, [])
+        ]
         if not submissions:
             continue
         lines = "\n".join(
@@ -131,10 +164,14 @@ def reviewer_digests_send(*, now: dt.datetime | None = None) -> int:
             for s in submissions
         )
         count = len(submissions)
-        sent += len(notify(
-            recipients=[user], kind="digest",
-            subject=f"{count} return{'s' if count != 1 else ''} submitted in the last 24 hours to review",
-            body=f"Returns of your region submitted in the last 24 hours and waiting for review:\n{lines}",
-            url=reverse("core:home"), dedupe_key=f"digest:{day}",
-        ))
+        sent += len(
+            notify(
+                recipients=[user],
+                kind="digest",
+                subject=f"{count} return{'s' if count != 1 else ''} submitted in the last 24 hours to review",
+                body=f"Returns of your region submitted in the last 24 hours and waiting for review:\n{lines}",
+                url=reverse("core:home"),
+                dedupe_key=f"digest:{day}",
+            )
+        )
     return sent

@@ -11,7 +11,6 @@ from core.queueing import send_task_on_commit
 from .models import Notification
 
 
-
 def notify(
     *,
     recipients: Iterable[User],
@@ -28,13 +27,20 @@ def notify(
     (for messages already emailed some other way)."""
     created = []
     emailed_at = None if email else timezone.now()
-    for recipient in {user.pk: user for user in recipients if user.is_active and user.email}.values():
+    for recipient in {
+        user.pk: user for user in recipients if user.is_active and user.email
+    }.values():
         try:
             with transaction.atomic():
                 created.append(
                     Notification.objects.create(
-                        recipient=recipient, kind=kind, subject=subject[:200], body=body, url=url[:300],
-                        dedupe_key=dedupe_key[:200], emailed_at=emailed_at,
+                        recipient=recipient,
+                        kind=kind,
+                        subject=subject[:200],
+                        body=body,
+                        url=url[:300],
+                        dedupe_key=dedupe_key[:200],
+                        emailed_at=emailed_at,
                     )
                 )
         except IntegrityError:
@@ -43,10 +49,14 @@ def notify(
         from .tasks import send_notification_emails
 
         ids = [notification.pk for notification in created]
-        send_task_on_commit(task=send_notification_emails, args=[ids], sweeper="the periodic email sender")
+        send_task_on_commit(
+            task=send_notification_emails, args=[ids], sweeper="the periodic email sender"
+        )
     return created
 
 
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of the user read; returns how many changed."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

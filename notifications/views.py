@@ -15,7 +15,9 @@ PAGE_SIZE = 50
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(notifications_for_user(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(notifications_for_user(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "notifications/list.html", {"page": page})
 
 
@@ -23,5 +25,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def notifications_read(request: HttpRequest) -> HttpResponse:
     changed = notifications_mark_all_read(user=request.user)
-    messages.success(request, f"{changed} notification{'s' if changed != 1 else ''} marked as read.")
+    messages.success(
+        request, f"{changed} notification{'s' if changed != 1 else ''} marked as read."
+    )
     return redirect("notifications:list")

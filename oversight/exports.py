@@ -27,8 +27,11 @@ POUNDS = "£#,##0"
 
 def dashboard_table(*, dashboard: Dashboard) -> list[list[str | Decimal | None]]:
     """Header row then one row per organisation: identifiers, the ERF total if shown, a status per return."""
-    header = [*IDENTIFIER_HEADINGS, *([ERF_HEADING] if dashboard.shows_erf else []),
-              *(column.heading for column in dashboard.columns)]
+    header = [
+        *IDENTIFIER_HEADINGS,
+        *([ERF_HEADING] if dashboard.shows_erf else []),
+        *(column.heading for column in dashboard.columns),
+    ]
     table: list[list[str | Decimal | None]] = [header]
     for row in dashboard.rows:
         identifiers = [row["region"], row["ics"], row["ods_code"], row["name"], row["type"]]

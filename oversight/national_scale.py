@@ -29,11 +29,21 @@ from submissions.models import Submission, SubmissionStatus, Version, VersionSta
 
 REGIONS, ICSS, PROVIDERS, ROUNDS, VERSIONS = 7, 42, 220, 3, 10_000
 # A provider mix close to England's: mostly acute, then mental health, community and the rest.
-TRUST_KINDS = (TrustKind.ACUTE,) * 5 + (TrustKind.MENTAL_HEALTH,) * 2 + (TrustKind.COMMUNITY, TrustKind.AMBULANCE)
+TRUST_KINDS = (
+    (TrustKind.ACUTE,) * 5
+    + (TrustKind.MENTAL_HEALTH,) * 2
+    + (TrustKind.COMMUNITY, TrustKind.AMBULANCE)
+)
 # Returns progress through every status; not-started ones get no version.
 STATUSES = (
-    SubmissionStatus.NOT_STARTED, SubmissionStatus.UPLOADED, SubmissionStatus.VALIDATING, SubmissionStatus.INVALID,
-    SubmissionStatus.VALID, SubmissionStatus.SUBMITTED, SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED,
+    SubmissionStatus.NOT_STARTED,
+    SubmissionStatus.UPLOADED,
+    SubmissionStatus.VALIDATING,
+    SubmissionStatus.INVALID,
+    SubmissionStatus.VALID,
+    SubmissionStatus.SUBMITTED,
+    SubmissionStatus.SUBMITTED,
+    SubmissionStatus.APPROVED,
     SubmissionStatus.CHANGES_REQUESTED,
 )
 VERSION_STATUS = {
@@ -59,10 +69,16 @@ def _collections(planning_round: PlanningRound, *, shift: dt.timedelta) -> list[
     london = timezone.get_default_timezone()
     collections = [
         Collection(
-            planning_round=planning_round, code=spec.code, name=spec.name, stage=stage,
-            deadline=timezone.make_aware(dt.datetime.combine(deadline, dt.time(12)), london) + shift,
-            submitted_by=list(spec.submitted_by), trust_kinds=list(spec.trust_kinds),
-            accepted_formats=list(spec.formats), is_mandatory=spec.mandatory,
+            planning_round=planning_round,
+            code=spec.code,
+            name=spec.name,
+            stage=stage,
+            deadline=timezone.make_aware(dt.datetime.combine(deadline, dt.time(12)), london)
+            + shift,
+            submitted_by=list(spec.submitted_by),
+            trust_kinds=list(spec.trust_kinds),
+            accepted_formats=list(spec.formats),
+            is_mandatory=spec.mandatory,
         )
         for spec in DEMO_COLLECTIONS
         for stage, deadline in spec.deadlines.items()
@@ -71,17 +87,30 @@ def _collections(planning_round: PlanningRound, *, shift: dt.timedelta) -> list[
 
 
 def _organisations(prefix: str, regions: list[Region]) -> list[Organisation]:
-    icss = Organisation.objects.bulk_create([
-        Organisation(ods_code=f"{prefix}Q{i:02d}", name=f"{prefix} Integrated Care System {i:02d}",
-                     org_type=OrganisationType.ICS, region=regions[i % len(regions)])
-        for i in range(ICSS)
-    ])
-    providers = Organisation.objects.bulk_create([
-        Organisation(ods_code=f"{prefix}R{i:03d}", name=f"{prefix} NHS Trust {i:03d}",
-                     org_type=OrganisationType.PROVIDER, trust_kind=TRUST_KINDS[i % len(TRUST_KINDS)],
-                     region=icss[i % ICSS].region, parent_ics=icss[i % ICSS])
-        for i in range(PROVIDERS)
-    ])
+    icss = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                ods_code=f"{prefix}Q{i:02d}",
+                name=f"{prefix} Integrated Care System {i:02d}",
+                org_type=OrganisationType.ICS,
+                region=regions[i % len(regions)],
+            )
+            for i in range(ICSS)
+        ]
+    )
+    providers = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                ods_code=f"{prefix}R{i:03d}",
+                name=f"{prefix} NHS Trust {i:03d}",
+                org_type=OrganisationType.PROVIDER,
+                trust_kind=TRUST_KINDS[i % len(TRUST_KINDS)],
+                region=icss[i % ICSS].region,
+                parent_ics=icss[i % ICSS],
+            )
+            for i in range(PROVIDERS)
+        ]
+    )
     return icss + providers
 
 
@@ -94,18 +123,21 @@ def national_scale_build(*, prefix: str = "NS") -> NationalScale:
     organisations = _organisations(prefix, regions)
     admin = User.objects.create(username=f"{prefix.lower()}-admin")
     reviewer = User.objects.create(username=f"{prefix.lower()}-reviewer")
-    RoleAssignment.objects.bulk_create([
-        RoleAssignment(user=admin, role=Role.NATIONAL_ADMIN),
-        RoleAssignment(user=reviewer, role=Role.REGIONAL_REVIEWER, region=regions[0]),
-    ])
+    RoleAssignment.objects.bulk_create(
+        [
+            RoleAssignment(user=admin, role=Role.NATIONAL_ADMIN),
+            RoleAssignment(user=reviewer, role=Role.REGIONAL_REVIEWER, region=regions[0]),
+        ]
+    )
     # Earlier rounds closed long ago; the last one's deadlines straddle today.
-    first_deadline = dt.datetime(2021, 4, 12, 12, tzinfo=dt.timezone.utc)
+    first_deadline = dt.datetime(2021, 4, 12, 12, tzinfo=dt.UTC)
     current_shift = now - dt.timedelta(days=30) - first_deadline
     rounds, collections = [], []
     for index in range(ROUNDS):
         shift = current_shift - dt.timedelta(days=365 * (ROUNDS - 1 - index))
         planning_round = PlanningRound.objects.create(
-            name=f"{prefix} round {index + 1}", starts_on=(first_deadline + shift).date(),
+            name=f"{prefix} round {index + 1}",
+            starts_on=(first_deadline + shift).date(),
             ends_on=(first_deadline + shift + dt.timedelta(days=364)).date(),
         )
         rounds.append(planning_round)
@@ -116,20 +148,34 @@ def national_scale_build(*, prefix: str = "NS") -> NationalScale:
         for organisation in organisations:
             if collection.is_owed_by(organisation):
                 status = next(statuses)
-                submitted = status in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED,
-                                       SubmissionStatus.CHANGES_REQUESTED)
-                submissions.append(Submission(
-                    collection=collection, organisation=organisation, status=status,
-                    is_late=submitted and len(submissions) % 5 == 0,
-                    submitted_at=collection.deadline if submitted else None,
-                ))
+                submitted = status in (
+                    SubmissionStatus.SUBMITTED,
+                    SubmissionStatus.APPROVED,
+                    SubmissionStatus.CHANGES_REQUESTED,
+                )
+                submissions.append(
+                    Submission(
+                        collection=collection,
+                        organisation=organisation,
+                        status=status,
+                        is_late=submitted and len(submissions) % 5 == 0,
+                        submitted_at=collection.deadline if submitted else None,
+                    )
+                )
     submissions = Submission.objects.bulk_create(submissions, batch_size=1000)
     _versions(submissions, uploader=admin)
-    DeadlineExtension.objects.bulk_create([
-        DeadlineExtension(collection_id=s.collection_id, organisation_id=s.organisation_id,
-                          deadline=now + dt.timedelta(days=7), reason="Board meeting moved", granted_by=admin)
-        for s in submissions[::23]
-    ])
+    DeadlineExtension.objects.bulk_create(
+        [
+            DeadlineExtension(
+                collection_id=s.collection_id,
+                organisation_id=s.organisation_id,
+                deadline=now + dt.timedelta(days=7),
+                reason="Board meeting moved",
+                granted_by=admin,
+            )
+            for s in submissions[::23]
+        ]
+    )
     return NationalScale(rounds=rounds, regions=regions, admin=admin, reviewer=reviewer)
 
 
@@ -142,10 +188,19 @@ def _versions(submissions: list[Submission], *, uploader: User) -> None:
         number += 1
         versions += [
             Version(
-                submission=submission, number=number, file=f"returns/bench/{submission.pk}-{number}.xlsx",
-                file_format="xlsx", sha256="0" * 64, size=1, original_name="plan.xlsx", uploaded_by=uploader,
-                status=VERSION_STATUS.get(submission.status, VersionStatus.VALID), progress=100,
-                erf_total=Decimal(1_000_000 + submission.pk) if submission.collection.code == "ACT" else None,
+                submission=submission,
+                number=number,
+                file=f"returns/bench/{submission.pk}-{number}.xlsx",
+                file_format="xlsx",
+                sha256="0" * 64,
+                size=1,
+                original_name="plan.xlsx",
+                uploaded_by=uploader,
+                status=VERSION_STATUS.get(submission.status, VersionStatus.VALID),
+                progress=100,
+                erf_total=Decimal(1_000_000 + submission.pk)
+                if submission.collection.code == "ACT"
+                else None,
             )
             for submission in started[: VERSIONS - len(versions)]
         ]

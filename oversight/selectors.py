@@ -9,9 +9,9 @@ only prints them, because template tags and URL reversing per cell would dominat
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
 
 from django.db.models import TextChoices
 from django.urls import reverse
@@ -62,7 +62,9 @@ _IN_PROGRESS = {
 }
 
 
-def dashboard_status(*, status: str, is_late: bool, deadline: dt.datetime, now: dt.datetime) -> tuple[str, str]:
+def dashboard_status(
+    *, status: str, is_late: bool, deadline: dt.datetime, now: dt.datetime
+) -> tuple[str, str]:
     """(dashboard status, label) of one return. `deadline` is the organisation's, extension included.
 
     A decision outranks lateness: an approved return is done and one sent back is the region's
@@ -109,7 +111,10 @@ class Column:
 
     @property
     def status_counts(self) -> list[tuple[str, str, int]]:
-        return [(status.value, status.label, self.counts.get(status.value, 0)) for status in DashboardStatus]
+        return [
+            (status.value, status.label, self.counts.get(status.value, 0))
+            for status in DashboardStatus
+        ]
 
 
 @dataclass
@@ -148,16 +153,24 @@ def _link_builder(name: str) -> Callable[[int], str]:
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
-_REVIEW_STATUSES = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED,
-                              SubmissionStatus.CHANGES_REQUESTED})
+_REVIEW_STATUSES = frozenset(
+    {SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED, SubmissionStatus.CHANGES_REQUESTED}
+)
 
 
 def _cell(*, status: str, label: str, url: str | None, extended_to: dt.datetime | None) -> dict:
-    return {"status": status, "label": label, "colour": STATUS_COLOURS.get(status, "white"), "url": url,
-            "extended_to": extended_to}
+    return {
+        "status": status,
+        "label": label,
+        "colour": STATUS_COLOURS.get(status, "white"),
+        "url": url,
+        "extended_to": extended_to,
+    }
 
 
-NOT_APPLICABLE_CELL = _cell(status=NOT_APPLICABLE, label=NOT_APPLICABLE_LABEL, url=None, extended_to=None)
+NOT_APPLICABLE_CELL = _cell(
+    status=NOT_APPLICABLE, label=NOT_APPLICABLE_LABEL, url=None, extended_to=None
+)
 
 
 def _row_cells(
@@ -183,12 +196,18 @@ def _row_cells(
         extended_to = extensions.get(key)
         raw_status = submission[1] if submission else SubmissionStatus.NOT_STARTED
         cell_status, label = dashboard_status(
-            status=raw_status, is_late=bool(submission and submission[2]), deadline=extended_to or column.deadline,
+            status=raw_status,
+            is_late=bool(submission and submission[2]),
+            deadline=extended_to or column.deadline,
             now=now,
         )
         url = None
         if submission and links:
-            url = links[0](submission[0]) if raw_status in _REVIEW_STATUSES else links[1](submission[0])
+            url = (
+                links[0](submission[0])
+                if raw_status in _REVIEW_STATUSES
+                else links[1](submission[0])
+            )
         cells.append(_cell(status=cell_status, label=label, url=url, extended_to=extended_to))
         done = raw_status in DONE_STATUSES
         column.owed += 1
@@ -200,12 +219,24 @@ def _row_cells(
     return cells
 
 
-def _erf_totals(*, submissions: dict[tuple[int, int], tuple], collection_ids: list[int]) -> dict[int, Decimal]:
+def _erf_totals(
+    *, submissions: dict[tuple[int, int], tuple], collection_ids: list[int]
+) -> dict[int, Decimal]:
     """Organisation id → ERF six-month total of its latest checked activity return (final before draft).
     Reads the total stored on the version at validation: reading workbooks here would cost seconds."""
     totals: dict[int, tuple[int, Decimal]] = {}
-    for (collection_pk, organisation_pk), (_pk, _status, _late, version_status, erf_total) in submissions.items():
-        if collection_pk not in collection_ids or version_status not in CHECKED_VERSION_STATUSES or erf_total is None:
+    for (collection_pk, organisation_pk), (
+        _pk,
+        _status,
+        _late,
+        version_status,
+        erf_total,
+    ) in submissions.items():
+        if (
+            collection_pk not in collection_ids
+            or version_status not in CHECKED_VERSION_STATUSES
+            or erf_total is None
+        ):
             continue
         rank = collection_ids.index(collection_pk)
         best = totals.get(organisation_pk)
@@ -247,22 +278,44 @@ def dashboard_for_user(
     round_collections = list(collections_of_round(planning_round=planning_round))
     collections = [c for c in round_collections if collection_id is None or c.pk == collection_id]
     columns = [
-        Column(pk=c.pk, code=c.code, stage=c.stage, stage_label=c.get_stage_display(), name=c.name,
-               deadline=c.deadline)
+        Column(
+            pk=c.pk,
+            code=c.code,
+            stage=c.stage,
+            stage_label=c.get_stage_display(),
+            name=c.name,
+            deadline=c.deadline,
+        )
         for c in collections
     ]
     organisations = list(
         Organisation.objects.filter(is_active=True, region_id__in=region_ids)
         .select_related("parent_ics")
-        .only("pk", "ods_code", "name", "org_type", "trust_kind", "region_id", "parent_ics__name",
-              "parent_ics__ods_code")
+        .only(
+            "pk",
+            "ods_code",
+            "name",
+            "org_type",
+            "trust_kind",
+            "region_id",
+            "parent_ics__name",
+            "parent_ics__ods_code",
+        )
     )
     submissions = {
         (collection_pk, organisation_pk): (pk, status_, is_late, version_status, erf_total)
         for pk, collection_pk, organisation_pk, status_, is_late, version_status, erf_total in (
-            Submission.objects.filter(collection__planning_round=planning_round, organisation__region_id__in=region_ids)
-            .values_list("pk", "collection_id", "organisation_id", "status", "is_late", "current_version__status",
-                         "current_version__erf_total")
+            Submission.objects.filter(
+                collection__planning_round=planning_round, organisation__region_id__in=region_ids
+            ).values_list(
+                "pk",
+                "collection_id",
+                "organisation_id",
+                "status",
+                "is_late",
+                "current_version__status",
+                "current_version__erf_total",
+            )
         )
     }
     extensions = dict(
@@ -287,22 +340,30 @@ def dashboard_for_user(
         if not any(owes):
             continue
         cells = _row_cells(
-            organisation_id=organisation.id, columns=columns, owes=owes, submissions=submissions,
-            extensions=extensions, summary=summaries[organisation.region_id], now=now,
+            organisation_id=organisation.id,
+            columns=columns,
+            owes=owes,
+            submissions=submissions,
+            extensions=extensions,
+            summary=summaries[organisation.region_id],
+            now=now,
             links=links if opens_all or can_open_returns_of(user, organisation) else None,
         )
         if status and not any(cell["status"] == status for cell in cells):
             continue
-        rows.append({
-            "ods_code": organisation.ods_code,
-            "name": organisation.name,
-            "type": type_labels[organisation.org_type],
-            "region": region_by_id[organisation.region_id].name,
-            "ics": organisation.parent_ics.ods_code if organisation.parent_ics_id else (
-                organisation.ods_code if organisation.is_ics else ""),
-            "erf_total": erf_totals.get(organisation.id),
-            "cells": cells,
-        })
+        rows.append(
+            {
+                "ods_code": organisation.ods_code,
+                "name": organisation.name,
+                "type": type_labels[organisation.org_type],
+                "region": region_by_id[organisation.region_id].name,
+                "ics": organisation.parent_ics.ods_code
+                if organisation.parent_ics_id
+                else (organisation.ods_code if organisation.is_ics else ""),
+                "erf_total": erf_totals.get(organisation.id),
+                "cells": cells,
+            }
+        )
     region_summaries = [summaries[r.pk] for r in regions]
     return Dashboard(
         planning_round=planning_round,

@@ -35,8 +35,11 @@ def _dashboard(request: HttpRequest) -> tuple[Dashboard, DashboardFilterForm]:
     form.is_valid()
     filters = form.cleaned_data
     dashboard = dashboard_for_user(
-        user=request.user, planning_round=planning_round, region=region,
-        collection_id=filters.get("collection"), status=filters.get("status", ""),
+        user=request.user,
+        planning_round=planning_round,
+        region=region,
+        collection_id=filters.get("collection"),
+        status=filters.get("status", ""),
     )
     return dashboard, form
 
@@ -44,30 +47,46 @@ def _dashboard(request: HttpRequest) -> tuple[Dashboard, DashboardFilterForm]:
 @permission_or_404("oversight.view_dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     dashboard, form = _dashboard(request)
-    return render(request, "oversight/dashboard.html", {
-        "dashboard": dashboard, "form": form, "query": request.GET.urlencode(),
-        "status_choices": DashboardStatus.choices,
-    })
+    return render(
+        request,
+        "oversight/dashboard.html",
+        {
+            "dashboard": dashboard,
+            "form": form,
+            "query": request.GET.urlencode(),
+            "status_choices": DashboardStatus.choices,
+        },
+    )
 
 
 def _export_name(request: HttpRequest, dashboard: Dashboard, extension: str) -> str:
     scope = dashboard.region.code if dashboard.region else "all"
     round_name = slugify(dashboard.planning_round.name.replace("/", "-"))
     name = f"progress-{round_name}-{scope}-{timezone.now():%Y%m%d-%H%M}.{extension}"
-    audit_record(action=AuditAction.DOWNLOAD, obj=dashboard.planning_round, request=request,
-                 detail=f"Progress dashboard {name} ({len(dashboard.rows)} organisations)")
+    audit_record(
+        action=AuditAction.DOWNLOAD,
+        obj=dashboard.planning_round,
+        request=request,
+        detail=f"Progress dashboard {name} ({len(dashboard.rows)} organisations)",
+    )
     return name
 
 
 @permission_or_404("oversight.view_dashboard")
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     dashboard, _ = _dashboard(request)
-    return attachment(exports.dashboard_csv(dashboard=dashboard), filename=_export_name(request, dashboard, "csv"),
-                      content_type=content_type_of("csv"))
+    return attachment(
+        exports.dashboard_csv(dashboard=dashboard),
+        filename=_export_name(request, dashboard, "csv"),
+        content_type=content_type_of("csv"),
+    )
 
 
 @permission_or_404("oversight.view_dashboard")
 def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
     dashboard, _ = _dashboard(request)
-    return attachment(exports.dashboard_xlsx(dashboard=dashboard), filename=_export_name(request, dashboard, "xlsx"),
-                      content_type=content_type_of("xlsx"))
+    return attachment(
+        exports.dashboard_xlsx(dashboard=dashboard),
+        filename=_export_name(request, dashboard, "xlsx"),
+        content_type=content_type_of("xlsx"),
+    )

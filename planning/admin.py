@@ -10,7 +10,9 @@ from .services import organisations_import_csv
 
 
 class OrganisationImportForm(forms.Form):
-    file = forms.FileField(help_text="One of the reference CSVs: regions, ICSs, trusts, Cancer Alliances or LMSs.")
+    file = forms.FileField(
+        help_text="One of the reference CSVs: regions, ICSs, trusts, Cancer Alliances or LMSs."
+    )
 
 
 @admin.register(Region)
@@ -21,7 +23,15 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["ods_code", "name", "org_type", "trust_kind", "region", "parent_ics", "is_active"]
+    list_display = [
+        "ods_code",
+        "name",
+        "org_type",
+        "trust_kind",
+        "region",
+        "parent_ics",
+        "is_active",
+    ]
     list_filter = ["org_type", "trust_kind", "region", "is_active"]
     search_fields = ["ods_code", "name"]
     list_select_related = ["region", "parent_ics"]
@@ -31,7 +41,11 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("import/", self.admin_site.admin_view(self.import_view), name="planning_organisation_import"),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="planning_organisation_import",
+            ),
             *super().get_urls(),
         ]
 
@@ -50,7 +64,12 @@ class OrganisationAdmin(admin.ModelAdmin):
                 for error in result.errors[:50]:
                     self.message_user(request, error, messages.WARNING)
                 return redirect("admin:planning_organisation_changelist")
-        context = {**self.admin_site.each_context(request), "form": form, "title": "Import organisations", "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": "Import organisations",
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "admin/planning/organisation/import.html", context)
 
 

@@ -49,7 +49,9 @@ XLSX, DOCX, PDF = FileFormat.XLSX, FileFormat.DOCX, FileFormat.PDF
 
 
 def london_noon(year: int, month: int, day: int) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(year, month, day, 12, 0), timezone.get_default_timezone())
+    return timezone.make_aware(
+        dt.datetime(year, month, day, 12, 0), timezone.get_default_timezone()
+    )
 
 
 @dataclass(frozen=True)
@@ -68,41 +70,114 @@ class CollectionSpec:
 DRAFT_AND_FINAL = {Stage.DRAFT: dt.date(2021, 5, 6), Stage.FINAL: dt.date(2021, 6, 3)}
 
 DEMO_COLLECTIONS = (
-    CollectionSpec("PCC", "Provider capital and cash plan", (PROVIDER,), (XLSX,), {Stage.SINGLE: dt.date(2021, 4, 12)},
-                   description="Capital and cash plan for 2021/22, issued 22 March 2021."),
-    CollectionSpec("FIN-SYS", "System financial plan", (ICS,), (XLSX,), {Stage.SINGLE: dt.date(2021, 5, 6)},
-                   description="H1 system financial plan; submit with all validation errors cleared."),
-    CollectionSpec("FIN-MH", "Mental health financial plan", (ICS,), (XLSX,), {Stage.SINGLE: dt.date(2021, 5, 6)},
-                   description="Submitted by the lead CCG on the system's behalf.", lead_ccg_may_submit=True),
-    CollectionSpec("ACT", "Activity and performance", (ICS,), (XLSX,), DRAFT_AND_FINAL,
-                   description="System-level activity and performance with CCG and provider breakdowns."),
-    CollectionSpec("WF", "Workforce: acute, community and primary care", (ICS,), (XLSX,), DRAFT_AND_FINAL,
-                   description="System-level workforce plan with a provider breakdown."),
-    CollectionSpec("MHWF-P", "Mental health workforce, provider level", (PROVIDER,), (XLSX,), DRAFT_AND_FINAL,
-                   trust_kinds=(TrustKind.MENTAL_HEALTH,)),
-    CollectionSpec("MHWF-S", "Mental health workforce, system level", (ICS,), (XLSX,), DRAFT_AND_FINAL),
-    CollectionSpec("NAR", "Narrative plan", (ICS,), (DOCX, PDF), DRAFT_AND_FINAL,
-                   description="Elective recovery, health inequalities, maternity, workforce and the other "
-                   "priorities of the 2021/22 guidance, with the assumptions behind the trajectories."),
-    CollectionSpec("MAT", "Ockenden actions and Birth-rate Plus position and plan", (ICS, PROVIDER), (XLSX, DOCX),
-                   {Stage.SINGLE: dt.date(2021, 5, 6)}, trust_kinds=(TrustKind.ACUTE,),
-                   description="Submitted by the ICS, or by a provider with its system's endorsement."),
-    CollectionSpec("PIE", "Provider income and expenditure plan", (PROVIDER,), (XLSX,),
-                   {Stage.SINGLE: dt.date(2021, 5, 28)}, mandatory=False,
-                   description="Non-mandated; the seeds give 'w/c 24 May', taken as noon on 28 May."),
-    CollectionSpec("LMS-TOR", "LMS terms of reference review and buddy LMS", (LMS,), (DOCX, PDF),
-                   {Stage.SINGLE: dt.date(2021, 6, 3)}),
-    CollectionSpec("LMS-OVS", "ICS plan for oversight of its LMS", (ICS,), (DOCX, PDF),
-                   {Stage.SINGLE: dt.date(2021, 6, 3)}),
-    CollectionSpec("CA", "Cancer Alliance delivery plan, April to September", (CA,), (DOCX, XLSX),
-                   {Stage.SINGLE: dt.date(2021, 5, 6)},
-                   description="Deadline assumed: the seeds give no date for this return."),
+    CollectionSpec(
+        "PCC",
+        "Provider capital and cash plan",
+        (PROVIDER,),
+        (XLSX,),
+        {Stage.SINGLE: dt.date(2021, 4, 12)},
+        description="Capital and cash plan for 2021/22, issued 22 March 2021.",
+    ),
+    CollectionSpec(
+        "FIN-SYS",
+        "System financial plan",
+        (ICS,),
+        (XLSX,),
+        {Stage.SINGLE: dt.date(2021, 5, 6)},
+        description="H1 system financial plan; submit with all validation errors cleared.",
+    ),
+    CollectionSpec(
+        "FIN-MH",
+        "Mental health financial plan",
+        (ICS,),
+        (XLSX,),
+        {Stage.SINGLE: dt.date(2021, 5, 6)},
+        description="Submitted by the lead CCG on the system's behalf.",
+        lead_ccg_may_submit=True,
+    ),
+    CollectionSpec(
+        "ACT",
+        "Activity and performance",
+        (ICS,),
+        (XLSX,),
+        DRAFT_AND_FINAL,
+        description="System-level activity and performance with CCG and provider breakdowns.",
+    ),
+    CollectionSpec(
+        "WF",
+        "Workforce: acute, community and primary care",
+        (ICS,),
+        (XLSX,),
+        DRAFT_AND_FINAL,
+        description="System-level workforce plan with a provider breakdown.",
+    ),
+    CollectionSpec(
+        "MHWF-P",
+        "Mental health workforce, provider level",
+        (PROVIDER,),
+        (XLSX,),
+        DRAFT_AND_FINAL,
+        trust_kinds=(TrustKind.MENTAL_HEALTH,),
+    ),
+    CollectionSpec(
+        "MHWF-S", "Mental health workforce, system level", (ICS,), (XLSX,), DRAFT_AND_FINAL
+    ),
+    CollectionSpec(
+        "NAR",
+        "Narrative plan",
+        (ICS,),
+        (DOCX, PDF),
+        DRAFT_AND_FINAL,
+        description="Elective recovery, health inequalities, maternity, workforce and the other "
+        "priorities of the 2021/22 guidance, with the assumptions behind the trajectories.",
+    ),
+    CollectionSpec(
+        "MAT",
+        "Ockenden actions and Birth-rate Plus position and plan",
+        (ICS, PROVIDER),
+        (XLSX, DOCX),
+        {Stage.SINGLE: dt.date(2021, 5, 6)},
+        trust_kinds=(TrustKind.ACUTE,),
+        description="Submitted by the ICS, or by a provider with its system's endorsement.",
+    ),
+    CollectionSpec(
+        "PIE",
+        "Provider income and expenditure plan",
+        (PROVIDER,),
+        (XLSX,),
+        {Stage.SINGLE: dt.date(2021, 5, 28)},
+        mandatory=False,
+        description="Non-mandated; the seeds give 'w/c 24 May', taken as noon on 28 May.",
+    ),
+    CollectionSpec(
+        "LMS-TOR",
+        "LMS terms of reference review and buddy LMS",
+        (LMS,),
+        (DOCX, PDF),
+        {Stage.SINGLE: dt.date(2021, 6, 3)},
+    ),
+    CollectionSpec(
+        "LMS-OVS",
+        "ICS plan for oversight of its LMS",
+        (ICS,),
+        (DOCX, PDF),
+        {Stage.SINGLE: dt.date(2021, 6, 3)},
+    ),
+    CollectionSpec(
+        "CA",
+        "Cancer Alliance delivery plan, April to September",
+        (CA,),
+        (DOCX, XLSX),
+        {Stage.SINGLE: dt.date(2021, 5, 6)},
+        description="Deadline assumed: the seeds give no date for this return.",
+    ),
 )
 
 
 def demo_round_create() -> PlanningRound:
     planning_round, _ = PlanningRound.objects.get_or_create(
-        name=DEMO_ROUND_NAME, defaults={"starts_on": dt.date(2021, 4, 1), "ends_on": dt.date(2022, 3, 31)}
+        name=DEMO_ROUND_NAME,
+        defaults={"starts_on": dt.date(2021, 4, 1), "ends_on": dt.date(2022, 3, 31)},
     )
     if not PlanningRound.objects.filter(is_current=True).exists():
         PlanningRound.objects.filter(pk=planning_round.pk).update(is_current=True)
@@ -145,16 +220,24 @@ def demo_ccgs_create() -> None:
 
 def _demo_user(username: str, password_hash: str, first_name: str) -> User:
     user, created = User.objects.get_or_create(
-        username=username, defaults={"password": password_hash, "first_name": first_name,
-                                     "email": f"{username}@demo.invalid"}
+        username=username,
+        defaults={
+            "password": password_hash,
+            "first_name": first_name,
+            "email": f"{username}@demo.invalid",
+        },
     )
     if not created and user.password != password_hash:
         User.objects.filter(pk=user.pk).update(password=password_hash)
     return user
 
 
-def _grant(user: User, role: str, organisation: Organisation | None = None, region: Region | None = None) -> None:
-    RoleAssignment.objects.get_or_create(user=user, role=role, organisation=organisation, region=region)
+def _grant(
+    user: User, role: str, organisation: Organisation | None = None, region: Region | None = None
+) -> None:
+    RoleAssignment.objects.get_or_create(
+        user=user, role=role, organisation=organisation, region=region
+    )
 
 
 def demo_users_create(*, password: str) -> int:
@@ -167,8 +250,11 @@ def demo_users_create(*, password: str) -> int:
     _grant(admin, Role.NATIONAL_ADMIN)
     count += 1
     for region in Region.objects.all():
-        _grant(_demo_user(f"reviewer-{region.code.lower()}", password_hash, f"{region.name} reviewer"),
-               Role.REGIONAL_REVIEWER, region=region)
+        _grant(
+            _demo_user(f"reviewer-{region.code.lower()}", password_hash, f"{region.name} reviewer"),
+            Role.REGIONAL_REVIEWER,
+            region=region,
+        )
         count += 1
     for ics in Organisation.objects.filter(org_type=ICS):
         lead = _demo_user(f"lead-{ics.ods_code.lower()}", password_hash, f"{ics.name} system lead")
@@ -177,11 +263,18 @@ def demo_users_create(*, password: str) -> int:
         count += 1
     # Everyone else signs their own organisation's returns: one user per organisation.
     signers = (
-        (Organisation.objects.filter(org_type=PROVIDER), lambda org: f"submit-{org.ods_code.lower()}"),
-        (Organisation.objects.filter(org_type=LMS).select_related("parent_ics"),
-         lambda org: f"lms-{org.parent_ics.ods_code.lower()}"),
-        (Organisation.objects.filter(org_type=OrganisationType.CCG).select_related("parent_ics"),
-         lambda org: f"ccg-{org.parent_ics.ods_code.lower()}"),
+        (
+            Organisation.objects.filter(org_type=PROVIDER),
+            lambda org: f"submit-{org.ods_code.lower()}",
+        ),
+        (
+            Organisation.objects.filter(org_type=LMS).select_related("parent_ics"),
+            lambda org: f"lms-{org.parent_ics.ods_code.lower()}",
+        ),
+        (
+            Organisation.objects.filter(org_type=OrganisationType.CCG).select_related("parent_ics"),
+            lambda org: f"ccg-{org.parent_ics.ods_code.lower()}",
+        ),
         (Organisation.objects.filter(org_type=CA), lambda org: f"ca-{org.ods_code.lower()}"),
     )
     for organisations, username in signers:
@@ -197,7 +290,13 @@ def demo_users_create(*, password: str) -> int:
 DEMO_GROWTH = (1.0, 1.01, 1.02, 1.03, 1.04, 1.05, 1.05, 1.06, 1.06, 1.07, 1.07, 1.08)
 # ...except one system whose workforce plan is some 15 points ahead of its activity.
 DEMO_TOO_MANY_STAFF = tuple(round(factor + 0.15, 2) for factor in DEMO_GROWTH)
-UPLOADED, ERRORS, SUBMITTED, APPROVED, CHANGES_REQUESTED = "uploaded", "errors", "submitted", "approved", "changes"
+UPLOADED, ERRORS, SUBMITTED, APPROVED, CHANGES_REQUESTED = (
+    "uploaded",
+    "errors",
+    "submitted",
+    "approved",
+    "changes",
+)
 
 
 @dataclass(frozen=True)
@@ -219,12 +318,17 @@ DEMO_SYSTEMS = (
 DEMO_SUBMITTED_AT = dt.date(2021, 5, 5)
 
 
-def _demo_return(*, submission: Submission, user: User, growth: tuple[float, ...], errors: int, seed: int):
-    data = make_sample_return(context=template_context(submission=submission), growth=growth, errors=errors,
-                              seed=seed)
+def _demo_return(
+    *, submission: Submission, user: User, growth: tuple[float, ...], errors: int, seed: int
+):
+    data = make_sample_return(
+        context=template_context(submission=submission), growth=growth, errors=errors, seed=seed
+    )
     stage = "" if submission.collection.stage == Stage.SINGLE else f"-{submission.collection.stage}"
     name = f"{submission.collection.code}{stage}-{submission.organisation.ods_code}.xlsx"
-    version = version_create(submission=submission, user=user, stream=io.BytesIO(data), filename=name).version
+    version = version_create(
+        submission=submission, user=user, stream=io.BytesIO(data), filename=name
+    ).version
     # Checked here and now, so the demo is filled in before a worker starts; the queued message
     # finds the version finished and does nothing.
     version_validate(version_id=version.pk)
@@ -239,8 +343,9 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
     workforce plan does not match its activity. Systems that already have an upload are left alone."""
     collections = {
         collection.code: collection
-        for collection in planning_round.collections.filter(code__in=TRIANGULATED, stage__in=[Stage.DRAFT,
-                                                                                              Stage.SINGLE])
+        for collection in planning_round.collections.filter(
+            code__in=TRIANGULATED, stage__in=[Stage.DRAFT, Stage.SINGLE]
+        )
     }
     uploaded = 0
     for seed, system in enumerate(DEMO_SYSTEMS, start=1):
@@ -249,8 +354,9 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
             continue
         submissions = {
             submission.collection.code: submission
-            for submission in Submission.objects.filter(organisation=ics, collection__in=collections.values())
-            .select_related("collection__planning_round", "organisation")
+            for submission in Submission.objects.filter(
+                organisation=ics, collection__in=collections.values()
+            ).select_related("collection__planning_round", "organisation")
         }
         if any(submission.current_version_id for submission in submissions.values()):
             continue
@@ -260,22 +366,39 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
         for code, submission in sorted(submissions.items()):
             growth = system.workforce_growth if code == "WF" else DEMO_GROWTH
             errors = 2 if system.outcome == ERRORS and code == "ACT" else 0
-            versions[code] = _demo_return(submission=submission, user=lead, growth=growth, errors=errors, seed=seed)
+            versions[code] = _demo_return(
+                submission=submission, user=lead, growth=growth, errors=errors, seed=seed
+            )
             uploaded += 1
         if system.outcome in (SUBMITTED, APPROVED, CHANGES_REQUESTED):
             for code, version in versions.items():
                 if version.status == VersionStatus.VALID:
-                    submission_submit(submission=submissions[code], version=version, user=lead, declaration=True,
-                                      explanations={}, now=london_noon(*DEMO_SUBMITTED_AT.timetuple()[:3]))
-        decisions = {APPROVED: (DecisionKind.APPROVE, ""),
-                     CHANGES_REQUESTED: (DecisionKind.REQUEST_CHANGES,
-                                         "Elective day cases fall in August: check the theatre plan and resubmit.")}
+                    submission_submit(
+                        submission=submissions[code],
+                        version=version,
+                        user=lead,
+                        declaration=True,
+                        explanations={},
+                        now=london_noon(*DEMO_SUBMITTED_AT.timetuple()[:3]),
+                    )
+        decisions = {
+            APPROVED: (DecisionKind.APPROVE, ""),
+            CHANGES_REQUESTED: (
+                DecisionKind.REQUEST_CHANGES,
+                "Elective day cases fall in August: check the theatre plan and resubmit.",
+            ),
+        }
         if system.outcome in decisions and "ACT" in versions:
             kind, comment = decisions[system.outcome]
             submission = submissions["ACT"]
             submission.refresh_from_db()
-            decision_record(submission=submission, version=versions["ACT"], reviewer=reviewer, kind=kind,
-                            comment=comment)
+            decision_record(
+                submission=submission,
+                version=versions["ACT"],
+                reviewer=reviewer,
+                kind=kind,
+                comment=comment,
+            )
         triangulation_run(system_id=ics.pk, planning_round_id=planning_round.pk, stage=Stage.DRAFT)
     return uploaded
 

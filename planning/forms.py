@@ -37,7 +37,9 @@ class CollectionForm(NHSFormMixin, forms.ModelForm):
         required=False,
         help_text="Leave empty for every kind of trust.",
     )
-    accepted_formats = forms.MultipleChoiceField(choices=FileFormat.choices, widget=forms.CheckboxSelectMultiple)
+    accepted_formats = forms.MultipleChoiceField(
+        choices=FileFormat.choices, widget=forms.CheckboxSelectMultiple
+    )
     deadline = forms.DateTimeField(
         help_text="UK time, for example 2021-05-06 12:00.",
         input_formats=["%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],

@@ -106,7 +106,9 @@ class PlanningRound(models.Model):
             models.UniqueConstraint(
                 fields=["is_current"], condition=Q(is_current=True), name="one_current_round"
             ),
-            models.CheckConstraint(name="round_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on"))),
+            models.CheckConstraint(
+                name="round_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on"))
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,31 +128,37 @@ class FileFormat(models.TextChoices):
 
 
 class Collection(models.Model):
-    planning_round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="collections")
+    planning_round = models.ForeignKey(
+        PlanningRound, on_delete=models.CASCADE, related_name="collections"
+    )
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=200)
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.SINGLE)
     deadline = models.DateTimeField(help_text="Europe/London; noon unless said otherwise.")
     submitted_by = models.JSONField(
-        default=list, help_text="Organisation types that must submit, e.g. [\"ics\"]."
+        default=list, help_text='Organisation types that must submit, e.g. ["ics"].'
     )
     trust_kinds = models.JSONField(
         default=list, blank=True, help_text="If set, only providers of these kinds owe the return."
     )
     accepted_formats = models.JSONField(default=list, help_text='For example ["xlsx"].')
     closes_at_deadline = models.BooleanField(
-        default=False, help_text="Refuse submissions after the deadline instead of marking them late."
+        default=False,
+        help_text="Refuse submissions after the deadline instead of marking them late.",
     )
     is_mandatory = models.BooleanField(default=True)
     lead_ccg_may_submit = models.BooleanField(
-        default=False, help_text="An ICS's lead CCG may upload and submit this return on the ICS's behalf."
+        default=False,
+        help_text="An ICS's lead CCG may upload and submit this return on the ICS's behalf.",
     )
     description = models.TextField(blank=True)
 
     class Meta:
         ordering = ["deadline", "code", "stage"]
         constraints = [
-            models.UniqueConstraint(fields=["planning_round", "code", "stage"], name="unique_collection_stage"),
+            models.UniqueConstraint(
+                fields=["planning_round", "code", "stage"], name="unique_collection_stage"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -160,10 +168,14 @@ class Collection(models.Model):
     def clean(self) -> None:
         unknown_types = set(self.submitted_by) - set(OrganisationType.values)
         if unknown_types:
-            raise ValidationError({"submitted_by": f"Unknown organisation types: {sorted(unknown_types)}"})
+            raise ValidationError(
+                {"submitted_by": f"Unknown organisation types: {sorted(unknown_types)}"}
+            )
         unknown_formats = set(self.accepted_formats) - set(FileFormat.values)
         if unknown_formats:
-            raise ValidationError({"accepted_formats": f"Unknown formats: {sorted(unknown_formats)}"})
+            raise ValidationError(
+                {"accepted_formats": f"Unknown formats: {sorted(unknown_formats)}"}
+            )
 
     def is_owed_by(self, organisation: Organisation) -> bool:
         if organisation.org_type not in self.submitted_by:
@@ -177,7 +189,9 @@ class DeadlineExtension(models.Model):
     """A later deadline for one organisation on one collection, granted with a reason."""
 
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="extensions")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="deadline_extensions")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="deadline_extensions"
+    )
     deadline = models.DateTimeField()
     reason = models.TextField()
     granted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
@@ -186,13 +200,14 @@ class DeadlineExtension(models.Model):
     class Meta:
         ordering = ["-granted_at"]
         constraints = [
-            models.UniqueConstraint(fields=["collection", "organisation"], name="one_extension_per_collection_org"),
+            models.UniqueConstraint(
+                fields=["collection", "organisation"], name="one_extension_per_collection_org"
+            ),
             models.CheckConstraint(name="extension_has_reason", condition=~Q(reason="")),
         ]
 
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} {self.collection}: {self.deadline:%d %b %Y %H:%M}"
-
 
 
 class ExtensionStatus(models.TextChoices):
@@ -206,14 +221,22 @@ class ExtensionRequest(models.Model):
     """The history of deadline changes for one organisation's return: requests by the organisation
     and decisions by its region. The deadline in force is kept in DeadlineExtension."""
 
-    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="extension_requests")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="extension_requests")
+    collection = models.ForeignKey(
+        Collection, on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="extension_requests"
+    )
     requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     requested_deadline = models.DateTimeField()
     reason = models.TextField()
-    status = models.CharField(max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
-    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_deadline = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)

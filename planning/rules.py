@@ -24,7 +24,10 @@ def is_member_of_organisation(user, organisation) -> bool:
 
 @rules.predicate
 def is_signatory_of_organisation(user, organisation) -> bool:
-    return organisation is not None and organisation.pk in user_scope(user=user).signatory_organisation_ids
+    return (
+        organisation is not None
+        and organisation.pk in user_scope(user=user).signatory_organisation_ids
+    )
 
 
 @rules.predicate
@@ -37,7 +40,10 @@ def is_system_lead_over_organisation(user, organisation) -> bool:
 
 @rules.predicate
 def is_reviewer_of_organisation(user, organisation) -> bool:
-    return organisation is not None and organisation.region_id in user_scope(user=user).reviewer_region_ids
+    return (
+        organisation is not None
+        and organisation.region_id in user_scope(user=user).reviewer_region_ids
+    )
 
 
 @rules.predicate
@@ -46,7 +52,10 @@ def is_reviewer_of_region(user, region) -> bool:
 
 
 can_view_organisation = (
-    is_national_admin | is_member_of_organisation | is_system_lead_over_organisation | is_reviewer_of_organisation
+    is_national_admin
+    | is_member_of_organisation
+    | is_system_lead_over_organisation
+    | is_reviewer_of_organisation
 )
 can_act_for_organisation = is_member_of_organisation
 can_sign_off_for_organisation = is_signatory_of_organisation

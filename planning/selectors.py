@@ -43,13 +43,17 @@ def organisation_get_for_user(*, user: User, ods_code: str) -> Organisation:
     try:
         return organisations_visible_to(user=user).get(ods_code__iexact=ods_code)
     except Organisation.DoesNotExist:
-        audit_access_refused(user=user, queryset=Organisation.objects.all(), lookup={"ods_code__iexact": ods_code})
+        audit_access_refused(
+            user=user, queryset=Organisation.objects.all(), lookup={"ods_code__iexact": ods_code}
+        )
         raise Http404("No such organisation") from None
 
 
 def organisations_acted_for(*, user: User) -> QuerySet[Organisation]:
     """Organisations the user holds a submitter, signatory or system lead role at."""
-    return Organisation.objects.filter(pk__in=user_scope(user=user).organisation_ids).select_related("region")
+    return Organisation.objects.filter(
+        pk__in=user_scope(user=user).organisation_ids
+    ).select_related("region")
 
 
 def regions_visible_to(*, user: User) -> QuerySet[Region]:
@@ -63,7 +67,9 @@ def region_get_for_user(*, user: User, code: str) -> Region:
     try:
         return regions_visible_to(user=user).get(code__iexact=code)
     except Region.DoesNotExist:
-        audit_access_refused(user=user, queryset=Region.objects.all(), lookup={"code__iexact": code})
+        audit_access_refused(
+            user=user, queryset=Region.objects.all(), lookup={"code__iexact": code}
+        )
         raise Http404("No such region") from None
 
 
@@ -77,10 +83,14 @@ def rounds_all() -> QuerySet[PlanningRound]:
 
 def collections_of_round(*, planning_round: PlanningRound) -> QuerySet[Collection]:
     """The round's returns in the order people meet them: by deadline, then code and stage."""
-    return Collection.objects.filter(planning_round=planning_round).order_by("deadline", "code", "stage")
+    return Collection.objects.filter(planning_round=planning_round).order_by(
+        "deadline", "code", "stage"
+    )
 
 
-def collections_owed_by(*, organisation: Organisation, planning_round: PlanningRound) -> list[Collection]:
+def collections_owed_by(
+    *, organisation: Organisation, planning_round: PlanningRound
+) -> list[Collection]:
     collections = collections_of_round(planning_round=planning_round)
     return [collection for collection in collections if collection.is_owed_by(organisation)]
 
@@ -122,12 +132,16 @@ def days_until(deadline: dt.datetime, *, now: dt.datetime | None = None) -> int:
     return (deadline.astimezone(london).date() - now.astimezone(london).date()).days
 
 
-def returns_for_organisation(*, organisation: Organisation, planning_round: PlanningRound) -> list[ReturnRow]:
+def returns_for_organisation(
+    *, organisation: Organisation, planning_round: PlanningRound
+) -> list[ReturnRow]:
     """Every return the organisation owes in the round, in three queries whatever the size."""
     collections = collections_owed_by(organisation=organisation, planning_round=planning_round)
     submissions = {
         submission.collection_id: submission
-        for submission in Submission.objects.filter(organisation=organisation, collection__planning_round=planning_round)
+        for submission in Submission.objects.filter(
+            organisation=organisation, collection__planning_round=planning_round
+        )
     }
     extensions = {
         extension.collection_id: extension
@@ -150,7 +164,9 @@ def returns_for_organisation(*, organisation: Organisation, planning_round: Plan
 
 
 def effective_deadline(*, collection: Collection, organisation: Organisation) -> dt.datetime:
-    extension = DeadlineExtension.objects.filter(collection=collection, organisation=organisation).first()
+    extension = DeadlineExtension.objects.filter(
+        collection=collection, organisation=organisation
+    ).first()
     return extension.deadline if extension else collection.deadline
 
 
@@ -160,7 +176,9 @@ class RegionOrganisationRow:
     submitted: int
 
 
-def region_organisations(*, region: Region, planning_round: PlanningRound | None) -> list[RegionOrganisationRow]:
+def region_organisations(
+    *, region: Region, planning_round: PlanningRound | None
+) -> list[RegionOrganisationRow]:
     """A region's organisations, ICSs first with their members after each, and submitted counts."""
     organisations = list(
         Organisation.objects.filter(region=region, is_active=True)
@@ -196,10 +214,12 @@ def organisation_sort_key(organisation: Organisation) -> tuple[str, int, str]:
     return (ics.name if ics else "~", _TYPE_ORDER[organisation.org_type], organisation.name)
 
 
-def extension_history(*, collection: Collection, organisation: Organisation) -> QuerySet[ExtensionRequest]:
-    return ExtensionRequest.objects.filter(collection=collection, organisation=organisation).select_related(
-        "requested_by", "decided_by"
-    )
+def extension_history(
+    *, collection: Collection, organisation: Organisation
+) -> QuerySet[ExtensionRequest]:
+    return ExtensionRequest.objects.filter(
+        collection=collection, organisation=organisation
+    ).select_related("requested_by", "decided_by")
 
 
 def return_visibility(*, user: User) -> Q:
@@ -209,24 +229,32 @@ def return_visibility(*, user: User) -> Q:
     visible = Q(organisation__in=organisations_visible_to(user=user).values("pk"))
     organisation_ids = user_scope(user=user).organisation_ids
     if organisation_ids:
-        visible |= Q(collection__lead_ccg_may_submit=True, organisation__lead_ccg_id__in=organisation_ids)
+        visible |= Q(
+            collection__lead_ccg_may_submit=True, organisation__lead_ccg_id__in=organisation_ids
+        )
     return visible
 
 
 def extension_request_get_for_user(*, user: User, pk: int) -> ExtensionRequest:
     try:
         return ExtensionRequest.objects.select_related("collection", "organisation").get(
-            return_visibility(user=user), pk=pk)
+            return_visibility(user=user), pk=pk
+        )
     except ExtensionRequest.DoesNotExist:
         raise Http404("No such request") from None
 
 
-def returns_on_behalf_of_led_systems(*, organisation: Organisation, planning_round: PlanningRound) -> list[tuple[Organisation, list[ReturnRow]]]:
+def returns_on_behalf_of_led_systems(
+    *, organisation: Organisation, planning_round: PlanningRound
+) -> list[tuple[Organisation, list[ReturnRow]]]:
     """For a lead CCG: the returns of the ICSs it leads that it submits on their behalf."""
     led = []
     for ics in Organisation.objects.filter(lead_ccg=organisation):
-        rows = [row for row in returns_for_organisation(organisation=ics, planning_round=planning_round)
-                if row.collection.lead_ccg_may_submit]
+        rows = [
+            row
+            for row in returns_for_organisation(organisation=ics, planning_round=planning_round)
+            if row.collection.lead_ccg_may_submit
+        ]
         if rows:
             led.append((ics, rows))
     return led

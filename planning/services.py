@@ -3,9 +3,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,7 +39,6 @@ REFERENCE_DIR = Path(settings.BASE_DIR) / "data" / "reference"
 MAX_EXTENSION_DAYS = 60
 
 
-
 @dataclass
 class ImportResult:
     created: int = 0
@@ -46,7 +46,7 @@ class ImportResult:
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
 
-    def add(self, other: "ImportResult") -> None:
+    def add(self, other: ImportResult) -> None:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
@@ -78,7 +78,9 @@ def _upsert(model, *, lookup: dict, values: dict, result: ImportResult):
     return instance
 
 
-def _set_covered_icss(organisation: Organisation, codes: Iterable[str], result: ImportResult, line: int) -> None:
+def _set_covered_icss(
+    organisation: Organisation, codes: Iterable[str], result: ImportResult, line: int
+) -> None:
     codes = [code.strip().upper() for code in codes if code.strip()]
     icss = list(Organisation.objects.filter(ods_code__in=codes, org_type=OrganisationType.ICS))
     missing = sorted(set(codes) - {ics.ods_code for ics in icss})
@@ -100,7 +102,12 @@ def _import_regions(rows: list[dict]) -> ImportResult:
     result = ImportResult()
     for line, row in enumerate(rows, start=2):
         if _require(row, ("code", "name"), line, result):
-            _upsert(Region, lookup={"code": row["code"].strip().upper()}, values={"name": row["name"].strip()}, result=result)
+            _upsert(
+                Region,
+                lookup={"code": row["code"].strip().upper()},
+                values={"name": row["name"].strip()},
+                result=result,
+            )
     return result
 
 
@@ -117,7 +124,11 @@ def _import_icss(rows: list[dict]) -> ImportResult:
         _upsert(
             Organisation,
             lookup={"ods_code": row["ods_code"].strip().upper()},
-            values={"name": row["name"].strip(), "org_type": OrganisationType.ICS, "region": region},
+            values={
+                "name": row["name"].strip(),
+                "org_type": OrganisationType.ICS,
+                "region": region,
+            },
             result=result,
         )
     return result
@@ -231,7 +242,9 @@ def organisations_import_csv(*, stream: IO[bytes]) -> tuple[str, ImportResult]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.") from None
+        raise ValidationError(
+            "The file is not UTF-8 text. Save it as CSV UTF-8 and try again."
+        ) from None
     reader = csv.DictReader(io.StringIO(text))
     header = {column.strip() for column in (reader.fieldnames or [])}
     # The most specific matching header wins: trusts also have "name" and "icss_ods_code".
@@ -266,7 +279,9 @@ def shift_london_datetime(value: dt.datetime, *, days: int) -> dt.datetime:
 
 
 @transaction.atomic
-def round_copy(*, source: PlanningRound, name: str, shift_days: int, make_current: bool = False) -> PlanningRound:
+def round_copy(
+    *, source: PlanningRound, name: str, shift_days: int, make_current: bool = False
+) -> PlanningRound:
     """A new round with every collection of the source, dates moved by shift_days."""
     if PlanningRound.objects.filter(name=name).exists():
         raise ValidationError({"name": "A round with this name already exists."})
@@ -296,9 +311,13 @@ def round_copy(*, source: PlanningRound, name: str, shift_days: int, make_curren
         )
         for collection in source.collections.all()
     )
-    for template_version in TemplateVersion.objects.filter(collection__planning_round=source).select_related("collection"):
+    for template_version in TemplateVersion.objects.filter(
+        collection__planning_round=source
+    ).select_related("collection"):
         TemplateVersion.objects.get_or_create(
-            collection=new_round.collections.get(code=template_version.collection.code, stage=template_version.collection.stage),
+            collection=new_round.collections.get(
+                code=template_version.collection.code, stage=template_version.collection.stage
+            ),
             version=template_version.version,
             defaults={"is_accepted": template_version.is_accepted, "note": template_version.note},
         )
@@ -319,13 +338,17 @@ def collection_update(*, collection: Collection, **fields) -> Collection:
 
 @transaction.atomic
 def round_make_current(*, planning_round: PlanningRound) -> None:
-    PlanningRound.objects.exclude(pk=planning_round.pk).filter(is_current=True).update(is_current=False)
+    PlanningRound.objects.exclude(pk=planning_round.pk).filter(is_current=True).update(
+        is_current=False
+    )
     PlanningRound.objects.filter(pk=planning_round.pk).update(is_current=True)
 
 
 def _check_extension_deadline(*, collection: Collection, deadline: dt.datetime) -> None:
     if deadline <= collection.deadline:
-        raise ValidationError({"deadline": "Choose a deadline after the collection's own deadline."})
+        raise ValidationError(
+            {"deadline": "Choose a deadline after the collection's own deadline."}
+        )
     if deadline > collection.deadline + dt.timedelta(days=MAX_EXTENSION_DAYS):
         raise ValidationError({"deadline": f"Extensions can be at most {MAX_EXTENSION_DAYS} days."})
 
@@ -336,21 +359,36 @@ def _extension_url(*, collection: Collection, organisation: Organisation) -> str
 
 
 def _submission_id(*, collection: Collection, organisation: Organisation) -> int | None:
-    return Submission.objects.filter(collection=collection, organisation=organisation).values_list("pk", flat=True).first()
+    return (
+        Submission.objects.filter(collection=collection, organisation=organisation)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _set_deadline_in_force(
-    *, collection: Collection, organisation: Organisation, deadline: dt.datetime, reason: str, user: User
+    *,
+    collection: Collection,
+    organisation: Organisation,
+    deadline: dt.datetime,
+    reason: str,
+    user: User,
 ) -> None:
     DeadlineExtension.objects.update_or_create(
-        collection=collection, organisation=organisation,
+        collection=collection,
+        organisation=organisation,
         defaults={"deadline": deadline, "reason": reason, "granted_by": user},
     )
 
 
 @transaction.atomic
 def extension_request_create(
-    *, collection: Collection, organisation: Organisation, requested_by: User, deadline: dt.datetime, reason: str,
+    *,
+    collection: Collection,
+    organisation: Organisation,
+    requested_by: User,
+    deadline: dt.datetime,
+    reason: str,
     request=None,
 ) -> ExtensionRequest:
     """An organisation asks its region for more time."""
@@ -359,26 +397,39 @@ def extension_request_create(
     if not collection.is_owed_by(organisation):
         raise ValidationError(f"{organisation.name} does not owe {collection.code}.")
     _check_extension_deadline(collection=collection, deadline=deadline)
-    current = DeadlineExtension.objects.filter(collection=collection, organisation=organisation).first()
+    current = DeadlineExtension.objects.filter(
+        collection=collection, organisation=organisation
+    ).first()
     if current and deadline <= current.deadline:
         raise ValidationError({"deadline": "Your deadline is already that late or later."})
-    if ExtensionRequest.objects.filter(collection=collection, organisation=organisation,
-                                       status=ExtensionStatus.PENDING).exists():
-        raise ValidationError("A request is already waiting for a decision. Withdraw it to ask again.")
+    if ExtensionRequest.objects.filter(
+        collection=collection, organisation=organisation, status=ExtensionStatus.PENDING
+    ).exists():
+        raise ValidationError(
+            "A request is already waiting for a decision. Withdraw it to ask again."
+        )
     extension_request = ExtensionRequest.objects.create(
-        collection=collection, organisation=organisation, requested_by=requested_by, requested_deadline=deadline,
+        collection=collection,
+        organisation=organisation,
+        requested_by=requested_by,
+        requested_deadline=deadline,
         reason=reason.strip(),
     )
-    audit_record(action=AuditAction.EXTENSION_REQUESTED, actor=requested_by, obj=extension_request,
-                 submission_id=_submission_id(collection=collection, organisation=organisation),
-                 organisation_code=organisation.ods_code, after={"deadline": deadline.isoformat(), "reason": reason},
-                 request=request)
+    audit_record(
+        action=AuditAction.EXTENSION_REQUESTED,
+        actor=requested_by,
+        obj=extension_request,
+        submission_id=_submission_id(collection=collection, organisation=organisation),
+        organisation_code=organisation.ods_code,
+        after={"deadline": deadline.isoformat(), "reason": reason},
+        request=request,
+    )
     notify(
         recipients=users_reviewing_region(region_id=organisation.region_id),
         kind="extension_requested",
         subject=f"{organisation.name} asks for more time for {collection}",
         body=f"{requested_by.get_full_name() or requested_by.get_username()} asked to move the deadline of "
-             f"{collection} to {london_text(deadline)}: {reason.strip()}",
+        f"{collection} to {london_text(deadline)}: {reason.strip()}",
         url=_extension_url(collection=collection, organisation=organisation),
     )
     return extension_request
@@ -386,8 +437,13 @@ def extension_request_create(
 
 @transaction.atomic
 def extension_decide(
-    *, extension_request: ExtensionRequest, decided_by: User, grant: bool, reason: str,
-    deadline: dt.datetime | None = None, request=None,
+    *,
+    extension_request: ExtensionRequest,
+    decided_by: User,
+    grant: bool,
+    reason: str,
+    deadline: dt.datetime | None = None,
+    request=None,
 ) -> ExtensionRequest:
     """A reviewer grants (possibly for less time than asked) or refuses a request."""
     collection, organisation = extension_request.collection, extension_request.organisation
@@ -396,7 +452,9 @@ def extension_decide(
         _check_extension_deadline(collection=collection, deadline=deadline)
     elif not reason.strip():
         raise ValidationError({"reason": "Say why the request is refused."})
-    decided = ExtensionRequest.objects.filter(pk=extension_request.pk, status=ExtensionStatus.PENDING).update(
+    decided = ExtensionRequest.objects.filter(
+        pk=extension_request.pk, status=ExtensionStatus.PENDING
+    ).update(
         status=ExtensionStatus.GRANTED if grant else ExtensionStatus.REFUSED,
         decided_by=decided_by,
         decided_at=timezone.now(),
@@ -404,17 +462,31 @@ def extension_decide(
         decision_reason=reason.strip(),
     )
     if not decided:
-        raise ValidationError("This request has already been decided or withdrawn. Reload the page.")
+        raise ValidationError(
+            "This request has already been decided or withdrawn. Reload the page."
+        )
     if grant:
-        _set_deadline_in_force(collection=collection, organisation=organisation, deadline=deadline,
-                               reason=reason.strip() or extension_request.reason, user=decided_by)
+        _set_deadline_in_force(
+            collection=collection,
+            organisation=organisation,
+            deadline=deadline,
+            reason=reason.strip() or extension_request.reason,
+            user=decided_by,
+        )
     extension_request.refresh_from_db()
-    audit_record(action=AuditAction.EXTENSION_DECIDED, actor=decided_by, obj=extension_request,
-                 submission_id=_submission_id(collection=collection, organisation=organisation),
-                 organisation_code=organisation.ods_code,
-                 after={"status": extension_request.status, "deadline": deadline.isoformat() if grant else None,
-                        "reason": reason.strip()},
-                 request=request)
+    audit_record(
+        action=AuditAction.EXTENSION_DECIDED,
+        actor=decided_by,
+        obj=extension_request,
+        submission_id=_submission_id(collection=collection, organisation=organisation),
+        organisation_code=organisation.ods_code,
+        after={
+            "status": extension_request.status,
+            "deadline": deadline.isoformat() if grant else None,
+            "reason": reason.strip(),
+        },
+        request=request,
+    )
     outcome = f"granted: the deadline is now {london_text(deadline)}" if grant else "refused"
     notify(
         recipients=users_of_organisation(organisation_id=organisation.pk),
@@ -428,20 +500,33 @@ def extension_decide(
 
 @transaction.atomic
 def extension_withdraw(*, extension_request: ExtensionRequest, user: User, request=None) -> None:
-    withdrawn = ExtensionRequest.objects.filter(pk=extension_request.pk, status=ExtensionStatus.PENDING).update(
-        status=ExtensionStatus.WITHDRAWN, decided_by=user, decided_at=timezone.now()
-    )
+    withdrawn = ExtensionRequest.objects.filter(
+        pk=extension_request.pk, status=ExtensionStatus.PENDING
+    ).update(status=ExtensionStatus.WITHDRAWN, decided_by=user, decided_at=timezone.now())
     if not withdrawn:
-        raise ValidationError("This request has already been decided. Reload the page to see the decision.")
-    audit_record(action=AuditAction.EXTENSION_WITHDRAWN, actor=user, obj=extension_request,
-                 submission_id=_submission_id(collection=extension_request.collection,
-                                              organisation=extension_request.organisation),
-                 organisation_code=extension_request.organisation.ods_code, request=request)
+        raise ValidationError(
+            "This request has already been decided. Reload the page to see the decision."
+        )
+    audit_record(
+        action=AuditAction.EXTENSION_WITHDRAWN,
+        actor=user,
+        obj=extension_request,
+        submission_id=_submission_id(
+            collection=extension_request.collection, organisation=extension_request.organisation
+        ),
+        organisation_code=extension_request.organisation.ods_code,
+        request=request,
+    )
 
 
 @transaction.atomic
 def deadline_extension_grant(
-    *, collection: Collection, organisation: Organisation, deadline: dt.datetime, reason: str, granted_by: User,
+    *,
+    collection: Collection,
+    organisation: Organisation,
+    deadline: dt.datetime,
+    reason: str,
+    granted_by: User,
     request=None,
 ) -> DeadlineExtension | None:
     """A reviewer or admin sets one organisation's deadline directly: a later one, a shorter
@@ -451,28 +536,49 @@ def deadline_extension_grant(
     if not collection.is_owed_by(organisation):
         raise ValidationError(f"{organisation.name} does not owe {collection.code}.")
     if deadline < collection.deadline:
-        raise ValidationError({"deadline": "An organisation's deadline cannot be earlier than the collection's."})
+        raise ValidationError(
+            {"deadline": "An organisation's deadline cannot be earlier than the collection's."}
+        )
     if deadline > collection.deadline + dt.timedelta(days=MAX_EXTENSION_DAYS):
         raise ValidationError({"deadline": f"Extensions can be at most {MAX_EXTENSION_DAYS} days."})
-    previous = DeadlineExtension.objects.filter(collection=collection, organisation=organisation).first()
+    previous = DeadlineExtension.objects.filter(
+        collection=collection, organisation=organisation
+    ).first()
     now = timezone.now()
     ExtensionRequest.objects.create(
-        collection=collection, organisation=organisation, requested_by=granted_by, requested_deadline=deadline,
-        reason=reason.strip(), status=ExtensionStatus.GRANTED, decided_by=granted_by, decided_at=now,
-        decided_deadline=deadline, decision_reason=reason.strip(),
+        collection=collection,
+        organisation=organisation,
+        requested_by=granted_by,
+        requested_deadline=deadline,
+        reason=reason.strip(),
+        status=ExtensionStatus.GRANTED,
+        decided_by=granted_by,
+        decided_at=now,
+        decided_deadline=deadline,
+        decision_reason=reason.strip(),
     )
     if deadline == collection.deadline:
         DeadlineExtension.objects.filter(collection=collection, organisation=organisation).delete()
         extension = None
     else:
-        _set_deadline_in_force(collection=collection, organisation=organisation, deadline=deadline,
-                               reason=reason.strip(), user=granted_by)
+        _set_deadline_in_force(
+            collection=collection,
+            organisation=organisation,
+            deadline=deadline,
+            reason=reason.strip(),
+            user=granted_by,
+        )
         extension = DeadlineExtension.objects.get(collection=collection, organisation=organisation)
-    audit_record(action=AuditAction.EXTENSION_DECIDED, actor=granted_by, obj=collection,
-                 submission_id=_submission_id(collection=collection, organisation=organisation),
-                 organisation_code=organisation.ods_code,
-                 before={"deadline": (previous.deadline if previous else collection.deadline).isoformat()},
-                 after={"deadline": deadline.isoformat(), "reason": reason.strip()}, request=request)
+    audit_record(
+        action=AuditAction.EXTENSION_DECIDED,
+        actor=granted_by,
+        obj=collection,
+        submission_id=_submission_id(collection=collection, organisation=organisation),
+        organisation_code=organisation.ods_code,
+        before={"deadline": (previous.deadline if previous else collection.deadline).isoformat()},
+        after={"deadline": deadline.isoformat(), "reason": reason.strip()},
+        request=request,
+    )
     notify(
         recipients=users_of_organisation(organisation_id=organisation.pk),
         kind="extension_decided",

@@ -11,5 +11,7 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
     path("rounds/<int:pk>/copy/", views.round_copy, name="round_copy"),
     path("rounds/<int:pk>/make-current/", views.round_make_current, name="round_make_current"),
-    path("rounds/<int:round_pk>/collections/<int:pk>/", views.collection_edit, name="collection_edit"),
+    path(
+        "rounds/<int:round_pk>/collections/<int:pk>/", views.collection_edit, name="collection_edit"
+    ),
 ]

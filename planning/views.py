@@ -39,7 +39,9 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
             "planning_round": planning_round,
             "rounds": PlanningRound.objects.all(),
             "rows": rows,
-            "on_behalf": selectors.returns_on_behalf_of_led_systems(organisation=organisation, planning_round=planning_round)
+            "on_behalf": selectors.returns_on_behalf_of_led_systems(
+                organisation=organisation, planning_round=planning_round
+            )
             if planning_round
             else [],
             "done_count": sum(row.is_done for row in rows),
@@ -50,7 +52,11 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
 
 @permission_or_404("planning.manage_rounds")
 def region_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "planning/region_list.html", {"regions": selectors.regions_visible_to(user=request.user)})
+    return render(
+        request,
+        "planning/region_list.html",
+        {"regions": selectors.regions_visible_to(user=request.user)},
+    )
 
 
 @login_required
@@ -60,7 +66,9 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     planning_round = selectors.current_round()
     rows = selectors.region_organisations(region=region, planning_round=planning_round)
     return render(
-        request, "planning/region_detail.html", {"region": region, "rows": rows, "planning_round": planning_round}
+        request,
+        "planning/region_detail.html",
+        {"region": region, "rows": rows, "planning_round": planning_round},
     )
 
 
@@ -107,4 +115,6 @@ def collection_edit(request: HttpRequest, round_pk: int, pk: int) -> HttpRespons
         services.collection_update(collection=collection, **form.cleaned_data)
         messages.success(request, f"{collection.code} saved.")
         return redirect("planning:round_detail", pk=round_pk)
-    return render(request, "planning/collection_form.html", {"form": form, "collection": collection})
+    return render(
+        request, "planning/collection_form.html", {"form": form, "collection": collection}
+    )

@@ -21,8 +21,13 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_display = ["submission", "version", "kind", "reviewer", "created_at"]
     list_filter = ["kind"]
     # Version.__str__ names its return's organisation and collection.
-    list_select_related = ["submission__organisation", "submission__collection", "version__submission__organisation",
-                           "version__submission__collection", "reviewer"]
+    list_select_related = [
+        "submission__organisation",
+        "submission__collection",
+        "version__submission__organisation",
+        "version__submission__collection",
+        "reviewer",
+    ]
 
 
 @admin.register(Comment)
@@ -35,5 +40,10 @@ class CommentAdmin(ReadOnlyAdmin):
 @admin.register(Endorsement)
 class EndorsementAdmin(ReadOnlyAdmin):
     list_display = ["submission", "version", "endorsed_by", "created_at"]
-    list_select_related = ["submission__organisation", "submission__collection", "version__submission__organisation",
-                           "version__submission__collection", "endorsed_by"]
+    list_select_related = [
+        "submission__organisation",
+        "submission__collection",
+        "version__submission__organisation",
+        "version__submission__collection",
+        "endorsed_by",
+    ]

@@ -24,17 +24,28 @@ class QueueFilterForm(NHSFormMixin, forms.Form):
 class ReviewQueueFilter(django_filters.FilterSet):
     """The reviewer queue's filters; plain GET parameters so the form works without JavaScript."""
 
-    collection = django_filters.ChoiceFilter(field_name="collection__code", label="Collection", empty_label="All")
-    stage = django_filters.ChoiceFilter(field_name="collection__stage", choices=Stage.choices, label="Stage",
-                                        empty_label="All")
-    status = django_filters.ChoiceFilter(choices=SubmissionStatus.choices, label="Status", empty_label="All")
+    collection = django_filters.ChoiceFilter(
+        field_name="collection__code", label="Collection", empty_label="All"
+    )
+    stage = django_filters.ChoiceFilter(
+        field_name="collection__stage", choices=Stage.choices, label="Stage", empty_label="All"
+    )
+    status = django_filters.ChoiceFilter(
+        choices=SubmissionStatus.choices, label="Status", empty_label="All"
+    )
     ics = django_filters.ChoiceFilter(method="filter_ics", label="ICS", empty_label="All")
-    late = django_filters.ChoiceFilter(method="filter_late", choices=YES_NO[1:], label="Late", empty_label="Any")
+    late = django_filters.ChoiceFilter(
+        method="filter_late", choices=YES_NO[1:], label="Late", empty_label="Any"
+    )
     waiting = django_filters.BooleanFilter(
-        method="filter_waiting", label="Waiting for me", widget=forms.CheckboxInput,
+        method="filter_waiting",
+        label="Waiting for me",
+        widget=forms.CheckboxInput,
         help_text="Submitted and not yet decided, or the organisation replied to a comment.",
     )
-    sort = django_filters.ChoiceFilter(method="sort_by", choices=SORTS, label="Sort by", empty_label=None)
+    sort = django_filters.ChoiceFilter(
+        method="sort_by", choices=SORTS, label="Sort by", empty_label=None
+    )
 
     class Meta:
         model = Submission
@@ -53,7 +64,9 @@ class ReviewQueueFilter(django_filters.FilterSet):
         return super().filter_queryset(queryset)
 
     def filter_ics(self, queryset, name, value):
-        return queryset.filter(Q(organisation__ods_code=value) | Q(organisation__parent_ics__ods_code=value))
+        return queryset.filter(
+            Q(organisation__ods_code=value) | Q(organisation__parent_ics__ods_code=value)
+        )
 
     def filter_late(self, queryset, name, value):
         return queryset.filter(is_late=value == "yes")
@@ -63,5 +76,9 @@ class ReviewQueueFilter(django_filters.FilterSet):
 
     def sort_by(self, queryset, name, value):
         field = "submitted_at" if value.lstrip("-") == "submitted" else "deadline"
-        order = F(field).desc(nulls_last=True) if value.startswith("-") else F(field).asc(nulls_last=True)
+        order = (
+            F(field).desc(nulls_last=True)
+            if value.startswith("-")
+            else F(field).asc(nulls_last=True)
+        )
         return queryset.order_by(order, "organisation__name", "collection__code", "pk")

@@ -21,10 +21,16 @@ def _id_or_none(value: str) -> int | None:
 
 class DecisionForm(NHSFormMixin, forms.Form):
     version = forms.CharField(required=False, widget=forms.HiddenInput)
-    decision = forms.ChoiceField(label="Your decision", choices=DECISION_CHOICES, widget=forms.RadioSelect,
-                                 error_messages={"required": "Choose approve, request changes or comment."})
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=DECISION_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose approve, request changes or comment."},
+    )
     comment = forms.CharField(
-        label="Comment", required=False, widget=forms.Textarea(attrs=TEXTAREA),
+        label="Comment",
+        required=False,
+        widget=forms.Textarea(attrs=TEXTAREA),
         help_text="Required when you request changes: the organisation sees it.",
     )
 
@@ -33,18 +39,33 @@ class DecisionForm(NHSFormMixin, forms.Form):
 
 
 class ReopenForm(NHSFormMixin, forms.Form):
-    reason = forms.CharField(label="Why reopen this return?", widget=forms.Textarea(attrs=TEXTAREA),
-                             error_messages={"required": "Say why the return is reopened."},
-                             help_text="The organisation sees this reason.")
+    reason = forms.CharField(
+        label="Why reopen this return?",
+        widget=forms.Textarea(attrs=TEXTAREA),
+        error_messages={"required": "Say why the return is reopened."},
+        help_text="The organisation sees this reason.",
+    )
 
 
 class CommentForm(NHSFormMixin, forms.Form):
-    text = forms.CharField(label="Comment", widget=forms.Textarea(attrs=TEXTAREA),
-                           error_messages={"required": "Write the comment."})
-    sheet = forms.CharField(label="Sheet (optional)", required=False, max_length=100,
-                            widget=forms.TextInput(attrs={"class": "nhsuk-input--width-20"}))
-    cell = forms.CharField(label="Cell (optional)", required=False, max_length=20, help_text="For example F12.",
-                           widget=forms.TextInput(attrs={"class": "nhsuk-input--width-10"}))
+    text = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(attrs=TEXTAREA),
+        error_messages={"required": "Write the comment."},
+    )
+    sheet = forms.CharField(
+        label="Sheet (optional)",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-20"}),
+    )
+    cell = forms.CharField(
+        label="Cell (optional)",
+        required=False,
+        max_length=20,
+        help_text="For example F12.",
+        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-10"}),
+    )
     version = forms.CharField(required=False, widget=forms.HiddenInput)
     parent = forms.CharField(required=False, widget=forms.HiddenInput)
 

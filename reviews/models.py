@@ -15,9 +15,15 @@ class DecisionKind(models.TextChoices):
 class Decision(models.Model):
     """A reviewer's decision on one submitted version; append-only, the review history of a return."""
 
-    submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="decisions")
-    version = models.ForeignKey("submissions.Version", on_delete=models.PROTECT, related_name="decisions")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submission = models.ForeignKey(
+        "submissions.Submission", on_delete=models.PROTECT, related_name="decisions"
+    )
+    version = models.ForeignKey(
+        "submissions.Version", on_delete=models.PROTECT, related_name="decisions"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=DecisionKind.choices)
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -45,9 +51,15 @@ class CommentSide(models.TextChoices):
 class Comment(models.Model):
     """One message in a return's review thread, optionally about one cell of one version."""
 
-    submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="comments")
+    submission = models.ForeignKey(
+        "submissions.Submission", on_delete=models.PROTECT, related_name="comments"
+    )
     version = models.ForeignKey(
-        "submissions.Version", on_delete=models.PROTECT, null=True, blank=True, related_name="comments"
+        "submissions.Version",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="comments",
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Which side spoke decides whether the return is waiting for the reviewer ("waiting for me").
@@ -55,7 +67,9 @@ class Comment(models.Model):
     text = models.TextField()
     sheet = models.CharField(max_length=100, blank=True)
     cell = models.CharField(max_length=20, blank=True)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -71,9 +85,15 @@ class Comment(models.Model):
 class Endorsement(models.Model):
     """A system lead's endorsement of one submitted version of a provider's maternity return."""
 
-    submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="endorsements")
-    version = models.OneToOneField("submissions.Version", on_delete=models.PROTECT, related_name="endorsement")
-    endorsed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submission = models.ForeignKey(
+        "submissions.Submission", on_delete=models.PROTECT, related_name="endorsements"
+    )
+    version = models.OneToOneField(
+        "submissions.Version", on_delete=models.PROTECT, related_name="endorsement"
+    )
+    endorsed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

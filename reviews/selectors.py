@@ -32,18 +32,27 @@ def review_queue_for_user(*, user: User) -> QuerySet[Submission]:
     submissions = submissions_for_user(user=user)
     if not scope.is_national_admin:
         submissions = submissions.filter(organisation__region_id__in=scope.reviewer_region_ids)
-    last_side = Comment.objects.filter(submission_id=OuterRef("pk")).order_by("-created_at", "-id").values("side")[:1]
-    return submissions.select_related("organisation__parent_ics").annotate(
-        last_comment_side=Coalesce(Subquery(last_side), Value(""))
-    ).annotate(
-        waiting=Q(status=SubmissionStatus.SUBMITTED) | Q(last_comment_side=CommentSide.ORGANISATION)
+    last_side = (
+        Comment.objects.filter(submission_id=OuterRef("pk"))
+        .order_by("-created_at", "-id")
+        .values("side")[:1]
+    )
+    return (
+        submissions.select_related("organisation__parent_ics")
+        .annotate(last_comment_side=Coalesce(Subquery(last_side), Value("")))
+        .annotate(
+            waiting=Q(status=SubmissionStatus.SUBMITTED)
+            | Q(last_comment_side=CommentSide.ORGANISATION)
+        )
     )
 
 
 def queue_status_counts(*, queue: QuerySet[Submission]) -> list[tuple[str, str, int]]:
     """How many returns of the queue are in each status, in the order of the life of a return."""
     counts = dict(queue.order_by().values_list("status").annotate(n=Count("pk")))
-    return [(status.value, status.label, counts.get(status.value, 0)) for status in SubmissionStatus]
+    return [
+        (status.value, status.label, counts.get(status.value, 0)) for status in SubmissionStatus
+    ]
 
 
 def queue_icss(*, user: User) -> QuerySet[Organisation]:
@@ -182,16 +191,25 @@ def version_diff(*, old: Version, new: Version) -> list[CellChange]:
         else:
             difference = None
         sheet, row, col = key
-        changes.append(CellChange(sheet=sheet, cell=f"{col_letter(col)}{row}", old=old_value, new=new_value,
-                                  difference=difference))
+        changes.append(
+            CellChange(
+                sheet=sheet,
+                cell=f"{col_letter(col)}{row}",
+                old=old_value,
+                new=new_value,
+                difference=difference,
+            )
+        )
     order = {COVER_SHEET: 0}
-    changes.sort(key=lambda change: (_sheet_order(change.sheet, order), _cell_sort_key(change.cell)))
+    changes.sort(
+        key=lambda change: (_sheet_order(change.sheet, order), _cell_sort_key(change.cell))
+    )
     return changes
 
 
 def _cell_sort_key(cell: str) -> tuple[int, int]:
     letters = cell.rstrip("0123456789")
-    number = int(cell[len(letters):])
+    number = int(cell[len(letters) :])
     column = 0
     for letter in letters:
         column = column * 26 + ord(letter) - 64
@@ -219,7 +237,9 @@ def version_totals(*, version: Version) -> list[SheetTotals]:
     months: the headline figures a reviewer reads first. The baseline column is not a month."""
     if version.file_format != "xlsx" or not version.template_version:
         return []
-    context = template_context(submission=version.submission, template_version=version.template_version)
+    context = template_context(
+        submission=version.submission, template_version=version.template_version
+    )
     spec = spec_for(collection_code=context.collection_code, version=version.template_version)
     if spec is None:
         return []
@@ -228,14 +248,28 @@ def version_totals(*, version: Version) -> list[SheetTotals]:
     for sheet in spec.sheets:
         if not isinstance(sheet, GridSheet):
             continue
-        own = grid_blocks(sheet=sheet, organisation_code=context.organisation_code,
-                          organisation_name=context.organisation_name, members=context.members)[0]
+        own = grid_blocks(
+            sheet=sheet,
+            organisation_code=context.organisation_code,
+            organisation_name=context.organisation_name,
+            members=context.members,
+        )[0]
         first_month = sheet.first_value_col + (1 if sheet.baseline_label else 0)
         month_cols = range(first_month, first_month + len(sheet.periods))
         totals = []
         for code, grid_row in own.rows.items():
             numbers = [_number(cells.get((sheet.name, grid_row.row, col))) for col in month_cols]
-            totals.append(MeasureTotal(code=code, label=grid_row.measure.label, unit=grid_row.measure.unit,
-                                       total=sum((n for n in numbers if n is not None), Decimal(0))))
-        result.append(SheetTotals(sheet=sheet.name, title=sheet.title, periods=len(sheet.periods), totals=totals))
+            totals.append(
+                MeasureTotal(
+                    code=code,
+                    label=grid_row.measure.label,
+                    unit=grid_row.measure.unit,
+                    total=sum((n for n in numbers if n is not None), Decimal(0)),
+                )
+            )
+        result.append(
+            SheetTotals(
+                sheet=sheet.name, title=sheet.title, periods=len(sheet.periods), totals=totals
+            )
+        )
     return result

@@ -29,7 +29,10 @@ class DecisionConflict(Exception):
         super().__init__(message)
 
 
-_TRANSITIONS = {DecisionKind.APPROVE: Action.APPROVE, DecisionKind.REQUEST_CHANGES: Action.REQUEST_CHANGES}
+_TRANSITIONS = {
+    DecisionKind.APPROVE: Action.APPROVE,
+    DecisionKind.REQUEST_CHANGES: Action.REQUEST_CHANGES,
+}
 _VERBS = {
     DecisionKind.APPROVE: "approved",
     DecisionKind.REQUEST_CHANGES: "sent back for changes",
@@ -61,21 +64,34 @@ def _notify_organisation(*, submission: Submission, subject: str, body: str) -> 
 
 
 def decision_record(
-    *, submission: Submission, version: Version, reviewer: User, kind: str, comment: str = "", request=None
+    *,
+    submission: Submission,
+    version: Version,
+    reviewer: User,
+    kind: str,
+    comment: str = "",
+    request=None,
 ) -> Decision:
     """Approve, request changes on, or comment on the submitted version."""
     if not review_rules.can_decide_on_submission(reviewer, submission):
-        raise PermissionDenied("Only a reviewer of the organisation's region can decide on this return.")
+        raise PermissionDenied(
+            "Only a reviewer of the organisation's region can decide on this return."
+        )
     if version.submission_id != submission.pk:
         raise ValidationError({"version": "That version belongs to another return."})
     comment = comment.strip()
     if kind not in (DecisionKind.APPROVE, DecisionKind.REQUEST_CHANGES, DecisionKind.COMMENT):
         raise ValidationError({"decision": "Choose approve, request changes or comment."})
     if kind == DecisionKind.REQUEST_CHANGES and not comment:
-        raise ValidationError({"comment": "Say what needs to change: the organisation sees this reason."})
+        raise ValidationError(
+            {"comment": "Say what needs to change: the organisation sees this reason."}
+        )
     if kind == DecisionKind.COMMENT and not comment:
         raise ValidationError({"comment": "Write the comment."})
-    if submission.status != SubmissionStatus.SUBMITTED or submission.submitted_version_id != version.pk:
+    if (
+        submission.status != SubmissionStatus.SUBMITTED
+        or submission.submitted_version_id != version.pk
+    ):
         raise DecisionConflict(_stale_message(submission=submission, version=version))
     if kind == DecisionKind.APPROVE and review_rules.needs_endorsement(submission):
         if not Endorsement.objects.filter(version=version).exists():
@@ -87,17 +103,29 @@ def decision_record(
     with transaction.atomic():
         if kind in _TRANSITIONS:
             try:
-                transition(submission=submission, action=_TRANSITIONS[kind], guard={"submitted_version": version})
+                transition(
+                    submission=submission,
+                    action=_TRANSITIONS[kind],
+                    guard={"submitted_version": version},
+                )
             except TransitionConflict:
                 submission.refresh_from_db()
-                raise DecisionConflict(_stale_message(submission=submission, version=version)) from None
+                raise DecisionConflict(
+                    _stale_message(submission=submission, version=version)
+                ) from None
         decision = Decision.objects.create(
             submission=submission, version=version, reviewer=reviewer, kind=kind, comment=comment
         )
         audit_record(
-            action=f"review.{kind}", actor=reviewer, obj=decision, submission_id=submission.pk,
-            organisation_code=submission.organisation.ods_code, before=before,
-            after={"status": submission.status, "version": version.number}, detail=comment, request=request,
+            action=f"review.{kind}",
+            actor=reviewer,
+            obj=decision,
+            submission_id=submission.pk,
+            organisation_code=submission.organisation.ods_code,
+            before=before,
+            after={"status": submission.status, "version": version.number},
+            detail=comment,
+            request=request,
         )
         _notify_organisation(
             submission=submission,
@@ -108,28 +136,48 @@ def decision_record(
     return decision
 
 
-def submission_reopen(*, submission: Submission, reviewer: User, reason: str, request=None) -> Decision:
+def submission_reopen(
+    *, submission: Submission, reviewer: User, reason: str, request=None
+) -> Decision:
     """Send an approved return back to the organisation so a new version can be uploaded."""
     if not review_rules.can_decide_on_submission(reviewer, submission):
-        raise PermissionDenied("Only a reviewer of the organisation's region can reopen this return.")
+        raise PermissionDenied(
+            "Only a reviewer of the organisation's region can reopen this return."
+        )
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the return is reopened: the organisation sees this reason."})
+        raise ValidationError(
+            {"reason": "Say why the return is reopened: the organisation sees this reason."}
+        )
     version = submission.submitted_version
     if version is None:
-        raise DecisionConflict("This return has no submitted version to reopen. Reload the page to see its current state.")
+        raise DecisionConflict(
+            "This return has no submitted version to reopen. Reload the page to see its current state."
+        )
     with transaction.atomic():
         try:
-            transition(submission=submission, action=Action.REOPEN, guard={"submitted_version": version})
+            transition(
+                submission=submission, action=Action.REOPEN, guard={"submitted_version": version}
+            )
         except TransitionConflict as conflict:
             raise DecisionConflict(str(conflict)) from None
         decision = Decision.objects.create(
-            submission=submission, version=version, reviewer=reviewer, kind=DecisionKind.REOPEN, comment=reason
+            submission=submission,
+            version=version,
+            reviewer=reviewer,
+            kind=DecisionKind.REOPEN,
+            comment=reason,
         )
         audit_record(
-            action="review.reopen", actor=reviewer, obj=decision, submission_id=submission.pk,
-            organisation_code=submission.organisation.ods_code, before={"status": SubmissionStatus.APPROVED},
-            after={"status": submission.status}, detail=reason, request=request,
+            action="review.reopen",
+            actor=reviewer,
+            obj=decision,
+            submission_id=submission.pk,
+            organisation_code=submission.organisation.ods_code,
+            before={"status": SubmissionStatus.APPROVED},
+            after={"status": submission.status},
+            detail=reason,
+            request=request,
         )
         _notify_organisation(
             submission=submission,
@@ -164,24 +212,42 @@ def comment_add(
         problems["parent"] = "That comment belongs to another return."
     if cell and not sheet:
         problems["sheet"] = "Name the sheet the cell is on."
-    if len(cell) > MAX_CELL_LENGTH or (cell and not (cell.rstrip("0123456789").isalpha() and cell[-1].isdigit())):
+    if len(cell) > MAX_CELL_LENGTH or (
+        cell and not (cell.rstrip("0123456789").isalpha() and cell[-1].isdigit())
+    ):
         problems["cell"] = "Enter a cell reference like F12."
     if problems:
         raise ValidationError(problems)
-    side = CommentSide.REGION if review_rules.can_decide_on_submission(author, submission) else CommentSide.ORGANISATION
+    side = (
+        CommentSide.REGION
+        if review_rules.can_decide_on_submission(author, submission)
+        else CommentSide.ORGANISATION
+    )
     with transaction.atomic():
         comment = Comment.objects.create(
-            submission=submission, version=version, author=author, side=side, text=text, sheet=sheet, cell=cell,
+            submission=submission,
+            version=version,
+            author=author,
+            side=side,
+            text=text,
+            sheet=sheet,
+            cell=cell,
             parent=parent,
         )
         where = f" ({sheet}!{cell})" if cell else (f" ({sheet})" if sheet else "")
         audit_record(
-            action="review.comment", actor=author, obj=comment, submission_id=submission.pk,
+            action="review.comment",
+            actor=author,
+            obj=comment,
+            submission_id=submission.pk,
             organisation_code=submission.organisation.ods_code,
             after={"version": version.number if version else None, "sheet": sheet, "cell": cell},
-            detail=text, request=request,
+            detail=text,
+            request=request,
         )
-        subject = f"New comment on {submission.collection.code} for {submission.organisation.name}{where}"
+        subject = (
+            f"New comment on {submission.collection.code} for {submission.organisation.name}{where}"
+        )
         body = f"{author.get_full_name() or author.get_username()} wrote: {text}"
         if side == CommentSide.REGION:
             _notify_organisation(submission=submission, subject=subject, body=body)
@@ -196,11 +262,18 @@ def comment_add(
     return comment
 
 
-def endorsement_record(*, submission: Submission, version: Version, user: User, request=None) -> Endorsement:
+def endorsement_record(
+    *, submission: Submission, version: Version, user: User, request=None
+) -> Endorsement:
     """The system lead endorses the submitted version of a provider's maternity return (seeds/004 §5.4)."""
     if not review_rules.can_endorse_submission(user, submission):
-        raise PermissionDenied("Only the system lead of the provider's ICS can endorse this return.")
-    if submission.status != SubmissionStatus.SUBMITTED or submission.submitted_version_id != version.pk:
+        raise PermissionDenied(
+            "Only the system lead of the provider's ICS can endorse this return."
+        )
+    if (
+        submission.status != SubmissionStatus.SUBMITTED
+        or submission.submitted_version_id != version.pk
+    ):
         raise DecisionConflict(
             f"Version {version.number} is not the submitted version awaiting review, so it cannot be endorsed. "
             "Reload the page to see the current state."
@@ -211,8 +284,12 @@ def endorsement_record(*, submission: Submission, version: Version, user: User, 
         )
         if created:
             audit_record(
-                action="review.endorse", actor=user, obj=endorsement, submission_id=submission.pk,
-                organisation_code=submission.organisation.ods_code, after={"version": version.number},
+                action="review.endorse",
+                actor=user,
+                obj=endorsement,
+                submission_id=submission.pk,
+                organisation_code=submission.organisation.ods_code,
+                after={"version": version.number},
                 request=request,
             )
             notify(

@@ -32,24 +32,36 @@ def queue(request: HttpRequest) -> HttpResponse:
     submissions = selectors.review_queue_for_user(user=request.user).filter(
         collection__planning_round=planning_round
     )
-    collections = sorted(set(Collection.objects.filter(planning_round=planning_round).values_list("code", flat=True)))
-    icss = [(ics.ods_code, ics.name) for ics in selectors.queue_icss(user=request.user).order_by("name")]
-    queue_filter = ReviewQueueFilter(request.GET, queryset=submissions, collections=collections, icss=icss)
+    collections = sorted(
+        set(Collection.objects.filter(planning_round=planning_round).values_list("code", flat=True))
+    )
+    icss = [
+        (ics.ods_code, ics.name) for ics in selectors.queue_icss(user=request.user).order_by("name")
+    ]
+    queue_filter = ReviewQueueFilter(
+        request.GET, queryset=submissions, collections=collections, icss=icss
+    )
     rows = queue_filter.qs if queue_filter.is_valid() else submissions.none()
     page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "reviews/queue.html", {
-        "planning_round": planning_round,
-        "filter": queue_filter,
-        "rows": page.object_list,
-        "page": page,
-        "query": query.urlencode(),
-        "counts": selectors.queue_status_counts(queue=submissions),
-    })
+    return render(
+        request,
+        "reviews/queue.html",
+        {
+            "planning_round": planning_round,
+            "filter": queue_filter,
+            "rows": page.object_list,
+            "page": page,
+            "query": query.urlencode(),
+            "counts": selectors.queue_status_counts(queue=submissions),
+        },
+    )
 
 
-def _review_context(request: HttpRequest, submission, *, decision_form=None, reopen_form=None, comment_form=None):
+def _review_context(
+    request: HttpRequest, submission, *, decision_form=None, reopen_form=None, comment_form=None
+):
     version = submission.submitted_version
     return {
         "submission": submission,
@@ -58,16 +70,20 @@ def _review_context(request: HttpRequest, submission, *, decision_form=None, reo
         "erf": erf_estimate_of_version(version=version),
         "erf_version": version,
         "triangulation": triangulation_section(submission=submission, version=version),
-        "findings_by_sheet": submission_selectors.findings_by_sheet(version=version) if version else [],
+        "findings_by_sheet": submission_selectors.findings_by_sheet(version=version)
+        if version
+        else [],
         "versions": selectors.comparable_versions(submission=submission),
         "decisions": selectors.decisions_of_submission(submission=submission),
         "threads": selectors.comment_threads(submission=submission),
         "needs_endorsement": needs_endorsement(submission),
         "endorsement": selectors.endorsement_of_version(version=version),
         "can_decide": request.user.has_perm("reviews.decide", submission),
-        "decision_form": decision_form or DecisionForm(initial={"version": version.pk if version else None}),
+        "decision_form": decision_form
+        or DecisionForm(initial={"version": version.pk if version else None}),
         "reopen_form": reopen_form or ReopenForm(),
-        "comment_form": comment_form or CommentForm(initial={"version": version.pk if version else None}),
+        "comment_form": comment_form
+        or CommentForm(initial={"version": version.pk if version else None}),
     }
 
 
@@ -84,24 +100,36 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     object_permission_or_404(user=request.user, permission="reviews.decide", obj=submission)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        version = submission_selectors.version_of_submission(submission=submission, pk=form.cleaned_data["version"])
+        version = submission_selectors.version_of_submission(
+            submission=submission, pk=form.cleaned_data["version"]
+        )
         if version is None:
             form.add_error(None, "That version is not part of this return. Reload the page.")
         else:
             try:
                 services.decision_record(
-                    submission=submission, version=version, reviewer=request.user,
-                    kind=form.cleaned_data["decision"], comment=form.cleaned_data["comment"], request=request,
+                    submission=submission,
+                    version=version,
+                    reviewer=request.user,
+                    kind=form.cleaned_data["decision"],
+                    comment=form.cleaned_data["comment"],
+                    request=request,
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
             except services.DecisionConflict as conflict:
                 form.add_error(None, conflict.message)
             else:
-                messages.success(request, f"Decision recorded: {submission.get_status_display().lower()}.")
+                messages.success(
+                    request, f"Decision recorded: {submission.get_status_display().lower()}."
+                )
                 return redirect("reviews:detail", pk=submission.pk)
-    return render(request, "reviews/review_detail.html", _review_context(request, submission, decision_form=form),
-                  status=409 if form.errors.get("__all__") else 400)
+    return render(
+        request,
+        "reviews/review_detail.html",
+        _review_context(request, submission, decision_form=form),
+        status=409 if form.errors.get("__all__") else 400,
+    )
 
 
 @require_POST
@@ -112,8 +140,12 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
-            services.submission_reopen(submission=submission, reviewer=request.user,
-                                       reason=form.cleaned_data["reason"], request=request)
+            services.submission_reopen(
+                submission=submission,
+                reviewer=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         except services.DecisionConflict as conflict:
@@ -121,8 +153,12 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Return reopened: the organisation can upload a new version.")
             return redirect("reviews:detail", pk=submission.pk)
-    return render(request, "reviews/review_detail.html", _review_context(request, submission, reopen_form=form),
-                  status=400)
+    return render(
+        request,
+        "reviews/review_detail.html",
+        _review_context(request, submission, reopen_form=form),
+        status=400,
+    )
 
 
 @require_POST
@@ -135,23 +171,44 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        version = submission_selectors.version_of_submission(submission=submission, pk=data["version"])
-        parent = Comment.objects.filter(submission=submission, pk=data["parent"]).first() if data["parent"] else None
+        version = submission_selectors.version_of_submission(
+            submission=submission, pk=data["version"]
+        )
+        parent = (
+            Comment.objects.filter(submission=submission, pk=data["parent"]).first()
+            if data["parent"]
+            else None
+        )
         try:
             services.comment_add(
-                submission=submission, author=request.user, text=data["text"], version=version,
-                sheet=data["sheet"], cell=data["cell"], parent=parent, request=request,
+                submission=submission,
+                author=request.user,
+                text=data["text"],
+                version=version,
+                sheet=data["sheet"],
+                cell=data["cell"],
+                parent=parent,
+                request=request,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "Comment added.")
-            return redirect("reviews:detail" if on_review_page else "submissions:detail", pk=submission.pk)
+            return redirect(
+                "reviews:detail" if on_review_page else "submissions:detail", pk=submission.pk
+            )
     if on_review_page:
-        return render(request, "reviews/review_detail.html",
-                      _review_context(request, submission, comment_form=form), status=400)
-    messages.error(request, "Your comment was not added: " + " ".join(
-        message for messages_ in form.errors.values() for message in messages_))
+        return render(
+            request,
+            "reviews/review_detail.html",
+            _review_context(request, submission, comment_form=form),
+            status=400,
+        )
+    messages.error(
+        request,
+        "Your comment was not added: "
+        + " ".join(message for messages_ in form.errors.values() for message in messages_),
+    )
     return redirect("submissions:detail", pk=submission.pk)
 
 
@@ -163,14 +220,21 @@ def endorse(request: HttpRequest, pk: int) -> HttpResponse:
     version_pk = request.POST.get("version", "")
     version = submission_selectors.version_of_submission(submission=submission, pk=version_pk)
     if version is None:
-        messages.error(request, "That version is no longer the one submitted. Reload the page and endorse the submitted version.")
+        messages.error(
+            request,
+            "That version is no longer the one submitted. Reload the page and endorse the submitted version.",
+        )
     else:
         try:
-            services.endorsement_record(submission=submission, version=version, user=request.user, request=request)
+            services.endorsement_record(
+                submission=submission, version=version, user=request.user, request=request
+            )
         except (services.DecisionConflict, PermissionDenied) as refused:
             messages.error(request, str(refused))
         else:
-            messages.success(request, f"Version {version.number} endorsed. The regional team can now approve it.")
+            messages.success(
+                request, f"Version {version.number} endorsed. The regional team can now approve it."
+            )
     return redirect("submissions:detail", pk=submission.pk)
 
 
@@ -183,14 +247,21 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     latest = submission.submitted_version or submission.current_version or versions[-1]
     own = [v for v in versions if v.submission_id == submission.pk]
     default_old = next((v for v in reversed(own) if v.number < latest.number), latest)
-    old = selectors.comparable_version_get(submission=submission, pk=request.GET.get("a") or default_old.pk)
-    new = selectors.comparable_version_get(submission=submission, pk=request.GET.get("b") or latest.pk)
-    return render(request, "reviews/compare.html", {
-        "submission": submission,
-        "versions": versions,
-        "old": old,
-        "new": new,
-        "changes": selectors.version_diff(old=old, new=new),
-        "is_workbook": old.file_format == "xlsx" and new.file_format == "xlsx",
-    })
-
+    old = selectors.comparable_version_get(
+        submission=submission, pk=request.GET.get("a") or default_old.pk
+    )
+    new = selectors.comparable_version_get(
+        submission=submission, pk=request.GET.get("b") or latest.pk
+    )
+    return render(
+        request,
+        "reviews/compare.html",
+        {
+            "submission": submission,
+            "versions": versions,
+            "old": old,
+            "new": new,
+            "changes": selectors.version_diff(old=old, new=new),
+            "is_workbook": old.file_format == "xlsx" and new.file_format == "xlsx",
+        },
+    )

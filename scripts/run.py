@@ -39,13 +39,32 @@ def main() -> int:
     manage("seed_demo", "--password", password, "--sample-returns")
 
     worker = subprocess.Popen(
-        [str(BIN / "celery"), "-A", "config", "worker", "--beat", "--loglevel=INFO", "--concurrency=2",
-         "--schedule", str(ROOT / "var" / "celerybeat-schedule")],
+        [
+            str(BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--beat",
+            "--loglevel=INFO",
+            "--concurrency=2",
+            "--schedule",
+            str(ROOT / "var" / "celerybeat-schedule"),
+        ],
         cwd=ROOT,
     )
     web = subprocess.Popen(
-        [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{args.port}", "--workers", "2",
-         "--threads", "4", "--access-logfile", "-"],
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+        ],
         cwd=ROOT,
     )
     time.sleep(1.5)

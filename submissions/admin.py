@@ -51,7 +51,15 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 @admin.register(Version)
 class VersionAdmin(ReadOnlyAdmin):
-    list_display = ["submission", "number", "status", "original_name", "uploaded_by", "uploaded_at", "attempts"]
+    list_display = [
+        "submission",
+        "number",
+        "status",
+        "original_name",
+        "uploaded_by",
+        "uploaded_at",
+        "attempts",
+    ]
     list_filter = ["status"]
     list_select_related = ["submission__organisation", "submission__collection", "uploaded_by"]
     search_fields = ["submission__organisation__ods_code", "sha256", "original_name"]
@@ -73,7 +81,9 @@ class TemplateVersionForm(forms.ModelForm):
         data = super().clean()
         collection, version = data.get("collection"), data.get("version")
         if collection and version and version not in spec_versions(collection_code=collection.code):
-            raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
+            raise ValidationError(
+                {"version": f"{collection.code} has no template layout {version}."}
+            )
         return data
 
 
@@ -90,7 +100,16 @@ class TemplateVersionAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         # Issuing goes through the service: older versions stay accepted as they were.
-        still_accepted = list(obj.collection.template_versions.filter(is_accepted=True).values_list("version", flat=True))
-        issued = template_version_issue(collection=obj.collection, version=obj.version, still_accepted=still_accepted,
-                                        note=obj.note, issued_by=request.user)
+        still_accepted = list(
+            obj.collection.template_versions.filter(is_accepted=True).values_list(
+                "version", flat=True
+            )
+        )
+        issued = template_version_issue(
+            collection=obj.collection,
+            version=obj.version,
+            still_accepted=still_accepted,
+            note=obj.note,
+            issued_by=request.user,
+        )
         obj.pk, obj.issued_at, obj.issued_by = issued.pk, issued.issued_at, issued.issued_by

@@ -20,13 +20,17 @@ def content_type_of(extension: str) -> str:
 def attachment(data: bytes, *, filename: str, content_type: str) -> HttpResponse:
     """A download that browsers save rather than render, with an RFC 6266-encoded file name."""
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=filename
+    )
     return _private(response)
 
 
 def streamed_attachment(stream, *, filename: str, content_type: str) -> FileResponse:
     """`attachment` for a file streamed from storage rather than held in memory."""
-    return _private(FileResponse(stream, as_attachment=True, filename=filename, content_type=content_type))
+    return _private(
+        FileResponse(stream, as_attachment=True, filename=filename, content_type=content_type)
+    )
 
 
 def _private(response):

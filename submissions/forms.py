@@ -32,7 +32,9 @@ class SubmitForm(forms.Form):
             self.warning_fields.append((finding, name))
 
     def explanations(self) -> dict[int, str]:
-        return {finding.pk: self.cleaned_data.get(name, "") for finding, name in self.warning_fields}
+        return {
+            finding.pk: self.cleaned_data.get(name, "") for finding, name in self.warning_fields
+        }
 
 
 class TemplateVersionIssueForm(NHSFormMixin, forms.Form):
@@ -43,8 +45,11 @@ class TemplateVersionIssueForm(NHSFormMixin, forms.Form):
         label="Older versions still accepted",
         help_text="Returns made from a version not ticked here are refused with a message naming the accepted ones.",
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What changed",
-                           help_text="Shown to people downloading the template.")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What changed",
+        help_text="Shown to people downloading the template.",
+    )
 
     def __init__(self, *args, available: list[str], issued: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,19 +71,35 @@ class LondonDeadlineField(forms.DateTimeField):
 
 
 class ExtensionRequestForm(NHSFormMixin, forms.Form):
-    deadline = LondonDeadlineField(label="New deadline", help_text="UK time, for example 2021-05-13 12:00. A date alone means noon.")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why you need more time")
+    deadline = LondonDeadlineField(
+        label="New deadline",
+        help_text="UK time, for example 2021-05-13 12:00. A date alone means noon.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Why you need more time"
+    )
 
 
 class ExtensionDecisionForm(NHSFormMixin, forms.Form):
-    decision = forms.ChoiceField(choices=[("grant", "Grant"), ("refuse", "Refuse")], widget=forms.RadioSelect)
-    deadline = LondonDeadlineField(required=False, label="Deadline if granted",
-                                   help_text="Leave empty to grant the date asked for, or give an earlier one.")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Reason",
-                             help_text="Needed when you refuse.")
+    decision = forms.ChoiceField(
+        choices=[("grant", "Grant"), ("refuse", "Refuse")], widget=forms.RadioSelect
+    )
+    deadline = LondonDeadlineField(
+        required=False,
+        label="Deadline if granted",
+        help_text="Leave empty to grant the date asked for, or give an earlier one.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Reason",
+        help_text="Needed when you refuse.",
+    )
 
 
 class DeadlineChangeForm(NHSFormMixin, forms.Form):
-    deadline = LondonDeadlineField(label="Deadline for this organisation",
-                                   help_text="UK time. The collection's own deadline removes the extension.")
+    deadline = LondonDeadlineField(
+        label="Deadline for this organisation",
+        help_text="UK time. The collection's own deadline removes the extension.",
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")

@@ -29,17 +29,32 @@ class VersionStatus(models.TextChoices):
 
 # Read through to the end: its findings, values and estimates stand (valid or not).
 CHECKED_VERSION_STATUSES = (VersionStatus.VALID, VersionStatus.INVALID)
-FINISHED_VERSION_STATUSES = (VersionStatus.VALID, VersionStatus.INVALID, VersionStatus.REJECTED, VersionStatus.FAILED)
+FINISHED_VERSION_STATUSES = (
+    VersionStatus.VALID,
+    VersionStatus.INVALID,
+    VersionStatus.REJECTED,
+    VersionStatus.FAILED,
+)
 
 
 class Submission(models.Model):
     """One organisation's return for one collection; its versions carry the files."""
 
-    collection = models.ForeignKey("planning.Collection", on_delete=models.PROTECT, related_name="submissions")
-    organisation = models.ForeignKey("planning.Organisation", on_delete=models.PROTECT, related_name="submissions")
-    status = models.CharField(max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.NOT_STARTED)
+    collection = models.ForeignKey(
+        "planning.Collection", on_delete=models.PROTECT, related_name="submissions"
+    )
+    organisation = models.ForeignKey(
+        "planning.Organisation", on_delete=models.PROTECT, related_name="submissions"
+    )
+    status = models.CharField(
+        max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.NOT_STARTED
+    )
     current_version = models.ForeignKey(
-        "Version", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "Version",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The latest upload: the one validation results move the status for.",
     )
     submitted_version = models.ForeignKey(
@@ -48,13 +63,21 @@ class Submission(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    submitted_role = models.CharField(max_length=200, blank=True, help_text="The capacity the return was signed in.")
+    submitted_role = models.CharField(
+        max_length=200, blank=True, help_text="The capacity the return was signed in."
+    )
     submitted_on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The colleague whose role the signatory was covering, if any.",
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
-    declaration = models.TextField(blank=True, help_text="The sign-off declaration as it was agreed to.")
+    declaration = models.TextField(
+        blank=True, help_text="The sign-off declaration as it was agreed to."
+    )
     is_late = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -62,7 +85,9 @@ class Submission(models.Model):
     class Meta:
         ordering = ["collection__deadline", "collection__code"]
         constraints = [
-            models.UniqueConstraint(fields=["collection", "organisation"], name="one_submission_per_collection_org"),
+            models.UniqueConstraint(
+                fields=["collection", "organisation"], name="one_submission_per_collection_org"
+            ),
         ]
         indexes = [models.Index(fields=["organisation", "status"])]
 
@@ -73,9 +98,13 @@ class Submission(models.Model):
 class TemplateVersion(models.Model):
     """A version of a collection's workbook template issued in a round (a "macro fix" adds one)."""
 
-    collection = models.ForeignKey("planning.Collection", on_delete=models.CASCADE, related_name="template_versions")
+    collection = models.ForeignKey(
+        "planning.Collection", on_delete=models.CASCADE, related_name="template_versions"
+    )
     version = models.CharField(max_length=20, help_text="The template layout version, e.g. 2021.2.")
-    is_accepted = models.BooleanField(default=True, help_text="Uploads made from this version are still accepted.")
+    is_accepted = models.BooleanField(
+        default=True, help_text="Uploads made from this version are still accepted."
+    )
     note = models.TextField(blank=True, help_text="What changed, shown to submitters.")
     issued_at = models.DateTimeField(auto_now_add=True)
     issued_by = models.ForeignKey(
@@ -84,13 +113,17 @@ class TemplateVersion(models.Model):
 
     class Meta:
         ordering = ["collection", "-issued_at", "-version"]
-        constraints = [models.UniqueConstraint(fields=["collection", "version"], name="unique_template_version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collection", "version"], name="unique_template_version"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.collection.code} template {self.version}"
 
 
-def version_upload_to(instance: "Version", filename: str) -> str:
+def version_upload_to(instance: Version, filename: str) -> str:
     # Generated names only: the uploader's file name is kept in original_name, never on disk.
     extension = instance.file_format or "bin"
     return f"returns/{instance.submission_id}/{uuid.uuid4().hex}.{extension}"
@@ -106,13 +139,19 @@ class Version(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     original_name = models.CharField(max_length=255)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     template_version = models.CharField(max_length=20, blank=True)
 
-    status = models.CharField(max_length=10, choices=VersionStatus.choices, default=VersionStatus.QUEUED)
+    status = models.CharField(
+        max_length=10, choices=VersionStatus.choices, default=VersionStatus.QUEUED
+    )
     progress = models.PositiveSmallIntegerField(default=0)
-    message = models.TextField(blank=True, help_text="Shown to the user when the file was rejected or failed.")
+    message = models.TextField(
+        blank=True, help_text="Shown to the user when the file was rejected or failed."
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -122,7 +161,10 @@ class Version(models.Model):
     cells_read = models.PositiveBigIntegerField(default=0)
     validation_seconds = models.FloatField(null=True, blank=True)
     erf_total = models.DecimalField(
-        max_digits=16, decimal_places=0, null=True, blank=True,
+        max_digits=16,
+        decimal_places=0,
+        null=True,
+        blank=True,
         help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in pounds.",
     )
 
@@ -155,7 +197,9 @@ class Finding(models.Model):
     cell = models.CharField(max_length=20, blank=True)
     value = models.TextField(blank=True)
     message = models.TextField()
-    explanation = models.TextField(blank=True, help_text="The organisation's explanation of a warning.")
+    explanation = models.TextField(
+        blank=True, help_text="The organisation's explanation of a warning."
+    )
 
     class Meta:
         ordering = ["version", "severity", "sheet", "id"]
@@ -171,10 +215,16 @@ class ReturnValue(models.Model):
 
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="values")
     sheet = models.CharField(max_length=100)
-    organisation_code = models.CharField(max_length=16, help_text="The submitting organisation's or a member's ODS code.")
-    organisation_kind = models.CharField(max_length=20, help_text='"self" for the return\'s own total block.')
+    organisation_code = models.CharField(
+        max_length=16, help_text="The submitting organisation's or a member's ODS code."
+    )
+    organisation_kind = models.CharField(
+        max_length=20, help_text='"self" for the return\'s own total block.'
+    )
     measure = models.CharField(max_length=30)
-    position = models.PositiveSmallIntegerField(help_text="The value column, so periods keep their order.")
+    position = models.PositiveSmallIntegerField(
+        help_text="The value column, so periods keep their order."
+    )
     period = models.CharField(max_length=40)
     is_baseline = models.BooleanField(default=False)
     value = models.FloatField()

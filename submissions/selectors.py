@@ -24,7 +24,11 @@ def submissions_for_user(*, user: User) -> QuerySet[Submission]:
     return (
         Submission.objects.filter(return_visibility(user=user))
         .select_related(
-            "collection", "collection__planning_round", "organisation", "current_version", "submitted_version",
+            "collection",
+            "collection__planning_round",
+            "organisation",
+            "current_version",
+            "submitted_version",
             "submitted_by",
         )
         .annotate(deadline=Coalesce(Subquery(extension), "collection__deadline"))
@@ -35,7 +39,9 @@ def submission_get_for_user(*, user: User, pk: int) -> Submission:
     try:
         return submissions_for_user(user=user).get(pk=pk)
     except Submission.DoesNotExist:
-        audit_access_refused(user=user, queryset=Submission.objects.select_related("organisation"), lookup={"pk": pk})
+        audit_access_refused(
+            user=user, queryset=Submission.objects.select_related("organisation"), lookup={"pk": pk}
+        )
         raise Http404("No such return") from None
 
 
@@ -43,15 +49,20 @@ def versions_for_user(*, user: User) -> QuerySet[Version]:
     # Through the returns the user may read, so a lead CCG sees the versions of returns it submits.
     return Version.objects.filter(
         submission__in=submissions_for_user(user=user).values("pk")
-    ).select_related("submission", "submission__collection", "submission__organisation", "uploaded_by")
+    ).select_related(
+        "submission", "submission__collection", "submission__organisation", "uploaded_by"
+    )
 
 
 def version_get_for_user(*, user: User, pk: int) -> Version:
     try:
         return versions_for_user(user=user).get(pk=pk)
     except Version.DoesNotExist:
-        audit_access_refused(user=user, queryset=Version.objects.select_related("submission__organisation"),
-                             lookup={"pk": pk})
+        audit_access_refused(
+            user=user,
+            queryset=Version.objects.select_related("submission__organisation"),
+            lookup={"pk": pk},
+        )
         raise Http404("No such version") from None
 
 
@@ -76,18 +87,24 @@ def findings_by_sheet(*, version: Version) -> list[tuple[str, list[Finding]]]:
 
 def template_versions_accepted(*, collection_id: int) -> list[str]:
     return list(
-        TemplateVersion.objects.filter(collection_id=collection_id, is_accepted=True).values_list("version", flat=True)
+        TemplateVersion.objects.filter(collection_id=collection_id, is_accepted=True).values_list(
+            "version", flat=True
+        )
     )
 
 
 def template_version_latest(*, collection_id: int) -> TemplateVersion | None:
-    return TemplateVersion.objects.filter(collection_id=collection_id).order_by("-issued_at", "-version").first()
+    return (
+        TemplateVersion.objects.filter(collection_id=collection_id)
+        .order_by("-issued_at", "-version")
+        .first()
+    )
 
 
 def version_with_findings(*, version_pk: int) -> Version:
-    return Version.objects.prefetch_related(Prefetch("findings", queryset=Finding.objects.order_by("sheet", "id"))).get(
-        pk=version_pk
-    )
+    return Version.objects.prefetch_related(
+        Prefetch("findings", queryset=Finding.objects.order_by("sheet", "id"))
+    ).get(pk=version_pk)
 
 
 @dataclass(frozen=True)
@@ -102,7 +119,11 @@ def _covering_note(*, delegator_id: int | None) -> str:
     if delegator_id is None:
         return ""
     delegator = User.objects.filter(pk=delegator_id).first()
-    return f", covering for {delegator.get_full_name() or delegator.get_username()}" if delegator else ""
+    return (
+        f", covering for {delegator.get_full_name() or delegator.get_username()}"
+        if delegator
+        else ""
+    )
 
 
 def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity | None:
@@ -114,7 +135,9 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
     if organisation.pk in scope.signatory_organisation_ids:
         role = Role.SYSTEM_LEAD if organisation.pk in scope.lead_ics_ids else Role.SIGNATORY
         delegator = scope.covering_for.get((role, organisation.pk))
-        return SigningCapacity(role=f"{role.label}{_covering_note(delegator_id=delegator)}", on_behalf_of_id=delegator)
+        return SigningCapacity(
+            role=f"{role.label}{_covering_note(delegator_id=delegator)}", on_behalf_of_id=delegator
+        )
     if organisation.parent_ics_id and organisation.parent_ics_id in scope.lead_ics_ids:
         delegator = scope.covering_for.get((Role.SYSTEM_LEAD, organisation.parent_ics_id))
         kind = organisation.get_org_type_display()
@@ -134,7 +157,9 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
 def _lead_ccg_acts_for(*, submission: Submission, organisation_ids: frozenset[int]) -> bool:
     organisation = submission.organisation
     return bool(
-        submission.collection.lead_ccg_may_submit and organisation.lead_ccg_id and organisation.lead_ccg_id in organisation_ids
+        submission.collection.lead_ccg_may_submit
+        and organisation.lead_ccg_id
+        and organisation.lead_ccg_id in organisation_ids
     )
 
 
@@ -144,7 +169,10 @@ def may_upload(*, user: User, submission: Submission) -> bool:
     organisation = submission.organisation
     return (
         organisation.pk in scope.organisation_ids
-        or (organisation.parent_ics_id is not None and organisation.parent_ics_id in scope.lead_ics_ids)
+        or (
+            organisation.parent_ics_id is not None
+            and organisation.parent_ics_id in scope.lead_ics_ids
+        )
         or _lead_ccg_acts_for(submission=submission, organisation_ids=scope.organisation_ids)
     )
 

@@ -81,7 +81,10 @@ def submissions_ensure_for_round(*, planning_round: PlanningRound) -> int:
 def template_versions_ensure(*, planning_round: PlanningRound) -> None:
     """Issue the latest template layout for every workbook collection that has none yet."""
     for collection in planning_round.collections.all():
-        if has_workbook_template(collection_code=collection.code) and not collection.template_versions.exists():
+        if (
+            has_workbook_template(collection_code=collection.code)
+            and not collection.template_versions.exists()
+        ):
             TemplateVersion.objects.get_or_create(
                 collection=collection, version=latest_spec_version(collection_code=collection.code)
             )
@@ -95,12 +98,18 @@ def template_version_issue(
     if version not in spec_versions(collection_code=collection.code):
         raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
     template_version, _ = TemplateVersion.objects.update_or_create(
-        collection=collection, version=version, defaults={"is_accepted": True, "note": note, "issued_by": issued_by}
+        collection=collection,
+        version=version,
+        defaults={"is_accepted": True, "note": note, "issued_by": issued_by},
     )
     collection.template_versions.exclude(pk=template_version.pk).update(is_accepted=False)
     collection.template_versions.filter(version__in=still_accepted).update(is_accepted=True)
-    audit_record(action=AuditAction.TEMPLATE_ISSUED, actor=issued_by, obj=template_version,
-                 after={"version": version, "still_accepted": sorted(still_accepted), "note": note})
+    audit_record(
+        action=AuditAction.TEMPLATE_ISSUED,
+        actor=issued_by,
+        obj=template_version,
+        after={"version": version, "still_accepted": sorted(still_accepted), "note": note},
+    )
     return template_version
 
 
@@ -112,10 +121,17 @@ def member_organisations(*, organisation: Organisation) -> tuple[MemberOrg, ...]
     if organisation.org_type != OrganisationType.ICS:
         return ()
     members = Organisation.objects.filter(
-        parent_ics=organisation, is_active=True, org_type__in=[OrganisationType.PROVIDER, OrganisationType.CCG]
+        parent_ics=organisation,
+        is_active=True,
+        org_type__in=[OrganisationType.PROVIDER, OrganisationType.CCG],
     )
-    ordered = sorted(members, key=lambda member: (member.org_type != OrganisationType.PROVIDER, member.ods_code))
-    return tuple(MemberOrg(code=member.ods_code, name=member.name, kind=member.org_type) for member in ordered)
+    ordered = sorted(
+        members, key=lambda member: (member.org_type != OrganisationType.PROVIDER, member.ods_code)
+    )
+    return tuple(
+        MemberOrg(code=member.ods_code, name=member.name, kind=member.org_type)
+        for member in ordered
+    )
 
 
 def template_context_for(
@@ -137,18 +153,28 @@ def template_context_for(
 
 def template_context(*, submission: Submission, template_version: str = "") -> TemplateContext:
     return template_context_for(
-        collection=submission.collection, organisation=submission.organisation, template_version=template_version
+        collection=submission.collection,
+        organisation=submission.organisation,
+        template_version=template_version,
     )
 
 
 def template_for_submission(*, submission: Submission) -> tuple[str, bytes]:
     """The workbook template issued for this return, and a file name for it."""
     if not has_workbook_template(collection_code=submission.collection.code):
-        raise ValidationError(f"{submission.collection.code} is returned as a document; it has no workbook template.")
+        raise ValidationError(
+            f"{submission.collection.code} is returned as a document; it has no workbook template."
+        )
     issued = (
-        TemplateVersion.objects.filter(collection=submission.collection).order_by("-issued_at", "-version").first()
+        TemplateVersion.objects.filter(collection=submission.collection)
+        .order_by("-issued_at", "-version")
+        .first()
     )
-    version = issued.version if issued else latest_spec_version(collection_code=submission.collection.code)
+    version = (
+        issued.version
+        if issued
+        else latest_spec_version(collection_code=submission.collection.code)
+    )
     data = build_template(context=template_context(submission=submission, template_version=version))
     stage = "" if submission.collection.stage == "single" else f"-{submission.collection.stage}"
     name = f"{submission.collection.code}{stage}-{submission.organisation.ods_code}-template-{version}.xlsx"
@@ -177,7 +203,9 @@ def _read_upload(stream: IO[bytes]) -> bytes:
     limit = settings.UPLOAD_MAX_BYTES
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ValidationError(f"The file is larger than {limit // (1024 * 1024)} MB, the largest the portal accepts.")
+        raise ValidationError(
+            f"The file is larger than {limit // (1024 * 1024)} MB, the largest the portal accepts."
+        )
     if not data:
         raise ValidationError("The file is empty.")
     return data
@@ -190,10 +218,14 @@ def _ensure_can_upload(*, submission: Submission, user: User) -> None:
     if collection.closes_at_deadline and timezone.now() > effective_deadline(
         collection=collection, organisation=submission.organisation
     ):
-        raise ValidationError("This collection closed at its deadline. Ask your regional team for an extension.")
+        raise ValidationError(
+            "This collection closed at its deadline. Ask your regional team for an extension."
+        )
 
 
-def version_create(*, submission: Submission, user: User, stream: IO[bytes], filename: str) -> UploadOutcome:
+def version_create(
+    *, submission: Submission, user: User, stream: IO[bytes], filename: str
+) -> UploadOutcome:
     """Store an upload as a new immutable version and queue its validation after commit.
     Every attempt is audited: a new version, an identical file, or a refused one and why."""
     _ensure_can_upload(submission=submission, user=user)
@@ -206,15 +238,26 @@ def version_create(*, submission: Submission, user: User, stream: IO[bytes], fil
             max_bytes=settings.UPLOAD_MAX_BYTES,
         )
     except (RejectedFile, ValidationError) as refused:
-        message = refused.message if isinstance(refused, RejectedFile) else " ".join(refused.messages)
-        audit_submission_event(action=AuditAction.UPLOAD_REJECTED, submission=submission, actor=user,
-                               detail=f"{filename[-255:]}: {message}")
+        message = (
+            refused.message if isinstance(refused, RejectedFile) else " ".join(refused.messages)
+        )
+        audit_submission_event(
+            action=AuditAction.UPLOAD_REJECTED,
+            submission=submission,
+            actor=user,
+            detail=f"{filename[-255:]}: {message}",
+        )
         raise ValidationError(message) from None
     sha256 = hashlib.sha256(data).hexdigest()
     existing = submission.versions.filter(sha256=sha256).order_by("-number").first()
     if existing is not None:
-        audit_submission_event(action=AuditAction.UPLOAD, submission=submission, obj=existing, actor=user,
-                               detail=f"{filename[-255:]}: identical to version {existing.number}; no new version")
+        audit_submission_event(
+            action=AuditAction.UPLOAD,
+            submission=submission,
+            obj=existing,
+            actor=user,
+            detail=f"{filename[-255:]}: identical to version {existing.number}; no new version",
+        )
         return UploadOutcome(version=existing, duplicate=True)
 
     version = Version(
@@ -233,11 +276,28 @@ def version_create(*, submission: Submission, user: User, stream: IO[bytes], fil
             version.number = (submission.versions.aggregate(top=Max("number"))["top"] or 0) + 1
             version.save()
             before = {"status": submission.status}
-            transition(submission=submission, action=Action.UPLOAD, current_version=version,
-                       submitted_version=None, submitted_at=None, submitted_by=None, is_late=False)
-            audit_submission_event(action=AuditAction.UPLOAD, submission=submission, obj=version, actor=user,
-                                   before=before, after={"status": submission.status, "version": version.number,
-                                                         "sha256": sha256, "size": len(data)})
+            transition(
+                submission=submission,
+                action=Action.UPLOAD,
+                current_version=version,
+                submitted_version=None,
+                submitted_at=None,
+                submitted_by=None,
+                is_late=False,
+            )
+            audit_submission_event(
+                action=AuditAction.UPLOAD,
+                submission=submission,
+                obj=version,
+                actor=user,
+                before=before,
+                after={
+                    "status": submission.status,
+                    "version": version.number,
+                    "sha256": sha256,
+                    "size": len(data),
+                },
+            )
             transaction.on_commit(lambda: enqueue_validation(version_id=version.pk), robust=True)
     except (TransitionConflict, IntegrityError):
         version.file.delete(save=False)
@@ -297,10 +357,14 @@ def submission_submit(
         raise ValidationError(problems)
 
     now = now or timezone.now()
-    deadline = effective_deadline(collection=submission.collection, organisation=submission.organisation)
+    deadline = effective_deadline(
+        collection=submission.collection, organisation=submission.organisation
+    )
     late = now > deadline
     if late and submission.collection.closes_at_deadline:
-        raise ValidationError("This collection closed at its deadline. Ask your regional team for an extension.")
+        raise ValidationError(
+            "This collection closed at its deadline. Ask your regional team for an extension."
+        )
     with transaction.atomic():
         before = {"status": submission.status}
         for finding in warnings:
@@ -317,9 +381,19 @@ def submission_submit(
             declaration=declaration_text(organisation=submission.organisation),
             is_late=late,
         )
-        audit_submission_event(action=AuditAction.SUBMIT, submission=submission, obj=version, actor=user,
-                               before=before, after={"status": submission.status, "version": version.number,
-                                                     "is_late": late, "warnings_explained": len(warnings)})
+        audit_submission_event(
+            action=AuditAction.SUBMIT,
+            submission=submission,
+            obj=version,
+            actor=user,
+            before=before,
+            after={
+                "status": submission.status,
+                "version": version.number,
+                "is_late": late,
+                "warnings_explained": len(warnings),
+            },
+        )
         submission_submitted_notify(submission=submission, version=version, user=user)
     return submission
 
@@ -330,15 +404,19 @@ def submission_submit(
 def submission_submitted_notify(*, submission: Submission, version: Version, user: User) -> None:
     """Tell the organisation's people and the region's reviewers that the return was submitted."""
     organisation = submission.organisation
-    recipients = [*users_of_organisation(organisation_id=organisation.pk),
-                  *users_reviewing_region(region_id=organisation.region_id)]
+    recipients = [
+        *users_of_organisation(organisation_id=organisation.pk),
+        *users_reviewing_region(region_id=organisation.region_id),
+    ]
     late = " (late)" if submission.is_late else ""
     notify(
         recipients=recipients,
         kind="submitted",
         subject=f"{submission.collection.code} submitted by {organisation.name}",
-        body=(f"{user.get_full_name() or user.get_username()} submitted version {version.number} of "
-              f"{submission.collection} for {organisation.name}{late}."),
+        body=(
+            f"{user.get_full_name() or user.get_username()} submitted version {version.number} of "
+            f"{submission.collection} for {organisation.name}{late}."
+        ),
         url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
         dedupe_key=f"submitted:{submission.pk}:{version.pk}",
     )
@@ -354,18 +432,24 @@ _FINISHED_TEXT = {
 
 def version_finished_notify(*, version_id: int) -> None:
     """Tell the uploader their version's check has finished; once per version."""
-    version = Version.objects.select_related("submission__collection", "submission__organisation",
-                                             "uploaded_by").get(pk=version_id)
+    version = Version.objects.select_related(
+        "submission__collection", "submission__organisation", "uploaded_by"
+    ).get(pk=version_id)
     submission = version.submission
-    counts = (f" {version.error_count} error{'s' if version.error_count != 1 else ''}, "
-              f"{version.warning_count} warning{'s' if version.warning_count != 1 else ''}."
-              if version.status in (VersionStatus.VALID, VersionStatus.INVALID) else f" {version.message}")
+    counts = (
+        f" {version.error_count} error{'s' if version.error_count != 1 else ''}, "
+        f"{version.warning_count} warning{'s' if version.warning_count != 1 else ''}."
+        if version.status in (VersionStatus.VALID, VersionStatus.INVALID)
+        else f" {version.message}"
+    )
     notify(
         recipients=[version.uploaded_by],
         kind="validation_finished",
         subject=f"Version {version.number} of {submission.collection.code} {_FINISHED_TEXT[version.status]}",
-        body=(f"Version {version.number} of {submission.collection} for {submission.organisation.name} "
-              f"{_FINISHED_TEXT[version.status]}.{counts}"),
+        body=(
+            f"Version {version.number} of {submission.collection} for {submission.organisation.name} "
+            f"{_FINISHED_TEXT[version.status]}.{counts}"
+        ),
         url=reverse("submissions:version_detail", kwargs={"pk": version.pk}),
         dedupe_key=f"validation-finished:{version.pk}",
     )

@@ -33,7 +33,9 @@ class Transition:
     target: str
 
 
-_EDITABLE = frozenset({S.NOT_STARTED, S.UPLOADED, S.VALIDATING, S.INVALID, S.VALID, S.CHANGES_REQUESTED})
+_EDITABLE = frozenset(
+    {S.NOT_STARTED, S.UPLOADED, S.VALIDATING, S.INVALID, S.VALID, S.CHANGES_REQUESTED}
+)
 
 TRANSITIONS: dict[str, Transition] = {
     # A new upload withdraws a submission not yet decided on; an approved return must be reopened first.
@@ -64,16 +66,20 @@ def allowed_actions(*, status: str) -> list[str]:
     return [action for action, transition in TRANSITIONS.items() if status in transition.sources]
 
 
-def transition(*, submission: Submission, action: str, guard: dict | None = None, **fields) -> Submission:
+def transition(
+    *, submission: Submission, action: str, guard: dict | None = None, **fields
+) -> Submission:
     """Move the submission by `action`, also writing `fields`, only if its status (and `guard`,
     extra column conditions) still hold in the database. Updates `submission` in place."""
     rule = TRANSITIONS[action]
     now = timezone.now()
-    updated = Submission.objects.filter(pk=submission.pk, status__in=rule.sources, **(guard or {})).update(
-        status=rule.target, updated_at=now, **fields
-    )
+    updated = Submission.objects.filter(
+        pk=submission.pk, status__in=rule.sources, **(guard or {})
+    ).update(status=rule.target, updated_at=now, **fields)
     if updated == 0:
-        current = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()
+        current = (
+            Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()
+        )
         raise TransitionConflict(action=action, status=current or submission.status)
     submission.status = rule.target
     submission.updated_at = now

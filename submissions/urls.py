@@ -18,6 +18,12 @@ urlpatterns = [
     path("versions/<int:pk>/panel/", views.version_panel, name="version_panel"),
     path("versions/<int:pk>/file/", views.version_file, name="version_file"),
     path("versions/<int:pk>/findings.csv", views.version_findings_csv, name="version_findings_csv"),
-    path("versions/<int:pk>/highlighted.xlsx", views.version_highlighted, name="version_highlighted"),
-    path("rounds/<int:round_pk>/collections/<int:pk>/templates/", views.template_versions, name="template_versions"),
+    path(
+        "versions/<int:pk>/highlighted.xlsx", views.version_highlighted, name="version_highlighted"
+    ),
+    path(
+        "rounds/<int:round_pk>/collections/<int:pk>/templates/",
+        views.template_versions,
+        name="template_versions",
+    ),
 ]

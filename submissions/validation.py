@@ -109,7 +109,11 @@ def version_claim(*, version_id: int) -> int | None:
         return None
     attempts = Version.objects.values_list("attempts", flat=True).get(pk=version_id)
     if attempts > settings.VALIDATION_MAX_ATTEMPTS:
-        version_fail(version_id=version_id, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts - 1))
+        version_fail(
+            version_id=version_id,
+            attempt=attempts,
+            message=FAILED_MESSAGE.format(attempts=attempts - 1),
+        )
         return None
     _move_submission(version_id=version_id, action=Action.START_VALIDATION)
     return attempts
@@ -131,23 +135,31 @@ def _finish(*, version_id: int, attempt: int, **fields) -> bool:
     transaction: the append-only trail then holds one row per version that finished, which is how
     `make chaos` shows that no version finished twice."""
     finished = bool(
-        Version.objects.filter(pk=version_id, status=VersionStatus.RUNNING, attempts=attempt).update(
-            finished_at=timezone.now(), progress=100, **fields
-        )
+        Version.objects.filter(
+            pk=version_id, status=VersionStatus.RUNNING, attempts=attempt
+        ).update(finished_at=timezone.now(), progress=100, **fields)
     )
     if finished:
         version = Version.objects.select_related("submission__organisation").get(pk=version_id)
         audit_submission_event(
-            action=AuditAction.VALIDATION_FINISHED, submission=version.submission, obj=version,
-            after={"status": version.status, "attempt": attempt, "errors": version.error_count,
-                   "warnings": version.warning_count},
+            action=AuditAction.VALIDATION_FINISHED,
+            submission=version.submission,
+            obj=version,
+            after={
+                "status": version.status,
+                "attempt": attempt,
+                "errors": version.error_count,
+                "warnings": version.warning_count,
+            },
         )
     return finished
 
 
 def version_fail(*, version_id: int, attempt: int, message: str) -> None:
     with transaction.atomic():
-        if _finish(version_id=version_id, attempt=attempt, status=VersionStatus.FAILED, message=message):
+        if _finish(
+            version_id=version_id, attempt=attempt, status=VersionStatus.FAILED, message=message
+        ):
             _move_submission(version_id=version_id, action=Action.FAIL_VALIDATION)
             version_finished_notify(version_id=version_id)
 
@@ -166,31 +178,49 @@ def version_validate(*, version_id: int) -> str | None:
         # At most one write a second: progress is for people watching, not a log.
         if time.monotonic() - last_progress[0] >= 1.0 or percent >= 100:
             last_progress[0] = time.monotonic()
-            Version.objects.filter(pk=version_id, attempts=attempt).update(progress=min(max(percent, 0), 99))
+            Version.objects.filter(pk=version_id, attempts=attempt).update(
+                progress=min(max(percent, 0), 99)
+            )
 
     context = template_context(submission=version.submission)
     with version.file.open("rb") as stream:
         data = stream.read()
-    accepted_versions = template_versions_accepted(collection_id=version.submission.collection_id) or None
+    accepted_versions = (
+        template_versions_accepted(collection_id=version.submission.collection_id) or None
+    )
     started = time.monotonic()
     try:
-        with time_limit(seconds=settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS), \
-                address_space_limit(extra_bytes=settings.VALIDATION_MEMORY_LIMIT_MB * 1024 * 1024):
-            result = validate_file(data=data, file_format=version.file_format, context=context,
-                                   accepted_versions=accepted_versions, progress=progress)
+        with (
+            time_limit(seconds=settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS),
+            address_space_limit(extra_bytes=settings.VALIDATION_MEMORY_LIMIT_MB * 1024 * 1024),
+        ):
+            result = validate_file(
+                data=data,
+                file_format=version.file_format,
+                context=context,
+                accepted_versions=accepted_versions,
+                progress=progress,
+            )
     except (MemoryError, ValidationTimeout) as stopped:
         # The same file would pass the same limit again: fail now rather than spend every attempt on it.
         if isinstance(stopped, MemoryError):
             message = TOO_BIG_MESSAGE.format(megabytes=settings.VALIDATION_MEMORY_LIMIT_MB)
         else:
             message = TOO_SLOW_MESSAGE.format(seconds=settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS)
-        logger.warning("Version %s: validation stopped by its limit: %s", version_id, type(stopped).__name__)
+        logger.warning(
+            "Version %s: validation stopped by its limit: %s", version_id, type(stopped).__name__
+        )
         version_fail(version_id=version_id, attempt=attempt, message=message)
         return VersionStatus.FAILED
     except RejectedFile as rejected:
         with transaction.atomic():
-            if _finish(version_id=version_id, attempt=attempt, status=VersionStatus.REJECTED,
-                       message=rejected.message, validation_seconds=time.monotonic() - started):
+            if _finish(
+                version_id=version_id,
+                attempt=attempt,
+                status=VersionStatus.REJECTED,
+                message=rejected.message,
+                validation_seconds=time.monotonic() - started,
+            ):
                 _move_submission(version_id=version_id, action=Action.FAIL_VALIDATION)
                 version_finished_notify(version_id=version_id)
                 # The return no longer has a checked current version: its cross-return findings go.
@@ -234,7 +264,9 @@ def version_validate(*, version_id: int) -> str | None:
             return None
         _move_submission(
             version_id=version_id,
-            action=Action.PASS_VALIDATION if status == VersionStatus.VALID else Action.FAIL_VALIDATION,
+            action=Action.PASS_VALIDATION
+            if status == VersionStatus.VALID
+            else Action.FAIL_VALIDATION,
         )
         version_finished_notify(version_id=version_id)
         triangulation_enqueue(version=version)
@@ -246,7 +278,9 @@ def _store_values(*, version_id: int, result: ValidationResult) -> None:
     ReturnValue.objects.filter(version_id=version_id).delete()
     values = result.values()
     while batch := list(itertools.islice(values, VALUE_BATCH)):
-        ReturnValue.objects.bulk_create([ReturnValue(version_id=version_id, **value._asdict()) for value in batch])
+        ReturnValue.objects.bulk_create(
+            [ReturnValue(version_id=version_id, **value._asdict()) for value in batch]
+        )
 
 
 def _erf_total(*, version: Version, data: bytes, result: ValidationResult) -> Decimal | None:
@@ -260,12 +294,18 @@ def _erf_total(*, version: Version, data: bytes, result: ValidationResult) -> De
 def versions_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Re-send versions stuck waiting (the broker was down) or running (a worker died); fail those
     that have used up their attempts. Run periodically by Celery beat."""
-    return sweep_stuck_work(now=now or timezone.now(), work=StuckWork(
-        model=Version, queued=VersionStatus.QUEUED, running=VersionStatus.RUNNING,
-        queued_stale=dt.timedelta(seconds=settings.VALIDATION_QUEUED_STALE_SECONDS),
-        running_stale=dt.timedelta(seconds=settings.VALIDATION_RUNNING_STALE_SECONDS),
-        max_attempts=settings.VALIDATION_MAX_ATTEMPTS,
-        send=lambda pk: enqueue_validation(version_id=pk),
-        fail=lambda pk, attempts: version_fail(version_id=pk, attempt=attempts,
-                                               message=FAILED_MESSAGE.format(attempts=attempts)),
-    ))
+    return sweep_stuck_work(
+        now=now or timezone.now(),
+        work=StuckWork(
+            model=Version,
+            queued=VersionStatus.QUEUED,
+            running=VersionStatus.RUNNING,
+            queued_stale=dt.timedelta(seconds=settings.VALIDATION_QUEUED_STALE_SECONDS),
+            running_stale=dt.timedelta(seconds=settings.VALIDATION_RUNNING_STALE_SECONDS),
+            max_attempts=settings.VALIDATION_MAX_ATTEMPTS,
+            send=lambda pk: enqueue_validation(version_id=pk),
+            fail=lambda pk, attempts: version_fail(
+                version_id=pk, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts)
+            ),
+        ),
+    )

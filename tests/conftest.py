@@ -39,7 +39,10 @@ def _media_root(settings, tmp_path):
     if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
         settings.STORAGES = {
             **settings.STORAGES,
-            "default": {**settings.STORAGES["default"], "OPTIONS": {"location": settings.MEDIA_ROOT}},
+            "default": {
+                **settings.STORAGES["default"],
+                "OPTIONS": {"location": settings.MEDIA_ROOT},
+            },
         }
 
 

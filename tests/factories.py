@@ -71,7 +71,9 @@ class PlanningRoundFactory(factory.django.DjangoModelFactory):
 
 
 def london(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(year, month, day, hour, minute), timezone.get_default_timezone())
+    return timezone.make_aware(
+        dt.datetime(year, month, day, hour, minute), timezone.get_default_timezone()
+    )
 
 
 class CollectionFactory(factory.django.DjangoModelFactory):
@@ -103,14 +105,20 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-def grant(user: User, role: str, *, organisation: Organisation | None = None, region: Region | None = None) -> User:
-    RoleAssignment.objects.get_or_create(user=user, role=role, organisation=organisation, region=region)
+def grant(
+    user: User, role: str, *, organisation: Organisation | None = None, region: Region | None = None
+) -> User:
+    RoleAssignment.objects.get_or_create(
+        user=user, role=role, organisation=organisation, region=region
+    )
     if hasattr(user, "_portal_user_scope"):
         del user._portal_user_scope
     return user
 
 
-def user_with_role(role: str, *, organisation: Organisation | None = None, region: Region | None = None, **kwargs) -> User:
+def user_with_role(
+    role: str, *, organisation: Organisation | None = None, region: Region | None = None, **kwargs
+) -> User:
     return grant(UserFactory(**kwargs), role, organisation=organisation, region=region)
 
 

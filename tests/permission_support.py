@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
@@ -28,7 +28,9 @@ PRINCIPALS = (ANONYMOUS, *SIGNED_IN)
 EXCLUDED_NAMESPACES = {"admin"}
 
 
-def only(*allowed: str, ok: int | str = 200, denied: int | str = 404, anonymous: int | str = LOGIN) -> dict:
+def only(
+    *allowed: str, ok: int | str = 200, denied: int | str = 404, anonymous: int | str = LOGIN
+) -> dict:
     """`ok` for the allowed principals, `denied` for every other signed-in one."""
     unknown = set(allowed) - set(SIGNED_IN)
     assert not unknown, f"unknown principals {unknown}"
@@ -57,19 +59,26 @@ SEES_SYSTEM_A = ("system_lead", "regional_reviewer", "national_admin")
 def _reset_kwargs(world: World) -> dict:
     # A user of their own: logging in (force_login sets last_login) would invalidate the token.
     user = UserFactory(username="forgetful")
-    return {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
+    return {
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
 
 
 def _invitation_kwargs(world: World) -> dict:
     _, token = invitation_create(
-        email="new.person@example.nhs.uk", role=Role.SUBMITTER, organisation=world.trust_a,
+        email="new.person@example.nhs.uk",
+        role=Role.SUBMITTER,
+        organisation=world.trust_a,
         invited_by=world.user("national_admin"),
     )
     return {"token": token}
 
 
 def _submission(world: World, ics_attr: str) -> Submission:
-    submission, _ = Submission.objects.get_or_create(collection=world.collection, organisation=getattr(world, ics_attr))
+    submission, _ = Submission.objects.get_or_create(
+        collection=world.collection, organisation=getattr(world, ics_attr)
+    )
     return submission
 
 
@@ -77,13 +86,28 @@ def _version(world: World, ics_attr: str) -> Version:
     """A checked version with one finding, made directly: the matrix is about access, not uploads."""
     submission = _submission(world, ics_attr)
     data = make_sample_return(context=template_context(submission=submission), errors=1)
-    version = Version(submission=submission, number=1, file_format="xlsx", sha256="0" * 64, size=len(data),
-                      original_name="plan.xlsx", uploaded_by=world.user("system_lead"), status=VersionStatus.INVALID,
-                      error_count=1)
+    version = Version(
+        submission=submission,
+        number=1,
+        file_format="xlsx",
+        sha256="0" * 64,
+        size=len(data),
+        original_name="plan.xlsx",
+        uploaded_by=world.user("system_lead"),
+        status=VersionStatus.INVALID,
+        error_count=1,
+    )
     version.file.save("upload", ContentFile(data), save=False)
     version.save()
-    Finding.objects.create(version=version, severity="error", rule="T.1", sheet="Cover", cell="B2", value="x",
-                           message="Wrong.")
+    Finding.objects.create(
+        version=version,
+        severity="error",
+        rule="T.1",
+        sheet="Cover",
+        cell="B2",
+        value="x",
+        message="Wrong.",
+    )
     Submission.objects.filter(pk=submission.pk).update(current_version=version, status="invalid")
     return version
 
@@ -107,7 +131,11 @@ def _region(attr: str) -> Callable[[World], dict]:
 _round = lambda w: {"pk": w.planning_round.pk}  # noqa: E731
 _other_round = lambda w: {"pk": w.other_round.pk}  # noqa: E731
 _collection = lambda w: {"round_pk": w.planning_round.pk, "pk": w.collection.pk}  # noqa: E731
-_invite_data = lambda w: {"email": "x@example.nhs.uk", "role": "submitter", "organisation": w.trust_a.pk}  # noqa: E731
+_invite_data = lambda w: {
+    "email": "x@example.nhs.uk",
+    "role": "submitter",
+    "organisation": w.trust_a.pk,
+}  # noqa: E731
 
 
 @dataclass(frozen=True)
@@ -123,5 +151,3 @@ class Row:
     @property
     def id(self) -> str:
         return f"{self.name}[{self.label or self.method}]"
-
-

@@ -42,8 +42,12 @@ class ReturnWorld:
     outsider: User
 
     def sample(self, *, errors: int = 0, cells: int | None = None, seed: int = 0) -> bytes:
-        return make_sample_return(context=template_context(submission=self.submission), errors=errors, cells=cells,
-                                  seed=seed)
+        return make_sample_return(
+            context=template_context(submission=self.submission),
+            errors=errors,
+            cells=cells,
+            seed=seed,
+        )
 
 
 @pytest.fixture
@@ -52,16 +56,32 @@ def act_world(db) -> ReturnWorld:
     other_region = RegionFactory(code="Y56", name="London")
     ics = IcsFactory(ods_code="QHM", name="North East and North Cumbria", region=region)
     other_ics = IcsFactory(ods_code="QMJ", name="North Central London", region=other_region)
-    TrustFactory(ods_code="RTD", name="The Newcastle upon Tyne Hospitals NHS Foundation Trust", parent_ics=ics)
+    TrustFactory(
+        ods_code="RTD",
+        name="The Newcastle upon Tyne Hospitals NHS Foundation Trust",
+        parent_ics=ics,
+    )
     TrustFactory(ods_code="RR7", name="Gateshead Health NHS Foundation Trust", parent_ics=ics)
     CcgFactory(ods_code="QHM-CCG", name="NHS North East and North Cumbria CCG", parent_ics=ics)
     planning_round = PlanningRoundFactory(name="2021/22", is_current=True)
-    act = CollectionFactory(planning_round=planning_round, code="ACT", name="Activity and performance",
-                            stage=Stage.DRAFT, deadline=london(2021, 5, 6), submitted_by=[OrganisationType.ICS],
-                            accepted_formats=["xlsx"])
-    nar = CollectionFactory(planning_round=planning_round, code="NAR", name="Narrative plan", stage=Stage.DRAFT,
-                            deadline=london(2021, 5, 6), submitted_by=[OrganisationType.ICS],
-                            accepted_formats=["docx", "pdf"])
+    act = CollectionFactory(
+        planning_round=planning_round,
+        code="ACT",
+        name="Activity and performance",
+        stage=Stage.DRAFT,
+        deadline=london(2021, 5, 6),
+        submitted_by=[OrganisationType.ICS],
+        accepted_formats=["xlsx"],
+    )
+    nar = CollectionFactory(
+        planning_round=planning_round,
+        code="NAR",
+        name="Narrative plan",
+        stage=Stage.DRAFT,
+        deadline=london(2021, 5, 6),
+        submitted_by=[OrganisationType.ICS],
+        accepted_formats=["docx", "pdf"],
+    )
     submissions_ensure_for_round(planning_round=planning_round)
     template_versions_ensure(planning_round=planning_round)
     user_with_role(Role.SYSTEM_LEAD, organisation=ics, username="lead-qhm")

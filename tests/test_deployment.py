@@ -43,10 +43,14 @@ def _env_reads() -> dict[str, set[bool]]:
                 continue
             func = node.func
             is_env = (isinstance(func, ast.Name) and func.id == "env") or (
-                isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "env"
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "env"
             )
             if is_env and node.args and isinstance(node.args[0], ast.Constant):
-                has_default = any(keyword.arg == "default" for keyword in node.keywords) or len(node.args) > 2
+                has_default = (
+                    any(keyword.arg == "default" for keyword in node.keywords) or len(node.args) > 2
+                )
                 name = node.args[0].value
                 reads.setdefault(name, set()).add(has_default)
     return reads
@@ -85,8 +89,12 @@ def test_compose_app_services_read_env_file_and_wait_for_backing_services(compos
     service = compose["services"][name]
 
     assert service["env_file"] == ".env"
-    assert {dependency: spec["condition"] for dependency, spec in service["depends_on"].items()} == {
-        "db": "service_healthy", "redis": "service_healthy", "minio": "service_healthy",
+    assert {
+        dependency: spec["condition"] for dependency, spec in service["depends_on"].items()
+    } == {
+        "db": "service_healthy",
+        "redis": "service_healthy",
+        "minio": "service_healthy",
     }
 
 
@@ -112,14 +120,22 @@ def test_env_reads_are_found():
 
 
 def test_env_example_has_every_setting_without_default():
-    required = {name for name, defaults in _env_reads().items() if False in defaults} - OPTIONAL_WHEN_UNSET
+    required = {
+        name for name, defaults in _env_reads().items() if False in defaults
+    } - OPTIONAL_WHEN_UNSET
 
     assert {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"} <= required
     assert sorted(required - set(_env_example())) == []
 
 
 # Tools the app image (python:3.11-slim) lacks unless the Dockerfile installs their Debian package.
-SLIM_IMAGE_MISSING_TOOLS = {"pgrep": "procps", "ps": "procps", "pkill": "procps", "curl": "curl", "wget": "wget"}
+SLIM_IMAGE_MISSING_TOOLS = {
+    "pgrep": "procps",
+    "ps": "procps",
+    "pkill": "procps",
+    "curl": "curl",
+    "wget": "wget",
+}
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -128,10 +144,15 @@ def test_compose_app_healthcheck_tools_exist_in_image(compose, name):
     healthcheck = " ".join(compose["services"][name]["healthcheck"]["test"])
     words = set(healthcheck.replace("'", " ").replace('"', " ").split())
 
-    installed = " ".join(line for line in dockerfile.splitlines() if "apt-get install" in line).split()
+    installed = " ".join(
+        line for line in dockerfile.splitlines() if "apt-get install" in line
+    ).split()
 
-    missing = {tool: package for tool, package in SLIM_IMAGE_MISSING_TOOLS.items()
-               if tool in words and package not in installed}
+    missing = {
+        tool: package
+        for tool, package in SLIM_IMAGE_MISSING_TOOLS.items()
+        if tool in words and package not in installed
+    }
     assert missing == {}
 
 
@@ -145,8 +166,10 @@ def test_collectstatic_builds_the_production_manifest(settings, tmp_path):
     from django.core.management import call_command
 
     settings.STATIC_ROOT = str(tmp_path)
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
     call_command("collectstatic", interactive=False, verbosity=0)
     manifest = (tmp_path / "staticfiles.json").read_text()
     assert "vendor/nhsuk/nhsuk-frontend-10.6.1.min.css" in manifest

@@ -45,28 +45,64 @@ def test_percentile_refuses_no_values():
 
 
 def test_endpoint_figures_count_rate_latency_and_server_errors():
-    samples = [Sample("GET /", 0.0, 0.1, 200), Sample("GET /", 1.0, 0.3, 502), Sample("POST /x/", 2.0, 1.0, 0, "ReadTimeout")]
+    samples = [
+        Sample("GET /", 0.0, 0.1, 200),
+        Sample("GET /", 1.0, 0.3, 502),
+        Sample("POST /x/", 2.0, 1.0, 0, "ReadTimeout"),
+    ]
     rows = {row.endpoint: row for row in endpoint_figures(samples, elapsed=4.0)}
-    assert (rows["GET /"].count, rows["GET /"].per_second, rows["GET /"].p50_ms, rows["GET /"].max_ms,
-            rows["GET /"].server_errors) == (2, 0.5, 100.0, 300.0, 1)
+    assert (
+        rows["GET /"].count,
+        rows["GET /"].per_second,
+        rows["GET /"].p50_ms,
+        rows["GET /"].max_ms,
+        rows["GET /"].server_errors,
+    ) == (2, 0.5, 100.0, 300.0, 1)
     assert failures(samples) == {"GET /: 502": 1, "POST /x/: ReadTimeout": 1}
 
 
 def test_sample_page_views_exclude_api_and_panel_polling():
-    kinds = [Sample(endpoint, 0, 0, 200).is_page for endpoint in
-             ("GET /returns/:id/", "GET /api/v1/versions/:id/", "GET /versions/:id/panel/", "POST /returns/:id/upload/")]
+    kinds = [
+        Sample(endpoint, 0, 0, 200).is_page
+        for endpoint in (
+            "GET /returns/:id/",
+            "GET /api/v1/versions/:id/",
+            "GET /versions/:id/panel/",
+            "POST /returns/:id/upload/",
+        )
+    ]
     assert kinds == [True, False, False, False]
 
 
 def sent(**changes) -> SentUpload:
-    upload = SentUpload(key="u1", username="lead-qhm", organisation="QHM", submission_id=7, sha256=SHA, size=4,
-                        channel="api", expected="valid", http_status=202, version_id=1)
+    upload = SentUpload(
+        key="u1",
+        username="lead-qhm",
+        organisation="QHM",
+        submission_id=7,
+        sha256=SHA,
+        size=4,
+        channel="api",
+        expected="valid",
+        http_status=202,
+        version_id=1,
+    )
     return replace(upload, **changes)
 
 
 def stored(**changes) -> StoredVersion:
-    version = StoredVersion(id=1, submission_id=7, sha256=SHA, size=4, status="valid", attempts=1, stored_sha256=SHA,
-                            finished_events=1, uploaded_at=0.0, finished_at=1.0)
+    version = StoredVersion(
+        id=1,
+        submission_id=7,
+        sha256=SHA,
+        size=4,
+        status="valid",
+        attempts=1,
+        stored_sha256=SHA,
+        finished_events=1,
+        uploaded_at=0.0,
+        finished_at=1.0,
+    )
     return replace(version, **changes)
 
 
@@ -78,8 +114,16 @@ def test_uploads_check_passes_an_upload_stored_and_finished_once():
     ("upload", "version", "problem"),
     [
         (sent(http_status=500), stored(), "upload u1 by lead-qhm was not accepted (HTTP 500)"),
-        (sent(), stored(stored_sha256="0" * 64), f"version 1: the stored file is not the bytes uploaded ({'0' * 64} != {SHA})"),
-        (sent(), stored(status="running", finished_events=0), "version 1: still running after 1 attempts"),
+        (
+            sent(),
+            stored(stored_sha256="0" * 64),
+            f"version 1: the stored file is not the bytes uploaded ({'0' * 64} != {SHA})",
+        ),
+        (
+            sent(),
+            stored(status="running", finished_events=0),
+            "version 1: still running after 1 attempts",
+        ),
         (sent(), stored(finished_events=2), "version 1: 2 recorded results, not one"),
         (sent(expected="invalid"), stored(), "version 1: ended valid, expected invalid"),
         (sent(version_id=2), stored(), "upload u1: answered version 2, stored as 1"),
@@ -97,45 +141,87 @@ def test_uploads_check_finds_a_lost_upload_and_a_version_nobody_sent():
 
 
 def notification(**changes) -> NotificationRow:
-    row = NotificationRow(id=1, email="lead@example.invalid", subject="Version 1 of ACT has no errors",
-                          url="/versions/1/", dedupe_key="validation-finished:1", emailed=True)
+    row = NotificationRow(
+        id=1,
+        email="lead@example.invalid",
+        subject="Version 1 of ACT has no errors",
+        url="/versions/1/",
+        dedupe_key="validation-finished:1",
+        emailed=True,
+    )
     return replace(row, **changes)
 
 
 def test_notifications_check_wants_one_notice_and_one_email_each():
-    email = EmailRow(to="lead@example.invalid", subject="Version 1 of ACT has no errors", url="/versions/1/")
-    assert notifications_check(notifications=[notification()], emails=[email], finished_version_ids=[1]) == []
-    assert notifications_check(notifications=[notification(emailed=False)], emails=[email, email],
-                               finished_version_ids=[1, 2]) == [
+    email = EmailRow(
+        to="lead@example.invalid", subject="Version 1 of ACT has no errors", url="/versions/1/"
+    )
+    assert (
+        notifications_check(
+            notifications=[notification()], emails=[email], finished_version_ids=[1]
+        )
+        == []
+    )
+    assert notifications_check(
+        notifications=[notification(emailed=False)],
+        emails=[email, email],
+        finished_version_ids=[1, 2],
+    ) == [
         "version 2: 0 'validation finished' notifications, not one",
         "notification 1 ('Version 1 of ACT has no errors' to lead@example.invalid) never marked emailed",
         "1 email(s) to lead@example.invalid ('Version 1 of ACT has no errors') beyond one per notification",
     ]
-    assert notifications_check(notifications=[notification()], emails=[], finished_version_ids=[]) == [
+    assert notifications_check(
+        notifications=[notification()], emails=[], finished_version_ids=[]
+    ) == [
         "1 notification email(s) to lead@example.invalid ('Version 1 of ACT has no errors') never sent"
     ]
 
 
 def test_emails_read_parses_the_file_backend_output(tmp_path):
     backend = EmailBackend(file_path=str(tmp_path))
-    backend.send_messages([mail.EmailMessage("Version 3 of ACT has errors to fix", "Body.\n\nhttp://127.0.0.1:9/versions/3/\n",
-                                             to=["lead@example.invalid"])])
+    backend.send_messages(
+        [
+            mail.EmailMessage(
+                "Version 3 of ACT has errors to fix",
+                "Body.\n\nhttp://127.0.0.1:9/versions/3/\n",
+                to=["lead@example.invalid"],
+            )
+        ]
+    )
     backend.close()
     assert emails_read(directory=tmp_path, site_url="http://127.0.0.1:9") == [
-        EmailRow(to="lead@example.invalid", subject="Version 3 of ACT has errors to fix", url="/versions/3/")
+        EmailRow(
+            to="lead@example.invalid",
+            subject="Version 3 of ACT has errors to fix",
+            url="/versions/3/",
+        )
     ]
 
 
 def test_stored_versions_read_hashes_the_file_in_storage(act_world, settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                                                          "OPTIONS": {"location": str(tmp_path)}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
     data = act_world.sample()
-    version = version_create(submission=act_world.submission, user=act_world.lead, stream=io.BytesIO(data),
-                             filename="plan.xlsx").version
+    version = version_create(
+        submission=act_world.submission,
+        user=act_world.lead,
+        stream=io.BytesIO(data),
+        filename="plan.xlsx",
+    ).version
     assert version_validate(version_id=version.pk) == VersionStatus.VALID
     [row] = stored_versions_read()
     assert (row.sha256, row.stored_sha256, row.status, row.finished_events) == (
-        hashlib.sha256(data).hexdigest(), hashlib.sha256(data).hexdigest(), "valid", 1)
+        hashlib.sha256(data).hexdigest(),
+        hashlib.sha256(data).hexdigest(),
+        "valid",
+        1,
+    )
     (tmp_path / version.file.name).write_bytes(b"tampered")
     assert stored_versions_read()[0].stored_sha256 == hashlib.sha256(b"tampered").hexdigest()
 
@@ -144,4 +230,9 @@ def test_zip_comment_marker_keeps_the_workbook_acceptable(act_world):
     marked = with_zip_comment(act_world.sample(), CRASH_MARKER)
     assert marked.endswith(CRASH_MARKER)
     assert zipfile.ZipFile(io.BytesIO(marked)).comment == CRASH_MARKER
-    assert inspect_upload(data=marked, filename="crash.xlsx", accepted_formats=["xlsx"], max_bytes=10**7) == "xlsx"
+    assert (
+        inspect_upload(
+            data=marked, filename="crash.xlsx", accepted_formats=["xlsx"], max_bytes=10**7
+        )
+        == "xlsx"
+    )

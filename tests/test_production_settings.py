@@ -38,7 +38,12 @@ def _production_env(**overrides: str) -> dict[str, str]:
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -51,9 +56,15 @@ def test_production_settings_pass_check_deploy():
 
 def test_production_settings_check_a_kept_database_connection_before_reuse():
     """Kept connections die when PostgreSQL restarts; unchecked, each would fail its next request."""
-    result = _manage("shell", "-v", "0", "-c", "from django.db import connection; "
-                     "print(connection.settings_dict['CONN_MAX_AGE'], connection.settings_dict['CONN_HEALTH_CHECKS'])",
-                     env=_production_env())
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.db import connection; "
+        "print(connection.settings_dict['CONN_MAX_AGE'], connection.settings_dict['CONN_HEALTH_CHECKS'])",
+        env=_production_env(),
+    )
 
     assert result.stdout.split() == ["60", "True"], result.stderr
 
@@ -90,10 +101,17 @@ print(response.status_code, response.get("Location", ""))
 def test_production_healthz_answers_plain_http_for_container_healthcheck():
     # docker-compose's web healthcheck fetches http://localhost:8000/healthz/ inside the container, where
     # there is no TLS: with SECURE_SSL_REDIRECT on, a redirect to https would make web never healthy.
-    env = _production_env(DATABASE_URL="sqlite:////tmp/portal-healthz-check.sqlite3", DJANGO_ALLOWED_HOSTS="localhost")
+    env = _production_env(
+        DATABASE_URL="sqlite:////tmp/portal-healthz-check.sqlite3", DJANGO_ALLOWED_HOSTS="localhost"
+    )
 
     result = subprocess.run(
-        [sys.executable, "-c", HEALTHZ_PROBE], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", HEALTHZ_PROBE],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert result.returncode == 0, result.stderr
@@ -101,11 +119,18 @@ def test_production_healthz_answers_plain_http_for_container_healthcheck():
 
 
 def test_production_other_pages_still_redirect_to_https():
-    env = _production_env(DATABASE_URL="sqlite:////tmp/portal-healthz-check.sqlite3", DJANGO_ALLOWED_HOSTS="localhost")
+    env = _production_env(
+        DATABASE_URL="sqlite:////tmp/portal-healthz-check.sqlite3", DJANGO_ALLOWED_HOSTS="localhost"
+    )
     probe = HEALTHZ_PROBE.replace("/healthz/", "/accounts/login/")
 
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", probe],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert result.stdout.split() == ["301", "https://localhost:8000/accounts/login/"]

@@ -6,7 +6,7 @@ the same and within the page's bound.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -67,13 +67,18 @@ class OrganisationReturns(Page):
         grant(self.user, Role.SYSTEM_LEAD, organisation=self.ics)
 
     def add(self, i):
-        collection = CollectionFactory(planning_round=self.planning_round, code=f"C{i}",
-                                       submitted_by=[OrganisationType.ICS])
+        collection = CollectionFactory(
+            planning_round=self.planning_round, code=f"C{i}", submitted_by=[OrganisationType.ICS]
+        )
         PlanningRoundFactory(name=f"Old round {i}")
         if i % 2:
-            SubmissionFactory(collection=collection, organisation=self.ics, status=SubmissionStatus.SUBMITTED)
+            SubmissionFactory(
+                collection=collection, organisation=self.ics, status=SubmissionStatus.SUBMITTED
+            )
         if i % 3 == 0:
-            DeadlineExtensionFactory(collection=collection, organisation=self.ics, granted_by=self.user)
+            DeadlineExtensionFactory(
+                collection=collection, organisation=self.ics, granted_by=self.user
+            )
 
 
 class RegionDetail(Page):
@@ -82,12 +87,16 @@ class RegionDetail(Page):
     def __init__(self):
         super().__init__()
         grant(self.user, Role.REGIONAL_REVIEWER, region=self.region)
-        self.collection = CollectionFactory(planning_round=self.planning_round, submitted_by=["provider"])
+        self.collection = CollectionFactory(
+            planning_round=self.planning_round, submitted_by=["provider"]
+        )
 
     def add(self, i):
         ics = IcsFactory(region=self.region) if i % 10 == 0 else self.ics
         trust = TrustFactory(parent_ics=ics, ods_code=f"R{i:03d}")
-        SubmissionFactory(collection=self.collection, organisation=trust, status=SubmissionStatus.SUBMITTED)
+        SubmissionFactory(
+            collection=self.collection, organisation=trust, status=SubmissionStatus.SUBMITTED
+        )
 
 
 class AdminPage(Page):
@@ -147,7 +156,9 @@ def _queries(client, url: str) -> int:
 
 
 @pytest.mark.parametrize("name", sorted(BOUNDS))
-def test_page_queries_bounded_whatever_the_data_size(db, client, django_assert_max_num_queries, name):
+def test_page_queries_bounded_whatever_the_data_size(
+    db, client, django_assert_max_num_queries, name
+):
     factory, bound = BOUNDS[name]
     page = factory()
     client.force_login(page.user)

@@ -18,7 +18,10 @@ def test_disabled_user_loses_their_session_at_once(client, act_world):
     assert client.get(page).status_code == 200
     User.objects.filter(pk=act_world.lead.pk).update(is_active=False)
     response = client.get(page)
-    assert (response.status_code, response["Location"].split("?")[0]) == (302, reverse("accounts:login"))
+    assert (response.status_code, response["Location"].split("?")[0]) == (
+        302,
+        reverse("accounts:login"),
+    )
 
 
 def test_disabled_user_loses_their_api_token_at_once(act_world):
@@ -35,7 +38,12 @@ def test_user_moved_to_another_organisation_loses_the_old_one_at_once(client, ac
     assert client.get(page).status_code == 200
     RoleAssignment.objects.filter(user=act_world.lead).update(organisation=act_world.other_ics)
     assert client.get(page).status_code == 404
-    assert client.get(reverse("submissions:detail", kwargs={"pk": act_world.other_submission.pk})).status_code == 200
+    assert (
+        client.get(
+            reverse("submissions:detail", kwargs={"pk": act_world.other_submission.pk})
+        ).status_code
+        == 200
+    )
 
 
 def test_pages_have_no_inline_script_and_a_strict_policy(client, act_world):
@@ -52,7 +60,10 @@ def test_pages_have_no_inline_script_and_a_strict_policy(client, act_world):
 def test_api_token_endpoint_is_covered_by_the_lockout(act_world, settings):
     api = APIClient()
     wrong = {"username": "lead-qhm", "password": "wrong"}
-    answers = [api.post("/api/v1/auth/token/", wrong).status_code for _ in range(settings.AXES_FAILURE_LIMIT)]
+    answers = [
+        api.post("/api/v1/auth/token/", wrong).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
     assert answers == [400] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
     locked = api.post("/api/v1/auth/token/", {"username": "lead-qhm", "password": PASSWORD})
     assert (locked.status_code, "token" in locked.json()) == (429, False)

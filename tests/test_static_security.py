@@ -12,8 +12,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_security_scan_finds_nothing_unjustified():
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--select", "S", "--exclude", ".venv,tests,scripts,var",
-         "--output-format", "concise", "."],
-        cwd=ROOT, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--select",
+            "S",
+            "--exclude",
+            ".venv,tests,scripts,var",
+            "--output-format",
+            "concise",
+            ".",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
-    assert (result.returncode, result.stdout.strip().splitlines()[-1:]) == (0, ["All checks passed!"])
+    assert (result.returncode, result.stdout.strip().splitlines()[-1:]) == (
+        0,
+        ["All checks passed!"],
+    )

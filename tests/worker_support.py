@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _database_url() -> str:
     db = connection.settings_dict
     if "postgresql" not in db["ENGINE"]:
-        pytest.skip("a worker process needs a database it can share: run with DATABASE_URL=postgres://…")
+        pytest.skip(
+            "a worker process needs a database it can share: run with DATABASE_URL=postgres://…"
+        )
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
@@ -53,12 +55,30 @@ class Worker:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=self.env, stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
         )
 
     def pool_children(self) -> list[int]:
-        found = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        found = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout
         return [int(pid) for pid in found.split()]
 
     def stop(self) -> None:
@@ -77,14 +97,17 @@ def worker(settings, tmp_path):
         pytest.skip("needs REDIS_URL")
     media_root = str(tmp_path / "shared-media")
     settings.MEDIA_ROOT = media_root
-    settings.STORAGES = {**settings.STORAGES, "default": {**settings.STORAGES["default"],
-                                                          "OPTIONS": {"location": media_root}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": media_root}},
+    }
     database_url = _database_url()
     # The test processes of one run (pytest -n) share the broker's queue: a worker started for one
     # would take, or purge, another's tasks and look for their versions in the wrong database. So
     # tests with a real worker take turns.
-    turn = redis.Redis.from_url(settings.REDIS_URL).lock("portal-tests:real-worker", timeout=900,
-                                                        blocking_timeout=1800)
+    turn = redis.Redis.from_url(settings.REDIS_URL).lock(
+        "portal-tests:real-worker", timeout=900, blocking_timeout=1800
+    )
     if not turn.acquire():
         pytest.fail("another test process kept the real worker for 30 minutes")
     use_broker(settings.REDIS_URL)
@@ -92,7 +115,9 @@ def worker(settings, tmp_path):
         # Messages left by an earlier, interrupted run would be validated against a database that is gone.
         with celery_app.connection_for_write() as connection_:
             connection_.default_channel.queue_purge(celery_app.conf.task_default_queue)
-        running = Worker(media_root=media_root, database_url=database_url, log_path=tmp_path / "worker.log")
+        running = Worker(
+            media_root=media_root, database_url=database_url, log_path=tmp_path / "worker.log"
+        )
         running.start()
         yield running
         running.stop()
@@ -111,5 +136,3 @@ def wait_for(predicate, *, timeout: float = 90.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     raise AssertionError("timed out waiting")
-
-

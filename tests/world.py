@@ -48,10 +48,16 @@ class World:
 
 def _users(side: str, *, trust: Organisation, ics: Organisation, region: Region) -> dict[str, User]:
     return {
-        "submitter": user_with_role(Role.SUBMITTER, organisation=trust, username=f"submitter-{side}"),
-        "signatory": user_with_role(Role.SIGNATORY, organisation=trust, username=f"signatory-{side}"),
+        "submitter": user_with_role(
+            Role.SUBMITTER, organisation=trust, username=f"submitter-{side}"
+        ),
+        "signatory": user_with_role(
+            Role.SIGNATORY, organisation=trust, username=f"signatory-{side}"
+        ),
         "system_lead": user_with_role(Role.SYSTEM_LEAD, organisation=ics, username=f"lead-{side}"),
-        "regional_reviewer": user_with_role(Role.REGIONAL_REVIEWER, region=region, username=f"reviewer-{side}"),
+        "regional_reviewer": user_with_role(
+            Role.REGIONAL_REVIEWER, region=region, username=f"reviewer-{side}"
+        ),
         "national_admin": user_with_role(Role.NATIONAL_ADMIN, username=f"admin-{side}"),
     }
 
@@ -73,8 +79,12 @@ def build_world() -> World:
     planning_round = PlanningRoundFactory(name="2021/22", is_current=True)
     other_round = PlanningRoundFactory(name="2020/21")
     collection = CollectionFactory(planning_round=planning_round, code="ACT")
-    TrustFactory(ods_code="RA2", name="Alpha Mental Health NHS Trust", parent_ics=ics_a,
-                 trust_kind=TrustKind.MENTAL_HEALTH)
+    TrustFactory(
+        ods_code="RA2",
+        name="Alpha Mental Health NHS Trust",
+        parent_ics=ics_a,
+        trust_kind=TrustKind.MENTAL_HEALTH,
+    )
     return World(
         region_a=region_a,
         region_b=region_b,

@@ -12,14 +12,22 @@ from dataclasses import dataclass, field
 ACTIVITY, WORKFORCE, FINANCE = "ACT", "WF", "FIN-SYS"
 TRIANGULATED = (ACTIVITY, WORKFORCE, FINANCE)
 SHEETS = {ACTIVITY: "Activity", WORKFORCE: "Workforce", FINANCE: "Income and expenditure"}
-RETURN_NAMES = {ACTIVITY: "activity return", WORKFORCE: "workforce return", FINANCE: "system financial plan"}
+RETURN_NAMES = {
+    ACTIVITY: "activity return",
+    WORKFORCE: "workforce return",
+    FINANCE: "system financial plan",
+}
 
 # The template measures each comparison reads (workbooks.catalogue).
 ACTIVITY_MEASURES = ("EL-TOT", "OP-TOT", "DG-TOT")
 WORKFORCE_MEASURES = ("WF-TOT",)
 EXPENDITURE_MEASURES = ("EXP-TOT",)
 PAY_MEASURES = ("EXP-PAY", "EXP-BANK", "EXP-AGENCY")
-MEASURE_NAMES = {"EL-TOT": "elective spells", "OP-TOT": "outpatient attendances", "DG-TOT": "diagnostic tests"}
+MEASURE_NAMES = {
+    "EL-TOT": "elective spells",
+    "OP-TOT": "outpatient attendances",
+    "DG-TOT": "diagnostic tests",
+}
 MEASURES = {
     ACTIVITY: ACTIVITY_MEASURES,
     WORKFORCE: WORKFORCE_MEASURES,
@@ -102,7 +110,9 @@ def _index(numbers: ReturnNumbers) -> _Return:
         else:
             continue
         period = None if number.is_baseline else number.period
-        blocks.setdefault(number.organisation_code, {}).setdefault(number.measure, {})[period] = number.value
+        blocks.setdefault(number.organisation_code, {}).setdefault(number.measure, {})[period] = (
+            number.value
+        )
     return found
 
 
@@ -170,35 +180,57 @@ RULE_TITLES = {
     "TRI.CCG.001": "Commissioners' activity against providers'",
 }
 
-_ACTIVITY_SIDE = _Side(ACTIVITY, ACTIVITY_MEASURES, "activity (elective, outpatients and diagnostics)",
-                       "the 2019/20 baseline")
+_ACTIVITY_SIDE = _Side(
+    ACTIVITY,
+    ACTIVITY_MEASURES,
+    "activity (elective, outpatients and diagnostics)",
+    "the 2019/20 baseline",
+)
 _WORKFORCE_SIDE = _Side(WORKFORCE, WORKFORCE_MEASURES, "workforce (total WTE)", "March 2020")
 COMPARISONS = (
     _Comparison(
-        "TRI.WF.001", _ACTIVITY_SIDE, _WORKFORCE_SIDE, "workforce",
+        "TRI.WF.001",
+        _ACTIVITY_SIDE,
+        _WORKFORCE_SIDE,
+        "workforce",
         "Check that the workforce plan is for the activity planned: more staff with little more activity, "
         "or more activity without the staff to deliver it, needs putting right or explaining.",
     ),
     _Comparison(
-        "TRI.FIN.001", _ACTIVITY_SIDE,
-        _Side(FINANCE, EXPENDITURE_MEASURES, "expenditure", "the 2019/20 H1 outturn"), "cost",
+        "TRI.FIN.001",
+        _ACTIVITY_SIDE,
+        _Side(FINANCE, EXPENDITURE_MEASURES, "expenditure", "the 2019/20 H1 outturn"),
+        "cost",
         "Check that the financial plan pays for the activity planned: costs growing much faster or slower "
         "than activity need putting right or explaining.",
     ),
     _Comparison(
-        "TRI.FIN.002", _WORKFORCE_SIDE,
-        _Side(FINANCE, PAY_MEASURES, "pay (substantive, bank and agency)", "the 2019/20 H1 outturn"), "pay",
+        "TRI.FIN.002",
+        _WORKFORCE_SIDE,
+        _Side(
+            FINANCE, PAY_MEASURES, "pay (substantive, bank and agency)", "the 2019/20 H1 outturn"
+        ),
+        "pay",
         "Check that the pay budget matches the workforce planned, including bank and agency staff.",
     ),
 )
 
 
-def _compare(comparison: _Comparison, left: _Return, right: _Return, *, bands: Bands,
-             names: dict[str, str], system_code: str) -> list[TriFinding]:
+def _compare(
+    comparison: _Comparison,
+    left: _Return,
+    right: _Return,
+    *,
+    bands: Bands,
+    names: dict[str, str],
+    system_code: str,
+) -> list[TriFinding]:
     allowed = getattr(bands, comparison.band)
     one, other = comparison.left, comparison.right
-    pairs = [(code, left.providers[code], right.providers[code])
-             for code in sorted(left.providers.keys() & right.providers.keys())]
+    pairs = [
+        (code, left.providers[code], right.providers[code])
+        for code in sorted(left.providers.keys() & right.providers.keys())
+    ]
     pairs.append((system_code, left.system(), right.system()))
     found = []
     for code, left_series, right_series in pairs:
@@ -211,23 +243,28 @@ def _compare(comparison: _Comparison, left: _Return, right: _Return, *, bands: B
         if not _beyond(gap, allowed):
             continue
         whole = " (the providers together)" if code == system_code else ""
-        found.append(TriFinding(
-            rule=comparison.rule,
-            organisation_code=code,
-            message=(
-                f"{names.get(code, code)}{whole}: {other.what} changes by {_percent(right_growth)} on "
-                f"{other.basis} ({other.collection}) but {one.what} by {_percent(left_growth)} on {one.basis} "
-                f"({one.collection}), {_points(abs(gap))} apart over the same {len(months)} months; the round "
-                f"allows {_points(allowed)}. {comparison.advice}"
-            ),
-            figures=[
-                (f"{one.collection}: {one.what} against {one.basis}", _percent(left_growth)),
-                (f"{other.collection}: {other.what} against {other.basis}", _percent(right_growth)),
-                ("Gap", _points(abs(gap))),
-                ("Allowed", _points(allowed)),
-            ],
-            collections=(one.collection, other.collection),
-        ))
+        found.append(
+            TriFinding(
+                rule=comparison.rule,
+                organisation_code=code,
+                message=(
+                    f"{names.get(code, code)}{whole}: {other.what} changes by {_percent(right_growth)} on "
+                    f"{other.basis} ({other.collection}) but {one.what} by {_percent(left_growth)} on {one.basis} "
+                    f"({one.collection}), {_points(abs(gap))} apart over the same {len(months)} months; the round "
+                    f"allows {_points(allowed)}. {comparison.advice}"
+                ),
+                figures=[
+                    (f"{one.collection}: {one.what} against {one.basis}", _percent(left_growth)),
+                    (
+                        f"{other.collection}: {other.what} against {other.basis}",
+                        _percent(right_growth),
+                    ),
+                    ("Gap", _points(abs(gap))),
+                    ("Allowed", _points(allowed)),
+                ],
+                collections=(one.collection, other.collection),
+            )
+        )
     return found
 
 
@@ -243,17 +280,19 @@ def _presence(returns: list[_Return], *, names: dict[str, str]) -> list[TriFindi
         if not missing:
             continue
         name = names.get(code, code)
-        found.append(TriFinding(
-            rule="TRI.PRV.001",
-            organisation_code=code,
-            message=(
-                f"{name} has figures in the {_listed(having)} but none in the {_listed(missing)}. "
-                "Check whether the provider was left out of one plan, or should no longer be in the others: "
-                "the system's returns must cover the same providers."
-            ),
-            figures=[("Figures in", ", ".join(having)), ("No figures in", ", ".join(missing))],
-            collections=tuple(r.code for r in returns),
-        ))
+        found.append(
+            TriFinding(
+                rule="TRI.PRV.001",
+                organisation_code=code,
+                message=(
+                    f"{name} has figures in the {_listed(having)} but none in the {_listed(missing)}. "
+                    "Check whether the provider was left out of one plan, or should no longer be in the others: "
+                    "the system's returns must cover the same providers."
+                ),
+                figures=[("Figures in", ", ".join(having)), ("No figures in", ", ".join(missing))],
+                collections=tuple(r.code for r in returns),
+            )
+        )
     return found
 
 
@@ -262,7 +301,9 @@ def _listed(codes: list[str]) -> str:
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
-def _commissioners(activity: _Return, *, bands: Bands, names: dict[str, str], system_code: str) -> list[TriFinding]:
+def _commissioners(
+    activity: _Return, *, bands: Bands, names: dict[str, str], system_code: str
+) -> list[TriFinding]:
     """TRI.CCG.001: the CCGs' planned activity against the sum of the providers', measure by measure."""
     if not activity.commissioners or not activity.providers:
         return []
@@ -285,29 +326,32 @@ def _commissioners(activity: _Return, *, bands: Bands, names: dict[str, str], sy
             continue
         what = MEASURE_NAMES[measure]
         direction = "more" if gap > 0 else "fewer"
-        found.append(TriFinding(
-            rule="TRI.CCG.001",
-            organisation_code=system_code,
-            message=(
-                f"{names.get(system_code, system_code)}: the CCGs plan to commission {ccg_total:,.0f} {what} "
-                f"({measure}) over {len(months)} months but the providers plan to deliver {provider_total:,.0f}: "
-                f"{abs(gap):.1f}% {direction}, beyond the {bands.commissioner:g}% the round allows. Check that the "
-                "commissioner and provider rows of the activity return describe the same activity; patients from "
-                "outside the system or care bought elsewhere explain part of a gap, and should be in the narrative."
-            ),
-            figures=[
-                (f"CCGs' planned {what}", f"{ccg_total:,.0f}"),
-                (f"Providers' planned {what}", f"{provider_total:,.0f}"),
-                ("Gap", f"{gap:+.1f}%"),
-                ("Allowed", f"{bands.commissioner:g}%"),
-            ],
-            collections=(ACTIVITY,),
-        ))
+        found.append(
+            TriFinding(
+                rule="TRI.CCG.001",
+                organisation_code=system_code,
+                message=(
+                    f"{names.get(system_code, system_code)}: the CCGs plan to commission {ccg_total:,.0f} {what} "
+                    f"({measure}) over {len(months)} months but the providers plan to deliver {provider_total:,.0f}: "
+                    f"{abs(gap):.1f}% {direction}, beyond the {bands.commissioner:g}% the round allows. Check that the "
+                    "commissioner and provider rows of the activity return describe the same activity; patients from "
+                    "outside the system or care bought elsewhere explain part of a gap, and should be in the narrative."
+                ),
+                figures=[
+                    (f"CCGs' planned {what}", f"{ccg_total:,.0f}"),
+                    (f"Providers' planned {what}", f"{provider_total:,.0f}"),
+                    ("Gap", f"{gap:+.1f}%"),
+                    ("Allowed", f"{bands.commissioner:g}%"),
+                ],
+                collections=(ACTIVITY,),
+            )
+        )
     return found
 
 
-def check_system(*, returns: Sequence[ReturnNumbers], bands: Bands, names: dict[str, str],
-                 system_code: str) -> list[TriFinding]:
+def check_system(
+    *, returns: Sequence[ReturnNumbers], bands: Bands, names: dict[str, str], system_code: str
+) -> list[TriFinding]:
     """Every triangulation finding of one system's returns at one stage. `returns` holds the checked
     returns there are (any of ACT, WF and FIN-SYS); rules needing a missing return are skipped."""
     indexed = {numbers.collection_code: _index(numbers) for numbers in returns}
@@ -315,8 +359,16 @@ def check_system(*, returns: Sequence[ReturnNumbers], bands: Bands, names: dict[
     for comparison in COMPARISONS:
         left, right = comparison.left.collection, comparison.right.collection
         if left in indexed and right in indexed:
-            found += _compare(comparison, indexed[left], indexed[right], bands=bands, names=names,
-                              system_code=system_code)
+            found += _compare(
+                comparison,
+                indexed[left],
+                indexed[right],
+                bands=bands,
+                names=names,
+                system_code=system_code,
+            )
     if ACTIVITY in indexed:
-        found += _commissioners(indexed[ACTIVITY], bands=bands, names=names, system_code=system_code)
+        found += _commissioners(
+            indexed[ACTIVITY], bands=bands, names=names, system_code=system_code
+        )
     return found

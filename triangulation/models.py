@@ -16,7 +16,10 @@ DEFAULT_COMMISSIONER_TOLERANCE = Decimal("10")
 
 def _tolerance(default: Decimal, help_text: str) -> models.DecimalField:
     return models.DecimalField(
-        max_digits=5, decimal_places=2, default=default, help_text=help_text,
+        max_digits=5,
+        decimal_places=2,
+        default=default,
+        help_text=help_text,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(500))],
     )
 
@@ -60,21 +63,34 @@ class TriangulationRun(models.Model):
     same system never interleave, and the findings of the last run."""
 
     system = models.ForeignKey("planning.Organisation", on_delete=models.CASCADE, related_name="+")
-    planning_round = models.ForeignKey("planning.PlanningRound", on_delete=models.CASCADE, related_name="+")
+    planning_round = models.ForeignKey(
+        "planning.PlanningRound", on_delete=models.CASCADE, related_name="+"
+    )
     stage = models.CharField(max_length=10, choices=Stage.choices)
     requested_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a return of the system last changed; later than ran_at means a run is owed.",
+        null=True,
+        blank=True,
+        help_text="When a return of the system last changed; later than ran_at means a run is owed.",
     )
-    ran_at = models.DateTimeField(null=True, blank=True, help_text="When the last run started reading the returns.")
+    ran_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last run started reading the returns."
+    )
     attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="Runs started since the last request; the sweeper stops re-sending after the limit.",
+        default=0,
+        help_text="Runs started since the last request; the sweeper stops re-sending after the limit.",
     )
-    versions = models.ManyToManyField("submissions.Version", blank=True, related_name="+",
-                                      help_text="The versions the last run compared.")
+    versions = models.ManyToManyField(
+        "submissions.Version",
+        blank=True,
+        related_name="+",
+        help_text="The versions the last run compared.",
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["system", "planning_round", "stage"], name="one_run_per_system_stage"),
+            models.UniqueConstraint(
+                fields=["system", "planning_round", "stage"], name="one_run_per_system_stage"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,12 +102,19 @@ class TriangulationFinding(models.Model):
     position = models.PositiveSmallIntegerField()
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.WARNING)
     rule = models.CharField(max_length=50)
-    organisation_code = models.CharField(max_length=16, help_text="The provider concerned, or the system.")
+    organisation_code = models.CharField(
+        max_length=16, help_text="The provider concerned, or the system."
+    )
     organisation_name = models.CharField(max_length=300)
     message = models.TextField()
-    figures = models.JSONField(default=list, help_text="The figures compared: [label, value] pairs.")
-    versions = models.ManyToManyField("submissions.Version", related_name="triangulation_findings",
-                                      help_text="The versions of the returns the finding involves.")
+    figures = models.JSONField(
+        default=list, help_text="The figures compared: [label, value] pairs."
+    )
+    versions = models.ManyToManyField(
+        "submissions.Version",
+        related_name="triangulation_findings",
+        help_text="The versions of the returns the finding involves.",
+    )
 
     class Meta:
         ordering = ["run", "position"]

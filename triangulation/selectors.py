@@ -15,8 +15,12 @@ def bands_for_round(*, planning_round_id: int) -> Bands:
     """The round's bands, or the defaults when no admin has set any."""
     stored = TriangulationBands.objects.filter(planning_round_id=planning_round_id).first()
     bands = stored or TriangulationBands(planning_round_id=planning_round_id)
-    return Bands(workforce=float(bands.workforce_tolerance), cost=float(bands.cost_tolerance),
-                 pay=float(bands.pay_tolerance), commissioner=float(bands.commissioner_tolerance))
+    return Bands(
+        workforce=float(bands.workforce_tolerance),
+        cost=float(bands.cost_tolerance),
+        pay=float(bands.pay_tolerance),
+        commissioner=float(bands.commissioner_tolerance),
+    )
 
 
 def triangulated_collections(*, planning_round_id: int, stage: str) -> dict[str, Collection]:
@@ -36,15 +40,20 @@ def triangulation_stages(*, collection: Collection) -> list[str]:
     if collection.stage != Stage.SINGLE:
         return [collection.stage]
     staged = set(
-        Collection.objects.filter(planning_round_id=collection.planning_round_id, code__in=TRIANGULATED)
-        .exclude(stage=Stage.SINGLE).values_list("stage", flat=True)
+        Collection.objects.filter(
+            planning_round_id=collection.planning_round_id, code__in=TRIANGULATED
+        )
+        .exclude(stage=Stage.SINGLE)
+        .values_list("stage", flat=True)
     )
     return sorted(staged) or [Stage.SINGLE]
 
 
 def is_triangulated(*, submission: Submission) -> bool:
-    return (submission.collection.code in TRIANGULATED
-            and submission.organisation.org_type == OrganisationType.ICS)
+    return (
+        submission.collection.code in TRIANGULATED
+        and submission.organisation.org_type == OrganisationType.ICS
+    )
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,9 @@ def triangulation_findings_of_version(*, version: Version) -> list[Triangulation
     """The findings that involve the version, with the versions each involves, in two queries. The
     version was looked up through the user's own selector, and a finding only ever involves returns
     of that version's system, so nothing of another organisation is read."""
-    involved = Version.objects.select_related("submission__collection").order_by("submission__collection__code")
+    involved = Version.objects.select_related("submission__collection").order_by(
+        "submission__collection__code"
+    )
     return list(
         TriangulationFinding.objects.filter(versions=version)
         .select_related("run")
@@ -79,16 +90,20 @@ def triangulation_findings_of_version(*, version: Version) -> list[Triangulation
     )
 
 
-def triangulation_section(*, submission: Submission, version: Version | None) -> TriangulationSection | None:
+def triangulation_section(
+    *, submission: Submission, version: Version | None
+) -> TriangulationSection | None:
     """None for returns the checks do not cover, or before anything was uploaded."""
     if version is None or not is_triangulated(submission=submission):
         return None
     runs = TriangulationRun.objects.filter(
-        system_id=submission.organisation_id, planning_round_id=submission.collection.planning_round_id,
+        system_id=submission.organisation_id,
+        planning_round_id=submission.collection.planning_round_id,
         stage__in=triangulation_stages(collection=submission.collection),
     )
     return TriangulationSection(
-        version=version, findings=triangulation_findings_of_version(version=version),
+        version=version,
+        findings=triangulation_findings_of_version(version=version),
         compared=runs.filter(versions=version).exists(),
         running=runs.filter(Q(ran_at__isnull=True) | Q(ran_at__lt=F("requested_at"))).exists(),
     )

@@ -39,11 +39,15 @@ def triangulation_enqueue(*, version: Version) -> None:
 
     planning_round_id = submission.collection.planning_round_id
     for stage in triangulation_stages(collection=submission.collection):
-        run, _ = TriangulationRun.objects.get_or_create(system_id=submission.organisation_id,
-                                                        planning_round_id=planning_round_id, stage=stage)
+        run, _ = TriangulationRun.objects.get_or_create(
+            system_id=submission.organisation_id, planning_round_id=planning_round_id, stage=stage
+        )
         TriangulationRun.objects.filter(pk=run.pk).update(requested_at=timezone.now(), attempts=0)
-        send_task_on_commit(task=run_triangulation, args=[submission.organisation_id, planning_round_id, stage],
-                            sweeper="the triangulation sweeper")
+        send_task_on_commit(
+            task=run_triangulation,
+            args=[submission.organisation_id, planning_round_id, stage],
+            sweeper="the triangulation sweeper",
+        )
 
 
 def triangulation_sweep(*, now: dt.datetime | None = None) -> int:
@@ -60,7 +64,11 @@ def triangulation_sweep(*, now: dt.datetime | None = None) -> int:
     ).values_list("system_id", "planning_round_id", "stage")
     sent = 0
     for system_id, planning_round_id, stage in owed:
-        send_task(task=run_triangulation, args=[system_id, planning_round_id, stage], sweeper="the next sweep")
+        send_task(
+            task=run_triangulation,
+            args=[system_id, planning_round_id, stage],
+            sweeper="the next sweep",
+        )
         sent += 1
     return sent
 
@@ -68,21 +76,37 @@ def triangulation_sweep(*, now: dt.datetime | None = None) -> int:
 def _current_returns(*, system_id: int, planning_round_id: int, stage: str) -> list[ReturnNumbers]:
     collections = triangulated_collections(planning_round_id=planning_round_id, stage=stage)
     submissions = Submission.objects.filter(
-        organisation_id=system_id, collection__in=collections.values(),
+        organisation_id=system_id,
+        collection__in=collections.values(),
         current_version__status__in=CHECKED_VERSION_STATUSES,
     ).select_related("collection")
-    versions = {submission.current_version_id: submission.collection.code for submission in submissions}
+    versions = {
+        submission.current_version_id: submission.collection.code for submission in submissions
+    }
     numbers: dict[int, list[Number]] = {version_id: [] for version_id in versions}
     rows = ReturnValue.objects.filter(
-        version_id__in=versions, sheet__in=SHEETS.values(),
+        version_id__in=versions,
+        sheet__in=SHEETS.values(),
         measure__in={measure for measures in MEASURES.values() for measure in measures},
-    ).values_list("version_id", "sheet", "organisation_code", "organisation_kind", "measure", "period",
-                  "is_baseline", "value")
-    for version_id, sheet, code, kind, measure, period, is_baseline, value in rows.iterator(chunk_size=5000):
+    ).values_list(
+        "version_id",
+        "sheet",
+        "organisation_code",
+        "organisation_kind",
+        "measure",
+        "period",
+        "is_baseline",
+        "value",
+    )
+    for version_id, sheet, code, kind, measure, period, is_baseline, value in rows.iterator(
+        chunk_size=5000
+    ):
         if sheet == SHEETS[versions[version_id]]:
             numbers[version_id].append(Number(code, kind, measure, period, is_baseline, value))
-    return [ReturnNumbers(collection_code=code, version_id=version_id, numbers=numbers[version_id])
-            for version_id, code in versions.items()]
+    return [
+        ReturnNumbers(collection_code=code, version_id=version_id, numbers=numbers[version_id])
+        for version_id, code in versions.items()
+    ]
 
 
 def triangulation_run(*, system_id: int, planning_round_id: int, stage: str) -> int:
@@ -91,38 +115,58 @@ def triangulation_run(*, system_id: int, planning_round_id: int, stage: str) -> 
     one reads what the earlier committed. Returns the number of findings."""
     system = Organisation.objects.get(pk=system_id)
     # Counted outside the run's transaction, so a run that dies still counts.
-    TriangulationRun.objects.filter(system_id=system_id, planning_round_id=planning_round_id, stage=stage).update(
-        attempts=F("attempts") + 1)
+    TriangulationRun.objects.filter(
+        system_id=system_id, planning_round_id=planning_round_id, stage=stage
+    ).update(attempts=F("attempts") + 1)
     with transaction.atomic():
-        run, _ = TriangulationRun.objects.get_or_create(system_id=system_id, planning_round_id=planning_round_id,
-                                                        stage=stage)
+        run, _ = TriangulationRun.objects.get_or_create(
+            system_id=system_id, planning_round_id=planning_round_id, stage=stage
+        )
         run = TriangulationRun.objects.select_for_update().get(pk=run.pk)
         # Taken after the lock: a return that changes from here on is newer than this run.
         started = timezone.now()
-        returns = _current_returns(system_id=system_id, planning_round_id=planning_round_id, stage=stage)
+        returns = _current_returns(
+            system_id=system_id, planning_round_id=planning_round_id, stage=stage
+        )
         codes = {number.organisation_code for numbers in returns for number in numbers.numbers}
-        names = dict(Organisation.objects.filter(ods_code__in=codes).values_list("ods_code", "name"))
+        names = dict(
+            Organisation.objects.filter(ods_code__in=codes).values_list("ods_code", "name")
+        )
         names[system.ods_code] = system.name
-        found = check_system(returns=returns, bands=bands_for_round(planning_round_id=planning_round_id),
-                             names=names, system_code=system.ods_code)
+        found = check_system(
+            returns=returns,
+            bands=bands_for_round(planning_round_id=planning_round_id),
+            names=names,
+            system_code=system.ods_code,
+        )
         by_collection = {numbers.collection_code: numbers.version_id for numbers in returns}
 
         run.findings.all().delete()
-        stored = TriangulationFinding.objects.bulk_create([
-            TriangulationFinding(
-                run=run, position=position, severity=finding.severity, rule=finding.rule,
-                organisation_code=finding.organisation_code,
-                organisation_name=names.get(finding.organisation_code, finding.organisation_code)[:300],
-                message=finding.message, figures=[list(pair) for pair in finding.figures],
-            )
-            for position, finding in enumerate(found)
-        ])
+        stored = TriangulationFinding.objects.bulk_create(
+            [
+                TriangulationFinding(
+                    run=run,
+                    position=position,
+                    severity=finding.severity,
+                    rule=finding.rule,
+                    organisation_code=finding.organisation_code,
+                    organisation_name=names.get(
+                        finding.organisation_code, finding.organisation_code
+                    )[:300],
+                    message=finding.message,
+                    figures=[list(pair) for pair in finding.figures],
+                )
+                for position, finding in enumerate(found)
+            ]
+        )
         links = TriangulationFinding.versions.through
-        links.objects.bulk_create([
-            links(triangulationfinding_id=row.pk, version_id=by_collection[code])
-            for row, finding in zip(stored, found, strict=True)
-            for code in finding.collections
-        ])
+        links.objects.bulk_create(
+            [
+                links(triangulationfinding_id=row.pk, version_id=by_collection[code])
+                for row, finding in zip(stored, found, strict=True)
+                for code in finding.collections
+            ]
+        )
         run.versions.set(by_collection.values())
         TriangulationRun.objects.filter(pk=run.pk).update(ran_at=started)
     return len(found)

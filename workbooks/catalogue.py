@@ -13,8 +13,20 @@ from erf.calculator import working_day_ratio as erf_working_day_ratio
 
 from .model import GridSheet, Measure, SumRule, TableColumn, TableRow, TableSheet, TemplateSpec
 
-MONTHS_2122 = ("Apr-21", "May-21", "Jun-21", "Jul-21", "Aug-21", "Sep-21",
-               "Oct-21", "Nov-21", "Dec-21", "Jan-22", "Feb-22", "Mar-22")
+MONTHS_2122 = (
+    "Apr-21",
+    "May-21",
+    "Jun-21",
+    "Jul-21",
+    "Aug-21",
+    "Sep-21",
+    "Oct-21",
+    "Nov-21",
+    "Dec-21",
+    "Jan-22",
+    "Feb-22",
+    "Mar-22",
+)
 H1_2122 = MONTHS_2122[:6]
 
 # Activity rarely moves more than half away from 2019/20 or by a third in a month; beyond that a
@@ -35,7 +47,9 @@ def _unbanded(code: str, label: str, unit: str = "count") -> Measure:
 
 
 def _staff(code: str, label: str) -> Measure:
-    return Measure(code, label, "wte", baseline_band=WORKFORCE_BAND, month_band=WORKFORCE_MONTH_BAND)
+    return Measure(
+        code, label, "wte", baseline_band=WORKFORCE_BAND, month_band=WORKFORCE_MONTH_BAND
+    )
 
 
 def _money(code: str, label: str, unit: str = "gbp_k") -> Measure:
@@ -51,8 +65,13 @@ ACT_MEASURES_COMMON_HEAD = (
     _activity("OP-FU", "Outpatient follow-up attendances without procedure"),
     _activity("OP-PROC", "Outpatient attendances with procedure"),
     _activity("OP-TOT", "Outpatient attendances: total"),
-    Measure("OP-REMOTE", "Outpatient attendances delivered remotely (share)", "percent",
-            floor=25, floor_reason="the guidance asks for at least 25% of attendances to be remote"),
+    Measure(
+        "OP-REMOTE",
+        "Outpatient attendances delivered remotely (share)",
+        "percent",
+        floor=25,
+        floor_reason="the guidance asks for at least 25% of attendances to be remote",
+    ),
     _unbanded("OP-PIFU", "Patients moved or discharged to patient-initiated follow-up (PIFU)"),
     _unbanded("OP-AG", "Advice and guidance requests"),
     _activity("DG-MRI", "Diagnostic tests: MRI"),
@@ -68,7 +87,9 @@ ACT_MEASURES_COMMON_TAIL = (
     _activity("CA-2WW", "Urgent suspected cancer referrals seen"),
     _activity("CA-FT", "Cancer first definitive treatments"),
     _unbanded("CA-62", "Patients waiting more than 62 days on a cancer pathway"),
-    Measure("CA-FDS", "Faster Diagnosis Standard: diagnosed or ruled out within 28 days", "percent"),
+    Measure(
+        "CA-FDS", "Faster Diagnosis Standard: diagnosed or ruled out within 28 days", "percent"
+    ),
     _activity("UEC-AE", "A&E attendances (all types)"),
     _activity("UEC-NEL", "Non-elective spells"),
     _activity("UEC-GA", "General and acute beds available"),
@@ -87,8 +108,14 @@ ACT_SUMS_COMMON = (
 )
 
 
-ERF_MONTHS = ((4, "April 2021", 70), (5, "May 2021", 75), (6, "June 2021", 80),
-              (7, "July 2021", 85), (8, "August 2021", 85), (9, "September 2021", 85))
+ERF_MONTHS = (
+    (4, "April 2021", 70),
+    (5, "May 2021", 75),
+    (6, "June 2021", 80),
+    (7, "July 2021", 85),
+    (8, "August 2021", 85),
+    (9, "September 2021", 85),
+)
 
 
 def working_day_ratio(*, month: int) -> float:
@@ -103,8 +130,11 @@ def _erf_sheet(*, upper_formula: str) -> TableSheet:
         title="Elective Recovery Fund estimate, April to September 2021 (seeds/004 §3)",
         label_header="Month",
         rows=tuple(
-            TableRow(f"ERF-{month:02d}", label,
-                     {"Threshold %": percent, "Working-day ratio": working_day_ratio(month=month)})
+            TableRow(
+                f"ERF-{month:02d}",
+                label,
+                {"Threshold %": percent, "Working-day ratio": working_day_ratio(month=month)},
+            )
             for month, label, percent in ERF_MONTHS
         ),
         columns=(
@@ -113,16 +143,26 @@ def _erf_sheet(*, upper_formula: str) -> TableSheet:
             TableColumn("Working-day ratio", "ratio"),
             TableColumn("Counting and coding adjustment (£)", "gbp_signed"),
             TableColumn("Planned activity value (£)", "gbp"),
-            TableColumn("Lower threshold (£)", "gbp", kind="formula", formula="=ROUND(C{r}*D{r}/100*E{r}-F{r},0)"),
+            TableColumn(
+                "Lower threshold (£)",
+                "gbp",
+                kind="formula",
+                formula="=ROUND(C{r}*D{r}/100*E{r}-F{r},0)",
+            ),
             TableColumn("Upper threshold (£)", "gbp", kind="formula", formula=upper_formula),
-            TableColumn("Estimated additional funding (£)", "gbp", kind="formula",
-                        formula="=ROUND(MAX(0,MIN(G{r},I{r})-H{r})+1.2*MAX(0,G{r}-I{r}),0)"),
+            TableColumn(
+                "Estimated additional funding (£)",
+                "gbp",
+                kind="formula",
+                formula="=ROUND(MAX(0,MIN(G{r},I{r})-H{r})+1.2*MAX(0,G{r}-I{r}),0)",
+            ),
         ),
     )
 
 
-def _act_spec(*, version: str, extra_diagnostics: tuple[Measure, ...], upper_formula: str,
-              changes: str) -> TemplateSpec:
+def _act_spec(
+    *, version: str, extra_diagnostics: tuple[Measure, ...], upper_formula: str, changes: str
+) -> TemplateSpec:
     parts = DIAGNOSTIC_PARTS + tuple(measure.code for measure in extra_diagnostics)
     activity = GridSheet(
         name="Activity",
@@ -154,14 +194,18 @@ def _act_spec(*, version: str, extra_diagnostics: tuple[Measure, ...], upper_for
     )
 
 
-ACT_2021_1 = _act_spec(version="2021.1", extra_diagnostics=(), upper_formula="=ROUND(C{r}*0.85*E{r},0)",
-                       changes="First issue.")
+ACT_2021_1 = _act_spec(
+    version="2021.1",
+    extra_diagnostics=(),
+    upper_formula="=ROUND(C{r}*0.85*E{r},0)",
+    changes="First issue.",
+)
 ACT_2021_2 = _act_spec(
     version="2021.2",
     extra_diagnostics=(_activity("DG-DEXA", "Diagnostic tests: DEXA scan"),),
     upper_formula="=ROUND(C{r}*0.85*E{r}-F{r},0)",
     changes="Macro fix: adds DEXA scans to diagnostics; the ERF upper threshold now subtracts the "
-            "counting-and-coding adjustment.",
+    "counting-and-coding adjustment.",
 )
 
 STAFF_GROUPS = (
@@ -187,7 +231,8 @@ WF_2021_1 = TemplateSpec(
         GridSheet(
             name="Workforce",
             title="Workforce in post (WTE) at each month end: system total, then each provider",
-            measures=STAFF_GROUPS + (
+            measures=STAFF_GROUPS
+            + (
                 Measure("WF-SICK", "Sickness absence rate", "percent"),
                 Measure("WF-TURN", "Staff turnover rate (12 months)", "percent"),
             ),
@@ -205,13 +250,21 @@ WF_2021_1 = TemplateSpec(
                 _staff("PC-GP", "GPs (excluding registrars)"),
                 _staff("PC-REG", "GP registrars"),
                 _staff("PC-NUR", "Practice nurses"),
-                _unbanded("PC-ARRS", "Direct patient care roles (Additional Roles Reimbursement Scheme)", "wte"),
+                _unbanded(
+                    "PC-ARRS",
+                    "Direct patient care roles (Additional Roles Reimbursement Scheme)",
+                    "wte",
+                ),
                 _staff("PC-ADMIN", "Admin and non-clinical"),
                 _unbanded("PC-TOT", "Primary care workforce: total", "wte"),
             ),
             periods=MONTHS_2122,
             baseline_label="Mar-20 baseline",
-            sums=(SumRule("WF.SUM.003", "PC-TOT", ("PC-GP", "PC-REG", "PC-NUR", "PC-ARRS", "PC-ADMIN")),),
+            sums=(
+                SumRule(
+                    "WF.SUM.003", "PC-TOT", ("PC-GP", "PC-REG", "PC-NUR", "PC-ARRS", "PC-ADMIN")
+                ),
+            ),
         ),
     ),
     instructions=(
@@ -239,8 +292,21 @@ MH_STAFF = (
     _staff("MH-TOT", "Total mental health workforce"),
 )
 MH_STAFF_SUMS = (
-    SumRule("MHWF.SUM.001", "MH-SUB", ("MH-PSY-C", "MH-MED-O", "MH-NUR", "MH-PSYCH", "MH-IAPT-T", "MH-AHP",
-                                       "MH-PEER", "MH-SUPP", "MH-ADMIN")),
+    SumRule(
+        "MHWF.SUM.001",
+        "MH-SUB",
+        (
+            "MH-PSY-C",
+            "MH-MED-O",
+            "MH-NUR",
+            "MH-PSYCH",
+            "MH-IAPT-T",
+            "MH-AHP",
+            "MH-PEER",
+            "MH-SUPP",
+            "MH-ADMIN",
+        ),
+    ),
     SumRule("MHWF.SUM.002", "MH-TOT", ("MH-SUB", "MH-BANK", "MH-AGENCY")),
 )
 MH_INSTRUCTIONS = (
@@ -252,8 +318,16 @@ MHWF_P_2021_1 = TemplateSpec(
     collection_code="MHWF-P",
     version="2021.1",
     title="Mental health workforce plan 2021/22: provider",
-    sheets=(GridSheet(name="MH workforce", title="Mental health workforce in post (WTE)", measures=MH_STAFF,
-                      periods=MONTHS_2122, baseline_label="Mar-20 baseline", sums=MH_STAFF_SUMS),),
+    sheets=(
+        GridSheet(
+            name="MH workforce",
+            title="Mental health workforce in post (WTE)",
+            measures=MH_STAFF,
+            periods=MONTHS_2122,
+            baseline_label="Mar-20 baseline",
+            sums=MH_STAFF_SUMS,
+        ),
+    ),
     instructions=MH_INSTRUCTIONS,
     changes="First issue.",
 )
@@ -261,11 +335,21 @@ MHWF_S_2021_1 = TemplateSpec(
     collection_code="MHWF-S",
     version="2021.1",
     title="Mental health workforce plan 2021/22: system",
-    sheets=(GridSheet(name="MH workforce", title="Mental health workforce (WTE): system total, then each provider",
-                      measures=MH_STAFF, periods=MONTHS_2122, baseline_label="Mar-20 baseline",
-                      member_kinds=("provider",), total_of=("provider",), total_rule="MHWF.SYS.001",
-                      sums=MH_STAFF_SUMS),),
-    instructions=MH_INSTRUCTIONS + ("The first block is the system total; it must equal the sum of the providers.",),
+    sheets=(
+        GridSheet(
+            name="MH workforce",
+            title="Mental health workforce (WTE): system total, then each provider",
+            measures=MH_STAFF,
+            periods=MONTHS_2122,
+            baseline_label="Mar-20 baseline",
+            member_kinds=("provider",),
+            total_of=("provider",),
+            total_rule="MHWF.SYS.001",
+            sums=MH_STAFF_SUMS,
+        ),
+    ),
+    instructions=MH_INSTRUCTIONS
+    + ("The first block is the system total; it must equal the sum of the providers.",),
     changes="First issue.",
 )
 
@@ -289,8 +373,11 @@ INCOME_EXPENDITURE = (
 def _ie_sums(prefix: str) -> tuple[SumRule, ...]:
     return (
         SumRule(f"{prefix}.SUM.001", "INC-TOT", ("INC-CCG", "INC-ERF", "INC-COVID", "INC-OTH")),
-        SumRule(f"{prefix}.SUM.002", "EXP-TOT", ("EXP-PAY", "EXP-BANK", "EXP-AGENCY", "EXP-DRUGS", "EXP-CLIN",
-                                                  "EXP-OTH")),
+        SumRule(
+            f"{prefix}.SUM.002",
+            "EXP-TOT",
+            ("EXP-PAY", "EXP-BANK", "EXP-AGENCY", "EXP-DRUGS", "EXP-CLIN", "EXP-OTH"),
+        ),
         SumRule(f"{prefix}.SUM.003", "NET", ("INC-TOT",), minus=("EXP-TOT",)),
     )
 
@@ -300,19 +387,30 @@ FIN_SYS_2021_1 = TemplateSpec(
     version="2021.1",
     title="System financial plan, H1 2021/22",
     sheets=(
-        GridSheet(name="Income and expenditure",
-                  title="H1 income and expenditure (£000): system total, then each provider and CCG",
-                  measures=INCOME_EXPENDITURE, periods=H1_2122, baseline_label="2019/20 H1 outturn",
-                  member_kinds=("provider", "ccg"), total_of=("provider", "ccg"), total_rule="FIN-SYS.SYS.001",
-                  sums=_ie_sums("FIN-SYS")),
-        GridSheet(name="Capital",
-                  title="H1 capital expenditure against the system envelope (£000)",
-                  measures=(_money("CAP-ENV", "Schemes within the system capital envelope"),
-                            _money("CAP-ERF", "Elective recovery and diagnostics capital"),
-                            _money("CAP-NAT", "National programmes (PDC funded)"),
-                            _money("CAP-TOT", "Capital expenditure: total")),
-                  periods=H1_2122, baseline_label="",
-                  sums=(SumRule("FIN-SYS.SUM.004", "CAP-TOT", ("CAP-ENV", "CAP-ERF", "CAP-NAT")),)),
+        GridSheet(
+            name="Income and expenditure",
+            title="H1 income and expenditure (£000): system total, then each provider and CCG",
+            measures=INCOME_EXPENDITURE,
+            periods=H1_2122,
+            baseline_label="2019/20 H1 outturn",
+            member_kinds=("provider", "ccg"),
+            total_of=("provider", "ccg"),
+            total_rule="FIN-SYS.SYS.001",
+            sums=_ie_sums("FIN-SYS"),
+        ),
+        GridSheet(
+            name="Capital",
+            title="H1 capital expenditure against the system envelope (£000)",
+            measures=(
+                _money("CAP-ENV", "Schemes within the system capital envelope"),
+                _money("CAP-ERF", "Elective recovery and diagnostics capital"),
+                _money("CAP-NAT", "National programmes (PDC funded)"),
+                _money("CAP-TOT", "Capital expenditure: total"),
+            ),
+            periods=H1_2122,
+            baseline_label="",
+            sums=(SumRule("FIN-SYS.SUM.004", "CAP-TOT", ("CAP-ENV", "CAP-ERF", "CAP-NAT")),),
+        ),
     ),
     instructions=(
         "Figures in £000 for each month of the first half of 2021/22 (April to September).",
@@ -337,10 +435,19 @@ FIN_MH_2021_1 = TemplateSpec(
     collection_code="FIN-MH",
     version="2021.1",
     title="Mental health financial plan, H1 2021/22",
-    sheets=(GridSheet(name="MH spend", title="Mental health spend (£000): system total, then each CCG",
-                      measures=MH_SPEND, periods=H1_2122, baseline_label="2019/20 H1 outturn",
-                      member_kinds=("ccg",), total_of=("ccg",), total_rule="FIN-MH.SYS.001",
-                      sums=(SumRule("FIN-MH.SUM.001", "MHS-TOT", tuple(m.code for m in MH_SPEND[:-1])),)),),
+    sheets=(
+        GridSheet(
+            name="MH spend",
+            title="Mental health spend (£000): system total, then each CCG",
+            measures=MH_SPEND,
+            periods=H1_2122,
+            baseline_label="2019/20 H1 outturn",
+            member_kinds=("ccg",),
+            total_of=("ccg",),
+            total_rule="FIN-MH.SYS.001",
+            sums=(SumRule("FIN-MH.SUM.001", "MHS-TOT", tuple(m.code for m in MH_SPEND[:-1])),),
+        ),
+    ),
     instructions=(
         "Submitted by the lead CCG on the system's behalf; figures in £000, April to September 2021.",
         "The total must equal the sum of the service lines; the system block must equal the sum of the CCGs.",
@@ -353,22 +460,42 @@ PCC_2021_1 = TemplateSpec(
     version="2021.1",
     title="Provider capital and cash plan 2021/22",
     sheets=(
-        GridSheet(name="Capital", title="Capital expenditure (£000) by month",
-                  measures=(_money("CAP-INT", "Internally generated (depreciation funded)"),
-                            _money("CAP-PDC", "Public dividend capital"),
-                            _money("CAP-LEASE", "New leases"),
-                            _money("CAP-DISP", "Disposals"),
-                            _money("CAP-NET", "Net capital expenditure", "gbp_k_signed")),
-                  periods=MONTHS_2122, baseline_label="2020/21 forecast outturn",
-                  sums=(SumRule("PCC.SUM.001", "CAP-NET", ("CAP-INT", "CAP-PDC", "CAP-LEASE"),
-                                minus=("CAP-DISP",)),)),
-        GridSheet(name="Cash", title="Cash flow (£000) by month",
-                  measures=(_money("CASH-OPEN", "Opening cash balance"),
-                            _money("CASH-IN", "Cash receipts"),
-                            _money("CASH-OUT", "Cash payments"),
-                            _money("CASH-CLOSE", "Closing cash balance", "gbp_k_signed")),
-                  periods=MONTHS_2122, baseline_label="2020/21 forecast outturn",
-                  sums=(SumRule("PCC.SUM.002", "CASH-CLOSE", ("CASH-OPEN", "CASH-IN"), minus=("CASH-OUT",)),)),
+        GridSheet(
+            name="Capital",
+            title="Capital expenditure (£000) by month",
+            measures=(
+                _money("CAP-INT", "Internally generated (depreciation funded)"),
+                _money("CAP-PDC", "Public dividend capital"),
+                _money("CAP-LEASE", "New leases"),
+                _money("CAP-DISP", "Disposals"),
+                _money("CAP-NET", "Net capital expenditure", "gbp_k_signed"),
+            ),
+            periods=MONTHS_2122,
+            baseline_label="2020/21 forecast outturn",
+            sums=(
+                SumRule(
+                    "PCC.SUM.001",
+                    "CAP-NET",
+                    ("CAP-INT", "CAP-PDC", "CAP-LEASE"),
+                    minus=("CAP-DISP",),
+                ),
+            ),
+        ),
+        GridSheet(
+            name="Cash",
+            title="Cash flow (£000) by month",
+            measures=(
+                _money("CASH-OPEN", "Opening cash balance"),
+                _money("CASH-IN", "Cash receipts"),
+                _money("CASH-OUT", "Cash payments"),
+                _money("CASH-CLOSE", "Closing cash balance", "gbp_k_signed"),
+            ),
+            periods=MONTHS_2122,
+            baseline_label="2020/21 forecast outturn",
+            sums=(
+                SumRule("PCC.SUM.002", "CASH-CLOSE", ("CASH-OPEN", "CASH-IN"), minus=("CASH-OUT",)),
+            ),
+        ),
     ),
     instructions=(
         "Figures in £000 for each month of 2021/22; issued 22 March 2021 (seeds/004 §6.3).",
@@ -382,9 +509,16 @@ PIE_2021_1 = TemplateSpec(
     collection_code="PIE",
     version="2021.1",
     title="Provider income and expenditure plan, H1 2021/22",
-    sheets=(GridSheet(name="Income and expenditure", title="H1 income and expenditure (£000)",
-                      measures=INCOME_EXPENDITURE, periods=H1_2122, baseline_label="2019/20 H1 outturn",
-                      sums=_ie_sums("PIE")),),
+    sheets=(
+        GridSheet(
+            name="Income and expenditure",
+            title="H1 income and expenditure (£000)",
+            measures=INCOME_EXPENDITURE,
+            periods=H1_2122,
+            baseline_label="2019/20 H1 outturn",
+            sums=_ie_sums("PIE"),
+        ),
+    ),
     instructions=(
         "Phase the provider's agreed H1 plan by month, April to September 2021, in £000.",
         "Total income and expenditure must equal the sum of their lines; surplus = income - expenditure.",
@@ -420,11 +554,18 @@ MAT_2021_1 = TemplateSpec(
         GridSheet(
             name="Birth-rate Plus",
             title="Midwifery workforce against the Birth-rate Plus assessment (WTE)",
-            measures=(Measure("BRP-REQ", "Midwives required by the Birth-rate Plus assessment", "wte"),
-                      Measure("BRP-FUND", "Funded midwifery establishment", "wte"),
-                      Measure("BRP-INPOST", "Midwives in post", "wte"),
-                      Measure("BRP-COC", "Women placed on a continuity of carer pathway", "percent",
-                              floor=35, floor_reason="the guidance asks for continuity of carer for at least 35%")),
+            measures=(
+                Measure("BRP-REQ", "Midwives required by the Birth-rate Plus assessment", "wte"),
+                Measure("BRP-FUND", "Funded midwifery establishment", "wte"),
+                Measure("BRP-INPOST", "Midwives in post", "wte"),
+                Measure(
+                    "BRP-COC",
+                    "Women placed on a continuity of carer pathway",
+                    "percent",
+                    floor=35,
+                    floor_reason="the guidance asks for continuity of carer for at least 35%",
+                ),
+            ),
             periods=("Jun-21", "Sep-21", "Dec-21", "Mar-22"),
             baseline_label="Mar-21 position",
         ),
@@ -442,17 +583,25 @@ CA_2021_1 = TemplateSpec(
     collection_code="CA",
     version="2021.1",
     title="Cancer Alliance delivery plan, April to September 2021",
-    sheets=(GridSheet(
-        name="Cancer",
-        title="Cancer recovery across the Alliance",
-        measures=(_activity("CA-2WW", "Urgent suspected cancer referrals seen"),
-                  _activity("CA-FT", "Cancer first definitive treatments"),
-                  _unbanded("CA-62", "Patients waiting more than 62 days on a cancer pathway"),
-                  Measure("CA-FDS", "Faster Diagnosis Standard: diagnosed or ruled out within 28 days", "percent"),
-                  _unbanded("CA-RDC", "Patients seen on Rapid Diagnostic Centre pathways"),
-                  _unbanded("CA-CCE", "Colon capsule endoscopies")),
-        periods=H1_2122,
-    ),),
+    sheets=(
+        GridSheet(
+            name="Cancer",
+            title="Cancer recovery across the Alliance",
+            measures=(
+                _activity("CA-2WW", "Urgent suspected cancer referrals seen"),
+                _activity("CA-FT", "Cancer first definitive treatments"),
+                _unbanded("CA-62", "Patients waiting more than 62 days on a cancer pathway"),
+                Measure(
+                    "CA-FDS",
+                    "Faster Diagnosis Standard: diagnosed or ruled out within 28 days",
+                    "percent",
+                ),
+                _unbanded("CA-RDC", "Patients seen on Rapid Diagnostic Centre pathways"),
+                _unbanded("CA-CCE", "Colon capsule endoscopies"),
+            ),
+            periods=H1_2122,
+        ),
+    ),
     instructions=(
         "Plan each month from April to September 2021 against the 2019/20 baseline.",
         "Return the number waiting over 62 days to the February 2020 level; the Faster Diagnosis Standard "

@@ -32,15 +32,21 @@ FORMAT_NAMES = {"xlsx": "Excel workbook (.xlsx)", "docx": "Word document (.docx)
 DAMAGED = "The file is damaged or incomplete; save it again and upload the new copy."
 
 
-def inspect_upload(*, data: bytes, filename: str, accepted_formats: Sequence[str], max_bytes: int) -> str:
+def inspect_upload(
+    *, data: bytes, filename: str, accepted_formats: Sequence[str], max_bytes: int
+) -> str:
     """The detected format ("xlsx", "docx" or "pdf"), or RejectedFile with a sentence for the user."""
     if len(data) > max_bytes:
-        raise RejectedFile(f"The file is {len(data) / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB.")
+        raise RejectedFile(
+            f"The file is {len(data) / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB."
+        )
     if not data:
         raise RejectedFile("The file is empty.")
     detected = _detect(data)
     if detected not in accepted_formats:
-        raise RejectedFile(_not_accepted(filename=filename, detected=detected, accepted_formats=accepted_formats))
+        raise RejectedFile(
+            _not_accepted(filename=filename, detected=detected, accepted_formats=accepted_formats)
+        )
     return detected
 
 
@@ -70,8 +76,10 @@ def _detect(data: bytes) -> str:
     if any(name.lower().endswith("vbaproject.bin") for name in names) or any(
         marker in content_types for marker in MACRO_CONTENT_TYPES
     ):
-        raise RejectedFile("Macro-enabled workbooks and documents are not accepted; save as .xlsx (or .docx) "
-                           "and upload again.")
+        raise RejectedFile(
+            "Macro-enabled workbooks and documents are not accepted; save as .xlsx (or .docx) "
+            "and upload again."
+        )
     if "xl/workbook.xml" not in names and "word/document.xml" not in names:
         return "other"
     # Every XML part, relationships and document properties included: the parsers open more of the
@@ -95,26 +103,38 @@ def _check_pdf(data: bytes) -> None:
 
 def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_ENTRIES:
-        raise RejectedFile(f"The file holds {len(infos)} parts; a plan file has far fewer (limit {MAX_ENTRIES}). "
-                           "Save it again from Excel or Word.")
+        raise RejectedFile(
+            f"The file holds {len(infos)} parts; a plan file has far fewer (limit {MAX_ENTRIES}). "
+            "Save it again from Excel or Word."
+        )
     names = [info.filename for info in infos]
     if len(set(names)) != len(names):
         # Readers disagree on which of two same-named parts counts, so one could be checked and the other read.
-        raise RejectedFile("The file holds two parts with the same name, which Excel and Word never write; "
-                           "save it again and upload the new copy.")
+        raise RejectedFile(
+            "The file holds two parts with the same name, which Excel and Word never write; "
+            "save it again and upload the new copy."
+        )
     total = 0
     for info in infos:
         _check_name(info.filename)
         if info.file_size > MAX_ENTRY_BYTES:
-            raise RejectedFile("The file expands to more data than a plan return can hold; it may be a "
-                               "compression bomb. Save it again from Excel or Word.")
-        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise RejectedFile("The file is compressed far more than an ordinary workbook or document; it may be "
-                               "a compression bomb and was not opened.")
+            raise RejectedFile(
+                "The file expands to more data than a plan return can hold; it may be a "
+                "compression bomb. Save it again from Excel or Word."
+            )
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise RejectedFile(
+                "The file is compressed far more than an ordinary workbook or document; it may be "
+                "a compression bomb and was not opened."
+            )
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
-        raise RejectedFile("The file expands to more data than a plan return can hold; it may be a compression "
-                           "bomb. Save it again from Excel or Word.")
+        raise RejectedFile(
+            "The file expands to more data than a plan return can hold; it may be a compression "
+            "bomb. Save it again from Excel or Word."
+        )
 
 
 def _check_name(name: str) -> None:
@@ -128,14 +148,25 @@ def _check_streams(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> No
     total = 0
     for info in infos:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise RejectedFile("The file uses a compression method Excel and Word do not; save it again.")
+            raise RejectedFile(
+                "The file uses a compression method Excel and Word do not; save it again."
+            )
         try:
             with archive.open(info) as stream:
                 while chunk := stream.read(STREAM_CHUNK):
                     total += len(chunk)
                     if total > MAX_TOTAL_BYTES:
-                        raise RejectedFile("The file expands to more data than a plan return can hold.")
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+                        raise RejectedFile(
+                            "The file expands to more data than a plan return can hold."
+                        )
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+        ):
             raise RejectedFile(DAMAGED) from None
 
 
@@ -149,8 +180,10 @@ class _RootReached(Exception):
 
 
 def _refuse_declaration(*_args) -> None:
-    raise RejectedFile("The file contains XML entity or DTD declarations (an 'XML bomb' pattern) and was not "
-                       "opened.")
+    raise RejectedFile(
+        "The file contains XML entity or DTD declarations (an 'XML bomb' pattern) and was not "
+        "opened."
+    )
 
 
 def _check_xml_parts(archive: zipfile.ZipFile, names: list[str]) -> None:

@@ -57,8 +57,14 @@ def build_template(*, context: TemplateContext, fill: RowFill | None = None) -> 
     return buffer.getvalue()
 
 
-def _cell(ws, value: object, *, font: Font | None = None, fill: PatternFill | None = None,
-          unlocked: bool = False) -> WriteOnlyCell:
+def _cell(
+    ws,
+    value: object,
+    *,
+    font: Font | None = None,
+    fill: PatternFill | None = None,
+    unlocked: bool = False,
+) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws, value=value)
     if font is not None:
         cell.font = font
@@ -82,11 +88,25 @@ def _cover_sheet(workbook: Workbook, *, spec: TemplateSpec, context: TemplateCon
     ws.column_dimensions["B"].width = 60
     _protect(ws)
     ws.append([_cell(ws, spec.title, font=TITLE_FONT)])
-    ws.append([_cell(ws, "Do not change this sheet: the portal reads these identifiers to check the upload.")])
+    ws.append(
+        [
+            _cell(
+                ws,
+                "Do not change this sheet: the portal reads these identifiers to check the upload.",
+            )
+        ]
+    )
     values = {**context.__dict__, "template_version": spec.version}
     for field, label, ref, name in COVER_FIELDS:
-        ws.append([_cell(ws, label, font=Font(bold=True)), _cell(ws, str(values[field]), fill=LOCKED_FILL)])
-        workbook.defined_names[name] = DefinedName(name, attr_text=f"'{COVER_SHEET}'!${ref[0]}${ref[1:]}")
+        ws.append(
+            [
+                _cell(ws, label, font=Font(bold=True)),
+                _cell(ws, str(values[field]), fill=LOCKED_FILL),
+            ]
+        )
+        workbook.defined_names[name] = DefinedName(
+            name, attr_text=f"'{COVER_SHEET}'!${ref[0]}${ref[1:]}"
+        )
 
 
 def _instructions_sheet(workbook: Workbook, *, spec: TemplateSpec) -> None:
@@ -125,7 +145,9 @@ class _Validations:
         # (unit, choices, first column, last column) -> [first row, last row] runs
         self.ranges: dict[tuple[str, tuple[str, ...], int, int], list[list[int]]] = {}
 
-    def add(self, *, unit: str, choices: tuple[str, ...], row: int, first_col: int, last_col: int) -> None:
+    def add(
+        self, *, unit: str, choices: tuple[str, ...], row: int, first_col: int, last_col: int
+    ) -> None:
         runs = self.ranges.setdefault((unit, choices, first_col, last_col), [])
         if runs and runs[-1][1] == row - 1:
             runs[-1][1] = row
@@ -145,8 +167,13 @@ class _Validations:
 def _data_validation(unit_code: str, choices: tuple[str, ...]) -> DataValidation | None:
     unit = UNITS[unit_code]
     if unit.number_kind == "choice":
-        return DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                              showErrorMessage=True, error="Choose a value from the list.")
+        return DataValidation(
+            type="list",
+            formula1='"' + ",".join(choices) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            error="Choose a value from the list.",
+        )
     if unit.number_kind == "text":
         return None
     kind = "whole" if unit.number_kind == "whole" else "decimal"
@@ -155,15 +182,27 @@ def _data_validation(unit_code: str, choices: tuple[str, ...]) -> DataValidation
         message = f"Enter a number from {unit.minimum:g} to {unit.maximum:g}."
     elif unit.minimum is not None:
         operator, formula1, formula2 = "greaterThanOrEqual", str(unit.minimum), None
-        message = f"Enter a {'whole ' if kind == 'whole' else ''}number of {unit.minimum:g} or more."
+        message = (
+            f"Enter a {'whole ' if kind == 'whole' else ''}number of {unit.minimum:g} or more."
+        )
     else:
         operator, formula1, formula2 = "between", "-1000000000000", "1000000000000"
         message = "Enter a number."
-    return DataValidation(type=kind, operator=operator, formula1=formula1, formula2=formula2, allow_blank=True,
-                          showErrorMessage=True, errorTitle="Invalid entry", error=message)
+    return DataValidation(
+        type=kind,
+        operator=operator,
+        formula1=formula1,
+        formula2=formula2,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Invalid entry",
+        error=message,
+    )
 
 
-def _grid_sheet(workbook: Workbook, *, sheet: GridSheet, context: TemplateContext, fill: RowFill | None) -> None:
+def _grid_sheet(
+    workbook: Workbook, *, sheet: GridSheet, context: TemplateContext, fill: RowFill | None
+) -> None:
     ws = workbook.create_sheet(sheet.name)
     for col, width in zip("ABCDE", (12, 40, 12, 60, 10)):
         ws.column_dimensions[col].width = width
@@ -173,21 +212,37 @@ def _grid_sheet(workbook: Workbook, *, sheet: GridSheet, context: TemplateContex
     validations = _Validations()
     first, last = sheet.first_value_col, sheet.total_col - 1
     first_period = col_letter(last - len(sheet.periods) + 1)
-    blocks = grid_blocks(sheet=sheet, organisation_code=context.organisation_code,
-                         organisation_name=context.organisation_name, members=context.members)
+    blocks = grid_blocks(
+        sheet=sheet,
+        organisation_code=context.organisation_code,
+        organisation_name=context.organisation_name,
+        members=context.members,
+    )
     for block in blocks:
         for grid_row in block.rows.values():
             unit = UNITS[grid_row.measure.unit]
-            values = (fill(sheet.name, grid_row.row) if fill else None) or [None] * (last - first + 1)
+            values = (fill(sheet.name, grid_row.row) if fill else None) or [None] * (
+                last - first + 1
+            )
             function = "SUM" if unit.additive else "AVERAGE"
             total = f'=IFERROR({function}({first_period}{grid_row.row}:{col_letter(last)}{grid_row.row}),"")'
             ws.append(
-                [_cell(ws, value, fill=LOCKED_FILL) for value in
-                 (grid_row.org_code, grid_row.org_name, grid_row.measure.code, grid_row.measure.label, unit.label)]
+                [
+                    _cell(ws, value, fill=LOCKED_FILL)
+                    for value in (
+                        grid_row.org_code,
+                        grid_row.org_name,
+                        grid_row.measure.code,
+                        grid_row.measure.label,
+                        unit.label,
+                    )
+                ]
                 + [_cell(ws, value, unlocked=True) for value in values]
                 + [_cell(ws, total, fill=LOCKED_FILL)]
             )
-            validations.add(unit=unit.code, choices=(), row=grid_row.row, first_col=first, last_col=last)
+            validations.add(
+                unit=unit.code, choices=(), row=grid_row.row, first_col=first, last_col=last
+            )
     validations.attach(ws)
 
 
@@ -203,7 +258,10 @@ def _table_sheet(workbook: Workbook, *, sheet: TableSheet, fill: RowFill | None)
     for offset, table_row in enumerate(sheet.rows):
         row = FIRST_DATA_ROW + offset
         filled = iter((fill(sheet.name, row) if fill else None) or ())
-        cells = [_cell(ws, table_row.code, fill=LOCKED_FILL), _cell(ws, table_row.label, fill=LOCKED_FILL)]
+        cells = [
+            _cell(ws, table_row.code, fill=LOCKED_FILL),
+            _cell(ws, table_row.label, fill=LOCKED_FILL),
+        ]
         for index, column in enumerate(sheet.columns):
             col = sheet.first_value_col + index
             if column.kind == "formula":
@@ -212,8 +270,15 @@ def _table_sheet(workbook: Workbook, *, sheet: TableSheet, fill: RowFill | None)
                 cells.append(_cell(ws, table_row.values.get(column.header), fill=LOCKED_FILL))
             else:
                 value = next(filled, None)
-                cells.append(_cell(ws, table_row.values.get(column.header) if value is None else value,
-                                   unlocked=True))
-                validations.add(unit=column.unit, choices=column.choices, row=row, first_col=col, last_col=col)
+                cells.append(
+                    _cell(
+                        ws,
+                        table_row.values.get(column.header) if value is None else value,
+                        unlocked=True,
+                    )
+                )
+                validations.add(
+                    unit=column.unit, choices=column.choices, row=row, first_col=col, last_col=col
+                )
         ws.append(cells)
     validations.attach(ws)

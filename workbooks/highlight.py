@@ -31,7 +31,10 @@ def highlight_workbook(*, data: bytes, findings: Sequence[Finding]) -> bytes:
         cell = workbook[sheet_name][ref]
         has_error = any(finding.severity == "error" for finding in cell_findings)
         cell.fill = ERROR_FILL if has_error else WARNING_FILL
-        text = "\n".join(f"{finding.severity.upper()} {finding.rule}: {finding.message}" for finding in cell_findings)
+        text = "\n".join(
+            f"{finding.severity.upper()} {finding.rule}: {finding.message}"
+            for finding in cell_findings
+        )
         cell.comment = Comment(text[:MAX_COMMENT_CHARS], COMMENT_AUTHOR, width=400, height=150)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -110,7 +110,9 @@ class TableColumn:
 class TableRow:
     code: str
     label: str
-    values: dict[str, object] = field(default_factory=dict)  # constants and pre-filled inputs, by header
+    values: dict[str, object] = field(
+        default_factory=dict
+    )  # constants and pre-filled inputs, by header
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,11 @@ class TableSheet:
 
     @property
     def headers(self) -> tuple[str, ...]:
-        return TABLE_KEY_HEADERS + (self.label_header,) + tuple(column.header for column in self.columns)
+        return (
+            TABLE_KEY_HEADERS
+            + (self.label_header,)
+            + tuple(column.header for column in self.columns)
+        )
 
     @property
     def first_value_col(self) -> int:
@@ -161,11 +167,16 @@ class GridBlock:
     rows: dict[str, GridRow]  # by measure code
 
 
-def grid_blocks(*, sheet: GridSheet, organisation_code: str, organisation_name: str,
-                members: tuple) -> list[GridBlock]:
+def grid_blocks(
+    *, sheet: GridSheet, organisation_code: str, organisation_name: str, members: tuple
+) -> list[GridBlock]:
     """The row layout: the organisation's own block first, then one block per member, in order."""
     orgs = [(organisation_code, organisation_name, "self")]
-    orgs += [(member.code, member.name, member.kind) for member in members if member.kind in sheet.member_kinds]
+    orgs += [
+        (member.code, member.name, member.kind)
+        for member in members
+        if member.kind in sheet.member_kinds
+    ]
     blocks = []
     row = FIRST_DATA_ROW
     for code, name, kind in orgs:
@@ -196,5 +207,8 @@ COVER_FIELDS = (
 
 
 def table_input_cols(sheet: TableSheet) -> list[tuple[int, TableColumn]]:
-    return [(sheet.first_value_col + index, column) for index, column in enumerate(sheet.columns)
-            if column.kind == "input"]
+    return [
+        (sheet.first_value_col + index, column)
+        for index, column in enumerate(sheet.columns)
+        if column.kind == "input"
+    ]

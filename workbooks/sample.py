@@ -31,14 +31,22 @@ PLANTED = ("n/a", None, "=1+1")  # text, blank, formula: one finding each
 def sample_context(*, context: TemplateContext, cells: int) -> TemplateContext:
     """`context` with synthetic members added until the template has about `cells` input cells."""
     spec = resolve_spec(collection_code=context.collection_code, version=context.template_version)
-    sheet = next((sheet for sheet in spec.sheets if isinstance(sheet, GridSheet) and sheet.member_kinds), None)
+    sheet = next(
+        (sheet for sheet in spec.sheets if isinstance(sheet, GridSheet) and sheet.member_kinds),
+        None,
+    )
     if sheet is None:
-        raise ValueError(f"The {context.collection_code} template has no member blocks to pad with.")
+        raise ValueError(
+            f"The {context.collection_code} template has no member blocks to pad with."
+        )
     per_block = len(sheet.measures) * len(sheet.value_headers)
     current = input_cell_count(spec=spec, context=context)
     extra = max(0, -(-(cells - current) // per_block))
     kind = (sheet.total_of or sheet.member_kinds)[0]
-    synthetic = tuple(MemberOrg(f"SYN{index:05d}", f"Synthetic {kind} {index}", kind) for index in range(1, extra + 1))
+    synthetic = tuple(
+        MemberOrg(f"SYN{index:05d}", f"Synthetic {kind} {index}", kind)
+        for index in range(1, extra + 1)
+    )
     return replace(context, members=context.members + synthetic)
 
 
@@ -46,16 +54,26 @@ def input_cell_count(*, spec: TemplateSpec, context: TemplateContext) -> int:
     total = 0
     for sheet in spec.sheets:
         if isinstance(sheet, GridSheet):
-            blocks = grid_blocks(sheet=sheet, organisation_code=context.organisation_code,
-                                 organisation_name=context.organisation_name, members=context.members)
+            blocks = grid_blocks(
+                sheet=sheet,
+                organisation_code=context.organisation_code,
+                organisation_name=context.organisation_name,
+                members=context.members,
+            )
             total += len(blocks) * len(sheet.measures) * len(sheet.value_headers)
         else:
             total += len(sheet.rows) * len(table_input_cols(sheet))
     return total
 
 
-def make_sample_return(*, context: TemplateContext, cells: int | None = None, errors: int = 0, seed: int = 0,
-                       growth: Sequence[float] | None = None) -> bytes:
+def make_sample_return(
+    *,
+    context: TemplateContext,
+    cells: int | None = None,
+    errors: int = 0,
+    seed: int = 0,
+    growth: Sequence[float] | None = None,
+) -> bytes:
     """`growth`, when given, is one factor per month against the baseline, shared by every additive
     row: returns of one system made with the same factors agree across activity, workforce and money,
     and its commissioner blocks split the providers' activity between them."""
@@ -73,19 +91,28 @@ def make_sample_return(*, context: TemplateContext, cells: int | None = None, er
     return build_template(context=context, fill=lambda sheet_name, row: values[sheet_name].get(row))
 
 
-def _series(measure: Measure, *, count: int, rng: random.Random, has_baseline: bool = True,
-            growth: Sequence[float] | None = None) -> list:
+def _series(
+    measure: Measure,
+    *,
+    count: int,
+    rng: random.Random,
+    has_baseline: bool = True,
+    growth: Sequence[float] | None = None,
+) -> list:
     """A baseline (when there is one) and a gently moving monthly series, well inside every band."""
     unit = UNITS[measure.unit]
     if unit.code == "percent":
         low = measure.floor + 1 if measure.floor is not None else 40
         return [round(rng.uniform(low, low + 15), 1) for _ in range(count)]
     base = {"count": rng.randint(200, 5000), "wte": round(rng.uniform(50, 2000), 1)}.get(
-        unit.code, rng.randint(1000, 50000))
+        unit.code, rng.randint(1000, 50000)
+    )
     if growth is not None and unit.additive:
         months = count - 1 if has_baseline else count
         if len(growth) < months:
-            raise ValueError(f"{measure.code} has {months} months but only {len(growth)} growth factors were given.")
+            raise ValueError(
+                f"{measure.code} has {months} months but only {len(growth)} growth factors were given."
+            )
         series = ([base] if has_baseline else []) + [base * factor for factor in growth[:months]]
     else:
         series = [base]
@@ -98,16 +125,30 @@ def _series(measure: Measure, *, count: int, rng: random.Random, has_baseline: b
     return [round(value, 1) for value in series]
 
 
-def _grid_values(sheet: GridSheet, *, context: TemplateContext, rng: random.Random,
-                 growth: Sequence[float] | None = None) -> dict[int, list]:
-    blocks = grid_blocks(sheet=sheet, organisation_code=context.organisation_code,
-                         organisation_name=context.organisation_name, members=context.members)
+def _grid_values(
+    sheet: GridSheet,
+    *,
+    context: TemplateContext,
+    rng: random.Random,
+    growth: Sequence[float] | None = None,
+) -> dict[int, list]:
+    blocks = grid_blocks(
+        sheet=sheet,
+        organisation_code=context.organisation_code,
+        organisation_name=context.organisation_name,
+        members=context.members,
+    )
     count = len(sheet.value_headers)
     by_row: dict[int, list] = {}
     for block in blocks:
         for grid_row in block.rows.values():
-            by_row[grid_row.row] = _series(grid_row.measure, count=count, rng=rng,
-                                           has_baseline=bool(sheet.baseline_label), growth=growth)
+            by_row[grid_row.row] = _series(
+                grid_row.measure,
+                count=count,
+                rng=rng,
+                has_baseline=bool(sheet.baseline_label),
+                growth=growth,
+            )
         _apply_sums(sheet, block, by_row=by_row, count=count)
     members = [block for block in blocks[1:] if block.org_kind in sheet.total_of]
     others = [block for block in blocks[1:] if block.org_kind not in sheet.total_of]
@@ -120,8 +161,10 @@ def _grid_values(sheet: GridSheet, *, context: TemplateContext, rng: random.Rand
         # The own block is the sum of its members; sum rules hold for it because they are linear.
         for code, grid_row in blocks[0].rows.items():
             if UNITS[grid_row.measure.unit].additive:
-                by_row[grid_row.row] = [_tidy(sum(by_row[block.rows[code].row][index] for block in members))
-                                        for index in range(count)]
+                by_row[grid_row.row] = [
+                    _tidy(sum(by_row[block.rows[code].row][index] for block in members))
+                    for index in range(count)
+                ]
     return by_row
 
 
@@ -144,7 +187,9 @@ def _split_between(others: list, members: list, *, by_row: dict[int, list], coun
             whole = sum(by_row[block.rows[code].row][index] for block in members)
             share = whole / len(others)
             for block in others:
-                by_row[block.rows[code].row][index] = round(share) if isinstance(whole, int) else _tidy(share)
+                by_row[block.rows[code].row][index] = (
+                    round(share) if isinstance(whole, int) else _tidy(share)
+                )
 
 
 def _tidy(value: float) -> float | int:
@@ -160,7 +205,9 @@ def _table_values(sheet: TableSheet, *, rng: random.Random) -> dict[int, list]:
             if column.unit == "choice":
                 row_values.append(rng.choice(column.choices))
             elif column.unit == "text":
-                row_values.append(f"Action plan agreed for {table_row.label.lower()}; evidence held by the LMS.")
+                row_values.append(
+                    f"Action plan agreed for {table_row.label.lower()}; evidence held by the LMS."
+                )
             elif column.header in table_row.values:
                 row_values.append(table_row.values[column.header])
             elif column.unit.endswith("signed"):
@@ -171,13 +218,15 @@ def _table_values(sheet: TableSheet, *, rng: random.Random) -> dict[int, list]:
     return by_row
 
 
-def _plant_errors(spec: TemplateSpec, values: dict[str, dict[int, list]], *, errors: int,
-                  rng: random.Random) -> None:
+def _plant_errors(
+    spec: TemplateSpec, values: dict[str, dict[int, list]], *, errors: int, rng: random.Random
+) -> None:
     if not errors:
         return
     candidates = [
         (sheet.name, row, index)
-        for sheet in spec.sheets if isinstance(sheet, GridSheet)
+        for sheet in spec.sheets
+        if isinstance(sheet, GridSheet)
         for row, row_values in values[sheet.name].items()
         for index in range(len(row_values))
     ]

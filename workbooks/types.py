@@ -43,7 +43,9 @@ class ReturnedValue(NamedTuple):
 
     sheet: str
     organisation_code: str
-    organisation_kind: str  # "self" for the submitting organisation's own block, else the member's kind
+    organisation_kind: (
+        str  # "self" for the submitting organisation's own block, else the member's kind
+    )
     measure: str
     position: int  # the column among the sheet's value columns, so periods keep their order
     period: str
@@ -77,8 +79,16 @@ class ValidationResult:
             for org_code, org_kind, measure, row in grid.rows:
                 for position, number in enumerate(grid.numbers.get(row, ())):
                     if number is not None:
-                        yield ReturnedValue(grid.sheet_name, org_code, org_kind, measure, position,
-                                            grid.headers[position], grid.has_baseline and position == 0, number)
+                        yield ReturnedValue(
+                            grid.sheet_name,
+                            org_code,
+                            org_kind,
+                            measure,
+                            position,
+                            grid.headers[position],
+                            grid.has_baseline and position == 0,
+                            number,
+                        )
 
     @property
     def error_count(self) -> int:

@@ -36,7 +36,9 @@ from .types import Finding, GridNumbers, RejectedFile, TemplateContext, Validati
 from .xlsxscan import SheetScan, scan_sheet, sheet_parts
 
 MAX_FINDINGS = 5_000  # beyond this the submitter needs to fix the pattern, not read a longer list
-MAX_SHEET_AREA = 5_000_000  # cells in the rectangle up to the furthest cell; a million-cell return is ~1.5M
+MAX_SHEET_AREA = (
+    5_000_000  # cells in the rectangle up to the furthest cell; a million-cell return is ~1.5M
+)
 Progress = Callable[[int], None]
 
 
@@ -48,7 +50,9 @@ class Findings:
         self.items: list[Finding] = []
         self.truncated = False
 
-    def add(self, severity: str, rule: str, sheet: str, cell: str, value: object, message: str) -> None:
+    def add(
+        self, severity: str, rule: str, sheet: str, cell: str, value: object, message: str
+    ) -> None:
         if len(self.items) >= MAX_FINDINGS:
             self.truncated = True
             return
@@ -62,9 +66,17 @@ class Findings:
 
     def finish(self) -> list[Finding]:
         if self.truncated:
-            self.items.append(Finding("error", "VALIDATION.TRUNCATED", "", "", str(MAX_FINDINGS),
-                                      f"Only the first {MAX_FINDINGS} findings are listed; fix these and upload "
-                                      "again to see the rest."))
+            self.items.append(
+                Finding(
+                    "error",
+                    "VALIDATION.TRUNCATED",
+                    "",
+                    "",
+                    str(MAX_FINDINGS),
+                    f"Only the first {MAX_FINDINGS} findings are listed; fix these and upload "
+                    "again to see the rest.",
+                )
+            )
         return self.items
 
 
@@ -80,35 +92,66 @@ def _num(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def validate_file(*, data: bytes, file_format: str, context: TemplateContext,
-                  accepted_versions: Sequence[str] | None = None, progress: Progress | None = None) -> ValidationResult:
+def validate_file(
+    *,
+    data: bytes,
+    file_format: str,
+    context: TemplateContext,
+    accepted_versions: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> ValidationResult:
     if file_format == "xlsx":
-        return validate_workbook(data=data, context=context, accepted_versions=accepted_versions, progress=progress)
+        return validate_workbook(
+            data=data, context=context, accepted_versions=accepted_versions, progress=progress
+        )
     result = validate_narrative(data=data, file_format=file_format, context=context)
     if progress:
         progress(100)
     return result
 
 
-def validate_workbook(*, data: bytes, context: TemplateContext, accepted_versions: Sequence[str] | None = None,
-                      progress: Progress | None = None) -> ValidationResult:
+def validate_workbook(
+    *,
+    data: bytes,
+    context: TemplateContext,
+    accepted_versions: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> ValidationResult:
     started = time.perf_counter()
     report = progress or (lambda percent: None)
     report(0)
     findings = Findings()
     state = {"cells": 0, "version": "", "grids": []}
     try:
-        _validate(data=data, context=context, accepted_versions=accepted_versions, findings=findings,
-                  state=state, report=report)
+        _validate(
+            data=data,
+            context=context,
+            accepted_versions=accepted_versions,
+            findings=findings,
+            state=state,
+            report=report,
+        )
     except RejectedFile as rejected:
         findings.error("FILE.REJECTED", "", "", "", rejected.message)
     report(100)
-    return ValidationResult(findings=findings.finish(), cells_read=state["cells"], template_version=state["version"],
-                            seconds=time.perf_counter() - started, grids=state["grids"])
+    return ValidationResult(
+        findings=findings.finish(),
+        cells_read=state["cells"],
+        template_version=state["version"],
+        seconds=time.perf_counter() - started,
+        grids=state["grids"],
+    )
 
 
-def _validate(*, data: bytes, context: TemplateContext, accepted_versions: Sequence[str] | None,
-              findings: Findings, state: dict, report: Callable[[int], None]) -> None:
+def _validate(
+    *,
+    data: bytes,
+    context: TemplateContext,
+    accepted_versions: Sequence[str] | None,
+    findings: Findings,
+    state: dict,
+    report: Callable[[int], None],
+) -> None:
     archive = check_package(data=data)
     try:
         parts = sheet_parts(archive)
@@ -118,27 +161,62 @@ def _validate(*, data: bytes, context: TemplateContext, accepted_versions: Seque
     except Exception:  # calamine and the XML parser raise their own types for a broken workbook
         raise RejectedFile(UNREADABLE) from None
     if COVER_SHEET not in parts:
-        findings.error("STRUCT.SHEET", COVER_SHEET, "", "", "The Cover sheet is missing, so this is not a portal "
-                       "template; download the template for this return and copy your figures into it.")
+        findings.error(
+            "STRUCT.SHEET",
+            COVER_SHEET,
+            "",
+            "",
+            "The Cover sheet is missing, so this is not a portal "
+            "template; download the template for this return and copy your figures into it.",
+        )
         return
-    cover = _load(workbook, archive, parts, COVER_SHEET, formula_cols=range(0), findings=findings, state=state)
-    spec = _check_cover(cover[0] if cover else [], context=context, accepted_versions=accepted_versions, findings=findings,
-                        state=state)
+    cover = _load(
+        workbook, archive, parts, COVER_SHEET, formula_cols=range(0), findings=findings, state=state
+    )
+    spec = _check_cover(
+        cover[0] if cover else [],
+        context=context,
+        accepted_versions=accepted_versions,
+        findings=findings,
+        state=state,
+    )
     report(10)
     if spec is None:
         return
     for index, sheet in enumerate(spec.sheets):
-        _validate_sheet(workbook, archive, parts, sheet, spec=spec, context=context, findings=findings, state=state)
+        _validate_sheet(
+            workbook,
+            archive,
+            parts,
+            sheet,
+            spec=spec,
+            context=context,
+            findings=findings,
+            state=state,
+        )
         report(10 + 85 * (index + 1) // len(spec.sheets))
 
 
-def _load(workbook: CalamineWorkbook, archive, parts: dict[str, str], name: str, *, formula_cols: range,
-          findings: Findings, state: dict) -> tuple[list[list], SheetScan] | None:
+def _load(
+    workbook: CalamineWorkbook,
+    archive,
+    parts: dict[str, str],
+    name: str,
+    *,
+    formula_cols: range,
+    findings: Findings,
+    state: dict,
+) -> tuple[list[list], SheetScan] | None:
     scan = scan_sheet(archive, parts[name], formula_cols=formula_cols)
     if scan.area > MAX_SHEET_AREA:
-        findings.error("STRUCT.SIZE", name, f"{col_letter(scan.max_col)}{scan.max_row}", "",
-                       f"The sheet {name} has cells out to {col_letter(scan.max_col)}{scan.max_row}, far beyond the "
-                       "template; delete the extra rows and columns and upload again.")
+        findings.error(
+            "STRUCT.SIZE",
+            name,
+            f"{col_letter(scan.max_col)}{scan.max_row}",
+            "",
+            f"The sheet {name} has cells out to {col_letter(scan.max_col)}{scan.max_row}, far beyond the "
+            "template; delete the extra rows and columns and upload again.",
+        )
         return None
     try:
         rows = workbook.get_sheet_by_name(name).to_python()
@@ -155,59 +233,117 @@ def _cell_value(rows: list[list], row: int, col: int) -> object:
     return ""
 
 
-def _check_cover(rows: list[list], *, context: TemplateContext, accepted_versions: Sequence[str] | None,
-                 findings: Findings, state: dict) -> TemplateSpec | None:
+def _check_cover(
+    rows: list[list],
+    *,
+    context: TemplateContext,
+    accepted_versions: Sequence[str] | None,
+    findings: Findings,
+    state: dict,
+) -> TemplateSpec | None:
     found = {}
     for field, label, ref, _name in COVER_FIELDS:
         found[field] = _text(_cell_value(rows, int(ref[1:]), ord(ref[0]) - 64)).strip()
     version = found["template_version"]
     state["version"] = version
     if found["collection_code"] != context.collection_code:
-        findings.error("STRUCT.IDENTIFIER", COVER_SHEET, "B3", found["collection_code"],
-                       f"This is the template for {found['collection_code'] or 'an unknown return'}, not "
-                       f"{context.collection_code}; download the {context.collection_code} template and use that.")
+        findings.error(
+            "STRUCT.IDENTIFIER",
+            COVER_SHEET,
+            "B3",
+            found["collection_code"],
+            f"This is the template for {found['collection_code'] or 'an unknown return'}, not "
+            f"{context.collection_code}; download the {context.collection_code} template and use that.",
+        )
         return None
     spec = spec_for(collection_code=context.collection_code, version=version)
     known = spec_versions(collection_code=context.collection_code)
     if spec is None:
-        findings.error("STRUCT.VERSION", COVER_SHEET, "B9", version,
-                       f"Template version '{version}' is not one we issued for {context.collection_code} (issued: "
-                       f"{', '.join(known)}); download the current template and copy your figures into it.")
+        findings.error(
+            "STRUCT.VERSION",
+            COVER_SHEET,
+            "B9",
+            version,
+            f"Template version '{version}' is not one we issued for {context.collection_code} (issued: "
+            f"{', '.join(known)}); download the current template and copy your figures into it.",
+        )
         return None
     if accepted_versions is not None and version not in accepted_versions:
-        findings.error("STRUCT.VERSION", COVER_SHEET, "B9", version,
-                       f"Template version {version} is no longer accepted for this return; accepted versions: "
-                       f"{', '.join(accepted_versions)}. Download the current template and copy your figures in.")
+        findings.error(
+            "STRUCT.VERSION",
+            COVER_SHEET,
+            "B9",
+            version,
+            f"Template version {version} is no longer accepted for this return; accepted versions: "
+            f"{', '.join(accepted_versions)}. Download the current template and copy your figures in.",
+        )
     if found["stage"] != context.stage:
-        findings.error("STRUCT.IDENTIFIER", COVER_SHEET, "B5", found["stage"],
-                       f"The template is for the {found['stage'] or 'unknown'} stage, but this upload is for the "
-                       f"{context.stage} stage; download the {context.stage} template (your figures can be copied).")
+        findings.error(
+            "STRUCT.IDENTIFIER",
+            COVER_SHEET,
+            "B5",
+            found["stage"],
+            f"The template is for the {found['stage'] or 'unknown'} stage, but this upload is for the "
+            f"{context.stage} stage; download the {context.stage} template (your figures can be copied).",
+        )
     if found["organisation_code"] != context.organisation_code:
         # Rows are pre-filled per organisation, so checking them against another's would only add noise.
-        findings.error("STRUCT.IDENTIFIER", COVER_SHEET, "B7", found["organisation_code"],
-                       f"The template is for organisation '{found['organisation_code']}', but this upload is for "
-                       f"'{context.organisation_code}'; download the template for {context.organisation_code}.")
+        findings.error(
+            "STRUCT.IDENTIFIER",
+            COVER_SHEET,
+            "B7",
+            found["organisation_code"],
+            f"The template is for organisation '{found['organisation_code']}', but this upload is for "
+            f"'{context.organisation_code}'; download the template for {context.organisation_code}.",
+        )
         return None
     return spec
 
 
-def _validate_sheet(workbook, archive, parts, sheet: GridSheet | TableSheet, *, spec: TemplateSpec,
-                    context: TemplateContext, findings: Findings, state: dict) -> None:
+def _validate_sheet(
+    workbook,
+    archive,
+    parts,
+    sheet: GridSheet | TableSheet,
+    *,
+    spec: TemplateSpec,
+    context: TemplateContext,
+    findings: Findings,
+    state: dict,
+) -> None:
     if sheet.name not in parts:
-        findings.error("STRUCT.SHEET", sheet.name, "", "",
-                       f"The sheet '{sheet.name}' is missing; do not delete or rename sheets. Download the "
-                       "template again and copy your figures into it.")
+        findings.error(
+            "STRUCT.SHEET",
+            sheet.name,
+            "",
+            "",
+            f"The sheet '{sheet.name}' is missing; do not delete or rename sheets. Download the "
+            "template again and copy your figures into it.",
+        )
         return
-    last_input = sheet.total_col - 1 if isinstance(sheet, GridSheet) else sheet.first_value_col + len(sheet.columns)
-    loaded = _load(workbook, archive, parts, sheet.name, formula_cols=range(sheet.first_value_col, last_input + 1),
-                   findings=findings, state=state)
+    last_input = (
+        sheet.total_col - 1
+        if isinstance(sheet, GridSheet)
+        else sheet.first_value_col + len(sheet.columns)
+    )
+    loaded = _load(
+        workbook,
+        archive,
+        parts,
+        sheet.name,
+        formula_cols=range(sheet.first_value_col, last_input + 1),
+        findings=findings,
+        state=state,
+    )
     if loaded is None:
         return
     rows, scan = loaded
     if not _check_headers(rows, sheet=sheet, findings=findings):
         return
     if isinstance(sheet, GridSheet):
-        check = GridCheck(sheet=sheet, spec=spec, context=context, rows=rows, scan=scan, findings=findings)
+        check = GridCheck(
+            sheet=sheet, spec=spec, context=context, rows=rows, scan=scan, findings=findings
+        )
         check.run()
         state["grids"].append(check.numbers_read())
     else:
@@ -220,8 +356,13 @@ def _check_headers(rows: list[list], *, sheet: GridSheet | TableSheet, findings:
         found = _text(_cell_value(rows, HEADER_ROW, col)).strip()
         if found != expected:
             ok = False
-            findings.error("STRUCT.HEADER", sheet.name, f"{col_letter(col)}{HEADER_ROW}", found,
-                           f"The column heading should be '{expected}'; do not insert, delete or move columns.")
+            findings.error(
+                "STRUCT.HEADER",
+                sheet.name,
+                f"{col_letter(col)}{HEADER_ROW}",
+                found,
+                f"The column heading should be '{expected}'; do not insert, delete or move columns.",
+            )
     return ok
 
 
@@ -229,25 +370,54 @@ class CellCheck:
     """Type, range and completeness of one input cell; returns the number or None when it is not one."""
 
     @staticmethod
-    def check(value: object, *, unit_code: str, is_formula: bool, sheet: str, cell: str, what: str,
-              findings: Findings, choices: tuple[str, ...] = (), required: bool = True) -> float | None:
+    def check(
+        value: object,
+        *,
+        unit_code: str,
+        is_formula: bool,
+        sheet: str,
+        cell: str,
+        what: str,
+        findings: Findings,
+        choices: tuple[str, ...] = (),
+        required: bool = True,
+    ) -> float | None:
         unit = UNITS[unit_code]
         if is_formula:
-            findings.error("TYPE.FORMULA", sheet, cell, value,
-                           f"{what} holds a formula; type the figure itself (paste as values).")
+            findings.error(
+                "TYPE.FORMULA",
+                sheet,
+                cell,
+                value,
+                f"{what} holds a formula; type the figure itself (paste as values).",
+            )
             return None
         kind = type(value)
         if kind is float or kind is int:
-            return CellCheck._number(value, unit=unit, sheet=sheet, cell=cell, what=what, findings=findings)
+            return CellCheck._number(
+                value, unit=unit, sheet=sheet, cell=cell, what=what, findings=findings
+            )
         if value is None or value == "":
             if required:
-                findings.error("REQUIRED", sheet, cell, "", f"{what} is blank; enter a figure (0 if there is none)."
-                               if unit.number_kind in ("whole", "decimal") else f"{what} is blank; complete it.")
+                findings.error(
+                    "REQUIRED",
+                    sheet,
+                    cell,
+                    "",
+                    f"{what} is blank; enter a figure (0 if there is none)."
+                    if unit.number_kind in ("whole", "decimal")
+                    else f"{what} is blank; complete it.",
+                )
             return None
         if unit.number_kind == "choice":
             if value not in choices:
-                findings.error("TYPE.CHOICE", sheet, cell, value,
-                               f"{what} must be one of: {', '.join(choices)}.")
+                findings.error(
+                    "TYPE.CHOICE",
+                    sheet,
+                    cell,
+                    value,
+                    f"{what} must be one of: {', '.join(choices)}.",
+                )
             return None
         if unit.number_kind == "text":
             return None
@@ -256,41 +426,74 @@ class CellCheck:
         elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
             message = f"{what} holds a date or time where a number belongs; enter a number."
         else:
-            message = f"{what} holds text ('{_text(value)[:40]}') where a number belongs; enter a number."
+            message = (
+                f"{what} holds text ('{_text(value)[:40]}') where a number belongs; enter a number."
+            )
         findings.error("TYPE.TEXT", sheet, cell, value, message)
         return None
 
     @staticmethod
-    def _number(value: float, *, unit, sheet: str, cell: str, what: str, findings: Findings) -> float | None:
+    def _number(
+        value: float, *, unit, sheet: str, cell: str, what: str, findings: Findings
+    ) -> float | None:
         if unit.number_kind not in ("whole", "decimal"):
             findings.error("TYPE.TEXT", sheet, cell, value, f"{what} should be text, not a number.")
             return None
         if unit.number_kind == "whole" and value != int(value):
-            findings.error("TYPE.WHOLE", sheet, cell, value, f"{what} must be a whole number; enter {round(value)} "
-                           "or the correct count.")
+            findings.error(
+                "TYPE.WHOLE",
+                sheet,
+                cell,
+                value,
+                f"{what} must be a whole number; enter {round(value)} or the correct count.",
+            )
             return None
         if unit.minimum is not None and value < unit.minimum:
-            findings.error("RANGE.MIN", sheet, cell, value, f"{what} is {_num(value)}; it cannot be below "
-                           f"{unit.minimum:g}.")
+            findings.error(
+                "RANGE.MIN",
+                sheet,
+                cell,
+                value,
+                f"{what} is {_num(value)}; it cannot be below {unit.minimum:g}.",
+            )
             return None
         if unit.maximum is not None and value > unit.maximum:
-            findings.error("RANGE.MAX", sheet, cell, value, f"{what} is {_num(value)}; it cannot be above "
-                           f"{unit.maximum:g}.")
+            findings.error(
+                "RANGE.MAX",
+                sheet,
+                cell,
+                value,
+                f"{what} is {_num(value)}; it cannot be above {unit.maximum:g}.",
+            )
             return None
         return float(value)
 
 
 class GridCheck:
-    def __init__(self, *, sheet: GridSheet, spec: TemplateSpec, context: TemplateContext, rows: list[list],
-                 scan: SheetScan, findings: Findings) -> None:
+    def __init__(
+        self,
+        *,
+        sheet: GridSheet,
+        spec: TemplateSpec,
+        context: TemplateContext,
+        rows: list[list],
+        scan: SheetScan,
+        findings: Findings,
+    ) -> None:
         self.sheet = sheet
         self.spec = spec
         self.rows = rows
         self.scan = scan
         self.findings = findings
-        self.blocks = grid_blocks(sheet=sheet, organisation_code=context.organisation_code,
-                                  organisation_name=context.organisation_name, members=context.members)
-        self.numbers: dict[int, list[float | None]] = {}  # row -> value-column numbers (None: not a number)
+        self.blocks = grid_blocks(
+            sheet=sheet,
+            organisation_code=context.organisation_code,
+            organisation_name=context.organisation_name,
+            members=context.members,
+        )
+        self.numbers: dict[
+            int, list[float | None]
+        ] = {}  # row -> value-column numbers (None: not a number)
         self.letters = [col_letter(col) for col in range(sheet.first_value_col, sheet.total_col)]
 
     def run(self) -> None:
@@ -307,10 +510,18 @@ class GridCheck:
                     self._plausibility(grid_row.row, grid_row.measure, grid_row.org_name)
 
     def numbers_read(self) -> GridNumbers:
-        rows = tuple((grid_row.org_code, block.org_kind, code, grid_row.row)
-                     for block in self.blocks for code, grid_row in block.rows.items())
-        return GridNumbers(sheet_name=self.sheet.name, headers=self.sheet.value_headers,
-                           has_baseline=bool(self.sheet.baseline_label), rows=rows, numbers=self.numbers)
+        rows = tuple(
+            (grid_row.org_code, block.org_kind, code, grid_row.row)
+            for block in self.blocks
+            for code, grid_row in block.rows.items()
+        )
+        return GridNumbers(
+            sheet_name=self.sheet.name,
+            headers=self.sheet.value_headers,
+            has_baseline=bool(self.sheet.baseline_label),
+            rows=rows,
+            numbers=self.numbers,
+        )
 
     def _row(self, grid_row) -> None:
         row = grid_row.row
@@ -318,14 +529,23 @@ class GridCheck:
         org_found = _text(values[0]).strip() if values else ""
         code_found = _text(values[2]).strip() if len(values) > 2 else ""
         if org_found != grid_row.org_code or code_found != grid_row.measure.code:
-            cell, found = (f"A{row}", org_found) if org_found != grid_row.org_code else (f"C{row}", code_found)
-            self.findings.error("STRUCT.ROWS", self.sheet.name, cell, found,
-                                f"Row {row} should be {grid_row.measure.code} for {grid_row.org_code}; do not insert, "
-                                "delete or reorder rows. Download the template again and copy your figures in.")
+            cell, found = (
+                (f"A{row}", org_found)
+                if org_found != grid_row.org_code
+                else (f"C{row}", code_found)
+            )
+            self.findings.error(
+                "STRUCT.ROWS",
+                self.sheet.name,
+                cell,
+                found,
+                f"Row {row} should be {grid_row.measure.code} for {grid_row.org_code}; do not insert, "
+                "delete or reorder rows. Download the template again and copy your figures in.",
+            )
             return
         unit = UNITS[grid_row.measure.unit]
         first = self.sheet.first_value_col - 1
-        cells = values[first:first + len(self.letters)]
+        cells = values[first : first + len(self.letters)]
         cells += [""] * (len(self.letters) - len(cells))
         formulas = self.scan.formulas.get(row, ())
         minimum, maximum = unit.minimum, unit.maximum
@@ -334,16 +554,31 @@ class GridCheck:
         for index, value in enumerate(cells):
             kind = type(value)
             # Fast path for the common case: a plain number in range, no formula.
-            if (kind is float or kind is int) and not formulas and (minimum is None or value >= minimum) \
-                    and (maximum is None or value <= maximum) and (not whole or value == int(value)):
+            if (
+                (kind is float or kind is int)
+                and not formulas
+                and (minimum is None or value >= minimum)
+                and (maximum is None or value <= maximum)
+                and (not whole or value == int(value))
+            ):
                 numbers.append(float(value))
                 continue
             col = self.sheet.first_value_col + index
-            what = (f"{grid_row.measure.label} for {grid_row.org_name} "
-                    f"({self.sheet.value_headers[index]})")
-            numbers.append(CellCheck.check(value, unit_code=unit.code, is_formula=col in formulas,
-                                           sheet=self.sheet.name, cell=f"{self.letters[index]}{row}", what=what,
-                                           findings=self.findings))
+            what = (
+                f"{grid_row.measure.label} for {grid_row.org_name} "
+                f"({self.sheet.value_headers[index]})"
+            )
+            numbers.append(
+                CellCheck.check(
+                    value,
+                    unit_code=unit.code,
+                    is_formula=col in formulas,
+                    sheet=self.sheet.name,
+                    cell=f"{self.letters[index]}{row}",
+                    what=what,
+                    findings=self.findings,
+                )
+            )
         self.numbers[row] = numbers
 
     def _sums(self, block: GridBlock) -> None:
@@ -362,12 +597,20 @@ class GridCheck:
                     continue
                 expected = sum(terms) - sum(negative)
                 if abs(found - expected) > tolerance:
-                    labels = " + ".join(self.sheet.measure(code).label.lower() for code in rule.parts)
-                    labels += "".join(f" - {self.sheet.measure(code).label.lower()}" for code in rule.minus)
+                    labels = " + ".join(
+                        self.sheet.measure(code).label.lower() for code in rule.parts
+                    )
+                    labels += "".join(
+                        f" - {self.sheet.measure(code).label.lower()}" for code in rule.minus
+                    )
                     self.findings.error(
-                        rule.code, self.sheet.name, f"{self.letters[index]}{total_row.row}", found,
+                        rule.code,
+                        self.sheet.name,
+                        f"{self.letters[index]}{total_row.row}",
+                        found,
                         f"{total_row.measure.label} for {total_row.org_name} ({self.sheet.value_headers[index]}) is "
-                        f"{_num(found)}, but {labels} = {_num(expected)}; make the total equal the sum of its parts.")
+                        f"{_num(found)}, but {labels} = {_num(expected)}; make the total equal the sum of its parts.",
+                    )
 
     def _system_total(self) -> None:
         own = self.blocks[0]
@@ -390,9 +633,13 @@ class GridCheck:
                 expected = sum(terms)
                 if abs(found - expected) > unit.tolerance + 1e-6:
                     self.findings.error(
-                        self.sheet.total_rule, self.sheet.name, f"{self.letters[index]}{total_row.row}", found,
+                        self.sheet.total_rule,
+                        self.sheet.name,
+                        f"{self.letters[index]}{total_row.row}",
+                        found,
                         f"The system total of {total_row.measure.label.lower()} ({self.sheet.value_headers[index]}) "
-                        f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them agree.")
+                        f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them agree.",
+                    )
 
     def _plausibility(self, row: int, measure: Measure, org_name: str) -> None:
         numbers = self.numbers[row]
@@ -406,39 +653,70 @@ class GridCheck:
             cell = f"{self.letters[index + offset]}{row}"
             what = f"{measure.label} for {org_name} in {periods[index]}"
             if measure.floor is not None and value < measure.floor:
-                self.findings.warning(f"{code}.PLAUS.FLOOR", self.sheet.name, cell, value,
-                                      f"{what} is {_num(value)}%, below {measure.floor:g}% ({measure.floor_reason}); "
-                                      "check the figure or explain it.")
+                self.findings.warning(
+                    f"{code}.PLAUS.FLOOR",
+                    self.sheet.name,
+                    cell,
+                    value,
+                    f"{what} is {_num(value)}%, below {measure.floor:g}% ({measure.floor_reason}); "
+                    "check the figure or explain it.",
+                )
             if measure.baseline_band and baseline:
                 low, high = measure.baseline_band
                 if not low * baseline <= value <= high * baseline:
                     self.findings.warning(
-                        f"{code}.PLAUS.BASE", self.sheet.name, cell, value,
+                        f"{code}.PLAUS.BASE",
+                        self.sheet.name,
+                        cell,
+                        value,
                         f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the {self.sheet.baseline_label} "
                         f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%. Check the figure or "
-                        "explain the change.")
+                        "explain the change.",
+                    )
             previous = numbers[offset + index - 1] if index else None
-            if measure.month_band is not None and previous and abs(value - previous) > measure.month_band * previous:
+            if (
+                measure.month_band is not None
+                and previous
+                and abs(value - previous) > measure.month_band * previous
+            ):
                 self.findings.warning(
-                    f"{code}.PLAUS.MONTH", self.sheet.name, cell, value,
+                    f"{code}.PLAUS.MONTH",
+                    self.sheet.name,
+                    cell,
+                    value,
                     f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on {periods[index - 1]} "
                     f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% in a month needs "
-                    "checking or explaining.")
+                    "checking or explaining.",
+                )
 
 
-def _check_table(*, sheet: TableSheet, rows: list[list], scan: SheetScan, findings: Findings) -> None:
+def _check_table(
+    *, sheet: TableSheet, rows: list[list], scan: SheetScan, findings: Findings
+) -> None:
     inputs = table_input_cols(sheet)
     for offset, table_row in enumerate(sheet.rows):
         row = FIRST_DATA_ROW + offset
         found = _text(_cell_value(rows, row, 1)).strip()
         if found != table_row.code:
-            findings.error("STRUCT.ROWS", sheet.name, f"A{row}", found,
-                           f"Row {row} should be {table_row.code} ({table_row.label}); do not insert, delete or "
-                           "reorder rows.")
+            findings.error(
+                "STRUCT.ROWS",
+                sheet.name,
+                f"A{row}",
+                found,
+                f"Row {row} should be {table_row.code} ({table_row.label}); do not insert, delete or "
+                "reorder rows.",
+            )
             continue
         formulas = scan.formulas.get(row, ())
         for col, column in inputs:
-            CellCheck.check(_cell_value(rows, row, col), unit_code=column.unit, is_formula=col in formulas,
-                            sheet=sheet.name, cell=f"{col_letter(col)}{row}",
-                            what=f"{column.header} for {table_row.label}", findings=findings,
-                            choices=column.choices, required=column.required)
+            CellCheck.check(
+                _cell_value(rows, row, col),
+                unit_code=column.unit,
+                is_formula=col in formulas,
+                sheet=sheet.name,
+                cell=f"{col_letter(col)}{row}",
+                what=f"{column.header} for {table_row.label}",
+                findings=findings,
+                choices=column.choices,
+                required=column.required,
+            )

@@ -9,8 +9,8 @@ element is only a claim), and <f> elements give the formula cells.
 
 from __future__ import annotations
 
-import re
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,7 +52,9 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     if rels_path in archive.namelist():
         for rel in ElementTree.fromstring(archive.read(rels_path)).iter(f"{RELS_NS}Relationship"):
             target = rel.get("Target", "")
-            targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[rel.get("Id")] = (
+                target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            )
     present = set(archive.namelist())
     parts = {}
     for sheet in workbook.iter(f"{MAIN_NS}sheet"):

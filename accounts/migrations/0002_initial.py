@@ -6,54 +6,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('planning', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("planning", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invitation',
-            name='organisation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='planning.organisation'),
+            model_name="invitation",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="planning.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='planning.region'),
+            model_name="invitation",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="planning.region",
+            ),
         ),
         migrations.AddField(
-            model_name='roleassignment',
-            name='organisation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='planning.organisation'),
+            model_name="roleassignment",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="role_assignments",
+                to="planning.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='roleassignment',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='planning.region'),
+            model_name="roleassignment",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="role_assignments",
+                to="planning.region",
+            ),
         ),
         migrations.AddField(
-            model_name='roleassignment',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL),
+            model_name="roleassignment",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="role_assignments",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('organisation__isnull', False), ('region__isnull', True), ('role__in', ('submitter', 'signatory', 'system_lead'))), models.Q(('organisation__isnull', True), ('region__isnull', False), ('role', 'regional_reviewer')), models.Q(('organisation__isnull', True), ('region__isnull', True), ('role', 'national_admin')), _connector='OR'), name='role_scope_matches_role'),
+            model_name="roleassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("organisation__isnull", False),
+                        ("region__isnull", True),
+                        ("role__in", ("submitter", "signatory", "system_lead")),
+                    ),
+                    models.Q(
+                        ("organisation__isnull", True),
+                        ("region__isnull", False),
+                        ("role", "regional_reviewer"),
+                    ),
+                    models.Q(
+                        ("organisation__isnull", True),
+                        ("region__isnull", True),
+                        ("role", "national_admin"),
+                    ),
+                    _connector="OR",
+                ),
+                name="role_scope_matches_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('organisation__isnull', False)), fields=('user', 'role', 'organisation'), name='unique_org_role'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("organisation__isnull", False)),
+                fields=("user", "role", "organisation"),
+                name="unique_org_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('region__isnull', False)), fields=('user', 'role', 'region'), name='unique_region_role'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("region__isnull", False)),
+                fields=("user", "role", "region"),
+                name="unique_region_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('role', 'national_admin')), fields=('user', 'role'), name='unique_national_admin'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("role", "national_admin")),
+                fields=("user", "role"),
+                name="unique_national_admin",
+            ),
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,28 +14,51 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor_name', models.CharField(blank=True, help_text='Kept even if the user is renamed.', max_length=150)),
-                ('action', models.CharField(db_index=True, max_length=50)),
-                ('object_type', models.CharField(blank=True, max_length=50)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('object_label', models.CharField(blank=True, max_length=300)),
-                ('submission_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('organisation_code', models.CharField(blank=True, db_index=True, max_length=16)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, max_length=300)),
-                ('path', models.CharField(blank=True, max_length=300)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('detail', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "actor_name",
+                    models.CharField(
+                        blank=True, help_text="Kept even if the user is renamed.", max_length=150
+                    ),
+                ),
+                ("action", models.CharField(db_index=True, max_length=50)),
+                ("object_type", models.CharField(blank=True, max_length=50)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("object_label", models.CharField(blank=True, max_length=300)),
+                ("submission_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("organisation_code", models.CharField(blank=True, db_index=True, max_length=16)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, max_length=300)),
+                ("path", models.CharField(blank=True, max_length=300)),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                ("detail", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_audit_object__0e78a5_idx')],
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id"], name="audit_audit_object__0e78a5_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -17,7 +17,9 @@ env = environ.Env()
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
@@ -112,7 +114,10 @@ AUTHENTICATION_BACKENDS = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -203,13 +208,17 @@ EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 # Only read by Django's file-based backend, which the load and chaos runs use to count emails sent.
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "sent-emails"))
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Plan submission portal <no-reply@plans.example.nhs.uk>")
+DEFAULT_FROM_EMAIL = env(
+    "DEFAULT_FROM_EMAIL", default="Plan submission portal <no-reply@plans.example.nhs.uk>"
+)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -293,17 +302,31 @@ VALIDATION_MEMORY_LIMIT_MB = env.int("VALIDATION_MEMORY_LIMIT_MB", default=1536)
 VALIDATION_SWEEP_SECONDS = env.float("VALIDATION_SWEEP_SECONDS", default=60.0)
 NOTIFICATION_EMAIL_SWEEP_SECONDS = env.float("NOTIFICATION_EMAIL_SWEEP_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stuck-versions": {"task": "submissions.tasks.sweep_stuck_versions", "schedule": VALIDATION_SWEEP_SECONDS},
+    "sweep-stuck-versions": {
+        "task": "submissions.tasks.sweep_stuck_versions",
+        "schedule": VALIDATION_SWEEP_SECONDS,
+    },
     "sweep-stuck-exports": {"task": "exports.tasks.sweep_stuck_exports", "schedule": 120.0},
-    "expire-old-exports": {"task": "exports.tasks.expire_old_exports", "schedule": crontab(minute=20, hour=2)},
-    "sweep-owed-triangulation": {"task": "triangulation.tasks.sweep_owed_triangulation", "schedule": 120.0},
+    "expire-old-exports": {
+        "task": "exports.tasks.expire_old_exports",
+        "schedule": crontab(minute=20, hour=2),
+    },
+    "sweep-owed-triangulation": {
+        "task": "triangulation.tasks.sweep_owed_triangulation",
+        "schedule": 120.0,
+    },
     "send-unsent-notification-emails": {
-        "task": "notifications.tasks.send_unsent_notification_emails", "schedule": NOTIFICATION_EMAIL_SWEEP_SECONDS,
+        "task": "notifications.tasks.send_unsent_notification_emails",
+        "schedule": NOTIFICATION_EMAIL_SWEEP_SECONDS,
     },
     # CELERY_TIMEZONE is Europe/London: the digest goes at 07:00 London time all year.
-    "send-deadline-reminders": {"task": "notifications.tasks.send_deadline_reminders", "schedule": crontab(minute=5)},
+    "send-deadline-reminders": {
+        "task": "notifications.tasks.send_deadline_reminders",
+        "schedule": crontab(minute=5),
+    },
     "send-reviewer-digests": {
-        "task": "notifications.tasks.send_reviewer_digests", "schedule": crontab(hour=7, minute=0),
+        "task": "notifications.tasks.send_reviewer_digests",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 # A notification email claimed longer ago than this by a sender that never finished is retried.
@@ -314,5 +337,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 # A crashed validation must not take the worker's memory with it.
-CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", default=600_000)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
+    "CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", default=600_000
+)
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")

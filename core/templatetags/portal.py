@@ -68,7 +68,11 @@ def days_left_text(deadline: dt.datetime) -> str:
     if days == 1:
         return f"Due tomorrow ({_time_left(deadline)})"
     if days == 0:
-        return f"Due today ({_time_left(deadline)})" if timezone.now() <= deadline else "Deadline passed today"
+        return (
+            f"Due today ({_time_left(deadline)})"
+            if timezone.now() <= deadline
+            else "Deadline passed today"
+        )
     overdue = -days
     return f"{overdue} day{'s' if overdue != 1 else ''} overdue"
 
@@ -85,5 +89,5 @@ def pounds(value) -> str:
 
 @register.filter
 def month_name(value: str) -> str:
-    """"2021-04" → "April 2021"."""
+    """ "2021-04" → "April 2021"."""
     return dt.datetime.strptime(value, "%Y-%m").strftime("%B %Y")

@@ -8,41 +8,138 @@ import exports.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('planning', '0003_extension_requests'),
+        ("planning", "0003_extension_requests"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExportJob',
+            name="ExportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('consolidation', 'Consolidated values of a return (xlsx)'), ('files', 'Every submitted file of the round (zip)')], max_length=20)),
-                ('status', models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Being built'), ('done', 'Ready'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('message', models.TextField(blank=True, help_text='Why the export failed, shown to the person who asked.')),
-                ('file', models.FileField(blank=True, max_length=300, upload_to=exports.models.export_upload_to)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('row_count', models.PositiveIntegerField(default=0, help_text='Values written (consolidation).')),
-                ('file_count', models.PositiveIntegerField(default=0, help_text='Returns included: workbooks read or files zipped.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('queued_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('collection', models.ForeignKey(blank=True, help_text='The return consolidated; empty for a zip of the whole round.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='planning.collection')),
-                ('planning_round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='planning.planninground')),
-                ('region', models.ForeignKey(blank=True, help_text='Empty for the whole nation.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='planning.region')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("consolidation", "Consolidated values of a return (xlsx)"),
+                            ("files", "Every submitted file of the round (zip)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to start"),
+                            ("running", "Being built"),
+                            ("done", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "message",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why the export failed, shown to the person who asked.",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True, max_length=300, upload_to=exports.models.export_upload_to
+                    ),
+                ),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                (
+                    "row_count",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Values written (consolidation)."
+                    ),
+                ),
+                (
+                    "file_count",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Returns included: workbooks read or files zipped."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("queued_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The return consolidated; empty for a zip of the whole round.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="planning.collection",
+                    ),
+                ),
+                (
+                    "planning_round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="planning.planninground",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for the whole nation.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="planning.region",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['status', 'queued_at'], name='exports_exp_status_fd97d9_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='export_progress_is_percent'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'consolidation'), _negated=True), ('collection__isnull', False), _connector='OR'), name='consolidation_has_collection')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "queued_at"], name="exports_exp_status_fd97d9_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("progress__lte", 100)),
+                        name="export_progress_is_percent",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "consolidation"), _negated=True),
+                            ("collection__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="consolidation_has_collection",
+                    ),
+                ],
             },
         ),
     ]

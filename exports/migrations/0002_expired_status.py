@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exports', '0001_initial'),
+        ("exports", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='exportjob',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Being built'), ('done', 'Ready'), ('failed', 'Failed'), ('expired', 'Expired')], default='queued', max_length=10),
+            model_name="exportjob",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Waiting to start"),
+                    ("running", "Being built"),
+                    ("done", "Ready"),
+                    ("failed", "Failed"),
+                    ("expired", "Expired"),
+                ],
+                default="queued",
+                max_length=10,
+            ),
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,22 +14,47 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(db_index=True, max_length=40)),
-                ('subject', models.CharField(max_length=200)),
-                ('body', models.TextField()),
-                ('url', models.CharField(blank=True, max_length=300)),
-                ('dedupe_key', models.CharField(blank=True, help_text='Notifications that must go out once only share a key per recipient.', max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(db_index=True, max_length=40)),
+                ("subject", models.CharField(max_length=200)),
+                ("body", models.TextField()),
+                ("url", models.CharField(blank=True, max_length=300)),
+                (
+                    "dedupe_key",
+                    models.CharField(
+                        blank=True,
+                        help_text="Notifications that must go out once only share a key per recipient.",
+                        max_length=200,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('dedupe_key', ''), _negated=True), fields=('recipient', 'dedupe_key'), name='notification_once_only')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("dedupe_key", ""), _negated=True),
+                        fields=("recipient", "dedupe_key"),
+                        name="notification_once_only",
+                    )
+                ],
             },
         ),
     ]

@@ -5,29 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_initial'),
+        ("notifications", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='email_attempts',
+            model_name="notification",
+            name="email_attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='email_claimed_at',
-            field=models.DateTimeField(blank=True, help_text='When a sender took the email on; another may retry after a timeout.', null=True),
+            model_name="notification",
+            name="email_claimed_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When a sender took the email on; another may retry after a timeout.",
+                null=True,
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at'], name='notificatio_recipie_564b1f_idx'),
+            model_name="notification",
+            index=models.Index(
+                fields=["recipient", "read_at"], name="notificatio_recipie_564b1f_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['emailed_at', 'created_at'], name='notificatio_emailed_798e00_idx'),
+            model_name="notification",
+            index=models.Index(
+                fields=["emailed_at", "created_at"], name="notificatio_emailed_798e00_idx"
+            ),
         ),
     ]

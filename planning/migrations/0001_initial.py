@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,103 +14,288 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=8, unique=True)),
-                ('name', models.CharField(max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=8, unique=True)),
+                ("name", models.CharField(max_length=200)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ods_code', models.CharField(max_length=16, unique=True, verbose_name='ODS code')),
-                ('name', models.CharField(max_length=300)),
-                ('org_type', models.CharField(choices=[('ics', 'Integrated Care System'), ('provider', 'NHS trust'), ('ccg', 'Clinical Commissioning Group'), ('lms', 'Local Maternity System'), ('cancer_alliance', 'Cancer Alliance')], max_length=20, verbose_name='type')),
-                ('trust_kind', models.CharField(blank=True, choices=[('acute', 'Acute'), ('mental health', 'Mental health'), ('community', 'Community'), ('ambulance', 'Ambulance'), ('specialist', 'Specialist')], max_length=20)),
-                ('is_active', models.BooleanField(default=True)),
-                ('note', models.TextField(blank=True)),
-                ('covered_icss', models.ManyToManyField(blank=True, help_text='For a Cancer Alliance, the ICSs it covers; for a trust, further ICSs it serves.', limit_choices_to={'org_type': 'ics'}, related_name='covering_organisations', to='planning.organisation')),
-                ('parent_ics', models.ForeignKey(blank=True, help_text='The ICS a provider, CCG or LMS belongs to.', limit_choices_to={'org_type': 'ics'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='planning.organisation')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organisations', to='planning.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ods_code", models.CharField(max_length=16, unique=True, verbose_name="ODS code")),
+                ("name", models.CharField(max_length=300)),
+                (
+                    "org_type",
+                    models.CharField(
+                        choices=[
+                            ("ics", "Integrated Care System"),
+                            ("provider", "NHS trust"),
+                            ("ccg", "Clinical Commissioning Group"),
+                            ("lms", "Local Maternity System"),
+                            ("cancer_alliance", "Cancer Alliance"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "trust_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("acute", "Acute"),
+                            ("mental health", "Mental health"),
+                            ("community", "Community"),
+                            ("ambulance", "Ambulance"),
+                            ("specialist", "Specialist"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "covered_icss",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="For a Cancer Alliance, the ICSs it covers; for a trust, further ICSs it serves.",
+                        limit_choices_to={"org_type": "ics"},
+                        related_name="covering_organisations",
+                        to="planning.organisation",
+                    ),
+                ),
+                (
+                    "parent_ics",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The ICS a provider, CCG or LMS belongs to.",
+                        limit_choices_to={"org_type": "ics"},
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="planning.organisation",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organisations",
+                        to="planning.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PlanningRound',
+            name="PlanningRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='For example "2021/22 H1".', max_length=100, unique=True)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField()),
-                ('is_current', models.BooleanField(default=False, help_text='The round organisations see on their returns page.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('copied_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='copies', to='planning.planninground')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text='For example "2021/22 H1".', max_length=100, unique=True
+                    ),
+                ),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField()),
+                (
+                    "is_current",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The round organisations see on their returns page.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "copied_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="copies",
+                        to="planning.planninground",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-starts_on'],
+                "ordering": ["-starts_on"],
             },
         ),
         migrations.CreateModel(
-            name='Collection',
+            name="Collection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('stage', models.CharField(choices=[('draft', 'Draft'), ('final', 'Final'), ('single', 'Single')], default='single', max_length=10)),
-                ('deadline', models.DateTimeField(help_text='Europe/London; noon unless said otherwise.')),
-                ('submitted_by', models.JSONField(default=list, help_text='Organisation types that must submit, e.g. ["ics"].')),
-                ('trust_kinds', models.JSONField(blank=True, default=list, help_text='If set, only providers of these kinds owe the return.')),
-                ('accepted_formats', models.JSONField(default=list, help_text='For example ["xlsx"].')),
-                ('closes_at_deadline', models.BooleanField(default=False, help_text='Refuse submissions after the deadline instead of marking them late.')),
-                ('is_mandatory', models.BooleanField(default=True)),
-                ('description', models.TextField(blank=True)),
-                ('planning_round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='collections', to='planning.planninground')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("final", "Final"), ("single", "Single")],
+                        default="single",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "deadline",
+                    models.DateTimeField(help_text="Europe/London; noon unless said otherwise."),
+                ),
+                (
+                    "submitted_by",
+                    models.JSONField(
+                        default=list, help_text='Organisation types that must submit, e.g. ["ics"].'
+                    ),
+                ),
+                (
+                    "trust_kinds",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="If set, only providers of these kinds owe the return.",
+                    ),
+                ),
+                (
+                    "accepted_formats",
+                    models.JSONField(default=list, help_text='For example ["xlsx"].'),
+                ),
+                (
+                    "closes_at_deadline",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Refuse submissions after the deadline instead of marking them late.",
+                    ),
+                ),
+                ("is_mandatory", models.BooleanField(default=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "planning_round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="collections",
+                        to="planning.planninground",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['deadline', 'code', 'stage'],
+                "ordering": ["deadline", "code", "stage"],
             },
         ),
         migrations.CreateModel(
-            name='DeadlineExtension',
+            name="DeadlineExtension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('deadline', models.DateTimeField()),
-                ('reason', models.TextField()),
-                ('granted_at', models.DateTimeField(auto_now_add=True)),
-                ('collection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='extensions', to='planning.collection')),
-                ('granted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deadline_extensions', to='planning.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("deadline", models.DateTimeField()),
+                ("reason", models.TextField()),
+                ("granted_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="extensions",
+                        to="planning.collection",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deadline_extensions",
+                        to="planning.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-granted_at'],
-                'constraints': [models.UniqueConstraint(fields=('collection', 'organisation'), name='one_extension_per_collection_org'), models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='extension_has_reason')],
+                "ordering": ["-granted_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("collection", "organisation"),
+                        name="one_extension_per_collection_org",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True),
+                        name="extension_has_reason",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='planninground',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('is_current',), name='one_current_round'),
+            model_name="planninground",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_current", True)),
+                fields=("is_current",),
+                name="one_current_round",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='planninground',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='round_ends_after_start'),
+            model_name="planninground",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                name="round_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='collection',
-            constraint=models.UniqueConstraint(fields=('planning_round', 'code', 'stage'), name='unique_collection_stage'),
+            model_name="collection",
+            constraint=models.UniqueConstraint(
+                fields=("planning_round", "code", "stage"), name="unique_collection_stage"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('org_type', 'provider'), ('trust_kind', ''), _connector='OR'), name='trust_kind_only_for_providers'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("org_type", "provider"), ("trust_kind", ""), _connector="OR"),
+                name="trust_kind_only_for_providers",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('org_type', 'ics'), _negated=True), ('parent_ics__isnull', True), _connector='OR'), name='ics_has_no_parent_ics'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("org_type", "ics"), _negated=True),
+                    ("parent_ics__isnull", True),
+                    _connector="OR",
+                ),
+                name="ics_has_no_parent_ics",
+            ),
         ),
     ]

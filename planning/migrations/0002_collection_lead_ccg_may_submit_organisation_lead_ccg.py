@@ -5,20 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0001_initial'),
+        ("planning", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='collection',
-            name='lead_ccg_may_submit',
-            field=models.BooleanField(default=False, help_text="An ICS's lead CCG may upload and submit this return on the ICS's behalf."),
+            model_name="collection",
+            name="lead_ccg_may_submit",
+            field=models.BooleanField(
+                default=False,
+                help_text="An ICS's lead CCG may upload and submit this return on the ICS's behalf.",
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='lead_ccg',
-            field=models.ForeignKey(blank=True, help_text='For an ICS, the CCG that may submit some returns on its behalf (e.g. mental health finance).', limit_choices_to={'org_type': 'ccg'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='led_systems', to='planning.organisation'),
+            model_name="organisation",
+            name="lead_ccg",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="For an ICS, the CCG that may submit some returns on its behalf (e.g. mental health finance).",
+                limit_choices_to={"org_type": "ccg"},
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="led_systems",
+                to="planning.organisation",
+            ),
         ),
     ]

@@ -6,33 +6,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0002_collection_lead_ccg_may_submit_organisation_lead_ccg'),
+        ("planning", "0002_collection_lead_ccg_may_submit_organisation_lead_ccg"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExtensionRequest',
+            name="ExtensionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('requested_deadline', models.DateTimeField()),
-                ('reason', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Waiting for a decision'), ('granted', 'Granted'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn')], default='pending', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_deadline', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.TextField(blank=True)),
-                ('collection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='extension_requests', to='planning.collection')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='extension_requests', to='planning.organisation')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("requested_deadline", models.DateTimeField()),
+                ("reason", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for a decision"),
+                            ("granted", "Granted"),
+                            ("refused", "Refused"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_deadline", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.TextField(blank=True)),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="extension_requests",
+                        to="planning.collection",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="extension_requests",
+                        to="planning.organisation",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-id'],
-                'indexes': [models.Index(fields=['collection', 'organisation', 'status'], name='planning_ex_collect_17ff92_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='extension_request_has_reason'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'granted'), _negated=True), ('decided_deadline__isnull', False), _connector='OR'), name='granted_extension_has_deadline')],
+                "ordering": ["-requested_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["collection", "organisation", "status"],
+                        name="planning_ex_collect_17ff92_idx",
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True),
+                        name="extension_request_has_reason",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "granted"), _negated=True),
+                            ("decided_deadline__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="granted_extension_has_deadline",
+                    ),
+                ],
             },
         ),
     ]

@@ -15,7 +15,9 @@ register = template.Library()
 def return_reviews(context, submission):
     user = context["request"].user
     version = submission.submitted_version
-    endorsement = selectors.endorsement_of_version(version=version) if needs_endorsement(submission) else None
+    endorsement = (
+        selectors.endorsement_of_version(version=version) if needs_endorsement(submission) else None
+    )
     return {
         "submission": submission,
         "decisions": selectors.decisions_of_submission(submission=submission),
@@ -24,7 +26,8 @@ def return_reviews(context, submission):
         "comment_form": CommentForm(initial={"version": submission.current_version_id}),
         "needs_endorsement": needs_endorsement(submission),
         "endorsement": endorsement,
-        "can_endorse": user.has_perm("reviews.endorse", submission) and submission.status == "submitted"
+        "can_endorse": user.has_perm("reviews.endorse", submission)
+        and submission.status == "submitted"
         and endorsement is None,
         "csrf_token": context.get("csrf_token"),
     }

@@ -74,52 +74,79 @@ def uploads_check(*, sent: list[SentUpload], stored: list[StoredVersion]) -> lis
     for upload in sent:
         version = by_content.get((upload.submission_id, upload.sha256))
         if upload.http_status not in ACCEPTED_HTTP:
-            problems.append(f"upload {upload.key} by {upload.username} was not accepted (HTTP {upload.http_status})")
+            problems.append(
+                f"upload {upload.key} by {upload.username} was not accepted (HTTP {upload.http_status})"
+            )
             if version is not None:
                 # Stored although the answer was lost: it must still finish like any other.
                 claimed.add(version.id)
             continue
         if version is None:
-            problems.append(f"upload {upload.key} by {upload.username} was accepted but no version holds its bytes")
+            problems.append(
+                f"upload {upload.key} by {upload.username} was accepted but no version holds its bytes"
+            )
             continue
         claimed.add(version.id)
         if upload.version_id is not None and upload.version_id != version.id:
-            problems.append(f"upload {upload.key}: answered version {upload.version_id}, stored as {version.id}")
+            problems.append(
+                f"upload {upload.key}: answered version {upload.version_id}, stored as {version.id}"
+            )
         if version.size != upload.size:
-            problems.append(f"version {version.id}: {version.size} bytes recorded, {upload.size} sent")
+            problems.append(
+                f"version {version.id}: {version.size} bytes recorded, {upload.size} sent"
+            )
         if version.status in FINAL and version.status != upload.expected:
-            problems.append(f"version {version.id}: ended {version.status}, expected {upload.expected}")
+            problems.append(
+                f"version {version.id}: ended {version.status}, expected {upload.expected}"
+            )
     for version in stored:
         if version.stored_sha256 != version.sha256:
-            problems.append(f"version {version.id}: the stored file is not the bytes uploaded "
-                            f"({version.stored_sha256 or 'missing'} != {version.sha256})")
+            problems.append(
+                f"version {version.id}: the stored file is not the bytes uploaded "
+                f"({version.stored_sha256 or 'missing'} != {version.sha256})"
+            )
         if version.status not in FINAL:
-            problems.append(f"version {version.id}: still {version.status} after {version.attempts} attempts")
+            problems.append(
+                f"version {version.id}: still {version.status} after {version.attempts} attempts"
+            )
         if version.finished_events != (1 if version.status in FINAL else 0):
-            problems.append(f"version {version.id}: {version.finished_events} recorded results, not one")
+            problems.append(
+                f"version {version.id}: {version.finished_events} recorded results, not one"
+            )
         if version.id not in claimed:
             problems.append(f"version {version.id}: in the database but no accepted upload made it")
     return problems
 
 
-def notifications_check(*, notifications: list[NotificationRow], emails: list[EmailRow],
-                        finished_version_ids: list[int]) -> list[str]:
+def notifications_check(
+    *, notifications: list[NotificationRow], emails: list[EmailRow], finished_version_ids: list[int]
+) -> list[str]:
     """Each finished version told its uploader once; each notification was emailed exactly once."""
     problems = []
     keys = Counter(row.dedupe_key for row in notifications)
     for version_id in finished_version_ids:
         count = keys[f"validation-finished:{version_id}"]
         if count != 1:
-            problems.append(f"version {version_id}: {count} 'validation finished' notifications, not one")
+            problems.append(
+                f"version {version_id}: {count} 'validation finished' notifications, not one"
+            )
     sent = Counter(emails)
-    expected = Counter(EmailRow(to=row.email, subject=row.subject, url=row.url) for row in notifications)
+    expected = Counter(
+        EmailRow(to=row.email, subject=row.subject, url=row.url) for row in notifications
+    )
     for row in notifications:
         if not row.emailed:
-            problems.append(f"notification {row.id} ({row.subject!r} to {row.email}) never marked emailed")
+            problems.append(
+                f"notification {row.id} ({row.subject!r} to {row.email}) never marked emailed"
+            )
     for message, count in sorted((sent - expected).items(), key=str):
-        problems.append(f"{count} email(s) to {message.to} ({message.subject!r}) beyond one per notification")
+        problems.append(
+            f"{count} email(s) to {message.to} ({message.subject!r}) beyond one per notification"
+        )
     for message, count in sorted((expected - sent).items(), key=str):
-        problems.append(f"{count} notification email(s) to {message.to} ({message.subject!r}) never sent")
+        problems.append(
+            f"{count} notification email(s) to {message.to} ({message.subject!r}) never sent"
+        )
     return problems
 
 
@@ -134,9 +161,19 @@ def emails_read(*, directory: Path, site_url: str) -> list[EmailRow]:
                 continue
             message = email.message_from_bytes(chunk.lstrip(b"\n"))
             body = message.get_payload(decode=True).decode("utf-8", "replace")
-            link = next((line.strip() for line in body.splitlines() if line.strip().startswith(site_url)), "")
-            rows.append(EmailRow(to=message["To"], subject=str(email.header.make_header(
-                email.header.decode_header(message["Subject"]))), url=link.removeprefix(site_url.rstrip("/"))))
+            link = next(
+                (line.strip() for line in body.splitlines() if line.strip().startswith(site_url)),
+                "",
+            )
+            rows.append(
+                EmailRow(
+                    to=message["To"],
+                    subject=str(
+                        email.header.make_header(email.header.decode_header(message["Subject"]))
+                    ),
+                    url=link.removeprefix(site_url.rstrip("/")),
+                )
+            )
     return rows
 
 
@@ -146,8 +183,9 @@ def stored_versions_read() -> list[StoredVersion]:
     from submissions.models import Version
 
     events = Counter(
-        AuditEvent.objects.filter(action="validation_finished", object_type="submissions.Version")
-        .values_list("object_id", flat=True)
+        AuditEvent.objects.filter(
+            action="validation_finished", object_type="submissions.Version"
+        ).values_list("object_id", flat=True)
     )
     rows = []
     for version in Version.objects.order_by("pk"):
@@ -156,12 +194,20 @@ def stored_versions_read() -> list[StoredVersion]:
                 stored = hashlib.sha256(stream.read()).hexdigest()
         except FileNotFoundError:
             stored = ""
-        rows.append(StoredVersion(
-            id=version.pk, submission_id=version.submission_id, sha256=version.sha256, size=version.size,
-            status=version.status, attempts=version.attempts, stored_sha256=stored,
-            finished_events=events[str(version.pk)], uploaded_at=version.uploaded_at.timestamp(),
-            finished_at=version.finished_at.timestamp() if version.finished_at else None,
-        ))
+        rows.append(
+            StoredVersion(
+                id=version.pk,
+                submission_id=version.submission_id,
+                sha256=version.sha256,
+                size=version.size,
+                status=version.status,
+                attempts=version.attempts,
+                stored_sha256=stored,
+                finished_events=events[str(version.pk)],
+                uploaded_at=version.uploaded_at.timestamp(),
+                finished_at=version.finished_at.timestamp() if version.finished_at else None,
+            )
+        )
     return rows
 
 
@@ -169,7 +215,13 @@ def notifications_read() -> list[NotificationRow]:
     from notifications.models import Notification
 
     return [
-        NotificationRow(id=row.pk, email=row.recipient.email, subject=row.subject, url=row.url,
-                        dedupe_key=row.dedupe_key, emailed=row.emailed_at is not None)
+        NotificationRow(
+            id=row.pk,
+            email=row.recipient.email,
+            subject=row.subject,
+            url=row.url,
+            dedupe_key=row.dedupe_key,
+            emailed=row.emailed_at is not None,
+        )
         for row in Notification.objects.select_related("recipient").order_by("pk")
     ]

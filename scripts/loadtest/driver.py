@@ -29,9 +29,18 @@ class Recorder:
     started: float = field(default_factory=time.monotonic)
     samples: list[Sample] = field(default_factory=list)
 
-    def add(self, endpoint: str, began: float, seconds: float, status: int, error: str = "") -> None:
-        self.samples.append(Sample(endpoint=endpoint, started=began - self.started, seconds=seconds, status=status,
-                                   error=error))
+    def add(
+        self, endpoint: str, began: float, seconds: float, status: int, error: str = ""
+    ) -> None:
+        self.samples.append(
+            Sample(
+                endpoint=endpoint,
+                started=began - self.started,
+                seconds=seconds,
+                status=status,
+                error=error,
+            )
+        )
 
 
 class Client:
@@ -53,7 +62,9 @@ class Client:
     def call(self, method: str, path: str, endpoint: str, **kwargs) -> requests.Response | None:
         began = time.monotonic()
         try:
-            response = self.http.request(method, self.base_url + path, timeout=60, allow_redirects=False, **kwargs)
+            response = self.http.request(
+                method, self.base_url + path, timeout=60, allow_redirects=False, **kwargs
+            )
         except requests.RequestException as error:
             self.recorder.add(endpoint, began, time.monotonic() - began, 0, type(error).__name__)
             return None
@@ -66,8 +77,16 @@ class Client:
         token = CSRF_INPUT.search(page.text) if page is not None else None
         if token is None:
             return False
-        answer = self.call("POST", "/accounts/login/", "POST /accounts/login/",
-                           data={"username": username, "password": password, "csrfmiddlewaretoken": token.group(1)})
+        answer = self.call(
+            "POST",
+            "/accounts/login/",
+            "POST /accounts/login/",
+            data={
+                "username": username,
+                "password": password,
+                "csrfmiddlewaretoken": token.group(1),
+            },
+        )
         return answer is not None and answer.status_code == 302
 
 
@@ -93,8 +112,15 @@ class Surge:
         `during` runs alongside from the start, given the surge's time.monotonic() origin."""
         self.recorder.started = time.monotonic()
         spacing = self.seconds / max(len(self.jobs), 1)
-        watchers = [threading.Thread(target=self._review, args=(client,), daemon=True) for client in self.reviewers]
-        extra = threading.Thread(target=during, args=(self.recorder.started,), daemon=True) if during else None
+        watchers = [
+            threading.Thread(target=self._review, args=(client,), daemon=True)
+            for client in self.reviewers
+        ]
+        extra = (
+            threading.Thread(target=during, args=(self.recorder.started,), daemon=True)
+            if during
+            else None
+        )
         for thread in [*watchers, *([extra] if extra else [])]:
             thread.start()
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
@@ -115,16 +141,26 @@ class Surge:
     def _job(self, job: Job, due: float) -> None:
         time.sleep(max(0.0, due - time.monotonic()))
         client = self._client(job)
-        upload = SentUpload(key=job.key, username=job.username, organisation=job.organisation,
-                            submission_id=job.submission_id, sha256=job.sha256, size=len(job.data),
-                            channel=job.channel, expected=job.expected, sent_at=time.time())
+        upload = SentUpload(
+            key=job.key,
+            username=job.username,
+            organisation=job.organisation,
+            submission_id=job.submission_id,
+            sha256=job.sha256,
+            size=len(job.data),
+            channel=job.channel,
+            expected=job.expected,
+            sent_at=time.time(),
+        )
         self.sent.append(upload)
         began = time.monotonic()
         for attempt in range(self.upload_retries + 1):
             if attempt:
                 time.sleep(2.0 * attempt)
             upload.http_status, upload.version_id = (
-                self._browser_upload(client, job) if job.channel == "browser" else self._api_upload(client, job)
+                self._browser_upload(client, job)
+                if job.channel == "browser"
+                else self._api_upload(client, job)
             )
             if 0 < upload.http_status < 500:
                 break
@@ -136,13 +172,24 @@ class Surge:
             client.call("GET", f"/versions/{version_id}/", "GET /versions/:id/")
 
     def _api_upload(self, client: Client, job: Job) -> tuple[int, int | None]:
-        answer = client.call("POST", f"/api/v1/submissions/{job.submission_id}/versions/",
-                             "POST /api/v1/submissions/:id/versions/",
-                             files={"file": (job.filename, job.data,
-                                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
+        answer = client.call(
+            "POST",
+            f"/api/v1/submissions/{job.submission_id}/versions/",
+            "POST /api/v1/submissions/:id/versions/",
+            files={
+                "file": (
+                    job.filename,
+                    job.data,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+            },
+        )
         if answer is None:
             return 0, None
-        return answer.status_code, answer.json().get("id") if answer.status_code in (200, 202) else None
+        return answer.status_code, answer.json().get("id") if answer.status_code in (
+            200,
+            202,
+        ) else None
 
     def _pause(self) -> None:
         time.sleep(random.uniform(0.5, 1.5) * self.think)  # noqa: S311 - pacing, not secrets
@@ -157,33 +204,56 @@ class Surge:
         if page is None or page.status_code != 200:
             return (page.status_code if page is not None else 0), None
         token = CSRF_INPUT.search(page.text)
-        answer = client.call("POST", f"/returns/{job.submission_id}/upload/", "POST /returns/:id/upload/",
-                             data={"csrfmiddlewaretoken": token.group(1) if token else ""},
-                             files={"file": (job.filename, job.data)})
+        answer = client.call(
+            "POST",
+            f"/returns/{job.submission_id}/upload/",
+            "POST /returns/:id/upload/",
+            data={"csrfmiddlewaretoken": token.group(1) if token else ""},
+            files={"file": (job.filename, job.data)},
+        )
         if answer is None:
             return 0, None
         if answer.status_code != 302:
             return answer.status_code, None
         # The return's page after the upload lists the new version by the file's name.
         page = client.call("GET", f"/returns/{job.submission_id}/", "GET /returns/:id/")
-        row = (re.search(rf'href="/versions/(\d+)/file/">{re.escape(job.filename)}<', page.text)
-               if page is not None and page.status_code == 200 else None)
+        row = (
+            re.search(rf'href="/versions/(\d+)/file/">{re.escape(job.filename)}<', page.text)
+            if page is not None and page.status_code == 200
+            else None
+        )
         return answer.status_code, int(row.group(1)) if row else None
 
-    def _await_result(self, client: Client, job: Job, upload: SentUpload, began: float) -> int | None:
+    def _await_result(
+        self, client: Client, job: Job, upload: SentUpload, began: float
+    ) -> int | None:
         """Poll as the page and an API client would, until the check has finished or time is up."""
         while time.monotonic() - began < self.result_timeout:
             time.sleep(self.poll_every)
             if upload.version_id is None:
                 return None
             if job.channel == "api":
-                answer = client.call("GET", f"/api/v1/versions/{upload.version_id}/", "GET /api/v1/versions/:id/")
-                finished = answer is not None and answer.status_code == 200 and answer.json()["status"] in FINAL
+                answer = client.call(
+                    "GET", f"/api/v1/versions/{upload.version_id}/", "GET /api/v1/versions/:id/"
+                )
+                finished = (
+                    answer is not None
+                    and answer.status_code == 200
+                    and answer.json()["status"] in FINAL
+                )
             else:
                 # What the page does: fetch the panel every second until it stops asking to be refreshed.
-                answer = client.call("GET", f"/versions/{upload.version_id}/panel/", "GET /versions/:id/panel/",
-                                     headers={"HX-Request": "true"})
-                finished = answer is not None and answer.status_code == 200 and 'hx-trigger="every 1s"' not in answer.text
+                answer = client.call(
+                    "GET",
+                    f"/versions/{upload.version_id}/panel/",
+                    "GET /versions/:id/panel/",
+                    headers={"HX-Request": "true"},
+                )
+                finished = (
+                    answer is not None
+                    and answer.status_code == 200
+                    and 'hx-trigger="every 1s"' not in answer.text
+                )
             if finished:
                 upload.result_seen_after = time.monotonic() - began
                 return upload.version_id

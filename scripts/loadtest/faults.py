@@ -19,14 +19,36 @@ import redis
 from .stack import Process, Stack
 
 REDIS_STOP = ["redis-cli", "-h", "127.0.0.1", "shutdown", "nosave"]
-REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
-               "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]
+REDIS_START = [
+    "redis-server",
+    "--daemonize",
+    "yes",
+    "--bind",
+    "127.0.0.1",
+    "-::1",
+    "--port",
+    "6379",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    "/var/lib/redis",
+    "--logfile",
+    "/var/log/redis/ci.log",
+]
 
 
 def _pg_cluster(action: str) -> list[str]:
     version = sorted(os.listdir("/etc/postgresql"))[-1]
-    return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action, *(["-m", "fast"] if action == "stop"
-                                                                                   else [])]
+    return [
+        "pg_ctlcluster",
+        "--skip-systemctl-redirect",
+        version,
+        "main",
+        action,
+        *(["-m", "fast"] if action == "stop" else []),
+    ]
 
 
 @dataclass
@@ -87,8 +109,14 @@ class Faults:
         worker.kill()
         time.sleep(1.0)
         back = self.stack.worker_restart(worker)
-        self.done.append(Fault(f"SIGKILL {worker.name} (pool child {pid} mid-check)", began, self.now() - began,
-                               f"consuming again {back:.1f} s after restart"))
+        self.done.append(
+            Fault(
+                f"SIGKILL {worker.name} (pool child {pid} mid-check)",
+                began,
+                self.now() - began,
+                f"consuming again {back:.1f} s after restart",
+            )
+        )
 
     def _worker_of(self, pid: int) -> Process:
         group = os.getpgid(pid)
@@ -124,9 +152,15 @@ class Faults:
                 os.killpg(worker.popen.pid, signal.SIGCONT)
         if after == before:
             raise RuntimeError("Redis did not restart")
-        self.done.append(Fault("Redis restarted", began, self.now() - began,
-                               f"with {self.lost_messages} messages queued or unacknowledged, all lost "
-                               f"(workers paused {backlog_seconds:.0f} s before, to let work queue up)"))
+        self.done.append(
+            Fault(
+                "Redis restarted",
+                began,
+                self.now() - began,
+                f"with {self.lost_messages} messages queued or unacknowledged, all lost "
+                f"(workers paused {backlog_seconds:.0f} s before, to let work queue up)",
+            )
+        )
 
     def stop_postgres(self) -> None:
         began = self.now()

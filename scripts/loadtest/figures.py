@@ -23,8 +23,11 @@ class Sample:
     def is_page(self) -> bool:
         """A page a person opens in the browser: not the API, not a form post, not the result panel
         the page itself polls every second while a check runs."""
-        return (self.endpoint.startswith("GET /") and not self.endpoint.startswith("GET /api/")
-                and not self.endpoint.endswith("/panel/"))
+        return (
+            self.endpoint.startswith("GET /")
+            and not self.endpoint.startswith("GET /api/")
+            and not self.endpoint.endswith("/panel/")
+        )
 
     @property
     def is_server_error(self) -> bool:
@@ -78,8 +81,10 @@ def endpoint_figures(samples: Iterable[Sample], *, elapsed: float) -> list[Endpo
 
 def endpoint_table(rows: Sequence[EndpointFigures]) -> str:
     width = max([len("endpoint"), *(len(row.endpoint) for row in rows)])
-    lines = [f"{'endpoint':<{width}}  {'count':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-             f"{'max ms':>8} {'5xx':>4}"]
+    lines = [
+        f"{'endpoint':<{width}}  {'count':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'max ms':>8} {'5xx':>4}"
+    ]
     lines += [
         f"{row.endpoint:<{width}}  {row.count:>6} {row.per_second:>7.2f} {row.p50_ms:>8.0f} {row.p95_ms:>8.0f} "
         f"{row.p99_ms:>8.0f} {row.max_ms:>8.0f} {row.server_errors:>4}"
@@ -101,5 +106,7 @@ def spread(values: Sequence[float]) -> str:
     """p50/p95/max of durations in seconds, as one line."""
     if not values:
         return "none"
-    return (f"p50 {percentile(values, 50):.2f} s, p95 {percentile(values, 95):.2f} s, "
-            f"max {max(values):.2f} s (n={len(values)})")
+    return (
+        f"p50 {percentile(values, 50):.2f} s, p95 {percentile(values, 95):.2f} s, "
+        f"max {max(values):.2f} s (n={len(values)})"
+    )

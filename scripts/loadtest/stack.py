@@ -41,8 +41,14 @@ class Process:
     def start(self) -> None:
         # Its own session, so a kill reaches the Celery pool child too, and Ctrl+C in the terminal
         # reaches only the driver, which then stops everything in order.
-        self.popen = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self.log.open("ab"),
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        self.popen = subprocess.Popen(
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     @property
     def alive(self) -> bool:
@@ -137,8 +143,14 @@ class Stack:
             pass
 
     def manage(self, *args: str, env: dict[str, str]) -> None:
-        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                       stdout=(self.run_dir / "setup.log").open("ab"), stderr=subprocess.STDOUT)
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=(self.run_dir / "setup.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
 
     def prepare(self, *, password: str) -> dict[str, str]:
         """A fresh database and Redis db, migrated, with static files and the demo round."""
@@ -157,22 +169,59 @@ class Stack:
 
     def start(self, *, env: dict[str, str]) -> None:
         logs = self.run_dir
-        self.web = Process("web", [
-            str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(self.web_workers), "--threads", str(self.web_threads), "--worker-class", "gthread",
-            "--timeout", "60", "--access-logfile", str(logs / "access.log"),
-        ], logs / "web.log", env)
+        self.web = Process(
+            "web",
+            [
+                str(BIN / "gunicorn"),
+                "config.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.web_workers),
+                "--threads",
+                str(self.web_threads),
+                "--worker-class",
+                "gthread",
+                "--timeout",
+                "60",
+                "--access-logfile",
+                str(logs / "access.log"),
+            ],
+            logs / "web.log",
+            env,
+        )
         self.workers = [
-            Process(f"worker{index}", [
-                str(BIN / "celery"), "-A", self.celery_app, "worker", "--concurrency=1", "--pool=prefork",
-                f"--hostname=load{index}@%h", "--loglevel=INFO",
-            ], logs / f"worker{index}.log", env)
+            Process(
+                f"worker{index}",
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    self.celery_app,
+                    "worker",
+                    "--concurrency=1",
+                    "--pool=prefork",
+                    f"--hostname=load{index}@%h",
+                    "--loglevel=INFO",
+                ],
+                logs / f"worker{index}.log",
+                env,
+            )
             for index in (1, 2)
         ]
-        self.beat = Process("beat", [
-            str(BIN / "celery"), "-A", "config", "beat", "--loglevel=INFO",
-            "--schedule", str(logs / "celerybeat-schedule"),
-        ], logs / "beat.log", env)
+        self.beat = Process(
+            "beat",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "beat",
+                "--loglevel=INFO",
+                "--schedule",
+                str(logs / "celerybeat-schedule"),
+            ],
+            logs / "beat.log",
+            env,
+        )
         self.processes = [self.web, *self.workers, self.beat]
         for process in self.processes:
             process.start()

@@ -52,13 +52,17 @@ def _pairs(*, organisations: int) -> list[tuple]:
     from planning.models import OrganisationType
     from submissions.models import Submission
 
-    wanted = [(OrganisationType.ICS, "lead-", SYSTEM_COLLECTIONS),
-              (OrganisationType.PROVIDER, "submit-", PROVIDER_COLLECTIONS)]
+    wanted = [
+        (OrganisationType.ICS, "lead-", SYSTEM_COLLECTIONS),
+        (OrganisationType.PROVIDER, "submit-", PROVIDER_COLLECTIONS),
+    ]
     rounds: list[list[tuple]] = []
     chosen = 0
     for org_type, prefix, collections in wanted:
         submissions = (
-            Submission.objects.filter(collection__planning_round__is_current=True, organisation__org_type=org_type)
+            Submission.objects.filter(
+                collection__planning_round__is_current=True, organisation__org_type=org_type
+            )
             .select_related("collection__planning_round", "organisation")
             .order_by("organisation__ods_code")
         )
@@ -85,13 +89,25 @@ def _sample(submission, *, seed: int, errors: int) -> bytes:
     from submissions.services import template_context
     from workbooks.sample import make_sample_return
 
-    issued = TemplateVersion.objects.filter(collection=submission.collection).order_by("-issued_at", "-version").first()
-    context = template_context(submission=submission, template_version=issued.version if issued else "")
+    issued = (
+        TemplateVersion.objects.filter(collection=submission.collection)
+        .order_by("-issued_at", "-version")
+        .first()
+    )
+    context = template_context(
+        submission=submission, template_version=issued.version if issued else ""
+    )
     return make_sample_return(context=context, seed=seed, errors=errors)
 
 
-def workload_build(*, uploads: int, organisations: int, error_every: int = 5, browser_every: int = 2,
-                   chaos: bool = False) -> list[Job]:
+def workload_build(
+    *,
+    uploads: int,
+    organisations: int,
+    error_every: int = 5,
+    browser_every: int = 2,
+    chaos: bool = False,
+) -> list[Job]:
     """`uploads` jobs over up to `organisations` organisations; every `error_every`-th file has two
     planted errors. With `chaos`, two more: one that crashes its worker on every attempt and one
     slow enough to be killed mid-task."""
@@ -104,36 +120,57 @@ def workload_build(*, uploads: int, organisations: int, error_every: int = 5, br
     for index in range(uploads):
         user, submission = pairs[index % len(pairs)]
         errors = 2 if index % error_every == error_every - 1 else 0
-        jobs.append(Job(
-            key=f"u{index:04d}", username=user.username, organisation=submission.organisation.ods_code,
-            submission_id=submission.pk, channel="browser" if user.username in browser_users else "api",
-            filename=f"{submission.collection.code}-{submission.organisation.ods_code}-{index}.xlsx",
-            data=_sample(submission, seed=index, errors=errors), expected="invalid" if errors else "valid",
-        ))
+        jobs.append(
+            Job(
+                key=f"u{index:04d}",
+                username=user.username,
+                organisation=submission.organisation.ods_code,
+                submission_id=submission.pk,
+                channel="browser" if user.username in browser_users else "api",
+                filename=f"{submission.collection.code}-{submission.organisation.ods_code}-{index}.xlsx",
+                data=_sample(submission, seed=index, errors=errors),
+                expected="invalid" if errors else "valid",
+            )
+        )
     if chaos:
         # Early in the surge so the faults that follow meet them; on the API, to returns the surge
         # leaves alone unless it is larger than the pairs available.
         for position, key, (user, submission), marker, expected in (
-            (3, "crash", pairs[-1], CRASH_MARKER, "failed"), (6, "slow", pairs[-2], SLOW_MARKER, "valid"),
+            (3, "crash", pairs[-1], CRASH_MARKER, "failed"),
+            (6, "slow", pairs[-2], SLOW_MARKER, "valid"),
         ):
             data = with_zip_comment(_sample(submission, seed=10_000 + len(key), errors=0), marker)
-            jobs.insert(position, Job(
-                key=key, username=user.username, organisation=submission.organisation.ods_code,
-                submission_id=submission.pk, channel="api", filename=f"{key}.xlsx", data=data, expected=expected,
-            ))
+            jobs.insert(
+                position,
+                Job(
+                    key=key,
+                    username=user.username,
+                    organisation=submission.organisation.ods_code,
+                    submission_id=submission.pk,
+                    channel="api",
+                    filename=f"{key}.xlsx",
+                    data=data,
+                    expected=expected,
+                ),
+            )
     return jobs
 
 
 def api_tokens(*, usernames: set[str]) -> dict[str, str]:
     """An API token per user, as an administrator would issue them before the morning."""
-    from accounts.models import User
     from rest_framework.authtoken.models import Token
 
-    return {user.username: Token.objects.get_or_create(user=user)[0].key
-            for user in User.objects.filter(username__in=usernames)}
+    from accounts.models import User
+
+    return {
+        user.username: Token.objects.get_or_create(user=user)[0].key
+        for user in User.objects.filter(username__in=usernames)
+    }
 
 
 def reviewer_usernames() -> list[str]:
     from accounts.models import User
 
-    return sorted(User.objects.filter(username__startswith="reviewer-").values_list("username", flat=True))
+    return sorted(
+        User.objects.filter(username__startswith="reviewer-").values_list("username", flat=True)
+    )

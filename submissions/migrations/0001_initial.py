@@ -8,129 +8,306 @@ import submissions.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('planning', '0001_initial'),
+        ("planning", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('uploaded', 'Uploaded'), ('validating', 'Validating'), ('invalid', 'Invalid'), ('valid', 'Valid'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('changes_requested', 'Changes requested')], default='not_started', max_length=20)),
-                ('submitted_role', models.CharField(blank=True, max_length=40)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('declaration', models.TextField(blank=True, help_text='The sign-off declaration as it was agreed to.')),
-                ('is_late', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('collection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='planning.collection')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='planning.organisation')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("uploaded", "Uploaded"),
+                            ("validating", "Validating"),
+                            ("invalid", "Invalid"),
+                            ("valid", "Valid"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("changes_requested", "Changes requested"),
+                        ],
+                        default="not_started",
+                        max_length=20,
+                    ),
+                ),
+                ("submitted_role", models.CharField(blank=True, max_length=40)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "declaration",
+                    models.TextField(
+                        blank=True, help_text="The sign-off declaration as it was agreed to."
+                    ),
+                ),
+                ("is_late", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submissions",
+                        to="planning.collection",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submissions",
+                        to="planning.organisation",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['collection__deadline', 'collection__code'],
+                "ordering": ["collection__deadline", "collection__code"],
             },
         ),
         migrations.CreateModel(
-            name='Version',
+            name="Version",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('file', models.FileField(max_length=300, upload_to=submissions.models.version_upload_to)),
-                ('file_format', models.CharField(max_length=10)),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveBigIntegerField()),
-                ('original_name', models.CharField(max_length=255)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('template_version', models.CharField(blank=True, max_length=20)),
-                ('status', models.CharField(choices=[('queued', 'Waiting to be checked'), ('running', 'Checking'), ('valid', 'Valid'), ('invalid', 'Has errors'), ('rejected', 'Rejected'), ('failed', 'Could not be checked')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('message', models.TextField(blank=True, help_text='Shown to the user when the file was rejected or failed.')),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('queued_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('error_count', models.PositiveIntegerField(default=0)),
-                ('warning_count', models.PositiveIntegerField(default=0)),
-                ('cells_read', models.PositiveBigIntegerField(default=0)),
-                ('validation_seconds', models.FloatField(blank=True, null=True)),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='submissions.submission')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=300, upload_to=submissions.models.version_upload_to
+                    ),
+                ),
+                ("file_format", models.CharField(max_length=10)),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveBigIntegerField()),
+                ("original_name", models.CharField(max_length=255)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                ("template_version", models.CharField(blank=True, max_length=20)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to be checked"),
+                            ("running", "Checking"),
+                            ("valid", "Valid"),
+                            ("invalid", "Has errors"),
+                            ("rejected", "Rejected"),
+                            ("failed", "Could not be checked"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "message",
+                    models.TextField(
+                        blank=True,
+                        help_text="Shown to the user when the file was rejected or failed.",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("queued_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("error_count", models.PositiveIntegerField(default=0)),
+                ("warning_count", models.PositiveIntegerField(default=0)),
+                ("cells_read", models.PositiveBigIntegerField(default=0)),
+                ("validation_seconds", models.FloatField(blank=True, null=True)),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="submissions.submission",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['submission', '-number'],
+                "ordering": ["submission", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='submission',
-            name='current_version',
-            field=models.ForeignKey(blank=True, help_text='The latest upload: the one validation results move the status for.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='submissions.version'),
+            model_name="submission",
+            name="current_version",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The latest upload: the one validation results move the status for.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="submissions.version",
+            ),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='submitted_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='submissions.version'),
+            model_name="submission",
+            name="submitted_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="submissions.version",
+            ),
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('severity', models.CharField(choices=[('error', 'Error'), ('warning', 'Warning')], max_length=10)),
-                ('rule', models.CharField(max_length=50)),
-                ('sheet', models.CharField(blank=True, max_length=100)),
-                ('cell', models.CharField(blank=True, max_length=20)),
-                ('value', models.TextField(blank=True)),
-                ('message', models.TextField()),
-                ('explanation', models.TextField(blank=True, help_text="The organisation's explanation of a warning.")),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='submissions.version')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("error", "Error"), ("warning", "Warning")], max_length=10
+                    ),
+                ),
+                ("rule", models.CharField(max_length=50)),
+                ("sheet", models.CharField(blank=True, max_length=100)),
+                ("cell", models.CharField(blank=True, max_length=20)),
+                ("value", models.TextField(blank=True)),
+                ("message", models.TextField()),
+                (
+                    "explanation",
+                    models.TextField(
+                        blank=True, help_text="The organisation's explanation of a warning."
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="submissions.version",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version', 'severity', 'sheet', 'id'],
+                "ordering": ["version", "severity", "sheet", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TemplateVersion',
+            name="TemplateVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(help_text='The template layout version, e.g. 2021.2.', max_length=20)),
-                ('is_accepted', models.BooleanField(default=True, help_text='Uploads made from this version are still accepted.')),
-                ('note', models.TextField(blank=True, help_text='What changed, shown to submitters.')),
-                ('issued_at', models.DateTimeField(auto_now_add=True)),
-                ('collection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='template_versions', to='planning.collection')),
-                ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.CharField(
+                        help_text="The template layout version, e.g. 2021.2.", max_length=20
+                    ),
+                ),
+                (
+                    "is_accepted",
+                    models.BooleanField(
+                        default=True, help_text="Uploads made from this version are still accepted."
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(blank=True, help_text="What changed, shown to submitters."),
+                ),
+                ("issued_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="template_versions",
+                        to="planning.collection",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['collection', '-issued_at', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('collection', 'version'), name='unique_template_version')],
+                "ordering": ["collection", "-issued_at", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("collection", "version"), name="unique_template_version"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='version',
-            index=models.Index(fields=['status', 'queued_at'], name='submissions_status_66629e_idx'),
+            model_name="version",
+            index=models.Index(
+                fields=["status", "queued_at"], name="submissions_status_66629e_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='version',
-            constraint=models.UniqueConstraint(fields=('submission', 'number'), name='unique_version_number'),
+            model_name="version",
+            constraint=models.UniqueConstraint(
+                fields=("submission", "number"), name="unique_version_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='version',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='progress_is_percent'),
+            model_name="version",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("progress__lte", 100)), name="progress_is_percent"
+            ),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['organisation', 'status'], name='submissions_organis_2f03ca_idx'),
+            model_name="submission",
+            index=models.Index(
+                fields=["organisation", "status"], name="submissions_organis_2f03ca_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(fields=('collection', 'organisation'), name='one_submission_per_collection_org'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(
+                fields=("collection", "organisation"), name="one_submission_per_collection_org"
+            ),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['version', 'severity'], name='submissions_version_2547f4_idx'),
+            model_name="finding",
+            index=models.Index(
+                fields=["version", "severity"], name="submissions_version_2547f4_idx"
+            ),
         ),
     ]

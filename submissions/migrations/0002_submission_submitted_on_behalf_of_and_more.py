@@ -6,21 +6,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0001_initial'),
+        ("submissions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='submission',
-            name='submitted_on_behalf_of',
-            field=models.ForeignKey(blank=True, help_text='The colleague whose role the signatory was covering, if any.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="submission",
+            name="submitted_on_behalf_of",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The colleague whose role the signatory was covering, if any.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='submission',
-            name='submitted_role',
-            field=models.CharField(blank=True, help_text='The capacity the return was signed in.', max_length=200),
+            model_name="submission",
+            name="submitted_role",
+            field=models.CharField(
+                blank=True, help_text="The capacity the return was signed in.", max_length=200
+            ),
         ),
     ]

@@ -5,34 +5,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0002_submission_submitted_on_behalf_of_and_more'),
+        ("submissions", "0002_submission_submitted_on_behalf_of_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='version',
-            name='erf_total',
-            field=models.DecimalField(blank=True, decimal_places=0, help_text='The six-month Elective Recovery Fund estimate of a checked activity return, in pounds.', max_digits=16, null=True),
+            model_name="version",
+            name="erf_total",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=0,
+                help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in pounds.",
+                max_digits=16,
+                null=True,
+            ),
         ),
         migrations.CreateModel(
-            name='ReturnValue',
+            name="ReturnValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sheet', models.CharField(max_length=100)),
-                ('organisation_code', models.CharField(help_text="The submitting organisation's or a member's ODS code.", max_length=16)),
-                ('organisation_kind', models.CharField(help_text='"self" for the return\'s own total block.', max_length=20)),
-                ('measure', models.CharField(max_length=30)),
-                ('position', models.PositiveSmallIntegerField(help_text='The value column, so periods keep their order.')),
-                ('period', models.CharField(max_length=40)),
-                ('is_baseline', models.BooleanField(default=False)),
-                ('value', models.FloatField()),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='submissions.version')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sheet", models.CharField(max_length=100)),
+                (
+                    "organisation_code",
+                    models.CharField(
+                        help_text="The submitting organisation's or a member's ODS code.",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "organisation_kind",
+                    models.CharField(
+                        help_text='"self" for the return\'s own total block.', max_length=20
+                    ),
+                ),
+                ("measure", models.CharField(max_length=30)),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        help_text="The value column, so periods keep their order."
+                    ),
+                ),
+                ("period", models.CharField(max_length=40)),
+                ("is_baseline", models.BooleanField(default=False)),
+                ("value", models.FloatField()),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="submissions.version",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version', 'sheet', 'id'],
-                'indexes': [models.Index(fields=['version', 'measure'], name='submissions_version_c53436_idx')],
+                "ordering": ["version", "sheet", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["version", "measure"], name="submissions_version_c53436_idx"
+                    )
+                ],
             },
         ),
     ]

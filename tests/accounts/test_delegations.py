@@ -21,8 +21,13 @@ def cover(act_world):
     """The system lead hands their role to a submitter of the same ICS for a week of leave."""
     assignment = RoleAssignment.objects.get(user=act_world.lead, role=Role.SYSTEM_LEAD)
     with time_machine.travel(london(2021, 5, 1, 9)):
-        delegation = delegation_create(assignment=assignment, to_user=act_world.submitter,
-                                       starts_at=london(2021, 5, 1), ends_at=london(2021, 5, 8), reason="Annual leave")
+        delegation = delegation_create(
+            assignment=assignment,
+            to_user=act_world.submitter,
+            starts_at=london(2021, 5, 1),
+            ends_at=london(2021, 5, 8),
+            reason="Annual leave",
+        )
     return delegation
 
 
@@ -61,34 +66,55 @@ def test_delegation_only_to_a_colleague(act_world):
     stranger = user_with_role(Role.SUBMITTER, organisation=act_world.other_ics, username="stranger")
     now = timezone.now()
     with pytest.raises(ValidationError):
-        delegation_create(assignment=assignment, to_user=stranger, starts_at=now, ends_at=now + dt.timedelta(days=2),
-                          reason="Leave")
+        delegation_create(
+            assignment=assignment,
+            to_user=stranger,
+            starts_at=now,
+            ends_at=now + dt.timedelta(days=2),
+            reason="Leave",
+        )
 
 
 def test_delegation_refuses_roles_that_cannot_be_handed_on(act_world):
     assignment = RoleAssignment.objects.get(user=act_world.submitter, role=Role.SUBMITTER)
     now = timezone.now()
     with pytest.raises(ValidationError):
-        delegation_create(assignment=assignment, to_user=act_world.lead, starts_at=now, ends_at=now + dt.timedelta(days=2),
-                          reason="Leave")
+        delegation_create(
+            assignment=assignment,
+            to_user=act_world.lead,
+            starts_at=now,
+            ends_at=now + dt.timedelta(days=2),
+            reason="Leave",
+        )
 
 
 def test_delegation_refuses_overlong_cover(act_world):
     assignment = RoleAssignment.objects.get(user=act_world.lead, role=Role.SYSTEM_LEAD)
     now = timezone.now()
     with pytest.raises(ValidationError):
-        delegation_create(assignment=assignment, to_user=act_world.submitter, starts_at=now,
-                          ends_at=now + dt.timedelta(days=200), reason="Sabbatical")
+        delegation_create(
+            assignment=assignment,
+            to_user=act_world.submitter,
+            starts_at=now,
+            ends_at=now + dt.timedelta(days=200),
+            reason="Sabbatical",
+        )
 
 
 def test_delegations_page_sets_up_cover(client, act_world):
     assignment = RoleAssignment.objects.get(user=act_world.lead, role=Role.SYSTEM_LEAD)
     client.force_login(act_world.lead)
     today = timezone.localdate()
-    response = client.post(reverse("accounts:delegations"), {
-        "assignment": assignment.pk, "to_user": act_world.submitter.pk, "starts_on": today.isoformat(),
-        "ends_on": (today + dt.timedelta(days=3)).isoformat(), "reason": "Annual leave",
-    })
+    response = client.post(
+        reverse("accounts:delegations"),
+        {
+            "assignment": assignment.pk,
+            "to_user": act_world.submitter.pk,
+            "starts_on": today.isoformat(),
+            "ends_on": (today + dt.timedelta(days=3)).isoformat(),
+            "reason": "Annual leave",
+        },
+    )
     assert response.status_code == 302
     page = client.get(reverse("accounts:delegations")).content.decode()
     assert "In force" in page

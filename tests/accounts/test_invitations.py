@@ -20,7 +20,9 @@ LINK = re.compile(r"https?://[^/\s]+(/accounts/invitations/[^/\s]+/)")
 
 @pytest.fixture
 def admin():
-    return user_with_role(Role.NATIONAL_ADMIN, username="national", first_name="Nat", last_name="Admin")
+    return user_with_role(
+        Role.NATIONAL_ADMIN, username="national", first_name="Nat", last_name="Admin"
+    )
 
 
 def _invite_by_email(client, admin, capture, **data) -> str:
@@ -34,36 +36,60 @@ def _invite_by_email(client, admin, capture, **data) -> str:
 
 
 def _accept(client, path: str, username: str = "newlead", **extra):
-    data = {"username": username, "first_name": "New", "last_name": "Lead", "password1": NEW_PASSWORD,
-            "password2": NEW_PASSWORD, **extra}
+    data = {
+        "username": username,
+        "first_name": "New",
+        "last_name": "Lead",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+        **extra,
+    }
     return client.post(path, data)
 
 
 def test_invite_sends_email_with_link(client, admin, django_capture_on_commit_callbacks):
     ics = IcsFactory(name="Alpha ICS", ods_code="QAA")
 
-    path = _invite_by_email(client, admin, django_capture_on_commit_callbacks,
-                            email="New.Lead@Example.NHS.uk", role=Role.SYSTEM_LEAD, organisation=ics.pk)
+    path = _invite_by_email(
+        client,
+        admin,
+        django_capture_on_commit_callbacks,
+        email="New.Lead@Example.NHS.uk",
+        role=Role.SYSTEM_LEAD,
+        organisation=ics.pk,
+    )
 
     (message,) = mail.outbox
     invitation = Invitation.objects.get()
     assert message.to == ["new.lead@example.nhs.uk"]
     assert message.subject == "You have been invited to the plan submission portal"
-    assert "Nat Admin has invited you to the NHS plan submission portal as system lead for Alpha ICS (QAA)." in (
-        message.body
+    assert (
+        "Nat Admin has invited you to the NHS plan submission portal as system lead for Alpha ICS (QAA)."
+        in (message.body)
     )
     assert message.body.count(settings.SITE_URL.rstrip("/") + path) == 1
     assert (invitation.email, invitation.role, invitation.organisation, invitation.invited_by) == (
-        "new.lead@example.nhs.uk", Role.SYSTEM_LEAD, ics, admin
+        "new.lead@example.nhs.uk",
+        Role.SYSTEM_LEAD,
+        ics,
+        admin,
     )
     # Only the token's hash is stored.
     assert path.rstrip("/").rsplit("/", 1)[1] not in invitation.token_hash
 
 
-def test_invite_link_sets_password_logs_in_and_grants_role(client, admin, django_capture_on_commit_callbacks):
+def test_invite_link_sets_password_logs_in_and_grants_role(
+    client, admin, django_capture_on_commit_callbacks
+):
     ics = IcsFactory(ods_code="QAA")
-    path = _invite_by_email(client, admin, django_capture_on_commit_callbacks,
-                            email="new.lead@example.nhs.uk", role=Role.SYSTEM_LEAD, organisation=ics.pk)
+    path = _invite_by_email(
+        client,
+        admin,
+        django_capture_on_commit_callbacks,
+        email="new.lead@example.nhs.uk",
+        role=Role.SYSTEM_LEAD,
+        organisation=ics.pk,
+    )
 
     assert client.get(path).status_code == 200
     response = _accept(client, path)
@@ -73,7 +99,11 @@ def test_invite_link_sets_password_logs_in_and_grants_role(client, admin, django
     assert client.get(reverse("core:home"))["Location"] == reverse(
         "planning:organisation_returns", kwargs={"ods_code": "QAA"}
     )
-    assert (user.email, user.first_name, user.check_password(NEW_PASSWORD)) == ("new.lead@example.nhs.uk", "New", True)
+    assert (user.email, user.first_name, user.check_password(NEW_PASSWORD)) == (
+        "new.lead@example.nhs.uk",
+        "New",
+        True,
+    )
     assert list(RoleAssignment.objects.filter(user=user).values_list("role", "organisation")) == [
         (Role.SYSTEM_LEAD, ics.pk)
     ]
@@ -81,9 +111,14 @@ def test_invite_link_sets_password_logs_in_and_grants_role(client, admin, django
 
 
 def test_invite_link_is_single_use(client, admin, django_capture_on_commit_callbacks):
-    path = _invite_by_email(client, admin, django_capture_on_commit_callbacks,
-                            email="reviewer@example.nhs.uk", role=Role.REGIONAL_REVIEWER,
-                            region=RegionFactory().pk)
+    path = _invite_by_email(
+        client,
+        admin,
+        django_capture_on_commit_callbacks,
+        email="reviewer@example.nhs.uk",
+        role=Role.REGIONAL_REVIEWER,
+        region=RegionFactory().pk,
+    )
     _accept(client, path, username="first")
     client.logout()
 
@@ -92,15 +127,21 @@ def test_invite_link_is_single_use(client, admin, django_capture_on_commit_callb
 
     assert (second_get.status_code, second_post.status_code) == (410, 410)
     assert "This invitation has expired or has been used" in second_post.content.decode()
-    assert list(User.objects.filter(username__in=["first", "second"]).values_list("username", flat=True)) == ["first"]
+    assert list(
+        User.objects.filter(username__in=["first", "second"]).values_list("username", flat=True)
+    ) == ["first"]
 
 
 def test_invite_link_expires(client, admin, time_machine):
-    time_machine.move_to(dt.datetime(2021, 5, 1, 9, 0, tzinfo=dt.timezone.utc), tick=False)
-    _, token = invitation_create(email="late@example.nhs.uk", role=Role.NATIONAL_ADMIN, invited_by=admin)
+    time_machine.move_to(dt.datetime(2021, 5, 1, 9, 0, tzinfo=dt.UTC), tick=False)
+    _, token = invitation_create(
+        email="late@example.nhs.uk", role=Role.NATIONAL_ADMIN, invited_by=admin
+    )
     path = reverse("accounts:invitation_accept", kwargs={"token": token})
 
-    time_machine.move_to(timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS, seconds=-1), tick=False)
+    time_machine.move_to(
+        timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS, seconds=-1), tick=False
+    )
     assert client.get(path).status_code == 200
 
     time_machine.move_to(timezone.now() + dt.timedelta(seconds=1), tick=False)
@@ -117,8 +158,12 @@ def test_invite_link_with_invalid_token_is_gone(client):
 
 
 def test_invite_accept_rejects_weak_and_mismatched_passwords(client, admin):
-    _, token = invitation_create(email="weak@example.nhs.uk", role=Role.SUBMITTER, organisation=IcsFactory(),
-                                 invited_by=admin)
+    _, token = invitation_create(
+        email="weak@example.nhs.uk",
+        role=Role.SUBMITTER,
+        organisation=IcsFactory(),
+        invited_by=admin,
+    )
     path = reverse("accounts:invitation_accept", kwargs={"token": token})
 
     weak = _accept(client, path, username="weak", password1="short", password2="short")
@@ -133,13 +178,16 @@ def test_invite_accept_rejects_weak_and_mismatched_passwords(client, admin):
 
 def test_invite_accept_taken_username_leaves_invitation_open(client, admin):
     UserFactory(username="taken")
-    _, token = invitation_create(email="new@example.nhs.uk", role=Role.SUBMITTER, organisation=IcsFactory(),
-                                 invited_by=admin)
+    _, token = invitation_create(
+        email="new@example.nhs.uk", role=Role.SUBMITTER, organisation=IcsFactory(), invited_by=admin
+    )
     path = reverse("accounts:invitation_accept", kwargs={"token": token})
 
     response = _accept(client, path, username="Taken")
 
-    assert response.context["form"].errors == {"username": ["That username is taken. Choose another."]}
+    assert response.context["form"].errors == {
+        "username": ["That username is taken. Choose another."]
+    }
     assert Invitation.objects.get().accepted_at is None
     assert _accept(client, path, username="fresh").status_code == 302
 
@@ -147,26 +195,36 @@ def test_invite_accept_taken_username_leaves_invitation_open(client, admin):
 def test_invite_for_existing_user_adds_role(client, admin):
     existing = UserFactory(username="existing", email="Existing@example.nhs.uk")
     ics = IcsFactory()
-    _, token = invitation_create(email="existing@example.nhs.uk", role=Role.SIGNATORY, organisation=ics,
-                                 invited_by=admin)
+    _, token = invitation_create(
+        email="existing@example.nhs.uk", role=Role.SIGNATORY, organisation=ics, invited_by=admin
+    )
 
-    response = _accept(client, reverse("accounts:invitation_accept", kwargs={"token": token}), username="ignored")
+    response = _accept(
+        client, reverse("accounts:invitation_accept", kwargs={"token": token}), username="ignored"
+    )
 
     assert response.status_code == 302
-    assert list(RoleAssignment.objects.filter(user=existing).values_list("role", "organisation")) == [
-        (Role.SIGNATORY, ics.pk)
-    ]
+    assert list(
+        RoleAssignment.objects.filter(user=existing).values_list("role", "organisation")
+    ) == [(Role.SIGNATORY, ics.pk)]
     assert not User.objects.filter(username="ignored").exists()
 
 
-@pytest.mark.parametrize("role", [Role.SUBMITTER, Role.SIGNATORY, Role.SYSTEM_LEAD, Role.REGIONAL_REVIEWER])
+@pytest.mark.parametrize(
+    "role", [Role.SUBMITTER, Role.SIGNATORY, Role.SYSTEM_LEAD, Role.REGIONAL_REVIEWER]
+)
 def test_invite_page_not_found_for_non_admin(client, role):
     ics = IcsFactory()
     scope = {"region": ics.region} if role == Role.REGIONAL_REVIEWER else {"organisation": ics}
     client.force_login(user_with_role(role, **scope))
 
     assert client.get(reverse("accounts:invite")).status_code == 404
-    assert client.post(reverse("accounts:invite"), {"email": "x@example.nhs.uk", "role": "national_admin"}).status_code == 404
+    assert (
+        client.post(
+            reverse("accounts:invite"), {"email": "x@example.nhs.uk", "role": "national_admin"}
+        ).status_code
+        == 404
+    )
     assert Invitation.objects.count() == 0
 
 
@@ -174,12 +232,22 @@ def test_invite_form_requires_scope_for_role(client, admin):
     client.force_login(admin)
     trust_free_ics = IcsFactory()
 
-    no_org = client.post(reverse("accounts:invite"), {"email": "a@example.nhs.uk", "role": Role.SUBMITTER})
-    no_region = client.post(reverse("accounts:invite"), {"email": "a@example.nhs.uk", "role": Role.REGIONAL_REVIEWER})
-    ok = client.post(reverse("accounts:invite"), {"email": "a@example.nhs.uk", "role": Role.SUBMITTER,
-                                                   "organisation": trust_free_ics.pk})
+    no_org = client.post(
+        reverse("accounts:invite"), {"email": "a@example.nhs.uk", "role": Role.SUBMITTER}
+    )
+    no_region = client.post(
+        reverse("accounts:invite"), {"email": "a@example.nhs.uk", "role": Role.REGIONAL_REVIEWER}
+    )
+    ok = client.post(
+        reverse("accounts:invite"),
+        {"email": "a@example.nhs.uk", "role": Role.SUBMITTER, "organisation": trust_free_ics.pk},
+    )
 
-    assert no_org.context["form"].errors == {"organisation": ["Choose the organisation this person will work for."]}
-    assert no_region.context["form"].errors == {"region": ["Choose the region this person will review."]}
+    assert no_org.context["form"].errors == {
+        "organisation": ["Choose the organisation this person will work for."]
+    }
+    assert no_region.context["form"].errors == {
+        "region": ["Choose the region this person will review."]
+    }
     assert ok.status_code == 302
     assert Invitation.objects.count() == 1

@@ -15,13 +15,19 @@ NEW_PASSWORD = "another-long-password-77"
 
 
 def _login(client, username: str, password: str, ip: str = "10.0.0.1"):
-    return client.post(reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=ip)
+    return client.post(
+        reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 @pytest.fixture
 def submitter():
-    return user_with_role(Role.SUBMITTER, organisation=IcsFactory(ods_code="QAA"), username="sam",
-                          email="sam@example.nhs.uk")
+    return user_with_role(
+        Role.SUBMITTER,
+        organisation=IcsFactory(ods_code="QAA"),
+        username="sam",
+        email="sam@example.nhs.uk",
+    )
 
 
 def test_login_with_form_redirects_to_work(client, submitter):
@@ -38,7 +44,11 @@ def test_login_error_same_for_unknown_user_and_wrong_password(client, submitter)
     assert (unknown.status_code, wrong.status_code) == (200, 200)
     assert unknown.context["form"].non_field_errors() == [LOGIN_ERROR]
     assert wrong.context["form"].non_field_errors() == [LOGIN_ERROR]
-    assert unknown.content.decode().count(LOGIN_ERROR) == wrong.content.decode().count(LOGIN_ERROR) == 1
+    assert (
+        unknown.content.decode().count(LOGIN_ERROR)
+        == wrong.content.decode().count(LOGIN_ERROR)
+        == 1
+    )
 
 
 def test_login_lockout_after_five_failures_then_correct_password_refused(client, submitter):
@@ -75,7 +85,9 @@ def test_login_failures_below_limit_reset_on_success(client, submitter):
 
 
 def test_password_reset_unknown_email_sends_nothing(client, submitter):
-    response = client.post(reverse("accounts:password_reset"), {"email": "stranger@example.nhs.uk"}, follow=True)
+    response = client.post(
+        reverse("accounts:password_reset"), {"email": "stranger@example.nhs.uk"}, follow=True
+    )
 
     assert response.redirect_chain == [(reverse("accounts:password_reset_done"), 302)]
     assert "Check your email" in response.content.decode()
@@ -83,20 +95,30 @@ def test_password_reset_unknown_email_sends_nothing(client, submitter):
 
 
 def test_password_reset_known_email_sends_working_link(client, submitter):
-    response = client.post(reverse("accounts:password_reset"), {"email": "SAM@example.nhs.uk"}, follow=True)
+    response = client.post(
+        reverse("accounts:password_reset"), {"email": "SAM@example.nhs.uk"}, follow=True
+    )
 
     assert response.redirect_chain == [(reverse("accounts:password_reset_done"), 302)]
     assert "Check your email" in response.content.decode()
     (message,) = mail.outbox
-    assert (message.to, message.subject) == (["sam@example.nhs.uk"], "Reset your plan submission portal password")
+    assert (message.to, message.subject) == (
+        ["sam@example.nhs.uk"],
+        "Reset your plan submission portal password",
+    )
     path = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
 
     form_page = client.get(path, follow=True)
     set_password_path = form_page.redirect_chain[-1][0]
     assert "Choose a new password" in form_page.content.decode()
-    done = client.post(set_password_path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    done = client.post(
+        set_password_path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
 
-    assert (done.status_code, done["Location"]) == (302, reverse("accounts:password_reset_complete"))
+    assert (done.status_code, done["Location"]) == (
+        302,
+        reverse("accounts:password_reset_complete"),
+    )
     assert _login(client, "sam", NEW_PASSWORD).status_code == 302
     # The link works once.
     client.logout()

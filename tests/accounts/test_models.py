@@ -95,4 +95,7 @@ def test_role_assignment_str_and_scope_name():
     reviewer = _assign(user=user, role=Role.REGIONAL_REVIEWER, region=region)
 
     assert (str(lead), lead.scope_name) == ("ann – System lead – Alpha ICS (QAA)", "Alpha ICS")
-    assert (str(reviewer), reviewer.scope_name) == ("ann – Regional reviewer – Region Alpha", "Region Alpha")
+    assert (str(reviewer), reviewer.scope_name) == (
+        "ann – Regional reviewer – Region Alpha",
+        "Region Alpha",
+    )

@@ -18,7 +18,9 @@ UNKNOWN = "stranger@example.nhs.uk"
 
 @pytest.fixture
 def submitter():
-    return user_with_role(Role.SUBMITTER, organisation=IcsFactory(ods_code="QAA"), username="sam", email=KNOWN)
+    return user_with_role(
+        Role.SUBMITTER, organisation=IcsFactory(ods_code="QAA"), username="sam", email=KNOWN
+    )
 
 
 def _reset(client, email: str, ip: str = "10.0.0.1"):
@@ -30,13 +32,17 @@ def _answer(response) -> tuple[int, str]:
 
 
 def test_password_reset_sends_at_most_three_emails_an_hour_to_one_address(client, submitter):
-    answers = [_answer(_reset(client, KNOWN if attempt % 2 else KNOWN.upper())) for attempt in range(5)]
+    answers = [
+        _answer(_reset(client, KNOWN if attempt % 2 else KNOWN.upper())) for attempt in range(5)
+    ]
 
     assert answers == [(302, reverse("accounts:password_reset_done"))] * 5
     assert [message.to for message in mail.outbox] == [[KNOWN]] * 3
 
 
-def test_password_reset_answers_alike_for_known_and_unknown_addresses_past_the_limit(client, submitter):
+def test_password_reset_answers_alike_for_known_and_unknown_addresses_past_the_limit(
+    client, submitter
+):
     known = [_answer(_reset(client, KNOWN)) for _ in range(5)]
     unknown = [_answer(_reset(client, UNKNOWN)) for _ in range(5)]
 
@@ -45,7 +51,9 @@ def test_password_reset_answers_alike_for_known_and_unknown_addresses_past_the_l
     assert "If an account uses that address" in done.content.decode()
 
 
-def test_password_reset_from_one_client_address_is_refused_after_twenty_whoever_is_asked(client, submitter):
+def test_password_reset_from_one_client_address_is_refused_after_twenty_whoever_is_asked(
+    client, submitter
+):
     answers = [_reset(client, f"person{n}@example.nhs.uk").status_code for n in range(20)]
     refused_unknown = _reset(client, UNKNOWN)
     refused_known = _reset(client, KNOWN)
@@ -56,7 +64,10 @@ def test_password_reset_from_one_client_address_is_refused_after_twenty_whoever_
     assert "Too many reset requests" in refused_known.content.decode()
     assert mail.outbox == []
     # The same person asking from another network is not blocked by the first one's requests.
-    assert _answer(_reset(client, KNOWN, ip="10.9.9.9")) == (302, reverse("accounts:password_reset_done"))
+    assert _answer(_reset(client, KNOWN, ip="10.9.9.9")) == (
+        302,
+        reverse("accounts:password_reset_done"),
+    )
     assert [message.to for message in mail.outbox] == [[KNOWN]]
 
 
@@ -74,8 +85,11 @@ def test_password_reset_limit_ends_with_its_window(client, submitter, settings):
 
 def test_password_reset_still_works_for_a_person_locked_out_of_login(client, submitter):
     for attempt in range(5):
-        client.post(reverse("accounts:login"), {"username": "sam", "password": f"wrong-{attempt}"},
-                    REMOTE_ADDR="10.0.0.1")
+        client.post(
+            reverse("accounts:login"),
+            {"username": "sam", "password": f"wrong-{attempt}"},
+            REMOTE_ADDR="10.0.0.1",
+        )
 
     assert _answer(_reset(client, KNOWN)) == (302, reverse("accounts:password_reset_done"))
     assert [message.to for message in mail.outbox] == [[KNOWN]]

@@ -29,13 +29,17 @@ def named(data: bytes, name: str = "plan.xlsx"):
 
 
 def test_token_is_issued_for_a_correct_password(act_world):
-    response = APIClient().post("/api/v1/auth/token/", {"username": "lead-qhm", "password": PASSWORD})
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "lead-qhm", "password": PASSWORD}
+    )
     assert response.status_code == 200
     assert response.json()["token"] == Token.objects.get(user=act_world.lead).key
 
 
 def test_token_is_refused_for_a_wrong_password(act_world):
-    response = APIClient().post("/api/v1/auth/token/", {"username": "lead-qhm", "password": "wrong"})
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "lead-qhm", "password": "wrong"}
+    )
     assert response.status_code == 400
 
 
@@ -50,14 +54,24 @@ def test_submissions_list_shows_only_the_users_returns(api, act_world):
 
 
 def test_submissions_list_filters(api, act_world):
-    body = api.get("/api/v1/submissions/", {"round": "2021/22", "organisation": "qhm", "collection": "ACT"}).json()
-    assert [(row["collection"], row["stage"], row["status"]) for row in body["results"]] == [("ACT", "draft", "not_started")]
+    body = api.get(
+        "/api/v1/submissions/", {"round": "2021/22", "organisation": "qhm", "collection": "ACT"}
+    ).json()
+    assert [(row["collection"], row["stage"], row["status"]) for row in body["results"]] == [
+        ("ACT", "draft", "not_started")
+    ]
 
 
 def test_submission_of_another_organisation_is_404(api, act_world):
     assert api.get(f"/api/v1/submissions/{act_world.other_submission.pk}/").status_code == 404
-    assert api.post(f"/api/v1/submissions/{act_world.other_submission.pk}/versions/",
-                    {"file": named(act_world.sample())}, format="multipart").status_code == 404
+    assert (
+        api.post(
+            f"/api/v1/submissions/{act_world.other_submission.pk}/versions/",
+            {"file": named(act_world.sample())},
+            format="multipart",
+        ).status_code
+        == 404
+    )
 
 
 def test_template_endpoint_returns_the_workbook(api, act_world):
@@ -67,8 +81,11 @@ def test_template_endpoint_returns_the_workbook(api, act_world):
 
 
 def test_upload_returns_202_then_the_version_reports_its_findings(api, act_world):
-    response = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/", {"file": named(act_world.sample(errors=1))},
-                        format="multipart")
+    response = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/versions/",
+        {"file": named(act_world.sample(errors=1))},
+        format="multipart",
+    )
     assert response.status_code == 202
     body = response.json()
     assert (body["status"], body["number"], body["original_name"]) == ("queued", 1, "plan.xlsx")
@@ -81,39 +98,63 @@ def test_upload_returns_202_then_the_version_reports_its_findings(api, act_world
 
 def test_upload_of_identical_bytes_returns_the_existing_version(api, act_world):
     data = act_world.sample()
-    first = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/", {"file": named(data)}, format="multipart")
-    second = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/", {"file": named(data)}, format="multipart")
+    first = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/versions/",
+        {"file": named(data)},
+        format="multipart",
+    )
+    second = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/versions/",
+        {"file": named(data)},
+        format="multipart",
+    )
     assert (second.status_code, second.json()["id"]) == (200, first.json()["id"])
     assert "identical" in second.json()["detail"]
 
 
 def test_upload_of_a_bad_file_is_400_with_a_message(api, act_world):
-    response = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/",
-                        {"file": named(b"MZ\x90" + b"\x00" * 300)}, format="multipart")
+    response = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/versions/",
+        {"file": named(b"MZ\x90" + b"\x00" * 300)},
+        format="multipart",
+    )
     assert response.status_code == 400
     assert response.json()["detail"]
 
 
 def _valid_version(api, act_world) -> Version:
-    body = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/", {"file": named(act_world.sample())},
-                    format="multipart").json()
+    body = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/versions/",
+        {"file": named(act_world.sample())},
+        format="multipart",
+    ).json()
     version_validate(version_id=body["id"])
     return Version.objects.get(pk=body["id"])
 
 
 def test_submit_without_declaration_is_400(api, act_world):
     version = _valid_version(api, act_world)
-    response = api.post(f"/api/v1/submissions/{act_world.submission.pk}/submit/", {"version": version.pk}, format="json")
+    response = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/submit/",
+        {"version": version.pk},
+        format="json",
+    )
     assert response.status_code == 400
     assert "declaration" in response.json()
 
 
 def test_submit_with_errors_remaining_is_409(api, act_world):
-    body = api.post(f"/api/v1/submissions/{act_world.submission.pk}/versions/", {"file": named(act_world.sample(errors=1))},
-                    format="multipart").json()
+    body = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/versions/",
+        {"file": named(act_world.sample(errors=1))},
+        format="multipart",
+    ).json()
     version_validate(version_id=body["id"])
-    response = api.post(f"/api/v1/submissions/{act_world.submission.pk}/submit/",
-                        {"version": body["id"], "declaration": True}, format="json")
+    response = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/submit/",
+        {"version": body["id"], "declaration": True},
+        format="json",
+    )
     assert response.status_code == 409
     assert "no errors" in response.json()["detail"]
 
@@ -121,10 +162,16 @@ def test_submit_with_errors_remaining_is_409(api, act_world):
 def test_submit_signs_off(api, act_world):
     version = _valid_version(api, act_world)
     explanations = {str(f.pk): "The new unit opens in June 2021." for f in version.findings.all()}
-    response = api.post(f"/api/v1/submissions/{act_world.submission.pk}/submit/",
-                        {"version": version.pk, "declaration": True, "explanations": explanations}, format="json")
+    response = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/submit/",
+        {"version": version.pk, "declaration": True, "explanations": explanations},
+        format="json",
+    )
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["submitted_version"]) == (SubmissionStatus.SUBMITTED, version.pk)
+    assert (response.json()["status"], response.json()["submitted_version"]) == (
+        SubmissionStatus.SUBMITTED,
+        version.pk,
+    )
 
 
 def test_schema_and_docs_are_served(api, act_world):
@@ -154,14 +201,19 @@ def test_submissions_list_query_count_does_not_grow_with_data(act_world):
 
 
 def test_extension_requested_and_granted_over_the_api(api, act_world):
-    asked = api.post(f"/api/v1/submissions/{act_world.submission.pk}/extensions/",
-                     {"deadline": "2021-05-13T12:00:00+01:00", "reason": "Board meets on 12 May"}, format="json")
+    asked = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/extensions/",
+        {"deadline": "2021-05-13T12:00:00+01:00", "reason": "Board meets on 12 May"},
+        format="json",
+    )
     assert asked.status_code == 201
     reviewer = APIClient()
     reviewer.force_authenticate(act_world.reviewer)
-    decided = reviewer.post(f"/api/v1/extensions/{asked.json()['id']}/decision/",
-                            {"decision": "grant", "deadline": "2021-05-11T12:00:00+01:00", "reason": "Two days"},
-                            format="json")
+    decided = reviewer.post(
+        f"/api/v1/extensions/{asked.json()['id']}/decision/",
+        {"decision": "grant", "deadline": "2021-05-11T12:00:00+01:00", "reason": "Two days"},
+        format="json",
+    )
     assert (decided.status_code, decided.json()["status"]) == (200, "granted")
     listing = api.get(f"/api/v1/submissions/{act_world.submission.pk}/extensions/").json()
     assert listing["deadline"] == "2021-05-11T12:00:00+01:00"
@@ -169,7 +221,12 @@ def test_extension_requested_and_granted_over_the_api(api, act_world):
 
 
 def test_extension_decision_by_the_organisation_is_404(api, act_world):
-    asked = api.post(f"/api/v1/submissions/{act_world.submission.pk}/extensions/",
-                     {"deadline": "2021-05-13T12:00:00+01:00", "reason": "Board"}, format="json")
-    response = api.post(f"/api/v1/extensions/{asked.json()['id']}/decision/", {"decision": "grant"}, format="json")
+    asked = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/extensions/",
+        {"deadline": "2021-05-13T12:00:00+01:00", "reason": "Board"},
+        format="json",
+    )
+    response = api.post(
+        f"/api/v1/extensions/{asked.json()['id']}/decision/", {"decision": "grant"}, format="json"
+    )
     assert response.status_code == 404

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -24,6 +23,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
@@ -31,7 +31,11 @@ from planning.models import Organisation, OrganisationType, Stage
 from planning.services import extension_request_create
 from reviews.services import comment_add, decision_record
 from submissions.models import Finding, Submission
-from submissions.services import submissions_ensure_for_round, template_context, template_versions_ensure
+from submissions.services import (
+    submissions_ensure_for_round,
+    template_context,
+    template_versions_ensure,
+)
 from tests.conftest import module_transaction
 from tests.factories import (
     CollectionFactory,
@@ -52,19 +56,29 @@ SCHEMA_PATH = "/api/v1/schema/"
 # all). API_FUZZ_EXAMPLES raises it for a deeper run by hand; derandomized, so a run repeats exactly.
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "25"))
 # The system leads call every operation; the regions' reviewers also call those only they may use.
-REVIEWER_OPERATIONS = {("POST", "/api/v1/submissions/{id}/reviews/"), ("POST", "/api/v1/extensions/{id}/decision/")}
+REVIEWER_OPERATIONS = {
+    ("POST", "/api/v1/submissions/{id}/reviews/"),
+    ("POST", "/api/v1/extensions/{id}/decision/"),
+}
 # Operations anyone may call: the token exchange is how a caller gets authenticated at all.
 OPEN_OPERATIONS = {("POST", "/api/v1/auth/token/")}
 
 
 def _operations() -> list[tuple[str, str]]:
     raw = SchemaGenerator().get_schema(request=None, public=True)
-    return sorted((method.upper(), path) for path, methods in raw["paths"].items() for method in methods)
+    return sorted(
+        (method.upper(), path) for path, methods in raw["paths"].items() for method in methods
+    )
 
 
 def _callers() -> list[tuple[str, str, str, str]]:
-    return [(method, path, side, role) for method, path in _operations() for side in ("a", "b")
-            for role in ("lead", "reviewer") if role == "lead" or (method, path) in REVIEWER_OPERATIONS]
+    return [
+        (method, path, side, role)
+        for method, path in _operations()
+        for side in ("a", "b")
+        for role in ("lead", "reviewer")
+        if role == "lead" or (method, path) in REVIEWER_OPERATIONS
+    ]
 
 
 @dataclass
@@ -89,7 +103,9 @@ def _build_system(*, code: str, name: str, region_code: str):
     TrustFactory(ods_code=f"R{code[1:]}", name=f"{name} Hospitals NHS Trust", parent_ics=ics)
     lead = user_with_role(Role.SYSTEM_LEAD, organisation=ics, username=f"lead-{code.lower()}")
     user_with_role(Role.SIGNATORY, organisation=ics, username=lead.username)
-    reviewer = user_with_role(Role.REGIONAL_REVIEWER, region=region, username=f"reviewer-{region_code.lower()}")
+    reviewer = user_with_role(
+        Role.REGIONAL_REVIEWER, region=region, username=f"reviewer-{region_code.lower()}"
+    )
     return region, ics, lead, reviewer
 
 
@@ -97,19 +113,49 @@ def _populate(*, ics, lead: User, reviewer: User, name: str, act) -> System:
     submission = Submission.objects.get(collection=act, organisation=ics)
     data = make_sample_return(context=template_context(submission=submission))
     version = submit(submission=submission, user=lead, data=data, name=f"{name.lower()}-plan.xlsx")
-    decision = decision_record(submission=submission, version=version, reviewer=reviewer, kind="comment",
-                               comment=f"{name} reviewer remark")
-    comment = comment_add(submission=submission, author=lead, text=f"{name} private comment", version=version,
-                          sheet="Cover", cell="B2")
-    extension = extension_request_create(collection=act, organisation=ics, requested_by=lead,
-                                         deadline=act.deadline + dt.timedelta(days=7), reason=f"{name} needs time")
+    decision = decision_record(
+        submission=submission,
+        version=version,
+        reviewer=reviewer,
+        kind="comment",
+        comment=f"{name} reviewer remark",
+    )
+    comment = comment_add(
+        submission=submission,
+        author=lead,
+        text=f"{name} private comment",
+        version=version,
+        sheet="Cover",
+        cell="B2",
+    )
+    extension = extension_request_create(
+        collection=act,
+        organisation=ics,
+        requested_by=lead,
+        deadline=act.deadline + dt.timedelta(days=7),
+        reason=f"{name} needs time",
+    )
     submissions = set(Submission.objects.filter(organisation=ics).values_list("pk", flat=True))
     return System(
         users={"lead": lead, "reviewer": reviewer},
-        tokens={"lead": Token.objects.create(user=lead).key, "reviewer": Token.objects.create(user=reviewer).key},
-        codes={ics.ods_code, *Organisation.objects.filter(parent_ics=ics).values_list("ods_code", flat=True)},
-        markers={ics.name, lead.username, reviewer.username, f"{name} private comment", f"{name} reviewer remark",
-                 f"{name} needs time", version.sha256, version.original_name},
+        tokens={
+            "lead": Token.objects.create(user=lead).key,
+            "reviewer": Token.objects.create(user=reviewer).key,
+        },
+        codes={
+            ics.ods_code,
+            *Organisation.objects.filter(parent_ics=ics).values_list("ods_code", flat=True),
+        },
+        markers={
+            ics.name,
+            lead.username,
+            reviewer.username,
+            f"{name} private comment",
+            f"{name} reviewer remark",
+            f"{name} needs time",
+            version.sha256,
+            version.original_name,
+        },
         ids={
             "submission": submissions,
             "version": {version.pk},
@@ -117,7 +163,11 @@ def _populate(*, ics, lead: User, reviewer: User, name: str, act) -> System:
             "comment": {comment.pk},
             "decision": {decision.pk},
             "extension": {extension.pk},
-            "audit": set(AuditEvent.objects.filter(submission_id__in=submissions).values_list("pk", flat=True)),
+            "audit": set(
+                AuditEvent.objects.filter(submission_id__in=submissions).values_list(
+                    "pk", flat=True
+                )
+            ),
         },
     )
 
@@ -128,18 +178,39 @@ def systems(django_db_setup, django_db_blocker) -> dict[str, System]:
     with module_transaction(django_db_blocker):
         with django_db_blocker.unblock():
             planning_round = PlanningRoundFactory(name="2021/22", is_current=True)
-            act = CollectionFactory(planning_round=planning_round, code="ACT", name="Activity and performance",
-                                    stage=Stage.DRAFT, deadline=london(2021, 5, 6), submitted_by=[OrganisationType.ICS],
-                                    accepted_formats=["xlsx"])
-            CollectionFactory(planning_round=planning_round, code="NAR", name="Narrative plan", stage=Stage.DRAFT,
-                                    deadline=london(2021, 5, 6), submitted_by=[OrganisationType.ICS],
-                                    accepted_formats=["docx", "pdf"])
-            built = {side: _build_system(code=code, name=name, region_code=region)
-                     for side, code, name, region in (("a", "QAQ", "Alpha", "Y61"), ("b", "QBQ", "Beta", "Y62"))}
+            act = CollectionFactory(
+                planning_round=planning_round,
+                code="ACT",
+                name="Activity and performance",
+                stage=Stage.DRAFT,
+                deadline=london(2021, 5, 6),
+                submitted_by=[OrganisationType.ICS],
+                accepted_formats=["xlsx"],
+            )
+            CollectionFactory(
+                planning_round=planning_round,
+                code="NAR",
+                name="Narrative plan",
+                stage=Stage.DRAFT,
+                deadline=london(2021, 5, 6),
+                submitted_by=[OrganisationType.ICS],
+                accepted_formats=["docx", "pdf"],
+            )
+            built = {
+                side: _build_system(code=code, name=name, region_code=region)
+                for side, code, name, region in (
+                    ("a", "QAQ", "Alpha", "Y61"),
+                    ("b", "QBQ", "Beta", "Y62"),
+                )
+            }
             submissions_ensure_for_round(planning_round=planning_round)
             template_versions_ensure(planning_round=planning_round)
-            yield {side: _populate(ics=ics, lead=lead, reviewer=reviewer, name=ics.name.split()[0], act=act)
-                   for side, (_, ics, lead, reviewer) in built.items()}
+            yield {
+                side: _populate(
+                    ics=ics, lead=lead, reviewer=reviewer, name=ics.name.split()[0], act=act
+                )
+                for side, (_, ics, lead, reviewer) in built.items()
+            }
 
 
 @pytest.fixture
@@ -184,9 +255,17 @@ def leaks(body: object, other: System) -> list[str]:
             for kind, keys in _SHAPES:
                 if keys <= node.keys() and node.get("id") in other.ids[kind]:
                     found.append(f"{kind} {node['id']}")
-            if node.get("organisation") in other.codes or node.get("organisation_code") in other.codes:
-                found.append(f"organisation {node.get('organisation') or node.get('organisation_code')}")
-            if node.get("submission") in other.ids["submission"] or node.get("submission_id") in other.ids["submission"]:
+            if (
+                node.get("organisation") in other.codes
+                or node.get("organisation_code") in other.codes
+            ):
+                found.append(
+                    f"organisation {node.get('organisation') or node.get('organisation_code')}"
+                )
+            if (
+                node.get("submission") in other.ids["submission"]
+                or node.get("submission_id") in other.ids["submission"]
+            ):
                 found.append(f"submission {node.get('submission') or node.get('submission_id')}")
             for value in node.values():
                 walk(value)
@@ -198,11 +277,18 @@ def leaks(body: object, other: System) -> list[str]:
 
 
 # Which kind of object each path's {id} names, so another system's id of that kind must answer 404.
-_PATH_KIND = {"/api/v1/versions/": "version", "/api/v1/extensions/": "extension", "/api/v1/submissions/": "submission"}
+_PATH_KIND = {
+    "/api/v1/versions/": "version",
+    "/api/v1/extensions/": "extension",
+    "/api/v1/submissions/": "submission",
+}
 
 
 def _path_kind(path: str) -> str | None:
-    return next((kind for prefix, kind in _PATH_KIND.items() if path.startswith(prefix) and "{id}" in path), None)
+    return next(
+        (kind for prefix, kind in _PATH_KIND.items() if path.startswith(prefix) and "{id}" in path),
+        None,
+    )
 
 
 ERF_MONTHS = ["2021-04", "2021-06", "2021-09", "2022-01", "2021-13", "0000-00"]
@@ -232,11 +318,22 @@ def test_api_operation_survives_fuzzing_without_leaks(systems, wsgi_app, method,
     problems: list[str] = []
 
     # Valid and invalid inputs alike: a malformed body must be a 4xx, never a 5xx.
-    cases = st.one_of(operation.as_strategy(), operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+    cases = st.one_of(
+        operation.as_strategy(), operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
+    )
 
-    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
+    )
     @given(case=cases, data=st.data())
     def run(case, data):
         if case.path_parameters and "id" in case.path_parameters:
@@ -250,7 +347,11 @@ def test_api_operation_survives_fuzzing_without_leaks(systems, wsgi_app, method,
             for month in months if isinstance(months, list) else []:
                 if isinstance(month, dict) and "month" in month:
                     month["month"] = data.draw(st.sampled_from(ERF_MONTHS), label="month")
-        case.headers = {key: value for key, value in (case.headers or {}).items() if key.lower() != "authorization"}
+        case.headers = {
+            key: value
+            for key, value in (case.headers or {}).items()
+            if key.lower() != "authorization"
+        }
         label = f"{method} {case.formatted_path} as {me.users[role].username}"
 
         response = case.call(headers=auth)
@@ -263,8 +364,9 @@ def test_api_operation_survives_fuzzing_without_leaks(systems, wsgi_app, method,
             problems.append(f"{label}: {response.status_code} for the other system's {kind}")
         if (method, path) not in OPEN_OPERATIONS:
             anonymous = case.call()
-            if anonymous.status_code not in (401, 403) and not (anonymous.status_code == 404
-                                                                 and _no_route(case.formatted_path)):
+            if anonymous.status_code not in (401, 403) and not (
+                anonymous.status_code == 404 and _no_route(case.formatted_path)
+            ):
                 problems.append(f"{label}: {anonymous.status_code} without a token")
 
     run()
@@ -272,9 +374,13 @@ def test_api_operation_survives_fuzzing_without_leaks(systems, wsgi_app, method,
 
 
 def test_api_fuzzing_covers_every_operation_in_the_served_schema(systems, wsgi_app):
-    schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, wsgi_app,
-                                            headers={"Authorization": f"Token {systems['a'].tokens['lead']}"})
-    served = sorted((operation.ok().method.upper(), operation.ok().path) for operation in schema.get_all_operations())
+    schema = schemathesis.openapi.from_wsgi(
+        SCHEMA_PATH, wsgi_app, headers={"Authorization": f"Token {systems['a'].tokens['lead']}"}
+    )
+    served = sorted(
+        (operation.ok().method.upper(), operation.ok().path)
+        for operation in schema.get_all_operations()
+    )
 
     assert served == _operations()
 
@@ -282,9 +388,13 @@ def test_api_fuzzing_covers_every_operation_in_the_served_schema(systems, wsgi_a
 def test_leak_check_finds_the_other_systems_objects(systems):
     other = systems["b"]
     submission_id = min(other.ids["submission"])
-    body = {"results": [{"id": submission_id, "organisation": "QAQ", "versions": []}],
-            "note": f"see {other.users['lead'].username}"}
+    body = {
+        "results": [{"id": submission_id, "organisation": "QAQ", "versions": []}],
+        "note": f"see {other.users['lead'].username}",
+    }
 
-    assert leaks(body, other) == [f"submission {submission_id}", f"marker {other.users['lead'].username!r}"]
+    assert leaks(body, other) == [
+        f"submission {submission_id}",
+        f"marker {other.users['lead'].username!r}",
+    ]
     assert leaks({"results": [{"id": -5, "organisation": "QAQ", "versions": []}]}, other) == []
-

@@ -26,8 +26,9 @@ ON_POSTGRESQL = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 
 
 def _upload(act_world, data: bytes, *, name: str = "plan.xlsx"):
-    return version_create(submission=act_world.submission, user=act_world.lead, stream=io.BytesIO(data),
-                          filename=name)
+    return version_create(
+        submission=act_world.submission, user=act_world.lead, stream=io.BytesIO(data), filename=name
+    )
 
 
 def _valid_version(act_world):
@@ -63,12 +64,23 @@ def test_audit_event_delete_is_refused(db):
     assert AuditEvent.objects.get(pk=event.pk).detail == ""
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="the trigger is installed on PostgreSQL only (CI runs it)")
-@pytest.mark.parametrize("sql", ["UPDATE audit_auditevent SET detail = 'x' WHERE id = %s",
-                                 "DELETE FROM audit_auditevent WHERE id = %s"])
+@pytest.mark.skipif(
+    not ON_POSTGRESQL, reason="the trigger is installed on PostgreSQL only (CI runs it)"
+)
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_auditevent SET detail = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s",
+    ],
+)
 def test_audit_event_raw_sql_change_is_refused_by_the_database(db, sql):
     event = audit_record(action=AuditAction.LOGIN)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, detail="").exists()
 
@@ -78,13 +90,22 @@ def test_audit_event_raw_sql_change_is_refused_by_the_database(db, sql):
 
 def test_login_success_and_failure_recorded(client, db):
     user = UserFactory(username="sam")
-    client.post(reverse("accounts:login"), {"username": "sam", "password": "wrong-password"},
-                REMOTE_ADDR="10.1.2.3")
-    client.post(reverse("accounts:login"), {"username": "sam", "password": PASSWORD}, REMOTE_ADDR="10.1.2.4")
+    client.post(
+        reverse("accounts:login"),
+        {"username": "sam", "password": "wrong-password"},
+        REMOTE_ADDR="10.1.2.3",
+    )
+    client.post(
+        reverse("accounts:login"), {"username": "sam", "password": PASSWORD}, REMOTE_ADDR="10.1.2.4"
+    )
 
-    failed, = _events(AuditAction.LOGIN_FAILED)
-    login, = _events(AuditAction.LOGIN)
-    assert (failed.actor, failed.ip_address, failed.detail) == (None, "10.1.2.3", "Username tried: sam")
+    (failed,) = _events(AuditAction.LOGIN_FAILED)
+    (login,) = _events(AuditAction.LOGIN)
+    assert (failed.actor, failed.ip_address, failed.detail) == (
+        None,
+        "10.1.2.3",
+        "Username tried: sam",
+    )
     assert "wrong-password" not in str(failed.__dict__)
     assert (login.actor, login.actor_name, login.ip_address) == (user, "sam", "10.1.2.4")
 
@@ -98,16 +119,25 @@ def test_logout_recorded(client, db):
 
 def test_upload_recorded_with_before_and_after(act_world):
     version = _upload(act_world, act_world.sample()).version
-    event, = _events(AuditAction.UPLOAD)
-    assert (event.actor, event.object_type, event.object_id, event.submission_id, event.organisation_code) == (
-        act_world.lead, "submissions.Version", str(version.pk), act_world.submission.pk, "QHM")
-    assert (event.before, event.after["status"], event.after["version"]) == ({"status": "not_started"}, "uploaded", 1)
+    (event,) = _events(AuditAction.UPLOAD)
+    assert (
+        event.actor,
+        event.object_type,
+        event.object_id,
+        event.submission_id,
+        event.organisation_code,
+    ) == (act_world.lead, "submissions.Version", str(version.pk), act_world.submission.pk, "QHM")
+    assert (event.before, event.after["status"], event.after["version"]) == (
+        {"status": "not_started"},
+        "uploaded",
+        1,
+    )
 
 
 def test_rejected_upload_recorded(act_world):
     with pytest.raises(Exception):
         _upload(act_world, b"not a workbook", name="plan.xlsx")
-    event, = _events(AuditAction.UPLOAD_REJECTED)
+    (event,) = _events(AuditAction.UPLOAD_REJECTED)
     assert (event.actor, event.submission_id) == (act_world.lead, act_world.submission.pk)
     assert event.detail.startswith("plan.xlsx: ")
 
@@ -115,11 +145,21 @@ def test_rejected_upload_recorded(act_world):
 def test_submission_recorded(act_world):
     version = _valid_version(act_world)
     with time_machine.travel(london(2021, 5, 5)):
-        submission_submit(submission=act_world.submission, version=version, user=act_world.lead, declaration=True,
-                          explanations={f.pk: "Explained in one sentence." for f in version.findings.all()})
-    event, = _events(AuditAction.SUBMIT)
-    assert (event.actor, event.submission_id, event.before, event.after["status"], event.after["is_late"]) == (
-        act_world.lead, act_world.submission.pk, {"status": "valid"}, "submitted", False)
+        submission_submit(
+            submission=act_world.submission,
+            version=version,
+            user=act_world.lead,
+            declaration=True,
+            explanations={f.pk: "Explained in one sentence." for f in version.findings.all()},
+        )
+    (event,) = _events(AuditAction.SUBMIT)
+    assert (
+        event.actor,
+        event.submission_id,
+        event.before,
+        event.after["status"],
+        event.after["is_late"],
+    ) == (act_world.lead, act_world.submission.pk, {"status": "valid"}, "submitted", False)
 
 
 def test_return_page_view_and_downloads_recorded_but_not_panel_polls(client, act_world):
@@ -128,13 +168,17 @@ def test_return_page_view_and_downloads_recorded_but_not_panel_polls(client, act
     client.get(reverse("submissions:detail", kwargs={"pk": act_world.submission.pk}))
     client.get(reverse("submissions:version_panel", kwargs={"pk": version.pk}))
     client.get(reverse("submissions:template", kwargs={"pk": act_world.submission.pk}))
-    b"".join(client.get(reverse("submissions:version_file", kwargs={"pk": version.pk})).streaming_content)
+    b"".join(
+        client.get(reverse("submissions:version_file", kwargs={"pk": version.pk})).streaming_content
+    )
     client.get(reverse("submissions:version_findings_csv", kwargs={"pk": version.pk}))
     client.get(reverse("submissions:version_highlighted", kwargs={"pk": version.pk}))
 
     views = _events(AuditAction.VIEW_RETURN)
     downloads = sorted(event.detail.split(" ")[0] for event in _events(AuditAction.DOWNLOAD))
-    assert [(event.actor, event.submission_id) for event in views] == [(act_world.reviewer, act_world.submission.pk)]
+    assert [(event.actor, event.submission_id) for event in views] == [
+        (act_world.reviewer, act_world.submission.pk)
+    ]
     assert downloads == ["Findings", "Highlighted", "Template", "Uploaded"]
     assert {event.actor for event in _events(AuditAction.DOWNLOAD)} == {act_world.reviewer}
 
@@ -142,22 +186,44 @@ def test_return_page_view_and_downloads_recorded_but_not_panel_polls(client, act
 def test_template_issue_invitation_role_and_extension_recorded(act_world):
     admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
     version = act_world.act.template_versions.first().version
-    template_version_issue(collection=act_world.act, version=version, still_accepted=[], note="Fix", issued_by=admin)
-    invitation, token = invitation_create(email="new@example.nhs.uk", role=Role.SUBMITTER, organisation=act_world.ics,
-                                          invited_by=admin)
+    template_version_issue(
+        collection=act_world.act, version=version, still_accepted=[], note="Fix", issued_by=admin
+    )
+    invitation, token = invitation_create(
+        email="new@example.nhs.uk",
+        role=Role.SUBMITTER,
+        organisation=act_world.ics,
+        invited_by=admin,
+    )
     user = invitation_accept(token=token, username="newbie", password="A-long-enough-pass-1")
-    deadline_extension_grant(collection=act_world.act, organisation=act_world.ics, deadline=london(2021, 5, 13),
-                             reason="Board moved", granted_by=admin)
+    deadline_extension_grant(
+        collection=act_world.act,
+        organisation=act_world.ics,
+        deadline=london(2021, 5, 13),
+        reason="Board moved",
+        granted_by=admin,
+    )
 
     assert [e.actor for e in _events(AuditAction.TEMPLATE_ISSUED)] == [admin]
-    sent, = _events(AuditAction.INVITATION_SENT)
-    accepted, = _events(AuditAction.INVITATION_ACCEPTED)
-    granted, = _events(AuditAction.ROLE_GRANTED)
-    extension, = _events(AuditAction.EXTENSION_DECIDED)
-    assert (sent.actor, sent.after["email"], sent.organisation_code) == (admin, "new@example.nhs.uk", "QHM")
+    (sent,) = _events(AuditAction.INVITATION_SENT)
+    (accepted,) = _events(AuditAction.INVITATION_ACCEPTED)
+    (granted,) = _events(AuditAction.ROLE_GRANTED)
+    (extension,) = _events(AuditAction.EXTENSION_DECIDED)
+    assert (sent.actor, sent.after["email"], sent.organisation_code) == (
+        admin,
+        "new@example.nhs.uk",
+        "QHM",
+    )
     assert (accepted.actor, accepted.object_id) == (user, str(invitation.pk))
-    assert (granted.actor, granted.after["user"], granted.after["role"]) == (admin, "newbie", "submitter")
-    assert (extension.submission_id, extension.after["reason"]) == (act_world.submission.pk, "Board moved")
+    assert (granted.actor, granted.after["user"], granted.after["role"]) == (
+        admin,
+        "newbie",
+        "submitter",
+    )
+    assert (extension.submission_id, extension.after["reason"]) == (
+        act_world.submission.pk,
+        "Board moved",
+    )
     assert extension.before["deadline"] == london(2021, 5, 6).isoformat()
 
 
@@ -173,12 +239,19 @@ def test_role_assign_records_a_new_grant_only(db, act_world):
 
 def test_hidden_return_refused_access_recorded_naming_the_user(client, act_world):
     client.force_login(act_world.outsider)
-    response = client.get(reverse("submissions:detail", kwargs={"pk": act_world.submission.pk}),
-                          REMOTE_ADDR="10.9.8.7")
+    response = client.get(
+        reverse("submissions:detail", kwargs={"pk": act_world.submission.pk}),
+        REMOTE_ADDR="10.9.8.7",
+    )
     assert response.status_code == 404
-    event, = _events(AuditAction.ACCESS_REFUSED)
-    assert (event.actor, event.actor_name, event.submission_id, event.organisation_code, event.ip_address) == (
-        act_world.outsider, "lead-qmj", act_world.submission.pk, "QHM", "10.9.8.7")
+    (event,) = _events(AuditAction.ACCESS_REFUSED)
+    assert (
+        event.actor,
+        event.actor_name,
+        event.submission_id,
+        event.organisation_code,
+        event.ip_address,
+    ) == (act_world.outsider, "lead-qmj", act_world.submission.pk, "QHM", "10.9.8.7")
     assert not _events(AuditAction.VIEW_RETURN)
 
 
@@ -189,24 +262,42 @@ def test_hidden_version_organisation_and_region_refusals_recorded(client, act_wo
     client.get(reverse("planning:organisation_returns", kwargs={"ods_code": "qhm"}))
     client.get(reverse("planning:region_detail", kwargs={"code": "Y63"}))
     client.get(reverse("api:submission_audit", kwargs={"pk": act_world.submission.pk}))
-    refused = {(event.object_type, event.organisation_code) for event in _events(AuditAction.ACCESS_REFUSED)}
-    assert refused == {("submissions.Version", "QHM"), ("planning.Organisation", "QHM"), ("planning.Region", ""),
-                       ("submissions.Submission", "QHM")}
+    refused = {
+        (event.object_type, event.organisation_code)
+        for event in _events(AuditAction.ACCESS_REFUSED)
+    }
+    assert refused == {
+        ("submissions.Version", "QHM"),
+        ("planning.Organisation", "QHM"),
+        ("planning.Region", ""),
+        ("submissions.Submission", "QHM"),
+    }
 
 
 def test_unknown_ids_record_no_refusal(client, act_world):
     client.force_login(act_world.outsider)
     assert client.get(reverse("submissions:detail", kwargs={"pk": 999999})).status_code == 404
-    assert client.get(reverse("submissions:version_detail", kwargs={"pk": 999999})).status_code == 404
-    assert client.get(reverse("planning:organisation_returns", kwargs={"ods_code": "NOPE"})).status_code == 404
+    assert (
+        client.get(reverse("submissions:version_detail", kwargs={"pk": 999999})).status_code == 404
+    )
+    assert (
+        client.get(
+            reverse("planning:organisation_returns", kwargs={"ods_code": "NOPE"})
+        ).status_code
+        == 404
+    )
     assert not _events(AuditAction.ACCESS_REFUSED)
 
 
 def test_admin_only_page_refused_recorded(client, act_world):
     client.force_login(act_world.lead)
     assert client.get(reverse("audit:search")).status_code == 404
-    event, = _events(AuditAction.ACCESS_REFUSED)
-    assert (event.actor, event.path, event.detail) == (act_world.lead, "/audit/", "Needs audit.view_trail")
+    (event,) = _events(AuditAction.ACCESS_REFUSED)
+    assert (event.actor, event.path, event.detail) == (
+        act_world.lead,
+        "/audit/",
+        "Needs audit.view_trail",
+    )
 
 
 # History, search and export ----------------------------------------------------------------------
@@ -214,27 +305,44 @@ def test_admin_only_page_refused_recorded(client, act_world):
 
 def test_submission_history_lists_the_returns_events_newest_first(client, act_world):
     _upload(act_world, act_world.sample())
-    audit_record(action=AuditAction.COMMENT, submission_id=act_world.other_submission.pk, detail="other return")
+    audit_record(
+        action=AuditAction.COMMENT,
+        submission_id=act_world.other_submission.pk,
+        detail="other return",
+    )
     client.force_login(act_world.reviewer)
-    response = client.get(reverse("audit:submission_history", kwargs={"pk": act_world.submission.pk}))
+    response = client.get(
+        reverse("audit:submission_history", kwargs={"pk": act_world.submission.pk})
+    )
     events = list(response.context["page"].object_list)
     assert [event.action for event in events] == [AuditAction.UPLOAD]
     assert "other return" not in response.content.decode()
-    assert reverse("audit:submission_history", kwargs={"pk": act_world.submission.pk}) in client.get(
-        reverse("submissions:detail", kwargs={"pk": act_world.submission.pk})).content.decode()
+    assert (
+        reverse("audit:submission_history", kwargs={"pk": act_world.submission.pk})
+        in client.get(
+            reverse("submissions:detail", kwargs={"pk": act_world.submission.pk})
+        ).content.decode()
+    )
 
 
 def _many_events(act_world, n: int) -> None:
     for i in range(n):
-        audit_record(action=AuditAction.DOWNLOAD, actor=act_world.lead, submission_id=act_world.submission.pk,
-                     organisation_code="QHM", detail=f"file {i}")
+        audit_record(
+            action=AuditAction.DOWNLOAD,
+            actor=act_world.lead,
+            submission_id=act_world.submission.pk,
+            organisation_code="QHM",
+            detail=f"file {i}",
+        )
 
 
 @pytest.mark.parametrize("url_name", ["audit:submission_history", "audit:search"])
 def test_audit_pages_queries_bounded_whatever_the_data_size(client, act_world, url_name):
     admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
     client.force_login(admin)
-    url = reverse(url_name, kwargs={"pk": act_world.submission.pk} if url_name.endswith("history") else None)
+    url = reverse(
+        url_name, kwargs={"pk": act_world.submission.pk} if url_name.endswith("history") else None
+    )
     counts = []
     for n in (3, 120):
         _many_events(act_world, n)
@@ -254,7 +362,10 @@ def test_audit_search_filters_by_actor_action_organisation_object_and_dates(clie
     client.force_login(admin)
 
     def found(**query):
-        return {(e.actor_name, e.action) for e in client.get(reverse("audit:search"), query).context["page"]}
+        return {
+            (e.actor_name, e.action)
+            for e in client.get(reverse("audit:search"), query).context["page"]
+        }
 
     assert found(actor="lead-qhm") == {("lead-qhm", "login"), ("lead-qhm", "upload")}
     assert found(action="login", organisation="qmj") == {("lead-qmj", "login")}
@@ -265,8 +376,12 @@ def test_audit_search_filters_by_actor_action_organisation_object_and_dates(clie
 
 def test_audit_export_streams_filtered_rows_neutralises_formulas_and_is_audited(client, act_world):
     admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
-    audit_record(action=AuditAction.COMMENT, actor=act_world.lead, organisation_code="QHM",
-                 detail="=HYPERLINK(\"http://evil\")")
+    audit_record(
+        action=AuditAction.COMMENT,
+        actor=act_world.lead,
+        organisation_code="QHM",
+        detail='=HYPERLINK("http://evil")',
+    )
     audit_record(action=AuditAction.LOGIN, actor=act_world.outsider)
     client.force_login(admin)
     response = client.get(reverse("audit:export"), {"organisation": "QHM"})
@@ -275,9 +390,11 @@ def test_audit_export_streams_filtered_rows_neutralises_formulas_and_is_audited(
 
     assert response["Content-Disposition"].startswith("attachment")
     assert rows[0][:3] == ["occurred_at_utc", "actor", "action"]
-    assert [(row[1], row[2], row[-1]) for row in rows[1:]] == [("lead-qhm", "comment", "'=HYPERLINK(\"http://evil\")")]
+    assert [(row[1], row[2], row[-1]) for row in rows[1:]] == [
+        ("lead-qhm", "comment", '\'=HYPERLINK("http://evil")')
+    ]
     assert rows[1][0].endswith("Z")
-    export, = _events(AuditAction.EXPORT)
+    (export,) = _events(AuditAction.EXPORT)
     assert (export.actor, export.detail) == (admin, "Filters: organisation=QHM")
 
 
@@ -285,8 +402,13 @@ def test_audit_admin_is_read_only(admin_client, db):
     event = audit_record(action=AuditAction.LOGIN)
     assert admin_client.get(reverse("admin:audit_auditevent_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:audit_auditevent_add")).status_code == 403
-    assert admin_client.post(reverse("admin:audit_auditevent_delete", args=[event.pk])).status_code == 403
-    admin_client.post(reverse("admin:audit_auditevent_change", args=[event.pk]), {"detail": "changed"})
+    assert (
+        admin_client.post(reverse("admin:audit_auditevent_delete", args=[event.pk])).status_code
+        == 403
+    )
+    admin_client.post(
+        reverse("admin:audit_auditevent_change", args=[event.pk]), {"detail": "changed"}
+    )
     assert AuditEvent.objects.get(pk=event.pk).detail == ""
 
 
@@ -298,27 +420,46 @@ def test_api_submission_audit_lists_events_for_those_who_see_the_return(client, 
     client.force_login(act_world.reviewer)
     response = client.get(reverse("api:submission_audit", kwargs={"pk": act_world.submission.pk}))
     assert response.status_code == 200
-    assert [(row["actor"], row["action"]) for row in response.json()["results"]] == [("lead-qhm", "upload")]
+    assert [(row["actor"], row["action"]) for row in response.json()["results"]] == [
+        ("lead-qhm", "upload")
+    ]
     client.force_login(act_world.outsider)
-    assert client.get(reverse("api:submission_audit", kwargs={"pk": act_world.submission.pk})).status_code == 404
+    assert (
+        client.get(
+            reverse("api:submission_audit", kwargs={"pk": act_world.submission.pk})
+        ).status_code
+        == 404
+    )
 
 
 def test_role_and_permission_changes_in_django_admin_recorded(admin_client, act_world):
     admin_user = act_world.lead.__class__.objects.get(username="admin")
     assignment = act_world.submitter.role_assignments.get()
-    admin_client.post(reverse("admin:accounts_roleassignment_delete", args=[assignment.pk]), {"post": "yes"})
-    admin_client.post(reverse("admin:accounts_roleassignment_add"),
-                      {"user": act_world.submitter.pk, "role": "signatory", "organisation": act_world.ics.pk})
+    admin_client.post(
+        reverse("admin:accounts_roleassignment_delete", args=[assignment.pk]), {"post": "yes"}
+    )
+    admin_client.post(
+        reverse("admin:accounts_roleassignment_add"),
+        {"user": act_world.submitter.pk, "role": "signatory", "organisation": act_world.ics.pk},
+    )
     user = act_world.submitter
-    admin_client.post(reverse("admin:accounts_user_change", args=[user.pk]), {
-        "username": user.username, "email": user.email, "is_active": "on", "is_staff": "on",
-        "date_joined_0": "2021-05-01", "date_joined_1": "12:00:00",
-        "role_assignments-TOTAL_FORMS": "0", "role_assignments-INITIAL_FORMS": "0",
-    })
+    admin_client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        {
+            "username": user.username,
+            "email": user.email,
+            "is_active": "on",
+            "is_staff": "on",
+            "date_joined_0": "2021-05-01",
+            "date_joined_1": "12:00:00",
+            "role_assignments-TOTAL_FORMS": "0",
+            "role_assignments-INITIAL_FORMS": "0",
+        },
+    )
 
-    removed, = _events(AuditAction.ROLE_REMOVED)
-    granted, = _events(AuditAction.ROLE_GRANTED)
-    changed, = _events(AuditAction.PERMISSIONS_CHANGED)
+    (removed,) = _events(AuditAction.ROLE_REMOVED)
+    (granted,) = _events(AuditAction.ROLE_GRANTED)
+    (changed,) = _events(AuditAction.PERMISSIONS_CHANGED)
     assert (removed.actor, removed.before["role"]) == (admin_user, "submitter")
     assert (granted.actor, granted.after["role"], granted.before) == (admin_user, "signatory", None)
     assert (changed.before["is_staff"], changed.after["is_staff"]) == (False, True)
@@ -326,7 +467,13 @@ def test_role_and_permission_changes_in_django_admin_recorded(admin_client, act_
 
 def test_api_hidden_submission_detail_refusal_recorded(client, act_world):
     client.force_login(act_world.outsider)
-    assert client.get(reverse("api:submission_detail", kwargs={"pk": act_world.submission.pk})).status_code == 404
+    assert (
+        client.get(
+            reverse("api:submission_detail", kwargs={"pk": act_world.submission.pk})
+        ).status_code
+        == 404
+    )
     assert client.get(reverse("api:submission_detail", kwargs={"pk": 999999})).status_code == 404
     assert [(e.actor, e.submission_id) for e in _events(AuditAction.ACCESS_REFUSED)] == [
-        (act_world.outsider, act_world.submission.pk)]
+        (act_world.outsider, act_world.submission.pk)
+    ]

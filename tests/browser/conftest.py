@@ -40,8 +40,12 @@ def _is_ignored(message) -> bool:
 def console_errors(page):
     """Every console error and uncaught exception of the page; the test fails on any left at the end."""
     errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and not _is_ignored(message)
-            and errors.append(f"{message.text} ({(message.location or {}).get('url', '')})"))
+    page.on(
+        "console",
+        lambda message: message.type == "error"
+        and not _is_ignored(message)
+        and errors.append(f"{message.text} ({(message.location or {}).get('url', '')})"),
+    )
     page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
     yield errors
     assert errors == [], "browser console errors"

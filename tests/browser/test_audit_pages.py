@@ -26,14 +26,29 @@ pytestmark = pytest.mark.browser
 def audited(transactional_db):
     region = RegionFactory(code="Y63", name="North East and Yorkshire")
     ics = IcsFactory(ods_code="QHM", name="North East and North Cumbria", region=region)
-    collection = CollectionFactory(planning_round=PlanningRoundFactory(name="2021/22", is_current=True), code="ACT",
-                                   name="Activity and performance")
+    collection = CollectionFactory(
+        planning_round=PlanningRoundFactory(name="2021/22", is_current=True),
+        code="ACT",
+        name="Activity and performance",
+    )
     submission = Submission.objects.create(collection=collection, organisation=ics)
     admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
-    audit_record(action=AuditAction.DOWNLOAD, actor=admin, obj=submission, submission_id=submission.pk,
-                 organisation_code="QHM", detail="Template ACT-QHM.xlsx", after={"status": "not_started"})
-    notify(recipients=[admin], kind="digest", subject="2 returns to review", body="- ACT QHM\n- NAR QHM",
-           url=f"/returns/{submission.pk}/")
+    audit_record(
+        action=AuditAction.DOWNLOAD,
+        actor=admin,
+        obj=submission,
+        submission_id=submission.pk,
+        organisation_code="QHM",
+        detail="Template ACT-QHM.xlsx",
+        after={"status": "not_started"},
+    )
+    notify(
+        recipients=[admin],
+        kind="digest",
+        subject="2 returns to review",
+        body="- ACT QHM\n- NAR QHM",
+        url=f"/returns/{submission.pk}/",
+    )
     return submission
 
 

@@ -20,16 +20,23 @@ def two_regions(transactional_db):
     north = RegionFactory(code="Y63", name="North East and Yorkshire")
     london_region = RegionFactory(code="Y56", name="London")
     ics = IcsFactory(ods_code="QHM", name="North East and North Cumbria", region=north)
-    TrustFactory(ods_code="RTD", name="The Newcastle upon Tyne Hospitals NHS Foundation Trust", parent_ics=ics)
+    TrustFactory(
+        ods_code="RTD",
+        name="The Newcastle upon Tyne Hospitals NHS Foundation Trust",
+        parent_ics=ics,
+    )
     IcsFactory(ods_code="QMJ", name="North Central London", region=london_region)
     planning_round = demo_round_create()
     submissions_ensure_for_round(planning_round=planning_round)
-    Submission.objects.filter(organisation=ics, collection__code="FIN-SYS").update(status=SubmissionStatus.SUBMITTED)
+    Submission.objects.filter(organisation=ics, collection__code="FIN-SYS").update(
+        status=SubmissionStatus.SUBMITTED
+    )
     user_with_role(Role.NATIONAL_ADMIN, username="admin")
 
 
-def test_admin_filters_the_dashboard_to_a_region_and_drills_down(page: Page, live_server, two_regions,
-                                                                 console_errors):
+def test_admin_filters_the_dashboard_to_a_region_and_drills_down(
+    page: Page, live_server, two_regions, console_errors
+):
     log_in(page, live_server.url, "admin")
     page.get_by_role("link", name="Progress").click()
 

@@ -25,8 +25,18 @@ pytestmark = pytest.mark.browser
 
 # What an ICS owes in the demo round, by deadline then code (SPEC §3).
 ICS_COLLECTIONS = [
-    "ACT", "FIN-MH", "FIN-SYS", "MAT", "MHWF-S", "NAR", "WF",  # 6 May: drafts and single returns
-    "ACT", "LMS-OVS", "MHWF-S", "NAR", "WF",  # 3 June: finals and LMS oversight
+    "ACT",
+    "FIN-MH",
+    "FIN-SYS",
+    "MAT",
+    "MHWF-S",
+    "NAR",
+    "WF",  # 6 May: drafts and single returns
+    "ACT",
+    "LMS-OVS",
+    "MHWF-S",
+    "NAR",
+    "WF",  # 3 June: finals and LMS oversight
 ]
 
 
@@ -34,7 +44,11 @@ ICS_COLLECTIONS = [
 def north_east(transactional_db):
     region = RegionFactory(code="Y63", name="North East and Yorkshire")
     ics = IcsFactory(ods_code="QHM", name="North East and North Cumbria", region=region)
-    TrustFactory(ods_code="RTD", name="The Newcastle upon Tyne Hospitals NHS Foundation Trust", parent_ics=ics)
+    TrustFactory(
+        ods_code="RTD",
+        name="The Newcastle upon Tyne Hospitals NHS Foundation Trust",
+        parent_ics=ics,
+    )
     demo_round_create()
     lead = UserFactory(username="lead-qhm", first_name="Lee", last_name="Lead")
     grant(lead, Role.SYSTEM_LEAD, organisation=ics)
@@ -47,7 +61,9 @@ def north_east(transactional_db):
 def assert_accessible(page: Page) -> None:
     results = Axe().run(page)
     assert results.response["passes"], "axe did not run any check"
-    violations = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    violations = [
+        v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+    ]
     if violations:
         print(results.generate_report())
     assert [(v["id"], v["impact"], v["help"]) for v in violations] == []
@@ -75,16 +91,24 @@ def test_login_page_and_its_error_accessible(page: Page, live_server, console_er
     assert_accessible(page)
 
 
-def test_system_lead_sees_task_list_and_logs_out(page: Page, live_server, north_east, console_errors):
+def test_system_lead_sees_task_list_and_logs_out(
+    page: Page, live_server, north_east, console_errors
+):
     log_in(page, live_server.url, "lead-qhm")
 
     expect(page).to_have_url(f"{live_server.url}/organisations/QHM/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your returns for 2021/22")
-    expect(page.get_by_test_id("header-roles")).to_contain_text("System lead, North East and North Cumbria")
+    expect(page.get_by_test_id("header-roles")).to_contain_text(
+        "System lead, North East and North Cumbria"
+    )
     tasks = page.get_by_test_id("returns").locator(".nhsuk-task-list__item")
     expect(tasks).to_have_count(len(ICS_COLLECTIONS))
-    assert [name.split()[0] for name in tasks.locator(".nhsuk-task-list__name").all_inner_texts()] == ICS_COLLECTIONS
-    expect(tasks.locator(".nhsuk-task-list__status")).to_have_text(["Not started"] * len(ICS_COLLECTIONS))
+    assert [
+        name.split()[0] for name in tasks.locator(".nhsuk-task-list__name").all_inner_texts()
+    ] == ICS_COLLECTIONS
+    expect(tasks.locator(".nhsuk-task-list__status")).to_have_text(
+        ["Not started"] * len(ICS_COLLECTIONS)
+    )
     expect(tasks.first).to_contain_text("Due 6 May 2021 at midday (BST)")
     assert_accessible(page)
 
@@ -146,5 +170,7 @@ def test_invalid_invitation_page_accessible(page: Page, live_server):
     response = page.goto(f"{live_server.url}/accounts/invitations/not-a-token/")
 
     assert response.status == 410
-    expect(page.get_by_role("heading", level=1)).to_have_text("This invitation has expired or has been used")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "This invitation has expired or has been used"
+    )
     assert_accessible(page)

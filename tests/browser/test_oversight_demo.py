@@ -41,7 +41,8 @@ def log_in(page: Page, base_url: str, username: str) -> None:
 
 
 def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_consolidation(
-        page: Page, live_server, demo_round, console_errors):
+    page: Page, live_server, demo_round, console_errors
+):
     log_in(page, live_server.url, "admin")
 
     page.goto(f"{live_server.url}/dashboard/")
@@ -51,8 +52,9 @@ def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_cons
     expect(page.locator('[data-testid="matrix"] [data-status="approved"]').first).to_be_visible()
     assert_accessible(page)
 
-    workforce = Submission.objects.get(organisation__ods_code=MISMATCHED_SYSTEM, collection__code="WF",
-                                       collection__stage="draft")
+    workforce = Submission.objects.get(
+        organisation__ods_code=MISMATCHED_SYSTEM, collection__code="WF", collection__stage="draft"
+    )
     page.goto(f"{live_server.url}/returns/{workforce.pk}/")
     warnings = page.get_by_test_id("triangulation-findings")
     expect(warnings.get_by_text("TRI.WF.001").first).to_be_visible()
@@ -66,7 +68,9 @@ def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_cons
 
     page.goto(f"{live_server.url}/exports/")
     page.get_by_label("Consolidated values of a return (xlsx)").check()
-    page.get_by_label("Return to consolidate").select_option(label="2021/22 · ACT: Activity and performance (draft)")
+    page.get_by_label("Return to consolidate").select_option(
+        label="2021/22 · ACT: Activity and performance (draft)"
+    )
     page.get_by_role("button", name="Build the export").click()
     download_link = page.get_by_test_id("export-download")
     download_link.wait_for(timeout=120_000)
@@ -75,12 +79,15 @@ def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_cons
     assert download.value.suggested_filename.endswith("_consolidation.xlsx")
     workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
     values = list(workbook["Values"].iter_rows(values_only=True))
-    submitted_act = ReturnValue.objects.filter(version__submission__collection__code="ACT",
-                                               version__submission__collection__stage="draft",
-                                               version__submission__submitted_version=F("version"))
+    submitted_act = ReturnValue.objects.filter(
+        version__submission__collection__code="ACT",
+        version__submission__collection__stage="draft",
+        version__submission__submitted_version=F("version"),
+    )
     assert len(values) - 1 == submitted_act.count() > 0
 
 
 def _erf_total(ods_code: str) -> Decimal:
-    return Submission.objects.get(organisation__ods_code=ods_code, collection__code="ACT",
-                                  collection__stage="draft").current_version.erf_total
+    return Submission.objects.get(
+        organisation__ods_code=ods_code, collection__code="ACT", collection__stage="draft"
+    ).current_version.erf_total

@@ -73,7 +73,9 @@ def test_reviewer_requests_changes_then_compares_and_approves(page, live_server,
     page.goto(f"{live_server.url}/review/{act_world.submission.pk}/")
     assert page.get_by_text("Corrected from the PAS extract in version 2.").is_visible()
     page.get_by_role("button", name="Compare versions").click()
-    assert page.get_by_role("heading", name="Draft version 1 compared with draft version 2").is_visible()
+    assert page.get_by_role(
+        "heading", name="Draft version 1 compared with draft version 2"
+    ).is_visible()
     assert page.get_by_test_id("changes").locator("tbody tr").count() > 0
     assert serious_violations(page) == []
     page.get_by_role("link", name="Back to the review").click()

@@ -20,24 +20,49 @@ def grow(act_world, *, start: int, stop: int) -> None:
         region = RegionFactory(code=f"Z{i:02d}")
         ics = IcsFactory(ods_code=f"QZ{i:02d}", region=region)
         submission, _ = Submission.objects.get_or_create(collection=act_world.act, organisation=ics)
-        version = Version.objects.create(submission=submission, number=1, file_format="xlsx", sha256="0" * 64,
-                                         size=1, original_name="p.xlsx", uploaded_by=act_world.lead,
-                                         status=VersionStatus.VALID)
+        version = Version.objects.create(
+            submission=submission,
+            number=1,
+            file_format="xlsx",
+            sha256="0" * 64,
+            size=1,
+            original_name="p.xlsx",
+            uploaded_by=act_world.lead,
+            status=VersionStatus.VALID,
+        )
         Submission.objects.filter(pk=submission.pk).update(
-            current_version=version, submitted_version=version if i % 2 else None,
-            submitted_at=london(2021, 5, 1 + i % 9) if i % 2 else None)
-        ReturnValue.objects.bulk_create([
-            ReturnValue(version=version, sheet="Activity", organisation_code=ics.ods_code, organisation_kind="self",
-                        measure=measure, position=position, period=f"P{position}", is_baseline=position == 0,
-                        value=100 + position)
-            for measure in ("EL-TOT", "OP-TOT", "DG-TOT") for position in range(13)
-        ])
+            current_version=version,
+            submitted_version=version if i % 2 else None,
+            submitted_at=london(2021, 5, 1 + i % 9) if i % 2 else None,
+        )
+        ReturnValue.objects.bulk_create(
+            [
+                ReturnValue(
+                    version=version,
+                    sheet="Activity",
+                    organisation_code=ics.ods_code,
+                    organisation_kind="self",
+                    measure=measure,
+                    position=position,
+                    period=f"P{position}",
+                    is_baseline=position == 0,
+                    value=100 + position,
+                )
+                for measure in ("EL-TOT", "OP-TOT", "DG-TOT")
+                for position in range(13)
+            ]
+        )
 
 
 @pytest.mark.parametrize("url_name", ["charts:activity", "charts:submissions"])
 def test_chart_page_query_count_does_not_grow_with_the_returns(client, act_world, url_name):
-    CollectionFactory(planning_round=act_world.act.planning_round, code="ACT", stage=Stage.FINAL,
-                      deadline=london(2021, 6, 3), submitted_by=[OrganisationType.ICS])
+    CollectionFactory(
+        planning_round=act_world.act.planning_round,
+        code="ACT",
+        stage=Stage.FINAL,
+        deadline=london(2021, 6, 3),
+        submitted_by=[OrganisationType.ICS],
+    )
     submissions_ensure_for_round(planning_round=act_world.act.planning_round)
     client.force_login(user_with_role(Role.NATIONAL_ADMIN, username="admin"))
     query = {"collection": act_world.act.pk}

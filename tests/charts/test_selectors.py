@@ -26,14 +26,19 @@ NATION = ChartScope(label="England")
 def expected_totals(*versions) -> dict[str, dict[str, float]]:
     """measure → period → sum of the systems' own rows, straight from the stored values."""
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for value in ReturnValue.objects.filter(version__in=versions, organisation_kind="self", sheet="Activity"):
+    for value in ReturnValue.objects.filter(
+        version__in=versions, organisation_kind="self", sheet="Activity"
+    ):
         totals[value.measure]["baseline" if value.is_baseline else value.period] += value.value
     return totals
 
 
 def chart_totals(data) -> dict[str, dict[str, float]]:
     return {
-        series.code: {"baseline": series.baseline, **{month.period: month.planned for month in series.months}}
+        series.code: {
+            "baseline": series.baseline,
+            **{month.period: month.planned for month in series.months},
+        }
         for series in data.series
     }
 
@@ -44,7 +49,12 @@ def test_activity_against_baseline_sums_each_systems_own_total_by_month(act_worl
     data = activity_against_baseline(collection=act_world.act, scope=NATION)
     expected = expected_totals(ours, theirs)
     assert chart_totals(data) == {code: dict(expected[code]) for code, _ in CHART_MEASURES}
-    assert (data.systems_owed, data.systems_submitted, data.systems_draft, data.systems_included) == (2, 1, 1, 2)
+    assert (
+        data.systems_owed,
+        data.systems_submitted,
+        data.systems_draft,
+        data.systems_included,
+    ) == (2, 1, 1, 2)
     assert [len(series.months) for series in data.series] == [12, 12, 12]
 
 
@@ -56,14 +66,22 @@ def test_activity_against_baseline_counts_a_newer_upload_as_a_draft_once_checked
     after = activity_against_baseline(collection=act_world.act, scope=NATION)
     assert expected_totals(newer) != expected_totals(submitted)
     assert (chart_totals(before)["EL-TOT"], before.systems_submitted, before.systems_draft) == (
-        dict(expected_totals(submitted)["EL-TOT"]), 1, 0)
+        dict(expected_totals(submitted)["EL-TOT"]),
+        1,
+        0,
+    )
     assert (chart_totals(after)["EL-TOT"], after.systems_submitted, after.systems_draft) == (
-        dict(expected_totals(newer)["EL-TOT"]), 0, 1)
+        dict(expected_totals(newer)["EL-TOT"]),
+        0,
+        1,
+    )
 
 
 def test_activity_against_baseline_leaves_out_a_return_with_errors(act_world):
     ours = checked_version(submission=act_world.submission, user=act_world.lead)
-    checked_version(submission=act_world.other_submission, user=act_world.outsider, seed=3, errors=2)
+    checked_version(
+        submission=act_world.other_submission, user=act_world.outsider, seed=3, errors=2
+    )
     data = activity_against_baseline(collection=act_world.act, scope=NATION)
     assert chart_totals(data)["OP-TOT"] == dict(expected_totals(ours)["OP-TOT"])
     assert (data.systems_owed, data.systems_submitted, data.systems_draft) == (2, 0, 1)
@@ -71,13 +89,19 @@ def test_activity_against_baseline_leaves_out_a_return_with_errors(act_world):
 
 def test_activity_against_baseline_per_region_and_per_system(act_world):
     ours = submitted_version(submission=act_world.submission, user=act_world.lead)
-    theirs = submitted_version(submission=act_world.other_submission, user=act_world.outsider, seed=3)
-    region = ChartScope(label="Y63", region=act_world.region, region_ids=frozenset({act_world.region.pk}))
+    theirs = submitted_version(
+        submission=act_world.other_submission, user=act_world.outsider, seed=3
+    )
+    region = ChartScope(
+        label="Y63", region=act_world.region, region_ids=frozenset({act_world.region.pk})
+    )
     system = ChartScope(label="QMJ", system=act_world.other_ics)
-    assert chart_totals(activity_against_baseline(collection=act_world.act, scope=region))["DG-TOT"] == dict(
-        expected_totals(ours)["DG-TOT"])
-    assert chart_totals(activity_against_baseline(collection=act_world.act, scope=system))["DG-TOT"] == dict(
-        expected_totals(theirs)["DG-TOT"])
+    assert chart_totals(activity_against_baseline(collection=act_world.act, scope=region))[
+        "DG-TOT"
+    ] == dict(expected_totals(ours)["DG-TOT"])
+    assert chart_totals(activity_against_baseline(collection=act_world.act, scope=system))[
+        "DG-TOT"
+    ] == dict(expected_totals(theirs)["DG-TOT"])
 
 
 def test_activity_against_baseline_with_nothing_checked_has_no_values(act_world):
@@ -89,22 +113,42 @@ def test_submissions_over_time_counts_cumulatively_by_london_day(act_world):
     for i in range(3):
         IcsFactory(ods_code=f"QX{i}", region=act_world.region)
     submissions_ensure_for_round(planning_round=act_world.act.planning_round)
-    submissions = list(Submission.objects.filter(collection=act_world.act).order_by("organisation__ods_code"))
+    submissions = list(
+        Submission.objects.filter(collection=act_world.act).order_by("organisation__ods_code")
+    )
     # 23:30 UTC on 5 May is 00:30 on 6 May in London (BST): the deadline day.
-    times = [london(2021, 5, 3, 9), dt.datetime(2021, 5, 5, 23, 30, tzinfo=dt.UTC), london(2021, 5, 6, 11),
-             london(2021, 5, 7, 10)]
+    times = [
+        london(2021, 5, 3, 9),
+        dt.datetime(2021, 5, 5, 23, 30, tzinfo=dt.UTC),
+        london(2021, 5, 6, 11),
+        london(2021, 5, 7, 10),
+    ]
     for submission, at in zip(submissions, times, strict=False):
-        Submission.objects.filter(pk=submission.pk).update(submitted_at=at, is_late=at > act_world.act.deadline)
+        Submission.objects.filter(pk=submission.pk).update(
+            submitted_at=at, is_late=at > act_world.act.deadline
+        )
     timeline = submissions_over_time(collection=act_world.act, scope=NATION)
     assert [(d.day, d.submitted, d.cumulative) for d in timeline.days] == [
-        (dt.date(2021, 5, 3), 1, 1), (dt.date(2021, 5, 6), 2, 3), (dt.date(2021, 5, 7), 1, 4)]
-    assert (timeline.owed, timeline.submitted, timeline.late, timeline.deadline_day) == (5, 4, 1, dt.date(2021, 5, 6))
+        (dt.date(2021, 5, 3), 1, 1),
+        (dt.date(2021, 5, 6), 2, 3),
+        (dt.date(2021, 5, 7), 1, 4),
+    ]
+    assert (timeline.owed, timeline.submitted, timeline.late, timeline.deadline_day) == (
+        5,
+        4,
+        1,
+        dt.date(2021, 5, 6),
+    )
     assert timeline.days[-1].percent == 80.0
 
 
 def test_submissions_over_time_of_a_region_counts_its_organisations_only(act_world):
-    Submission.objects.filter(pk=act_world.other_submission.pk).update(submitted_at=london(2021, 5, 4))
-    region = ChartScope(label="Y63", region=act_world.region, region_ids=frozenset({act_world.region.pk}))
+    Submission.objects.filter(pk=act_world.other_submission.pk).update(
+        submitted_at=london(2021, 5, 4)
+    )
+    region = ChartScope(
+        label="Y63", region=act_world.region, region_ids=frozenset({act_world.region.pk})
+    )
     timeline = submissions_over_time(collection=act_world.act, scope=region)
     assert (timeline.owed, timeline.submitted, timeline.days) == (1, 0, ())
 
@@ -124,5 +168,6 @@ def test_chart_scope_for_user_refuses_other_regions_and_systems(act_world):
         chart_scope_for_user(user=act_world.lead, region_code="Y63")
     with pytest.raises(Http404):
         chart_scope_for_user(user=act_world.submitter)
-    assert chart_scope_for_user(user=act_world.reviewer, system_code="qhm").system == Organisation.objects.get(
-        ods_code="QHM")
+    assert chart_scope_for_user(
+        user=act_world.reviewer, system_code="qhm"
+    ).system == Organisation.objects.get(ods_code="QHM")

@@ -20,10 +20,12 @@ def admin(act_world):
 
 def section(html: str, testid: str) -> str:
     start = html.index(f'data-testid="{testid}"')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
-def test_activity_page_draws_each_measure_with_its_table_and_the_same_numbers(client, act_world, admin):
+def test_activity_page_draws_each_measure_with_its_table_and_the_same_numbers(
+    client, act_world, admin
+):
     submitted_version(submission=act_world.submission, user=act_world.lead)
     checked_version(submission=act_world.other_submission, user=act_world.outsider, seed=3)
     client.force_login(admin)
@@ -37,7 +39,7 @@ def test_activity_page_draws_each_measure_with_its_table_and_the_same_numbers(cl
         assert f'role="img" aria-labelledby="title-{code} desc-{code}"' in chart
         assert f'<title id="title-{code}">' in chart and f'<desc id="desc-{code}">' in chart
         assert [float(v) for v in re.findall(r'<rect [^>]*data-value="([^"]+)"', chart)] == planned
-        table = chart[chart.index(f'data-testid="table-{code}"'):]
+        table = chart[chart.index(f'data-testid="table-{code}"') :]
         assert [float(v) for v in re.findall(r'<td [^>]*data-value="([^"]+)"', table)] == planned
         assert 'data-testid="baseline-line"' in chart
     assert "2 of 2 systems included:\n  1 submitted and 1 draft." in html
@@ -59,12 +61,16 @@ def test_activity_page_refuses_another_regions_system(client, act_world):
 
 def test_activity_page_refuses_a_collection_of_another_kind(client, act_world, admin):
     client.force_login(admin)
-    assert client.get(reverse("charts:activity"), {"collection": act_world.nar.pk}).status_code == 404
+    assert (
+        client.get(reverse("charts:activity"), {"collection": act_world.nar.pk}).status_code == 404
+    )
 
 
 def test_submissions_page_tabulates_the_cumulative_count_drawn(client, act_world, admin):
     Submission.objects.filter(pk=act_world.submission.pk).update(submitted_at=london(2021, 5, 5))
-    Submission.objects.filter(pk=act_world.other_submission.pk).update(submitted_at=london(2021, 5, 7), is_late=True)
+    Submission.objects.filter(pk=act_world.other_submission.pk).update(
+        submitted_at=london(2021, 5, 7), is_late=True
+    )
     client.force_login(admin)
     response = client.get(reverse("charts:submissions"), {"collection": act_world.act.pk})
     html = response.content.decode()
@@ -79,9 +85,13 @@ def test_chart_filter_form_offers_only_what_the_user_may_see(client, act_world):
     client.force_login(act_world.reviewer)
     html = client.get(reverse("charts:submissions")).content.decode()
     start = html.index('data-testid="chart-filter"')
-    form = html[start:html.index("</form>", start)]
-    assert ('value="Y63"' in form, 'value="Y56"' in form, 'value="QHM"' in form, 'value="QMJ"' in form) == (
-        True, False, True, False)
+    form = html[start : html.index("</form>", start)]
+    assert (
+        'value="Y63"' in form,
+        'value="Y56"' in form,
+        'value="QHM"' in form,
+        'value="QMJ"' in form,
+    ) == (True, False, True, False)
 
 
 def test_navigation_links_to_charts_for_those_who_may_see_them(client, act_world):
@@ -93,8 +103,14 @@ def test_navigation_links_to_charts_for_those_who_may_see_them(client, act_world
 
 
 def test_activity_page_opens_on_the_last_stage_with_uploads(client, act_world, admin):
-    final = CollectionFactory(planning_round=act_world.act.planning_round, code="ACT", stage=Stage.FINAL,
-                              deadline=london(2021, 6, 3), submitted_by=["ics"], accepted_formats=["xlsx"])
+    final = CollectionFactory(
+        planning_round=act_world.act.planning_round,
+        code="ACT",
+        stage=Stage.FINAL,
+        deadline=london(2021, 6, 3),
+        submitted_by=["ics"],
+        accepted_formats=["xlsx"],
+    )
     client.force_login(admin)
     assert client.get(reverse("charts:activity")).context["asked"].collection == final
     checked_version(submission=act_world.submission, user=act_world.lead)
@@ -103,8 +119,16 @@ def test_activity_page_opens_on_the_last_stage_with_uploads(client, act_world, a
 
 def test_activity_page_of_another_round_opens_on_its_own_latest_return(client, act_world, admin):
     later = PlanningRoundFactory(name="2022/23")
-    later_act = CollectionFactory(planning_round=later, code="ACT", stage=Stage.DRAFT, deadline=london(2022, 4, 28),
-                                  submitted_by=["ics"], accepted_formats=["xlsx"])
+    later_act = CollectionFactory(
+        planning_round=later,
+        code="ACT",
+        stage=Stage.DRAFT,
+        deadline=london(2022, 4, 28),
+        submitted_by=["ics"],
+        accepted_formats=["xlsx"],
+    )
     client.force_login(admin)
-    response = client.get(reverse("charts:activity"), {"round": later.pk, "collection": act_world.act.pk})
+    response = client.get(
+        reverse("charts:activity"), {"round": later.pk, "collection": act_world.act.pk}
+    )
     assert (response.status_code, response.context["asked"].collection) == (200, later_act)

@@ -6,7 +6,9 @@ from django.urls import reverse
 
 def test_not_found_page_says_why_and_where_to_go(client, act_world):
     client.force_login(act_world.lead)
-    response = client.get(reverse("submissions:detail", kwargs={"pk": act_world.other_submission.pk}))
+    response = client.get(
+        reverse("submissions:detail", kwargs={"pk": act_world.other_submission.pk})
+    )
     html = response.content.decode()
     assert response.status_code == 404
     assert "<h1>Page not found</h1>" in html

@@ -7,7 +7,7 @@ import pytest
 from core.templatetags.portal import days_left_text, london, status_tag
 from tests.factories import london as london_time
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.mark.parametrize(
@@ -45,5 +45,11 @@ def test_days_left_text_in_london_days(time_machine, now, expected):
 
 
 def test_status_tag_colours_and_escapes():
-    assert status_tag("approved", "Approved") == '<strong class="nhsuk-tag nhsuk-tag--green">Approved</strong>'
-    assert status_tag("mystery", "<b>") == '<strong class="nhsuk-tag nhsuk-tag--white">&lt;b&gt;</strong>'
+    assert (
+        status_tag("approved", "Approved")
+        == '<strong class="nhsuk-tag nhsuk-tag--green">Approved</strong>'
+    )
+    assert (
+        status_tag("mystery", "<b>")
+        == '<strong class="nhsuk-tag nhsuk-tag--white">&lt;b&gt;</strong>'
+    )

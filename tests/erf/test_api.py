@@ -19,26 +19,44 @@ def api():
 
 
 def _month(**overrides) -> dict:
-    return {"month": "2021-05", "baseline": "30000000", "activity": "26000000",
-            "counting_coding_adjustment": "500000", **overrides}
+    return {
+        "month": "2021-05",
+        "baseline": "30000000",
+        "activity": "26000000",
+        "counting_coding_adjustment": "500000",
+        **overrides,
+    }
 
 
 def test_erf_estimate_returns_each_month_and_the_total(api):
-    response = api.post(URL, {"months": [_month(), _month(month="2021-06", activity="28000000")]}, format="json")
+    response = api.post(
+        URL, {"months": [_month(), _month(month="2021-06", activity="28000000")]}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["months"][0] == {
-        "month": "2021-05", "threshold_pct": "75.00", "working_day_ratio": "0.9048",
-        "lower_threshold": 19_857_143, "upper_threshold": 22_571_429, "between": 2_714_286,
-        "above_upper": 3_428_571, "additional_funding": 6_828_571,
+        "month": "2021-05",
+        "threshold_pct": "75.00",
+        "working_day_ratio": "0.9048",
+        "lower_threshold": 19_857_143,
+        "upper_threshold": 22_571_429,
+        "between": 2_714_286,
+        "above_upper": 3_428_571,
+        "additional_funding": 6_828_571,
     }
     assert body["months"][1]["additional_funding"] == 2_190_000
     assert body["total"] == 6_828_571 + 2_190_000
 
 
 def test_erf_estimate_accepts_a_month_outside_the_schedule_with_its_threshold_and_ratio(api):
-    month = _month(month="2021-10", threshold_pct="85", working_day_ratio="1", counting_coding_adjustment="0",
-                   baseline="1000", activity="900")
+    month = _month(
+        month="2021-10",
+        threshold_pct="85",
+        working_day_ratio="1",
+        counting_coding_adjustment="0",
+        baseline="1000",
+        activity="900",
+    )
     body = api.post(URL, {"months": [month]}, format="json").json()
     assert body["months"][0]["lower_threshold"] == body["months"][0]["upper_threshold"] == 850
     assert body["total"] == 60
@@ -48,18 +66,21 @@ def test_erf_estimate_needs_authentication():
     assert APIClient().post(URL, {"months": [_month()]}, format="json").status_code == 401
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({}, "months"),
-    ({"months": []}, "months"),
-    ({"months": [_month(month="May 2021")]}, "month"),
-    ({"months": [_month(month="2021-13")]}, "month"),
-    ({"months": [_month(baseline="-1")]}, "baseline"),
-    ({"months": [_month(activity="-1")]}, "activity"),
-    ({"months": [_month(working_day_ratio="-0.5")]}, "working_day_ratio"),
-    ({"months": [_month(threshold_pct="90")]}, "threshold_pct"),
-    ({"months": [_month(month="2021-10")]}, "threshold_pct"),
-    ({"months": [_month(month="2021-10", threshold_pct="85")]}, "working_day_ratio"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({}, "months"),
+        ({"months": []}, "months"),
+        ({"months": [_month(month="May 2021")]}, "month"),
+        ({"months": [_month(month="2021-13")]}, "month"),
+        ({"months": [_month(baseline="-1")]}, "baseline"),
+        ({"months": [_month(activity="-1")]}, "activity"),
+        ({"months": [_month(working_day_ratio="-0.5")]}, "working_day_ratio"),
+        ({"months": [_month(threshold_pct="90")]}, "threshold_pct"),
+        ({"months": [_month(month="2021-10")]}, "threshold_pct"),
+        ({"months": [_month(month="2021-10", threshold_pct="85")]}, "working_day_ratio"),
+    ],
+)
 def test_erf_estimate_rejects_bad_input(api, payload, field):
     response = api.post(URL, payload, format="json")
     assert response.status_code == 400
@@ -75,7 +96,8 @@ def test_erf_estimate_rejects_duplicate_months(api):
 def test_erf_estimate_explains_a_month_outside_the_schedule(api):
     response = api.post(URL, {"months": [_month(month="2022-01")]}, format="json")
     assert response.json()["months"][0]["threshold_pct"] == [
-        "2022-01 is outside April to September 2021; give its threshold_pct."]
+        "2022-01 is outside April to September 2021; give its threshold_pct."
+    ]
 
 
 def test_erf_estimate_keeps_the_schema_valid(api):

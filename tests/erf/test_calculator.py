@@ -22,8 +22,14 @@ WORKING_DAYS = {
 }
 
 
-@pytest.mark.parametrize("year,month,expected",
-                         [(year, month, days) for year, months in WORKING_DAYS.items() for month, days in months.items()])
+@pytest.mark.parametrize(
+    "year,month,expected",
+    [
+        (year, month, days)
+        for year, months in WORKING_DAYS.items()
+        for month, days in months.items()
+    ],
+)
 def test_working_days_match_the_bank_holiday_calendar(year, month, expected):
     assert working_days(year=year, month=month) == expected
 
@@ -54,16 +60,33 @@ EXAMPLE_MONTHS = ("2021-04", "2021-05", "2021-06", "2021-07")
 
 
 def _example(case: str):
-    return estimate(months=[
-        MonthInput(month=month, baseline=D(30_000_000), activity=D(activity), counting_coding_adjustment=D(500_000))
-        for month, activity in zip(EXAMPLE_MONTHS, EXAMPLE_ACTIVITY[case])
-    ])
+    return estimate(
+        months=[
+            MonthInput(
+                month=month,
+                baseline=D(30_000_000),
+                activity=D(activity),
+                counting_coding_adjustment=D(500_000),
+            )
+            for month, activity in zip(EXAMPLE_MONTHS, EXAMPLE_ACTIVITY[case])
+        ]
+    )
 
 
 def test_estimate_worked_example_thresholds():
     result = _example("above")
-    assert [m.lower_threshold for m in result.months] == [20_500_000, 19_857_143, 25_900_000, 23_891_304]
-    assert [m.upper_threshold for m in result.months] == [25_000_000, 22_571_429, 27_550_000, 23_891_304]
+    assert [m.lower_threshold for m in result.months] == [
+        20_500_000,
+        19_857_143,
+        25_900_000,
+        23_891_304,
+    ]
+    assert [m.upper_threshold for m in result.months] == [
+        25_000_000,
+        22_571_429,
+        27_550_000,
+        23_891_304,
+    ]
 
 
 def test_estimate_worked_example_below_lower_pays_nothing():
@@ -71,7 +94,11 @@ def test_estimate_worked_example_below_lower_pays_nothing():
     # The guidance prints £- for May too, but its own May lower threshold (£19,857,143) is under the
     # £20m of this example: the rule it states pays the £142,857 between, so that is what we assert.
     assert [(m.between, m.above_upper, m.additional_funding) for m in result.months] == [
-        (0, 0, 0), (142_857, 0, 142_857), (0, 0, 0), (0, 0, 0)]
+        (0, 0, 0),
+        (142_857, 0, 142_857),
+        (0, 0, 0),
+        (0, 0, 0),
+    ]
     assert result.total == 142_857
 
 
@@ -79,7 +106,12 @@ def test_estimate_worked_example_above_upper():
     result = _example("above")
     assert [m.above_upper for m in result.months] == [1_000_000, 3_428_571, 450_000, 1_108_696]
     assert [m.between for m in result.months] == [4_500_000, 2_714_286, 1_650_000, 0]
-    assert [m.additional_funding for m in result.months] == [5_700_000, 6_828_571, 2_190_000, 1_330_435]
+    assert [m.additional_funding for m in result.months] == [
+        5_700_000,
+        6_828_571,
+        2_190_000,
+        1_330_435,
+    ]
     assert result.total == 5_700_000 + 6_828_571 + 2_190_000 + 1_330_435
 
 
@@ -91,38 +123,56 @@ def test_estimate_worked_example_between_thresholds():
     assert result.total == 6_832_857
 
 
-@pytest.mark.parametrize("activity,between,above,funding", [
-    (600, 0, 0, 0),         # below the lower threshold (700)
-    (800, 100, 0, 100),     # between: paid at 100%
-    (900, 150, 50, 210),    # above the upper threshold (850): 150 + 1.2 × 50
-])
+@pytest.mark.parametrize(
+    "activity,between,above,funding",
+    [
+        (600, 0, 0, 0),  # below the lower threshold (700)
+        (800, 100, 0, 100),  # between: paid at 100%
+        (900, 150, 50, 210),  # above the upper threshold (850): 150 + 1.2 × 50
+    ],
+)
 def test_month_estimate_crosses_thresholds(activity, between, above, funding):
     result = month_estimate(month="2021-04", baseline=D(1000), activity=D(activity))
     assert (result.lower_threshold, result.upper_threshold) == (700, 850)
-    assert (result.between, result.above_upper, result.additional_funding) == (between, above, funding)
+    assert (result.between, result.above_upper, result.additional_funding) == (
+        between,
+        above,
+        funding,
+    )
 
 
 def test_month_estimate_lower_equals_upper_at_85_percent():
-    result = month_estimate(month="2021-10", baseline=D(1000), activity=D(900), threshold_pct=D(85),
-                            working_day_ratio=D(1))
+    result = month_estimate(
+        month="2021-10",
+        baseline=D(1000),
+        activity=D(900),
+        threshold_pct=D(85),
+        working_day_ratio=D(1),
+    )
     assert result.lower_threshold == result.upper_threshold == 850
     assert (result.between, result.above_upper, result.additional_funding) == (0, 50, 60)
 
 
 def test_month_estimate_is_never_negative():
-    result = month_estimate(month="2021-04", baseline=D(1000), activity=D(0), counting_coding_adjustment=D(5000))
+    result = month_estimate(
+        month="2021-04", baseline=D(1000), activity=D(0), counting_coding_adjustment=D(5000)
+    )
     assert (result.lower_threshold, result.upper_threshold, result.additional_funding) == (0, 0, 0)
 
 
 def test_month_estimate_counting_coding_adjustment_lowers_both_thresholds():
     plain = month_estimate(month="2021-04", baseline=D(1000), activity=D(900))
-    adjusted = month_estimate(month="2021-04", baseline=D(1000), activity=D(900), counting_coding_adjustment=D(100))
+    adjusted = month_estimate(
+        month="2021-04", baseline=D(1000), activity=D(900), counting_coding_adjustment=D(100)
+    )
     assert (adjusted.lower_threshold, adjusted.upper_threshold) == (600, 750)
     assert adjusted.additional_funding == 150 + D("1.2") * 150 > plain.additional_funding
 
 
 def test_month_estimate_negative_adjustment_raises_both_thresholds():
-    result = month_estimate(month="2021-04", baseline=D(1000), activity=D(900), counting_coding_adjustment=D(-100))
+    result = month_estimate(
+        month="2021-04", baseline=D(1000), activity=D(900), counting_coding_adjustment=D(-100)
+    )
     assert (result.lower_threshold, result.upper_threshold) == (800, 950)
 
 
@@ -137,14 +187,23 @@ def test_month_estimate_rounds_half_up_to_the_pound():
 
 def test_month_estimate_rounds_at_the_end_not_per_step():
     # Between 0.4 and above 0.4 would each round to 0; together 0.4 + 0.48 = 0.88 rounds to 1.
-    result = month_estimate(month="2021-07", baseline=D(100), activity=D("85.4"), threshold_pct=D("84.6"),
-                            working_day_ratio=D(1))
+    result = month_estimate(
+        month="2021-07",
+        baseline=D(100),
+        activity=D("85.4"),
+        threshold_pct=D("84.6"),
+        working_day_ratio=D(1),
+    )
     assert (result.between, result.above_upper, result.additional_funding) == (0, 0, 1)
 
 
 def test_estimate_months_are_independent():
-    together = estimate(months=[MonthInput(month="2021-04", baseline=D(1000), activity=D(900)),
-                                MonthInput(month="2021-05", baseline=D(1000), activity=D(0))])
+    together = estimate(
+        months=[
+            MonthInput(month="2021-04", baseline=D(1000), activity=D(900)),
+            MonthInput(month="2021-05", baseline=D(1000), activity=D(0)),
+        ]
+    )
     alone = month_estimate(month="2021-04", baseline=D(1000), activity=D(900))
     assert together.months[0] == alone
     assert together.total == alone.additional_funding

@@ -14,8 +14,13 @@ from exports.services import export_request
 
 
 def built(*, user, kind: str, act_world, region=None, collection="act") -> ExportJob:
-    job = export_request(user=user, kind=kind, planning_round=act_world.act.planning_round,
-                         collection=getattr(act_world, collection) if collection else None, region=region)
+    job = export_request(
+        user=user,
+        kind=kind,
+        planning_round=act_world.act.planning_round,
+        collection=getattr(act_world, collection) if collection else None,
+        region=region,
+    )
     export_build(job_id=job.pk)
     job.refresh_from_db()
     return job

@@ -17,12 +17,26 @@ def test_export_requested_in_the_browser_is_built_by_a_real_worker(client, act_w
     version = submitted_version(submission=act_world.submission, user=act_world.lead)
     admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
     client.force_login(admin)
-    response = client.post(reverse("exports:request"), {
-        "kind": "consolidation", "planning_round": act_world.act.planning_round.pk,
-        "collection": act_world.act.pk, "region": ""})
+    response = client.post(
+        reverse("exports:request"),
+        {
+            "kind": "consolidation",
+            "planning_round": act_world.act.planning_round.pk,
+            "collection": act_world.act.pk,
+            "region": "",
+        },
+    )
     assert response.status_code == 302
-    job = wait_for(lambda: ExportJob.objects.filter(status__in=[ExportStatus.DONE, ExportStatus.FAILED]).first())
-    assert (job.status, job.file_count, job.row_count) == (ExportStatus.DONE, 1, version.values.count())
+    job = wait_for(
+        lambda: ExportJob.objects.filter(
+            status__in=[ExportStatus.DONE, ExportStatus.FAILED]
+        ).first()
+    )
+    assert (job.status, job.file_count, job.row_count) == (
+        ExportStatus.DONE,
+        1,
+        version.values.count(),
+    )
     download = client.get(reverse("exports:download", kwargs={"pk": job.pk}))
     path = f"{worker.env['DJANGO_MEDIA_ROOT']}/{job.file.name}"
     with open(path, "rb") as stream:

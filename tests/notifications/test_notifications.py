@@ -27,8 +27,12 @@ from tests.factories import TrustFactory, UserFactory, london, user_with_role
 
 
 def _valid_version(act_world, *, errors: int = 0):
-    outcome = version_create(submission=act_world.submission, user=act_world.submitter,
-                             stream=io.BytesIO(act_world.sample(errors=errors)), filename="plan.xlsx")
+    outcome = version_create(
+        submission=act_world.submission,
+        user=act_world.submitter,
+        stream=io.BytesIO(act_world.sample(errors=errors)),
+        filename="plan.xlsx",
+    )
     version_validate(version_id=outcome.version.pk)
     outcome.version.refresh_from_db()
     act_world.submission.refresh_from_db()
@@ -44,7 +48,9 @@ def _kinds(user) -> list[str]:
 
 def test_notification_email_sent_once_when_the_task_runs_twice(db, mailoutbox):
     user = UserFactory(username="sam")
-    notification, = notify(recipients=[user], kind="test", subject="Hello", body="Body", url="/x/")
+    (notification,) = notify(
+        recipients=[user], kind="test", subject="Hello", body="Body", url="/x/"
+    )
     assert notifications_email(notification_ids=[notification.pk]) == 1
     assert notifications_email(notification_ids=[notification.pk]) == 0
     assert notifications_email_unsent() == 0
@@ -54,28 +60,41 @@ def test_notification_email_sent_once_when_the_task_runs_twice(db, mailoutbox):
 
 
 def test_notification_email_failure_is_retried_by_the_sweeper(db, mailoutbox):
-    notification, = notify(recipients=[UserFactory()], kind="test", subject="Hello", body="Body")
+    (notification,) = notify(recipients=[UserFactory()], kind="test", subject="Hello", body="Body")
     with mock.patch("notifications.emails.send_mail", side_effect=OSError("mail server down")):
         assert notification_email(notification_id=notification.pk) is False
     notification.refresh_from_db()
-    assert (notification.emailed_at, notification.email_claimed_at, notification.email_attempts) == (None, None, 1)
+    assert (
+        notification.emailed_at,
+        notification.email_claimed_at,
+        notification.email_attempts,
+    ) == (None, None, 1)
     assert notifications_email_unsent() == 1
     assert notifications_email_unsent() == 0
     assert len(mailoutbox) == 1
 
 
-def test_notification_email_claimed_by_a_dead_sender_is_retried_after_the_timeout(db, mailoutbox, settings):
-    notification, = notify(recipients=[UserFactory()], kind="test", subject="Hello", body="Body")
+def test_notification_email_claimed_by_a_dead_sender_is_retried_after_the_timeout(
+    db, mailoutbox, settings
+):
+    (notification,) = notify(recipients=[UserFactory()], kind="test", subject="Hello", body="Body")
     now = timezone.now()
     Notification.objects.filter(pk=notification.pk).update(email_claimed_at=now, email_attempts=1)
     assert notifications_email_unsent(now=now + dt.timedelta(seconds=60)) == 0
-    assert notifications_email_unsent(now=now + dt.timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM_SECONDS + 1)) == 1
+    assert (
+        notifications_email_unsent(
+            now=now + dt.timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM_SECONDS + 1)
+        )
+        == 1
+    )
     assert len(mailoutbox) == 1
 
 
 def test_notify_with_a_dedupe_key_creates_one_per_recipient(db):
     user = UserFactory()
-    assert len(notify(recipients=[user, user], kind="t", subject="s", body="b", dedupe_key="k")) == 1
+    assert (
+        len(notify(recipients=[user, user], kind="t", subject="s", body="b", dedupe_key="k")) == 1
+    )
     assert notify(recipients=[user], kind="t", subject="s", body="b", dedupe_key="k") == []
 
 
@@ -86,15 +105,19 @@ def test_notify_with_a_dedupe_key_creates_one_per_recipient(db):
 def test_validation_finished_notifies_the_uploader_once(act_world, errors, status):
     version = _valid_version(act_world, errors=errors)
     version_validate(version_id=version.pk)
-    notification, = Notification.objects.filter(kind="validation_finished")
+    (notification,) = Notification.objects.filter(kind="validation_finished")
     assert notification.recipient == act_world.submitter
     assert version.status == status
     assert notification.url == reverse("submissions:version_detail", kwargs={"pk": version.pk})
 
 
 def test_validation_failure_notifies_the_uploader_only_on_the_final_attempt(act_world, settings):
-    outcome = version_create(submission=act_world.submission, user=act_world.submitter,
-                             stream=io.BytesIO(act_world.sample()), filename="plan.xlsx")
+    outcome = version_create(
+        submission=act_world.submission,
+        user=act_world.submitter,
+        stream=io.BytesIO(act_world.sample()),
+        filename="plan.xlsx",
+    )
     from submissions.validation import version_claim
 
     attempt = version_claim(version_id=outcome.version.pk)
@@ -106,42 +129,69 @@ def test_validation_failure_notifies_the_uploader_only_on_the_final_attempt(act_
 
 
 def test_submission_notifies_the_organisation_and_the_regions_reviewers(act_world):
-    other_reviewer = user_with_role(Role.REGIONAL_REVIEWER, region=act_world.other_ics.region, username="rev-b")
+    other_reviewer = user_with_role(
+        Role.REGIONAL_REVIEWER, region=act_world.other_ics.region, username="rev-b"
+    )
     version = _valid_version(act_world)
     with time_machine.travel(london(2021, 5, 5)):
-        submission_submit(submission=act_world.submission, version=version, user=act_world.lead, declaration=True,
-                          explanations={f.pk: "Explained in one sentence." for f in version.findings.all()})
-    recipients = set(Notification.objects.filter(kind="submitted").values_list("recipient__username", flat=True))
+        submission_submit(
+            submission=act_world.submission,
+            version=version,
+            user=act_world.lead,
+            declaration=True,
+            explanations={f.pk: "Explained in one sentence." for f in version.findings.all()},
+        )
+    recipients = set(
+        Notification.objects.filter(kind="submitted").values_list("recipient__username", flat=True)
+    )
     assert recipients == {"lead-qhm", "submitter-qhm", "reviewer-y63"}
     assert _kinds(other_reviewer) == [] and _kinds(act_world.outsider) == []
 
 
-def test_invitation_of_an_existing_user_is_recorded_but_not_emailed_twice(act_world, mailoutbox,
-                                                                          django_capture_on_commit_callbacks):
+def test_invitation_of_an_existing_user_is_recorded_but_not_emailed_twice(
+    act_world, mailoutbox, django_capture_on_commit_callbacks
+):
     admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
     with django_capture_on_commit_callbacks(execute=True):
-        invitation_create(email=act_world.outsider.email.upper(), role=Role.SUBMITTER, organisation=act_world.ics,
-                          invited_by=admin)
-        invitation_create(email="brand.new@example.nhs.uk", role=Role.SUBMITTER, organisation=act_world.ics,
-                          invited_by=admin)
-    notification, = Notification.objects.filter(kind="invitation")
+        invitation_create(
+            email=act_world.outsider.email.upper(),
+            role=Role.SUBMITTER,
+            organisation=act_world.ics,
+            invited_by=admin,
+        )
+        invitation_create(
+            email="brand.new@example.nhs.uk",
+            role=Role.SUBMITTER,
+            organisation=act_world.ics,
+            invited_by=admin,
+        )
+    (notification,) = Notification.objects.filter(kind="invitation")
     assert notification.recipient == act_world.outsider and notification.emailed_at is not None
-    assert sorted(message.to[0] for message in mailoutbox) == ["brand.new@example.nhs.uk", "lead-qmj@example.nhs.uk"]
+    assert sorted(message.to[0] for message in mailoutbox) == [
+        "brand.new@example.nhs.uk",
+        "lead-qmj@example.nhs.uk",
+    ]
 
 
 # Reminders ---------------------------------------------------------------------------------------
 
 
 def _reminded(act_world) -> list[str]:
-    return sorted(Notification.objects.filter(kind__startswith="reminder").values_list("kind", "recipient__username")
-                  .distinct())
+    return sorted(
+        Notification.objects.filter(kind__startswith="reminder")
+        .values_list("kind", "recipient__username")
+        .distinct()
+    )
 
 
-@pytest.mark.parametrize(("when", "kind"), [
-    (london(2021, 4, 29, 13), "reminder_7d"),
-    (london(2021, 5, 5, 13), "reminder_1d"),
-    (london(2021, 5, 6, 12, 1), "reminder_overdue"),
-])
+@pytest.mark.parametrize(
+    ("when", "kind"),
+    [
+        (london(2021, 4, 29, 13), "reminder_7d"),
+        (london(2021, 5, 5, 13), "reminder_1d"),
+        (london(2021, 5, 6, 12, 1), "reminder_overdue"),
+    ],
+)
 def test_deadline_reminders_sent_once_at_each_stage_even_when_run_twice(act_world, when, kind):
     deadline_reminders_send(now=when)
     deadline_reminders_send(now=when + dt.timedelta(hours=1))
@@ -150,13 +200,19 @@ def test_deadline_reminders_sent_once_at_each_stage_even_when_run_twice(act_worl
     assert mine.count() == 2
     assert set(Notification.objects.values_list("kind", flat=True)) == {kind}
     recipients = set(Notification.objects.values_list("recipient__username", flat=True))
-    assert recipients == {"lead-qhm", "submitter-qhm", "lead-qmj"}  # members of both ICSs; not the reviewer
+    assert recipients == {
+        "lead-qhm",
+        "submitter-qhm",
+        "lead-qmj",
+    }  # members of both ICSs; not the reviewer
 
 
 def test_deadline_reminders_none_while_far_off_or_for_submitted_returns(act_world):
     assert deadline_reminders_send(now=london(2021, 4, 20)) == 0
     Submission.objects.filter(organisation=act_world.ics).update(status=SubmissionStatus.SUBMITTED)
-    Submission.objects.filter(organisation=act_world.other_ics).update(status=SubmissionStatus.APPROVED)
+    Submission.objects.filter(organisation=act_world.other_ics).update(
+        status=SubmissionStatus.APPROVED
+    )
     assert deadline_reminders_send(now=london(2021, 5, 5, 13)) == 0
     assert not Notification.objects.exists()
 
@@ -164,25 +220,44 @@ def test_deadline_reminders_none_while_far_off_or_for_submitted_returns(act_worl
 def test_deadline_reminders_start_again_after_an_extension(act_world):
     deadline_reminders_send(now=london(2021, 5, 6, 13))
     admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
-    deadline_extension_grant(collection=act_world.act, organisation=act_world.ics, deadline=london(2021, 5, 13),
-                             reason="Board moved", granted_by=admin)
+    deadline_extension_grant(
+        collection=act_world.act,
+        organisation=act_world.ics,
+        deadline=london(2021, 5, 13),
+        reason="Board moved",
+        granted_by=admin,
+    )
     deadline_reminders_send(now=london(2021, 5, 6, 14))
     deadline_reminders_send(now=london(2021, 5, 12, 13))
-    act = Notification.objects.filter(recipient=act_world.lead, url__endswith=f"/{act_world.submission.pk}/")
-    assert sorted(act.values_list("kind", flat=True)) == ["reminder_1d", "reminder_7d", "reminder_overdue"]
+    act = Notification.objects.filter(
+        recipient=act_world.lead, url__endswith=f"/{act_world.submission.pk}/"
+    )
+    assert sorted(act.values_list("kind", flat=True)) == [
+        "reminder_1d",
+        "reminder_7d",
+        "reminder_overdue",
+    ]
 
 
 def test_deadline_reminders_queries_bounded_whatever_the_number_of_organisations(act_world):
     def queries(now) -> int:
         with CaptureQueriesContext(connection) as context:
             deadline_reminders_send(now=now)
-        return len([q for q in context.captured_queries if "INSERT" not in q["sql"] and "SAVEPOINT" not in q["sql"]])
+        return len(
+            [
+                q
+                for q in context.captured_queries
+                if "INSERT" not in q["sql"] and "SAVEPOINT" not in q["sql"]
+            ]
+        )
 
     small = queries(london(2021, 4, 20))
     for i in range(30):
         TrustFactory(ods_code=f"R{i:02d}", parent_ics=act_world.ics)
-        Submission.objects.create(collection=act_world.act, organisation=act_world.ics.__class__.objects.get(
-            ods_code=f"R{i:02d}"))
+        Submission.objects.create(
+            collection=act_world.act,
+            organisation=act_world.ics.__class__.objects.get(ods_code=f"R{i:02d}"),
+        )
     assert queries(london(2021, 4, 21)) == small
     assert queries(london(2021, 5, 5, 13)) <= 6
 
@@ -191,13 +266,15 @@ def test_deadline_reminders_queries_bounded_whatever_the_number_of_organisations
 
 
 def test_reviewer_digest_once_a_day_with_the_last_days_submissions(act_world):
-    Submission.objects.filter(pk=act_world.submission.pk).update(status=SubmissionStatus.SUBMITTED,
-                                                                 submitted_at=london(2021, 5, 5, 15))
-    Submission.objects.filter(pk=act_world.other_submission.pk).update(status=SubmissionStatus.SUBMITTED,
-                                                                       submitted_at=london(2021, 5, 5, 15))
+    Submission.objects.filter(pk=act_world.submission.pk).update(
+        status=SubmissionStatus.SUBMITTED, submitted_at=london(2021, 5, 5, 15)
+    )
+    Submission.objects.filter(pk=act_world.other_submission.pk).update(
+        status=SubmissionStatus.SUBMITTED, submitted_at=london(2021, 5, 5, 15)
+    )
     assert reviewer_digests_send(now=london(2021, 5, 6, 7)) == 1
     assert reviewer_digests_send(now=london(2021, 5, 6, 8)) == 0
-    digest, = Notification.objects.filter(kind="digest")
+    (digest,) = Notification.objects.filter(kind="digest")
     assert digest.recipient == act_world.reviewer
     assert "QHM" in digest.body and "QMJ" not in digest.body
     # The next day, nothing new was submitted: no empty digest.
@@ -233,7 +310,16 @@ def test_header_shows_the_unread_count_in_one_query(client, db):
     with CaptureQueriesContext(connection) as context:
         content = client.get(reverse("notifications:list")).content.decode()
     assert '2<span class="nhsuk-u-visually-hidden"> unread</span>' in content
-    assert len([q for q in context.captured_queries if "read_at" in q["sql"] and "COUNT" in q["sql"].upper()]) == 1
+    assert (
+        len(
+            [
+                q
+                for q in context.captured_queries
+                if "read_at" in q["sql"] and "COUNT" in q["sql"].upper()
+            ]
+        )
+        == 1
+    )
 
 
 def test_notifications_page_queries_bounded_whatever_the_data_size(client, db):

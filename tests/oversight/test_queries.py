@@ -11,7 +11,14 @@ from accounts.models import Role
 from oversight.national_scale import ICSS, PROVIDERS, VERSIONS, national_scale_build
 from planning.models import Organisation, OrganisationType, Stage
 from submissions.models import SubmissionStatus, Version
-from tests.factories import CollectionFactory, DeadlineExtensionFactory, IcsFactory, RegionFactory, TrustFactory, grant
+from tests.factories import (
+    CollectionFactory,
+    DeadlineExtensionFactory,
+    IcsFactory,
+    RegionFactory,
+    TrustFactory,
+    grant,
+)
 from tests.oversight.support import in_state
 from tests.test_query_bounds import LARGE, SMALL, Page, _queries
 
@@ -23,8 +30,15 @@ NATIONAL_BOUND = 13
 REGION_BOUND = NATIONAL_BOUND + 2
 # An export has no page header (-2) and records the download in the audit trail (+1).
 EXPORT_BOUND = NATIONAL_BOUND - 1
-STATUSES = itertools.cycle([SubmissionStatus.SUBMITTED, SubmissionStatus.UPLOADED, SubmissionStatus.APPROVED,
-                            SubmissionStatus.CHANGES_REQUESTED, SubmissionStatus.INVALID])
+STATUSES = itertools.cycle(
+    [
+        SubmissionStatus.SUBMITTED,
+        SubmissionStatus.UPLOADED,
+        SubmissionStatus.APPROVED,
+        SubmissionStatus.CHANGES_REQUESTED,
+        SubmissionStatus.INVALID,
+    ]
+)
 
 
 class Dashboard(Page):
@@ -34,15 +48,23 @@ class Dashboard(Page):
 
     def __init__(self):
         super().__init__()
-        grant(self.user, self.role, region=self.region if self.role == Role.REGIONAL_REVIEWER else None)
-        self.act = CollectionFactory(planning_round=self.planning_round, code="ACT", stage=Stage.DRAFT)
-        self.pcc = CollectionFactory(planning_round=self.planning_round, code="PCC",
-                                     submitted_by=[OrganisationType.PROVIDER])
+        grant(
+            self.user,
+            self.role,
+            region=self.region if self.role == Role.REGIONAL_REVIEWER else None,
+        )
+        self.act = CollectionFactory(
+            planning_round=self.planning_round, code="ACT", stage=Stage.DRAFT
+        )
+        self.pcc = CollectionFactory(
+            planning_round=self.planning_round, code="PCC", submitted_by=[OrganisationType.PROVIDER]
+        )
 
     @property
     def url(self) -> str:
-        return reverse("oversight:dashboard") + (f"?region={self.region.code}" if self.role == Role.REGIONAL_REVIEWER
-                                                 else "")
+        return reverse("oversight:dashboard") + (
+            f"?region={self.region.code}" if self.role == Role.REGIONAL_REVIEWER else ""
+        )
 
     def add(self, i):
         region = self.region if i % 2 else RegionFactory(code=f"Y{i:02d}")
@@ -51,14 +73,18 @@ class Dashboard(Page):
         in_state(collection=self.act, organisation=ics, status=next(STATUSES), uploader=self.user)
         in_state(collection=self.pcc, organisation=trust, status=next(STATUSES), uploader=self.user)
         DeadlineExtensionFactory(collection=self.pcc, organisation=trust, granted_by=self.user)
-        CollectionFactory(planning_round=self.planning_round, code=f"C{i}", submitted_by=[OrganisationType.LMS])
+        CollectionFactory(
+            planning_round=self.planning_round, code=f"C{i}", submitted_by=[OrganisationType.LMS]
+        )
 
 
 class RegionDashboard(Dashboard):
     role = Role.REGIONAL_REVIEWER
 
 
-@pytest.mark.parametrize(("page_class", "bound"), [(Dashboard, NATIONAL_BOUND), (RegionDashboard, REGION_BOUND)])
+@pytest.mark.parametrize(
+    ("page_class", "bound"), [(Dashboard, NATIONAL_BOUND), (RegionDashboard, REGION_BOUND)]
+)
 def test_dashboard_queries_bounded_whatever_the_data_size(db, client, page_class, bound):
     page = page_class()
     client.force_login(page.user)
@@ -85,5 +111,7 @@ def test_dashboard_queries_at_national_scale(db, client):
     region_page = client.get(f"{url}&region={data.regions[0].code}").content.decode()
     client.force_login(data.admin)
     national_page = client.get(url).content.decode()
-    assert (national_page.count('data-organisation="'), region_page.count('data-organisation="')) == (
-        ICSS + PROVIDERS, Organisation.objects.filter(region=data.regions[0]).count())
+    assert (
+        national_page.count('data-organisation="'),
+        region_page.count('data-organisation="'),
+    ) == (ICSS + PROVIDERS, Organisation.objects.filter(region=data.regions[0]).count())

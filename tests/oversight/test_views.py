@@ -28,18 +28,33 @@ def _read_csv(content: bytes) -> list[list[str]]:
 def _expected(dashboard) -> list[list]:
     """The selector's matrix as a table: identifiers, ERF total, one status label per return."""
     header = [*IDENTIFIER_HEADINGS, ERF_HEADING, *(f"{c.code}" for c in dashboard.columns)]
-    return [header, *(
-        [row["region"], row["ics"], row["ods_code"], row["name"], row["type"], row["erf_total"],
-         *(cell["label"] for cell in row["cells"])]
-        for row in dashboard.rows
-    )]
+    return [
+        header,
+        *(
+            [
+                row["region"],
+                row["ics"],
+                row["ods_code"],
+                row["name"],
+                row["type"],
+                row["erf_total"],
+                *(cell["label"] for cell in row["cells"]),
+            ]
+            for row in dashboard.rows
+        ),
+    ]
 
 
 @pytest.fixture
 def filled(world):
     lead = world.user("system_lead")
-    in_state(collection=world.collection, organisation=world.ics_a, status=SubmissionStatus.SUBMITTED,
-             erf_total=Decimal(1234567), uploader=lead)
+    in_state(
+        collection=world.collection,
+        organisation=world.ics_a,
+        status=SubmissionStatus.SUBMITTED,
+        erf_total=Decimal(1234567),
+        uploader=lead,
+    )
     return world
 
 
@@ -55,8 +70,10 @@ def test_dashboard_page_shows_the_matrix_counts_and_time_to_deadline(client, fil
     assert '<th scope="row" class="nhsuk-table__header">Alpha ICS' in html
     assert "4 days overdue" in html
     assert "£1,234,567" in html
-    assert f'<a href="/review/{filled.ics_a.submissions.get().pk}/"><strong class="nhsuk-tag nhsuk-tag--purple">' \
-           "Submitted</strong></a>" in html
+    assert (
+        f'<a href="/review/{filled.ics_a.submissions.get().pk}/"><strong class="nhsuk-tag nhsuk-tag--purple">'
+        "Submitted</strong></a>" in html
+    )
     assert '<strong class="nhsuk-tag nhsuk-tag--yellow">Overdue</strong>' in html
     assert "1 of 2 returns submitted or approved (50%)" in html
 
@@ -67,7 +84,11 @@ def test_dashboard_page_filters_by_region_for_a_reviewer_and_refuses_another(cli
     own = client.get("/dashboard/?region=YA1")
     other = client.get("/dashboard/?region=YB2")
 
-    assert (own.status_code, own.content.decode().count('data-organisation="'), other.status_code) == (200, 1, 404)
+    assert (
+        own.status_code,
+        own.content.decode().count('data-organisation="'),
+        other.status_code,
+    ) == (200, 1, 404)
 
 
 def test_dashboard_page_reports_a_bad_filter_and_shows_everything(client, filled):
@@ -76,7 +97,11 @@ def test_dashboard_page_reports_a_bad_filter_and_shows_everything(client, filled
     response = client.get("/dashboard/?status=nope")
 
     html = response.content.decode()
-    assert (response.status_code, "There is a problem" in html, html.count('data-organisation="')) == (200, True, 2)
+    assert (
+        response.status_code,
+        "There is a problem" in html,
+        html.count('data-organisation="'),
+    ) == (200, True, 2)
     assert "Choose a status from the list; until you do, the table shows them all." in html
 
 
@@ -88,7 +113,9 @@ def test_dashboard_xlsx_export_holds_the_filtered_matrix(client, filled):
     response = client.get("/dashboard/progress.xlsx?region=YA1")
 
     rows, frozen = _read_xlsx(response.content)
-    dashboard = dashboard_for_user(user=admin, planning_round=filled.planning_round, region=filled.region_a)
+    dashboard = dashboard_for_user(
+        user=admin, planning_round=filled.planning_round, region=filled.region_a
+    )
     assert rows == _expected(dashboard)
     assert (len(rows), frozen) == (2, "F2")
 
@@ -101,7 +128,9 @@ def test_dashboard_csv_export_holds_the_filtered_matrix(client, filled):
     response = client.get("/dashboard/progress.csv?status=late")
 
     dashboard = dashboard_for_user(user=admin, planning_round=filled.planning_round, status="late")
-    expected = [["" if value is None else str(value) for value in row] for row in _expected(dashboard)]
+    expected = [
+        ["" if value is None else str(value) for value in row] for row in _expected(dashboard)
+    ]
     assert _read_csv(response.content) == expected
     assert [row[2] for row in expected[1:]] == ["QBB"]
 
@@ -113,9 +142,14 @@ def test_dashboard_exports_are_downloads(client, filled, url):
     response = client.get(url + "?region=YA1")
 
     disposition = response["Content-Disposition"]
-    assert (disposition.startswith('attachment; filename="progress-2021-22-YA1-'), disposition.endswith(
-        url.rsplit(".", 1)[1] + '"')) == (True, True)
-    assert (response["X-Content-Type-Options"], response["Cache-Control"]) == ("nosniff", "private, no-store")
+    assert (
+        disposition.startswith('attachment; filename="progress-2021-22-YA1-'),
+        disposition.endswith(url.rsplit(".", 1)[1] + '"'),
+    ) == (True, True)
+    assert (response["X-Content-Type-Options"], response["Cache-Control"]) == (
+        "nosniff",
+        "private, no-store",
+    )
 
 
 def test_dashboard_exports_neutralise_formulas(client, filled):
@@ -130,9 +164,15 @@ def test_dashboard_exports_neutralise_formulas(client, filled):
     assert (xlsx_rows[1][3], csv_rows[1][3]) == (neutral, neutral)
 
 
-@pytest.mark.parametrize(("role", "shown"), [
-    ("national_admin", True), ("regional_reviewer", True), ("system_lead", False), ("submitter", False),
-])
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("national_admin", True),
+        ("regional_reviewer", True),
+        ("system_lead", False),
+        ("submitter", False),
+    ],
+)
 def test_navigation_links_to_the_dashboard_for_admins_and_reviewers(client, world, role, shown):
     client.force_login(world.user(role))
 

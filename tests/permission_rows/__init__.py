@@ -1,7 +1,22 @@
 """Permission-matrix rows of later apps, one module each; list each module's ROWS here."""
 
-from tests.permission_rows import audit, charts, cover_and_deadlines, erf, exports, oversight, reviews
+from tests.permission_rows import (
+    audit,
+    charts,
+    cover_and_deadlines,
+    erf,
+    exports,
+    oversight,
+    reviews,
+)
 from tests.permission_support import Row
 
-ROWS_FROM_APPS: list[Row] = [*cover_and_deadlines.ROWS, *audit.ROWS, *reviews.ROWS, *erf.ROWS, *oversight.ROWS,
-                             *charts.ROWS, *exports.ROWS]
+ROWS_FROM_APPS: list[Row] = [
+    *cover_and_deadlines.ROWS,
+    *audit.ROWS,
+    *reviews.ROWS,
+    *erf.ROWS,
+    *oversight.ROWS,
+    *charts.ROWS,
+    *exports.ROWS,
+]

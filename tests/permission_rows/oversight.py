@@ -10,11 +10,22 @@ ROWS: list[Row] = [
     for name in PAGES
     for row in (
         Row(name, None, only(*REVIEWER, *ADMIN), label="every region the user sees"),
-        Row(name, None, only(*REVIEWER, *ADMIN), label="own region, filtered",
-            query="?region=YA1&status=late"),
+        Row(
+            name,
+            None,
+            only(*REVIEWER, *ADMIN),
+            label="own region, filtered",
+            query="?region=YA1&status=late",
+        ),
         Row(name, None, only(*ADMIN), label="other region", query="?region=YB2"),
         Row(name, None, nobody(), label="unknown region", query="?region=ZZZ"),
-        Row(name, None, only(*REVIEWER, *ADMIN), label="bad filter values", query="?collection=abc&status=nope"),
+        Row(
+            name,
+            None,
+            only(*REVIEWER, *ADMIN),
+            label="bad filter values",
+            query="?collection=abc&status=nope",
+        ),
         Row(name, None, nobody(), label="unknown round", query="?round=999999"),
     )
 ]

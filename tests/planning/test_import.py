@@ -61,7 +61,9 @@ def test_organisations_import_csv_recognises_file_by_header(db, filename, label)
 def test_organisations_import_csv_updates_and_counts(db):
     region = RegionFactory(code="Y63", name="Old name")
 
-    label, result = organisations_import_csv(stream=_csv("code,name\nY63,North East and Yorkshire\nY62,North West\n"))
+    label, result = organisations_import_csv(
+        stream=_csv("code,name\nY63,North East and Yorkshire\nY62,North West\n")
+    )
 
     region.refresh_from_db()
     assert (label, result.created, result.updated, result.unchanged) == ("regions", 1, 1, 0)
@@ -89,7 +91,11 @@ def test_organisations_import_csv_reports_unknown_ics_codes(db):
     ]
     assert alliance_result.errors == ["line 2: unknown ICS code(s) QYY", "line 3: unknown ICS QNN"]
     assert list(Organisation.objects.get(ods_code="E56000029").covered_icss.all()) == [ics]
-    assert sorted(Organisation.objects.values_list("ods_code", flat=True)) == ["E56000029", "QHM", "RTD"]
+    assert sorted(Organisation.objects.values_list("ods_code", flat=True)) == [
+        "E56000029",
+        "QHM",
+        "RTD",
+    ]
 
 
 def test_organisations_import_csv_reports_missing_values(db):
@@ -102,12 +108,16 @@ def test_organisations_import_csv_rejects_non_utf8(db):
     with pytest.raises(ValidationError) as error:
         organisations_import_csv(stream=_csv("code,name\nY99,Région\n", encoding="latin-1"))
 
-    assert error.value.messages == ["The file is not UTF-8 text. Save it as CSV UTF-8 and try again."]
+    assert error.value.messages == [
+        "The file is not UTF-8 text. Save it as CSV UTF-8 and try again."
+    ]
     assert Region.objects.count() == 0
 
 
 def test_organisations_import_csv_accepts_utf8_bom(db):
-    label, result = organisations_import_csv(stream=_csv("\ufeffcode,name\nY63,North East and Yorkshire\n"))
+    label, result = organisations_import_csv(
+        stream=_csv("\ufeffcode,name\nY63,North East and Yorkshire\n")
+    )
 
     assert (label, result.created) == ("regions", 1)
 
@@ -139,7 +149,9 @@ def test_admin_organisation_import_page_imports_posted_csv(client):
     response = client.post(url, {"file": upload}, follow=True)
 
     assert response.redirect_chain == [(reverse("admin:planning_organisation_changelist"), 302)]
-    assert [str(m) for m in response.context["messages"]] == ["regions: 2 created, 0 updated, 0 unchanged, 0 errors"]
+    assert [str(m) for m in response.context["messages"]] == [
+        "regions: 2 created, 0 updated, 0 unchanged, 0 errors"
+    ]
     assert sorted(Region.objects.values_list("code", flat=True)) == ["Y62", "Y63"]
 
 
@@ -178,7 +190,9 @@ def test_admin_organisation_import_page_anonymous_sent_to_admin_login(client):
 def test_organisations_import_csv_cancer_alliance_without_ics_codes_is_an_error(db):
     IcsFactory(ods_code="QHM")
 
-    _, result = organisations_import_csv(stream=_csv("code,name,icss_ods_codes\nE56000029,Northern,;\n"))
+    _, result = organisations_import_csv(
+        stream=_csv("code,name,icss_ods_codes\nE56000029,Northern,;\n")
+    )
 
     assert result.errors == ["line 2: missing icss_ods_codes"]
     assert not Organisation.objects.filter(ods_code="E56000029").exists()

@@ -33,7 +33,9 @@ def test_organisation_ods_code_unique():
     ics = IcsFactory(ods_code="QAA")
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Organisation.objects.create(ods_code="QAA", name="Copy", org_type=OrganisationType.ICS, region=ics.region)
+        Organisation.objects.create(
+            ods_code="QAA", name="Copy", org_type=OrganisationType.ICS, region=ics.region
+        )
 
 
 def test_organisation_trust_kind_only_for_providers():
@@ -41,8 +43,12 @@ def test_organisation_trust_kind_only_for_providers():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Organisation.objects.create(
-            ods_code="C1", name="CCG", org_type=OrganisationType.CCG, trust_kind=TrustKind.ACUTE,
-            region=ics.region, parent_ics=ics,
+            ods_code="C1",
+            name="CCG",
+            org_type=OrganisationType.CCG,
+            trust_kind=TrustKind.ACUTE,
+            region=ics.region,
+            parent_ics=ics,
         )
     trust = TrustFactory(parent_ics=ics, trust_kind=TrustKind.MENTAL_HEALTH)
     assert trust.trust_kind == TrustKind.MENTAL_HEALTH
@@ -53,7 +59,11 @@ def test_organisation_ics_cannot_have_parent_ics():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Organisation.objects.create(
-            ods_code="QZZ", name="Nested ICS", org_type=OrganisationType.ICS, region=ics.region, parent_ics=ics
+            ods_code="QZZ",
+            name="Nested ICS",
+            org_type=OrganisationType.ICS,
+            region=ics.region,
+            parent_ics=ics,
         )
 
 
@@ -91,7 +101,9 @@ def test_round_name_unique():
     PlanningRoundFactory(name="2021/22")
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        PlanningRound.objects.create(name="2021/22", starts_on=dt.date(2021, 4, 1), ends_on=dt.date(2022, 3, 31))
+        PlanningRound.objects.create(
+            name="2021/22", starts_on=dt.date(2021, 4, 1), ends_on=dt.date(2022, 3, 31)
+        )
 
 
 def test_collection_code_and_stage_unique_within_round():
@@ -105,8 +117,12 @@ def test_collection_code_and_stage_unique_within_round():
 
 
 def test_collection_clean_rejects_unknown_types_and_formats():
-    bad_type = CollectionFactory.build(planning_round=PlanningRoundFactory(), submitted_by=["ics", "gp"])
-    bad_format = CollectionFactory.build(planning_round=PlanningRoundFactory(), accepted_formats=["xlsm"])
+    bad_type = CollectionFactory.build(
+        planning_round=PlanningRoundFactory(), submitted_by=["ics", "gp"]
+    )
+    bad_format = CollectionFactory.build(
+        planning_round=PlanningRoundFactory(), accepted_formats=["xlsm"]
+    )
 
     with pytest.raises(ValidationError) as type_error:
         bad_type.clean()
@@ -125,7 +141,11 @@ def test_collection_str_names_stage_unless_single():
 
 def test_collection_is_owed_by_organisation_type():
     ics = IcsFactory()
-    trust, ccg, lms = TrustFactory(parent_ics=ics), CcgFactory(parent_ics=ics), LmsFactory(parent_ics=ics)
+    trust, ccg, lms = (
+        TrustFactory(parent_ics=ics),
+        CcgFactory(parent_ics=ics),
+        LmsFactory(parent_ics=ics),
+    )
     collection = CollectionFactory.build(submitted_by=[OrganisationType.ICS, OrganisationType.LMS])
 
     assert [collection.is_owed_by(o) for o in (ics, trust, ccg, lms)] == [True, False, False, True]
@@ -136,7 +156,8 @@ def test_collection_is_owed_by_trust_kinds_filter_only_providers():
     acute = TrustFactory(parent_ics=ics, trust_kind=TrustKind.ACUTE)
     mental_health = TrustFactory(parent_ics=ics, trust_kind=TrustKind.MENTAL_HEALTH)
     maternity = CollectionFactory.build(
-        submitted_by=[OrganisationType.ICS, OrganisationType.PROVIDER], trust_kinds=[TrustKind.ACUTE]
+        submitted_by=[OrganisationType.ICS, OrganisationType.PROVIDER],
+        trust_kinds=[TrustKind.ACUTE],
     )
     every_trust = CollectionFactory.build(submitted_by=[OrganisationType.PROVIDER], trust_kinds=[])
 
@@ -150,7 +171,9 @@ def test_deadline_extension_one_per_collection_and_organisation():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         DeadlineExtensionFactory(
-            collection=extension.collection, organisation=extension.organisation, granted_by=extension.granted_by
+            collection=extension.collection,
+            organisation=extension.organisation,
+            granted_by=extension.granted_by,
         )
 
 

@@ -13,7 +13,7 @@ from planning.services import round_copy, round_make_current, shift_london_datet
 from tests.factories import CollectionFactory, PlanningRoundFactory, london, user_with_role
 
 pytestmark = pytest.mark.django_db
-UTC = dt.timezone.utc
+UTC = dt.UTC
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -23,13 +23,26 @@ def source():
         name="2021/22", starts_on=dt.date(2021, 3, 1), ends_on=dt.date(2022, 2, 28), is_current=True
     )
     CollectionFactory(
-        planning_round=planning_round, code="PCC", name="Capital", stage=Stage.SINGLE,
-        deadline=london(2021, 3, 22), submitted_by=[OrganisationType.PROVIDER], trust_kinds=[TrustKind.ACUTE],
-        accepted_formats=["xlsx"], closes_at_deadline=True, is_mandatory=False, description="Cash",
+        planning_round=planning_round,
+        code="PCC",
+        name="Capital",
+        stage=Stage.SINGLE,
+        deadline=london(2021, 3, 22),
+        submitted_by=[OrganisationType.PROVIDER],
+        trust_kinds=[TrustKind.ACUTE],
+        accepted_formats=["xlsx"],
+        closes_at_deadline=True,
+        is_mandatory=False,
+        description="Cash",
     )
     CollectionFactory(
-        planning_round=planning_round, code="ACT", name="Activity", stage=Stage.DRAFT,
-        deadline=london(2021, 10, 20, 17, 30), submitted_by=[OrganisationType.ICS], accepted_formats=["xlsx"],
+        planning_round=planning_round,
+        code="ACT",
+        name="Activity",
+        stage=Stage.DRAFT,
+        deadline=london(2021, 10, 20, 17, 30),
+        submitted_by=[OrganisationType.ICS],
+        accepted_formats=["xlsx"],
     )
     return planning_round
 
@@ -42,8 +55,18 @@ def admin_client(client):
 
 def _collections(planning_round: PlanningRound) -> list[tuple]:
     return [
-        (c.code, c.name, c.stage, c.deadline, c.submitted_by, c.trust_kinds, c.accepted_formats,
-         c.closes_at_deadline, c.is_mandatory, c.description)
+        (
+            c.code,
+            c.name,
+            c.stage,
+            c.deadline,
+            c.submitted_by,
+            c.trust_kinds,
+            c.accepted_formats,
+            c.closes_at_deadline,
+            c.is_mandatory,
+            c.description,
+        )
         for c in planning_round.collections.order_by("code")
     ]
 
@@ -67,17 +90,45 @@ def test_shift_london_datetime_keeps_wall_clock_from_bst_into_gmt():
 def test_round_copy_copies_collections_with_shifted_deadlines(source):
     new_round = round_copy(source=source, name="2021/22 H2", shift_days=14)
 
-    assert (new_round.starts_on, new_round.ends_on, new_round.copied_from, new_round.is_current) == (
-        dt.date(2021, 3, 15), dt.date(2022, 3, 14), source, False
-    )
+    assert (
+        new_round.starts_on,
+        new_round.ends_on,
+        new_round.copied_from,
+        new_round.is_current,
+    ) == (dt.date(2021, 3, 15), dt.date(2022, 3, 14), source, False)
     assert _collections(new_round) == [
-        ("ACT", "Activity", "draft", london(2021, 11, 3, 17, 30), ["ics"], [], ["xlsx"], False, True, ""),
-        ("PCC", "Capital", "single", london(2021, 4, 5), ["provider"], ["acute"], ["xlsx"], True, False, "Cash"),
+        (
+            "ACT",
+            "Activity",
+            "draft",
+            london(2021, 11, 3, 17, 30),
+            ["ics"],
+            [],
+            ["xlsx"],
+            False,
+            True,
+            "",
+        ),
+        (
+            "PCC",
+            "Capital",
+            "single",
+            london(2021, 4, 5),
+            ["provider"],
+            ["acute"],
+            ["xlsx"],
+            True,
+            False,
+            "Cash",
+        ),
     ]
     # The source is untouched and still current.
     source.refresh_from_db()
     assert source.is_current is True
-    assert [c[3] for c in _collections(source)] == [london(2021, 10, 20, 17, 30), london(2021, 3, 22)]
+    assert [c[3] for c in _collections(source)] == [
+        london(2021, 10, 20, 17, 30),
+        london(2021, 3, 22),
+    ]
 
 
 def test_round_copy_duplicate_name_refused(source):
@@ -112,7 +163,9 @@ def test_round_copy_view_creates_round_and_redirects(admin_client, source):
     )
 
     new_round = PlanningRound.objects.get(name="2021/22 later")
-    assert response.redirect_chain == [(reverse("planning:round_detail", kwargs={"pk": new_round.pk}), 302)]
+    assert response.redirect_chain == [
+        (reverse("planning:round_detail", kwargs={"pk": new_round.pk}), 302)
+    ]
     assert [str(m) for m in response.context["messages"]] == ["2021/22 later created from 2021/22."]
     assert list(PlanningRound.objects.filter(is_current=True)) == [new_round]
     assert Collection.objects.get(planning_round=new_round, code="PCC").deadline == dt.datetime(
@@ -123,7 +176,8 @@ def test_round_copy_view_creates_round_and_redirects(admin_client, source):
 
 def test_round_copy_view_refuses_duplicate_name(admin_client, source):
     response = admin_client.post(
-        reverse("planning:round_copy", kwargs={"pk": source.pk}), {"name": "2021/22", "shift_days": "364"}
+        reverse("planning:round_copy", kwargs={"pk": source.pk}),
+        {"name": "2021/22", "shift_days": "364"},
     )
 
     assert response.status_code == 200
@@ -137,7 +191,8 @@ def test_round_make_current_view_switches_current_round(admin_client, source):
     response = admin_client.post(reverse("planning:round_make_current", kwargs={"pk": other.pk}))
 
     assert (response.status_code, response["Location"]) == (
-        302, reverse("planning:round_detail", kwargs={"pk": other.pk})
+        302,
+        reverse("planning:round_detail", kwargs={"pk": other.pk}),
     )
     assert list(PlanningRound.objects.filter(is_current=True)) == [other]
 
@@ -147,12 +202,21 @@ def test_collection_edit_view_saves_deadline_in_london_time(admin_client, source
 
     response = admin_client.post(
         reverse("planning:collection_edit", kwargs={"round_pk": source.pk, "pk": collection.pk}),
-        {"name": "Activity and performance", "deadline": "2021-05-06 12:00", "submitted_by": ["ics"],
-         "accepted_formats": ["xlsx"], "is_mandatory": "on"},
+        {
+            "name": "Activity and performance",
+            "deadline": "2021-05-06 12:00",
+            "submitted_by": ["ics"],
+            "accepted_formats": ["xlsx"],
+            "is_mandatory": "on",
+        },
     )
 
     collection.refresh_from_db()
     assert (response.status_code, response["Location"]) == (
-        302, reverse("planning:round_detail", kwargs={"pk": source.pk})
+        302,
+        reverse("planning:round_detail", kwargs={"pk": source.pk}),
     )
-    assert (collection.name, collection.deadline) == ("Activity and performance", london(2021, 5, 6))
+    assert (collection.name, collection.deadline) == (
+        "Activity and performance",
+        london(2021, 5, 6),
+    )

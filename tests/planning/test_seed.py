@@ -81,8 +81,11 @@ def test_seed_demo_round_has_the_spec_collections(db, seeded):
     assert planning_round.is_current is True
     act_draft = planning_round.collections.get(code="ACT", stage=Stage.DRAFT)
 
-    assert act_draft.deadline == dt.datetime(2021, 5, 6, 11, 0, tzinfo=dt.timezone.utc)
-    assert act_draft.deadline.astimezone(LONDON).strftime("%d %b %Y %H:%M %Z") == "06 May 2021 12:00 BST"
+    assert act_draft.deadline == dt.datetime(2021, 5, 6, 11, 0, tzinfo=dt.UTC)
+    assert (
+        act_draft.deadline.astimezone(LONDON).strftime("%d %b %Y %H:%M %Z")
+        == "06 May 2021 12:00 BST"
+    )
 
 
 def _roles(username: str) -> set[tuple]:
@@ -104,16 +107,24 @@ def test_seed_demo_users_have_their_roles_and_log_in_with_the_password(db, seede
     for username in ("admin", "lead-qhm", "submit-rtd", "reviewer-y63"):
         client = Client()
         response = client.post(
-            reverse("accounts:login"), {"username": username, "password": DEMO_PASSWORD}, follow=True
+            reverse("accounts:login"),
+            {"username": username, "password": DEMO_PASSWORD},
+            follow=True,
         )
-        landed[username] = (response.redirect_chain[-1][0], response.status_code, response.context["user"].username)
+        landed[username] = (
+            response.redirect_chain[-1][0],
+            response.status_code,
+            response.context["user"].username,
+        )
     assert landed == {
         "admin": ("/regions/", 200, "admin"),
         "lead-qhm": ("/organisations/QHM/", 200, "lead-qhm"),
         "submit-rtd": ("/organisations/RTD/", 200, "submit-rtd"),
         "reviewer-y63": ("/regions/Y63/", 200, "reviewer-y63"),
     }
-    wrong = Client().post(reverse("accounts:login"), {"username": "admin", "password": "not-the-password"})
+    wrong = Client().post(
+        reverse("accounts:login"), {"username": "admin", "password": "not-the-password"}
+    )
     assert (wrong.status_code, wrong.context["user"].is_authenticated) == (200, False)
 
 
@@ -126,19 +137,35 @@ def test_seed_demo_sample_returns_fill_in_part_of_the_round_once(db, seeded):
     assert "18 sample returns uploaded" in out.getvalue()
     statuses = {
         (s.organisation.ods_code, s.collection.code): s.status
-        for s in Submission.objects.exclude(current_version=None).select_related("organisation", "collection")
+        for s in Submission.objects.exclude(current_version=None).select_related(
+            "organisation", "collection"
+        )
     }
     assert statuses == {
-        ("QHM", "ACT"): "valid", ("QHM", "WF"): "valid", ("QHM", "FIN-SYS"): "valid",
-        ("QOQ", "ACT"): "approved", ("QOQ", "WF"): "submitted", ("QOQ", "FIN-SYS"): "submitted",
-        ("QF7", "ACT"): "changes_requested", ("QF7", "WF"): "submitted", ("QF7", "FIN-SYS"): "submitted",
-        ("QMF", "ACT"): "submitted", ("QMF", "WF"): "submitted", ("QMF", "FIN-SYS"): "submitted",
-        ("QRV", "ACT"): "approved", ("QRV", "WF"): "submitted", ("QRV", "FIN-SYS"): "submitted",
-        ("QKK", "ACT"): "invalid", ("QKK", "WF"): "valid", ("QKK", "FIN-SYS"): "valid",
+        ("QHM", "ACT"): "valid",
+        ("QHM", "WF"): "valid",
+        ("QHM", "FIN-SYS"): "valid",
+        ("QOQ", "ACT"): "approved",
+        ("QOQ", "WF"): "submitted",
+        ("QOQ", "FIN-SYS"): "submitted",
+        ("QF7", "ACT"): "changes_requested",
+        ("QF7", "WF"): "submitted",
+        ("QF7", "FIN-SYS"): "submitted",
+        ("QMF", "ACT"): "submitted",
+        ("QMF", "WF"): "submitted",
+        ("QMF", "FIN-SYS"): "submitted",
+        ("QRV", "ACT"): "approved",
+        ("QRV", "WF"): "submitted",
+        ("QRV", "FIN-SYS"): "submitted",
+        ("QKK", "ACT"): "invalid",
+        ("QKK", "WF"): "valid",
+        ("QKK", "FIN-SYS"): "valid",
     }
     warned = set(TriangulationFinding.objects.values_list("run__system__ods_code", "rule"))
     assert warned == {("QHM", "TRI.WF.001"), ("QHM", "TRI.FIN.002")}
-    assert TriangulationFinding.objects.filter(rule="TRI.WF.001", organisation_code="QHM").count() == 1
+    assert (
+        TriangulationFinding.objects.filter(rule="TRI.WF.001", organisation_code="QHM").count() == 1
+    )
 
     versions = Version.objects.count()
     again = io.StringIO()

@@ -24,7 +24,7 @@ from tests.factories import (
     london,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _codes(queryset) -> list[str]:
@@ -52,7 +52,18 @@ def test_organisations_visible_to_reviewer_is_own_region(world):
 def test_organisations_visible_to_admin_is_everything(world):
     visible = _codes(selectors.organisations_visible_to(user=world.user("national_admin")))
 
-    assert visible == ["CA1", "CB1", "E56000001", "QAA", "QAA-LMS", "QBB", "QBB-LMS", "RA1", "RA2", "RB1"]
+    assert visible == [
+        "CA1",
+        "CB1",
+        "E56000001",
+        "QAA",
+        "QAA-LMS",
+        "QBB",
+        "QBB-LMS",
+        "RA1",
+        "RA2",
+        "RB1",
+    ]
 
 
 def test_organisations_visible_to_user_without_role_is_nothing(world):
@@ -72,7 +83,11 @@ def test_organisations_visible_to_several_roles_is_their_union(world):
     grant(submitter, Role.REGIONAL_REVIEWER, region=world.region_b)
 
     assert _codes(selectors.organisations_visible_to(user=submitter)) == [
-        "CB1", "QBB", "QBB-LMS", "RA1", "RB1",
+        "CB1",
+        "QBB",
+        "QBB-LMS",
+        "RA1",
+        "RB1",
     ]
 
 
@@ -93,8 +108,12 @@ def test_region_get_for_user_hides_other_regions_as_404(world):
 
 
 def test_current_round_prefers_flagged_round_then_latest(db):
-    older = PlanningRoundFactory(name="2020/21", starts_on=dt.date(2020, 4, 1), ends_on=dt.date(2021, 3, 31))
-    newer = PlanningRoundFactory(name="2021/22", starts_on=dt.date(2021, 4, 1), ends_on=dt.date(2022, 3, 31))
+    older = PlanningRoundFactory(
+        name="2020/21", starts_on=dt.date(2020, 4, 1), ends_on=dt.date(2021, 3, 31)
+    )
+    newer = PlanningRoundFactory(
+        name="2021/22", starts_on=dt.date(2021, 4, 1), ends_on=dt.date(2022, 3, 31)
+    )
     assert selectors.current_round() == newer
 
     older.is_current = True
@@ -110,7 +129,9 @@ def test_region_organisations_groups_by_ics_in_type_order(db):
     region = RegionFactory()
     beta = IcsFactory(name="Beta ICS", region=region)
     alpha = IcsFactory(name="Alpha ICS", region=region)
-    alliance = CancerAllianceFactory(name="Aardvark Cancer Alliance", region=region, covered_icss=[alpha])
+    alliance = CancerAllianceFactory(
+        name="Aardvark Cancer Alliance", region=region, covered_icss=[alpha]
+    )
     beta_trust = TrustFactory(name="A Beta trust", parent_ics=beta)
     alpha_trust_z = TrustFactory(name="Zulu trust", parent_ics=alpha)
     alpha_trust_a = TrustFactory(name="Able trust", parent_ics=alpha)
@@ -122,7 +143,14 @@ def test_region_organisations_groups_by_ics_in_type_order(db):
     rows = selectors.region_organisations(region=region, planning_round=None)
 
     assert [row.organisation for row in rows] == [
-        alpha, alpha_lms, alpha_ccg, alpha_trust_a, alpha_trust_z, beta, beta_trust, alliance,
+        alpha,
+        alpha_lms,
+        alpha_ccg,
+        alpha_trust_a,
+        alpha_trust_z,
+        beta,
+        beta_trust,
+        alliance,
     ]
 
 
@@ -131,12 +159,21 @@ def test_region_organisations_counts_submitted_and_approved_in_round_only(db):
     ics = IcsFactory(region=region)
     trust = TrustFactory(parent_ics=ics)
     this_round, last_round = PlanningRoundFactory(), PlanningRoundFactory()
-    statuses = [SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED, SubmissionStatus.VALID,
-                SubmissionStatus.CHANGES_REQUESTED]
+    statuses = [
+        SubmissionStatus.SUBMITTED,
+        SubmissionStatus.APPROVED,
+        SubmissionStatus.VALID,
+        SubmissionStatus.CHANGES_REQUESTED,
+    ]
     for status in statuses:
-        SubmissionFactory(organisation=ics, status=status, collection=CollectionFactory(planning_round=this_round))
-    SubmissionFactory(organisation=ics, status=SubmissionStatus.SUBMITTED,
-                      collection=CollectionFactory(planning_round=last_round))
+        SubmissionFactory(
+            organisation=ics, status=status, collection=CollectionFactory(planning_round=this_round)
+        )
+    SubmissionFactory(
+        organisation=ics,
+        status=SubmissionStatus.SUBMITTED,
+        collection=CollectionFactory(planning_round=last_round),
+    )
 
     rows = selectors.region_organisations(region=region, planning_round=this_round)
 
@@ -147,18 +184,40 @@ def test_returns_for_organisation_lists_owed_collections_in_deadline_order(db):
     ics = IcsFactory()
     trust = TrustFactory(parent_ics=ics, trust_kind=TrustKind.MENTAL_HEALTH)
     planning_round = PlanningRoundFactory()
-    final = CollectionFactory(planning_round=planning_round, code="MHWF-P", stage=Stage.FINAL,
-                              submitted_by=[OrganisationType.PROVIDER], trust_kinds=[TrustKind.MENTAL_HEALTH],
-                              deadline=london(2021, 6, 3))
-    draft = CollectionFactory(planning_round=planning_round, code="MHWF-P", stage=Stage.DRAFT,
-                              submitted_by=[OrganisationType.PROVIDER], trust_kinds=[TrustKind.MENTAL_HEALTH],
-                              deadline=london(2021, 5, 6))
-    capital = CollectionFactory(planning_round=planning_round, code="PCC", submitted_by=[OrganisationType.PROVIDER],
-                                deadline=london(2021, 4, 12))
-    CollectionFactory(planning_round=planning_round, code="MAT", submitted_by=[OrganisationType.PROVIDER],
-                      trust_kinds=[TrustKind.ACUTE])
-    CollectionFactory(planning_round=planning_round, code="FIN-SYS", submitted_by=[OrganisationType.ICS])
-    CollectionFactory(planning_round=PlanningRoundFactory(), code="PCC", submitted_by=[OrganisationType.PROVIDER])
+    final = CollectionFactory(
+        planning_round=planning_round,
+        code="MHWF-P",
+        stage=Stage.FINAL,
+        submitted_by=[OrganisationType.PROVIDER],
+        trust_kinds=[TrustKind.MENTAL_HEALTH],
+        deadline=london(2021, 6, 3),
+    )
+    draft = CollectionFactory(
+        planning_round=planning_round,
+        code="MHWF-P",
+        stage=Stage.DRAFT,
+        submitted_by=[OrganisationType.PROVIDER],
+        trust_kinds=[TrustKind.MENTAL_HEALTH],
+        deadline=london(2021, 5, 6),
+    )
+    capital = CollectionFactory(
+        planning_round=planning_round,
+        code="PCC",
+        submitted_by=[OrganisationType.PROVIDER],
+        deadline=london(2021, 4, 12),
+    )
+    CollectionFactory(
+        planning_round=planning_round,
+        code="MAT",
+        submitted_by=[OrganisationType.PROVIDER],
+        trust_kinds=[TrustKind.ACUTE],
+    )
+    CollectionFactory(
+        planning_round=planning_round, code="FIN-SYS", submitted_by=[OrganisationType.ICS]
+    )
+    CollectionFactory(
+        planning_round=PlanningRoundFactory(), code="PCC", submitted_by=[OrganisationType.PROVIDER]
+    )
     SubmissionFactory(organisation=trust, collection=draft, status=SubmissionStatus.SUBMITTED)
 
     rows = selectors.returns_for_organisation(organisation=trust, planning_round=planning_round)
@@ -175,15 +234,25 @@ def test_returns_for_organisation_extension_moves_deadline_for_that_organisation
     ics = IcsFactory()
     other_ics = IcsFactory(region=ics.region)
     collection = CollectionFactory(submitted_by=[OrganisationType.ICS], deadline=london(2021, 5, 6))
-    extension = DeadlineExtensionFactory(collection=collection, organisation=ics, deadline=london(2021, 5, 13, 17))
+    extension = DeadlineExtensionFactory(
+        collection=collection, organisation=ics, deadline=london(2021, 5, 13, 17)
+    )
 
-    (row,) = selectors.returns_for_organisation(organisation=ics, planning_round=collection.planning_round)
-    (other_row,) = selectors.returns_for_organisation(organisation=other_ics, planning_round=collection.planning_round)
+    (row,) = selectors.returns_for_organisation(
+        organisation=ics, planning_round=collection.planning_round
+    )
+    (other_row,) = selectors.returns_for_organisation(
+        organisation=other_ics, planning_round=collection.planning_round
+    )
 
     assert (row.deadline, row.extension) == (london(2021, 5, 13, 17), extension)
     assert (other_row.deadline, other_row.extension) == (london(2021, 5, 6), None)
-    assert selectors.effective_deadline(collection=collection, organisation=ics) == london(2021, 5, 13, 17)
-    assert selectors.effective_deadline(collection=collection, organisation=other_ics) == london(2021, 5, 6)
+    assert selectors.effective_deadline(collection=collection, organisation=ics) == london(
+        2021, 5, 13, 17
+    )
+    assert selectors.effective_deadline(collection=collection, organisation=other_ics) == london(
+        2021, 5, 6
+    )
 
 
 def test_returns_for_organisation_overdue_uses_extended_deadline(db, time_machine):
@@ -191,9 +260,13 @@ def test_returns_for_organisation_overdue_uses_extended_deadline(db, time_machin
     collection = CollectionFactory(submitted_by=[OrganisationType.ICS], deadline=london(2021, 5, 6))
     time_machine.move_to(london(2021, 5, 7), tick=False)
 
-    (before,) = selectors.returns_for_organisation(organisation=ics, planning_round=collection.planning_round)
+    (before,) = selectors.returns_for_organisation(
+        organisation=ics, planning_round=collection.planning_round
+    )
     DeadlineExtensionFactory(collection=collection, organisation=ics, deadline=london(2021, 5, 13))
-    (after,) = selectors.returns_for_organisation(organisation=ics, planning_round=collection.planning_round)
+    (after,) = selectors.returns_for_organisation(
+        organisation=ics, planning_round=collection.planning_round
+    )
 
     assert (before.is_overdue, before.days_left) == (True, -1)
     assert (after.is_overdue, after.days_left) == (False, 6)

@@ -35,25 +35,45 @@ PRINCIPALS = {
 }
 REVIEW_ACTIONS = ("approve", "request_changes", "comment", "reopen")
 # Which state each action starts from; only a reviewer of the organisation's region may take it.
-ALLOWED_FROM = {"approve": S.SUBMITTED, "request_changes": S.SUBMITTED, "comment": S.SUBMITTED, "reopen": S.APPROVED}
-RESULT = {"approve": S.APPROVED, "request_changes": S.CHANGES_REQUESTED, "comment": S.SUBMITTED,
-          "reopen": S.CHANGES_REQUESTED}
+ALLOWED_FROM = {
+    "approve": S.SUBMITTED,
+    "request_changes": S.SUBMITTED,
+    "comment": S.SUBMITTED,
+    "reopen": S.APPROVED,
+}
+RESULT = {
+    "approve": S.APPROVED,
+    "request_changes": S.CHANGES_REQUESTED,
+    "comment": S.SUBMITTED,
+    "reopen": S.CHANGES_REQUESTED,
+}
 
 
 def _act(action: str, *, submission, version, user):
     if action == "reopen":
-        return submission_reopen(submission=submission, reviewer=user, reason="The board changed the plan.")
-    return decision_record(submission=submission, version=version, reviewer=user, kind=action,
-                           comment="Check the elective figures.")
+        return submission_reopen(
+            submission=submission, reviewer=user, reason="The board changed the plan."
+        )
+    return decision_record(
+        submission=submission,
+        version=version,
+        reviewer=user,
+        kind=action,
+        comment="Check the elective figures.",
+    )
 
 
 @pytest.mark.parametrize("principal", list(PRINCIPALS))
 @pytest.mark.parametrize("action", REVIEW_ACTIONS)
 @pytest.mark.parametrize("state", list(S.values))
 def test_review_actions_follow_the_table_for_every_state_and_role(world, state, action, principal):
-    submission, _ = Submission.objects.get_or_create(collection=world.collection, organisation=world.trust_a)
+    submission, _ = Submission.objects.get_or_create(
+        collection=world.collection, organisation=world.trust_a
+    )
     data = make_sample_return(context=template_context(submission=submission))
-    version = stored_version(submission=submission, number=1, data=data, user=world.user("signatory"))
+    version = stored_version(
+        submission=submission, number=1, data=data, user=world.user("signatory")
+    )
     put_in_state(submission=submission, state=state, version=version)
     user = PRINCIPALS[principal](world)
     allowed = principal == "reviewer_of_region" and state == ALLOWED_FROM[action]
@@ -78,15 +98,24 @@ def submitted(act_world):
 
 def test_request_changes_needs_a_reason(act_world, submitted):
     with pytest.raises(ValidationError) as refused:
-        decision_record(submission=act_world.submission, version=submitted, reviewer=act_world.reviewer,
-                        kind=DecisionKind.REQUEST_CHANGES, comment="   ")
+        decision_record(
+            submission=act_world.submission,
+            version=submitted,
+            reviewer=act_world.reviewer,
+            kind=DecisionKind.REQUEST_CHANGES,
+            comment="   ",
+        )
     assert "Say what needs to change" in refused.value.message_dict["comment"][0]
     assert Submission.objects.get(pk=act_world.submission.pk).status == S.SUBMITTED
 
 
 def test_reopen_needs_a_reason(act_world, submitted):
-    decision_record(submission=act_world.submission, version=submitted, reviewer=act_world.reviewer,
-                    kind=DecisionKind.APPROVE)
+    decision_record(
+        submission=act_world.submission,
+        version=submitted,
+        reviewer=act_world.reviewer,
+        kind=DecisionKind.APPROVE,
+    )
     with pytest.raises(ValidationError):
         submission_reopen(submission=act_world.submission, reviewer=act_world.reviewer, reason="")
     assert Submission.objects.get(pk=act_world.submission.pk).status == S.APPROVED
@@ -94,9 +123,16 @@ def test_reopen_needs_a_reason(act_world, submitted):
 
 def test_a_decision_on_a_version_withdrawn_by_a_new_upload_is_refused(act_world, submitted):
     stale = Submission.objects.get(pk=act_world.submission.pk)
-    newer = submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample(seed=1))
+    newer = submit(
+        submission=act_world.submission, user=act_world.lead, data=act_world.sample(seed=1)
+    )
     with pytest.raises(DecisionConflict) as conflict:
-        decision_record(submission=stale, version=submitted, reviewer=act_world.reviewer, kind=DecisionKind.APPROVE)
+        decision_record(
+            submission=stale,
+            version=submitted,
+            reviewer=act_world.reviewer,
+            kind=DecisionKind.APPROVE,
+        )
     assert f"version {newer.number} was submitted since" in conflict.value.message
     assert "Reload the page" in conflict.value.message
     assert Submission.objects.get(pk=act_world.submission.pk).status == S.SUBMITTED
@@ -106,32 +142,66 @@ def test_a_decision_on_a_version_withdrawn_by_a_new_upload_is_refused(act_world,
 def test_a_decision_on_a_page_read_before_another_reviewer_decided_is_refused(act_world, submitted):
     first = Submission.objects.get(pk=act_world.submission.pk)
     second = Submission.objects.get(pk=act_world.submission.pk)
-    decision_record(submission=first, version=submitted, reviewer=act_world.reviewer,
-                    kind=DecisionKind.REQUEST_CHANGES, comment="Fix the totals.")
+    decision_record(
+        submission=first,
+        version=submitted,
+        reviewer=act_world.reviewer,
+        kind=DecisionKind.REQUEST_CHANGES,
+        comment="Fix the totals.",
+    )
     with pytest.raises(DecisionConflict) as conflict:
-        decision_record(submission=second, version=submitted, reviewer=act_world.reviewer, kind=DecisionKind.APPROVE)
+        decision_record(
+            submission=second,
+            version=submitted,
+            reviewer=act_world.reviewer,
+            kind=DecisionKind.APPROVE,
+        )
     assert "changes requested" in conflict.value.message
     assert Submission.objects.get(pk=act_world.submission.pk).status == S.CHANGES_REQUESTED
 
 
 def test_a_decision_is_audited_and_the_organisation_told(act_world, submitted):
-    decision = decision_record(submission=act_world.submission, version=submitted, reviewer=act_world.reviewer,
-                               kind=DecisionKind.REQUEST_CHANGES, comment="Elective day cases look low.")
+    decision = decision_record(
+        submission=act_world.submission,
+        version=submitted,
+        reviewer=act_world.reviewer,
+        kind=DecisionKind.REQUEST_CHANGES,
+        comment="Elective day cases look low.",
+    )
     event = AuditEvent.objects.get(action="review.request_changes")
     assert (event.submission_id, event.before, event.after["status"], event.actor) == (
-        act_world.submission.pk, {"status": "submitted"}, "changes_requested", act_world.reviewer)
-    told = set(Notification.objects.filter(kind="review").values_list("recipient__username", flat=True))
+        act_world.submission.pk,
+        {"status": "submitted"},
+        "changes_requested",
+        act_world.reviewer,
+    )
+    told = set(
+        Notification.objects.filter(kind="review").values_list("recipient__username", flat=True)
+    )
     assert told == {"lead-qhm", "submitter-qhm"}
     assert "Elective day cases look low." in Notification.objects.filter(kind="review").first().body
     assert decision.version == submitted
 
 
-def test_after_changes_are_requested_the_organisation_can_upload_and_submit_again(act_world, submitted):
-    decision_record(submission=act_world.submission, version=submitted, reviewer=act_world.reviewer,
-                    kind=DecisionKind.REQUEST_CHANGES, comment="Fix the totals.")
-    fixed = submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample(seed=2))
-    decision_record(submission=act_world.submission, version=fixed, reviewer=act_world.reviewer,
-                    kind=DecisionKind.APPROVE)
+def test_after_changes_are_requested_the_organisation_can_upload_and_submit_again(
+    act_world, submitted
+):
+    decision_record(
+        submission=act_world.submission,
+        version=submitted,
+        reviewer=act_world.reviewer,
+        kind=DecisionKind.REQUEST_CHANGES,
+        comment="Fix the totals.",
+    )
+    fixed = submit(
+        submission=act_world.submission, user=act_world.lead, data=act_world.sample(seed=2)
+    )
+    decision_record(
+        submission=act_world.submission,
+        version=fixed,
+        reviewer=act_world.reviewer,
+        kind=DecisionKind.APPROVE,
+    )
     assert Submission.objects.get(pk=act_world.submission.pk).status == S.APPROVED
 
 
@@ -140,16 +210,28 @@ def test_after_changes_are_requested_the_organisation_can_upload_and_submit_agai
 
 def test_comment_by_the_organisation_waits_for_the_reviewer_until_answered(act_world, submitted):
     submission = act_world.submission
-    asked = comment_add(submission=submission, author=act_world.reviewer, text="Why is F4 so high?",
-                        version=submitted, sheet="Activity", cell="$f$4")
+    asked = comment_add(
+        submission=submission,
+        author=act_world.reviewer,
+        text="Why is F4 so high?",
+        version=submitted,
+        sheet="Activity",
+        cell="$f$4",
+    )
     assert (asked.side, asked.cell) == (CommentSide.REGION, "F4")
     assert not has_waiting_comment(submission=submission)
-    reply = comment_add(submission=submission, author=act_world.submitter, text="A new theatre opened.",
-                        parent=asked)
+    reply = comment_add(
+        submission=submission,
+        author=act_world.submitter,
+        text="A new theatre opened.",
+        parent=asked,
+    )
     assert reply.side == CommentSide.ORGANISATION
     assert has_waiting_comment(submission=submission)
     assert Notification.objects.filter(recipient=act_world.reviewer, kind="review").count() == 1
-    comment_add(submission=submission, author=act_world.reviewer, text="Thanks, understood.", parent=asked)
+    comment_add(
+        submission=submission, author=act_world.reviewer, text="Thanks, understood.", parent=asked
+    )
     assert not has_waiting_comment(submission=submission)
     assert AuditEvent.objects.filter(action="review.comment").count() == 3
 
@@ -162,11 +244,14 @@ def test_comment_is_refused_to_people_outside_the_return(act_world, submitted):
         comment_add(submission=act_world.submission, author=other_reviewer, text="Hello")
 
 
-@pytest.mark.parametrize(("fields", "problem"), [
-    ({"text": " "}, "text"),
-    ({"text": "Look", "cell": "F4"}, "sheet"),
-    ({"text": "Look", "sheet": "Activity", "cell": "4F"}, "cell"),
-])
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"text": " "}, "text"),
+        ({"text": "Look", "cell": "F4"}, "sheet"),
+        ({"text": "Look", "sheet": "Activity", "cell": "4F"}, "cell"),
+    ],
+)
 def test_comment_checks_what_it_is_given(act_world, fields, problem):
     with pytest.raises(ValidationError) as refused:
         comment_add(submission=act_world.submission, author=act_world.reviewer, **fields)
@@ -176,8 +261,12 @@ def test_comment_checks_what_it_is_given(act_world, fields, problem):
 def test_queue_marks_returns_waiting_for_the_reviewer(act_world, submitted):
     queue = review_queue_for_user(user=act_world.reviewer).filter(collection=act_world.act)
     assert queue.get(pk=act_world.submission.pk).waiting is True
-    decision_record(submission=act_world.submission, version=submitted, reviewer=act_world.reviewer,
-                    kind=DecisionKind.APPROVE)
+    decision_record(
+        submission=act_world.submission,
+        version=submitted,
+        reviewer=act_world.reviewer,
+        kind=DecisionKind.APPROVE,
+    )
     assert queue.get(pk=act_world.submission.pk).waiting is False
     comment_add(submission=act_world.submission, author=act_world.lead, text="We have a question.")
     assert queue.get(pk=act_world.submission.pk).waiting is True
@@ -188,10 +277,14 @@ def test_queue_marks_returns_waiting_for_the_reviewer(act_world, submitted):
 
 @pytest.fixture
 def maternity(act_world):
-    collection = CollectionFactory(planning_round=act_world.act.planning_round, code="MAT", name="Maternity",
-                                   deadline=london(2021, 5, 6),
-                                   submitted_by=[OrganisationType.ICS, OrganisationType.PROVIDER],
-                                   accepted_formats=["xlsx", "docx"])
+    collection = CollectionFactory(
+        planning_round=act_world.act.planning_round,
+        code="MAT",
+        name="Maternity",
+        deadline=london(2021, 5, 6),
+        submitted_by=[OrganisationType.ICS, OrganisationType.PROVIDER],
+        accepted_formats=["xlsx", "docx"],
+    )
     submissions_ensure_for_round(planning_round=collection.planning_round)
     trust = TrustFactory._meta.model.objects.get(ods_code="RTD")
     signatory = user_with_role(Role.SIGNATORY, organisation=trust, username="signatory-rtd")
@@ -201,23 +294,38 @@ def maternity(act_world):
     return submission, version
 
 
-def test_provider_maternity_return_cannot_be_approved_until_the_system_lead_endorses_it(act_world, maternity):
+def test_provider_maternity_return_cannot_be_approved_until_the_system_lead_endorses_it(
+    act_world, maternity
+):
     submission, version = maternity
     with pytest.raises(DecisionConflict) as refused:
-        decision_record(submission=submission, version=version, reviewer=act_world.reviewer,
-                        kind=DecisionKind.APPROVE)
+        decision_record(
+            submission=submission,
+            version=version,
+            reviewer=act_world.reviewer,
+            kind=DecisionKind.APPROVE,
+        )
     assert "system lead's endorsement" in refused.value.message
     endorsement = endorsement_record(submission=submission, version=version, user=act_world.lead)
     assert endorsement.endorsed_by == act_world.lead
     assert AuditEvent.objects.filter(action="review.endorse", submission_id=submission.pk).exists()
-    decision_record(submission=submission, version=version, reviewer=act_world.reviewer, kind=DecisionKind.APPROVE)
+    decision_record(
+        submission=submission,
+        version=version,
+        reviewer=act_world.reviewer,
+        kind=DecisionKind.APPROVE,
+    )
     assert Submission.objects.get(pk=submission.pk).status == S.APPROVED
 
 
 def test_only_the_system_lead_of_the_providers_ics_can_endorse(act_world, maternity):
     submission, version = maternity
-    for user in (act_world.outsider, act_world.reviewer, act_world.submitter,
-                 submission.submitted_by):
+    for user in (
+        act_world.outsider,
+        act_world.reviewer,
+        act_world.submitter,
+        submission.submitted_by,
+    ):
         with pytest.raises(PermissionDenied):
             endorsement_record(submission=submission, version=version, user=user)
     assert not Endorsement.objects.exists()
@@ -225,8 +333,13 @@ def test_only_the_system_lead_of_the_providers_ics_can_endorse(act_world, matern
 
 def test_endorsement_is_of_the_submitted_version_only(act_world, maternity):
     submission, version = maternity
-    decision_record(submission=submission, version=version, reviewer=act_world.reviewer,
-                    kind=DecisionKind.REQUEST_CHANGES, comment="Add the Birth-rate Plus figures.")
+    decision_record(
+        submission=submission,
+        version=version,
+        reviewer=act_world.reviewer,
+        kind=DecisionKind.REQUEST_CHANGES,
+        comment="Add the Birth-rate Plus figures.",
+    )
     with pytest.raises(DecisionConflict):
         endorsement_record(submission=submission, version=version, user=act_world.lead)
 
@@ -235,6 +348,10 @@ def test_an_ics_maternity_return_needs_no_endorsement(act_world, maternity):
     ics_submission = Submission.objects.get(collection__code="MAT", organisation=act_world.ics)
     data = make_sample_return(context=template_context(submission=ics_submission))
     version = submit(submission=ics_submission, user=act_world.lead, data=data)
-    decision_record(submission=ics_submission, version=version, reviewer=act_world.reviewer,
-                    kind=DecisionKind.APPROVE)
+    decision_record(
+        submission=ics_submission,
+        version=version,
+        reviewer=act_world.reviewer,
+        kind=DecisionKind.APPROVE,
+    )
     assert Submission.objects.get(pk=ics_submission.pk).status == S.APPROVED

@@ -34,11 +34,19 @@ from tests.reviews.support import cell_value, edited, stored_version, submit
 def test_version_diff_lists_exactly_the_changed_cells(act_world):
     base = edited(act_world.sample(), {})
     old_g4, old_h5 = cell_value(base, "Activity", "G4"), cell_value(base, "Activity", "H5")
-    changed = edited(base, {("Activity", "G4"): old_g4 + 125, ("Activity", "H5"): old_h5 - 7,
-                            ("ERF", "D5"): "see note"})
+    changed = edited(
+        base,
+        {
+            ("Activity", "G4"): old_g4 + 125,
+            ("Activity", "H5"): old_h5 - 7,
+            ("ERF", "D5"): "see note",
+        },
+    )
     old_erf = cell_value(base, "ERF", "D5")
     v1 = stored_version(submission=act_world.submission, number=1, data=base, user=act_world.lead)
-    v2 = stored_version(submission=act_world.submission, number=2, data=changed, user=act_world.lead)
+    v2 = stored_version(
+        submission=act_world.submission, number=2, data=changed, user=act_world.lead
+    )
 
     assert version_diff(old=v1, new=v2) == [
         CellChange("Activity", "G4", old_g4, old_g4 + 125, Decimal(125)),
@@ -49,24 +57,50 @@ def test_version_diff_lists_exactly_the_changed_cells(act_world):
 
 
 def test_compare_page_shows_the_changes_and_draft_against_final(client, act_world):
-    final = CollectionFactory(planning_round=act_world.act.planning_round, code="ACT", stage=Stage.FINAL,
-                              name="Activity and performance", deadline=london(2021, 6, 3),
-                              submitted_by=["ics"], accepted_formats=["xlsx"])
+    final = CollectionFactory(
+        planning_round=act_world.act.planning_round,
+        code="ACT",
+        stage=Stage.FINAL,
+        name="Activity and performance",
+        deadline=london(2021, 6, 3),
+        submitted_by=["ics"],
+        accepted_formats=["xlsx"],
+    )
     submissions_ensure_for_round(planning_round=final.planning_round)
     final_submission = Submission.objects.get(collection=final, organisation=act_world.ics)
     draft_data = edited(act_world.sample(), {})
-    final_data = edited(draft_data, {("Activity", "G4"): cell_value(draft_data, "Activity", "G4") + 1})
-    draft = stored_version(submission=act_world.submission, number=1, data=draft_data, user=act_world.lead)
-    final_version = stored_version(submission=final_submission, number=1, data=final_data, user=act_world.lead)
+    final_data = edited(
+        draft_data, {("Activity", "G4"): cell_value(draft_data, "Activity", "G4") + 1}
+    )
+    draft = stored_version(
+        submission=act_world.submission, number=1, data=draft_data, user=act_world.lead
+    )
+    final_version = stored_version(
+        submission=final_submission, number=1, data=final_data, user=act_world.lead
+    )
     client.force_login(act_world.reviewer)
 
-    response = client.get(f"/review/{final_submission.pk}/compare/?a={draft.pk}&b={final_version.pk}")
+    response = client.get(
+        f"/review/{final_submission.pk}/compare/?a={draft.pk}&b={final_version.pk}"
+    )
     assert response.status_code == 200
-    assert [(c.sheet, c.cell, c.difference) for c in response.context["changes"]] == [("Activity", "G4", 1)]
+    assert [(c.sheet, c.cell, c.difference) for c in response.context["changes"]] == [
+        ("Activity", "G4", 1)
+    ]
     assert "Draft version 1 compared with final version 1" in response.content.decode()
-    other = stored_version(submission=act_world.other_submission, number=1, data=draft_data, user=act_world.outsider)
-    assert client.get(f"/review/{final_submission.pk}/compare/?a={other.pk}&b={final_version.pk}").status_code == 404
-    assert client.get(f"/review/{final_submission.pk}/compare/?a=x&b={final_version.pk}").status_code == 404
+    other = stored_version(
+        submission=act_world.other_submission, number=1, data=draft_data, user=act_world.outsider
+    )
+    assert (
+        client.get(
+            f"/review/{final_submission.pk}/compare/?a={other.pk}&b={final_version.pk}"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(f"/review/{final_submission.pk}/compare/?a=x&b={final_version.pk}").status_code
+        == 404
+    )
 
 
 def test_version_totals_sum_the_organisations_own_rows_over_the_months(act_world):
@@ -74,7 +108,7 @@ def test_version_totals_sum_the_organisations_own_rows_over_the_months(act_world
     data = version.file.open("rb").read()
     activity = next(sheet for sheet in version_totals(version=version) if sheet.sheet == "Activity")
     first = activity.totals[0]
-    months = [cell_value(data, "Activity", f"{col}4") for col in "GHIJKLMNOPQR"[:activity.periods]]
+    months = [cell_value(data, "Activity", f"{col}4") for col in "GHIJKLMNOPQR"[: activity.periods]]
     assert first.total == sum(Decimal(str(value)) for value in months)
     assert first.code == cell_value(data, "Activity", "C4")
 
@@ -92,21 +126,29 @@ def test_review_page_shows_the_summary_and_decides(client, act_world, submitted)
     page = client.get(f"/review/{act_world.submission.pk}/")
     assert page.status_code == 200
     assert page.context["totals"] and b"Key totals" in page.content
-    response = client.post(f"/review/{act_world.submission.pk}/decide/",
-                           {"version": submitted.pk, "decision": "request_changes", "comment": ""})
+    response = client.post(
+        f"/review/{act_world.submission.pk}/decide/",
+        {"version": submitted.pk, "decision": "request_changes", "comment": ""},
+    )
     assert response.status_code == 400
     assert "Say what needs to change" in response.content.decode()
-    response = client.post(f"/review/{act_world.submission.pk}/decide/",
-                           {"version": submitted.pk, "decision": "request_changes", "comment": "Fix F4."})
+    response = client.post(
+        f"/review/{act_world.submission.pk}/decide/",
+        {"version": submitted.pk, "decision": "request_changes", "comment": "Fix F4."},
+    )
     assert response.status_code == 302
     assert Submission.objects.get(pk=act_world.submission.pk).status == S.CHANGES_REQUESTED
 
 
 def test_deciding_on_a_superseded_version_answers_with_a_conflict(client, act_world, submitted):
-    newer = submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample(seed=3))
+    newer = submit(
+        submission=act_world.submission, user=act_world.lead, data=act_world.sample(seed=3)
+    )
     client.force_login(act_world.reviewer)
-    response = client.post(f"/review/{act_world.submission.pk}/decide/",
-                           {"version": submitted.pk, "decision": "approve"})
+    response = client.post(
+        f"/review/{act_world.submission.pk}/decide/",
+        {"version": submitted.pk, "decision": "approve"},
+    )
     assert response.status_code == 409
     assert f"version {newer.number} was submitted since" in response.content.decode()
     assert not Decision.objects.exists()
@@ -114,23 +156,34 @@ def test_deciding_on_a_superseded_version_answers_with_a_conflict(client, act_wo
 
 def test_reopen_from_the_review_page(client, act_world, submitted):
     client.force_login(act_world.reviewer)
-    client.post(f"/review/{act_world.submission.pk}/decide/", {"version": submitted.pk, "decision": "approve"})
-    assert client.post(f"/review/{act_world.submission.pk}/reopen/", {"reason": ""}).status_code == 400
-    response = client.post(f"/review/{act_world.submission.pk}/reopen/", {"reason": "Funding changed."})
+    client.post(
+        f"/review/{act_world.submission.pk}/decide/",
+        {"version": submitted.pk, "decision": "approve"},
+    )
+    assert (
+        client.post(f"/review/{act_world.submission.pk}/reopen/", {"reason": ""}).status_code == 400
+    )
+    response = client.post(
+        f"/review/{act_world.submission.pk}/reopen/", {"reason": "Funding changed."}
+    )
     assert response.status_code == 302
     assert Submission.objects.get(pk=act_world.submission.pk).status == S.CHANGES_REQUESTED
 
 
 def test_the_organisation_replies_from_the_return_page(client, act_world, submitted):
     client.force_login(act_world.reviewer)
-    client.post(f"/returns/{act_world.submission.pk}/comments/",
-                {"text": "Why so high?", "sheet": "Activity", "cell": "G4", "version": submitted.pk})
+    client.post(
+        f"/returns/{act_world.submission.pk}/comments/",
+        {"text": "Why so high?", "sheet": "Activity", "cell": "G4", "version": submitted.pk},
+    )
     asked = Comment.objects.get()
     client.force_login(act_world.submitter)
     page = client.get(f"/returns/{act_world.submission.pk}/")
     assert "Why so high?" in page.content.decode() and "Activity!G4" in page.content.decode()
-    response = client.post(f"/returns/{act_world.submission.pk}/comments/",
-                           {"text": "A new theatre opened.", "parent": asked.pk})
+    response = client.post(
+        f"/returns/{act_world.submission.pk}/comments/",
+        {"text": "A new theatre opened.", "parent": asked.pk},
+    )
     assert response["Location"] == f"/returns/{act_world.submission.pk}/"
     assert Comment.objects.get(parent=asked).side == "organisation"
 
@@ -145,20 +198,40 @@ def queue_world(db):
     old_round = PlanningRoundFactory(name="2020/21")
     reviewer = UserFactory(username="queue-reviewer")
     grant(reviewer, Role.REGIONAL_REVIEWER, region=region)
-    ics_one, ics_two = IcsFactory(ods_code="QA1", region=region), IcsFactory(ods_code="QA2", region=region)
-    act = CollectionFactory(planning_round=planning_round, code="ACT", stage=Stage.DRAFT, deadline=london(2021, 5, 6))
+    ics_one, ics_two = (
+        IcsFactory(ods_code="QA1", region=region),
+        IcsFactory(ods_code="QA2", region=region),
+    )
+    act = CollectionFactory(
+        planning_round=planning_round, code="ACT", stage=Stage.DRAFT, deadline=london(2021, 5, 6)
+    )
     pcc = CollectionFactory(planning_round=planning_round, code="PCC", deadline=london(2021, 4, 12))
     rows = {
-        "one-act": SubmissionFactory(collection=act, organisation=ics_one, status=S.SUBMITTED,
-                                     submitted_at=london(2021, 5, 1)),
-        "two-act": SubmissionFactory(collection=act, organisation=ics_two, status=S.APPROVED, is_late=True,
-                                     submitted_at=london(2021, 5, 7)),
-        "trust-pcc": SubmissionFactory(collection=pcc, organisation=TrustFactory(parent_ics=ics_two),
-                                       status=S.VALID),
+        "one-act": SubmissionFactory(
+            collection=act,
+            organisation=ics_one,
+            status=S.SUBMITTED,
+            submitted_at=london(2021, 5, 1),
+        ),
+        "two-act": SubmissionFactory(
+            collection=act,
+            organisation=ics_two,
+            status=S.APPROVED,
+            is_late=True,
+            submitted_at=london(2021, 5, 7),
+        ),
+        "trust-pcc": SubmissionFactory(
+            collection=pcc, organisation=TrustFactory(parent_ics=ics_two), status=S.VALID
+        ),
     }
-    SubmissionFactory(collection=act, organisation=IcsFactory(region=other_region), status=S.SUBMITTED)
-    SubmissionFactory(collection=CollectionFactory(planning_round=old_round), organisation=ics_one,
-                      status=S.SUBMITTED)
+    SubmissionFactory(
+        collection=act, organisation=IcsFactory(region=other_region), status=S.SUBMITTED
+    )
+    SubmissionFactory(
+        collection=CollectionFactory(planning_round=old_round),
+        organisation=ics_one,
+        status=S.SUBMITTED,
+    )
     return reviewer, rows, old_round
 
 
@@ -169,19 +242,22 @@ def _queue(client, reviewer, query: str = "") -> list[int]:
     return [row.pk for row in response.context["rows"]]
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("", ["trust-pcc", "one-act", "two-act"]),
-    ("?collection=ACT", ["one-act", "two-act"]),
-    ("?stage=single", ["trust-pcc"]),
-    ("?status=approved", ["two-act"]),
-    ("?ics=QA2", ["trust-pcc", "two-act"]),
-    ("?late=yes", ["two-act"]),
-    ("?late=no", ["trust-pcc", "one-act"]),
-    ("?waiting=on", ["one-act"]),
-    ("?sort=-deadline", ["one-act", "two-act", "trust-pcc"]),
-    ("?sort=-submitted", ["two-act", "one-act", "trust-pcc"]),
-    ("?sort=submitted", ["one-act", "two-act", "trust-pcc"]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["trust-pcc", "one-act", "two-act"]),
+        ("?collection=ACT", ["one-act", "two-act"]),
+        ("?stage=single", ["trust-pcc"]),
+        ("?status=approved", ["two-act"]),
+        ("?ics=QA2", ["trust-pcc", "two-act"]),
+        ("?late=yes", ["two-act"]),
+        ("?late=no", ["trust-pcc", "one-act"]),
+        ("?waiting=on", ["one-act"]),
+        ("?sort=-deadline", ["one-act", "two-act", "trust-pcc"]),
+        ("?sort=-submitted", ["two-act", "one-act", "trust-pcc"]),
+        ("?sort=submitted", ["one-act", "two-act", "trust-pcc"]),
+    ],
+)
 def test_queue_filters_and_sorts(client, queue_world, query, expected):
     reviewer, rows, _ = queue_world
     assert _queue(client, reviewer, query) == [rows[name].pk for name in expected]
@@ -191,15 +267,25 @@ def test_queue_waiting_includes_an_unanswered_comment_by_the_organisation(client
     reviewer, rows, _ = queue_world
     Comment.objects.create(submission=rows["two-act"], author=reviewer, side="region", text="Why?")
     assert _queue(client, reviewer, "?waiting=on") == [rows["one-act"].pk]
-    Comment.objects.create(submission=rows["two-act"], author=reviewer, side="organisation", text="Because.")
-    assert _queue(client, reviewer, "?waiting=on&sort=deadline") == [rows["one-act"].pk, rows["two-act"].pk]
+    Comment.objects.create(
+        submission=rows["two-act"], author=reviewer, side="organisation", text="Because."
+    )
+    assert _queue(client, reviewer, "?waiting=on&sort=deadline") == [
+        rows["one-act"].pk,
+        rows["two-act"].pk,
+    ]
 
 
 def test_queue_counts_per_status_and_other_rounds(client, queue_world):
     reviewer, rows, old_round = queue_world
     client.force_login(reviewer)
     counts = {status: n for status, _label, n in client.get("/review/").context["counts"]}
-    assert (counts["submitted"], counts["approved"], counts["valid"], counts["invalid"]) == (1, 1, 1, 0)
+    assert (counts["submitted"], counts["approved"], counts["valid"], counts["invalid"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
     assert len(_queue(client, reviewer, f"?round={old_round.pk}")) == 1
 
 
@@ -225,9 +311,15 @@ def test_queue_makes_the_same_number_of_queries_at_any_size(client, queue_world)
     small = count()
     for i in range(40):
         ics = IcsFactory(region=region)
-        submission = SubmissionFactory(collection=collection, organisation=ics, status=S.SUBMITTED,
-                                       submitted_at=london(2021, 5, 2))
-        Comment.objects.create(submission=submission, author=reviewer, side="organisation", text=f"Question {i}")
+        submission = SubmissionFactory(
+            collection=collection,
+            organisation=ics,
+            status=S.SUBMITTED,
+            submitted_at=london(2021, 5, 2),
+        )
+        Comment.objects.create(
+            submission=submission, author=reviewer, side="organisation", text=f"Question {i}"
+        )
     assert count() == small <= 13  # one of them counts the rows for the pagination
 
 
@@ -243,38 +335,58 @@ def _api(user) -> APIClient:
 def test_api_decides_and_lists_decisions(act_world, submitted):
     url = f"/api/v1/submissions/{act_world.submission.pk}/reviews/"
     reviewer = _api(act_world.reviewer)
-    response = reviewer.post(url, {"decision": "request_changes", "version": submitted.pk}, format="json")
+    response = reviewer.post(
+        url, {"decision": "request_changes", "version": submitted.pk}, format="json"
+    )
     assert response.status_code == 400
     assert "Say what needs to change" in response.json()["comment"][0]
-    response = reviewer.post(url, {"decision": "request_changes", "version": submitted.pk,
-                                   "comment": "Fix F4."}, format="json")
+    response = reviewer.post(
+        url,
+        {"decision": "request_changes", "version": submitted.pk, "comment": "Fix F4."},
+        format="json",
+    )
     assert response.status_code == 201
     assert response.json()["decision"] == "request_changes"
     listed = _api(act_world.submitter).get(url).json()
     assert [(d["decision"], d["version"], d["comment"]) for d in listed] == [
-        ("request_changes", submitted.pk, "Fix F4.")]
-    assert _api(act_world.lead).post(url, {"decision": "approve", "version": submitted.pk},
-                                     format="json").status_code == 404
+        ("request_changes", submitted.pk, "Fix F4.")
+    ]
+    assert (
+        _api(act_world.lead)
+        .post(url, {"decision": "approve", "version": submitted.pk}, format="json")
+        .status_code
+        == 404
+    )
     assert _api(act_world.outsider).get(url).status_code == 404
 
 
 def test_api_refuses_a_stale_version_with_409(act_world, submitted):
     submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample(seed=4))
-    response = _api(act_world.reviewer).post(f"/api/v1/submissions/{act_world.submission.pk}/reviews/",
-                                             {"decision": "approve", "version": submitted.pk}, format="json")
+    response = _api(act_world.reviewer).post(
+        f"/api/v1/submissions/{act_world.submission.pk}/reviews/",
+        {"decision": "approve", "version": submitted.pk},
+        format="json",
+    )
     assert response.status_code == 409
     assert "Reload the page and review that one" in response.json()["detail"]
 
 
 def test_api_comments_on_a_cell_and_lists_them(act_world, submitted):
     url = f"/api/v1/submissions/{act_world.submission.pk}/comments/"
-    response = _api(act_world.reviewer).post(url, {"text": "Why so high?", "version": submitted.pk,
-                                                   "sheet": "Activity", "cell": "g4"}, format="json")
+    response = _api(act_world.reviewer).post(
+        url,
+        {"text": "Why so high?", "version": submitted.pk, "sheet": "Activity", "cell": "g4"},
+        format="json",
+    )
     assert response.status_code == 201 and response.json()["cell"] == "G4"
-    reply = _api(act_world.submitter).post(url, {"text": "New theatre.", "parent": response.json()["id"]},
-                                           format="json")
+    reply = _api(act_world.submitter).post(
+        url, {"text": "New theatre.", "parent": response.json()["id"]}, format="json"
+    )
     assert reply.status_code == 201 and reply.json()["side"] == "organisation"
-    assert [c["text"] for c in _api(act_world.lead).get(url).json()] == ["Why so high?", "New theatre."]
+    assert [c["text"] for c in _api(act_world.lead).get(url).json()] == [
+        "Why so high?",
+        "New theatre.",
+    ]
     assert _api(act_world.outsider).post(url, {"text": "Hi"}, format="json").status_code == 404
 
 
@@ -284,10 +396,13 @@ def test_api_schema_stays_valid(act_world):
     assert b"/api/v1/submissions/{id}/reviews/" in response.content
 
 
-
-def test_a_tampered_version_id_is_answered_with_a_message_not_an_error(client, act_world, submitted):
+def test_a_tampered_version_id_is_answered_with_a_message_not_an_error(
+    client, act_world, submitted
+):
     client.force_login(act_world.reviewer)
-    response = client.post(f"/review/{act_world.submission.pk}/decide/", {"version": "abc", "decision": "approve"})
+    response = client.post(
+        f"/review/{act_world.submission.pk}/decide/", {"version": "abc", "decision": "approve"}
+    )
     assert response.status_code == 409
     assert "That version is not part of this return" in response.content.decode()
 
@@ -297,8 +412,12 @@ def test_queue_pages_fifty_returns_at_a_time(client, queue_world):
     region = rows["one-act"].organisation.region
     collection = rows["one-act"].collection
     for _ in range(60):
-        SubmissionFactory(collection=collection, organisation=IcsFactory(region=region), status=S.SUBMITTED,
-                          submitted_at=london(2021, 5, 2))
+        SubmissionFactory(
+            collection=collection,
+            organisation=IcsFactory(region=region),
+            status=S.SUBMITTED,
+            submitted_at=london(2021, 5, 2),
+        )
     client.force_login(reviewer)
     first = client.get("/review/", {"status": "submitted"})
     second = client.get("/review/", {"status": "submitted", "page": 2})

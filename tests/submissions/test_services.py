@@ -21,7 +21,12 @@ from tests.factories import london
 
 
 def upload(act_world, data: bytes, *, user=None, name: str = "plan.xlsx"):
-    return version_create(submission=act_world.submission, user=user or act_world.lead, stream=io.BytesIO(data), filename=name)
+    return version_create(
+        submission=act_world.submission,
+        user=user or act_world.lead,
+        stream=io.BytesIO(data),
+        filename=name,
+    )
 
 
 def validated(act_world, data: bytes, **kwargs) -> Version:
@@ -32,20 +37,28 @@ def validated(act_world, data: bytes, **kwargs) -> Version:
     return outcome.version
 
 
-def test_version_create_stores_the_bytes_under_a_generated_name(act_world, django_capture_on_commit_callbacks):
+def test_version_create_stores_the_bytes_under_a_generated_name(
+    act_world, django_capture_on_commit_callbacks
+):
     data = act_world.sample()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         outcome = upload(act_world, data, name="Our plan FINAL (2).xlsx")
     version = outcome.version
     assert (version.number, version.status, version.size, version.original_name) == (
-        1, VersionStatus.QUEUED, len(data), "Our plan FINAL (2).xlsx"
+        1,
+        VersionStatus.QUEUED,
+        len(data),
+        "Our plan FINAL (2).xlsx",
     )
     assert "Our plan" not in version.file.name
     with version.file.open("rb") as stream:
         assert stream.read() == data
     assert len(callbacks) == 1
     act_world.submission.refresh_from_db()
-    assert (act_world.submission.status, act_world.submission.current_version_id) == (SubmissionStatus.UPLOADED, version.pk)
+    assert (act_world.submission.status, act_world.submission.current_version_id) == (
+        SubmissionStatus.UPLOADED,
+        version.pk,
+    )
 
 
 def test_version_create_says_so_for_identical_bytes(act_world):
@@ -75,7 +88,10 @@ def test_version_create_rejects_bad_files_and_changes_nothing(act_world, data, n
     with pytest.raises(ValidationError):
         upload(act_world, data, name=name)
     act_world.submission.refresh_from_db()
-    assert (act_world.submission.status, Version.objects.count()) == (SubmissionStatus.NOT_STARTED, 0)
+    assert (act_world.submission.status, Version.objects.count()) == (
+        SubmissionStatus.NOT_STARTED,
+        0,
+    )
 
 
 def test_version_create_refuses_a_user_of_another_organisation(act_world):
@@ -92,7 +108,12 @@ def test_version_create_refuses_uploads_after_a_closing_deadline(act_world):
 
 def test_version_validate_marks_a_clean_return_valid(act_world):
     version = validated(act_world, act_world.sample())
-    assert (version.status, version.error_count, version.progress, version.attempts) == (VersionStatus.VALID, 0, 100, 1)
+    assert (version.status, version.error_count, version.progress, version.attempts) == (
+        VersionStatus.VALID,
+        0,
+        100,
+        1,
+    )
     assert act_world.submission.status == SubmissionStatus.VALID
 
 
@@ -106,7 +127,10 @@ def test_version_validate_records_planted_errors_as_findings(act_world):
 def test_version_validate_twice_changes_nothing(act_world):
     version = validated(act_world, act_world.sample(errors=2))
     assert version_validate(version_id=version.pk) is None
-    assert Finding.objects.filter(version=version).count() == version.error_count + version.warning_count
+    assert (
+        Finding.objects.filter(version=version).count()
+        == version.error_count + version.warning_count
+    )
 
 
 def test_an_older_version_finishing_late_does_not_move_the_status(act_world):
@@ -115,22 +139,36 @@ def test_an_older_version_finishing_late_does_not_move_the_status(act_world):
     version_validate(version_id=new.pk)
     version_validate(version_id=old.pk)
     act_world.submission.refresh_from_db()
-    assert (act_world.submission.status, act_world.submission.current_version_id) == (SubmissionStatus.VALID, new.pk)
+    assert (act_world.submission.status, act_world.submission.current_version_id) == (
+        SubmissionStatus.VALID,
+        new.pk,
+    )
 
 
 def _explain_all(version: Version) -> dict[int, str]:
-    return {f.pk: "Planned service change explains this value." for f in version.findings.filter(severity="warning")}
+    return {
+        f.pk: "Planned service change explains this value."
+        for f in version.findings.filter(severity="warning")
+    }
 
 
 def test_submission_submit_signs_off_a_valid_version(act_world):
     version = validated(act_world, act_world.sample())
     with time_machine.travel(london(2021, 5, 5)):
-        submission_submit(submission=act_world.submission, version=version, user=act_world.lead, declaration=True,
-                          explanations=_explain_all(version))
+        submission_submit(
+            submission=act_world.submission,
+            version=version,
+            user=act_world.lead,
+            declaration=True,
+            explanations=_explain_all(version),
+        )
     submission = Submission.objects.get(pk=act_world.submission.pk)
-    assert (submission.status, submission.submitted_version_id, submission.submitted_by, submission.is_late) == (
-        SubmissionStatus.SUBMITTED, version.pk, act_world.lead, False
-    )
+    assert (
+        submission.status,
+        submission.submitted_version_id,
+        submission.submitted_by,
+        submission.is_late,
+    ) == (SubmissionStatus.SUBMITTED, version.pk, act_world.lead, False)
     assert "collective intentions" in submission.declaration
     assert submission.submitted_role == "System lead"
 
@@ -138,18 +176,33 @@ def test_submission_submit_signs_off_a_valid_version(act_world):
 def test_submission_submit_after_the_deadline_is_accepted_and_late(act_world):
     version = validated(act_world, act_world.sample())
     with time_machine.travel(london(2021, 5, 7)):
-        submission_submit(submission=act_world.submission, version=version, user=act_world.lead, declaration=True,
-                          explanations=_explain_all(version))
+        submission_submit(
+            submission=act_world.submission,
+            version=version,
+            user=act_world.lead,
+            declaration=True,
+            explanations=_explain_all(version),
+        )
     assert Submission.objects.get(pk=act_world.submission.pk).is_late is True
 
 
 def test_submission_submit_within_an_extension_is_not_late(act_world):
-    deadline_extension_grant(collection=act_world.act, organisation=act_world.ics, deadline=london(2021, 5, 10),
-                             reason="Board meeting moved", granted_by=act_world.reviewer)
+    deadline_extension_grant(
+        collection=act_world.act,
+        organisation=act_world.ics,
+        deadline=london(2021, 5, 10),
+        reason="Board meeting moved",
+        granted_by=act_world.reviewer,
+    )
     version = validated(act_world, act_world.sample())
     with time_machine.travel(london(2021, 5, 7)):
-        submission_submit(submission=act_world.submission, version=version, user=act_world.lead, declaration=True,
-                          explanations=_explain_all(version))
+        submission_submit(
+            submission=act_world.submission,
+            version=version,
+            user=act_world.lead,
+            declaration=True,
+            explanations=_explain_all(version),
+        )
     assert Submission.objects.get(pk=act_world.submission.pk).is_late is False
 
 
@@ -158,49 +211,91 @@ def test_submission_submit_refuses_a_closed_collection_after_its_deadline(act_wo
     act_world.act.closes_at_deadline = True
     act_world.act.save()
     with time_machine.travel(london(2021, 5, 7)), pytest.raises(ValidationError):
-        submission_submit(submission=act_world.submission, version=version, user=act_world.lead, declaration=True,
-                          explanations=_explain_all(version))
+        submission_submit(
+            submission=act_world.submission,
+            version=version,
+            user=act_world.lead,
+            declaration=True,
+            explanations=_explain_all(version),
+        )
 
 
 def test_submission_submit_needs_the_declaration(act_world):
     version = validated(act_world, act_world.sample())
     with pytest.raises(ValidationError) as error:
-        submission_submit(submission=act_world.submission, version=version, user=act_world.lead, declaration=False,
-                          explanations=_explain_all(version))
+        submission_submit(
+            submission=act_world.submission,
+            version=version,
+            user=act_world.lead,
+            declaration=False,
+            explanations=_explain_all(version),
+        )
     assert list(error.value.message_dict) == ["declaration"]
 
 
 def test_submission_submit_refuses_a_version_with_errors(act_world):
     version = validated(act_world, act_world.sample(errors=1))
     with pytest.raises(SubmitRefused):
-        submission_submit(submission=act_world.submission, version=version, user=act_world.lead, declaration=True,
-                          explanations={})
+        submission_submit(
+            submission=act_world.submission,
+            version=version,
+            user=act_world.lead,
+            declaration=True,
+            explanations={},
+        )
 
 
 def test_submission_submit_refuses_a_superseded_version(act_world):
     old = validated(act_world, act_world.sample(seed=1))
     validated(act_world, act_world.sample(seed=2))
     with pytest.raises(SubmitRefused, match="Version 2 was uploaded after version 1"):
-        submission_submit(submission=act_world.submission, version=old, user=act_world.lead, declaration=True,
-                          explanations=_explain_all(old))
+        submission_submit(
+            submission=act_world.submission,
+            version=old,
+            user=act_world.lead,
+            declaration=True,
+            explanations=_explain_all(old),
+        )
 
 
 def test_submission_submit_is_for_signatories_only(act_world):
     version = validated(act_world, act_world.sample())
     with pytest.raises(PermissionDenied):
-        submission_submit(submission=act_world.submission, version=version, user=act_world.submitter, declaration=True,
-                          explanations=_explain_all(version))
+        submission_submit(
+            submission=act_world.submission,
+            version=version,
+            user=act_world.submitter,
+            declaration=True,
+            explanations=_explain_all(version),
+        )
 
 
 def test_submission_submit_needs_every_warning_explained(act_world):
     version = validated(act_world, act_world.sample())
-    warning = Finding.objects.create(version=version, severity=Severity.WARNING, rule="ACT.BAND", sheet="Activity",
-                                     cell="H12", value="250", message="More than 20% above the 2019/20 baseline.")
+    warning = Finding.objects.create(
+        version=version,
+        severity=Severity.WARNING,
+        rule="ACT.BAND",
+        sheet="Activity",
+        cell="H12",
+        value="250",
+        message="More than 20% above the 2019/20 baseline.",
+    )
     with pytest.raises(ValidationError) as error:
-        submission_submit(submission=act_world.submission, version=version, user=act_world.lead, declaration=True,
-                          explanations={warning.pk: "ok"})
+        submission_submit(
+            submission=act_world.submission,
+            version=version,
+            user=act_world.lead,
+            declaration=True,
+            explanations={warning.pk: "ok"},
+        )
     assert "1 of 1 warning still need" in error.value.message_dict["explanations"][0]
-    submission_submit(submission=act_world.submission, version=version, user=act_world.lead, declaration=True,
-                      explanations={warning.pk: "A new day-case unit opens in June."})
+    submission_submit(
+        submission=act_world.submission,
+        version=version,
+        user=act_world.lead,
+        declaration=True,
+        explanations={warning.pk: "A new day-case unit opens in June."},
+    )
     warning.refresh_from_db()
     assert warning.explanation == "A new day-case unit opens in June."

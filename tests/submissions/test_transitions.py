@@ -45,7 +45,11 @@ def test_transition_guard_blocks_when_the_column_changed(act_world):
     Submission.objects.filter(pk=act_world.submission.pk).update(status=S.VALID)
     act_world.submission.refresh_from_db()
     with pytest.raises(TransitionConflict):
-        transition(submission=act_world.submission, action=Action.SUBMIT, guard={"current_version_id": 999_999})
+        transition(
+            submission=act_world.submission,
+            action=Action.SUBMIT,
+            guard={"current_version_id": 999_999},
+        )
 
 
 def test_allowed_actions_of_an_approved_return_is_only_reopen():

@@ -18,13 +18,19 @@ from workbooks.sample import make_sample_return
 
 
 def queued_version(act_world) -> Version:
-    return version_create(submission=act_world.submission, user=act_world.lead, stream=io.BytesIO(act_world.sample()),
-                          filename="plan.xlsx").version
+    return version_create(
+        submission=act_world.submission,
+        user=act_world.lead,
+        stream=io.BytesIO(act_world.sample()),
+        filename="plan.xlsx",
+    ).version
 
 
 def test_version_validate_fails_after_the_last_attempt(act_world, settings):
     version = queued_version(act_world)
-    Version.objects.filter(pk=version.pk).update(status=VersionStatus.RUNNING, attempts=settings.VALIDATION_MAX_ATTEMPTS)
+    Version.objects.filter(pk=version.pk).update(
+        status=VersionStatus.RUNNING, attempts=settings.VALIDATION_MAX_ATTEMPTS
+    )
     assert version_validate(version_id=version.pk) is None
     version.refresh_from_db()
     assert version.status == VersionStatus.FAILED
@@ -35,7 +41,9 @@ def test_version_validate_fails_after_the_last_attempt(act_world, settings):
 def test_versions_sweep_requeues_a_version_whose_worker_died(act_world):
     version = queued_version(act_world)
     long_ago = timezone.now() - dt.timedelta(minutes=30)
-    Version.objects.filter(pk=version.pk).update(status=VersionStatus.RUNNING, attempts=1, started_at=long_ago)
+    Version.objects.filter(pk=version.pk).update(
+        status=VersionStatus.RUNNING, attempts=1, started_at=long_ago
+    )
     assert versions_sweep() == {"requeued": 1, "failed": 0}
     assert Version.objects.get(pk=version.pk).status == VersionStatus.QUEUED
     assert version_validate(version_id=version.pk) == VersionStatus.VALID
@@ -44,14 +52,18 @@ def test_versions_sweep_requeues_a_version_whose_worker_died(act_world):
 
 def test_versions_sweep_requeues_a_version_never_picked_up(act_world):
     version = queued_version(act_world)
-    Version.objects.filter(pk=version.pk).update(queued_at=timezone.now() - dt.timedelta(minutes=30))
+    Version.objects.filter(pk=version.pk).update(
+        queued_at=timezone.now() - dt.timedelta(minutes=30)
+    )
     assert versions_sweep() == {"requeued": 1, "failed": 0}
     assert versions_sweep() == {"requeued": 0, "failed": 0}
 
 
 def test_versions_sweep_leaves_recent_work_alone(act_world):
     version = queued_version(act_world)
-    Version.objects.filter(pk=version.pk).update(status=VersionStatus.RUNNING, attempts=1, started_at=timezone.now())
+    Version.objects.filter(pk=version.pk).update(
+        status=VersionStatus.RUNNING, attempts=1, started_at=timezone.now()
+    )
     assert versions_sweep() == {"requeued": 0, "failed": 0}
 
 
@@ -89,15 +101,24 @@ def test_version_validate_stores_the_erf_total_of_an_activity_return(act_world):
 
 def test_version_validate_stores_nothing_from_another_organisations_workbook(act_world):
     theirs = make_sample_return(context=template_context(submission=act_world.other_submission))
-    version = version_create(submission=act_world.submission, user=act_world.lead, filename="plan.xlsx",
-                             stream=io.BytesIO(theirs)).version
+    version = version_create(
+        submission=act_world.submission,
+        user=act_world.lead,
+        filename="plan.xlsx",
+        stream=io.BytesIO(theirs),
+    ).version
     version_validate(version_id=version.pk)
     version.refresh_from_db()
-    assert (version.status, ReturnValue.objects.filter(version=version).count(), version.erf_total) == (
-        VersionStatus.INVALID, 0, None)
+    assert (
+        version.status,
+        ReturnValue.objects.filter(version=version).count(),
+        version.erf_total,
+    ) == (VersionStatus.INVALID, 0, None)
 
 
-def test_version_validate_fails_with_a_message_when_validation_passes_the_memory_cap(act_world, settings, monkeypatch):
+def test_version_validate_fails_with_a_message_when_validation_passes_the_memory_cap(
+    act_world, settings, monkeypatch
+):
     settings.VALIDATION_MEMORY_LIMIT_MB = 64
     before = resource.getrlimit(resource.RLIMIT_AS)
 
@@ -117,7 +138,9 @@ def test_version_validate_fails_with_a_message_when_validation_passes_the_memory
     assert len(bytearray(256 * 1024 * 1024)) == 256 * 1024 * 1024
 
 
-def test_version_validate_fails_with_a_message_when_validation_passes_the_time_limit(act_world, settings, monkeypatch):
+def test_version_validate_fails_with_a_message_when_validation_passes_the_time_limit(
+    act_world, settings, monkeypatch
+):
     settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS = 0.2
     real_validate_file = validation.validate_file
 
@@ -131,7 +154,10 @@ def test_version_validate_fails_with_a_message_when_validation_passes_the_time_l
     assert version_validate(version_id=version.pk) == VersionStatus.FAILED
     version.refresh_from_db()
     assert (version.status, version.attempts, version.message) == (
-        VersionStatus.FAILED, 1, validation.TOO_SLOW_MESSAGE.format(seconds=0.2))
+        VersionStatus.FAILED,
+        1,
+        validation.TOO_SLOW_MESSAGE.format(seconds=0.2),
+    )
     # Finished: a repeated delivery finds nothing to do and does not start it again.
     assert version_validate(version_id=version.pk) is None
     assert Version.objects.get(pk=version.pk).attempts == 1
@@ -141,9 +167,14 @@ def test_validation_task_takes_its_time_limits_from_settings(settings):
     from submissions.tasks import validate_version
 
     assert (validate_version.soft_time_limit, validate_version.time_limit) == (
-        None, settings.VALIDATION_TIME_LIMIT_SECONDS)
-    assert settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS < validate_version.time_limit \
+        None,
+        settings.VALIDATION_TIME_LIMIT_SECONDS,
+    )
+    assert (
+        settings.VALIDATION_SOFT_TIME_LIMIT_SECONDS
+        < validate_version.time_limit
         < settings.VALIDATION_RUNNING_STALE_SECONDS
+    )
 
 
 def test_time_limit_is_not_swallowed_by_a_parsers_broad_handler(act_world, settings, monkeypatch):
@@ -159,7 +190,9 @@ def test_time_limit_is_not_swallowed_by_a_parsers_broad_handler(act_world, setti
     monkeypatch.setattr(workbooks_validate.CalamineWorkbook, "from_filelike", slow_open)
     version = queued_version(act_world)
     assert version_validate(version_id=version.pk) == VersionStatus.FAILED
-    assert Version.objects.get(pk=version.pk).message == validation.TOO_SLOW_MESSAGE.format(seconds=0.2)
+    assert Version.objects.get(pk=version.pk).message == validation.TOO_SLOW_MESSAGE.format(
+        seconds=0.2
+    )
 
 
 def test_memory_error_in_a_parser_is_a_limit_not_a_damaged_file(act_world, monkeypatch):
@@ -169,19 +202,28 @@ def test_memory_error_in_a_parser_is_a_limit_not_a_damaged_file(act_world, monke
     monkeypatch.setattr(workbooks_validate.CalamineWorkbook, "from_filelike", exhausted)
     version = queued_version(act_world)
     assert version_validate(version_id=version.pk) == VersionStatus.FAILED
-    assert Version.objects.get(pk=version.pk).message.startswith("Checking this file needed more than")
+    assert Version.objects.get(pk=version.pk).message.startswith(
+        "Checking this file needed more than"
+    )
 
 
 def finished_events(version: Version) -> list[dict]:
-    return list(AuditEvent.objects.filter(action=AuditAction.VALIDATION_FINISHED, object_type="submissions.Version",
-                                          object_id=str(version.pk)).values_list("after", flat=True))
+    return list(
+        AuditEvent.objects.filter(
+            action=AuditAction.VALIDATION_FINISHED,
+            object_type="submissions.Version",
+            object_id=str(version.pk),
+        ).values_list("after", flat=True)
+    )
 
 
 def test_version_validate_audits_the_result_once_when_delivered_twice(act_world):
     version = queued_version(act_world)
     assert version_validate(version_id=version.pk) == VersionStatus.VALID
     assert version_validate(version_id=version.pk) is None
-    assert finished_events(version) == [{"status": "valid", "attempt": 1, "errors": 0, "warnings": 0}]
+    assert finished_events(version) == [
+        {"status": "valid", "attempt": 1, "errors": 0, "warnings": 0}
+    ]
 
 
 def test_version_validate_audits_no_result_for_an_attempt_that_lost_the_version(act_world):

@@ -64,15 +64,22 @@ def test_upload_page_shows_a_clear_error_for_a_renamed_executable(client, act_wo
 
 def test_reviewer_can_read_but_not_upload(client, act_world):
     client.force_login(act_world.reviewer)
-    assert client.get(reverse("submissions:detail", kwargs={"pk": act_world.submission.pk})).status_code == 200
+    assert (
+        client.get(
+            reverse("submissions:detail", kwargs={"pk": act_world.submission.pk})
+        ).status_code
+        == 200
+    )
     assert upload_via_page(client, act_world, act_world.sample()).status_code == 404
 
 
 def _validated_version(client, act_world, data: bytes) -> Version:
     client.force_login(act_world.lead)
     upload_via_page(client, act_world, data)
-    version = Version.objects.get(submission=act_world.submission, number=Version.objects.filter(
-        submission=act_world.submission).count())
+    version = Version.objects.get(
+        submission=act_world.submission,
+        number=Version.objects.filter(submission=act_world.submission).count(),
+    )
     version_validate(version_id=version.pk)
     version.refresh_from_db()
     return version
@@ -113,16 +120,23 @@ def test_original_file_downloads_byte_for_byte(client, act_world):
 
 def test_submit_page_flow_signs_off(client, act_world):
     version = _validated_version(client, act_world, act_world.sample())
-    explanations = {f"explanation_{f.pk}": "Expected change from the new unit." for f in version.findings.all()}
-    response = client.post(reverse("submissions:submit", kwargs={"pk": act_world.submission.pk}),
-                           {"version": version.pk, "declaration": "on", **explanations})
+    explanations = {
+        f"explanation_{f.pk}": "Expected change from the new unit." for f in version.findings.all()
+    }
+    response = client.post(
+        reverse("submissions:submit", kwargs={"pk": act_world.submission.pk}),
+        {"version": version.pk, "declaration": "on", **explanations},
+    )
     assert response.status_code == 302
     assert Submission.objects.get(pk=act_world.submission.pk).status == SubmissionStatus.SUBMITTED
 
 
 def test_submit_without_declaration_shows_the_error(client, act_world):
     version = _validated_version(client, act_world, act_world.sample())
-    response = client.post(reverse("submissions:submit", kwargs={"pk": act_world.submission.pk}), {"version": version.pk})
+    response = client.post(
+        reverse("submissions:submit", kwargs={"pk": act_world.submission.pk}),
+        {"version": version.pk},
+    )
     assert response.status_code == 400
     assert "Confirm the sign-off declaration" in response.content.decode()
 
@@ -130,14 +144,18 @@ def test_submit_without_declaration_shows_the_error(client, act_world):
 def test_submit_of_a_superseded_version_says_so(client, act_world):
     old = _validated_version(client, act_world, act_world.sample(seed=1))
     _validated_version(client, act_world, act_world.sample(seed=2))
-    response = client.post(reverse("submissions:submit", kwargs={"pk": act_world.submission.pk}),
-                           {"version": old.pk, "declaration": "on"})
+    response = client.post(
+        reverse("submissions:submit", kwargs={"pk": act_world.submission.pk}),
+        {"version": old.pk, "declaration": "on"},
+    )
     assert response.status_code == 400
     assert "newer version was uploaded" in response.content.decode()
 
 
 @pytest.mark.parametrize("name", ["detail"])
-def test_submission_page_query_count_is_bounded(client, act_world, django_assert_max_num_queries, name):
+def test_submission_page_query_count_is_bounded(
+    client, act_world, django_assert_max_num_queries, name
+):
     for seed in range(3):
         _validated_version(client, act_world, act_world.sample(seed=seed, errors=1))
     with django_assert_max_num_queries(25):
@@ -148,7 +166,9 @@ def test_failed_version_shows_its_message(client, act_world):
     client.force_login(act_world.lead)
     upload_via_page(client, act_world, act_world.sample())
     version = Version.objects.get(submission=act_world.submission)
-    Version.objects.filter(pk=version.pk).update(status=VersionStatus.FAILED, message="We could not check this file.")
+    Version.objects.filter(pk=version.pk).update(
+        status=VersionStatus.FAILED, message="We could not check this file."
+    )
     response = client.get(reverse("submissions:detail", kwargs={"pk": act_world.submission.pk}))
     assert "We could not check this file." in response.content.decode()
 

@@ -17,8 +17,12 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def upload(act_world, data: bytes) -> Version:
-    return version_create(submission=act_world.submission, user=act_world.lead, stream=io.BytesIO(data),
-                          filename="plan.xlsx").version
+    return version_create(
+        submission=act_world.submission,
+        user=act_world.lead,
+        stream=io.BytesIO(data),
+        filename="plan.xlsx",
+    ).version
 
 
 def finished(version_id: int) -> Version | None:
@@ -36,7 +40,10 @@ def test_upload_is_validated_by_a_real_worker(act_world, worker):
 def test_worker_killed_mid_task_still_finishes_once(act_world, worker):
     # Padded with made-up member rows, so it has errors: what matters here is that it takes long enough.
     version = upload(act_world, act_world.sample(cells=400_000))
-    wait_for(lambda: Version.objects.filter(pk=version.pk, status=VersionStatus.RUNNING).exists(), interval=0.01)
+    wait_for(
+        lambda: Version.objects.filter(pk=version.pk, status=VersionStatus.RUNNING).exists(),
+        interval=0.01,
+    )
     children = worker.pool_children()
     assert children, "the worker has no pool process"
     for pid in children:
@@ -47,7 +54,9 @@ def test_worker_killed_mid_task_still_finishes_once(act_world, worker):
     assert done.findings.count() == done.error_count + done.warning_count
 
 
-def test_upload_succeeds_while_the_broker_is_down_and_is_validated_later(act_world, worker, settings):
+def test_upload_succeeds_while_the_broker_is_down_and_is_validated_later(
+    act_world, worker, settings
+):
     use_broker("redis://127.0.0.1:1/0")
     version = upload(act_world, act_world.sample())
     assert Version.objects.get(pk=version.pk).status == VersionStatus.QUEUED
@@ -75,13 +84,18 @@ def test_validation_past_the_time_limit_ends_failed_once(act_world, worker):
     assert Submission.objects.get(pk=act_world.submission.pk).status == SubmissionStatus.INVALID
 
 
-def test_validation_past_the_memory_cap_in_native_code_ends_failed_after_its_attempts(act_world, worker, settings):
+def test_validation_past_the_memory_cap_in_native_code_ends_failed_after_its_attempts(
+    act_world, worker, settings
+):
     # calamine (Rust) aborts its process when an allocation is refused, so the cap kills the pool
     # child rather than raising MemoryError: each attempt is a crash, and the last one fails the version.
     restart_with(worker, VALIDATION_MEMORY_LIMIT_MB=40)
     version = upload(act_world, act_world.sample(cells=400_000))
 
     done = wait_for(lambda: finished(version.pk))
-    assert (done.status, done.attempts) == (VersionStatus.FAILED, settings.VALIDATION_MAX_ATTEMPTS + 1)
+    assert (done.status, done.attempts) == (
+        VersionStatus.FAILED,
+        settings.VALIDATION_MAX_ATTEMPTS + 1,
+    )
     assert done.message == FAILED_MESSAGE.format(attempts=settings.VALIDATION_MAX_ATTEMPTS)
     assert done.findings.count() == 0

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,8 +23,10 @@ WF_WARNING = "workforce (total WTE) changes by"
 
 
 def mismatched(tri_world):
-    versions = {code: tri_world.upload(code, growth=TOO_MANY_STAFF if code == "WF" else STEADY)
-                for code in ("ACT", "WF", "FIN-SYS")}
+    versions = {
+        code: tri_world.upload(code, growth=TOO_MANY_STAFF if code == "WF" else STEADY)
+        for code in ("ACT", "WF", "FIN-SYS")
+    }
     tri_world.run()
     return versions
 
@@ -57,8 +59,14 @@ def test_warnings_do_not_block_submit_and_the_reviewer_sees_them(client, tri_wor
     versions = mismatched(tri_world)
     submission = tri_world.returns["WF"]
     submission.refresh_from_db()
-    submission_submit(submission=submission, version=versions["WF"], user=tri_world.base.lead, declaration=True,
-                      explanations={}, now=london(2021, 5, 5))
+    submission_submit(
+        submission=submission,
+        version=versions["WF"],
+        user=tri_world.base.lead,
+        declaration=True,
+        explanations={},
+        now=london(2021, 5, 5),
+    )
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.SUBMITTED
     review = page(client, tri_world.base.reviewer, "reviews:detail", submission)
@@ -68,7 +76,9 @@ def test_warnings_do_not_block_submit_and_the_reviewer_sees_them(client, tri_wor
 
 def test_returns_outside_the_checks_have_no_section(client, act_world):
     nar = Submission.objects.get(collection=act_world.nar, organisation=act_world.ics)
-    assert 'data-testid="triangulation"' not in page(client, act_world.lead, "submissions:detail", nar)
+    assert 'data-testid="triangulation"' not in page(
+        client, act_world.lead, "submissions:detail", nar
+    )
 
 
 def test_another_systems_findings_are_never_shown(client, tri_world):
@@ -77,10 +87,19 @@ def test_another_systems_findings_are_never_shown(client, tri_world):
     data = make_sample_return(context=template_context(submission=other))
     version = stored_version(submission=other, number=1, data=data, user=tri_world.base.outsider)
     Submission.objects.filter(pk=other.pk).update(current_version=version)
-    run = TriangulationRun.objects.create(system=tri_world.base.other_ics, planning_round=other.collection.planning_round,
-                                          stage=Stage.DRAFT)
-    secret = TriangulationFinding.objects.create(run=run, position=0, rule="TRI.WF.001", organisation_code="QMJ",
-                                                 organisation_name="North Central London", message="Secret gap")
+    run = TriangulationRun.objects.create(
+        system=tri_world.base.other_ics,
+        planning_round=other.collection.planning_round,
+        stage=Stage.DRAFT,
+    )
+    secret = TriangulationFinding.objects.create(
+        run=run,
+        position=0,
+        rule="TRI.WF.001",
+        organisation_code="QMJ",
+        organisation_name="North Central London",
+        message="Secret gap",
+    )
     secret.versions.add(version)
 
     own = page(client, tri_world.base.lead, "submissions:detail", tri_world.returns["ACT"])
@@ -88,7 +107,12 @@ def test_another_systems_findings_are_never_shown(client, tri_world):
     assert "Secret gap" in page(client, tri_world.base.outsider, "submissions:detail", other)
     client.force_login(tri_world.base.lead)
     assert client.get(reverse("submissions:detail", kwargs={"pk": other.pk})).status_code == 404
-    assert client.get(reverse("submissions:version_findings_csv", kwargs={"pk": version.pk})).status_code == 404
+    assert (
+        client.get(
+            reverse("submissions:version_findings_csv", kwargs={"pk": version.pk})
+        ).status_code
+        == 404
+    )
     api = client.get(f"/api/v1/versions/{version.pk}/")
     assert api.status_code == 404
 
@@ -96,19 +120,29 @@ def test_another_systems_findings_are_never_shown(client, tri_world):
 def test_findings_csv_and_api_carry_the_warnings(client, tri_world):
     versions = mismatched(tri_world)
     client.force_login(tri_world.base.lead)
-    response = client.get(reverse("submissions:version_findings_csv", kwargs={"pk": versions["ACT"].pk}))
+    response = client.get(
+        reverse("submissions:version_findings_csv", kwargs={"pk": versions["ACT"].pk})
+    )
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(row["rule"], row["sheet"], row["cell"]) for row in rows] == [
-        ("TRI.WF.001", "Across returns", "RR7"), ("TRI.WF.001", "Across returns", "RTD"),
+        ("TRI.WF.001", "Across returns", "RR7"),
+        ("TRI.WF.001", "Across returns", "RTD"),
         ("TRI.WF.001", "Across returns", "QHM"),
     ]
-    assert rows[0]["value"].startswith("ACT: activity (elective, outpatients and diagnostics) against the 2019/20 "
-                                       "baseline: +")
+    assert rows[0]["value"].startswith(
+        "ACT: activity (elective, outpatients and diagnostics) against the 2019/20 baseline: +"
+    )
     body = client.get(f"/api/v1/versions/{versions['WF'].pk}/").json()
-    assert [(f["rule"], f["stage"], f["organisation_code"]) for f in body["triangulation_findings"]][:3] == [
-        ("TRI.WF.001", "draft", "RR7"), ("TRI.WF.001", "draft", "RTD"), ("TRI.WF.001", "draft", "QHM"),
+    assert [
+        (f["rule"], f["stage"], f["organisation_code"]) for f in body["triangulation_findings"]
+    ][:3] == [
+        ("TRI.WF.001", "draft", "RR7"),
+        ("TRI.WF.001", "draft", "RTD"),
+        ("TRI.WF.001", "draft", "QHM"),
     ]
-    assert sorted(body["triangulation_findings"][0]["versions"]) == sorted([versions["ACT"].pk, versions["WF"].pk])
+    assert sorted(body["triangulation_findings"][0]["versions"]) == sorted(
+        [versions["ACT"].pk, versions["WF"].pk]
+    )
 
 
 def test_return_page_queries_do_not_grow_with_the_findings(client, tri_world):
@@ -125,9 +159,15 @@ def test_return_page_queries_do_not_grow_with_the_findings(client, tri_world):
 
     small = queries()
     for position in range(10, 40):
-        finding = TriangulationFinding.objects.create(run=run, position=position, rule="TRI.PRV.001",
-                                                      organisation_code=f"R{position}", organisation_name="A trust",
-                                                      message="Check it.", figures=[["Figures in", "ACT"]])
+        finding = TriangulationFinding.objects.create(
+            run=run,
+            position=position,
+            rule="TRI.PRV.001",
+            organisation_code=f"R{position}",
+            organisation_name="A trust",
+            message="Check it.",
+            figures=[["Figures in", "ACT"]],
+        )
         finding.versions.add(versions["ACT"], versions["WF"], versions["FIN-SYS"])
     assert queries() == small
 
@@ -136,7 +176,10 @@ def test_return_page_groups_the_warnings_by_kind_of_check(client, tri_world):
     mismatched(tri_world)
     wf_page = page(client, tri_world.base.lead, "submissions:detail", tri_world.returns["WF"])
     summaries = re.findall(r'<span class="nhsuk-details__summary-text">([^<]+)</span>', wf_page)
-    assert summaries == ["Workforce against activity: 3 warnings", "Pay against workforce: 3 warnings"]
+    assert summaries == [
+        "Workforce against activity: 3 warnings",
+        "Pay against workforce: 3 warnings",
+    ]
     assert "6 warnings involving version 1:" in wf_page
 
 
@@ -144,12 +187,16 @@ def test_return_page_says_when_the_checks_are_running_again(client, tri_world):
     mismatched(tri_world)
     tri_world.upload("WF", seed=2)  # its run is owed: the message is sent only after commit
     wf_page = page(client, tri_world.base.lead, "submissions:detail", tri_world.returns["WF"])
-    assert ('data-testid="triangulation-running"' in wf_page, 'data-testid="triangulation-empty"' in wf_page) == (
-        True, False)
+    assert (
+        'data-testid="triangulation-running"' in wf_page,
+        'data-testid="triangulation-empty"' in wf_page,
+    ) == (True, False)
     tri_world.run()
     wf_page = page(client, tri_world.base.lead, "submissions:detail", tri_world.returns["WF"])
-    assert ('data-testid="triangulation-running"' in wf_page, 'data-testid="triangulation-empty"' in wf_page) == (
-        False, True)
+    assert (
+        'data-testid="triangulation-running"' in wf_page,
+        'data-testid="triangulation-empty"' in wf_page,
+    ) == (False, True)
 
 
 def test_a_version_left_out_of_the_last_comparison_is_not_called_clear(tri_world):

@@ -18,11 +18,19 @@ MEMBERS = (
 )
 
 
-def ics_context(collection_code: str = "ACT", *, stage: str = "draft", version: str = "") -> TemplateContext:
-    return TemplateContext(collection_code=collection_code, collection_name="Activity and performance", stage=stage,
-                           round_name="2021/22", organisation_code="QHM",
-                           organisation_name="North East and North Cumbria ICS", members=MEMBERS,
-                           template_version=version)
+def ics_context(
+    collection_code: str = "ACT", *, stage: str = "draft", version: str = ""
+) -> TemplateContext:
+    return TemplateContext(
+        collection_code=collection_code,
+        collection_name="Activity and performance",
+        stage=stage,
+        round_name="2021/22",
+        organisation_code="QHM",
+        organisation_name="North East and North Cumbria ICS",
+        members=MEMBERS,
+        template_version=version,
+    )
 
 
 @pytest.fixture
@@ -51,7 +59,9 @@ def replace_entry(data: bytes, name: str, content: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            target.writestr(info.filename, content if info.filename == name else source.read(info.filename))
+            target.writestr(
+                info.filename, content if info.filename == name else source.read(info.filename)
+            )
     return buffer.getvalue()
 
 

@@ -33,19 +33,63 @@ def run(*args) -> tuple[int, str]:
 @pytest.mark.django_db
 def test_make_sample_return_then_validate_file_passes(system, tmp_path):
     path = tmp_path / "act.xlsx"
-    run("make_sample_return", "--collection", "ACT", "--organisation", "QHM", "--stage", "final", "--out", str(path))
-    code, output = run("validate_file", "--collection", "ACT", "--organisation", "QHM", "--stage", "final",
-                       str(path), "--json")
+    run(
+        "make_sample_return",
+        "--collection",
+        "ACT",
+        "--organisation",
+        "QHM",
+        "--stage",
+        "final",
+        "--out",
+        str(path),
+    )
+    code, output = run(
+        "validate_file",
+        "--collection",
+        "ACT",
+        "--organisation",
+        "QHM",
+        "--stage",
+        "final",
+        str(path),
+        "--json",
+    )
     report = json.loads(output)
-    assert (code, report["errors"], report["warnings"], report["template_version"]) == (0, 0, 0, "2021.2")
+    assert (code, report["errors"], report["warnings"], report["template_version"]) == (
+        0,
+        0,
+        0,
+        "2021.2",
+    )
 
 
 @pytest.mark.django_db
 def test_validate_file_exits_1_and_lists_planted_errors(system, tmp_path):
     path = tmp_path / "act.xlsx"
-    run("make_sample_return", "--collection", "ACT", "--organisation", "QHM", "--stage", "draft", "--out", str(path),
-        "--errors", "4")
-    code, output = run("validate_file", "--collection", "ACT", "--organisation", "QHM", "--stage", "draft", str(path))
+    run(
+        "make_sample_return",
+        "--collection",
+        "ACT",
+        "--organisation",
+        "QHM",
+        "--stage",
+        "draft",
+        "--out",
+        str(path),
+        "--errors",
+        "4",
+    )
+    code, output = run(
+        "validate_file",
+        "--collection",
+        "ACT",
+        "--organisation",
+        "QHM",
+        "--stage",
+        "draft",
+        str(path),
+    )
     assert (code, output.splitlines()[-1].startswith("4 errors, 0 warnings")) == (1, True)
 
 
@@ -53,17 +97,51 @@ def test_validate_file_exits_1_and_lists_planted_errors(system, tmp_path):
 def test_validate_file_rejects_wrong_file_type(system, tmp_path):
     path = tmp_path / "plan.xlsx"
     path.write_bytes(b"MZ not a workbook")
-    code, output = run("validate_file", "--collection", "ACT", "--organisation", "QHM", "--stage", "draft", str(path))
-    assert (code, output.strip()) == (1, "plan.xlsx is not a file type we accept; upload an Excel workbook (.xlsx).")
+    code, output = run(
+        "validate_file",
+        "--collection",
+        "ACT",
+        "--organisation",
+        "QHM",
+        "--stage",
+        "draft",
+        str(path),
+    )
+    assert (code, output.strip()) == (
+        1,
+        "plan.xlsx is not a file type we accept; upload an Excel workbook (.xlsx).",
+    )
 
 
 @pytest.mark.django_db
 def test_make_sample_return_pads_and_validate_file_matches(system, tmp_path):
     path = tmp_path / "act.xlsx"
-    run("make_sample_return", "--collection", "ACT", "--organisation", "QHM", "--stage", "draft", "--out", str(path),
-        "--cells", "20000")
-    code, output = run("validate_file", "--collection", "ACT", "--organisation", "QHM", "--stage", "draft", str(path),
-                       "--cells", "20000", "--json")
+    run(
+        "make_sample_return",
+        "--collection",
+        "ACT",
+        "--organisation",
+        "QHM",
+        "--stage",
+        "draft",
+        "--out",
+        str(path),
+        "--cells",
+        "20000",
+    )
+    code, output = run(
+        "validate_file",
+        "--collection",
+        "ACT",
+        "--organisation",
+        "QHM",
+        "--stage",
+        "draft",
+        str(path),
+        "--cells",
+        "20000",
+        "--json",
+    )
     report = json.loads(output)
     assert (code, report["errors"], report["cells_read"] > 20_000) == (0, 0, True)
 
@@ -73,4 +151,8 @@ def test_bench_validation_runs_without_demo_data(tmp_path):
     code, output = run("bench_validation", "--sizes", "real")
     lines = output.splitlines()
     assert (code, lines[0], lines[2].split()[0], lines[2].split()[-3:-1]) == (
-        0, "ACT 2021.2 for QXX (15 members)", "real", ["0", "0"])
+        0,
+        "ACT 2021.2 for QXX (15 members)",
+        "real",
+        ["0", "0"],
+    )

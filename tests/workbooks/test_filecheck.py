@@ -24,17 +24,28 @@ def rejection(data: bytes, accepted=ALL, filename: str = "plan.xlsx") -> str:
 
 
 def minimal_pdf() -> bytes:
-    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
-            b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
+        b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
 
 
 def test_inspect_upload_accepts_template_as_xlsx(act_sample):
-    assert inspect_upload(data=act_sample, filename="act.xlsx", accepted_formats=("xlsx",), max_bytes=MAX) == "xlsx"
+    assert (
+        inspect_upload(
+            data=act_sample, filename="act.xlsx", accepted_formats=("xlsx",), max_bytes=MAX
+        )
+        == "xlsx"
+    )
 
 
 def test_inspect_upload_accepts_pdf():
-    assert inspect_upload(data=minimal_pdf(), filename="plan.pdf", accepted_formats=("docx", "pdf"),
-                          max_bytes=MAX) == "pdf"
+    assert (
+        inspect_upload(
+            data=minimal_pdf(), filename="plan.pdf", accepted_formats=("docx", "pdf"), max_bytes=MAX
+        )
+        == "pdf"
+    )
 
 
 def test_inspect_upload_accepts_docx():
@@ -42,23 +53,35 @@ def test_inspect_upload_accepts_docx():
     document = docx.Document()
     document.add_heading("Elective recovery", level=1)
     document.save(buffer)
-    assert inspect_upload(data=buffer.getvalue(), filename="plan.docx", accepted_formats=("docx", "pdf"),
-                          max_bytes=MAX) == "docx"
+    assert (
+        inspect_upload(
+            data=buffer.getvalue(),
+            filename="plan.docx",
+            accepted_formats=("docx", "pdf"),
+            max_bytes=MAX,
+        )
+        == "docx"
+    )
 
 
 def test_inspect_upload_types_by_content_not_name(act_sample):
-    assert inspect_upload(data=act_sample, filename="plan.pdf", accepted_formats=ALL, max_bytes=MAX) == "xlsx"
+    assert (
+        inspect_upload(data=act_sample, filename="plan.pdf", accepted_formats=ALL, max_bytes=MAX)
+        == "xlsx"
+    )
 
 
 def test_inspect_upload_rejects_renamed_exe_naming_accepted_formats():
     exe = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200 + b"This program cannot be run in DOS mode."
-    assert rejection(exe, accepted=("xlsx",)) == ("plan.xlsx is not a file type we accept; upload an Excel workbook "
-                                                  "(.xlsx).")
+    assert rejection(exe, accepted=("xlsx",)) == (
+        "plan.xlsx is not a file type we accept; upload an Excel workbook (.xlsx)."
+    )
 
 
 def test_inspect_upload_rejects_format_not_accepted_for_collection():
     assert rejection(minimal_pdf(), accepted=("xlsx",), filename="plan.pdf") == (
-        "plan.pdf is a PDF; this return accepts an Excel workbook (.xlsx).")
+        "plan.pdf is a PDF; this return accepts an Excel workbook (.xlsx)."
+    )
 
 
 def test_inspect_upload_rejects_xlsm_with_vba_project(act_sample):
@@ -71,9 +94,14 @@ def test_inspect_upload_rejects_xlsm_with_vba_project(act_sample):
 
 
 def test_inspect_upload_rejects_macro_enabled_content_type(act_sample):
-    content_types = zipfile.ZipFile(io.BytesIO(act_sample)).read("[Content_Types].xml").replace(
-        b"spreadsheetml.sheet.main+xml", b"sheet.macroEnabled.main+xml")
-    assert "save as .xlsx" in rejection(replace_entry(act_sample, "[Content_Types].xml", content_types))
+    content_types = (
+        zipfile.ZipFile(io.BytesIO(act_sample))
+        .read("[Content_Types].xml")
+        .replace(b"spreadsheetml.sheet.main+xml", b"sheet.macroEnabled.main+xml")
+    )
+    assert "save as .xlsx" in rejection(
+        replace_entry(act_sample, "[Content_Types].xml", content_types)
+    )
 
 
 def test_inspect_upload_rejects_zip_bomb_quickly():
@@ -86,8 +114,11 @@ def test_inspect_upload_rejects_zip_bomb_quickly():
                 entry.write(block)
     started = time.perf_counter()
     message = rejection(buffer.getvalue())
-    assert (len(buffer.getvalue()) < 1_000_000, "bomb" in message, time.perf_counter() - started < 2) == (
-        True, True, True)
+    assert (
+        len(buffer.getvalue()) < 1_000_000,
+        "bomb" in message,
+        time.perf_counter() - started < 2,
+    ) == (True, True, True)
 
 
 def test_inspect_upload_rejects_lying_central_directory():
@@ -98,8 +129,11 @@ def test_inspect_upload_rejects_lying_central_directory():
         archive.writestr("xl/workbook.xml", b"\x00" * (5 * 1024 * 1024))
     data = bytearray(buffer.getvalue())
     directory = data.rfind(b"PK\x01\x02")  # last central directory record: xl/workbook.xml
-    data[directory + 24:directory + 28] = (10).to_bytes(4, "little")
-    assert rejection(bytes(data)) == "The file is damaged or incomplete; save it again and upload the new copy."
+    data[directory + 24 : directory + 28] = (10).to_bytes(4, "little")
+    assert (
+        rejection(bytes(data))
+        == "The file is damaged or incomplete; save it again and upload the new copy."
+    )
 
 
 def test_inspect_upload_rejects_too_many_entries():
@@ -119,28 +153,36 @@ def test_inspect_upload_rejects_path_traversal_names():
 
 
 def test_inspect_upload_rejects_billion_laughs_in_workbook(act_sample):
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-              + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
-                         for n in range(1, 10))
-              + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
-              b'<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(
+            b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+            for n in range(1, 10)
+        )
+        + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+        b'<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+    )
     bomb = replace_entry(act_sample, sheet_part(act_sample, "Cover"), laughs)
     assert "XML entity or DTD declarations" in rejection(bomb)
 
 
 def test_inspect_upload_rejects_truncated_zip(act_sample):
-    assert rejection(act_sample[: len(act_sample) // 2]) == ("The file is damaged or incomplete; save it again and "
-                                                            "upload the new copy.")
+    assert rejection(act_sample[: len(act_sample) // 2]) == (
+        "The file is damaged or incomplete; save it again and upload the new copy."
+    )
 
 
 def test_inspect_upload_rejects_truncated_pdf():
-    assert rejection(minimal_pdf()[:60], filename="plan.pdf") == ("The file is damaged or incomplete; save it again "
-                                                                  "and upload the new copy.")
+    assert rejection(minimal_pdf()[:60], filename="plan.pdf") == (
+        "The file is damaged or incomplete; save it again and upload the new copy."
+    )
 
 
 def test_inspect_upload_rejects_oversized_file():
     with pytest.raises(RejectedFile) as raised:
-        inspect_upload(data=b"%PDF-" + b"0" * 2048, filename="big.pdf", accepted_formats=ALL, max_bytes=1024)
+        inspect_upload(
+            data=b"%PDF-" + b"0" * 2048, filename="big.pdf", accepted_formats=ALL, max_bytes=1024
+        )
     assert raised.value.message == "The file is 0.0 MB; the limit is 0 MB."
 
 
@@ -152,8 +194,12 @@ def test_validate_workbook_ignores_huge_dimension_claim(act_sample, act_context)
     data = replace_entry(act_sample, part, claimed)
     started = time.perf_counter()
     result = validate_workbook(data=data, context=act_context)
-    assert (b"XFD1048576" in claimed, result.error_count, result.warning_count,
-            time.perf_counter() - started < 5) == (True, 0, 0, True)
+    assert (
+        b"XFD1048576" in claimed,
+        result.error_count,
+        result.warning_count,
+        time.perf_counter() - started < 5,
+    ) == (True, 0, 0, True)
 
 
 def test_validate_workbook_refuses_sheet_with_a_cell_at_the_far_corner(act_sample, act_context):
@@ -162,7 +208,9 @@ def test_validate_workbook_refuses_sheet_with_a_cell_at_the_far_corner(act_sampl
     stray = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>'
     data = replace_entry(act_sample, part, xml.replace(b"</sheetData>", stray))
     result = validate_workbook(data=data, context=ics_context())
-    assert [(f.rule, f.sheet, f.cell) for f in result.findings] == [("STRUCT.SIZE", "Activity", "XFD1048576")]
+    assert [(f.rule, f.sheet, f.cell) for f in result.findings] == [
+        ("STRUCT.SIZE", "Activity", "XFD1048576")
+    ]
 
 
 def test_inspect_upload_rejects_two_parts_with_one_name(act_sample):
@@ -170,29 +218,40 @@ def test_inspect_upload_rejects_two_parts_with_one_name(act_sample):
     source = zipfile.ZipFile(io.BytesIO(act_sample))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as target:
-        target.writestr("xl/workbook.xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "a">]><workbook/>')
+        target.writestr(
+            "xl/workbook.xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "a">]><workbook/>'
+        )
         for info in source.infolist():
             with pytest.warns(UserWarning) if info.filename == "xl/workbook.xml" else nullcontext():
                 target.writestr(info.filename, source.read(info.filename))
 
-    assert rejection(buffer.getvalue()) == ("The file holds two parts with the same name, which Excel and Word never "
-                                            "write; save it again and upload the new copy.")
+    assert rejection(buffer.getvalue()) == (
+        "The file holds two parts with the same name, which Excel and Word never "
+        "write; save it again and upload the new copy."
+    )
 
 
 def test_inspect_upload_rejects_an_entity_in_document_properties(act_sample):
-    data = replace_entry(act_sample, "docProps/core.xml",
-                         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "a">]><cp:coreProperties/>')
+    data = replace_entry(
+        act_sample,
+        "docProps/core.xml",
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "a">]><cp:coreProperties/>',
+    )
 
     assert "XML entity or DTD declarations" in rejection(data)
 
 
 def test_inspect_upload_rejects_an_unknown_xml_encoding_as_damaged(act_sample):
-    data = replace_entry(act_sample, "xl/workbook.xml", b'<?xml version="1.0" encoding="UTj-8"?><workbook/>')
+    data = replace_entry(
+        act_sample, "xl/workbook.xml", b'<?xml version="1.0" encoding="UTj-8"?><workbook/>'
+    )
 
     assert rejection(data) == DAMAGED
 
 
-def test_validate_workbook_rejects_a_sheet_whose_xml_is_broken_inside_a_sound_zip(act_sample, act_context):
+def test_validate_workbook_rejects_a_sheet_whose_xml_is_broken_inside_a_sound_zip(
+    act_sample, act_context
+):
     part = sheet_part(act_sample, "Cover")
     content = zipfile.ZipFile(io.BytesIO(act_sample)).read(part)
     broken = content[: len(content) // 2]

@@ -15,9 +15,14 @@ def test_highlight_workbook_fills_and_comments_offending_cells(act_sample):
         Finding("warning", "ACT.PLAUS.MONTH", "Activity", "J7", "9", "Explain the jump."),
         Finding("error", "STRUCT.SHEET", "Missing", "", "", "The sheet is missing."),
     ]
-    sheet = load_workbook(io.BytesIO(highlight_workbook(data=act_sample, findings=findings)))["Activity"]
+    sheet = load_workbook(io.BytesIO(highlight_workbook(data=act_sample, findings=findings)))[
+        "Activity"
+    ]
     assert [(sheet[ref].fill.fgColor.rgb, sheet[ref].comment.text) for ref in ("H5", "J7")] == [
-        (ERROR_FILL.fgColor.rgb, "ERROR TYPE.TEXT: Enter a number.\nWARNING ACT.PLAUS.BASE: Check the figure."),
+        (
+            ERROR_FILL.fgColor.rgb,
+            "ERROR TYPE.TEXT: Enter a number.\nWARNING ACT.PLAUS.BASE: Check the figure.",
+        ),
         (WARNING_FILL.fgColor.rgb, "WARNING ACT.PLAUS.MONTH: Explain the jump."),
     ]
 

@@ -21,9 +21,18 @@ def narrative(headings: list[str], body: str = "North East and North Cumbria ICS
     return buffer.getvalue()
 
 
-FULL = ["Elective recovery", "Cancer", "Health inequalities", "Maternity", "Workforce", "Mental health",
-        "Primary care and community services", "Urgent and emergency care", "COVID-19 vaccination",
-        "System development"]
+FULL = [
+    "Elective recovery",
+    "Cancer",
+    "Health inequalities",
+    "Maternity",
+    "Workforce",
+    "Mental health",
+    "Primary care and community services",
+    "Urgent and emergency care",
+    "COVID-19 vaccination",
+    "System development",
+]
 
 
 def test_validate_narrative_accepts_all_sections():
@@ -34,17 +43,24 @@ def test_validate_narrative_accepts_all_sections():
 def test_validate_narrative_warns_for_each_missing_section():
     result = validate_file(data=narrative(FULL[2:]), file_format="docx", context=ics_context("NAR"))
     assert [(f.severity, f.rule, f.message.split("'")[1]) for f in result.findings] == [
-        ("warning", "NAR.SECTION", "Elective recovery"), ("warning", "NAR.SECTION", "Cancer")]
+        ("warning", "NAR.SECTION", "Elective recovery"),
+        ("warning", "NAR.SECTION", "Cancer"),
+    ]
 
 
 def test_validate_narrative_ignores_body_text_that_is_not_a_heading():
-    result = validate_file(data=narrative(FULL[1:], body="QHM plan. Elective recovery is covered below."),
-                           file_format="docx", context=ics_context("NAR"))
+    result = validate_file(
+        data=narrative(FULL[1:], body="QHM plan. Elective recovery is covered below."),
+        file_format="docx",
+        context=ics_context("NAR"),
+    )
     assert [f.rule for f in result.findings] == ["NAR.SECTION"]
 
 
 def test_validate_narrative_warns_when_organisation_not_named():
-    result = validate_file(data=narrative(FULL, body="Our plan"), file_format="docx", context=ics_context("NAR"))
+    result = validate_file(
+        data=narrative(FULL, body="Our plan"), file_format="docx", context=ics_context("NAR")
+    )
     assert [f.rule for f in result.findings] == ["NAR.ORGANISATION"]
 
 
@@ -53,7 +69,10 @@ def test_validate_narrative_knows_sections_of_every_document_collection():
 
 
 def test_validate_narrative_checks_pdf_structure_only():
-    assert validate_file(data=minimal_pdf(), file_format="pdf", context=ics_context("NAR")).findings == []
+    assert (
+        validate_file(data=minimal_pdf(), file_format="pdf", context=ics_context("NAR")).findings
+        == []
+    )
 
 
 def test_validate_narrative_flags_pdf_without_pages():

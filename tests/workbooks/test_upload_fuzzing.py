@@ -31,9 +31,14 @@ ACCEPTED = ("xlsx", "docx", "pdf")
 MAX_BYTES = 50 * 1024 * 1024
 # Seconds for one file to be checked and validated; the real ones take well under one.
 TIME_LIMIT = 20
-FUZZ = settings(max_examples=60, derandomize=True, database=None, deadline=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=60,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @cache
@@ -91,8 +96,9 @@ def check_upload(data: bytes, *, seed: str) -> str:
     """Run the upload path on `data`; returns "rejected", "accepted" or the result's outcome."""
     with time_limit(TIME_LIMIT):
         try:
-            file_format = inspect_upload(data=data, filename="plan.xlsx", accepted_formats=ACCEPTED,
-                                         max_bytes=MAX_BYTES)
+            file_format = inspect_upload(
+                data=data, filename="plan.xlsx", accepted_formats=ACCEPTED, max_bytes=MAX_BYTES
+            )
         except RejectedFile as rejected:
             assert_clear(rejected.message)
             return "rejected"
@@ -142,7 +148,11 @@ def _flip(data: bytes, flips: list[tuple[int, int]]) -> bytes:
 
 
 ZIP_SEEDS = ["template", "sample", "sample-with-errors", "narrative"]
-flips = st.lists(st.tuples(st.integers(min_value=0, max_value=2**24), st.integers(0, 255)), min_size=1, max_size=8)
+flips = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=2**24), st.integers(0, 255)),
+    min_size=1,
+    max_size=8,
+)
 
 
 @FUZZ
@@ -170,29 +180,70 @@ def mutated_entries(draw) -> tuple[str, bytes]:
     entries = _entries(seeds()[seed])
     index = draw(st.integers(min_value=0, max_value=len(entries) - 1))
     name, content = entries[index]
-    action = draw(st.sampled_from(["flip", "truncate", "insert", "drop", "rename", "duplicate", "empty", "add"]))
+    action = draw(
+        st.sampled_from(
+            ["flip", "truncate", "insert", "drop", "rename", "duplicate", "empty", "add"]
+        )
+    )
     if action == "flip":
         entries[index] = (name, _flip(content, draw(flips)))
     elif action == "truncate":
-        entries[index] = (name, content[: draw(st.integers(min_value=0, max_value=max(len(content) - 1, 0)))])
+        entries[index] = (
+            name,
+            content[: draw(st.integers(min_value=0, max_value=max(len(content) - 1, 0)))],
+        )
     elif action == "insert":
         at = draw(st.integers(min_value=0, max_value=len(content)))
-        snippet = draw(st.sampled_from([b"<", b"&", b"]]>", b"<c r=\"XFD1048576\"><v>1</v></c>", b"\x00", b"\xff\xfe",
-                                        b"<row r=\"0\">", b"<v>1e308</v>", b"<v>NaN</v>", b"<f>SUM(A1)</f>"]))
+        snippet = draw(
+            st.sampled_from(
+                [
+                    b"<",
+                    b"&",
+                    b"]]>",
+                    b'<c r="XFD1048576"><v>1</v></c>',
+                    b"\x00",
+                    b"\xff\xfe",
+                    b'<row r="0">',
+                    b"<v>1e308</v>",
+                    b"<v>NaN</v>",
+                    b"<f>SUM(A1)</f>",
+                ]
+            )
+        )
         entries[index] = (name, content[:at] + snippet + content[at:])
     elif action == "drop":
         del entries[index]
     elif action == "rename":
-        entries[index] = (draw(st.sampled_from(["xl/worksheets/sheet99.xml", "word/other.xml", "XL/WORKBOOK.XML",
-                                                "docProps/app.xml", "a/../b.xml"])), content)
+        entries[index] = (
+            draw(
+                st.sampled_from(
+                    [
+                        "xl/worksheets/sheet99.xml",
+                        "word/other.xml",
+                        "XL/WORKBOOK.XML",
+                        "docProps/app.xml",
+                        "a/../b.xml",
+                    ]
+                )
+            ),
+            content,
+        )
     elif action == "duplicate":
         entries.append((name, content[: len(content) // 2]))
     elif action == "empty":
         entries[index] = (name, b"")
     else:
-        entries.append((draw(st.sampled_from(["xl/media/x.bin", "customXml/item1.xml", "xl/vbaProject.bin"])),
-                        draw(st.binary(max_size=256))))
-    return seed, _zip(entries, method=draw(st.sampled_from([zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])))
+        entries.append(
+            (
+                draw(
+                    st.sampled_from(["xl/media/x.bin", "customXml/item1.xml", "xl/vbaProject.bin"])
+                ),
+                draw(st.binary(max_size=256)),
+            )
+        )
+    return seed, _zip(
+        entries, method=draw(st.sampled_from([zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED]))
+    )
 
 
 @FUZZ
@@ -208,30 +259,44 @@ def _lie_about_sizes(data: bytes, *, factor: int) -> bytes:
     mutable = bytearray(data)
     position = mutable.find(b"PK\x01\x02")
     while position != -1:
-        size = int.from_bytes(mutable[position + 24:position + 28], "little")
-        mutable[position + 24:position + 28] = min(size * factor + 1, 2**32 - 1).to_bytes(4, "little")
+        size = int.from_bytes(mutable[position + 24 : position + 28], "little")
+        mutable[position + 24 : position + 28] = min(size * factor + 1, 2**32 - 1).to_bytes(
+            4, "little"
+        )
         position = mutable.find(b"PK\x01\x02", position + 4)
     return bytes(mutable)
 
 
 @FUZZ
-@given(seed=st.sampled_from(ZIP_SEEDS), factor=st.sampled_from([0, 2, 1000, 2**20]),
-       bomb_mb=st.sampled_from([0, 2, 8]))
+@given(
+    seed=st.sampled_from(ZIP_SEEDS),
+    factor=st.sampled_from([0, 2, 1000, 2**20]),
+    bomb_mb=st.sampled_from([0, 2, 8]),
+)
 def test_upload_with_inflated_sizes_is_rejected_or_validated(seed, factor, bomb_mb):
     entries = _entries(seeds()[seed])
     if bomb_mb:
         # Zeros compress about 1000 to 1: a small upload that inflates far beyond its size.
-        entries.append(("xl/media/padding.bin" if seed != "narrative" else "word/media/padding.bin",
-                        b"\x00" * bomb_mb * 1024 * 1024))
+        entries.append(
+            (
+                "xl/media/padding.bin" if seed != "narrative" else "word/media/padding.bin",
+                b"\x00" * bomb_mb * 1024 * 1024,
+            )
+        )
     data = _lie_about_sizes(_zip(entries), factor=factor) if factor != 1 else _zip(entries)
     check_upload(data, seed=seed)
     check_workbook_validation(data)
 
 
 @FUZZ
-@given(seed=st.sampled_from(ZIP_SEEDS), depth=st.integers(min_value=1, max_value=3),
-       inner_name=st.sampled_from(["plan.xlsx", "xl/embeddings/oleObject1.bin", "word/embeddings/doc.docx"]),
-       keep_outer=st.booleans())
+@given(
+    seed=st.sampled_from(ZIP_SEEDS),
+    depth=st.integers(min_value=1, max_value=3),
+    inner_name=st.sampled_from(
+        ["plan.xlsx", "xl/embeddings/oleObject1.bin", "word/embeddings/doc.docx"]
+    ),
+    keep_outer=st.booleans(),
+)
 def test_nested_zip_upload_is_rejected_or_validated(seed, depth, inner_name, keep_outer):
     data = seeds()[seed]
     for _ in range(depth):
@@ -254,9 +319,13 @@ ENTITY_DECLARATIONS = [
 
 
 @FUZZ
-@given(seed=st.sampled_from(ZIP_SEEDS), declaration=st.sampled_from(ENTITY_DECLARATIONS),
-       where=st.sampled_from(["after-declaration", "start", "after-comment", "padded"]),
-       use_entity=st.booleans(), data=st.data())
+@given(
+    seed=st.sampled_from(ZIP_SEEDS),
+    declaration=st.sampled_from(ENTITY_DECLARATIONS),
+    where=st.sampled_from(["after-declaration", "start", "after-comment", "padded"]),
+    use_entity=st.booleans(),
+    data=st.data(),
+)
 def test_upload_with_xml_entities_is_rejected(seed, declaration, where, use_entity, data):
     entries = _entries(seeds()[seed])
     xml_indexes = [i for i, (name, _) in enumerate(entries) if name.endswith((".xml", ".rels"))]

@@ -16,7 +16,9 @@ EL_ORD, EL_DC, EL_TOT = 4, 5, 6
 
 
 def rules(result) -> list[tuple[str, str, str, str]]:
-    return [(finding.severity, finding.rule, finding.sheet, finding.cell) for finding in result.findings]
+    return [
+        (finding.severity, finding.rule, finding.sheet, finding.cell) for finding in result.findings
+    ]
 
 
 def value(data: bytes, sheet: str, ref: str):
@@ -32,14 +34,19 @@ def test_make_sample_return_is_valid_for_every_collection(code):
 
 @pytest.mark.parametrize("errors", [1, 5, 12])
 def test_make_sample_return_plants_exactly_k_errors(act_context, errors):
-    result = validate_workbook(data=make_sample_return(context=act_context, errors=errors, seed=7),
-                               context=act_context)
+    result = validate_workbook(
+        data=make_sample_return(context=act_context, errors=errors, seed=7), context=act_context
+    )
     assert (result.error_count, result.warning_count) == (errors, 0)
 
 
 def test_make_sample_return_is_deterministic_by_seed(act_context):
-    first = validate_workbook(data=make_sample_return(context=act_context, errors=3, seed=11), context=act_context)
-    second = validate_workbook(data=make_sample_return(context=act_context, errors=3, seed=11), context=act_context)
+    first = validate_workbook(
+        data=make_sample_return(context=act_context, errors=3, seed=11), context=act_context
+    )
+    second = validate_workbook(
+        data=make_sample_return(context=act_context, errors=3, seed=11), context=act_context
+    )
     assert rules(first) == rules(second)
 
 
@@ -57,24 +64,37 @@ def test_validate_workbook_reports_progress(act_sample, act_context):
 def test_validate_workbook_flags_other_organisation(act_sample):
     other = TemplateContext(**{**ics_context().__dict__, "organisation_code": "QYG"})
     result = validate_workbook(data=act_sample, context=other)
-    assert [(f.rule, f.cell, f.value) for f in result.findings] == [("STRUCT.IDENTIFIER", "B7", "QHM")]
+    assert [(f.rule, f.cell, f.value) for f in result.findings] == [
+        ("STRUCT.IDENTIFIER", "B7", "QHM")
+    ]
 
 
 def test_validate_workbook_flags_other_stage(act_sample):
     result = validate_workbook(data=act_sample, context=ics_context(stage="final"))
-    assert [(f.rule, f.cell, f.value) for f in result.findings] == [("STRUCT.IDENTIFIER", "B5", "draft")]
+    assert [(f.rule, f.cell, f.value) for f in result.findings] == [
+        ("STRUCT.IDENTIFIER", "B5", "draft")
+    ]
 
 
 def test_validate_workbook_flags_other_collection(act_sample):
     result = validate_workbook(data=act_sample, context=ics_context("WF"))
-    assert [(f.rule, f.cell, f.value) for f in result.findings] == [("STRUCT.IDENTIFIER", "B3", "ACT")]
+    assert [(f.rule, f.cell, f.value) for f in result.findings] == [
+        ("STRUCT.IDENTIFIER", "B3", "ACT")
+    ]
 
 
 def test_validate_workbook_rejects_unknown_template_version(act_sample, act_context):
-    result = validate_workbook(data=edit_cells(act_sample, "Cover", {"B9": "2020.9"}), context=act_context)
-    assert [(f.rule, f.value, f.message) for f in result.findings] == [(
-        "STRUCT.VERSION", "2020.9", "Template version '2020.9' is not one we issued for ACT (issued: 2021.1, 2021.2); "
-        "download the current template and copy your figures into it.")]
+    result = validate_workbook(
+        data=edit_cells(act_sample, "Cover", {"B9": "2020.9"}), context=act_context
+    )
+    assert [(f.rule, f.value, f.message) for f in result.findings] == [
+        (
+            "STRUCT.VERSION",
+            "2020.9",
+            "Template version '2020.9' is not one we issued for ACT (issued: 2021.1, 2021.2); "
+            "download the current template and copy your figures into it.",
+        )
+    ]
 
 
 def test_validate_workbook_rejects_version_not_accepted(act_context):
@@ -86,8 +106,11 @@ def test_validate_workbook_rejects_version_not_accepted(act_context):
 
 def test_validate_workbook_applies_older_versions_rules(act_context):
     old = ics_context(version="2021.1")
-    result = validate_workbook(data=make_sample_return(context=old), context=act_context,
-                               accepted_versions=["2021.1", "2021.2"])
+    result = validate_workbook(
+        data=make_sample_return(context=old),
+        context=act_context,
+        accepted_versions=["2021.1", "2021.2"],
+    )
     assert (result.template_version, result.error_count, result.warning_count) == ("2021.1", 0, 0)
 
 
@@ -101,33 +124,48 @@ def test_validate_workbook_flags_missing_sheet(act_sample, act_context):
 
 
 def test_validate_workbook_flags_changed_header(act_sample, act_context):
-    result = validate_workbook(data=edit_cells(act_sample, "Activity", {"G3": "April"}), context=act_context)
-    assert [(f.rule, f.cell, f.value) for f in result.findings] == [("STRUCT.HEADER", "G3", "April")]
+    result = validate_workbook(
+        data=edit_cells(act_sample, "Activity", {"G3": "April"}), context=act_context
+    )
+    assert [(f.rule, f.cell, f.value) for f in result.findings] == [
+        ("STRUCT.HEADER", "G3", "April")
+    ]
 
 
 def test_validate_workbook_flags_reordered_rows(act_sample, act_context):
-    result = validate_workbook(data=edit_cells(act_sample, "Activity", {"C5": "EL-ORD"}), context=act_context)
+    result = validate_workbook(
+        data=edit_cells(act_sample, "Activity", {"C5": "EL-ORD"}), context=act_context
+    )
     assert [(f.rule, f.cell, f.value) for f in result.findings] == [("STRUCT.ROWS", "C5", "EL-ORD")]
 
 
 def test_validate_workbook_flags_text_in_number_cell(act_sample, act_context):
-    result = validate_workbook(data=edit_cells(act_sample, "Activity", {"H5": "about 300"}), context=act_context)
+    result = validate_workbook(
+        data=edit_cells(act_sample, "Activity", {"H5": "about 300"}), context=act_context
+    )
     assert [(f.severity, f.rule, f.cell, f.value) for f in result.findings] == [
-        ("error", "TYPE.TEXT", "H5", "about 300")]
+        ("error", "TYPE.TEXT", "H5", "about 300")
+    ]
 
 
 def test_validate_workbook_flags_formula_in_number_cell(act_sample, act_context):
-    result = validate_workbook(data=edit_cells(act_sample, "Activity", {"H5": "=G5*1.01"}), context=act_context)
+    result = validate_workbook(
+        data=edit_cells(act_sample, "Activity", {"H5": "=G5*1.01"}), context=act_context
+    )
     assert [(f.rule, f.cell, f.value) for f in result.findings] == [("TYPE.FORMULA", "H5", "")]
 
 
 def test_validate_workbook_flags_formula_in_table_input(act_sample, act_context):
-    result = validate_workbook(data=edit_cells(act_sample, "ERF", {"C5": "=C4"}), context=act_context)
+    result = validate_workbook(
+        data=edit_cells(act_sample, "ERF", {"C5": "=C4"}), context=act_context
+    )
     assert [(f.rule, f.sheet, f.cell) for f in result.findings] == [("TYPE.FORMULA", "ERF", "C5")]
 
 
 def test_validate_workbook_flags_blank_required_cell(act_sample, act_context):
-    result = validate_workbook(data=edit_cells(act_sample, "Activity", {"J5": None}), context=act_context)
+    result = validate_workbook(
+        data=edit_cells(act_sample, "Activity", {"J5": None}), context=act_context
+    )
     assert [(f.rule, f.cell) for f in result.findings] == [("REQUIRED", "J5")]
 
 
@@ -137,11 +175,15 @@ def test_validate_workbook_flags_out_of_range_and_fractional_values(act_sample, 
     data = edit_cells(data, "Activity", {f"H{remote_row}": 140})
     result = validate_workbook(data=data, context=act_context)
     assert sorted((f.rule, f.sheet, f.cell) for f in result.findings) == [
-        ("RANGE.MAX", "Activity", f"H{remote_row}"), ("RANGE.MAX", "ERF", "E4")]
+        ("RANGE.MAX", "Activity", f"H{remote_row}"),
+        ("RANGE.MAX", "ERF", "E4"),
+    ]
 
 
 def test_validate_workbook_flags_fractional_count(act_sample, act_context):
-    result = validate_workbook(data=edit_cells(act_sample, "Activity", {"F5": 10.5}), context=act_context)
+    result = validate_workbook(
+        data=edit_cells(act_sample, "Activity", {"F5": 10.5}), context=act_context
+    )
     assert [(f.rule, f.cell) for f in result.findings] == [("TYPE.WHOLE", "F5")]
 
 
@@ -149,23 +191,37 @@ def test_validate_workbook_flags_total_not_sum_of_parts(act_sample, act_context)
     # Only a member's total is changed, so the system total (the sum of member totals) breaks too.
     member_el_tot = EL_TOT + len(SPECS["ACT"][-1].sheets[0].measures)
     found = value(act_sample, "Activity", f"G{member_el_tot}")
-    result = validate_workbook(data=edit_cells(act_sample, "Activity", {f"G{member_el_tot}": found + 10}),
-                               context=act_context)
-    assert [(f.rule, f.cell) for f in result.findings] == [("ACT.SUM.001", f"G{member_el_tot}"),
-                                                            ("ACT.SYS.001", f"G{EL_TOT}")]
+    result = validate_workbook(
+        data=edit_cells(act_sample, "Activity", {f"G{member_el_tot}": found + 10}),
+        context=act_context,
+    )
+    assert [(f.rule, f.cell) for f in result.findings] == [
+        ("ACT.SUM.001", f"G{member_el_tot}"),
+        ("ACT.SYS.001", f"G{EL_TOT}"),
+    ]
 
 
 def test_validate_workbook_flags_system_total_not_sum_of_providers(act_sample, act_context):
     found = value(act_sample, "Activity", f"G{EL_ORD}")
-    data = edit_cells(act_sample, "Activity", {f"G{EL_ORD}": found + 1, f"G{EL_TOT}": value(act_sample, "Activity",
-                                                                                            f"G{EL_TOT}") + 1})
+    data = edit_cells(
+        act_sample,
+        "Activity",
+        {f"G{EL_ORD}": found + 1, f"G{EL_TOT}": value(act_sample, "Activity", f"G{EL_TOT}") + 1},
+    )
     result = validate_workbook(data=data, context=act_context)
-    assert [(f.rule, f.cell) for f in result.findings] == [("ACT.SYS.001", f"G{EL_ORD}"), ("ACT.SYS.001", f"G{EL_TOT}")]
+    assert [(f.rule, f.cell) for f in result.findings] == [
+        ("ACT.SYS.001", f"G{EL_ORD}"),
+        ("ACT.SYS.001", f"G{EL_TOT}"),
+    ]
 
 
 def test_validate_workbook_sum_message_says_what_to_do(act_sample, act_context):
     data = edit_cells(act_sample, "Activity", {f"F{EL_TOT}": 1})
-    finding = next(f for f in validate_workbook(data=data, context=act_context).findings if f.rule == "ACT.SUM.001")
+    finding = next(
+        f
+        for f in validate_workbook(data=data, context=act_context).findings
+        if f.rule == "ACT.SUM.001"
+    )
     assert finding.message.endswith("make the total equal the sum of its parts.")
 
 
@@ -174,11 +230,19 @@ def test_validate_workbook_warns_on_change_from_baseline(act_context):
     data = make_sample_return(context=context)
     baseline = value(data, "Activity", f"F{EL_ORD}")
     months = {f"{col}{EL_ORD}": baseline * 3 for col in "GHIJKLMNOPQR"}
-    months.update({f"{col}{EL_TOT}": baseline * 3 + value(data, "Activity", f"{col}{EL_DC}") for col in "GHIJKLMNOPQR"})
+    months.update(
+        {
+            f"{col}{EL_TOT}": baseline * 3 + value(data, "Activity", f"{col}{EL_DC}")
+            for col in "GHIJKLMNOPQR"
+        }
+    )
     result = validate_workbook(data=edit_cells(data, "Activity", months), context=context)
     # The elective total moves with its ordinary part, so both rows warn in every month.
-    assert ({(f.rule, f.cell[1:]) for f in result.findings}, result.warning_count, result.error_count) == (
-        {("ACT.PLAUS.BASE", str(EL_ORD)), ("ACT.PLAUS.BASE", str(EL_TOT))}, 24, 0)
+    assert (
+        {(f.rule, f.cell[1:]) for f in result.findings},
+        result.warning_count,
+        result.error_count,
+    ) == ({("ACT.PLAUS.BASE", str(EL_ORD)), ("ACT.PLAUS.BASE", str(EL_TOT))}, 24, 0)
 
 
 def test_validate_workbook_warns_on_month_on_month_jump(act_context):
@@ -186,30 +250,44 @@ def test_validate_workbook_warns_on_month_on_month_jump(act_context):
     data = make_sample_return(context=context)
     row = 4 + 11  # DG-MRI, a part of DG-TOT; keep the total right
     mri, total = value(data, "Activity", f"K{row}"), value(data, "Activity", f"K{4 + 19}")
-    data = edit_cells(data, "Activity", {f"K{row}": round(mri * 0.6), f"K{4 + 19}": total - mri + round(mri * 0.6)})
+    data = edit_cells(
+        data,
+        "Activity",
+        {f"K{row}": round(mri * 0.6), f"K{4 + 19}": total - mri + round(mri * 0.6)},
+    )
     result = validate_workbook(data=data, context=context)
     assert [(f.severity, f.rule, f.cell) for f in result.findings] == [
-        ("warning", "ACT.PLAUS.MONTH", f"K{row}"), ("warning", "ACT.PLAUS.MONTH", f"L{row}")]
+        ("warning", "ACT.PLAUS.MONTH", f"K{row}"),
+        ("warning", "ACT.PLAUS.MONTH", f"L{row}"),
+    ]
 
 
 def test_validate_workbook_warns_below_remote_outpatient_ambition(act_sample, act_context):
-    result = validate_workbook(data=edit_cells(act_sample, "Activity", {"G12": 10}), context=act_context)
+    result = validate_workbook(
+        data=edit_cells(act_sample, "Activity", {"G12": 10}), context=act_context
+    )
     assert [(f.severity, f.rule, f.cell, f.value) for f in result.findings] == [
-        ("warning", "ACT.PLAUS.FLOOR", "G12", "10")]
+        ("warning", "ACT.PLAUS.FLOOR", "G12", "10")
+    ]
 
 
 def test_validate_workbook_checks_choice_cells():
     context = ics_context("MAT", stage="single")
     data = edit_cells(make_sample_return(context=context), "Ockenden", {"C4": "Done", "E5": None})
     result = validate_workbook(data=data, context=context)
-    assert [(f.rule, f.cell) for f in result.findings] == [("TYPE.CHOICE", "C4"), ("REQUIRED", "E5")]
+    assert [(f.rule, f.cell) for f in result.findings] == [
+        ("TYPE.CHOICE", "C4"),
+        ("REQUIRED", "E5"),
+    ]
 
 
 def test_validate_workbook_checks_finance_difference_rule():
     context = ics_context("PIE", stage="single")
     data = make_sample_return(context=context)
     net_row = 4 + 12
-    result = validate_workbook(data=edit_cells(data, "Income and expenditure", {f"G{net_row}": 0}), context=context)
+    result = validate_workbook(
+        data=edit_cells(data, "Income and expenditure", {f"G{net_row}": 0}), context=context
+    )
     assert [(f.rule, f.cell) for f in result.findings] == [("PIE.SUM.003", f"G{net_row}")]
 
 
@@ -227,15 +305,23 @@ def test_validate_workbook_handles_hundred_thousand_cell_return(act_context):
     context = sample_context(context=act_context, cells=100_000)
     data = make_sample_return(context=context, errors=9, seed=5)
     result = validate_workbook(data=data, context=context)
-    assert (len(context.members) > len(MEMBERS), result.cells_read > 100_000, result.error_count,
-            result.warning_count) == (True, True, 9, 0)
+    assert (
+        len(context.members) > len(MEMBERS),
+        result.cells_read > 100_000,
+        result.error_count,
+        result.warning_count,
+    ) == (True, True, 9, 0)
 
 
 def test_validation_result_values_are_the_numbers_entered(act_sample, act_context):
     result = validate_workbook(data=act_sample, context=act_context)
     book = load_workbook(io.BytesIO(act_sample), read_only=True)["Activity"]
-    entered = {(row[0], row[2]): row[6] for row in book.iter_rows(min_row=4, values_only=True) if row[0]}
-    values = [item for item in result.values() if item.sheet == "Activity" and item.period == "Apr-21"]
+    entered = {
+        (row[0], row[2]): row[6] for row in book.iter_rows(min_row=4, values_only=True) if row[0]
+    }
+    values = [
+        item for item in result.values() if item.sheet == "Activity" and item.period == "Apr-21"
+    ]
     assert {(item.organisation_code, item.measure): item.value for item in values} == {
         key: float(number) for key, number in entered.items() if isinstance(number, (int, float))
     }
@@ -243,11 +329,16 @@ def test_validation_result_values_are_the_numbers_entered(act_sample, act_contex
 
 def test_validation_result_values_mark_the_baseline_and_keep_column_order(act_sample, act_context):
     result = validate_workbook(data=act_sample, context=act_context)
-    system_el = [item for item in result.values()
-                 if (item.sheet, item.organisation_code, item.measure) == ("Activity", act_context.organisation_code,
-                                                                          "EL-TOT")]
-    assert [(item.position, item.period, item.is_baseline, item.organisation_kind) for item in system_el[:2]] == [
-        (0, "2019/20 baseline", True, "self"), (1, "Apr-21", False, "self")]
+    system_el = [
+        item
+        for item in result.values()
+        if (item.sheet, item.organisation_code, item.measure)
+        == ("Activity", act_context.organisation_code, "EL-TOT")
+    ]
+    assert [
+        (item.position, item.period, item.is_baseline, item.organisation_kind)
+        for item in system_el[:2]
+    ] == [(0, "2019/20 baseline", True, "self"), (1, "Apr-21", False, "self")]
     assert len(system_el) == 13
 
 

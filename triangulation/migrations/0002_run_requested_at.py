@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('triangulation', '0001_initial'),
+        ("triangulation", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='triangulationrun',
-            name='requested_at',
-            field=models.DateTimeField(blank=True, help_text='When a return of the system last changed; later than ran_at means a run is owed.', null=True),
+            model_name="triangulationrun",
+            name="requested_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When a return of the system last changed; later than ran_at means a run is owed.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='triangulationrun',
-            name='ran_at',
-            field=models.DateTimeField(blank=True, help_text='When the last run started reading the returns.', null=True),
+            model_name="triangulationrun",
+            name="ran_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When the last run started reading the returns.", null=True
+            ),
         ),
     ]

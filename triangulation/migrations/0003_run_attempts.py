@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('triangulation', '0002_run_requested_at'),
+        ("triangulation", "0002_run_requested_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='triangulationrun',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Runs started since the last request; the sweeper stops re-sending after the limit.'),
+            model_name="triangulationrun",
+            name="attempts",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="Runs started since the last request; the sweeper stops re-sending after the limit.",
+            ),
         ),
     ]

@@ -36,10 +36,14 @@ class _QueryCounter:
 
 
 class Command(BaseCommand):
-    help = "Render the progress dashboard at national scale and print ms per render and query counts."
+    help = (
+        "Render the progress dashboard at national scale and print ms per render and query counts."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--repeat", type=int, default=10, help="Renders timed per page (default 10)")
+        parser.add_argument(
+            "--repeat", type=int, default=10, help="Renders timed per page (default 10)"
+        )
 
     def handle(self, *args, **options):
         try:
@@ -52,16 +56,27 @@ class Command(BaseCommand):
     def _run(self, *, repeat: int) -> None:
         started = time.perf_counter()
         data = national_scale_build(prefix="BENCH")
-        self.stdout.write(f"national-scale data built in {time.perf_counter() - started:.1f} s "
-                          f"({connection.vendor})")
+        self.stdout.write(
+            f"national-scale data built in {time.perf_counter() - started:.1f} s "
+            f"({connection.vendor})"
+        )
         url = f"{reverse('oversight:dashboard')}?round={data.current_round.pk}"
         pages = [
             ("national", data.admin, url),
-            (f"region {data.regions[0].code}", data.reviewer, f"{url}&region={data.regions[0].code}"),
-            ("national xlsx", data.admin, url.replace(reverse("oversight:dashboard"),
-                                                       reverse("oversight:dashboard_xlsx"))),
+            (
+                f"region {data.regions[0].code}",
+                data.reviewer,
+                f"{url}&region={data.regions[0].code}",
+            ),
+            (
+                "national xlsx",
+                data.admin,
+                url.replace(reverse("oversight:dashboard"), reverse("oversight:dashboard_xlsx")),
+            ),
         ]
-        self.stdout.write(f"{'page':<16} {'rows':>5} {'queries':>8} {'median ms':>10} {'max ms':>8}  target")
+        self.stdout.write(
+            f"{'page':<16} {'rows':>5} {'queries':>8} {'median ms':>10} {'max ms':>8}  target"
+        )
         # force_login goes through django-axes, which logs every login at INFO.
         logging.getLogger("axes").setLevel(logging.WARNING)
         for name, user, page_url in pages:
@@ -80,5 +95,13 @@ class Command(BaseCommand):
                 timings.append((time.perf_counter() - tick) * 1000)
             median = statistics.median(timings)
             # The target is the page's; the export is timed for information.
-            verdict = "-" if name.endswith("xlsx") else "ok" if median < TARGET_MS else f"OVER {TARGET_MS} ms"
-            self.stdout.write(f"{name:<16} {rows:>5} {queries.count:>8} {median:>10.1f} {max(timings):>8.1f}  {verdict}")
+            verdict = (
+                "-"
+                if name.endswith("xlsx")
+                else "ok"
+                if median < TARGET_MS
+                else f"OVER {TARGET_MS} ms"
+            )
+            self.stdout.write(
+                f"{name:<16} {rows:>5} {queries.count:>8} {median:>10.1f} {max(timings):>8.1f}  {verdict}"
+            )

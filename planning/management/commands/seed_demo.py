@@ -12,9 +12,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--password", required=True, help="Password for every demo user.")
         parser.add_argument(
-            "--sample-returns", action="store_true",
+            "--sample-returns",
+            action="store_true",
             help="Upload, check, submit and review generated activity, workforce and financial plans for a few "
-                 "systems in two regions, so the demo round is partly filled in.",
+            "systems in two regions, so the demo round is partly filled in.",
         )
 
     def handle(self, *args, password: str, sample_returns: bool, **options):

@@ -27,20 +27,37 @@ DEFAULT_SIZES = "real,10000,100000,1000000"
 
 def synthetic_context() -> TemplateContext:
     """An ICS of ten providers and five CCGs, for a database without the demo data."""
-    members = tuple(MemberOrg(f"RX{index:03d}", f"Synthetic NHS Trust {index}", "provider") for index in range(1, 11))
-    members += tuple(MemberOrg(f"0{index}X", f"NHS Synthetic CCG {index}", "ccg") for index in range(1, 6))
-    return TemplateContext(collection_code="ACT", collection_name="Activity and performance", stage="draft",
-                           round_name="2021/22", organisation_code="QXX", organisation_name="Synthetic ICS",
-                           members=members)
+    members = tuple(
+        MemberOrg(f"RX{index:03d}", f"Synthetic NHS Trust {index}", "provider")
+        for index in range(1, 11)
+    )
+    members += tuple(
+        MemberOrg(f"0{index}X", f"NHS Synthetic CCG {index}", "ccg") for index in range(1, 6)
+    )
+    return TemplateContext(
+        collection_code="ACT",
+        collection_name="Activity and performance",
+        stage="draft",
+        round_name="2021/22",
+        organisation_code="QXX",
+        organisation_name="Synthetic ICS",
+        members=members,
+    )
 
 
 def real_context() -> TemplateContext:
     """The demo ICS with the most providers and CCGs, or the synthetic one."""
     try:
-        ics = (Organisation.objects.filter(org_type=OrganisationType.ICS)
-               .annotate(member_count=Count("members")).order_by("-member_count", "ods_code").first())
+        ics = (
+            Organisation.objects.filter(org_type=OrganisationType.ICS)
+            .annotate(member_count=Count("members"))
+            .order_by("-member_count", "ods_code")
+            .first()
+        )
         if ics is not None:
-            return context_from_db(collection_code="ACT", organisation_code=ics.ods_code, stage="draft")[0]
+            return context_from_db(
+                collection_code="ACT", organisation_code=ics.ods_code, stage="draft"
+            )[0]
     except DatabaseError:  # no tables yet: migrate has not run
         pass
     return synthetic_context()
@@ -50,15 +67,22 @@ class Command(BaseCommand):
     help = "Time and measure validation of activity returns of increasing size, each in a fresh process."
 
     def add_arguments(self, parser):
-        parser.add_argument("--sizes", default=DEFAULT_SIZES,
-                            help=f"Comma-separated input-cell counts; 'real' is the unpadded return ({DEFAULT_SIZES})")
+        parser.add_argument(
+            "--sizes",
+            default=DEFAULT_SIZES,
+            help=f"Comma-separated input-cell counts; 'real' is the unpadded return ({DEFAULT_SIZES})",
+        )
 
     def handle(self, *args, **options):
         base = real_context()
         spec = resolve_spec(collection_code="ACT")
-        self.stdout.write(f"ACT {spec.version} for {base.organisation_code} ({len(base.members)} members)")
-        self.stdout.write(f"{'size':>9} {'input cells':>12} {'cells read':>11} {'validate s':>11} {'cells/s':>10} "
-                          f"{'peak MB':>8} {'calamine s':>11} {'ratio':>6} {'errors':>7} {'warnings':>9} {'build s':>8}")
+        self.stdout.write(
+            f"ACT {spec.version} for {base.organisation_code} ({len(base.members)} members)"
+        )
+        self.stdout.write(
+            f"{'size':>9} {'input cells':>12} {'cells read':>11} {'validate s':>11} {'cells/s':>10} "
+            f"{'peak MB':>8} {'calamine s':>11} {'ratio':>6} {'errors':>7} {'warnings':>9} {'build s':>8}"
+        )
         with tempfile.TemporaryDirectory() as directory:
             for size in options["sizes"].split(","):
                 context = base if size == "real" else sample_context(context=base, cells=int(size))
@@ -79,7 +103,11 @@ class Command(BaseCommand):
     def _measure(self, path: Path, context: TemplateContext) -> dict:
         # Our own interpreter running our own module on a file we just wrote: no outside input.
         completed = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "workbooks.bench", str(path)], input=context_to_json(context),
-            capture_output=True, text=True, check=True, cwd=settings.BASE_DIR,
+            [sys.executable, "-m", "workbooks.bench", str(path)],
+            input=context_to_json(context),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=settings.BASE_DIR,
         )
         return json.loads(completed.stdout)

@@ -20,17 +20,27 @@ class Command(BaseCommand):
         parser.add_argument("--organisation", required=True)
         parser.add_argument("--out", required=True)
         parser.add_argument("--stage")
-        parser.add_argument("--cells", type=int, help="Pad with synthetic member blocks to about N input cells")
+        parser.add_argument(
+            "--cells", type=int, help="Pad with synthetic member blocks to about N input cells"
+        )
         parser.add_argument("--errors", type=int, default=0)
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, **options):
         if not has_workbook_template(collection_code=options["collection"]):
-            raise CommandError(f"{options['collection']} is taken as a document, not a workbook; there is no template.")
-        context, _formats = context_from_db(collection_code=options["collection"],
-                                            organisation_code=options["organisation"], stage=options["stage"])
-        data = make_sample_return(context=context, cells=options["cells"], errors=options["errors"],
-                                  seed=options["seed"])
+            raise CommandError(
+                f"{options['collection']} is taken as a document, not a workbook; there is no template."
+            )
+        context, _formats = context_from_db(
+            collection_code=options["collection"],
+            organisation_code=options["organisation"],
+            stage=options["stage"],
+        )
+        data = make_sample_return(
+            context=context, cells=options["cells"], errors=options["errors"], seed=options["seed"]
+        )
         Path(options["out"]).write_bytes(data)
         padded = f"; validate it with --cells {options['cells']}" if options["cells"] else ""
-        self.stdout.write(f"Wrote {options['out']} ({len(data):,} bytes, {options['errors']} planted errors{padded}).")
+        self.stdout.write(
+            f"Wrote {options['out']} ({len(data):,} bytes, {options['errors']} planted errors{padded})."
+        )

@@ -19,7 +19,9 @@ from workbooks.validate import validate_file
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
-def context_from_db(*, collection_code: str, organisation_code: str, stage: str | None) -> tuple[TemplateContext, list[str]]:
+def context_from_db(
+    *, collection_code: str, organisation_code: str, stage: str | None
+) -> tuple[TemplateContext, list[str]]:
     """The template context and accepted formats for an organisation's return in the current round."""
     try:
         organisation = Organisation.objects.get(ods_code=organisation_code)
@@ -30,7 +32,9 @@ def context_from_db(*, collection_code: str, organisation_code: str, stage: str 
         collections = collections.filter(stage=stage)
     collection = collections.select_related("planning_round").first()
     if collection is None:
-        raise CommandError(f"No collection {collection_code}{f' ({stage})' if stage else ''} in the current round.")
+        raise CommandError(
+            f"No collection {collection_code}{f' ({stage})' if stage else ''} in the current round."
+        )
     context = template_context_for(collection=collection, organisation=organisation)
     return context, list(collection.accepted_formats)
 
@@ -41,34 +45,49 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path")
         parser.add_argument("--collection", required=True, help="Collection code, e.g. ACT")
-        parser.add_argument("--organisation", required=True, help="ODS code of the submitting organisation")
-        parser.add_argument("--stage", help="draft, final or single (default: the first stage of the collection)")
+        parser.add_argument(
+            "--organisation", required=True, help="ODS code of the submitting organisation"
+        )
+        parser.add_argument(
+            "--stage", help="draft, final or single (default: the first stage of the collection)"
+        )
         parser.add_argument("--json", action="store_true", help="Print the findings as JSON")
-        parser.add_argument("--cells", type=int, help="Validate as make_sample_return --cells N padded the template")
+        parser.add_argument(
+            "--cells", type=int, help="Validate as make_sample_return --cells N padded the template"
+        )
 
     def handle(self, *args, **options):
-        context, formats = context_from_db(collection_code=options["collection"],
-                                           organisation_code=options["organisation"], stage=options["stage"])
+        context, formats = context_from_db(
+            collection_code=options["collection"],
+            organisation_code=options["organisation"],
+            stage=options["stage"],
+        )
         if options["cells"]:
             context = sample_context(context=context, cells=options["cells"])
         path = Path(options["path"])
         data = path.read_bytes()
         try:
-            file_format = inspect_upload(data=data, filename=path.name, accepted_formats=formats,
-                                         max_bytes=MAX_UPLOAD_BYTES)
+            file_format = inspect_upload(
+                data=data, filename=path.name, accepted_formats=formats, max_bytes=MAX_UPLOAD_BYTES
+            )
         except RejectedFile as rejected:
             self.stderr.write(rejected.message)
             sys.exit(1)
         result = validate_file(data=data, file_format=file_format, context=context)
         if options["json"]:
-            self.stdout.write(json.dumps({
-                "template_version": result.template_version,
-                "cells_read": result.cells_read,
-                "seconds": round(result.seconds, 3),
-                "errors": result.error_count,
-                "warnings": result.warning_count,
-                "findings": [asdict(finding) for finding in result.findings],
-            }, indent=2))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "template_version": result.template_version,
+                        "cells_read": result.cells_read,
+                        "seconds": round(result.seconds, 3),
+                        "errors": result.error_count,
+                        "warnings": result.warning_count,
+                        "findings": [asdict(finding) for finding in result.findings],
+                    },
+                    indent=2,
+                )
+            )
         else:
             self._table(result)
         if result.error_count:
@@ -77,8 +96,10 @@ class Command(BaseCommand):
     def _table(self, result) -> None:
         for finding in result.findings:
             location = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet
-            self.stdout.write(f"{finding.severity:<8} {finding.rule:<22} {location:<22} {finding.value[:20]:<20} "
-                              f"{finding.message}")
+            self.stdout.write(
+                f"{finding.severity:<8} {finding.rule:<22} {location:<22} {finding.value[:20]:<20} "
+                f"{finding.message}"
+            )
         self.stdout.write(
             f"{result.error_count} errors, {result.warning_count} warnings; {result.cells_read} cells read in "
             f"{result.seconds:.3f} s (template version {result.template_version or 'unknown'})."
