@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.loadtest.checks import (  # noqa: E402
     FINAL,
+    drain,
     emails_read,
     notifications_check,
     notifications_read,
@@ -106,31 +107,6 @@ def mode_env(*, chaos: bool, chaos_dir: Path) -> dict[str, str]:
 
 def say(text: str = "") -> None:
     print(text, flush=True)
-
-
-def drain(*, timeout: float) -> tuple[float, str]:
-    """Wait until no version is waiting or being checked and no email is unsent; returns how long
-    it took and what was still pending if time ran out."""
-    from django.db import OperationalError, connections
-
-    from notifications.models import Notification
-    from submissions.models import Version
-
-    began = time.monotonic()
-    pending = "unknown"
-    while time.monotonic() - began < timeout:
-        try:
-            open_versions = Version.objects.exclude(status__in=FINAL).count()
-            unsent = Notification.objects.filter(emailed_at__isnull=True).count()
-        except OperationalError:
-            connections.close_all()
-            time.sleep(1)
-            continue
-        pending = f"{open_versions} versions not finished, {unsent} emails unsent"
-        if not open_versions and not unsent:
-            return time.monotonic() - began, ""
-        time.sleep(1)
-    return time.monotonic() - began, pending
 
 
 def main() -> int:
@@ -303,24 +279,7 @@ def main() -> int:
         problems.append(f"the run failed: {error!r} (logs in {run_dir})")
     finally:
         stack.stop()
-        if not args.keep:
-            try:
-                from django.db import connections
-
-                connections.close_all()
-            except Exception:  # noqa: BLE001, S110 - Django may never have been set up
-                pass
-            stack.database_drop()
-            stack.remove_files()
-
-    say()
-    if problems:
-        say(f"FAILED: {len(problems)} problem(s)")
-        for problem in problems[:50]:
-            say(f"  - {problem}")
-        return 1
-    say(f"PASSED: every check of `make {mode}` held (logs in {run_dir})")
-    return 0
+    return stack.finish(keep=args.keep, problems=problems, target=f"make {mode}")
 
 
 def flood(*, emails: int) -> int:

@@ -119,6 +119,22 @@ def queued_messages() -> dict[str, int]:
 
 
 @contextmanager
+def real_workers_turn(redis_url: str) -> Iterator[None]:
+    """The test processes of one run (pytest -n) share the broker's queues: a worker started for
+    one would take, or purge, another's tasks and look for their versions in the wrong database.
+    So tests with real workers take turns."""
+    turn = redis.Redis.from_url(redis_url).lock(
+        "portal-tests:real-worker", timeout=900, blocking_timeout=1800
+    )
+    if not turn.acquire():
+        pytest.fail("another test process kept the real worker for 30 minutes")
+    try:
+        yield
+    finally:
+        turn.release()
+
+
+@contextmanager
 def _workers_turn(settings, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """Hold the real-worker turn with Celery on Redis and empty queues; gives (media root,
     database URL) for the workers to share with the test."""
@@ -131,24 +147,16 @@ def _workers_turn(settings, tmp_path: Path) -> Iterator[tuple[str, str]]:
         "default": {**settings.STORAGES["default"], "OPTIONS": {"location": media_root}},
     }
     database_url = _database_url()
-    # The test processes of one run (pytest -n) share the broker's queues: a worker started for one
-    # would take, or purge, another's tasks and look for their versions in the wrong database. So
-    # tests with a real worker take turns.
-    turn = redis.Redis.from_url(settings.REDIS_URL).lock(
-        "portal-tests:real-worker", timeout=900, blocking_timeout=1800
-    )
-    if not turn.acquire():
-        pytest.fail("another test process kept the real worker for 30 minutes")
-    use_broker(settings.REDIS_URL)
-    try:
-        # Messages left by an earlier, interrupted run would be validated against a database that is gone.
-        with celery_app.connection_for_write() as connection_:
-            for name in queues.ALL_QUEUES:
-                connection_.default_channel.queue_purge(name)
-        yield media_root, database_url
-    finally:
-        use_broker(settings.CELERY_BROKER_URL)
-        turn.release()
+    with real_workers_turn(settings.REDIS_URL):
+        use_broker(settings.REDIS_URL)
+        try:
+            # Messages left by an earlier, interrupted run would be validated against a database that is gone.
+            with celery_app.connection_for_write() as connection_:
+                for name in queues.ALL_QUEUES:
+                    connection_.default_channel.queue_purge(name)
+            yield media_root, database_url
+        finally:
+            use_broker(settings.CELERY_BROKER_URL)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import hashlib
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,3 +233,28 @@ def notifications_read() -> list[NotificationRow]:
         )
         for row in Notification.objects.select_related("recipient").order_by("pk")
     ]
+
+
+def drain(*, timeout: float) -> tuple[float, str]:
+    """Wait until no version is waiting or being checked and no email is unsent; returns how long
+    it took and what was still pending if time ran out."""
+    from django.db import OperationalError, connections
+
+    from notifications.models import Notification
+    from submissions.models import Version
+
+    began = time.monotonic()
+    pending = "unknown"
+    while time.monotonic() - began < timeout:
+        try:
+            open_versions = Version.objects.exclude(status__in=FINAL).count()
+            unsent = Notification.objects.filter(emailed_at__isnull=True).count()
+        except OperationalError:
+            connections.close_all()
+            time.sleep(1)
+            continue
+        pending = f"{open_versions} versions not finished, {unsent} emails unsent"
+        if not open_versions and not unsent:
+            return time.monotonic() - began, ""
+        time.sleep(1)
+    return time.monotonic() - began, pending
