@@ -100,7 +100,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your account is ready.")
-            return redirect("core:home")
+            return redirect("shell:home")
     return render(
         request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
     )

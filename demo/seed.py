@@ -26,7 +26,7 @@ from triangulation.checks import TRIANGULATED
 from triangulation.services import triangulation_run
 from workbooks.sample import make_sample_return
 
-from .models import (
+from planning.models import (
     Collection,
     FileFormat,
     Organisation,
@@ -36,7 +36,7 @@ from .models import (
     Stage,
     TrustKind,
 )
-from .services import reference_data_load
+from planning.reference_data import reference_data_load
 
 DEMO_ROUND_NAME = "2021/22"
 ICS, PROVIDER, LMS, CA = (

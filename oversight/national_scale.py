@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
-from planning.demo import DEMO_COLLECTIONS
+from demo.seed import DEMO_COLLECTIONS
 from planning.models import (
     Collection,
     DeadlineExtension,

@@ -10,12 +10,12 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
+from core.formatting import days_until
 from submissions.models import Submission, SubmissionStatus
 
 from .models import (
     Collection,
     DeadlineExtension,
-    ExtensionRequest,
     Organisation,
     OrganisationType,
     PlanningRound,
@@ -125,13 +125,6 @@ class ReturnRow:
         return days_until(self.deadline)
 
 
-def days_until(deadline: dt.datetime, *, now: dt.datetime | None = None) -> int:
-    """Whole calendar days to the deadline in London time: 0 on the day, negative once past."""
-    now = now or timezone.now()
-    london = timezone.get_default_timezone()
-    return (deadline.astimezone(london).date() - now.astimezone(london).date()).days
-
-
 def returns_for_organisation(
     *, organisation: Organisation, planning_round: PlanningRound
 ) -> list[ReturnRow]:
@@ -214,14 +207,6 @@ def organisation_sort_key(organisation: Organisation) -> tuple[str, int, str]:
     return (ics.name if ics else "~", _TYPE_ORDER[organisation.org_type], organisation.name)
 
 
-def extension_history(
-    *, collection: Collection, organisation: Organisation
-) -> QuerySet[ExtensionRequest]:
-    return ExtensionRequest.objects.filter(
-        collection=collection, organisation=organisation
-    ).select_related("requested_by", "decided_by")
-
-
 def return_visibility(*, user: User) -> Q:
     """Which rows of a model with `collection` and `organisation` (a return, an extension request)
     the user may read: those of organisations they see, and, for an ICS's lead CCG, those of the
@@ -233,15 +218,6 @@ def return_visibility(*, user: User) -> Q:
             collection__lead_ccg_may_submit=True, organisation__lead_ccg_id__in=organisation_ids
         )
     return visible
-
-
-def extension_request_get_for_user(*, user: User, pk: int) -> ExtensionRequest:
-    try:
-        return ExtensionRequest.objects.select_related("collection", "organisation").get(
-            return_visibility(user=user), pk=pk
-        )
-    except ExtensionRequest.DoesNotExist:
-        raise Http404("No such request") from None
 
 
 def returns_on_behalf_of_led_systems(

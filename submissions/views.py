@@ -13,14 +13,8 @@ from audit.services import audit_submission_event
 from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
-from planning.models import Collection, ExtensionStatus
-from planning.selectors import effective_deadline, extension_history, extension_request_get_for_user
-from planning.services import (
-    deadline_extension_grant,
-    extension_decide,
-    extension_request_create,
-    extension_withdraw,
-)
+from planning.models import Collection
+from planning.selectors import effective_deadline
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
 from workbooks.highlight import highlight_workbook
@@ -29,14 +23,7 @@ from workbooks.types import Finding as FindingData
 
 from . import selectors, services
 from .downloads import attachment, content_type_of, streamed_attachment
-from .forms import (
-    DeadlineChangeForm,
-    ExtensionDecisionForm,
-    ExtensionRequestForm,
-    SubmitForm,
-    TemplateVersionIssueForm,
-    UploadForm,
-)
+from .forms import SubmitForm, TemplateVersionIssueForm, UploadForm
 from .models import VersionStatus
 from .transitions import TransitionConflict
 
@@ -308,156 +295,6 @@ def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpRespo
         "submissions/template_versions.html",
         {"collection": collection, "issued": issued, "form": form, "available": available},
     )
-
-
-def _extension_page(
-    request: HttpRequest,
-    submission,
-    *,
-    request_form=None,
-    change_form=None,
-    decision_forms=None,
-    status: int = 200,
-) -> HttpResponse:
-    collection, organisation = submission.collection, submission.organisation
-    history = list(extension_history(collection=collection, organisation=organisation))
-    can_decide = request.user.has_perm("planning.decide_extension", organisation)
-    pending = [item for item in history if item.status == ExtensionStatus.PENDING]
-    decision_forms = decision_forms or {}
-    context = {
-        "submission": submission,
-        "deadline": effective_deadline(collection=collection, organisation=organisation),
-        "history": history,
-        "pending": [
-            (item, decision_forms.get(item.pk) or ExtensionDecisionForm(prefix=f"decide-{item.pk}"))
-            for item in pending
-        ]
-        if can_decide
-        else [],
-        "can_request": request.user.has_perm("submissions.upload_version", submission)
-        and not pending,
-        "can_withdraw": request.user.has_perm("submissions.upload_version", submission),
-        "can_decide": can_decide,
-        "request_form": request_form or ExtensionRequestForm(),
-        "change_form": change_form or DeadlineChangeForm(),
-    }
-    return render(request, "submissions/extensions.html", context, status=status)
-
-
-@login_required
-def extensions(request: HttpRequest, pk: int) -> HttpResponse:
-    """A return's deadline: the extension in force, its history, and asking for or deciding on more time."""
-    return _extension_page(request, selectors.submission_get_for_user(user=request.user, pk=pk))
-
-
-def _apply(
-    request: HttpRequest, form, action, *, success: str, then: str, pk: int
-) -> HttpResponse | None:
-    """Run a service with a valid form's data; on success say so and redirect, else show its errors."""
-    if not form.is_valid():
-        return None
-    try:
-        action(**form.cleaned_data)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return None
-    messages.success(request, success)
-    return redirect(then, pk=pk)
-
-
-@require_POST
-@login_required
-def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-    object_permission_or_404(
-        user=request.user, permission="submissions.upload_version", obj=submission
-    )
-    form = ExtensionRequestForm(request.POST)
-    done = _apply(
-        request,
-        form,
-        lambda **data: extension_request_create(
-            collection=submission.collection,
-            organisation=submission.organisation,
-            requested_by=request.user,
-            request=request,
-            **data,
-        ),
-        success="Your request has been sent to your regional team.",
-        then="submissions:extensions",
-        pk=pk,
-    )
-    return done or _extension_page(request, submission, request_form=form, status=400)
-
-
-@require_POST
-@login_required
-def extension_set(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-    object_permission_or_404(
-        user=request.user, permission="planning.decide_extension", obj=submission.organisation
-    )
-    form = DeadlineChangeForm(request.POST)
-    done = _apply(
-        request,
-        form,
-        lambda **data: deadline_extension_grant(
-            collection=submission.collection,
-            organisation=submission.organisation,
-            granted_by=request.user,
-            request=request,
-            **data,
-        ),
-        success=f"{submission.organisation.name}'s deadline has changed.",
-        then="submissions:extensions",
-        pk=pk,
-    )
-    return done or _extension_page(request, submission, change_form=form, status=400)
-
-
-@require_POST
-@login_required
-def extension_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
-    item = extension_request_get_for_user(user=request.user, pk=pk)
-    submission = selectors.submission_for_collection(
-        user=request.user, collection=item.collection, organisation=item.organisation
-    )
-    object_permission_or_404(
-        user=request.user, permission="planning.decide_extension", obj=item.organisation
-    )
-    form = ExtensionDecisionForm(request.POST, prefix=f"decide-{item.pk}")
-    done = _apply(
-        request,
-        form,
-        lambda decision, **data: extension_decide(
-            extension_request=item,
-            decided_by=request.user,
-            request=request,
-            grant=decision == "grant",
-            **data,
-        ),
-        success="Decision recorded and the organisation told.",
-        then="submissions:extensions",
-        pk=submission.pk,
-    )
-    return done or _extension_page(request, submission, decision_forms={item.pk: form}, status=400)
-
-
-@require_POST
-@login_required
-def extension_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
-    item = extension_request_get_for_user(user=request.user, pk=pk)
-    submission = selectors.submission_for_collection(
-        user=request.user, collection=item.collection, organisation=item.organisation
-    )
-    object_permission_or_404(
-        user=request.user, permission="submissions.upload_version", obj=submission
-    )
-    try:
-        extension_withdraw(extension_request=item, user=request.user, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("submissions:extensions", pk=submission.pk)
 
 
 @login_required

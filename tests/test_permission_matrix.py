@@ -51,8 +51,8 @@ from tests.permission_support import (  # noqa: F401 - re-exported for row modul
 
 MATRIX: list[Row] = [
     # core
-    Row("core:home", None, {**everyone(REDIRECT, anonymous=LOGIN), NO_ROLE: 200}),
-    Row("core:healthz", None, everyone(200)),
+    Row("shell:home", None, {**everyone(REDIRECT, anonymous=LOGIN), NO_ROLE: 200}),
+    Row("shell:healthz", None, everyone(200)),
     # accounts
     Row("accounts:login", None, everyone(REDIRECT, anonymous=200)),
     Row("accounts:logout", None, everyone(LOGIN), method="post"),

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "core",
+    "shell",
     "accounts",
     "planning",
     "submissions",
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "charts",
     "exports",
     "triangulation",
+    "extensions",
+    "demo",
     "api",
 ]
 
@@ -83,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.portal",
+                "shell.context_processors.portal",
             ],
         },
     },
@@ -123,7 +126,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "shell:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en-gb"

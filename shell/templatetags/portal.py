@@ -1,93 +1,24 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 
-from planning.selectors import days_until
+from core import formatting
 
 register = template.Library()
 
-# Colours follow the NHS.UK tag guidance: grey for not yet begun, blue for in progress,
-# red for needs action, green for done.
-STATUS_COLOURS = {
-    "not_started": "grey",
-    "uploaded": "blue",
-    "validating": "blue",
-    "queued": "blue",
-    "running": "blue",
-    "invalid": "red",
-    "rejected": "red",
-    "failed": "red",
-    "expired": "grey",
-    "valid": "aqua-green",
-    "submitted": "purple",
-    "approved": "green",
-    "done": "green",
-    "changes_requested": "orange",
-    "late": "yellow",
-}
+london = register.filter("london", formatting.london)
+days_left_text = register.filter("days_left_text", formatting.days_left_text)
+pounds = register.filter("pounds", formatting.pounds)
+month_name = register.filter("month_name", formatting.month_name)
 
 
 @register.simple_tag
 def status_tag(status: str, label: str) -> str:
-    colour = STATUS_COLOURS.get(status, "white")
+    colour = formatting.STATUS_COLOURS.get(status, "white")
     return format_html('<strong class="nhsuk-tag nhsuk-tag--{}">{}</strong>', colour, label)
-
-
-@register.filter
-def london(value: dt.datetime | None) -> str:
-    """A deadline as people in England read it, always labelled with the time zone."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value, timezone.get_default_timezone())
-    hour = local.strftime("%I").lstrip("0")
-    minutes = "" if local.minute == 0 else local.strftime(":%M")
-    suffix = "pm" if local.hour >= 12 else "am"
-    clock = "midday" if (local.hour, local.minute) == (12, 0) else f"{hour}{minutes}{suffix}"
-    zone = "BST" if local.dst() else "GMT"
-    return f"{local.day} {local:%B %Y} at {clock} ({zone})"
-
-
-def _time_left(deadline: dt.datetime) -> str:
-    """Hours, or minutes in the last hour: the countdown people watch on deadline day."""
-    minutes = max(int((deadline - timezone.now()).total_seconds() // 60), 0)
-    hours = minutes // 60
-    if hours:
-        return f"{hours} hour{'s' if hours != 1 else ''} left"
-    return f"{minutes} minute{'s' if minutes != 1 else ''} left"
-
-
-@register.filter
-def days_left_text(deadline: dt.datetime) -> str:
-    days = days_until(deadline)
-    if days > 1:
-        return f"{days} days left"
-    if days == 1:
-        return f"Due tomorrow ({_time_left(deadline)})"
-    if days == 0:
-        return (
-            f"Due today ({_time_left(deadline)})"
-            if timezone.now() <= deadline
-            else "Deadline passed today"
-        )
-    overdue = -days
-    return f"{overdue} day{'s' if overdue != 1 else ''} overdue"
 
 
 @register.filter
 def get_field(form, name: str):
     return form[name]
-
-
-@register.filter
-def pounds(value) -> str:
-    return f"£{value:,.0f}"
-
-
-@register.filter
-def month_name(value: str) -> str:
-    """ "2021-04" → "April 2021"."""
-    return dt.datetime.strptime(value, "%Y-%m").strftime("%B %Y")

@@ -95,8 +95,8 @@ def test_invite_link_sets_password_logs_in_and_grants_role(
     response = _accept(client, path)
 
     user = User.objects.get(username="newlead")
-    assert (response.status_code, response["Location"]) == (302, reverse("core:home"))
-    assert client.get(reverse("core:home"))["Location"] == reverse(
+    assert (response.status_code, response["Location"]) == (302, reverse("shell:home"))
+    assert client.get(reverse("shell:home"))["Location"] == reverse(
         "planning:organisation_returns", kwargs={"ods_code": "QAA"}
     )
     assert (user.email, user.first_name, user.check_password(NEW_PASSWORD)) == (

@@ -17,7 +17,7 @@ from accounts.models import Role
 from accounts.services import invitation_accept, invitation_create, role_assign
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
-from planning.services import deadline_extension_grant
+from extensions.services import deadline_extension_grant
 from submissions.services import submission_submit, template_version_issue, version_create
 from submissions.validation import version_validate
 from tests.factories import PASSWORD, UserFactory, london, user_with_role

@@ -19,7 +19,7 @@ from notifications.emails import notification_email, notifications_email, notifi
 from notifications.models import Notification
 from notifications.reminders import deadline_reminders_send, reviewer_digests_send
 from notifications.services import notify
-from planning.services import deadline_extension_grant
+from extensions.services import deadline_extension_grant
 from submissions.models import Submission, SubmissionStatus
 from submissions.services import submission_submit, version_create
 from submissions.validation import version_fail, version_validate

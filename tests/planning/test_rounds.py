@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from planning.models import Collection, OrganisationType, PlanningRound, Stage, TrustKind
-from planning.services import round_copy, round_make_current, shift_london_datetime
+from core.formatting import shift_london_datetime
+from planning.services import round_copy, round_make_current
 from tests.factories import CollectionFactory, PlanningRoundFactory, london, user_with_role
 
 pytestmark = pytest.mark.django_db
