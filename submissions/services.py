@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.selectors import users_of_organisation, users_reviewing_region
 from audit.models import AuditAction
 from audit.services import audit_record, audit_submission_event
+from core.limits import upload_limit_text
 from core.queueing import send_task
 from notifications.services import notify
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
@@ -204,7 +205,7 @@ def _read_upload(stream: IO[bytes]) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise ValidationError(
-            f"The file is larger than {limit // (1024 * 1024)} MB, the largest the portal accepts."
+            f"The file is larger than {upload_limit_text()}, the largest the portal accepts."
         )
     if not data:
         raise ValidationError("The file is empty.")

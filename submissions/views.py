@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditAction
 from audit.services import audit_submission_event
 from core.forms import add_service_errors
+from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
 from planning.models import Collection
@@ -72,7 +72,7 @@ def submission_detail(
         "can_upload": request.user.has_perm("submissions.upload_version", submission)
         and submission.status != "approved",
         "has_template": has_workbook_template(collection_code=submission.collection.code),
-        "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "upload_limit": upload_limit_text(),
         "erf": erf_estimate_of_version(version=version),
         "erf_version": version,
         "triangulation": triangulation_section(submission=submission, version=version),

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: nothing below may read a body larger than the upload limit (core.limits).
+    "core.limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -283,7 +285,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# The one size limit of a request: the largest file accepted, enforced before any body is read
+# (core.limits) and stated on the upload form and in the API schema. The proxy in front of gunicorn
+# should refuse the same (README "Deploying").
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "core.limits.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 VALIDATION_MAX_ATTEMPTS = env.int("VALIDATION_MAX_ATTEMPTS", default=3)
 TRIANGULATION_STALE_SECONDS = env.int("TRIANGULATION_STALE_SECONDS", default=300)
 TRIANGULATION_MAX_ATTEMPTS = env.int("TRIANGULATION_MAX_ATTEMPTS", default=3)
