@@ -8,13 +8,14 @@ from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.selectors import api_tokens_of
+from accounts.services import api_token_issue, api_tokens_revoke
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import audit_events_of_submission
 from audit.services import audit_access_refused, audit_submission_event
@@ -68,8 +69,41 @@ class TokenView(APIView):
                 {"detail": "Enter a correct username and password."},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, secret = api_token_issue(user=user, request=request)
+        return Response(
+            serializers.TokenSerializer({"token": secret, "expires_at": token.expiry}).data
+        )
+
+
+class TokenList(generics.ListAPIView):
+    """The caller's API tokens in force (never their secrets), newest first."""
+
+    serializer_class = serializers.TokenInForceSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return api_tokens_of(user=self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "current": self.request.auth}
+
+
+class TokenRevoke(APIView):
+    @extend_schema(
+        request=None,
+        responses={204: None, 404: serializers.MessageSerializer},
+        description="Revoke one of your own tokens (the current one included) by its id.",
+    )
+    def delete(self, request, key: str):
+        if not api_tokens_revoke(
+            user=request.user,
+            token_key=key,
+            actor=request.user,
+            reason="Revoked by its owner.",
+            request=request,
+        ):
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _submissions(request):

@@ -31,6 +31,10 @@ class AuditAction(models.TextChoices):
     INVITATION_SENT = "invitation_sent", "Sent an invitation"
     INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
     EXPORT = "export", "Exported the audit trail"
+    TOKEN_ISSUED = "token_issued", "Issued an API token"
+    TOKEN_REVOKED = "token_revoked", "Revoked an API token"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", "Asked to reset a password"
+    PASSWORD_RESET_COMPLETED = "password_reset_completed", "Reset a password"
 
 
 class AuditQuerySet(models.QuerySet):

@@ -4,6 +4,7 @@ from tests.permission_rows import (
     audit,
     charts,
     cover_and_deadlines,
+    credentials,
     erf,
     exports,
     oversight,
@@ -13,6 +14,7 @@ from tests.permission_support import Row
 
 ROWS_FROM_APPS: list[Row] = [
     *cover_and_deadlines.ROWS,
+    *credentials.ROWS,
     *audit.ROWS,
     *reviews.ROWS,
     *erf.ROWS,

@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -16,6 +15,7 @@ from submissions.models import Submission
 from submissions.models import SubmissionStatus as S
 from submissions.services import submissions_ensure_for_round
 from tests.factories import (
+    api_token,
     CollectionFactory,
     IcsFactory,
     PlanningRoundFactory,
@@ -328,7 +328,7 @@ def test_queue_makes_the_same_number_of_queries_at_any_size(client, queue_world)
 
 def _api(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 
