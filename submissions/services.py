@@ -29,7 +29,15 @@ from workbooks.specs import has_workbook_template, latest_spec_version, spec_ver
 from workbooks.types import MemberOrg, RejectedFile, TemplateContext
 
 from . import rules as submission_rules
-from .models import Finding, Severity, Submission, TemplateVersion, Version, VersionStatus
+from .models import (
+    Finding,
+    Severity,
+    Submission,
+    SubmissionStatus,
+    TemplateVersion,
+    Version,
+    VersionStatus,
+)
 from .selectors import signing_capacity
 from .transitions import Action, TransitionConflict, transition
 
@@ -47,6 +55,14 @@ _NOT_SUBMITTABLE = {
     VersionStatus.INVALID: "has errors: fix them and upload the file again",
     VersionStatus.REJECTED: "was rejected: upload a file made from the template",
     VersionStatus.FAILED: "could not be checked: upload it again",
+}
+
+
+_ALREADY_SUBMITTED = {
+    SubmissionStatus.SUBMITTED: "Version {n} is already submitted.",
+    SubmissionStatus.APPROVED: "Version {n} has been approved.",
+    SubmissionStatus.CHANGES_REQUESTED: "Your regional team asked for changes to version {n}: "
+    "upload a new version with the changes and submit that.",
 }
 
 
@@ -273,18 +289,13 @@ def version_create(
     version.file.save("upload", ContentFile(data), save=False)
     try:
         with transaction.atomic():
-            Submission.objects.select_for_update().get(pk=submission.pk)
+            locked = Submission.objects.select_for_update().get(pk=submission.pk)
             version.number = (submission.versions.aggregate(top=Max("number"))["top"] or 0) + 1
             version.save()
-            before = {"status": submission.status}
+            before = {"status": locked.status}
             transition(
                 submission=submission,
-                action=Action.UPLOAD,
-                current_version=version,
-                submitted_version=None,
-                submitted_at=None,
-                submitted_by=None,
-                is_late=False,
+                **_upload_change(status=locked.status, version=version),
             )
             audit_submission_event(
                 action=AuditAction.UPLOAD,
@@ -304,6 +315,21 @@ def version_create(
         version.file.delete(save=False)
         raise
     return UploadOutcome(version=version, duplicate=False)
+
+
+def _upload_change(*, status: str, version: Version) -> dict:
+    """A submitted return keeps its submitted version (and whether it was late) while a newer
+    draft is checked; any other return starts again from the new upload."""
+    if status == SubmissionStatus.SUBMITTED:
+        return {"action": Action.UPLOAD_DRAFT, "current_version": version}
+    return {
+        "action": Action.UPLOAD,
+        "current_version": version,
+        "submitted_version": None,
+        "submitted_at": None,
+        "submitted_by": None,
+        "is_late": False,
+    }
 
 
 def enqueue_validation(*, version_id: int) -> None:
@@ -326,18 +352,15 @@ def submission_submit(
     explanations: dict[int, str],
     now: dt.datetime | None = None,
 ) -> Submission:
-    """Sign off a valid version: warnings explained, declaration agreed, deadline applied."""
+    """Sign off any version checked without errors (not only the newest): warnings explained,
+    declaration agreed, deadline applied. Submitting another version replaces the submitted one."""
     capacity = signing_capacity(user=user, submission=submission)
     if capacity is None:
         raise PermissionDenied("Only a signatory of the organisation can submit this return.")
     if version.submission_id != submission.pk:
         raise ValidationError({"version": "That version belongs to another return."})
-    if submission.current_version_id != version.pk:
-        latest = submission.current_version
-        raise SubmitRefused(
-            f"Version {latest.number} was uploaded after version {version.number}. "
-            f"Check version {latest.number} and submit that one."
-        )
+    if submission.submitted_version_id == version.pk:
+        raise SubmitRefused(_ALREADY_SUBMITTED.get(submission.status, "").format(n=version.number))
     if version.status != VersionStatus.VALID:
         raise SubmitRefused(
             "Only a version that has been checked and has no errors can be submitted. "
@@ -372,8 +395,12 @@ def submission_submit(
             Finding.objects.filter(pk=finding.pk).update(explanation=cleaned[finding.pk])
         transition(
             submission=submission,
-            action=Action.SUBMIT,
-            guard={"current_version": version},
+            # Guarded on the version submitted so far, so two people submitting at once cannot
+            # both win.
+            action=Action.RESUBMIT
+            if before["status"] == SubmissionStatus.SUBMITTED
+            else Action.SUBMIT,
+            guard={"submitted_version": submission.submitted_version_id},
             submitted_version=version,
             submitted_by=user,
             submitted_role=capacity.role,
