@@ -232,7 +232,7 @@ def test_invite_for_existing_account_adds_the_role_once_its_owner_signs_in(
     response = client.post(path)
 
     assert "Accept the role" in page.content.decode()
-    assert (response.status_code, response["Location"]) == (302, reverse("core:home"))
+    assert (response.status_code, response["Location"]) == (302, reverse("shell:home"))
     assert list(
         RoleAssignment.objects.filter(user=existing).values_list("role", "organisation")
     ) == [(Role.SIGNATORY, ics.pk)]
