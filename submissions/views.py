@@ -190,7 +190,7 @@ def version_file(request: HttpRequest, pk: int) -> FileResponse:
     )
     return streamed_attachment(
         version.file.open("rb"),
-        filename=version.original_name,
+        filename=version.download_name(),
         content_type=content_type_of(version.file_format),
     )
 
@@ -233,7 +233,7 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
     version = selectors.version_get_for_user(user=request.user, pk=pk)
     if not version.is_finished:
         raise Http404
-    name = f"{version.submission.collection.code}-{version.submission.organisation.ods_code}-v{version.number}-findings.csv"
+    name = version.download_name("-findings.csv")
     audit_submission_event(
         action=AuditAction.DOWNLOAD,
         submission=version.submission,
@@ -259,7 +259,7 @@ def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     with version.file.open("rb") as stream:
         data = highlight_workbook(data=stream.read(), findings=_finding_data(version))
-    name = f"{version.submission.collection.code}-{version.submission.organisation.ods_code}-v{version.number}-findings.xlsx"
+    name = version.download_name("-findings.xlsx")
     audit_submission_event(
         action=AuditAction.DOWNLOAD,
         submission=version.submission,

@@ -118,6 +118,16 @@ def test_original_file_downloads_byte_for_byte(client, act_world):
     assert b"".join(response.streaming_content) == data
 
 
+def test_original_file_is_named_from_its_detected_format_not_its_uploaded_name(client, act_world):
+    version = _validated_version(client, act_world, act_world.sample())
+    # As a version stored before names were checked could be called.
+    Version.objects.filter(pk=version.pk).update(original_name="plan.html")
+
+    response = client.get(reverse("submissions:version_file", kwargs={"pk": version.pk}))
+
+    assert response["Content-Disposition"] == 'attachment; filename="ACT-QHM-v1.xlsx"'
+
+
 def test_submit_page_flow_signs_off(client, act_world):
     version = _validated_version(client, act_world, act_world.sample())
     explanations = {
