@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -16,6 +15,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audit.client_address import client_ip
 from core.forms import add_service_errors
 from core.permissions import permission_or_404
 
@@ -60,7 +60,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         allowance = password_reset_allowance(
-            email=form.cleaned_data["email"], ip_address=get_client_ip_address(self.request)
+            email=form.cleaned_data["email"], ip_address=client_ip(self.request)
         )
         if allowance is PasswordResetAllowance.REFUSE:
             return render(self.request, "accounts/password_reset_refused.html", status=429)

@@ -7,11 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.models import AuthToken
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.selectors import api_tokens_of
@@ -31,6 +31,7 @@ from triangulation.models import TriangulationFinding
 
 from . import serializers
 from .filters import SubmissionFilter
+from .throttling import ClientAddressScopedRateThrottle
 
 
 def validation_detail(error: ValidationError) -> dict:
@@ -45,7 +46,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientAddressScopedRateThrottle]
     throttle_scope = "token"
 
     @extend_schema(
@@ -82,6 +83,8 @@ class TokenList(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuthToken.objects.none()
         return api_tokens_of(user=self.request.user)
 
     def get_serializer_context(self):

@@ -192,6 +192,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Addresses or networks (CIDR) of the load balancers or proxies that connect to the web processes.
+# Only a request from one of them may say who the client is (its X-Forwarded-For); the sign-in
+# lockout, the API throttles and the audit trail all use that one address (audit.client_address).
+# Empty (the default): X-Forwarded-For is ignored everywhere.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "audit.client_address.client_ip"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 # Username and address together: many NHS staff share one outbound address, so locking the
@@ -226,7 +232,14 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files, not process memory: the API throttles and the password reset limits count in the cache,
+    # and every gunicorn worker of the embedded default must see the same counts.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("DJANGO_CACHE_DIR", default=str(VAR_DIR / "cache")),
+        }
+    }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
