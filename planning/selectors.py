@@ -77,6 +77,12 @@ def current_round() -> PlanningRound | None:
     return PlanningRound.objects.filter(is_current=True).first() or PlanningRound.objects.first()
 
 
+def round_open_for_reminders(*, today: dt.date) -> PlanningRound | None:
+    """The current round until its end date; none once it has closed, so nobody is reminded of
+    a deadline of a round that is over."""
+    return PlanningRound.objects.filter(is_current=True, ends_on__gte=today).first()
+
+
 def rounds_all() -> QuerySet[PlanningRound]:
     return PlanningRound.objects.annotate(collection_count=Count("collections"))
 

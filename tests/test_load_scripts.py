@@ -178,6 +178,22 @@ def test_notifications_check_wants_one_notice_and_one_email_each():
     ]
 
 
+def test_notifications_check_counts_an_email_under_another_message_id_as_extra():
+    email = EmailRow(
+        to="lead@example.invalid",
+        subject="Version 1 of ACT has no errors",
+        url="/versions/1/",
+        message_id="<notification-1.1@x>",
+    )
+    assert notifications_check(
+        notifications=[notification(message_id="<notification-1.1@x>")],
+        emails=[email, replace(email, message_id="<other@x>")],
+        finished_version_ids=[1],
+    ) == [
+        "1 email(s) to lead@example.invalid ('Version 1 of ACT has no errors') beyond one per notification"
+    ]
+
+
 def test_emails_read_parses_the_file_backend_output(tmp_path):
     backend = EmailBackend(file_path=str(tmp_path))
     backend.send_messages(
@@ -186,6 +202,7 @@ def test_emails_read_parses_the_file_backend_output(tmp_path):
                 "Version 3 of ACT has errors to fix",
                 "Body.\n\nhttp://127.0.0.1:9/versions/3/\n",
                 to=["lead@example.invalid"],
+                headers={"Message-ID": "<notification-3.1@example>"},
             )
         ]
     )
@@ -195,6 +212,7 @@ def test_emails_read_parses_the_file_backend_output(tmp_path):
             to="lead@example.invalid",
             subject="Version 3 of ACT has errors to fix",
             url="/versions/3/",
+            message_id="<notification-3.1@example>",
         )
     ]
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from config import queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -368,6 +370,15 @@ CELERY_BEAT_SCHEDULE = {
 # A notification email claimed longer ago than this by a sender that never finished is retried.
 NOTIFICATION_EMAIL_CLAIM_SECONDS = env.int("NOTIFICATION_EMAIL_CLAIM_SECONDS", default=600)
 NOTIFICATION_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", default=5)
+# An email never tried whose task is older than this was lost with the broker: the sweeper sends it.
+# Younger ones are left to their (maybe rate-limited) task, so the sweeper never jumps the queue.
+NOTIFICATION_EMAIL_QUEUED_STALE_SECONDS = env.int(
+    "NOTIFICATION_EMAIL_QUEUED_STALE_SECONDS", default=600
+)
+# Reminders and digests go out in batches, each worker sending at most this many batches a minute
+# (Celery's rate_limit): 50 x 6 = 300 emails a minute, below a mail provider's usual send rate.
+NOTIFICATION_EMAIL_BATCH = env.int("NOTIFICATION_EMAIL_BATCH", default=50)
+NOTIFICATION_EMAIL_BATCH_RATE = env("NOTIFICATION_EMAIL_BATCH_RATE", default="6/m")
 # Fail fast when the broker is down: the upload is already safe in the database and the sweeper re-sends it.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -376,4 +387,5 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
     "CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", default=600_000
 )
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default=queues.DEFAULT)
+CELERY_TASK_ROUTES = queues.TASK_ROUTES

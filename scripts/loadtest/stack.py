@@ -1,6 +1,7 @@
 """The production-shaped stack on this machine, loopback only: gunicorn (several gthread workers),
-two separate Celery worker processes (concurrency 1 each) and beat, on a PostgreSQL database and
-a Redis database of the run's own, created fresh and dropped afterwards."""
+two separate Celery worker processes for the validation queue and one for every other queue
+(concurrency 1 each, config/queues.py) and beat, on a PostgreSQL database and a Redis database of
+the run's own, created fresh and dropped afterwards."""
 
 from __future__ import annotations
 
@@ -20,11 +21,16 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import redis
 
+from config import queues
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
+    """LOAD_PORT if set (machines shared by several people give each a range), else any free one."""
+    if os.environ.get("LOAD_PORT"):
+        return int(os.environ["LOAD_PORT"])
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -191,23 +197,9 @@ class Stack:
             env,
         )
         self.workers = [
-            Process(
-                f"worker{index}",
-                [
-                    str(BIN / "celery"),
-                    "-A",
-                    self.celery_app,
-                    "worker",
-                    "--concurrency=1",
-                    "--pool=prefork",
-                    f"--hostname=load{index}@%h",
-                    "--loglevel=INFO",
-                ],
-                logs / f"worker{index}.log",
-                env,
-            )
+            self.worker_process(f"worker{index}", queues=(queues.VALIDATION,), env=env)
             for index in (1, 2)
-        ]
+        ] + [self.worker_process("worker-other", queues=queues.OTHER_QUEUES, env=env)]
         self.beat = Process(
             "beat",
             [
@@ -226,6 +218,24 @@ class Stack:
         for process in self.processes:
             process.start()
         self.wait_ready()
+
+    def worker_process(self, name: str, *, queues: tuple[str, ...], env: dict[str, str]) -> Process:
+        return Process(
+            name,
+            [
+                str(BIN / "celery"),
+                "-A",
+                self.celery_app,
+                "worker",
+                "--concurrency=1",
+                "--pool=prefork",
+                f"--queues={','.join(queues)}",
+                f"--hostname={name}@%h",
+                "--loglevel=INFO",
+            ],
+            self.run_dir / f"{name}.log",
+            env,
+        )
 
     def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
