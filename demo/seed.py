@@ -33,6 +33,7 @@ from planning.models import (
     OrganisationType,
     PlanningRound,
     Region,
+    RoundStatus,
     Stage,
     TrustKind,
 )
@@ -177,7 +178,11 @@ DEMO_COLLECTIONS = (
 def demo_round_create() -> PlanningRound:
     planning_round, _ = PlanningRound.objects.get_or_create(
         name=DEMO_ROUND_NAME,
-        defaults={"starts_on": dt.date(2021, 4, 1), "ends_on": dt.date(2022, 3, 31)},
+        defaults={
+            "starts_on": dt.date(2021, 4, 1),
+            "ends_on": dt.date(2022, 3, 31),
+            "status": RoundStatus.PUBLISHED,
+        },
     )
     if not PlanningRound.objects.filter(is_current=True).exists():
         PlanningRound.objects.filter(pk=planning_round.pk).update(is_current=True)

@@ -8,27 +8,30 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.models import User
+from audit.models import AuditAction
+from audit.services import audit_record
+
 from core.formatting import shift_london_datetime
 from submissions.models import TemplateVersion
 from submissions.services import submissions_ensure_for_round
 
-from .models import Collection, PlanningRound
+from .models import Collection, PlanningRound, RoundStatus
 
 
 @transaction.atomic
 def round_copy(
-    *, source: PlanningRound, name: str, shift_days: int, make_current: bool = False
+    *, source: PlanningRound, name: str, shift_days: int, user: User | None = None, request=None
 ) -> PlanningRound:
-    """A new round with every collection of the source, dates moved by shift_days."""
+    """A new draft round with every collection of the source, dates moved by shift_days.
+    Organisations see it only once it is published."""
     if PlanningRound.objects.filter(name=name).exists():
         raise ValidationError({"name": "A round with this name already exists."})
-    if make_current:
-        PlanningRound.objects.filter(is_current=True).update(is_current=False)
     new_round = PlanningRound.objects.create(
         name=name,
         starts_on=source.starts_on + dt.timedelta(days=shift_days),
         ends_on=source.ends_on + dt.timedelta(days=shift_days),
-        is_current=make_current,
+        status=RoundStatus.DRAFT,
         copied_from=source,
     )
     Collection.objects.bulk_create(
@@ -59,6 +62,13 @@ def round_copy(
             defaults={"is_accepted": template_version.is_accepted, "note": template_version.note},
         )
     submissions_ensure_for_round(planning_round=new_round)
+    audit_record(
+        action=AuditAction.ROUND_COPIED,
+        actor=user,
+        obj=new_round,
+        after={"copied_from": source.name, "shift_days": shift_days},
+        request=request,
+    )
     return new_round
 
 
@@ -74,8 +84,37 @@ def collection_update(*, collection: Collection, **fields) -> Collection:
 
 
 @transaction.atomic
-def round_make_current(*, planning_round: PlanningRound) -> None:
+def round_make_current(
+    *, planning_round: PlanningRound, user: User | None = None, request=None
+) -> None:
+    """Organisations land on this round; only a published round may be current."""
+    if planning_round.status != RoundStatus.PUBLISHED:
+        raise ValidationError(
+            f"Publish {planning_round.name} before making it current: organisations cannot see "
+            "a round that is not published."
+        )
+    if PlanningRound.objects.filter(pk=planning_round.pk, is_current=True).exists():
+        return
+    previous = list(
+        PlanningRound.objects.select_for_update()
+        .exclude(pk=planning_round.pk)
+        .filter(is_current=True)
+        .values_list("name", flat=True)
+    )
     PlanningRound.objects.exclude(pk=planning_round.pk).filter(is_current=True).update(
         is_current=False
     )
-    PlanningRound.objects.filter(pk=planning_round.pk).update(is_current=True)
+    made = PlanningRound.objects.filter(pk=planning_round.pk, status=RoundStatus.PUBLISHED).update(
+        is_current=True
+    )
+    if not made:
+        raise ValidationError(f"{planning_round.name} changed meanwhile. Reload the page.")
+    planning_round.is_current = True
+    audit_record(
+        action=AuditAction.ROUND_MADE_CURRENT,
+        actor=user,
+        obj=planning_round,
+        before={"current": previous[0] if previous else None},
+        after={"current": planning_round.name},
+        request=request,
+    )

@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 from accounts.models import User
 from accounts.selectors import user_scope
 from planning.models import Organisation, OrganisationType, PlanningRound
-from planning.selectors import current_round
+from planning.selectors import current_round, rounds_visible_to
 from submissions.models import Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user
 from submissions.services import template_context
@@ -61,9 +61,10 @@ def queue_icss(*, user: User) -> QuerySet[Organisation]:
     return icss if scope.is_national_admin else icss.filter(region_id__in=scope.reviewer_region_ids)
 
 
-def round_from_query(*, value: str | None) -> PlanningRound | None:
+def round_from_query(*, user: User, value: str | None) -> PlanningRound | None:
+    """The round a page's filter names, if the user may see it; else the current round."""
     if value and value.isdigit():
-        return PlanningRound.objects.filter(pk=int(value)).first()
+        return rounds_visible_to(user=user).filter(pk=int(value)).first()
     return current_round()
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
@@ -93,12 +94,15 @@ def template_versions_accepted(*, collection_id: int) -> list[str]:
     )
 
 
+def template_layout_key(version: str) -> tuple:
+    """Orders template layouts by their numbers, so 2021.10 comes after 2021.9."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", version))
+
+
 def template_version_latest(*, collection_id: int) -> TemplateVersion | None:
-    return (
-        TemplateVersion.objects.filter(collection_id=collection_id)
-        .order_by("-issued_at", "-version")
-        .first()
-    )
+    """The layout organisations download: the newest issued, whenever each was issued."""
+    issued = TemplateVersion.objects.filter(collection_id=collection_id)
+    return max(issued, key=lambda template: template_layout_key(template.version), default=None)
 
 
 def version_with_findings(*, version_pk: int) -> Version:

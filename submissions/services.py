@@ -38,7 +38,7 @@ from .models import (
     Version,
     VersionStatus,
 )
-from .selectors import signing_capacity
+from .selectors import signing_capacity, template_layout_key, template_version_latest
 from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
@@ -109,25 +109,84 @@ def template_versions_ensure(*, planning_round: PlanningRound) -> None:
 
 @transaction.atomic
 def template_version_issue(
-    *, collection: Collection, version: str, still_accepted: list[str], note: str, issued_by: User
+    *,
+    collection: Collection,
+    version: str,
+    still_accepted: list[str],
+    note: str,
+    issued_by: User,
+    request=None,
 ) -> TemplateVersion:
-    """Issue a new template layout mid-round and say which older ones are still accepted."""
+    """Issue a newer template layout mid-round with a note of what changed, say which older ones
+    are still accepted, and tell every organisation that owes the return."""
     if version not in spec_versions(collection_code=collection.code):
         raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
-    template_version, _ = TemplateVersion.objects.update_or_create(
+    if not note.strip():
+        raise ValidationError({"note": "Say what changed, for the people who download it."})
+    # Locked so two admins issuing at once cannot both pass the check below.
+    list(Collection.objects.select_for_update().filter(pk=collection.pk))
+    latest = template_version_latest(collection_id=collection.pk)
+    if latest is not None and template_layout_key(version) <= template_layout_key(latest.version):
+        raise ValidationError(
+            {
+                "version": f"Organisations download {latest.version} now; {version} is not newer, "
+                "so it cannot replace it. Issue a newer version."
+            }
+        )
+    template_version = TemplateVersion.objects.create(
         collection=collection,
         version=version,
-        defaults={"is_accepted": True, "note": note, "issued_by": issued_by},
+        is_accepted=True,
+        note=note.strip(),
+        issued_by=issued_by,
     )
     collection.template_versions.exclude(pk=template_version.pk).update(is_accepted=False)
     collection.template_versions.filter(version__in=still_accepted).update(is_accepted=True)
+    accepted = sorted(
+        set(still_accepted)
+        & set(collection.template_versions.values_list("version", flat=True)) - {version},
+        key=template_layout_key,
+    )
     audit_record(
         action=AuditAction.TEMPLATE_ISSUED,
         actor=issued_by,
         obj=template_version,
-        after={"version": version, "still_accepted": sorted(still_accepted), "note": note},
+        after={"version": version, "still_accepted": accepted, "note": note.strip()},
+        request=request,
+    )
+    _template_fix_notify(
+        collection=collection, version=version, accepted=accepted, note=note.strip()
     )
     return template_version
+
+
+def template_fix_message(
+    *, collection: Collection, version: str, accepted: list[str], note: str
+) -> str:
+    older = (
+        f"Returns made from version {' or '.join(accepted)} are still accepted."
+        if accepted
+        else "Returns made from earlier versions are no longer accepted: download the new template."
+    )
+    return f"Version {version} of the {collection} template is available. {note} {older}"
+
+
+def _template_fix_notify(
+    *, collection: Collection, version: str, accepted: list[str], note: str
+) -> None:
+    body = template_fix_message(
+        collection=collection, version=version, accepted=accepted, note=note
+    )
+    owing = Submission.objects.filter(collection=collection).select_related("organisation")
+    for submission in owing:
+        notify(
+            recipients=users_of_organisation(organisation_id=submission.organisation_id),
+            kind="template_issued",
+            subject=f"New {collection} template: version {version}",
+            body=body,
+            url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
+            dedupe_key=f"template:{collection.pk}:{version}:{submission.organisation_id}",
+        )
 
 
 # Templates --------------------------------------------------------------------------------------
@@ -182,11 +241,7 @@ def template_for_submission(*, submission: Submission) -> tuple[str, bytes]:
         raise ValidationError(
             f"{submission.collection.code} is returned as a document; it has no workbook template."
         )
-    issued = (
-        TemplateVersion.objects.filter(collection=submission.collection)
-        .order_by("-issued_at", "-version")
-        .first()
-    )
+    issued = template_version_latest(collection_id=submission.collection_id)
     version = (
         issued.version
         if issued

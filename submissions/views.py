@@ -274,14 +274,24 @@ def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
 def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpResponse:
     """Issue a new template version mid-round and choose which older ones are still accepted."""
     collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
-    issued = list(collection.template_versions.select_related("issued_by"))
+    issued = sorted(
+        collection.template_versions.select_related("issued_by"),
+        key=lambda template: selectors.template_layout_key(template.version),
+        reverse=True,
+    )
     issued_names = [template.version for template in issued]
-    available = [v for v in spec_versions(collection_code=collection.code) if v not in issued_names]
+    # Only layouts newer than the one organisations download now can be issued.
+    newest = selectors.template_layout_key(issued_names[0]) if issued_names else ()
+    available = [
+        version
+        for version in spec_versions(collection_code=collection.code)
+        if selectors.template_layout_key(version) > newest
+    ]
     form = TemplateVersionIssueForm(request.POST or None, available=available, issued=issued_names)
     if request.method == "POST" and form.is_valid():
         try:
             services.template_version_issue(
-                collection=collection, issued_by=request.user, **form.cleaned_data
+                collection=collection, issued_by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -9,6 +9,7 @@ from tests.permission_rows import (
     exports,
     oversight,
     reviews,
+    rounds,
 )
 from tests.permission_support import Row
 
@@ -21,4 +22,5 @@ ROWS_FROM_APPS: list[Row] = [
     *oversight.ROWS,
     *charts.ROWS,
     *exports.ROWS,
+    *rounds.ROWS,
 ]
