@@ -37,7 +37,7 @@ from .models import (
     Version,
     VersionStatus,
 )
-from .selectors import signing_capacity
+from .selectors import signing_capacity, submit_refusal
 from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
@@ -48,21 +48,6 @@ DECLARATION = (
     "that the plan is agreed by all partners."
 )
 MIN_EXPLANATION_LENGTH = 10
-_NOT_SUBMITTABLE = {
-    VersionStatus.QUEUED: "is waiting to be checked: wait a few seconds and try again",
-    VersionStatus.RUNNING: "is being checked: wait a few seconds and try again",
-    VersionStatus.INVALID: "has errors: fix them and upload the file again",
-    VersionStatus.REJECTED: "was rejected: upload a file made from the template",
-    VersionStatus.FAILED: "could not be checked: upload it again",
-}
-
-
-_ALREADY_SUBMITTED = {
-    SubmissionStatus.SUBMITTED: "Version {n} is already submitted.",
-    SubmissionStatus.APPROVED: "Version {n} has been approved.",
-    SubmissionStatus.CHANGES_REQUESTED: "Your regional team asked for changes to version {n}: "
-    "upload a new version with the changes and submit that.",
-}
 
 
 class SubmitRefused(Exception):
@@ -358,13 +343,9 @@ def submission_submit(
         raise PermissionDenied("Only a signatory of the organisation can submit this return.")
     if version.submission_id != submission.pk:
         raise ValidationError({"version": "That version belongs to another return."})
-    if submission.submitted_version_id == version.pk:
-        raise SubmitRefused(_ALREADY_SUBMITTED.get(submission.status, "").format(n=version.number))
-    if version.status != VersionStatus.VALID:
-        raise SubmitRefused(
-            "Only a version that has been checked and has no errors can be submitted. "
-            f"Version {version.number} {_NOT_SUBMITTABLE[version.status]}."
-        )
+    refusal = submit_refusal(submission=submission, version=version)
+    if refusal:
+        raise SubmitRefused(refusal)
     problems: dict[str, str] = {}
     warnings = list(version.findings.filter(severity=Severity.WARNING))
     cleaned = {finding.pk: (explanations.get(finding.pk) or "").strip() for finding in warnings}
