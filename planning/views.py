@@ -39,6 +39,7 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
             "planning_round": planning_round,
             "rounds": PlanningRound.objects.all(),
             "rows": rows,
+            "row_submissions": [row.submission for row in rows],
             "on_behalf": selectors.returns_on_behalf_of_led_systems(
                 organisation=organisation, planning_round=planning_round
             )

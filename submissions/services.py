@@ -438,6 +438,11 @@ _FINISHED_TEXT = {
 }
 
 
+def version_finished_text(*, version: Version) -> str:
+    """One sentence saying how a finished check came out, e.g. "Version 2 has errors to fix"."""
+    return f"Version {version.number} {_FINISHED_TEXT[version.status]}."
+
+
 def version_finished_notify(*, version_id: int) -> None:
     """Tell the uploader their version's check has finished; once per version."""
     version = Version.objects.select_related(

@@ -60,21 +60,13 @@ def _panel_context(request: HttpRequest, submission, version) -> dict:
     }
 
 
-@login_required
-def submission_detail(request: HttpRequest, pk: int, upload_form=None, status=200) -> HttpResponse:
-    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-    if request.method == "GET":
-        audit_submission_event(
-            action=AuditAction.VIEW_RETURN, submission=submission, request=request
-        )
+def _page_context(request: HttpRequest, submission) -> dict:
+    """Everything on the return page that follows its newest version."""
     version = submission.current_version
     panel = _panel_context(request, submission, version)
     versions = list(selectors.versions_of_submission(submission=submission))
-    context = {
+    return {
         **panel,
-        "deadline": effective_deadline(
-            collection=submission.collection, organisation=submission.organisation
-        ),
         "versions": versions,
         "return_list": [submission],
         "submittable_ids": {
@@ -83,14 +75,31 @@ def submission_detail(request: HttpRequest, pk: int, upload_form=None, status=20
             if panel["can_submit"]
             and not selectors.submit_refusal(submission=submission, version=v)
         },
+        "erf": erf_estimate_of_version(version=version),
+        "erf_version": version,
+    }
+
+
+@login_required
+def submission_detail(request: HttpRequest, pk: int, upload_form=None, status=200) -> HttpResponse:
+    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+    if request.method == "GET":
+        audit_submission_event(
+            action=AuditAction.VIEW_RETURN, submission=submission, request=request
+        )
+    context = {
+        **_page_context(request, submission),
+        "deadline": effective_deadline(
+            collection=submission.collection, organisation=submission.organisation
+        ),
         "upload_form": upload_form or UploadForm(),
         "can_upload": request.user.has_perm("submissions.upload_version", submission)
         and submission.status != "approved",
         "has_template": has_workbook_template(collection_code=submission.collection.code),
         "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-        "erf": erf_estimate_of_version(version=version),
-        "erf_version": version,
-        "triangulation": triangulation_section(submission=submission, version=version),
+        "triangulation": triangulation_section(
+            submission=submission, version=submission.current_version
+        ),
     }
     return render(request, "submissions/submission_detail.html", context, status=status)
 
@@ -236,12 +245,29 @@ def submission_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def version_panel(request: HttpRequest, pk: int) -> HttpResponse:
-    """The live part of the return page: progress while checking, findings when done."""
+    """The live part of the return page: progress while checking, findings when done. The poll
+    that sees the newest version finished also brings the status, the message, the notices and
+    the versions table up to date, out of band, so the whole page tells the same story."""
     version = selectors.version_get_for_user(user=request.user, pk=pk)
     submission = selectors.submission_get_for_user(user=request.user, pk=version.submission_id)
-    return render(
+    panel = render(
         request, "submissions/_version_panel.html", _panel_context(request, submission, version)
     )
+    if (
+        version.is_finished
+        and version.pk == submission.current_version_id
+        and request.headers.get("HX-Request")
+    ):
+        updates = render(
+            request,
+            "submissions/_page_updates.html",
+            {
+                **_page_context(request, submission),
+                "checked_message": services.version_finished_text(version=version),
+            },
+        )
+        panel.content += updates.content
+    return panel
 
 
 @login_required

@@ -92,6 +92,21 @@ def _validated_version(client, act_world, data: bytes) -> Version:
     return version
 
 
+def test_the_last_poll_brings_the_whole_page_up_to_date(client, act_world):
+    client.force_login(act_world.lead)
+    upload_via_page(client, act_world, act_world.sample())
+    version = Version.objects.get(submission=act_world.submission)
+    url = reverse("submissions:version_panel", kwargs={"pk": version.pk})
+    assert "hx-swap-oob" not in client.get(url, headers={"HX-Request": "true"}).content.decode()
+    version_validate(version_id=version.pk)
+    page = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    for area in ("submission-status", "page-messages", "draft-notice-area", "versions-area"):
+        assert f'id="{area}" hx-swap-oob="true"' in page
+    assert "Version 1 has no errors and can be submitted." in page
+    assert "Waiting to be checked" not in page
+    assert "hx-swap-oob" not in client.get(url).content.decode()
+
+
 def test_version_panel_polls_while_checking_and_stops_when_done(client, act_world):
     client.force_login(act_world.lead)
     upload_via_page(client, act_world, act_world.sample())
