@@ -44,6 +44,7 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
             "planning_round": planning_round,
             "rounds": selectors.rounds_visible_to(user=request.user),
             "rows": rows,
+            "row_submissions": [row.submission for row in rows],
             "on_behalf": selectors.returns_on_behalf_of_led_systems(
                 organisation=organisation, planning_round=planning_round
             )

@@ -203,6 +203,9 @@ class Finding(models.Model):
     cell = models.CharField(max_length=20, blank=True)
     value = models.TextField(blank=True)
     message = models.TextField()
+    measure = models.CharField(
+        max_length=100, blank=True, help_text="The measure a plausibility warning is about."
+    )
     explanation = models.TextField(
         blank=True, help_text="The organisation's explanation of a warning."
     )

@@ -38,7 +38,12 @@ from .models import (
     Version,
     VersionStatus,
 )
-from .selectors import signing_capacity, template_layout_key, template_version_latest
+from .selectors import (
+    signing_capacity,
+    submit_refusal,
+    template_layout_key,
+    template_version_latest,
+)
 from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
@@ -49,21 +54,6 @@ DECLARATION = (
     "that the plan is agreed by all partners."
 )
 MIN_EXPLANATION_LENGTH = 10
-_NOT_SUBMITTABLE = {
-    VersionStatus.QUEUED: "is waiting to be checked: wait a few seconds and try again",
-    VersionStatus.RUNNING: "is being checked: wait a few seconds and try again",
-    VersionStatus.INVALID: "has errors: fix them and upload the file again",
-    VersionStatus.REJECTED: "was rejected: upload a file made from the template",
-    VersionStatus.FAILED: "could not be checked: upload it again",
-}
-
-
-_ALREADY_SUBMITTED = {
-    SubmissionStatus.SUBMITTED: "Version {n} is already submitted.",
-    SubmissionStatus.APPROVED: "Version {n} has been approved.",
-    SubmissionStatus.CHANGES_REQUESTED: "Your regional team asked for changes to version {n}: "
-    "upload a new version with the changes and submit that.",
-}
 
 
 class SubmitRefused(Exception):
@@ -414,13 +404,9 @@ def submission_submit(
         raise PermissionDenied("Only a signatory of the organisation can submit this return.")
     if version.submission_id != submission.pk:
         raise ValidationError({"version": "That version belongs to another return."})
-    if submission.submitted_version_id == version.pk:
-        raise SubmitRefused(_ALREADY_SUBMITTED.get(submission.status, "").format(n=version.number))
-    if version.status != VersionStatus.VALID:
-        raise SubmitRefused(
-            "Only a version that has been checked and has no errors can be submitted. "
-            f"Version {version.number} {_NOT_SUBMITTABLE[version.status]}."
-        )
+    refusal = submit_refusal(submission=submission, version=version)
+    if refusal:
+        raise SubmitRefused(refusal)
     problems: dict[str, str] = {}
     warnings = list(version.findings.filter(severity=Severity.WARNING))
     cleaned = {finding.pk: (explanations.get(finding.pk) or "").strip() for finding in warnings}
@@ -511,6 +497,11 @@ _FINISHED_TEXT = {
     VersionStatus.REJECTED: "was rejected",
     VersionStatus.FAILED: "could not be checked",
 }
+
+
+def version_finished_text(*, version: Version) -> str:
+    """One sentence saying how a finished check came out, e.g. "Version 2 has errors to fix"."""
+    return f"Version {version.number} {_FINISHED_TEXT[version.status]}."
 
 
 def version_finished_notify(*, version_id: int) -> None:

@@ -23,22 +23,21 @@ from workbooks.types import Finding as FindingData
 
 from . import selectors, services
 from .downloads import attachment, content_type_of, streamed_attachment
-from .forms import SubmitForm, TemplateVersionIssueForm, UploadForm
+from .forms import (
+    CheckAnswersForm,
+    ExplanationsForm,
+    TemplateVersionIssueForm,
+    UploadForm,
+)
 from .models import VersionStatus
 from .transitions import TransitionConflict
 
 
-def _panel_context(request: HttpRequest, submission, version, submit_form=None) -> dict:
+def _panel_context(request: HttpRequest, submission, version) -> dict:
     can_submit = request.user.has_perm("submissions.submit_submission", submission)
-    warnings = list(selectors.warnings_of_version(version=version)) if version else []
-    if (
-        submit_form is None
-        and version
-        and version.status == VersionStatus.VALID
-        and version.pk == submission.current_version_id
-        and submission.status == "valid"
-    ):
-        submit_form = SubmitForm(initial={"version": version.pk}, warnings=warnings)
+    is_submittable = version is not None and not selectors.submit_refusal(
+        submission=submission, version=version
+    )
     return {
         "submission": submission,
         "version": version,
@@ -46,36 +45,52 @@ def _panel_context(request: HttpRequest, submission, version, submit_form=None) 
         if version and version.is_finished
         else [],
         "can_submit": can_submit,
-        "submit_form": submit_form if can_submit else None,
-        "declaration": services.declaration_text(organisation=submission.organisation),
+        "is_submittable": is_submittable,
+        "may_submit_version": can_submit and is_submittable,
         "is_current": version is not None and version.pk == submission.current_version_id,
     }
 
 
+def _page_context(request: HttpRequest, submission) -> dict:
+    """Everything on the return page that follows its newest version."""
+    version = submission.current_version
+    panel = _panel_context(request, submission, version)
+    versions = list(selectors.versions_of_submission(submission=submission))
+    return {
+        **panel,
+        "versions": versions,
+        "return_list": [submission],
+        "submittable_ids": {
+            v.pk
+            for v in versions
+            if panel["can_submit"]
+            and not selectors.submit_refusal(submission=submission, version=v)
+        },
+        "erf": erf_estimate_of_version(version=version),
+        "erf_version": version,
+    }
+
+
 @login_required
-def submission_detail(
-    request: HttpRequest, pk: int, upload_form=None, submit_form=None, status=200
-) -> HttpResponse:
+def submission_detail(request: HttpRequest, pk: int, upload_form=None, status=200) -> HttpResponse:
     submission = selectors.submission_get_for_user(user=request.user, pk=pk)
     if request.method == "GET":
         audit_submission_event(
             action=AuditAction.VIEW_RETURN, submission=submission, request=request
         )
-    version = submission.current_version
     context = {
-        **_panel_context(request, submission, version, submit_form),
+        **_page_context(request, submission),
         "deadline": effective_deadline(
             collection=submission.collection, organisation=submission.organisation
         ),
-        "versions": selectors.versions_of_submission(submission=submission),
         "upload_form": upload_form or UploadForm(),
         "can_upload": request.user.has_perm("submissions.upload_version", submission)
         and submission.status != "approved",
         "has_template": has_workbook_template(collection_code=submission.collection.code),
         "upload_limit": upload_limit_text(),
-        "erf": erf_estimate_of_version(version=version),
-        "erf_version": version,
-        "triangulation": triangulation_section(submission=submission, version=version),
+        "triangulation": triangulation_section(
+            submission=submission, version=submission.current_version
+        ),
     }
     return render(request, "submissions/submission_detail.html", context, status=status)
 
@@ -104,50 +119,146 @@ def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return submission_detail(request, pk=pk, upload_form=form, status=400)
 
 
-@require_POST
-@login_required
-def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+def _submitting(request: HttpRequest, pk: int):
+    """The version a signatory is submitting and its return; 404 for anyone else."""
+    version = selectors.version_get_for_user(user=request.user, pk=pk)
+    submission = selectors.submission_get_for_user(user=request.user, pk=version.submission_id)
     object_permission_or_404(
         user=request.user, permission="submissions.submit_submission", obj=submission
     )
-    version = submission.current_version
-    if version is None:
-        raise Http404
-    form = SubmitForm(request.POST, warnings=list(selectors.warnings_of_version(version=version)))
-    if form.is_valid():
-        if form.cleaned_data["version"] != version.pk:
-            form.add_error(
-                None,
-                "A newer version was uploaded while you were looking at this one. Check it before you submit.",
+    return submission, version
+
+
+def _explanations_key(version) -> str:
+    return f"submit-explanations-{version.pk}"
+
+
+def _refused(request: HttpRequest, submission, version) -> HttpResponse | None:
+    """Back to the version's page saying why, when it cannot be submitted (any more)."""
+    refusal = selectors.submit_refusal(submission=submission, version=version)
+    if not refusal:
+        return None
+    messages.error(request, refusal)
+    return redirect("submissions:version_detail", pk=version.pk)
+
+
+@login_required
+def submit_explain(request: HttpRequest, pk: int) -> HttpResponse:
+    """First step of submitting a version: one explanation per group of warnings."""
+    submission, version = _submitting(request, pk)
+    if refused := _refused(request, submission, version):
+        return refused
+    groups = selectors.warning_groups(version=version)
+    if not groups:
+        return redirect("submissions:submit_check", pk=version.pk)
+    form = ExplanationsForm(
+        request.POST if request.method == "POST" else None,
+        groups=groups,
+        min_length=services.MIN_EXPLANATION_LENGTH,
+        initial=request.session.get(_explanations_key(version)),
+    )
+    if request.method == "POST" and form.is_valid():
+        request.session[_explanations_key(version)] = form.texts()
+        return redirect("submissions:submit_check", pk=version.pk)
+    return render(
+        request,
+        "submissions/submit_explain.html",
+        {"submission": submission, "version": version, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def submit_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check your answers: the version, its findings, the explanations and the declaration."""
+    submission, version = _submitting(request, pk)
+    if refused := _refused(request, submission, version):
+        return refused
+    groups = selectors.warning_groups(version=version)
+    texts = request.session.get(_explanations_key(version), {})
+    if len(texts) < len(groups):
+        return redirect("submissions:submit_explain", pk=version.pk)
+    form = CheckAnswersForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submission_submit(
+                submission=submission,
+                version=version,
+                user=request.user,
+                declaration=form.cleaned_data["declaration"],
+                explanations={
+                    finding.pk: texts[ExplanationsForm.field_name(index)]
+                    for index, group in enumerate(groups)
+                    for finding in group.findings
+                },
             )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except (TransitionConflict, PermissionDenied, services.SubmitRefused) as error:
+            form.add_error(None, str(error))
         else:
-            try:
-                services.submission_submit(
-                    submission=submission,
-                    version=version,
-                    user=request.user,
-                    declaration=form.cleaned_data["declaration"],
-                    explanations=form.explanations(),
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            except (TransitionConflict, PermissionDenied, services.SubmitRefused) as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, f"{submission.collection} submitted.")
-                return redirect("submissions:detail", pk=submission.pk)
-    return submission_detail(request, pk=pk, submit_form=form, status=400)
+            request.session.pop(_explanations_key(version), None)
+            return redirect("submissions:submitted", pk=submission.pk)
+    return render(
+        request,
+        "submissions/submit_check.html",
+        {
+            "submission": submission,
+            "version": version,
+            "form": form,
+            "explained": [
+                (group, texts[ExplanationsForm.field_name(index)])
+                for index, group in enumerate(groups)
+            ],
+            "newest": submission.current_version,
+            "replacing": submission.submitted_version,
+            "declaration": services.declaration_text(organisation=submission.organisation),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def submission_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation page after submitting: the reference and what happens next."""
+    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+    if submission.submitted_version is None:
+        return redirect("submissions:detail", pk=submission.pk)
+    return render(
+        request,
+        "submissions/submitted.html",
+        {
+            "submission": submission,
+            "reference": selectors.submission_reference(submission=submission),
+        },
+    )
 
 
 @login_required
 def version_panel(request: HttpRequest, pk: int) -> HttpResponse:
-    """The live part of the return page: progress while checking, findings when done."""
+    """The live part of the return page: progress while checking, findings when done. The poll
+    that sees the newest version finished also brings the status, the message, the notices and
+    the versions table up to date, out of band, so the whole page tells the same story."""
     version = selectors.version_get_for_user(user=request.user, pk=pk)
     submission = selectors.submission_get_for_user(user=request.user, pk=version.submission_id)
-    return render(
+    panel = render(
         request, "submissions/_version_panel.html", _panel_context(request, submission, version)
     )
+    if (
+        version.is_finished
+        and version.pk == submission.current_version_id
+        and request.headers.get("HX-Request")
+    ):
+        updates = render(
+            request,
+            "submissions/_page_updates.html",
+            {
+                **_page_context(request, submission),
+                "checked_message": services.version_finished_text(version=version),
+            },
+        )
+        panel.content += updates.content
+    return panel
 
 
 @login_required

@@ -188,6 +188,24 @@ def test_the_organisation_replies_from_the_return_page(client, act_world, submit
     assert Comment.objects.get(parent=asked).side == "organisation"
 
 
+def test_the_decision_and_its_reason_head_the_return_and_the_returns_list(
+    client, act_world, submitted
+):
+    client.force_login(act_world.reviewer)
+    client.post(
+        f"/review/{act_world.submission.pk}/decide/",
+        {"version": submitted.pk, "decision": "request_changes", "comment": "Fix the April total."},
+    )
+    client.force_login(act_world.lead)
+    page = client.get(f"/returns/{act_world.submission.pk}/").content.decode()
+    banner = page.index('data-testid="decision-banner"')
+    assert banner < page.index("<h2>1. Get the template</h2>")
+    assert "Changes needed" in page[banner:] and "Fix the April total." in page[banner:]
+    home = client.get(f"/organisations/{act_world.ics.ods_code}/").content.decode()
+    assert "Fix the April total." in home
+    assert f'href="/returns/{act_world.submission.pk}/">Activity' in home
+
+
 # Queue ------------------------------------------------------------------------------------------
 
 
