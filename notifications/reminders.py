@@ -168,7 +168,7 @@ def reviewer_digests_send(*, now: dt.datetime | None = None) -> int:
             kind="digest",
             subject=f"{count} return{'s' if count != 1 else ''} submitted in the last 24 hours to review",
             body=f"Returns of your region submitted in the last 24 hours and waiting for review:\n{lines}",
-            url=reverse("core:home"),
+            url=reverse("shell:home"),
             dedupe_key=f"digest:{day}",
             queue_email=False,
         )

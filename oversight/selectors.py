@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_scope
-from core.templatetags.portal import STATUS_COLOURS
+from core.formatting import STATUS_COLOURS
 from erf.returns import ERF_COLLECTION
 from planning.models import (
     DeadlineExtension,

@@ -12,14 +12,14 @@ from python_calamine import CalamineWorkbook
 from accounts.models import User
 from accounts.selectors import user_scope
 from planning.models import Organisation, OrganisationType, PlanningRound
-from planning.selectors import current_round
+from planning.selectors import current_round, rounds_visible_to
 from submissions.models import Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user
 from submissions.services import template_context
 from workbooks.model import COVER_SHEET, INSTRUCTIONS_SHEET, GridSheet, col_letter, grid_blocks
 from workbooks.specs import spec_for
 
-from .models import Comment, CommentSide, Decision, Endorsement
+from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
 from .rules import can_view_review
 
 # Queue ------------------------------------------------------------------------------------------
@@ -61,9 +61,10 @@ def queue_icss(*, user: User) -> QuerySet[Organisation]:
     return icss if scope.is_national_admin else icss.filter(region_id__in=scope.reviewer_region_ids)
 
 
-def round_from_query(*, value: str | None) -> PlanningRound | None:
+def round_from_query(*, user: User, value: str | None) -> PlanningRound | None:
+    """The round a page's filter names, if the user may see it; else the current round."""
     if value and value.isdigit():
-        return PlanningRound.objects.filter(pk=int(value)).first()
+        return rounds_visible_to(user=user).filter(pk=int(value)).first()
     return current_round()
 
 
@@ -80,6 +81,26 @@ def submission_get_for_reviewer(*, user: User, pk: int) -> Submission:
 
 def decisions_of_submission(*, submission: Submission) -> QuerySet[Decision]:
     return submission.decisions.select_related("reviewer", "version").order_by("-created_at", "-id")
+
+
+_STANDING_KINDS = (DecisionKind.APPROVE, DecisionKind.REQUEST_CHANGES, DecisionKind.REOPEN)
+_DECIDED_STATUSES = (SubmissionStatus.APPROVED, SubmissionStatus.CHANGES_REQUESTED)
+
+
+def standing_decisions(*, submissions: list[Submission]) -> dict[int, Decision]:
+    """The decision each return's status rests on (approved, or changes asked for), newest first
+    by return; returns awaiting or without a decision have none. One query for any number."""
+    decided = [s.pk for s in submissions if s is not None and s.status in _DECIDED_STATUSES]
+    if not decided:
+        return {}
+    standing: dict[int, Decision] = {}
+    for decision in (
+        Decision.objects.filter(submission_id__in=decided, kind__in=_STANDING_KINDS)
+        .select_related("reviewer", "version", "submission__collection")
+        .order_by("-created_at", "-id")
+    ):
+        standing.setdefault(decision.submission_id, decision)
+    return standing
 
 
 def comments_of_submission(*, submission: Submission) -> QuerySet[Comment]:

@@ -168,6 +168,12 @@ class Version(models.Model):
         help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in pounds.",
     )
 
+    def download_name(self, suffix: str = "") -> str:
+        """ACT-QHM-v3.xlsx, or ACT-QHM-v3-findings.csv with a suffix: made from the return and the
+        detected format, never from the uploaded name, which only the uploader chose."""
+        stem = f"{self.submission.collection.code}-{self.submission.organisation.ods_code}"
+        return f"{stem}-v{self.number}{suffix or '.' + (self.file_format or 'bin')}"
+
     class Meta:
         ordering = ["submission", "-number"]
         constraints = [
@@ -197,6 +203,9 @@ class Finding(models.Model):
     cell = models.CharField(max_length=20, blank=True)
     value = models.TextField(blank=True)
     message = models.TextField()
+    measure = models.CharField(
+        max_length=100, blank=True, help_text="The measure a plausibility warning is about."
+    )
     explanation = models.TextField(
         blank=True, help_text="The organisation's explanation of a warning."
     )

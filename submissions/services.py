@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.selectors import users_of_organisation, users_reviewing_region
 from audit.models import AuditAction
 from audit.services import audit_record, audit_submission_event
+from core.limits import upload_limit_text
 from core.queueing import send_task
 from notifications.services import notify
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
@@ -28,8 +29,21 @@ from workbooks.specs import has_workbook_template, latest_spec_version, spec_ver
 from workbooks.types import MemberOrg, RejectedFile, TemplateContext
 
 from . import rules as submission_rules
-from .models import Finding, Severity, Submission, TemplateVersion, Version, VersionStatus
-from .selectors import signing_capacity
+from .models import (
+    Finding,
+    Severity,
+    Submission,
+    SubmissionStatus,
+    TemplateVersion,
+    Version,
+    VersionStatus,
+)
+from .selectors import (
+    signing_capacity,
+    submit_refusal,
+    template_layout_key,
+    template_version_latest,
+)
 from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
@@ -40,13 +54,6 @@ DECLARATION = (
     "that the plan is agreed by all partners."
 )
 MIN_EXPLANATION_LENGTH = 10
-_NOT_SUBMITTABLE = {
-    VersionStatus.QUEUED: "is waiting to be checked: wait a few seconds and try again",
-    VersionStatus.RUNNING: "is being checked: wait a few seconds and try again",
-    VersionStatus.INVALID: "has errors: fix them and upload the file again",
-    VersionStatus.REJECTED: "was rejected: upload a file made from the template",
-    VersionStatus.FAILED: "could not be checked: upload it again",
-}
 
 
 class SubmitRefused(Exception):
@@ -92,25 +99,84 @@ def template_versions_ensure(*, planning_round: PlanningRound) -> None:
 
 @transaction.atomic
 def template_version_issue(
-    *, collection: Collection, version: str, still_accepted: list[str], note: str, issued_by: User
+    *,
+    collection: Collection,
+    version: str,
+    still_accepted: list[str],
+    note: str,
+    issued_by: User,
+    request=None,
 ) -> TemplateVersion:
-    """Issue a new template layout mid-round and say which older ones are still accepted."""
+    """Issue a newer template layout mid-round with a note of what changed, say which older ones
+    are still accepted, and tell every organisation that owes the return."""
     if version not in spec_versions(collection_code=collection.code):
         raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
-    template_version, _ = TemplateVersion.objects.update_or_create(
+    if not note.strip():
+        raise ValidationError({"note": "Say what changed, for the people who download it."})
+    # Locked so two admins issuing at once cannot both pass the check below.
+    list(Collection.objects.select_for_update().filter(pk=collection.pk))
+    latest = template_version_latest(collection_id=collection.pk)
+    if latest is not None and template_layout_key(version) <= template_layout_key(latest.version):
+        raise ValidationError(
+            {
+                "version": f"Organisations download {latest.version} now; {version} is not newer, "
+                "so it cannot replace it. Issue a newer version."
+            }
+        )
+    template_version = TemplateVersion.objects.create(
         collection=collection,
         version=version,
-        defaults={"is_accepted": True, "note": note, "issued_by": issued_by},
+        is_accepted=True,
+        note=note.strip(),
+        issued_by=issued_by,
     )
     collection.template_versions.exclude(pk=template_version.pk).update(is_accepted=False)
     collection.template_versions.filter(version__in=still_accepted).update(is_accepted=True)
+    accepted = sorted(
+        set(still_accepted)
+        & set(collection.template_versions.values_list("version", flat=True)) - {version},
+        key=template_layout_key,
+    )
     audit_record(
         action=AuditAction.TEMPLATE_ISSUED,
         actor=issued_by,
         obj=template_version,
-        after={"version": version, "still_accepted": sorted(still_accepted), "note": note},
+        after={"version": version, "still_accepted": accepted, "note": note.strip()},
+        request=request,
+    )
+    _template_fix_notify(
+        collection=collection, version=version, accepted=accepted, note=note.strip()
     )
     return template_version
+
+
+def template_fix_message(
+    *, collection: Collection, version: str, accepted: list[str], note: str
+) -> str:
+    older = (
+        f"Returns made from version {' or '.join(accepted)} are still accepted."
+        if accepted
+        else "Returns made from earlier versions are no longer accepted: download the new template."
+    )
+    return f"Version {version} of the {collection} template is available. {note} {older}"
+
+
+def _template_fix_notify(
+    *, collection: Collection, version: str, accepted: list[str], note: str
+) -> None:
+    body = template_fix_message(
+        collection=collection, version=version, accepted=accepted, note=note
+    )
+    owing = Submission.objects.filter(collection=collection).select_related("organisation")
+    for submission in owing:
+        notify(
+            recipients=users_of_organisation(organisation_id=submission.organisation_id),
+            kind="template_issued",
+            subject=f"New {collection} template: version {version}",
+            body=body,
+            url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
+            dedupe_key=f"template:{collection.pk}:{version}:{submission.organisation_id}",
+        )
 
 
 # Templates --------------------------------------------------------------------------------------
@@ -165,11 +231,7 @@ def template_for_submission(*, submission: Submission) -> tuple[str, bytes]:
         raise ValidationError(
             f"{submission.collection.code} is returned as a document; it has no workbook template."
         )
-    issued = (
-        TemplateVersion.objects.filter(collection=submission.collection)
-        .order_by("-issued_at", "-version")
-        .first()
-    )
+    issued = template_version_latest(collection_id=submission.collection_id)
     version = (
         issued.version
         if issued
@@ -204,7 +266,7 @@ def _read_upload(stream: IO[bytes]) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise ValidationError(
-            f"The file is larger than {limit // (1024 * 1024)} MB, the largest the portal accepts."
+            f"The file is larger than {upload_limit_text()}, the largest the portal accepts."
         )
     if not data:
         raise ValidationError("The file is empty.")
@@ -272,18 +334,13 @@ def version_create(
     version.file.save("upload", ContentFile(data), save=False)
     try:
         with transaction.atomic():
-            Submission.objects.select_for_update().get(pk=submission.pk)
+            locked = Submission.objects.select_for_update().get(pk=submission.pk)
             version.number = (submission.versions.aggregate(top=Max("number"))["top"] or 0) + 1
             version.save()
-            before = {"status": submission.status}
+            before = {"status": locked.status}
             transition(
                 submission=submission,
-                action=Action.UPLOAD,
-                current_version=version,
-                submitted_version=None,
-                submitted_at=None,
-                submitted_by=None,
-                is_late=False,
+                **_upload_change(status=locked.status, version=version),
             )
             audit_submission_event(
                 action=AuditAction.UPLOAD,
@@ -303,6 +360,21 @@ def version_create(
         version.file.delete(save=False)
         raise
     return UploadOutcome(version=version, duplicate=False)
+
+
+def _upload_change(*, status: str, version: Version) -> dict:
+    """A submitted return keeps its submitted version (and whether it was late) while a newer
+    draft is checked; any other return starts again from the new upload."""
+    if status == SubmissionStatus.SUBMITTED:
+        return {"action": Action.UPLOAD_DRAFT, "current_version": version}
+    return {
+        "action": Action.UPLOAD,
+        "current_version": version,
+        "submitted_version": None,
+        "submitted_at": None,
+        "submitted_by": None,
+        "is_late": False,
+    }
 
 
 def enqueue_validation(*, version_id: int) -> None:
@@ -325,23 +397,16 @@ def submission_submit(
     explanations: dict[int, str],
     now: dt.datetime | None = None,
 ) -> Submission:
-    """Sign off a valid version: warnings explained, declaration agreed, deadline applied."""
+    """Sign off any version checked without errors (not only the newest): warnings explained,
+    declaration agreed, deadline applied. Submitting another version replaces the submitted one."""
     capacity = signing_capacity(user=user, submission=submission)
     if capacity is None:
         raise PermissionDenied("Only a signatory of the organisation can submit this return.")
     if version.submission_id != submission.pk:
         raise ValidationError({"version": "That version belongs to another return."})
-    if submission.current_version_id != version.pk:
-        latest = submission.current_version
-        raise SubmitRefused(
-            f"Version {latest.number} was uploaded after version {version.number}. "
-            f"Check version {latest.number} and submit that one."
-        )
-    if version.status != VersionStatus.VALID:
-        raise SubmitRefused(
-            "Only a version that has been checked and has no errors can be submitted. "
-            f"Version {version.number} {_NOT_SUBMITTABLE[version.status]}."
-        )
+    refusal = submit_refusal(submission=submission, version=version)
+    if refusal:
+        raise SubmitRefused(refusal)
     problems: dict[str, str] = {}
     warnings = list(version.findings.filter(severity=Severity.WARNING))
     cleaned = {finding.pk: (explanations.get(finding.pk) or "").strip() for finding in warnings}
@@ -371,8 +436,12 @@ def submission_submit(
             Finding.objects.filter(pk=finding.pk).update(explanation=cleaned[finding.pk])
         transition(
             submission=submission,
-            action=Action.SUBMIT,
-            guard={"current_version": version},
+            # Guarded on the version submitted so far, so two people submitting at once cannot
+            # both win.
+            action=Action.RESUBMIT
+            if before["status"] == SubmissionStatus.SUBMITTED
+            else Action.SUBMIT,
+            guard={"submitted_version": submission.submitted_version_id},
             submitted_version=version,
             submitted_by=user,
             submitted_role=capacity.role,
@@ -428,6 +497,11 @@ _FINISHED_TEXT = {
     VersionStatus.REJECTED: "was rejected",
     VersionStatus.FAILED: "could not be checked",
 }
+
+
+def version_finished_text(*, version: Version) -> str:
+    """One sentence saying how a finished check came out, e.g. "Version 2 has errors to fix"."""
+    return f"Version {version.number} {_FINISHED_TEXT[version.status]}."
 
 
 def version_finished_notify(*, version_id: int) -> None:

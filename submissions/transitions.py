@@ -18,10 +18,12 @@ from .models import SubmissionStatus as S
 
 class Action(models.TextChoices):
     UPLOAD = "upload", "Upload a version"
+    UPLOAD_DRAFT = "upload_draft", "Upload a newer draft of a submitted return"
     START_VALIDATION = "start_validation", "Start validation"
     PASS_VALIDATION = "pass_validation", "Validation passed"
     FAIL_VALIDATION = "fail_validation", "Validation failed"
     SUBMIT = "submit", "Submit"
+    RESUBMIT = "resubmit", "Submit another version"
     APPROVE = "approve", "Approve"
     REQUEST_CHANGES = "request_changes", "Request changes"
     REOPEN = "reopen", "Reopen"
@@ -38,12 +40,17 @@ _EDITABLE = frozenset(
 )
 
 TRANSITIONS: dict[str, Transition] = {
-    # A new upload withdraws a submission not yet decided on; an approved return must be reopened first.
-    Action.UPLOAD: Transition(_EDITABLE | {S.SUBMITTED}, S.UPLOADED),
+    Action.UPLOAD: Transition(_EDITABLE, S.UPLOADED),
+    # A submitted return stays submitted while a newer draft is uploaded and checked: only
+    # submitting another version replaces it. An approved return must be reopened first.
+    Action.UPLOAD_DRAFT: Transition(frozenset({S.SUBMITTED}), S.SUBMITTED),
     Action.START_VALIDATION: Transition(frozenset({S.UPLOADED}), S.VALIDATING),
     Action.PASS_VALIDATION: Transition(frozenset({S.UPLOADED, S.VALIDATING}), S.VALID),
     Action.FAIL_VALIDATION: Transition(frozenset({S.UPLOADED, S.VALIDATING}), S.INVALID),
-    Action.SUBMIT: Transition(frozenset({S.VALID}), S.SUBMITTED),
+    # Any version checked without errors may be submitted, so the return's own status (which
+    # follows its newest upload) does not block submitting an earlier one.
+    Action.SUBMIT: Transition(_EDITABLE, S.SUBMITTED),
+    Action.RESUBMIT: Transition(frozenset({S.SUBMITTED}), S.SUBMITTED),
     Action.APPROVE: Transition(frozenset({S.SUBMITTED}), S.APPROVED),
     Action.REQUEST_CHANGES: Transition(frozenset({S.SUBMITTED}), S.CHANGES_REQUESTED),
     Action.REOPEN: Transition(frozenset({S.APPROVED}), S.CHANGES_REQUESTED),

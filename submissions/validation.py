@@ -240,6 +240,7 @@ def version_validate(*, version_id: int) -> str | None:
                     cell=finding.cell[:20],
                     value=finding.value[:1000],
                     message=finding.message,
+                    measure=finding.measure[:100],
                 )
                 for finding in result.findings
             ],

@@ -51,18 +51,27 @@ class Findings:
         self.truncated = False
 
     def add(
-        self, severity: str, rule: str, sheet: str, cell: str, value: object, message: str
+        self,
+        severity: str,
+        rule: str,
+        sheet: str,
+        cell: str,
+        value: object,
+        message: str,
+        measure: str = "",
     ) -> None:
         if len(self.items) >= MAX_FINDINGS:
             self.truncated = True
             return
-        self.items.append(Finding(severity, rule, sheet, cell, _text(value), message))
+        self.items.append(Finding(severity, rule, sheet, cell, _text(value), message, measure))
 
     def error(self, rule: str, sheet: str, cell: str, value: object, message: str) -> None:
         self.add("error", rule, sheet, cell, value, message)
 
-    def warning(self, rule: str, sheet: str, cell: str, value: object, message: str) -> None:
-        self.add("warning", rule, sheet, cell, value, message)
+    def warning(
+        self, rule: str, sheet: str, cell: str, value: object, message: str, measure: str = ""
+    ) -> None:
+        self.add("warning", rule, sheet, cell, value, message, measure)
 
     def finish(self) -> list[Finding]:
         if self.truncated:
@@ -660,6 +669,7 @@ class GridCheck:
                     value,
                     f"{what} is {_num(value)}%, below {measure.floor:g}% ({measure.floor_reason}); "
                     "check the figure or explain it.",
+                    measure=measure.label,
                 )
             if measure.baseline_band and baseline:
                 low, high = measure.baseline_band
@@ -672,6 +682,7 @@ class GridCheck:
                         f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the {self.sheet.baseline_label} "
                         f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%. Check the figure or "
                         "explain the change.",
+                        measure=measure.label,
                     )
             previous = numbers[offset + index - 1] if index else None
             if (
@@ -687,6 +698,7 @@ class GridCheck:
                     f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on {periods[index - 1]} "
                     f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% in a month needs "
                     "checking or explaining.",
+                    measure=measure.label,
                 )
 
 

@@ -158,12 +158,11 @@ def workload_build(
 
 def api_tokens(*, usernames: set[str]) -> dict[str, str]:
     """An API token per user, as an administrator would issue them before the morning."""
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import User
+    from accounts.services import api_token_issue
 
     return {
-        user.username: Token.objects.get_or_create(user=user)[0].key
+        user.username: api_token_issue(user=user)[1]
         for user in User.objects.filter(username__in=usernames)
     }
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import invitation_create
+from extensions.services import deadline_extension_grant
 from notifications import emails
 from notifications.emails import notification_email, notifications_email, notifications_email_unsent
 from notifications.models import Notification
@@ -22,7 +23,6 @@ from notifications.reminders import deadline_reminders_send, reviewer_digests_se
 from notifications.services import notify
 from notifications.tasks import send_reminder_emails
 from planning.models import PlanningRound
-from planning.services import deadline_extension_grant
 from submissions.models import Submission, SubmissionStatus
 from submissions.services import submission_submit, version_create
 from submissions.validation import version_fail, version_validate

@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -16,6 +15,7 @@ from submissions.models import Submission
 from submissions.models import SubmissionStatus as S
 from submissions.services import submissions_ensure_for_round
 from tests.factories import (
+    api_token,
     CollectionFactory,
     IcsFactory,
     PlanningRoundFactory,
@@ -188,6 +188,24 @@ def test_the_organisation_replies_from_the_return_page(client, act_world, submit
     assert Comment.objects.get(parent=asked).side == "organisation"
 
 
+def test_the_decision_and_its_reason_head_the_return_and_the_returns_list(
+    client, act_world, submitted
+):
+    client.force_login(act_world.reviewer)
+    client.post(
+        f"/review/{act_world.submission.pk}/decide/",
+        {"version": submitted.pk, "decision": "request_changes", "comment": "Fix the April total."},
+    )
+    client.force_login(act_world.lead)
+    page = client.get(f"/returns/{act_world.submission.pk}/").content.decode()
+    banner = page.index('data-testid="decision-banner"')
+    assert banner < page.index("<h2>1. Get the template</h2>")
+    assert "Changes needed" in page[banner:] and "Fix the April total." in page[banner:]
+    home = client.get(f"/organisations/{act_world.ics.ods_code}/").content.decode()
+    assert "Fix the April total." in home
+    assert f'href="/returns/{act_world.submission.pk}/">Activity' in home
+
+
 # Queue ------------------------------------------------------------------------------------------
 
 
@@ -328,7 +346,7 @@ def test_queue_makes_the_same_number_of_queries_at_any_size(client, queue_world)
 
 def _api(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

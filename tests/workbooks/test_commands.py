@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from planning.demo import demo_round_create
+from demo.seed import demo_round_create
 from tests.factories import CcgFactory, IcsFactory, TrustFactory
 
 

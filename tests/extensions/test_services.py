@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from planning.models import DeadlineExtension, ExtensionRequest, ExtensionStatus
 from planning.selectors import effective_deadline
-from planning.services import (
+from extensions.services import (
     deadline_extension_grant,
     extension_decide,
     extension_request_create,
@@ -167,7 +167,7 @@ def test_extensions_page_shows_history_and_the_deadline_in_force(client, act_wor
     client.force_login(act_world.lead)
     with time_machine.travel(london(2021, 5, 12, 9)):
         page = client.get(
-            reverse("submissions:extensions", kwargs={"pk": act_world.submission.pk})
+            reverse("extensions:return_extensions", kwargs={"pk": act_world.submission.pk})
         ).content.decode()
     assert "13 May 2021 at midday (BST)" in page
     assert "Due tomorrow" in page
@@ -178,7 +178,7 @@ def test_extensions_page_lets_the_reviewer_decide(client, act_world):
     request = _ask(act_world)
     client.force_login(act_world.reviewer)
     response = client.post(
-        reverse("submissions:extension_decide", kwargs={"pk": request.pk}),
+        reverse("extensions:decide", kwargs={"pk": request.pk}),
         {f"decide-{request.pk}-decision": "grant", f"decide-{request.pk}-deadline": "2021-05-10"},
     )
     assert response.status_code == 302
@@ -190,7 +190,7 @@ def test_extensions_page_lets_the_reviewer_decide(client, act_world):
 def test_extension_request_page_form_takes_a_date_as_noon(client, act_world):
     client.force_login(act_world.lead)
     response = client.post(
-        reverse("submissions:extension_request", kwargs={"pk": act_world.submission.pk}),
+        reverse("extensions:request", kwargs={"pk": act_world.submission.pk}),
         {"deadline": "2021-05-12", "reason": "Board"},
     )
     assert response.status_code == 302

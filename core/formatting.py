@@ -1,14 +1,11 @@
+"""Time and text helpers shared by services, selectors and templates: a leaf module that imports
+no app, so any layer may use it."""
+
 from __future__ import annotations
 
 import datetime as dt
 
-from django import template
 from django.utils import timezone
-from django.utils.html import format_html
-
-from planning.selectors import days_until
-
-register = template.Library()
 
 # Colours follow the NHS.UK tag guidance: grey for not yet begun, blue for in progress,
 # red for needs action, green for done.
@@ -31,13 +28,20 @@ STATUS_COLOURS = {
 }
 
 
-@register.simple_tag
-def status_tag(status: str, label: str) -> str:
-    colour = STATUS_COLOURS.get(status, "white")
-    return format_html('<strong class="nhsuk-tag nhsuk-tag--{}">{}</strong>', colour, label)
+def days_until(deadline: dt.datetime, *, now: dt.datetime | None = None) -> int:
+    """Whole calendar days to the deadline in London time: 0 on the day, negative once past."""
+    now = now or timezone.now()
+    london_zone = timezone.get_default_timezone()
+    return (deadline.astimezone(london_zone).date() - now.astimezone(london_zone).date()).days
 
 
-@register.filter
+def shift_london_datetime(value: dt.datetime, *, days: int) -> dt.datetime:
+    """Move a deadline by whole days keeping its London wall-clock time across clock changes."""
+    london_zone = timezone.get_default_timezone()
+    local = value.astimezone(london_zone).replace(tzinfo=None) + dt.timedelta(days=days)
+    return timezone.make_aware(local, london_zone)
+
+
 def london(value: dt.datetime | None) -> str:
     """A deadline as people in England read it, always labelled with the time zone."""
     if value is None:
@@ -60,7 +64,6 @@ def _time_left(deadline: dt.datetime) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''} left"
 
 
-@register.filter
 def days_left_text(deadline: dt.datetime) -> str:
     days = days_until(deadline)
     if days > 1:
@@ -77,17 +80,10 @@ def days_left_text(deadline: dt.datetime) -> str:
     return f"{overdue} day{'s' if overdue != 1 else ''} overdue"
 
 
-@register.filter
-def get_field(form, name: str):
-    return form[name]
-
-
-@register.filter
 def pounds(value) -> str:
     return f"£{value:,.0f}"
 
 
-@register.filter
 def month_name(value: str) -> str:
     """ "2021-04" → "April 2021"."""
     return dt.datetime.strptime(value, "%Y-%m").strftime("%B %Y")

@@ -26,17 +26,18 @@ from triangulation.checks import TRIANGULATED
 from triangulation.services import triangulation_run
 from workbooks.sample import make_sample_return
 
-from .models import (
+from planning.models import (
     Collection,
     FileFormat,
     Organisation,
     OrganisationType,
     PlanningRound,
     Region,
+    RoundStatus,
     Stage,
     TrustKind,
 )
-from .services import reference_data_load
+from planning.reference_data import reference_data_load
 
 DEMO_ROUND_NAME = "2021/22"
 ICS, PROVIDER, LMS, CA = (
@@ -177,7 +178,11 @@ DEMO_COLLECTIONS = (
 def demo_round_create() -> PlanningRound:
     planning_round, _ = PlanningRound.objects.get_or_create(
         name=DEMO_ROUND_NAME,
-        defaults={"starts_on": dt.date(2021, 4, 1), "ends_on": dt.date(2022, 3, 31)},
+        defaults={
+            "starts_on": dt.date(2021, 4, 1),
+            "ends_on": dt.date(2022, 3, 31),
+            "status": RoundStatus.PUBLISHED,
+        },
     )
     if not PlanningRound.objects.filter(is_current=True).exists():
         PlanningRound.objects.filter(pk=planning_round.pk).update(is_current=True)

@@ -20,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("planning:region_detail", code=regions[0].code)
     if scope.is_national_admin and not organisations:
         return redirect("planning:region_list")
-    return render(request, "core/home.html", {"organisations": organisations, "regions": regions})
+    return render(request, "shell/home.html", {"organisations": organisations, "regions": regions})
 
 
 @require_GET

@@ -9,7 +9,7 @@ from tests.factories import grant
 
 def _home(client, user):
     client.force_login(user)
-    return client.get(reverse("core:home"))
+    return client.get(reverse("shell:home"))
 
 
 @pytest.mark.parametrize(
@@ -48,16 +48,16 @@ def test_home_without_roles_says_so(client, world):
 
 
 def test_home_anonymous_goes_to_login(client, db):
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("shell:home"))
 
     assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/")
 
 
 def test_healthz_answers_ok_without_login(client, db):
-    response = client.get(reverse("core:healthz"))
+    response = client.get(reverse("shell:healthz"))
 
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
-    assert client.post(reverse("core:healthz")).status_code == 405
+    assert client.post(reverse("shell:healthz")).status_code == 405
 
 
 def test_organisation_returns_shows_task_list_with_status_tags(client, world):

@@ -10,11 +10,12 @@ from rest_framework.views import APIView
 
 from core.permissions import object_permission_or_404
 from planning.models import ExtensionRequest
-from planning.selectors import effective_deadline, extension_history, extension_request_get_for_user
-from planning.services import extension_decide, extension_request_create
+from api.views import validation_detail
+from planning.selectors import effective_deadline
 from submissions import selectors
 
-from .views import validation_detail
+from .selectors import extension_history, extension_request_get_for_user
+from .services import extension_decide, extension_request_create
 
 
 class ExtensionSerializer(serializers.ModelSerializer):

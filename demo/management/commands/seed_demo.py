@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from planning.demo import demo_seed
+from demo.seed import demo_seed
 
 
 class Command(BaseCommand):

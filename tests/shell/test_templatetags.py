@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from core.templatetags.portal import days_left_text, london, status_tag
+from shell.templatetags.portal import days_left_text, london, status_tag
 from tests.factories import london as london_time
 
 UTC = dt.UTC
