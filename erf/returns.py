@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
-from python_calamine import CalamineWorkbook
+from workbooks.reader import read_sheets
+from workbooks.types import RejectedFile
 
 from submissions.models import CHECKED_VERSION_STATUSES
 
@@ -29,11 +29,14 @@ def _decimal(value) -> Decimal | None:
 
 def erf_estimate_of_workbook(*, data: bytes) -> Estimate | None:
     """The estimate from a checked activity workbook, or None when it has no complete ERF sheet."""
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    if ERF_SHEET not in workbook.sheet_names:
+    try:
+        sheets = read_sheets(data=data, names=[ERF_SHEET])
+    except RejectedFile:
+        return None
+    if ERF_SHEET not in sheets:
         return None
     months = []
-    for row in workbook.get_sheet_by_name(ERF_SHEET).to_python():
+    for row in sheets[ERF_SHEET]:
         code = str(row[CODE]) if row else ""
         if not code.startswith("ERF-") or len(row) <= ACTIVITY:
             continue
