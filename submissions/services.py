@@ -19,6 +19,7 @@ from accounts.selectors import users_of_organisation, users_reviewing_region
 from audit.models import AuditAction
 from audit.services import audit_record, audit_submission_event
 from core.queueing import send_task
+from guidance.selectors import measure_definitions
 from notifications.services import notify
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
 from planning.selectors import effective_deadline
@@ -207,6 +208,9 @@ def template_context_for(
         organisation_name=organisation.name,
         members=member_organisations(organisation=organisation),
         template_version=template_version,
+        measure_definitions=tuple(
+            sorted(measure_definitions(planning_round=collection.planning_round).items())
+        ),
     )
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "charts",
     "exports",
     "triangulation",
+    "guidance",
     "api",
 ]
 

@@ -6,6 +6,7 @@ from tests.permission_rows import (
     cover_and_deadlines,
     erf,
     exports,
+    guidance,
     oversight,
     reviews,
     rounds,
@@ -21,4 +22,5 @@ ROWS_FROM_APPS: list[Row] = [
     *charts.ROWS,
     *exports.ROWS,
     *rounds.ROWS,
+    *guidance.ROWS,
 ]
