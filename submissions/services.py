@@ -20,6 +20,7 @@ from audit.models import AuditAction
 from audit.services import audit_record, audit_submission_event
 from core.limits import upload_limit_text
 from core.queueing import send_task
+from guidance.selectors import measure_definitions
 from notifications.services import notify
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
 from planning.selectors import effective_deadline
@@ -214,6 +215,9 @@ def template_context_for(
         organisation_name=organisation.name,
         members=member_organisations(organisation=organisation),
         template_version=template_version,
+        measure_definitions=tuple(
+            sorted(measure_definitions(planning_round=collection.planning_round).items())
+        ),
     )
 
 
