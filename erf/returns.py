@@ -8,7 +8,7 @@ from django.core.cache import cache
 from workbooks.reader import read_sheets
 from workbooks.types import RejectedFile
 
-from submissions.models import CHECKED_VERSION_STATUSES
+from submissions.models import VersionStatus
 
 from .calculator import ErfInputError, Estimate, MonthInput, estimate
 
@@ -70,7 +70,7 @@ def erf_estimate_of_version(*, version) -> Estimate | None:
     Validation stored its total; a version without one has no complete ERF sheet to break down."""
     if (
         version is None
-        or version.status not in CHECKED_VERSION_STATUSES
+        or version.status not in VersionStatus.CHECKED
         or version.erf_total is None
     ):
         return None
