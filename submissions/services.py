@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import users_of_organisation
 from audit.models import AuditAction
 from audit.services import audit_record, audit_submission_event
 from core.exceptions import Conflict
