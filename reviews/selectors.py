@@ -14,12 +14,11 @@ from planning.selectors import current_round
 from submissions.models import Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user
 from submissions.services import template_context
-from workbooks.compare import CellChange, compare_workbooks, number, read_cells
+from workbooks.compare import number, read_cells
 
 from workbooks.model import GridSheet, grid_blocks
-from workbooks.reader import template_sheet_names
 from workbooks.types import RejectedFile
-from workbooks.specs import has_workbook_template, resolve_spec, spec_for
+from workbooks.specs import spec_for
 
 from .models import Comment, CommentSide, Decision, Endorsement
 from .rules import can_view_review
@@ -137,32 +136,9 @@ def has_waiting_comment(*, submission: Submission) -> bool:
 # Workbook contents ------------------------------------------------------------------------------
 
 
-def template_sheets_of(version: Version) -> list[str]:
-    """The sheets of the template version the file was made from (the latest when its cover did not
-    say): the only ones ever read."""
-    code = version.submission.collection.code
-    if not has_workbook_template(collection_code=code):
-        return template_sheet_names(None)
-    spec = spec_for(collection_code=code, version=version.template_version)
-    return template_sheet_names(spec or resolve_spec(collection_code=code))
-
-
 def _file_bytes(version: Version) -> bytes:
     with version.file.open("rb") as stream:
         return stream.read()
-
-
-def version_diff(*, old: Version, new: Version) -> list[CellChange]:
-    """Every cell of the template's sheets whose value differs between two workbook versions.
-    Raises RejectedFile when either file cannot safely be read."""
-    if old.file_format != "xlsx" or new.file_format != "xlsx":
-        return []
-    return compare_workbooks(
-        old=_file_bytes(old),
-        new=_file_bytes(new),
-        old_sheets=template_sheets_of(old),
-        new_sheets=template_sheets_of(new),
-    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,10 @@ from audit.services import audit_access_refused
 from planning.models import DeadlineExtension
 from planning.selectors import return_visibility
 
+from workbooks.reader import template_sheet_names
+from workbooks.specs import has_workbook_template, resolve_spec, spec_for
+from workbooks.types import Finding as FindingData
+
 from .models import Finding, Severity, Submission, TemplateVersion, Version
 
 
@@ -189,3 +193,28 @@ def version_of_submission(*, submission: Submission, pk: int | str | None) -> Ve
     if pk is None or not str(pk).isdigit():
         return None
     return submission.versions.filter(pk=int(pk)).first()
+
+
+def finding_data_of_version(*, version: Version) -> list[FindingData]:
+    """The version's findings as the pure workbook code takes them (CSV, marked workbook)."""
+    return [
+        FindingData(
+            severity=f.severity,
+            rule=f.rule,
+            sheet=f.sheet,
+            cell=f.cell,
+            value=f.value,
+            message=f.message,
+        )
+        for f in findings_of_version(version=version)
+    ]
+
+
+def template_sheets_of(*, version: Version) -> list[str]:
+    """The sheets of the template version the file was made from (the latest when its cover did not
+    say): the only sheets of a stored file that are ever read."""
+    code = version.submission.collection.code
+    if not has_workbook_template(collection_code=code):
+        return template_sheet_names(None)
+    spec = spec_for(collection_code=code, version=version.template_version)
+    return template_sheet_names(spec or resolve_spec(collection_code=code))
