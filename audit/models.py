@@ -12,6 +12,7 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", "Signed out"
     UPLOAD = "upload", "Uploaded a version"
     UPLOAD_REJECTED = "upload_rejected", "Upload refused"
+    VALIDATION_STARTED = "validation_started", "Validation started"
     VALIDATION_FINISHED = "validation_finished", "Validation finished"
     DOWNLOAD = "download", "Downloaded a file"
     VIEW_RETURN = "view_return", "Viewed a return"

@@ -23,6 +23,7 @@ from submissions.services import (
 )
 from submissions.validation import version_validate
 from triangulation.checks import TRIANGULATED
+from guidance.services import regional_contacts_load
 from triangulation.services import triangulation_run
 from workbooks.sample import make_sample_return
 
@@ -37,7 +38,9 @@ from planning.models import (
     Stage,
     TrustKind,
 )
-from planning.reference_data import reference_data_load
+from planning.reference_data import REFERENCE_DIR, reference_data_load
+from planning.round_states import RoundAction, round_transition
+from planning.services import round_copy, round_make_current
 
 DEMO_ROUND_NAME = "2021/22"
 ICS, PROVIDER, LMS, CA = (
@@ -408,17 +411,88 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
     return uploaded
 
 
+CURRENT_ROUND_NAME = "2022/23"
+REGIONAL_CONTACTS = REFERENCE_DIR / "regional_planning_contacts.csv"
+# The current round's timetable, counted from the day the demo is seeded: draft plans in about ten
+# days and final plans some five weeks after today, as the 2022/23 guidance spaced them.
+DRAFT_DUE_IN = dt.timedelta(days=10)
+SOONEST_DUE_IN = dt.timedelta(days=3)
+# Systems whose draft activity plan is already uploaded in the current round.
+CURRENT_ROUND_UPLOADS = ("QOQ", "QMF")
+
+
+def demo_current_round_create(*, previous: PlanningRound, admin: User) -> PlanningRound:
+    """2022/23 as a draft copied from 2021/22, its deadlines moved to around today, then published
+    and made current; 2021/22 is closed. Left alone once it exists."""
+    existing = PlanningRound.objects.filter(name=CURRENT_ROUND_NAME).first()
+    if existing is not None:
+        return existing
+    today_noon = london_noon(*timezone.localdate().timetuple()[:3])
+    first_draft = min(c.deadline for c in previous.collections.filter(stage=Stage.DRAFT))
+    shift_days = (today_noon + DRAFT_DUE_IN - first_draft).days
+    current = round_copy(
+        source=previous, name=CURRENT_ROUND_NAME, shift_days=shift_days, user=admin
+    )
+    PlanningRound.objects.filter(pk=current.pk).update(
+        starts_on=dt.date(2022, 4, 1), ends_on=dt.date(2023, 3, 31)
+    )
+    # Returns the previous round wanted before its drafts would be overdue on the first day.
+    current.collections.filter(deadline__lt=today_noon + SOONEST_DUE_IN).update(
+        deadline=today_noon + SOONEST_DUE_IN
+    )
+    round_transition(planning_round=current, action=RoundAction.PUBLISH, user=admin)
+    round_make_current(planning_round=current, user=admin)
+    round_transition(planning_round=previous, action=RoundAction.CLOSE, user=admin)
+    current.refresh_from_db()
+    return current
+
+
+def demo_current_returns_create(*, planning_round: PlanningRound) -> int:
+    """A few systems have uploaded their draft activity plan; nothing is submitted yet."""
+    uploaded = 0
+    for seed, code in enumerate(CURRENT_ROUND_UPLOADS, start=1):
+        submission = (
+            Submission.objects.filter(
+                organisation__ods_code=code,
+                collection__planning_round=planning_round,
+                collection__code="ACT",
+                collection__stage=Stage.DRAFT,
+                current_version=None,
+            )
+            .select_related("collection__planning_round", "organisation")
+            .first()
+        )
+        if submission is not None:
+            lead = User.objects.get(username=f"lead-{code.lower()}")
+            _demo_return(submission=submission, user=lead, growth=DEMO_GROWTH, errors=0, seed=seed)
+            uploaded += 1
+    return uploaded
+
+
+def demo_contacts_load(*planning_rounds: PlanningRound) -> None:
+    for planning_round in planning_rounds:
+        with open(REGIONAL_CONTACTS, "rb") as stream:
+            regional_contacts_load(planning_round=planning_round, stream=stream)
+
+
 @transaction.atomic
 def demo_seed(*, password: str, sample_returns: bool = False) -> dict[str, int]:
+    """2021/22 as a closed round (with its sample returns) and 2022/23 as the current one."""
     reference_data_load()
     demo_ccgs_create()
-    planning_round = demo_round_create()
-    submissions_ensure_for_round(planning_round=planning_round)
-    template_versions_ensure(planning_round=planning_round)
+    previous = demo_round_create()
+    submissions_ensure_for_round(planning_round=previous)
+    template_versions_ensure(planning_round=previous)
     users = demo_users_create(password=password)
+    returns = demo_returns_create(planning_round=previous) if sample_returns else 0
+    current = demo_current_round_create(previous=previous, admin=User.objects.get(username="admin"))
+    template_versions_ensure(planning_round=current)
+    demo_contacts_load(previous, current)
+    if sample_returns:
+        returns += demo_current_returns_create(planning_round=current)
     return {
         "organisations": Organisation.objects.count(),
-        "collections": planning_round.collections.count(),
+        "collections": current.collections.count(),
         "users": users,
-        "returns": demo_returns_create(planning_round=planning_round) if sample_returns else 0,
+        "returns": returns,
     }

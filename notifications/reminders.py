@@ -22,9 +22,6 @@ from submissions.models import Submission, SubmissionStatus
 from .models import Notification
 from .services import notifications_queue_in_batches, notify
 
-DONE = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
-
-
 def reminder_stage(*, deadline: dt.datetime, now: dt.datetime) -> str | None:
     """Which reminder is due: 7 days before, 1 day before, or overdue; None while far off.
     The windows do not overlap, so a late first run sends the nearer reminder only."""
@@ -73,7 +70,7 @@ def deadline_reminders_send(*, now: dt.datetime | None = None) -> int:
         Submission.objects.filter(
             collection__planning_round=planning_round, organisation__is_active=True
         )
-        .exclude(status__in=DONE)
+        .exclude(status__in=SubmissionStatus.DONE)
         .select_related("collection", "organisation")
         .order_by("pk")
     ):

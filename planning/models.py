@@ -138,6 +138,10 @@ class PlanningRound(models.Model):
     def is_visible_to_organisations(self) -> bool:
         return self.status != RoundStatus.DRAFT
 
+    @property
+    def is_closed(self) -> bool:
+        return self.status == RoundStatus.CLOSED
+
 
 class Stage(models.TextChoices):
     DRAFT = "draft", "Draft"

@@ -144,7 +144,7 @@ class ReturnRow:
 
     @property
     def is_done(self) -> bool:
-        return self.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+        return self.status in SubmissionStatus.DONE
 
     @property
     def is_overdue(self) -> bool:
@@ -211,7 +211,7 @@ def region_organisations(
                 "submissions",
                 filter=Q(
                     submissions__collection__planning_round=planning_round,
-                    submissions__status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED],
+                    submissions__status__in=SubmissionStatus.DONE,
                 ),
             )
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from enum import nonmember
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,18 @@ class SubmissionStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
 
+    # The groups every page, reminder and count uses; nowhere else lists statuses.
+    # With the organisation: it may upload a new version.
+    OPEN = nonmember(
+        frozenset(
+            {"not_started", "uploaded", "validating", "invalid", "valid", "changes_requested"}
+        )
+    )
+    # "Submitted or better": the return has reached the region and nobody has sent it back.
+    DONE = nonmember(frozenset({"submitted", "approved"}))
+    # The region has seen it: submitted, and perhaps decided on since.
+    REACHED_REGION = nonmember(frozenset({"submitted", "approved", "changes_requested"}))
+
 
 class VersionStatus(models.TextChoices):
     QUEUED = "queued", "Waiting to be checked"
@@ -26,15 +39,10 @@ class VersionStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     FAILED = "failed", "Could not be checked"
 
-
-# Read through to the end: its findings, values and estimates stand (valid or not).
-CHECKED_VERSION_STATUSES = (VersionStatus.VALID, VersionStatus.INVALID)
-FINISHED_VERSION_STATUSES = (
-    VersionStatus.VALID,
-    VersionStatus.INVALID,
-    VersionStatus.REJECTED,
-    VersionStatus.FAILED,
-)
+    # Read through to the end: its findings, values and estimates stand (valid or not).
+    CHECKED = nonmember(frozenset({"valid", "invalid"}))
+    # Nothing more will happen to it.
+    FINISHED = nonmember(frozenset({"valid", "invalid", "rejected", "failed"}))
 
 
 class Submission(models.Model):
@@ -187,7 +195,7 @@ class Version(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in FINISHED_VERSION_STATUSES
+        return self.status in VersionStatus.FINISHED
 
 
 class Severity(models.TextChoices):

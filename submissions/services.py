@@ -15,11 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import users_of_organisation, users_reviewing_region
+from accounts.selectors import users_of_organisation
 from audit.models import AuditAction
 from audit.services import audit_record, audit_submission_event
+from core.exceptions import Conflict
 from core.limits import upload_limit_text
 from core.queueing import send_task
+from guidance.selectors import measure_definitions
 from notifications.services import notify
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
 from planning.selectors import effective_deadline
@@ -56,12 +58,8 @@ DECLARATION = (
 MIN_EXPLANATION_LENGTH = 10
 
 
-class SubmitRefused(Exception):
+class SubmitRefused(Conflict):
     """The version cannot be submitted as it stands (errors remain, or a newer version exists)."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
 
 def declaration_text(*, organisation: Organisation) -> str:
@@ -214,6 +212,9 @@ def template_context_for(
         organisation_name=organisation.name,
         members=member_organisations(organisation=organisation),
         template_version=template_version,
+        measure_definitions=tuple(
+            sorted(measure_definitions(planning_round=collection.planning_round).items())
+        ),
     )
 
 
@@ -337,23 +338,12 @@ def version_create(
             locked = Submission.objects.select_for_update().get(pk=submission.pk)
             version.number = (submission.versions.aggregate(top=Max("number"))["top"] or 0) + 1
             version.save()
-            before = {"status": locked.status}
             transition(
                 submission=submission,
-                **_upload_change(status=locked.status, version=version),
-            )
-            audit_submission_event(
-                action=AuditAction.UPLOAD,
-                submission=submission,
-                obj=version,
                 actor=user,
-                before=before,
-                after={
-                    "status": submission.status,
-                    "version": version.number,
-                    "sha256": sha256,
-                    "size": len(data),
-                },
+                version=version,
+                facts={"sha256": sha256, "size": len(data)},
+                **_upload_change(status=locked.status, version=version),
             )
             transaction.on_commit(lambda: enqueue_validation(version_id=version.pk), robust=True)
     except (TransitionConflict, IntegrityError):
@@ -431,7 +421,6 @@ def submission_submit(
             "This collection closed at its deadline. Ask your regional team for an extension."
         )
     with transaction.atomic():
-        before = {"status": submission.status}
         for finding in warnings:
             Finding.objects.filter(pk=finding.pk).update(explanation=cleaned[finding.pk])
         transition(
@@ -439,8 +428,11 @@ def submission_submit(
             # Guarded on the version submitted so far, so two people submitting at once cannot
             # both win.
             action=Action.RESUBMIT
-            if before["status"] == SubmissionStatus.SUBMITTED
+            if submission.status == SubmissionStatus.SUBMITTED
             else Action.SUBMIT,
+            actor=user,
+            version=version,
+            facts={"is_late": late, "warnings_explained": len(warnings)},
             guard={"submitted_version": submission.submitted_version_id},
             submitted_version=version,
             submitted_by=user,
@@ -450,45 +442,10 @@ def submission_submit(
             declaration=declaration_text(organisation=submission.organisation),
             is_late=late,
         )
-        audit_submission_event(
-            action=AuditAction.SUBMIT,
-            submission=submission,
-            obj=version,
-            actor=user,
-            before=before,
-            after={
-                "status": submission.status,
-                "version": version.number,
-                "is_late": late,
-                "warnings_explained": len(warnings),
-            },
-        )
-        submission_submitted_notify(submission=submission, version=version, user=user)
     return submission
 
 
 # Notices ----------------------------------------------------------------------------------------
-
-
-def submission_submitted_notify(*, submission: Submission, version: Version, user: User) -> None:
-    """Tell the organisation's people and the region's reviewers that the return was submitted."""
-    organisation = submission.organisation
-    recipients = [
-        *users_of_organisation(organisation_id=organisation.pk),
-        *users_reviewing_region(region_id=organisation.region_id),
-    ]
-    late = " (late)" if submission.is_late else ""
-    notify(
-        recipients=recipients,
-        kind="submitted",
-        subject=f"{submission.collection.code} submitted by {organisation.name}",
-        body=(
-            f"{user.get_full_name() or user.get_username()} submitted version {version.number} of "
-            f"{submission.collection} for {organisation.name}{late}."
-        ),
-        url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
-        dedupe_key=f"submitted:{submission.pk}:{version.pk}",
-    )
 
 
 _FINISHED_TEXT = {
@@ -513,7 +470,7 @@ def version_finished_notify(*, version_id: int) -> None:
     counts = (
         f" {version.error_count} error{'s' if version.error_count != 1 else ''}, "
         f"{version.warning_count} warning{'s' if version.warning_count != 1 else ''}."
-        if version.status in (VersionStatus.VALID, VersionStatus.INVALID)
+        if version.status in VersionStatus.CHECKED
         else f" {version.message}"
     )
     notify(

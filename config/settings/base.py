@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "triangulation",
     "extensions",
     "demo",
+    "guidance",
     "api",
 ]
 

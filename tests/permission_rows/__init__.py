@@ -7,6 +7,7 @@ from tests.permission_rows import (
     credentials,
     erf,
     exports,
+    guidance,
     oversight,
     reviews,
     rounds,
@@ -23,4 +24,5 @@ ROWS_FROM_APPS: list[Row] = [
     *charts.ROWS,
     *exports.ROWS,
     *rounds.ROWS,
+    *guidance.ROWS,
 ]
