@@ -6,7 +6,14 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from .models import Collection, DeadlineExtension, Organisation, PlanningRound, Region
-from .services import organisations_import_csv
+from .services import (
+    collection_update,
+    deadline_change_check,
+    deadline_extension_grant,
+    organisations_import_csv,
+    round_make_current,
+    round_update,
+)
 
 
 class OrganisationImportForm(forms.Form):
@@ -74,31 +81,141 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 class CollectionInline(admin.TabularInline):
+    """Shown for reference; each collection is edited on its own page, through the audited service."""
+
     model = Collection
     extra = 0
     fields = ["code", "name", "stage", "deadline", "closes_at_deadline", "is_mandatory"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _changed_fields(form) -> dict:
+    return {name: form.cleaned_data[name] for name in form.changed_data}
 
 
 @admin.register(PlanningRound)
 class PlanningRoundAdmin(admin.ModelAdmin):
+    """Edits go through the same audited services as the portal's round pages."""
+
     list_display = ["name", "starts_on", "ends_on", "is_current"]
     inlines = [CollectionInline]
+    actions = ["make_current"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A round becomes current only through round_make_current (the action, or the portal).
+        return ["is_current", "copied_from"] if obj else ["is_current"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            round_update(planning_round=obj, changed_by=request.user, **_changed_fields(form))
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description="Make the selected round current")
+    def make_current(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one round.", messages.WARNING)
+            return
+        round_make_current(planning_round=queryset.get(), changed_by=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a round would delete every return of it.
+        return False
 
 
 @admin.register(Collection)
 class CollectionAdmin(admin.ModelAdmin):
+    """Edits go through collection_update, audited with before and after as in the portal."""
+
     list_display = ["code", "name", "stage", "planning_round", "deadline", "closes_at_deadline"]
     list_filter = ["planning_round", "stage", "closes_at_deadline"]
     search_fields = ["code", "name"]
 
+    def has_add_permission(self, request):
+        # Collections come with a round (copied or defined); there is no bare "add" in the portal.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        collection_update(collection=obj, changed_by=request.user, **_changed_fields(form))
+
+
+class DeadlineExtensionForm(forms.ModelForm):
+    class Meta:
+        model = DeadlineExtension
+        fields = ["collection", "organisation", "deadline", "reason"]
+
+    def clean(self):
+        data = super().clean()
+        collection = data.get("collection") or getattr(self.instance, "collection", None)
+        organisation = data.get("organisation") or getattr(self.instance, "organisation", None)
+        if collection and organisation and data.get("deadline"):
+            if self.instance.pk is None and data["deadline"] <= collection.deadline:
+                raise ValidationError("Choose a deadline after the collection's own deadline.")
+            try:
+                deadline_change_check(
+                    collection=collection,
+                    organisation=organisation,
+                    deadline=data["deadline"],
+                    reason=data.get("reason") or "",
+                )
+            except ValidationError as error:
+                raise ValidationError(error.messages) from None
+        return data
+
+    def validate_unique(self):
+        # deadline_extension_grant replaces an organisation's extension rather than adding one.
+        pass
+
 
 @admin.register(DeadlineExtension)
 class DeadlineExtensionAdmin(admin.ModelAdmin):
+    """Granting, changing and removing go through deadline_extension_grant: audited, kept in the
+    request history and notified, exactly as from the return's extensions page."""
+
+    form = DeadlineExtensionForm
     list_display = ["organisation", "collection", "deadline", "granted_by", "granted_at"]
     list_select_related = ["organisation", "collection", "granted_by"]
     raw_id_fields = ["organisation", "collection"]
-    readonly_fields = ["granted_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["collection", "organisation", "granted_by"] if obj else ["granted_by"]
 
     def save_model(self, request, obj, form, change):
-        obj.granted_by = request.user
-        super().save_model(request, obj, form, change)
+        extension = deadline_extension_grant(
+            collection=obj.collection,
+            organisation=obj.organisation,
+            deadline=obj.deadline,
+            reason=obj.reason,
+            granted_by=request.user,
+            request=request,
+        )
+        if extension is not None:
+            # The admin links to the saved row in its confirmation message.
+            obj.pk = extension.pk
+
+    def delete_model(self, request, obj):
+        self._back_to_collection_deadline(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for extension in queryset.select_related("collection", "organisation"):
+            self._back_to_collection_deadline(request, extension)
+
+    def _back_to_collection_deadline(self, request, extension: DeadlineExtension) -> None:
+        deadline_extension_grant(
+            collection=extension.collection,
+            organisation=extension.organisation,
+            deadline=extension.collection.deadline,
+            reason="Extension removed in Django admin.",
+            granted_by=request.user,
+            request=request,
+        )

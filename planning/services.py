@@ -10,7 +10,7 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -322,26 +322,109 @@ def round_copy(
             defaults={"is_accepted": template_version.is_accepted, "note": template_version.note},
         )
     submissions_ensure_for_round(planning_round=new_round)
+    audit_record(
+        action=AuditAction.ROUND_COPIED,
+        obj=new_round,
+        after={
+            "name": name,
+            "copied_from": source.name,
+            "shift_days": shift_days,
+            "is_current": make_current,
+        },
+    )
     return new_round
 
 
-@transaction.atomic
-def collection_update(*, collection: Collection, **fields) -> Collection:
+def _audit_value(value):
+    """A field's value as the audit trail keeps it (JSON)."""
+    if isinstance(value, dt.datetime):
+        # One zone, so the same instant read from a form and from the database compares equal.
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_audit_value(item) for item in value]
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def _apply_audited(*, instance: models.Model, fields: dict) -> tuple[dict, dict]:
+    """Set `fields` on `instance`, answering what changed since it was stored: (before, after) of
+    those fields only. Compared with the stored row, as a bound ModelForm has already changed
+    the instance by the time it is valid."""
+    stored = type(instance).objects.get(pk=instance.pk)
+    before, after = {}, {}
     for name, value in fields.items():
-        setattr(collection, name, value)
+        old = getattr(stored, name)
+        if _audit_value(old) != _audit_value(value):
+            before[name], after[name] = _audit_value(old), _audit_value(value)
+        setattr(instance, name, value)
+    return before, after
+
+
+@transaction.atomic
+def collection_update(
+    *, collection: Collection, changed_by: User | None = None, **fields
+) -> Collection:
+    """Edit a collection (its deadline included), audited with the fields' before and after."""
+    before, after = _apply_audited(instance=collection, fields=fields)
     collection.full_clean()
     collection.save()
+    if after:
+        audit_record(
+            action=AuditAction.COLLECTION_CHANGED,
+            actor=changed_by,
+            obj=collection,
+            before=before,
+            after=after,
+        )
     # A change of who submits may add organisations that owe the return.
     submissions_ensure_for_round(planning_round=collection.planning_round)
     return collection
 
 
 @transaction.atomic
-def round_make_current(*, planning_round: PlanningRound) -> None:
+def round_update(
+    *, planning_round: PlanningRound, changed_by: User | None = None, **fields
+) -> PlanningRound:
+    """Edit a round's name or dates, audited with before and after (making it current is
+    round_make_current)."""
+    before, after = _apply_audited(instance=planning_round, fields=fields)
+    planning_round.full_clean()
+    planning_round.save()
+    if after:
+        audit_record(
+            action=AuditAction.ROUND_CHANGED,
+            actor=changed_by,
+            obj=planning_round,
+            before=before,
+            after=after,
+        )
+    return planning_round
+
+
+@transaction.atomic
+def round_make_current(*, planning_round: PlanningRound, changed_by: User | None = None) -> None:
+    previous = list(
+        PlanningRound.objects.filter(is_current=True)
+        .exclude(pk=planning_round.pk)
+        .values_list("name", flat=True)
+    )
     PlanningRound.objects.exclude(pk=planning_round.pk).filter(is_current=True).update(
         is_current=False
     )
-    PlanningRound.objects.filter(pk=planning_round.pk).update(is_current=True)
+    made_current = PlanningRound.objects.filter(pk=planning_round.pk, is_current=False).update(
+        is_current=True
+    )
+    if made_current:
+        audit_record(
+            action=AuditAction.ROUND_MADE_CURRENT,
+            actor=changed_by,
+            obj=planning_round,
+            before={"current_round": previous[0] if previous else None},
+            after={"current_round": planning_round.name},
+        )
 
 
 def _check_extension_deadline(*, collection: Collection, deadline: dt.datetime) -> None:
@@ -519,6 +602,22 @@ def extension_withdraw(*, extension_request: ExtensionRequest, user: User, reque
     )
 
 
+def deadline_change_check(
+    *, collection: Collection, organisation: Organisation, deadline: dt.datetime, reason: str
+) -> None:
+    """Refuse a deadline for one organisation that deadline_extension_grant would not set."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the deadline changes."})
+    if not collection.is_owed_by(organisation):
+        raise ValidationError(f"{organisation.name} does not owe {collection.code}.")
+    if deadline < collection.deadline:
+        raise ValidationError(
+            {"deadline": "An organisation's deadline cannot be earlier than the collection's."}
+        )
+    if deadline > collection.deadline + dt.timedelta(days=MAX_EXTENSION_DAYS):
+        raise ValidationError({"deadline": f"Extensions can be at most {MAX_EXTENSION_DAYS} days."})
+
+
 @transaction.atomic
 def deadline_extension_grant(
     *,
@@ -531,16 +630,9 @@ def deadline_extension_grant(
 ) -> DeadlineExtension | None:
     """A reviewer or admin sets one organisation's deadline directly: a later one, a shorter
     extension, or back to the collection's own deadline. Kept in the request history too."""
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the deadline changes."})
-    if not collection.is_owed_by(organisation):
-        raise ValidationError(f"{organisation.name} does not owe {collection.code}.")
-    if deadline < collection.deadline:
-        raise ValidationError(
-            {"deadline": "An organisation's deadline cannot be earlier than the collection's."}
-        )
-    if deadline > collection.deadline + dt.timedelta(days=MAX_EXTENSION_DAYS):
-        raise ValidationError({"deadline": f"Extensions can be at most {MAX_EXTENSION_DAYS} days."})
+    deadline_change_check(
+        collection=collection, organisation=organisation, deadline=deadline, reason=reason
+    )
     previous = DeadlineExtension.objects.filter(
         collection=collection, organisation=organisation
     ).first()

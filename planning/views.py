@@ -102,7 +102,7 @@ def round_copy(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_or_404("planning.manage_rounds")
 def round_make_current(request: HttpRequest, pk: int) -> HttpResponse:
     planning_round = get_object_or_404(PlanningRound, pk=pk)
-    services.round_make_current(planning_round=planning_round)
+    services.round_make_current(planning_round=planning_round, changed_by=request.user)
     messages.success(request, f"{planning_round.name} is now the current round.")
     return redirect("planning:round_detail", pk=planning_round.pk)
 
@@ -112,7 +112,9 @@ def collection_edit(request: HttpRequest, round_pk: int, pk: int) -> HttpRespons
     collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
     form = forms.CollectionForm(request.POST or None, instance=collection)
     if request.method == "POST" and form.is_valid():
-        services.collection_update(collection=collection, **form.cleaned_data)
+        services.collection_update(
+            collection=collection, changed_by=request.user, **form.cleaned_data
+        )
         messages.success(request, f"{collection.code} saved.")
         return redirect("planning:round_detail", pk=round_pk)
     return render(

@@ -97,6 +97,9 @@ def template_version_issue(
     """Issue a new template layout mid-round and say which older ones are still accepted."""
     if version not in spec_versions(collection_code=collection.code):
         raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
+    accepted_before = sorted(
+        collection.template_versions.filter(is_accepted=True).values_list("version", flat=True)
+    )
     template_version, _ = TemplateVersion.objects.update_or_create(
         collection=collection,
         version=version,
@@ -108,6 +111,7 @@ def template_version_issue(
         action=AuditAction.TEMPLATE_ISSUED,
         actor=issued_by,
         obj=template_version,
+        before={"accepted": accepted_before},
         after={"version": version, "still_accepted": sorted(still_accepted), "note": note},
     )
     return template_version

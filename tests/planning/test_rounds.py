@@ -9,7 +9,13 @@ from django.urls import reverse
 
 from accounts.models import Role
 from planning.models import Collection, OrganisationType, PlanningRound, Stage, TrustKind
-from planning.services import round_copy, round_make_current, shift_london_datetime
+from audit.models import AuditAction, AuditEvent
+from planning.services import (
+    collection_update,
+    round_copy,
+    round_make_current,
+    shift_london_datetime,
+)
 from tests.factories import CollectionFactory, PlanningRoundFactory, london, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +226,69 @@ def test_collection_edit_view_saves_deadline_in_london_time(admin_client, source
         "Activity and performance",
         london(2021, 5, 6),
     )
+
+
+def _audited(action: str) -> list[tuple]:
+    return [
+        (event.actor_name, event.object_label, event.before, event.after)
+        for event in AuditEvent.objects.filter(action=action).order_by("id")
+    ]
+
+
+def test_collection_edit_is_audited_with_before_and_after(admin_client, source):
+    collection = source.collections.get(code="ACT")
+
+    admin_client.post(
+        reverse("planning:collection_edit", kwargs={"round_pk": source.pk, "pk": collection.pk}),
+        {
+            "name": "Activity",
+            "deadline": "2021-10-27 17:30",
+            "submitted_by": ["ics"],
+            "accepted_formats": ["xlsx"],
+            "is_mandatory": "on",
+        },
+    )
+
+    assert _audited(AuditAction.COLLECTION_CHANGED) == [
+        (
+            "national",
+            str(collection),
+            {"deadline": "2021-10-20T16:30:00+00:00"},
+            {"deadline": "2021-10-27T16:30:00+00:00"},
+        )
+    ]
+
+
+def test_collection_saved_unchanged_is_not_audited(source):
+    collection = source.collections.get(code="ACT")
+
+    collection_update(collection=collection, name="Activity")
+
+    assert _audited(AuditAction.COLLECTION_CHANGED) == []
+
+
+def test_making_a_round_current_is_audited_with_the_round_it_replaces(admin_client, source):
+    other = PlanningRoundFactory(name="2022/23")
+
+    admin_client.post(reverse("planning:round_make_current", kwargs={"pk": other.pk}))
+    admin_client.post(reverse("planning:round_make_current", kwargs={"pk": other.pk}))
+
+    assert _audited(AuditAction.ROUND_MADE_CURRENT) == [
+        ("national", "2022/23", {"current_round": "2021/22"}, {"current_round": "2022/23"})
+    ]
+
+
+def test_round_copy_is_audited(admin_client, source):
+    admin_client.post(
+        reverse("planning:round_copy", kwargs={"pk": source.pk}),
+        {"name": "2022/23", "shift_days": "364"},
+    )
+
+    assert _audited(AuditAction.ROUND_COPIED) == [
+        (
+            "national",
+            "2022/23",
+            None,
+            {"name": "2022/23", "copied_from": "2021/22", "shift_days": 364, "is_current": False},
+        )
+    ]
