@@ -116,7 +116,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your account is ready.")
-            return redirect("core:home")
+            return redirect("shell:home")
     return render(
         request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
     )
@@ -134,7 +134,7 @@ def _invitation_accept_existing(request: HttpRequest, *, token: str, invitation)
             error = " ".join(refusal.messages)
         else:
             messages.success(request, f"You are now {invitation.get_role_display().lower()}.")
-            return redirect("core:home")
+            return redirect("shell:home")
     elif request.user.email.casefold() != invitation.email.casefold():
         error = (
             "This invitation was sent to another email address. Sign out and sign in as the "

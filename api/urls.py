@@ -1,7 +1,9 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import erf, extensions, views
+from extensions import api as extensions
+
+from . import erf, views
 
 app_name = "api"
 urlpatterns = [

@@ -19,6 +19,7 @@ from accounts.services import api_token_issue, api_tokens_revoke
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import audit_events_of_submission
 from audit.services import audit_access_refused, audit_submission_event
+from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404
 from reviews import selectors as review_selectors
 from reviews import services as review_services
@@ -214,9 +215,12 @@ class VersionCreate(APIView):
             200: serializers.VersionSerializer,
             400: serializers.MessageSerializer,
             409: serializers.MessageSerializer,
+            413: serializers.MessageSerializer,
         },
         description="Upload a file as a new version. 202 while it is validated in the background; "
-        "200 with the existing version when the bytes are identical to an earlier upload.",
+        "200 with the existing version when the bytes are identical to an earlier upload. "
+        f"The file may be up to {upload_limit_text()}; a larger request is refused with 413 "
+        "before any of it is read.",
     )
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
-from python_calamine import CalamineWorkbook
+from workbooks.reader import read_sheets
+from workbooks.types import RejectedFile
 
-from submissions.models import CHECKED_VERSION_STATUSES
+from submissions.models import VersionStatus
 
 from .calculator import ErfInputError, Estimate, MonthInput, estimate
 
@@ -29,11 +29,14 @@ def _decimal(value) -> Decimal | None:
 
 def erf_estimate_of_workbook(*, data: bytes) -> Estimate | None:
     """The estimate from a checked activity workbook, or None when it has no complete ERF sheet."""
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    if ERF_SHEET not in workbook.sheet_names:
+    try:
+        sheets = read_sheets(data=data, names=[ERF_SHEET])
+    except RejectedFile:
+        return None
+    if ERF_SHEET not in sheets:
         return None
     months = []
-    for row in workbook.get_sheet_by_name(ERF_SHEET).to_python():
+    for row in sheets[ERF_SHEET]:
         code = str(row[CODE]) if row else ""
         if not code.startswith("ERF-") or len(row) <= ACTIVITY:
             continue
@@ -65,11 +68,7 @@ ESTIMATE_CACHE_SECONDS = 7 * 24 * 3600
 def erf_estimate_of_version(*, version) -> Estimate | None:
     """The estimate shown with an activity return's version, once the version has been checked.
     Validation stored its total; a version without one has no complete ERF sheet to break down."""
-    if (
-        version is None
-        or version.status not in CHECKED_VERSION_STATUSES
-        or version.erf_total is None
-    ):
+    if version is None or version.status not in VersionStatus.CHECKED or version.erf_total is None:
         return None
     # A version's file never changes, so its breakdown is read once and kept for every later page view.
     return cache.get_or_set(

@@ -5,15 +5,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from .models import Collection, DeadlineExtension, Organisation, PlanningRound, Region
-from .services import (
-    collection_update,
-    deadline_change_check,
-    deadline_extension_grant,
-    organisations_import_csv,
-    round_make_current,
-    round_update,
-)
+from .models import Collection, Organisation, PlanningRound, Region
+from .reference_data import organisations_import_csv
+from .services import collection_update, round_make_current, round_update
 
 
 class OrganisationImportForm(forms.Form):
@@ -109,8 +103,9 @@ class PlanningRoundAdmin(admin.ModelAdmin):
     actions = ["make_current"]
 
     def get_readonly_fields(self, request, obj=None):
-        # A round becomes current only through round_make_current (the action, or the portal).
-        return ["is_current", "copied_from"] if obj else ["is_current"]
+        # Publishing and making current have their own audited services (the portal's round
+        # pages, and the action here).
+        return ["status", "is_current", "copied_from"] if obj else ["status", "is_current"]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -123,7 +118,10 @@ class PlanningRoundAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one round.", messages.WARNING)
             return
-        round_make_current(planning_round=queryset.get(), changed_by=request.user)
+        try:
+            round_make_current(planning_round=queryset.get(), user=request.user, request=request)
+        except ValidationError as refusal:
+            self.message_user(request, " ".join(refusal.messages), messages.WARNING)
 
     def has_delete_permission(self, request, obj=None):
         # Deleting a round would delete every return of it.
@@ -147,75 +145,3 @@ class CollectionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         collection_update(collection=obj, changed_by=request.user, **_changed_fields(form))
-
-
-class DeadlineExtensionForm(forms.ModelForm):
-    class Meta:
-        model = DeadlineExtension
-        fields = ["collection", "organisation", "deadline", "reason"]
-
-    def clean(self):
-        data = super().clean()
-        collection = data.get("collection") or getattr(self.instance, "collection", None)
-        organisation = data.get("organisation") or getattr(self.instance, "organisation", None)
-        if collection and organisation and data.get("deadline"):
-            if self.instance.pk is None and data["deadline"] <= collection.deadline:
-                raise ValidationError("Choose a deadline after the collection's own deadline.")
-            try:
-                deadline_change_check(
-                    collection=collection,
-                    organisation=organisation,
-                    deadline=data["deadline"],
-                    reason=data.get("reason") or "",
-                )
-            except ValidationError as error:
-                raise ValidationError(error.messages) from None
-        return data
-
-    def validate_unique(self):
-        # deadline_extension_grant replaces an organisation's extension rather than adding one.
-        pass
-
-
-@admin.register(DeadlineExtension)
-class DeadlineExtensionAdmin(admin.ModelAdmin):
-    """Granting, changing and removing go through deadline_extension_grant: audited, kept in the
-    request history and notified, exactly as from the return's extensions page."""
-
-    form = DeadlineExtensionForm
-    list_display = ["organisation", "collection", "deadline", "granted_by", "granted_at"]
-    list_select_related = ["organisation", "collection", "granted_by"]
-    raw_id_fields = ["organisation", "collection"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["collection", "organisation", "granted_by"] if obj else ["granted_by"]
-
-    def save_model(self, request, obj, form, change):
-        extension = deadline_extension_grant(
-            collection=obj.collection,
-            organisation=obj.organisation,
-            deadline=obj.deadline,
-            reason=obj.reason,
-            granted_by=request.user,
-            request=request,
-        )
-        if extension is not None:
-            # The admin links to the saved row in its confirmation message.
-            obj.pk = extension.pk
-
-    def delete_model(self, request, obj):
-        self._back_to_collection_deadline(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for extension in queryset.select_related("collection", "organisation"):
-            self._back_to_collection_deadline(request, extension)
-
-    def _back_to_collection_deadline(self, request, extension: DeadlineExtension) -> None:
-        deadline_extension_grant(
-            collection=extension.collection,
-            organisation=extension.organisation,
-            deadline=extension.collection.deadline,
-            reason="Extension removed in Django admin.",
-            granted_by=request.user,
-            request=request,
-        )

@@ -1,25 +1,27 @@
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from python_calamine import CalamineWorkbook
 
 from accounts.models import User
 from accounts.selectors import user_scope
 from planning.models import Organisation, OrganisationType, PlanningRound
-from planning.selectors import current_round
+from planning.selectors import current_round, rounds_visible_to
 from submissions.models import Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user
 from submissions.services import template_context
-from workbooks.model import COVER_SHEET, INSTRUCTIONS_SHEET, GridSheet, col_letter, grid_blocks
-from workbooks.specs import spec_for
+from workbooks.compare import CellChange, compare_workbooks, number, read_cells
 
-from .models import Comment, CommentSide, Decision, Endorsement
+from workbooks.model import GridSheet, grid_blocks
+from workbooks.reader import template_sheet_names
+from workbooks.types import RejectedFile
+from workbooks.specs import has_workbook_template, resolve_spec, spec_for
+
+from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
 from .rules import can_view_review
 
 # Queue ------------------------------------------------------------------------------------------
@@ -61,9 +63,10 @@ def queue_icss(*, user: User) -> QuerySet[Organisation]:
     return icss if scope.is_national_admin else icss.filter(region_id__in=scope.reviewer_region_ids)
 
 
-def round_from_query(*, value: str | None) -> PlanningRound | None:
+def round_from_query(*, user: User, value: str | None) -> PlanningRound | None:
+    """The round a page's filter names, if the user may see it; else the current round."""
     if value and value.isdigit():
-        return PlanningRound.objects.filter(pk=int(value)).first()
+        return rounds_visible_to(user=user).filter(pk=int(value)).first()
     return current_round()
 
 
@@ -80,6 +83,26 @@ def submission_get_for_reviewer(*, user: User, pk: int) -> Submission:
 
 def decisions_of_submission(*, submission: Submission) -> QuerySet[Decision]:
     return submission.decisions.select_related("reviewer", "version").order_by("-created_at", "-id")
+
+
+_STANDING_KINDS = (DecisionKind.APPROVE, DecisionKind.REQUEST_CHANGES, DecisionKind.REOPEN)
+_DECIDED_STATUSES = (SubmissionStatus.APPROVED, SubmissionStatus.CHANGES_REQUESTED)
+
+
+def standing_decisions(*, submissions: list[Submission]) -> dict[int, Decision]:
+    """The decision each return's status rests on (approved, or changes asked for), newest first
+    by return; returns awaiting or without a decision have none. One query for any number."""
+    decided = [s.pk for s in submissions if s is not None and s.status in _DECIDED_STATUSES]
+    if not decided:
+        return {}
+    standing: dict[int, Decision] = {}
+    for decision in (
+        Decision.objects.filter(submission_id__in=decided, kind__in=_STANDING_KINDS)
+        .select_related("reviewer", "version", "submission__collection")
+        .order_by("-created_at", "-id")
+    ):
+        standing.setdefault(decision.submission_id, decision)
+    return standing
 
 
 def comments_of_submission(*, submission: Submission) -> QuerySet[Comment]:
@@ -134,86 +157,33 @@ def has_waiting_comment(*, submission: Submission) -> bool:
 
 # Workbook contents ------------------------------------------------------------------------------
 
-Cell = tuple[str, int, int]  # sheet, row, column (1-based)
-_SKIPPED_SHEETS = frozenset({INSTRUCTIONS_SHEET})
+
+def template_sheets_of(version: Version) -> list[str]:
+    """The sheets of the template version the file was made from (the latest when its cover did not
+    say): the only ones ever read."""
+    code = version.submission.collection.code
+    if not has_workbook_template(collection_code=code):
+        return template_sheet_names(None)
+    spec = spec_for(collection_code=code, version=version.template_version)
+    return template_sheet_names(spec or resolve_spec(collection_code=code))
 
 
-def _number(value: object) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    # Through str so 0.1 + 0.2 style binary noise does not show up as a difference.
-    return Decimal(str(value)).normalize()
-
-
-def _read_cells(version: Version) -> dict[Cell, object]:
+def _file_bytes(version: Version) -> bytes:
     with version.file.open("rb") as stream:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(stream.read()))
-    cells: dict[Cell, object] = {}
-    for name in workbook.sheet_names:
-        if name in _SKIPPED_SHEETS:
-            continue
-        for row_index, row in enumerate(workbook.get_sheet_by_name(name).to_python(), start=1):
-            for col_index, value in enumerate(row, start=1):
-                if value not in ("", None):
-                    cells[(name, row_index, col_index)] = value
-    return cells
-
-
-@dataclass(frozen=True)
-class CellChange:
-    sheet: str
-    cell: str
-    old: object
-    new: object
-    difference: Decimal | None
-
-
-def _sheet_order(name: str, order: dict[str, int]) -> tuple[int, str]:
-    return (order.get(name, len(order)), name)
+        return stream.read()
 
 
 def version_diff(*, old: Version, new: Version) -> list[CellChange]:
-    """Every cell whose value differs between two workbook versions, in sheet then row order.
-    Cells are compared by position: versions of one return share the template's layout."""
+    """Every cell of the template's sheets whose value differs between two workbook versions.
+    Raises RejectedFile when either file cannot safely be read."""
     if old.file_format != "xlsx" or new.file_format != "xlsx":
         return []
-    before, after = _read_cells(old), _read_cells(new)
-    changes = []
-    for key in set(before) | set(after):
-        old_value, new_value = before.get(key, ""), after.get(key, "")
-        old_number, new_number = _number(old_value), _number(new_value)
-        if old_number is not None and new_number is not None:
-            if old_number == new_number:
-                continue
-            difference = new_number - old_number
-        elif old_value == new_value:
-            continue
-        else:
-            difference = None
-        sheet, row, col = key
-        changes.append(
-            CellChange(
-                sheet=sheet,
-                cell=f"{col_letter(col)}{row}",
-                old=old_value,
-                new=new_value,
-                difference=difference,
-            )
-        )
-    order = {COVER_SHEET: 0}
-    changes.sort(
-        key=lambda change: (_sheet_order(change.sheet, order), _cell_sort_key(change.cell))
+    return compare_workbooks(
+        old=_file_bytes(old),
+        new=_file_bytes(new),
+        old_sheets=template_sheets_of(old),
+        new_sheets=template_sheets_of(new),
     )
-    return changes
-
-
-def _cell_sort_key(cell: str) -> tuple[int, int]:
-    letters = cell.rstrip("0123456789")
-    number = int(cell[len(letters) :])
-    column = 0
-    for letter in letters:
-        column = column * 26 + ord(letter) - 64
-    return (number, column)
 
 
 @dataclass(frozen=True)
@@ -243,7 +213,14 @@ def version_totals(*, version: Version) -> list[SheetTotals]:
     spec = spec_for(collection_code=context.collection_code, version=version.template_version)
     if spec is None:
         return []
-    cells = _read_cells(version)
+    try:
+        cells = read_cells(
+            data=_file_bytes(version),
+            sheets=[sheet.name for sheet in spec.sheets if isinstance(sheet, GridSheet)],
+        )
+    except RejectedFile:
+        # The page still shows everything else; validation already told the uploader about the file.
+        return []
     result = []
     for sheet in spec.sheets:
         if not isinstance(sheet, GridSheet):
@@ -258,7 +235,7 @@ def version_totals(*, version: Version) -> list[SheetTotals]:
         month_cols = range(first_month, first_month + len(sheet.periods))
         totals = []
         for code, grid_row in own.rows.items():
-            numbers = [_number(cells.get((sheet.name, grid_row.row, col))) for col in month_cols]
+            numbers = [number(cells.get((sheet.name, grid_row.row, col))) for col in month_cols]
             totals.append(
                 MeasureTotal(
                     code=code,

@@ -26,7 +26,7 @@ QUEUE_PAGE_SIZE = 50
 
 @permission_or_404("reviews.see_queue")
 def queue(request: HttpRequest) -> HttpResponse:
-    planning_round = selectors.round_from_query(value=request.GET.get("round"))
+    planning_round = selectors.round_from_query(user=request.user, value=request.GET.get("round"))
     if planning_round is None:
         raise Http404
     submissions = selectors.review_queue_for_user(user=request.user).filter(

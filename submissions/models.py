@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from enum import nonmember
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,18 @@ class SubmissionStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
 
+    # The groups every page, reminder and count uses; nowhere else lists statuses.
+    # With the organisation: it may upload a new version.
+    OPEN = nonmember(
+        frozenset(
+            {"not_started", "uploaded", "validating", "invalid", "valid", "changes_requested"}
+        )
+    )
+    # "Submitted or better": the return has reached the region and nobody has sent it back.
+    DONE = nonmember(frozenset({"submitted", "approved"}))
+    # The region has seen it: submitted, and perhaps decided on since.
+    REACHED_REGION = nonmember(frozenset({"submitted", "approved", "changes_requested"}))
+
 
 class VersionStatus(models.TextChoices):
     QUEUED = "queued", "Waiting to be checked"
@@ -26,15 +39,10 @@ class VersionStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     FAILED = "failed", "Could not be checked"
 
-
-# Read through to the end: its findings, values and estimates stand (valid or not).
-CHECKED_VERSION_STATUSES = (VersionStatus.VALID, VersionStatus.INVALID)
-FINISHED_VERSION_STATUSES = (
-    VersionStatus.VALID,
-    VersionStatus.INVALID,
-    VersionStatus.REJECTED,
-    VersionStatus.FAILED,
-)
+    # Read through to the end: its findings, values and estimates stand (valid or not).
+    CHECKED = nonmember(frozenset({"valid", "invalid"}))
+    # Nothing more will happen to it.
+    FINISHED = nonmember(frozenset({"valid", "invalid", "rejected", "failed"}))
 
 
 class Submission(models.Model):
@@ -168,6 +176,12 @@ class Version(models.Model):
         help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in pounds.",
     )
 
+    def download_name(self, suffix: str = "") -> str:
+        """ACT-QHM-v3.xlsx, or ACT-QHM-v3-findings.csv with a suffix: made from the return and the
+        detected format, never from the uploaded name, which only the uploader chose."""
+        stem = f"{self.submission.collection.code}-{self.submission.organisation.ods_code}"
+        return f"{stem}-v{self.number}{suffix or '.' + (self.file_format or 'bin')}"
+
     class Meta:
         ordering = ["submission", "-number"]
         constraints = [
@@ -181,7 +195,7 @@ class Version(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in FINISHED_VERSION_STATUSES
+        return self.status in VersionStatus.FINISHED
 
 
 class Severity(models.TextChoices):
@@ -197,6 +211,9 @@ class Finding(models.Model):
     cell = models.CharField(max_length=20, blank=True)
     value = models.TextField(blank=True)
     message = models.TextField()
+    measure = models.CharField(
+        max_length=100, blank=True, help_text="The measure a plausibility warning is about."
+    )
     explanation = models.TextField(
         blank=True, help_text="The organisation's explanation of a warning."
     )

@@ -14,6 +14,7 @@ from planning.models import (
     OrganisationType,
     PlanningRound,
     Region,
+    RoundStatus,
     Stage,
     TrustKind,
 )
@@ -68,6 +69,7 @@ class PlanningRoundFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Round {n}")
     starts_on = dt.date(2021, 4, 1)
     ends_on = dt.date(2022, 3, 31)
+    status = RoundStatus.PUBLISHED
     is_current = False
 
 

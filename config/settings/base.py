@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from config import queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "core",
+    "shell",
     "accounts",
     "planning",
     "submissions",
@@ -53,10 +56,15 @@ INSTALLED_APPS = [
     "charts",
     "exports",
     "triangulation",
+    "extensions",
+    "demo",
+    "guidance",
     "api",
 ]
 
 MIDDLEWARE = [
+    # First: nothing below may read a body larger than the upload limit (core.limits).
+    "core.limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -84,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.portal",
+                "shell.context_processors.portal",
             ],
         },
     },
@@ -124,7 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "shell:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en-gb"
@@ -303,7 +311,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# The one size limit of a request: the largest file accepted, enforced before any body is read
+# (core.limits) and stated on the upload form and in the API schema. The proxy in front of gunicorn
+# should refuse the same (README "Deploying").
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "core.limits.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 VALIDATION_MAX_ATTEMPTS = env.int("VALIDATION_MAX_ATTEMPTS", default=3)
 TRIANGULATION_STALE_SECONDS = env.int("TRIANGULATION_STALE_SECONDS", default=300)
 TRIANGULATION_MAX_ATTEMPTS = env.int("TRIANGULATION_MAX_ATTEMPTS", default=3)
@@ -355,6 +371,15 @@ CELERY_BEAT_SCHEDULE = {
 # A notification email claimed longer ago than this by a sender that never finished is retried.
 NOTIFICATION_EMAIL_CLAIM_SECONDS = env.int("NOTIFICATION_EMAIL_CLAIM_SECONDS", default=600)
 NOTIFICATION_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", default=5)
+# An email never tried whose task is older than this was lost with the broker: the sweeper sends it.
+# Younger ones are left to their (maybe rate-limited) task, so the sweeper never jumps the queue.
+NOTIFICATION_EMAIL_QUEUED_STALE_SECONDS = env.int(
+    "NOTIFICATION_EMAIL_QUEUED_STALE_SECONDS", default=600
+)
+# Reminders and digests go out in batches, each worker sending at most this many batches a minute
+# (Celery's rate_limit): 50 x 6 = 300 emails a minute, below a mail provider's usual send rate.
+NOTIFICATION_EMAIL_BATCH = env.int("NOTIFICATION_EMAIL_BATCH", default=50)
+NOTIFICATION_EMAIL_BATCH_RATE = env("NOTIFICATION_EMAIL_BATCH_RATE", default="6/m")
 # Fail fast when the broker is down: the upload is already safe in the database and the sweeper re-sends it.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -363,4 +388,5 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
     "CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", default=600_000
 )
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default=queues.DEFAULT)
+CELERY_TASK_ROUTES = queues.TASK_ROUTES

@@ -96,8 +96,8 @@ def test_invite_link_sets_password_logs_in_and_grants_role(
     response = _accept(client, path)
 
     user = User.objects.get(username="newlead")
-    assert (response.status_code, response["Location"]) == (302, reverse("core:home"))
-    assert client.get(reverse("core:home"))["Location"] == reverse(
+    assert (response.status_code, response["Location"]) == (302, reverse("shell:home"))
+    assert client.get(reverse("shell:home"))["Location"] == reverse(
         "planning:organisation_returns", kwargs={"ods_code": "QAA"}
     )
     assert (user.email, user.first_name, user.check_password(NEW_PASSWORD)) == (
@@ -232,7 +232,7 @@ def test_invite_for_existing_account_adds_the_role_once_its_owner_signs_in(
     response = client.post(path)
 
     assert "Accept the role" in page.content.decode()
-    assert (response.status_code, response["Location"]) == (302, reverse("core:home"))
+    assert (response.status_code, response["Location"]) == (302, reverse("shell:home"))
     assert list(
         RoleAssignment.objects.filter(user=existing).values_list("role", "organisation")
     ) == [(Role.SIGNATORY, ics.pk)]

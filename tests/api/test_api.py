@@ -175,6 +175,22 @@ def test_submit_signs_off(api, act_world):
     )
 
 
+def test_submit_accepts_an_earlier_version_id(api, act_world):
+    earlier = _valid_version(api, act_world)
+    newer = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/versions/",
+        {"file": named(act_world.sample(errors=1, seed=4))},
+        format="multipart",
+    ).json()
+    version_validate(version_id=newer["id"])
+    response = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/submit/",
+        {"version": earlier.pk, "declaration": True, "explanations": {}},
+        format="json",
+    )
+    assert (response.status_code, response.json()["submitted_version"]) == (200, earlier.pk)
+
+
 def test_schema_and_docs_are_served(api, act_world):
     schema = api.get("/api/v1/schema/")
     assert schema.status_code == 200

@@ -27,7 +27,7 @@ from schemathesis import GenerationMode
 from accounts.models import Role, User
 from audit.models import AuditEvent
 from planning.models import Organisation, OrganisationType, Stage
-from planning.services import extension_request_create
+from extensions.services import extension_request_create
 from reviews.services import comment_add, decision_record
 from submissions.models import Finding, Submission
 from submissions.services import (

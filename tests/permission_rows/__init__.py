@@ -7,8 +7,10 @@ from tests.permission_rows import (
     credentials,
     erf,
     exports,
+    guidance,
     oversight,
     reviews,
+    rounds,
 )
 from tests.permission_support import Row
 
@@ -21,4 +23,6 @@ ROWS_FROM_APPS: list[Row] = [
     *oversight.ROWS,
     *charts.ROWS,
     *exports.ROWS,
+    *rounds.ROWS,
+    *guidance.ROWS,
 ]

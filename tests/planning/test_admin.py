@@ -89,7 +89,7 @@ def test_round_becomes_current_in_admin_only_through_the_audited_action(admin_cl
     assert "is_current" not in change.context["adminform"].form.fields
     assert list(PlanningRound.objects.filter(is_current=True)) == [other]
     assert _actions(AuditAction.ROUND_MADE_CURRENT) == [
-        ("admin", {"current_round": "2021/22"}, {"current_round": "2022/23"})
+        ("admin", {"current": "2021/22"}, {"current": "2022/23"})
     ]
 
 

@@ -27,6 +27,7 @@ from tests.factories import (
     london,
 )
 from tests.reviews.support import cell_value, edited, stored_version, submit
+from tests.workbooks.conftest import with_far_cells
 
 # Comparison -------------------------------------------------------------------------------------
 
@@ -101,6 +102,25 @@ def test_compare_page_shows_the_changes_and_draft_against_final(client, act_worl
         client.get(f"/review/{final_submission.pk}/compare/?a=x&b={final_version.pk}").status_code
         == 404
     )
+
+
+def test_review_and_compare_pages_survive_an_extra_sheet_with_cells_at_a1_and_xfd1048576(
+    client, act_world
+):
+    """A dense read of the extra sheet would ask for 17 billion cells (512 GB) and abort the web
+    process; only the template's sheets are read."""
+    base = act_world.sample()
+    first = submit(submission=act_world.submission, user=act_world.lead, data=base)
+    far = with_far_cells(edited(base, {}), "Notes")
+    second = submit(submission=act_world.submission, user=act_world.lead, data=far)
+    client.force_login(act_world.reviewer)
+
+    review = client.get(f"/review/{act_world.submission.pk}/")
+    compare = client.get(f"/review/{act_world.submission.pk}/compare/?a={first.pk}&b={second.pk}")
+
+    assert (review.status_code, compare.status_code) == (200, 200)
+    assert compare.context["changes"] == []
+    assert [f.rule for f in second.findings.all()] == ["STRUCT.EXTRA_SHEET"]
 
 
 def test_version_totals_sum_the_organisations_own_rows_over_the_months(act_world):
@@ -186,6 +206,24 @@ def test_the_organisation_replies_from_the_return_page(client, act_world, submit
     )
     assert response["Location"] == f"/returns/{act_world.submission.pk}/"
     assert Comment.objects.get(parent=asked).side == "organisation"
+
+
+def test_the_decision_and_its_reason_head_the_return_and_the_returns_list(
+    client, act_world, submitted
+):
+    client.force_login(act_world.reviewer)
+    client.post(
+        f"/review/{act_world.submission.pk}/decide/",
+        {"version": submitted.pk, "decision": "request_changes", "comment": "Fix the April total."},
+    )
+    client.force_login(act_world.lead)
+    page = client.get(f"/returns/{act_world.submission.pk}/").content.decode()
+    banner = page.index('data-testid="decision-banner"')
+    assert banner < page.index("<h2>1. Get the template</h2>")
+    assert "Changes needed" in page[banner:] and "Fix the April total." in page[banner:]
+    home = client.get(f"/organisations/{act_world.ics.ods_code}/").content.decode()
+    assert "Fix the April total." in home
+    assert f'href="/returns/{act_world.submission.pk}/">Activity' in home
 
 
 # Queue ------------------------------------------------------------------------------------------
