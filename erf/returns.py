@@ -13,6 +13,9 @@ from submissions.models import VersionStatus
 from .calculator import ErfInputError, Estimate, MonthInput, estimate
 
 ERF_SHEET = "ERF"
+# The ERF sheet is six months by ten columns; this is read in a web request (once per version), so
+# a sheet padded far beyond that is not read at all.
+ERF_MAX_AREA = 10_000
 # Columns of the ERF sheet as the template lays them out (workbooks.catalogue._erf_sheet):
 # code, month, baseline, threshold %, working-day ratio, counting-and-coding adjustment, activity.
 CODE, BASELINE, THRESHOLD_PCT, RATIO, ADJUSTMENT, ACTIVITY = 0, 2, 3, 4, 5, 6
@@ -30,7 +33,7 @@ def _decimal(value) -> Decimal | None:
 def erf_estimate_of_workbook(*, data: bytes) -> Estimate | None:
     """The estimate from a checked activity workbook, or None when it has no complete ERF sheet."""
     try:
-        sheets = read_sheets(data=data, names=[ERF_SHEET])
+        sheets = read_sheets(data=data, names=[ERF_SHEET], max_area=ERF_MAX_AREA)
     except RejectedFile:
         return None
     if ERF_SHEET not in sheets:

@@ -83,9 +83,11 @@ def current_round() -> PlanningRound | None:
 
 
 def round_open_for_reminders(*, today: dt.date) -> PlanningRound | None:
-    """The current round until its end date; none once it has closed, so nobody is reminded of
-    a deadline of a round that is over."""
-    return PlanningRound.objects.filter(is_current=True, ends_on__gte=today).first()
+    """The current, published round until its end date; none once it has closed, so nobody is
+    reminded of a deadline of a round that is over."""
+    return PlanningRound.objects.filter(
+        is_current=True, status=RoundStatus.PUBLISHED, ends_on__gte=today
+    ).first()
 
 
 def rounds_all() -> QuerySet[PlanningRound]:

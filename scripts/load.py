@@ -153,7 +153,9 @@ def main() -> int:
             seconds=args.seconds,
             concurrency=args.concurrency,
             result_timeout=240.0 if args.chaos else 150.0,
-            upload_retries=3 if args.chaos else 0,
+            # Pauses of 2, 4, … 12 s: 42 s in all, longer than a PostgreSQL restart on a loaded
+            # machine (up to 20 s seen), as an API client with backoff or a person would wait.
+            upload_retries=6 if args.chaos else 0,
         )
         people = {
             name: Client(stack.base_url, surge.recorder)

@@ -14,6 +14,10 @@ from planning.models import DeadlineExtension
 from planning.selectors import return_visibility
 from workbooks.rule_titles import rule_title
 
+from workbooks.reader import template_sheet_names
+from workbooks.specs import has_workbook_template, resolve_spec, spec_for
+from workbooks.types import Finding as FindingData
+
 from .models import (
     Finding,
     Severity,
@@ -309,3 +313,28 @@ def submission_reference(*, submission: Submission) -> str:
         f"{collection.code}{stage}-{submission.organisation.ods_code}-"
         f"{submission.pk:05d}-V{submission.submitted_version.number}"
     )
+
+
+def finding_data_of_version(*, version: Version) -> list[FindingData]:
+    """The version's findings as the pure workbook code takes them (CSV, marked workbook)."""
+    return [
+        FindingData(
+            severity=f.severity,
+            rule=f.rule,
+            sheet=f.sheet,
+            cell=f.cell,
+            value=f.value,
+            message=f.message,
+        )
+        for f in findings_of_version(version=version)
+    ]
+
+
+def template_sheets_of(*, version: Version) -> list[str]:
+    """The sheets of the template version the file was made from (the latest when its cover did not
+    say): the only sheets of a stored file that are ever read."""
+    code = version.submission.collection.code
+    if not has_workbook_template(collection_code=code):
+        return template_sheet_names(None)
+    spec = spec_for(collection_code=code, version=version.template_version)
+    return template_sheet_names(spec or resolve_spec(collection_code=code))

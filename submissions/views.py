@@ -17,7 +17,6 @@ from planning.models import Collection
 from planning.selectors import effective_deadline
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
-from workbooks.highlight import highlight_workbook
 from workbooks.specs import has_workbook_template, spec_versions
 from workbooks.types import Finding as FindingData
 
@@ -29,7 +28,8 @@ from .forms import (
     TemplateVersionIssueForm,
     UploadForm,
 )
-from .models import VersionStatus
+from .models import ProductKind, ProductStatus, VersionStatus
+from .products import product_for
 from .transitions import TransitionConflict
 
 
@@ -306,20 +306,6 @@ def version_file(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
-def _finding_data(version) -> list[FindingData]:
-    return [
-        FindingData(
-            severity=f.severity,
-            rule=f.rule,
-            sheet=f.sheet,
-            cell=f.cell,
-            value=f.value,
-            message=f.message,
-        )
-        for f in selectors.findings_of_version(version=version)
-    ]
-
-
 ACROSS_RETURNS = "Across returns"
 
 
@@ -352,7 +338,7 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail=f"Findings CSV {name}",
     )
-    findings = _finding_data(version) + _triangulation_data(version)
+    findings = selectors.finding_data_of_version(version=version) + _triangulation_data(version)
     return attachment(
         findings_csv(findings=findings).encode("utf-8-sig"),
         filename=name,
@@ -360,16 +346,27 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
+def _marked_workbook(request: HttpRequest, pk: int):
     version = selectors.version_get_for_user(user=request.user, pk=pk)
     if version.file_format != "xlsx" or version.status not in (
         VersionStatus.VALID,
         VersionStatus.INVALID,
     ):
         raise Http404
-    with version.file.open("rb") as stream:
-        data = highlight_workbook(data=stream.read(), findings=_finding_data(version))
+    return version, product_for(kind=ProductKind.MARKED, version=version)
+
+
+@login_required
+def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
+    """The workbook with its findings marked; while a large one is prepared, a page saying so."""
+    version, product = _marked_workbook(request, pk)
+    if product.status != ProductStatus.DONE:
+        return render(
+            request,
+            "submissions/marked_workbook.html",
+            {"version": version, "product": product},
+            status=200 if product.is_finished else 202,
+        )
     name = version.download_name("-findings.xlsx")
     audit_submission_event(
         action=AuditAction.DOWNLOAD,
@@ -378,7 +375,19 @@ def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail=f"Highlighted workbook {name}",
     )
-    return attachment(data, filename=name, content_type=content_type_of("xlsx"))
+    return streamed_attachment(
+        product.file.open("rb"), filename=name, content_type=content_type_of("xlsx")
+    )
+
+
+@login_required
+def version_highlighted_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    version, product = _marked_workbook(request, pk)
+    return render(
+        request,
+        "submissions/_marked_workbook_panel.html",
+        {"version": version, "product": product},
+    )
 
 
 @permission_or_404("planning.manage_rounds")

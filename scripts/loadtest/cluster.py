@@ -179,6 +179,9 @@ class Cluster(Stack):
             [
                 str(BIN / "gunicorn"),
                 "config.wsgi",
+                # gunicorn reads ./gunicorn.conf.py only from its working directory, the host's.
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",

@@ -22,7 +22,7 @@ from notifications.models import Notification
 from notifications.reminders import deadline_reminders_send, reviewer_digests_send
 from notifications.services import notify
 from notifications.tasks import send_reminder_emails
-from planning.models import PlanningRound
+from planning.models import PlanningRound, RoundStatus
 from submissions.models import Submission, SubmissionStatus
 from submissions.services import submission_submit, version_create
 from submissions.validation import version_fail, version_validate
@@ -278,8 +278,8 @@ def test_deadline_reminders_none_while_far_off_or_for_submitted_returns(act_worl
 
 @pytest.mark.parametrize(
     "closed",
-    [{"ends_on": dt.date(2021, 5, 5)}, {"is_current": False}],
-    ids=["ended", "not-current"],
+    [{"ends_on": dt.date(2021, 5, 5)}, {"is_current": False, "status": RoundStatus.CLOSED}],
+    ids=["ended", "closed"],
 )
 def test_deadline_reminders_none_for_a_closed_round(act_world, closed):
     PlanningRound.objects.filter(pk=act_world.act.planning_round_id).update(**closed)
