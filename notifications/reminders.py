@@ -22,7 +22,6 @@ from submissions.models import Submission, SubmissionStatus
 from .models import Notification
 from .services import notifications_queue_in_batches, notify
 
-
 def reminder_stage(*, deadline: dt.datetime, now: dt.datetime) -> str | None:
     """Which reminder is due: 7 days before, 1 day before, or overdue; None while far off.
     The windows do not overlap, so a late first run sends the nearer reminder only."""
