@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -17,6 +19,9 @@ from erf.calculator import (
 )
 
 _MONEY = {"max_digits": 15, "decimal_places": 2}
+# A month has 18 to 23 working days, so the ratio of two is about 0.8 to 1.3; anything past 2 is a
+# typing error, and a large one would overflow the figures the answer shows.
+MAX_WORKING_DAY_RATIO = Decimal(2)
 
 
 class ErfMonthSerializer(serializers.Serializer):
@@ -39,6 +44,7 @@ class ErfMonthSerializer(serializers.Serializer):
         max_digits=14,
         decimal_places=10,
         min_value=0,
+        max_value=MAX_WORKING_DAY_RATIO,
         required=False,
         help_text="2021/22 working days over 2019/20 working days; defaults to the England and Wales calendar.",
     )
@@ -124,4 +130,8 @@ class ErfEstimate(APIView):
         except ErfInputError as error:
             # The serializer catches what it can name a field for; the calculator has the last word.
             raise serializers.ValidationError({"months": [str(error)]}) from error
+        except ArithmeticError as error:
+            raise serializers.ValidationError(
+                {"months": ["These figures are too large to estimate; check the amounts."]}
+            ) from error
         return Response(ErfEstimateSerializer(result).data)

@@ -38,6 +38,8 @@ class AuditAction(models.TextChoices):
     INVITATION_SENT = "invitation_sent", "Sent an invitation"
     INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
     EXPORT = "export", "Exported the audit trail"
+    ROUND_CHANGED = "round_changed", "Changed a planning round"
+    COLLECTION_CHANGED = "collection_changed", "Changed a collection"
     TOKEN_ISSUED = "token_issued", "Issued an API token"
     TOKEN_REVOKED = "token_revoked", "Revoked an API token"
     PASSWORD_RESET_REQUESTED = "password_reset_requested", "Asked to reset a password"

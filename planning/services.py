@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from accounts.models import User
 from audit.models import AuditAction
@@ -72,15 +72,73 @@ def round_copy(
     return new_round
 
 
-@transaction.atomic
-def collection_update(*, collection: Collection, **fields) -> Collection:
+def _audit_value(value):
+    """A field's value as the audit trail keeps it (JSON)."""
+    if isinstance(value, dt.datetime):
+        # One zone, so the same instant read from a form and from the database compares equal.
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_audit_value(item) for item in value]
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def _apply_audited(*, instance: models.Model, fields: dict) -> tuple[dict, dict]:
+    """Set `fields` on `instance`, answering what changed since it was stored: (before, after) of
+    those fields only. Compared with the stored row, as a bound ModelForm has already changed
+    the instance by the time it is valid."""
+    stored = type(instance).objects.get(pk=instance.pk)
+    before, after = {}, {}
     for name, value in fields.items():
-        setattr(collection, name, value)
+        old = getattr(stored, name)
+        if _audit_value(old) != _audit_value(value):
+            before[name], after[name] = _audit_value(old), _audit_value(value)
+        setattr(instance, name, value)
+    return before, after
+
+
+@transaction.atomic
+def collection_update(
+    *, collection: Collection, changed_by: User | None = None, **fields
+) -> Collection:
+    """Edit a collection (its deadline included), audited with the fields' before and after."""
+    before, after = _apply_audited(instance=collection, fields=fields)
     collection.full_clean()
     collection.save()
+    if after:
+        audit_record(
+            action=AuditAction.COLLECTION_CHANGED,
+            actor=changed_by,
+            obj=collection,
+            before=before,
+            after=after,
+        )
     # A change of who submits may add organisations that owe the return.
     submissions_ensure_for_round(planning_round=collection.planning_round)
     return collection
+
+
+@transaction.atomic
+def round_update(
+    *, planning_round: PlanningRound, changed_by: User | None = None, **fields
+) -> PlanningRound:
+    """Edit a round's name or dates, audited with before and after (publishing and making it
+    current have their own services)."""
+    before, after = _apply_audited(instance=planning_round, fields=fields)
+    planning_round.full_clean()
+    planning_round.save()
+    if after:
+        audit_record(
+            action=AuditAction.ROUND_CHANGED,
+            actor=changed_by,
+            obj=planning_round,
+            before=before,
+            after=after,
+        )
+    return planning_round
 
 
 @transaction.atomic

@@ -183,7 +183,9 @@ def collection_edit(request: HttpRequest, round_pk: int, pk: int) -> HttpRespons
     collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
     form = forms.CollectionForm(request.POST or None, instance=collection)
     if request.method == "POST" and form.is_valid():
-        services.collection_update(collection=collection, **form.cleaned_data)
+        services.collection_update(
+            collection=collection, changed_by=request.user, **form.cleaned_data
+        )
         messages.success(request, f"{collection.code} saved.")
         return redirect("planning:round_detail", pk=round_pk)
     return render(

@@ -113,6 +113,9 @@ def template_version_issue(
         raise ValidationError({"note": "Say what changed, for the people who download it."})
     # Locked so two admins issuing at once cannot both pass the check below.
     list(Collection.objects.select_for_update().filter(pk=collection.pk))
+    accepted_before = sorted(
+        collection.template_versions.filter(is_accepted=True).values_list("version", flat=True)
+    )
     latest = template_version_latest(collection_id=collection.pk)
     if latest is not None and template_layout_key(version) <= template_layout_key(latest.version):
         raise ValidationError(
@@ -139,6 +142,7 @@ def template_version_issue(
         action=AuditAction.TEMPLATE_ISSUED,
         actor=issued_by,
         obj=template_version,
+        before={"accepted": accepted_before},
         after={"version": version, "still_accepted": accepted, "note": note.strip()},
         request=request,
     )
