@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     DELEGATION_ENDED = "delegation_ended", "Ended cover early"
     ACCESS_REFUSED = "access_refused", "Access refused"
     TEMPLATE_ISSUED = "template_issued", "Issued a template version"
+    ROUND_DEFINED = "round_defined", "Installed a round definition"
     INVITATION_SENT = "invitation_sent", "Sent an invitation"
     INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
     EXPORT = "export", "Exported the audit trail"

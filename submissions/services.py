@@ -19,12 +19,15 @@ from accounts.selectors import users_of_organisation, users_reviewing_region
 from audit.models import AuditAction
 from audit.services import audit_record, audit_submission_event
 from core.queueing import send_task
+from erf.selectors import national_values_for
 from notifications.services import notify
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
+from planning.definitions import collection_narrative, collection_specs, round_definition
 from planning.selectors import effective_deadline
 from workbooks.filecheck import inspect_upload
 from workbooks.generate import build_template
-from workbooks.specs import has_workbook_template, latest_spec_version, spec_versions
+from workbooks.narrative import build_narrative_template
+from workbooks.specs import spec_versions
 from workbooks.types import MemberOrg, RejectedFile, TemplateContext
 
 from . import rules as submission_rules
@@ -79,15 +82,21 @@ def submissions_ensure_for_round(*, planning_round: PlanningRound) -> int:
 
 
 def template_versions_ensure(*, planning_round: PlanningRound) -> None:
-    """Issue the latest template layout for every workbook collection that has none yet."""
+    """Issue, for every collection of the round that has none yet, the workbook template its
+    round's definition gives it (collections made outside `round_definition_install`)."""
+    definition = round_definition(planning_round=planning_round)
+    if definition is None:
+        return
     for collection in planning_round.collections.all():
-        if (
-            has_workbook_template(collection_code=collection.code)
-            and not collection.template_versions.exists()
-        ):
-            TemplateVersion.objects.get_or_create(
-                collection=collection, version=latest_spec_version(collection_code=collection.code)
-            )
+        item = definition.collection(collection.code)
+        if item is None or not item.template or collection.template_versions.exists():
+            continue
+        template = definition.template_data[item.template]
+        TemplateVersion.objects.get_or_create(
+            collection=collection,
+            version=template["version"],
+            defaults={"template": template, "note": template.get("changes", "")},
+        )
 
 
 @transaction.atomic
@@ -95,7 +104,7 @@ def template_version_issue(
     *, collection: Collection, version: str, still_accepted: list[str], note: str, issued_by: User
 ) -> TemplateVersion:
     """Issue a new template layout mid-round and say which older ones are still accepted."""
-    if version not in spec_versions(collection_code=collection.code):
+    if version not in spec_versions(specs=collection_specs(collection=collection)):
         raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
     template_version, _ = TemplateVersion.objects.update_or_create(
         collection=collection,
@@ -139,6 +148,7 @@ def template_context_for(
 ) -> TemplateContext:
     """What a template is generated from and a return validated against: the one definition used
     by the portal, the API and the command-line tools alike."""
+    narrative = collection_narrative(collection=collection)
     return TemplateContext(
         collection_code=collection.code,
         collection_name=collection.name,
@@ -148,6 +158,14 @@ def template_context_for(
         organisation_name=organisation.name,
         members=member_organisations(organisation=organisation),
         template_version=template_version,
+        specs=collection_specs(collection=collection),
+        national_values=national_values_for(collection=collection, organisation=organisation),
+        narrative_sections=tuple(
+            (section.heading, section.words, section.asks) for section in narrative.sections
+        )
+        if narrative
+        else (),
+        narrative_title=narrative.title if narrative else "",
     )
 
 
@@ -161,24 +179,16 @@ def template_context(*, submission: Submission, template_version: str = "") -> T
 
 def template_for_submission(*, submission: Submission) -> tuple[str, bytes]:
     """The workbook template issued for this return, and a file name for it."""
-    if not has_workbook_template(collection_code=submission.collection.code):
-        raise ValidationError(
-            f"{submission.collection.code} is returned as a document; it has no workbook template."
-        )
-    issued = (
-        TemplateVersion.objects.filter(collection=submission.collection)
-        .order_by("-issued_at", "-version")
-        .first()
-    )
-    version = (
-        issued.version
-        if issued
-        else latest_spec_version(collection_code=submission.collection.code)
-    )
-    data = build_template(context=template_context(submission=submission, template_version=version))
+    context = template_context(submission=submission)
     stage = "" if submission.collection.stage == "single" else f"-{submission.collection.stage}"
-    name = f"{submission.collection.code}{stage}-{submission.organisation.ods_code}-template-{version}.xlsx"
-    return name, data
+    stem = f"{submission.collection.code}{stage}-{submission.organisation.ods_code}-template"
+    if context.specs:
+        version = context.specs[-1].version
+        return f"{stem}-{version}.xlsx", build_template(context=context)
+    if context.narrative_sections:
+        data = build_narrative_template(context=context, title=context.narrative_title)
+        return f"{stem}.docx", data
+    raise ValidationError(f"{submission.collection.name} has no template to download.")
 
 
 # Uploads ----------------------------------------------------------------------------------------

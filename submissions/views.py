@@ -24,7 +24,8 @@ from planning.services import (
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
 from workbooks.highlight import highlight_workbook
-from workbooks.specs import has_workbook_template, spec_versions
+from planning.definitions import collection_specs, template_format
+from workbooks.specs import spec_versions
 from workbooks.types import Finding as FindingData
 
 from . import selectors, services
@@ -84,7 +85,7 @@ def submission_detail(
         "upload_form": upload_form or UploadForm(),
         "can_upload": request.user.has_perm("submissions.upload_version", submission)
         and submission.status != "approved",
-        "has_template": has_workbook_template(collection_code=submission.collection.code),
+        "template_format": template_format(collection=submission.collection),
         "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
         "erf": erf_estimate_of_version(version=version),
         "erf_version": version,
@@ -188,7 +189,9 @@ def template_download(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail=f"Template {filename}",
     )
-    return attachment(data, filename=filename, content_type=content_type_of("xlsx"))
+    return attachment(
+        data, filename=filename, content_type=content_type_of(filename.rsplit(".", 1)[1])
+    )
 
 
 @login_required
@@ -289,7 +292,11 @@ def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpRespo
     collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
     issued = list(collection.template_versions.select_related("issued_by"))
     issued_names = [template.version for template in issued]
-    available = [v for v in spec_versions(collection_code=collection.code) if v not in issued_names]
+    available = [
+        v
+        for v in spec_versions(specs=collection_specs(collection=collection))
+        if v not in issued_names
+    ]
     form = TemplateVersionIssueForm(request.POST or None, available=available, issued=issued_names)
     if request.method == "POST" and form.is_valid():
         try:
