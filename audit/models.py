@@ -29,6 +29,7 @@ class AuditAction(models.TextChoices):
     ACCESS_REFUSED = "access_refused", "Access refused"
     TEMPLATE_ISSUED = "template_issued", "Issued a template version"
     ROUND_DEFINED = "round_defined", "Installed a round definition"
+    PROVIDER_NAMED = "provider_named", "Named the provider that submits a return"
     INVITATION_SENT = "invitation_sent", "Sent an invitation"
     INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
     EXPORT = "export", "Exported the audit trail"
