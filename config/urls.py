@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("oversight.urls")),
     path("", include("charts.urls")),
     path("", include("exports.urls")),
+    path("", include("erf.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
