@@ -134,6 +134,19 @@ class ErfScheme:
 
 
 @dataclass(frozen=True)
+class ChartMeasure:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ActivityChart:
+    collection: str
+    sheet: str
+    measures: tuple[ChartMeasure, ...]
+
+
+@dataclass(frozen=True)
 class Definition:
     format: int
     name: str
@@ -147,7 +160,8 @@ class Definition:
     template_data: dict[str, dict]
     narratives: dict[str, Narrative]
     erf: ErfScheme | None
-    data: dict = field(repr=False)  # the checked file as JSON, stored with the round
+    data: dict = field(repr=False)
+    activity_chart: ActivityChart | None = None  # the checked file as JSON, stored with the round
 
     def collection(self, code: str) -> CollectionDefinition | None:
         return next((item for item in self.collections if item.code == code), None)
@@ -364,6 +378,9 @@ def _cross_problems(data: dict, located: _Located) -> list[Problem]:
                 base + ("erf",),
                 "A collection carrying the ERF estimate needs a template with an erf sheet.",
             )
+    chart = data.get("charts", {}).get("activity")
+    if chart:
+        _chart_problems(chart, data, add)
     if sum(1 for collection in data["collections"] if collection.get("erf")) > 1:
         add(("collections",), "Only one collection can carry the ERF estimate.")
     for key, template in templates.items():
@@ -397,6 +414,33 @@ def _cross_problems(data: dict, located: _Located) -> list[Problem]:
                     "The threshold is above the upper threshold; the bands would overlap.",
                 )
     return problems
+
+
+def _chart_problems(chart: dict, data: dict, add) -> None:
+    collection = next((c for c in data["collections"] if c["code"] == chart["collection"]), None)
+    template = data.get("templates", {}).get(collection.get("template", "")) if collection else None
+    if template is None:
+        add(
+            ("charts", "activity", "collection"),
+            f"{chart['collection']} is not a collection with a workbook template.",
+        )
+        return
+    sheet = next(
+        (s for s in template["sheets"] if s["name"] == chart["sheet"] and s["kind"] == "grid"), None
+    )
+    if sheet is None:
+        add(
+            ("charts", "activity", "sheet"),
+            f"The {chart['collection']} template has no grid sheet {chart['sheet']!r}.",
+        )
+        return
+    codes = {measure["code"] for measure in sheet["measures"]}
+    for index, item in enumerate(chart["measures"]):
+        if item["code"] not in codes:
+            add(
+                ("charts", "activity", "measures", index, "code"),
+                f"{item['code']} is not a measure of the {chart['sheet']} sheet.",
+            )
 
 
 def _is_date_time(value: str) -> bool:
@@ -692,6 +736,17 @@ def build_definition(*, data: dict, working_day_ratio=working_day_ratio_against)
         },
         erf=_erf_scheme(erf),
         data=data,
+        activity_chart=_activity_chart(data.get("charts", {}).get("activity")),
+    )
+
+
+def _activity_chart(data: dict | None) -> ActivityChart | None:
+    if not data:
+        return None
+    return ActivityChart(
+        collection=data["collection"],
+        sheet=data["sheet"],
+        measures=tuple(ChartMeasure(item["code"], item["label"]) for item in data["measures"]),
     )
 
 
