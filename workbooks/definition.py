@@ -378,9 +378,14 @@ def _cross_problems(data: dict, located: _Located) -> list[Problem]:
                 base + ("erf",),
                 "A collection carrying the ERF estimate needs a template with an erf sheet.",
             )
-    chart = data.get("charts", {}).get("activity")
-    if chart:
-        _chart_problems(chart, data, add)
+    # What the charts and the checks across returns read must be in the templates.
+    readers = [(("charts", "activity"), data.get("charts", {}).get("activity"))]
+    readers += [
+        (("triangulation", key), side) for key, side in data.get("triangulation", {}).items()
+    ]
+    for path, reader in readers:
+        if reader:
+            _reader_problems(reader, data, path, add)
     if sum(1 for collection in data["collections"] if collection.get("erf")) > 1:
         add(("collections",), "Only one collection can carry the ERF estimate.")
     for key, template in templates.items():
@@ -416,30 +421,26 @@ def _cross_problems(data: dict, located: _Located) -> list[Problem]:
     return problems
 
 
-def _chart_problems(chart: dict, data: dict, add) -> None:
-    collection = next((c for c in data["collections"] if c["code"] == chart["collection"]), None)
+def _reader_problems(reader: dict, data: dict, path: tuple, add) -> None:
+    code = reader["collection"]
+    collection = next((c for c in data["collections"] if c["code"] == code), None)
     template = data.get("templates", {}).get(collection.get("template", "")) if collection else None
     if template is None:
-        add(
-            ("charts", "activity", "collection"),
-            f"{chart['collection']} is not a collection with a workbook template.",
-        )
+        add(path + ("collection",), f"{code} is not a collection with a workbook template.")
         return
     sheet = next(
-        (s for s in template["sheets"] if s["name"] == chart["sheet"] and s["kind"] == "grid"), None
+        (s for s in template["sheets"] if s["name"] == reader["sheet"] and s["kind"] == "grid"),
+        None,
     )
     if sheet is None:
-        add(
-            ("charts", "activity", "sheet"),
-            f"The {chart['collection']} template has no grid sheet {chart['sheet']!r}.",
-        )
+        add(path + ("sheet",), f"The {code} template has no grid sheet {reader['sheet']!r}.")
         return
     codes = {measure["code"] for measure in sheet["measures"]}
-    for index, item in enumerate(chart["measures"]):
+    for index, item in enumerate(reader["measures"]):
         if item["code"] not in codes:
             add(
-                ("charts", "activity", "measures", index, "code"),
-                f"{item['code']} is not a measure of the {chart['sheet']} sheet.",
+                path + ("measures", index, "code"),
+                f"{item['code']} is not a measure of the {reader['sheet']} sheet.",
             )
 
 
