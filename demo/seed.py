@@ -22,34 +22,36 @@ from submissions.services import (
     version_create,
 )
 from submissions.validation import version_validate
-from triangulation.checks import TRIANGULATED
+from triangulation.selectors import triangulated_codes
 from guidance.services import regional_contacts_load
 from triangulation.services import triangulation_run
 from workbooks.sample import make_sample_return
 
 from planning.models import (
-    Collection,
-    FileFormat,
     Organisation,
     OrganisationType,
     PlanningRound,
     Region,
-    RoundStatus,
     Stage,
-    TrustKind,
 )
+from planning.definitions import shipped_definition_text
 from planning.reference_data import REFERENCE_DIR, reference_data_load
 from planning.round_states import RoundAction, round_transition
-from planning.services import round_copy, round_make_current
+from planning.services import (
+    round_copy,
+    round_create_from_definition,
+    round_definition_install,
+    round_make_current,
+)
 
 DEMO_ROUND_NAME = "2021/22"
+DEMO_DEFINITION = "2021-22"
 ICS, PROVIDER, LMS, CA = (
     OrganisationType.ICS,
     OrganisationType.PROVIDER,
     OrganisationType.LMS,
     OrganisationType.CANCER_ALLIANCE,
 )
-XLSX, DOCX, PDF = FileFormat.XLSX, FileFormat.DOCX, FileFormat.PDF
 
 
 def london_noon(year: int, month: int, day: int) -> dt.datetime:
@@ -58,154 +60,17 @@ def london_noon(year: int, month: int, day: int) -> dt.datetime:
     )
 
 
-@dataclass(frozen=True)
-class CollectionSpec:
-    code: str
-    name: str
-    submitted_by: tuple[str, ...]
-    formats: tuple[str, ...]
-    deadlines: dict[str, dt.date]
-    trust_kinds: tuple[str, ...] = ()
-    mandatory: bool = True
-    description: str = ""
-    lead_ccg_may_submit: bool = False
-
-
-DRAFT_AND_FINAL = {Stage.DRAFT: dt.date(2021, 5, 6), Stage.FINAL: dt.date(2021, 6, 3)}
-
-DEMO_COLLECTIONS = (
-    CollectionSpec(
-        "PCC",
-        "Provider capital and cash plan",
-        (PROVIDER,),
-        (XLSX,),
-        {Stage.SINGLE: dt.date(2021, 4, 12)},
-        description="Capital and cash plan for 2021/22, issued 22 March 2021.",
-    ),
-    CollectionSpec(
-        "FIN-SYS",
-        "System financial plan",
-        (ICS,),
-        (XLSX,),
-        {Stage.SINGLE: dt.date(2021, 5, 6)},
-        description="H1 system financial plan; submit with all validation errors cleared.",
-    ),
-    CollectionSpec(
-        "FIN-MH",
-        "Mental health financial plan",
-        (ICS,),
-        (XLSX,),
-        {Stage.SINGLE: dt.date(2021, 5, 6)},
-        description="Submitted by the lead CCG on the system's behalf.",
-        lead_ccg_may_submit=True,
-    ),
-    CollectionSpec(
-        "ACT",
-        "Activity and performance",
-        (ICS,),
-        (XLSX,),
-        DRAFT_AND_FINAL,
-        description="System-level activity and performance with CCG and provider breakdowns.",
-    ),
-    CollectionSpec(
-        "WF",
-        "Workforce: acute, community and primary care",
-        (ICS,),
-        (XLSX,),
-        DRAFT_AND_FINAL,
-        description="System-level workforce plan with a provider breakdown.",
-    ),
-    CollectionSpec(
-        "MHWF-P",
-        "Mental health workforce, provider level",
-        (PROVIDER,),
-        (XLSX,),
-        DRAFT_AND_FINAL,
-        trust_kinds=(TrustKind.MENTAL_HEALTH,),
-    ),
-    CollectionSpec(
-        "MHWF-S", "Mental health workforce, system level", (ICS,), (XLSX,), DRAFT_AND_FINAL
-    ),
-    CollectionSpec(
-        "NAR",
-        "Narrative plan",
-        (ICS,),
-        (DOCX, PDF),
-        DRAFT_AND_FINAL,
-        description="Elective recovery, health inequalities, maternity, workforce and the other "
-        "priorities of the 2021/22 guidance, with the assumptions behind the trajectories.",
-    ),
-    CollectionSpec(
-        "MAT",
-        "Ockenden actions and Birth-rate Plus position and plan",
-        (ICS, PROVIDER),
-        (XLSX, DOCX),
-        {Stage.SINGLE: dt.date(2021, 5, 6)},
-        trust_kinds=(TrustKind.ACUTE,),
-        description="Submitted by the ICS, or by a provider with its system's endorsement.",
-    ),
-    CollectionSpec(
-        "PIE",
-        "Provider income and expenditure plan",
-        (PROVIDER,),
-        (XLSX,),
-        {Stage.SINGLE: dt.date(2021, 5, 28)},
-        mandatory=False,
-        description="Non-mandated; the seeds give 'w/c 24 May', taken as noon on 28 May.",
-    ),
-    CollectionSpec(
-        "LMS-TOR",
-        "LMS terms of reference review and buddy LMS",
-        (LMS,),
-        (DOCX, PDF),
-        {Stage.SINGLE: dt.date(2021, 6, 3)},
-    ),
-    CollectionSpec(
-        "LMS-OVS",
-        "ICS plan for oversight of its LMS",
-        (ICS,),
-        (DOCX, PDF),
-        {Stage.SINGLE: dt.date(2021, 6, 3)},
-    ),
-    CollectionSpec(
-        "CA",
-        "Cancer Alliance delivery plan, April to September",
-        (CA,),
-        (DOCX, XLSX),
-        {Stage.SINGLE: dt.date(2021, 5, 6)},
-        description="Deadline assumed: the seeds give no date for this return.",
-    ),
-)
-
-
 def demo_round_create() -> PlanningRound:
-    planning_round, _ = PlanningRound.objects.get_or_create(
-        name=DEMO_ROUND_NAME,
-        defaults={
-            "starts_on": dt.date(2021, 4, 1),
-            "ends_on": dt.date(2022, 3, 31),
-            "status": RoundStatus.PUBLISHED,
-        },
-    )
+    """The 2021/22 round from its shipped definition (rounds/2021-22.yaml); current unless another
+    round already is."""
+    text = shipped_definition_text(slug=DEMO_DEFINITION)
+    planning_round = PlanningRound.objects.filter(name=DEMO_ROUND_NAME).first()
+    if planning_round is None:
+        planning_round = round_create_from_definition(text=text)
+    else:
+        round_definition_install(planning_round=planning_round, text=text)
     if not PlanningRound.objects.filter(is_current=True).exists():
         PlanningRound.objects.filter(pk=planning_round.pk).update(is_current=True)
-    for spec in DEMO_COLLECTIONS:
-        for stage, deadline in spec.deadlines.items():
-            Collection.objects.update_or_create(
-                planning_round=planning_round,
-                code=spec.code,
-                stage=stage,
-                defaults={
-                    "name": spec.name,
-                    "deadline": london_noon(deadline.year, deadline.month, deadline.day),
-                    "submitted_by": list(spec.submitted_by),
-                    "trust_kinds": list(spec.trust_kinds),
-                    "accepted_formats": list(spec.formats),
-                    "is_mandatory": spec.mandatory,
-                    "description": spec.description,
-                    "lead_ccg_may_submit": spec.lead_ccg_may_submit,
-                },
-            )
     return planning_round
 
 
@@ -352,7 +217,8 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
     collections = {
         collection.code: collection
         for collection in planning_round.collections.filter(
-            code__in=TRIANGULATED, stage__in=[Stage.DRAFT, Stage.SINGLE]
+            code__in=triangulated_codes(planning_round_id=planning_round.pk),
+            stage__in=[Stage.DRAFT, Stage.SINGLE],
         )
     }
     uploaded = 0

@@ -7,14 +7,18 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
 
 from core.formatting import shift_london_datetime
-from submissions.models import TemplateVersion
+from submissions.models import TemplateVersion, Version
 from submissions.services import submissions_ensure_for_round
+from workbooks.definition import CollectionDefinition, Definition, Problem
+
+from .definitions import DefinitionRejected, parse_definition
 
 from .models import Collection, PlanningRound, RoundStatus
 
@@ -176,3 +180,152 @@ def round_make_current(
         after={"current": planning_round.name},
         request=request,
     )
+
+
+# Round definitions ------------------------------------------------------------------------------
+
+
+def london_datetime(text: str) -> dt.datetime:
+    """A definition's "YYYY-MM-DD HH:MM" on the London clock, as an aware datetime."""
+    local = dt.datetime.strptime(text, "%Y-%m-%d %H:%M")
+    return timezone.make_aware(local, timezone.get_default_timezone())
+
+
+def collection_fields(item: CollectionDefinition) -> dict:
+    owed = item.owed_by
+    return {
+        "name": item.name,
+        "description": item.description,
+        # One return per system: the system owes it, and may name a provider to submit it.
+        "submitted_by": ["ics"] if owed.system_or_named_provider else list(owed.types),
+        "trust_kinds": list(owed.trust_kinds),
+        "named_provider_may_submit": owed.system_or_named_provider,
+        "lead_ccg_may_submit": owed.lead_ccg_may_submit,
+        "accepted_formats": list(item.formats),
+        "is_mandatory": item.mandatory,
+        "closes_at_deadline": item.closes_at_deadline,
+    }
+
+
+def _install_problems(*, planning_round: PlanningRound, definition: Definition) -> list[Problem]:
+    """What the definition would break in a round already running."""
+    problems = []
+    wanted = {(item.code, stage.stage) for item in definition.collections for stage in item.stages}
+    for collection in planning_round.collections.all():
+        if (collection.code, collection.stage) in wanted:
+            continue
+        if Version.objects.filter(submission__collection=collection).exists():
+            problems.append(
+                Problem(
+                    "collections",
+                    None,
+                    f"{collection} already has uploads, so it cannot be removed from the round.",
+                )
+            )
+    issued = {
+        (row.collection.code, row.version): row.template
+        for row in TemplateVersion.objects.filter(
+            collection__planning_round=planning_round
+        ).select_related("collection")
+    }
+    for item in definition.collections:
+        if not item.template:
+            continue
+        template = definition.template_data[item.template]
+        before = issued.get((item.code, template["version"]))
+        if before and before != template:
+            problems.append(
+                Problem(
+                    f"templates.{item.template}.version",
+                    None,
+                    f"Template version {template['version']} of {item.code} was already issued with "
+                    "different content; give the changed template a new version number.",
+                )
+            )
+    return problems
+
+
+@transaction.atomic
+def round_definition_install(
+    *, planning_round: PlanningRound, text: str, user: User | None = None, request=None
+) -> Definition:
+    """Make the round match its definition file (see `planning.definitions` for the contract)."""
+    definition, problems = parse_definition(text=text)
+    if definition is not None:
+        problems = _install_problems(planning_round=planning_round, definition=definition)
+    if problems:
+        raise DefinitionRejected(problems)
+    before = {"definition": bool(planning_round.definition)}
+    PlanningRound.objects.filter(pk=planning_round.pk).update(
+        definition=definition.data,
+        definition_source=text,
+        starts_on=definition.starts_on,
+        ends_on=definition.ends_on,
+    )
+    planning_round.refresh_from_db()
+    wanted = set()
+    for item in definition.collections:
+        for stage in item.stages:
+            collection, _ = Collection.objects.update_or_create(
+                planning_round=planning_round,
+                code=item.code,
+                stage=stage.stage,
+                defaults={**collection_fields(item), "deadline": london_datetime(stage.deadline)},
+            )
+            wanted.add(collection.pk)
+            if item.template:
+                _issue_template(
+                    collection=collection,
+                    template=definition.template_data[item.template],
+                    user=user,
+                    request=request,
+                )
+    planning_round.collections.exclude(pk__in=wanted).delete()
+    submissions_ensure_for_round(planning_round=planning_round)
+    audit_record(
+        action=AuditAction.ROUND_DEFINED,
+        actor=user,
+        obj=planning_round,
+        before=before,
+        after={"collections": len(wanted), "name": definition.name},
+        request=request,
+    )
+    return definition
+
+
+def _issue_template(*, collection: Collection, template: dict, user: User | None, request) -> None:
+    if collection.template_versions.filter(version=template["version"]).exists():
+        return
+    issued = TemplateVersion.objects.create(
+        collection=collection,
+        version=template["version"],
+        template=template,
+        note=template.get("changes", ""),
+        issued_by=user,
+    )
+    audit_record(
+        action=AuditAction.TEMPLATE_ISSUED,
+        actor=user,
+        obj=issued,
+        after={"version": issued.version, "note": issued.note},
+        request=request,
+    )
+
+
+@transaction.atomic
+def round_create_from_definition(
+    *, text: str, user: User | None = None, request=None
+) -> PlanningRound:
+    """A new round (not current) made from a definition file."""
+    definition, problems = parse_definition(text=text)
+    if problems:
+        raise DefinitionRejected(problems)
+    if PlanningRound.objects.filter(name=definition.name).exists():
+        raise DefinitionRejected(
+            [Problem("round.name", None, f"A round called {definition.name} already exists.")]
+        )
+    planning_round = PlanningRound.objects.create(
+        name=definition.name, starts_on=definition.starts_on, ends_on=definition.ends_on
+    )
+    round_definition_install(planning_round=planning_round, text=text, user=user, request=request)
+    return planning_round

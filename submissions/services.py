@@ -21,13 +21,16 @@ from audit.services import audit_record, audit_submission_event
 from core.exceptions import Conflict
 from core.limits import upload_limit_text
 from core.queueing import send_task
+from erf.selectors import national_values_for
 from guidance.selectors import measure_definitions
 from notifications.services import notify
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
+from planning.definitions import collection_narrative, collection_specs, round_definition
 from planning.selectors import effective_deadline
 from workbooks.filecheck import inspect_upload
 from workbooks.generate import build_template
-from workbooks.specs import has_workbook_template, latest_spec_version, spec_versions
+from workbooks.narrative import build_narrative_template
+from workbooks.specs import resolve_spec, spec_versions
 from workbooks.types import MemberOrg, RejectedFile, TemplateContext
 
 from . import rules as submission_rules
@@ -84,15 +87,21 @@ def submissions_ensure_for_round(*, planning_round: PlanningRound) -> int:
 
 
 def template_versions_ensure(*, planning_round: PlanningRound) -> None:
-    """Issue the latest template layout for every workbook collection that has none yet."""
+    """Issue, for every collection of the round that has none yet, the workbook template its
+    round's definition gives it (collections made outside `round_definition_install`)."""
+    definition = round_definition(planning_round=planning_round)
+    if definition is None:
+        return
     for collection in planning_round.collections.all():
-        if (
-            has_workbook_template(collection_code=collection.code)
-            and not collection.template_versions.exists()
-        ):
-            TemplateVersion.objects.get_or_create(
-                collection=collection, version=latest_spec_version(collection_code=collection.code)
-            )
+        item = definition.collection(collection.code)
+        if item is None or not item.template or collection.template_versions.exists():
+            continue
+        template = definition.template_data[item.template]
+        TemplateVersion.objects.get_or_create(
+            collection=collection,
+            version=template["version"],
+            defaults={"template": template, "note": template.get("changes", "")},
+        )
 
 
 @transaction.atomic
@@ -107,7 +116,7 @@ def template_version_issue(
 ) -> TemplateVersion:
     """Issue a newer template layout mid-round with a note of what changed, say which older ones
     are still accepted, and tell every organisation that owes the return."""
-    if version not in spec_versions(collection_code=collection.code):
+    if version not in spec_versions(specs=collection_specs(collection=collection)):
         raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
     if not note.strip():
         raise ValidationError({"note": "Say what changed, for the people who download it."})
@@ -181,6 +190,45 @@ def _template_fix_notify(
         )
 
 
+@transaction.atomic
+def submission_name_provider(
+    *, submission: Submission, provider: Organisation | None, user: User, request=None
+) -> Submission:
+    """The system names one of its providers to submit this return for it (None: the system
+    submits it itself). One obligation either way: the return stays the system's."""
+    if not submission_rules.can_name_provider(user, submission):
+        raise PermissionDenied("Only the system's lead or signatory names who submits this return.")
+    if provider is not None and not (
+        provider.org_type == OrganisationType.PROVIDER
+        and provider.parent_ics_id == submission.organisation_id
+        and provider.is_active
+    ):
+        raise ValidationError(
+            {"provider": f"Choose one of the trusts of {submission.organisation.name}."}
+        )
+    before = submission.named_provider.ods_code if submission.named_provider else ""
+    Submission.objects.filter(pk=submission.pk).update(named_provider=provider)
+    submission.refresh_from_db()
+    audit_submission_event(
+        action=AuditAction.PROVIDER_NAMED,
+        submission=submission,
+        actor=user,
+        request=request,
+        before={"named_provider": before},
+        after={"named_provider": provider.ods_code if provider else ""},
+    )
+    if provider is not None:
+        notify(
+            recipients=users_of_organisation(organisation_id=provider.pk),
+            kind="provider_named",
+            subject=f"{submission.organisation.name} asks you to submit {submission.collection}",
+            body=f"{submission.organisation.name} named {provider.name} to upload and submit "
+            f"{submission.collection} on its behalf.",
+            url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
+        )
+    return submission
+
+
 # Templates --------------------------------------------------------------------------------------
 
 
@@ -207,6 +255,7 @@ def template_context_for(
 ) -> TemplateContext:
     """What a template is generated from and a return validated against: the one definition used
     by the portal, the API and the command-line tools alike."""
+    narrative = collection_narrative(collection=collection)
     return TemplateContext(
         collection_code=collection.code,
         collection_name=collection.name,
@@ -219,6 +268,14 @@ def template_context_for(
         measure_definitions=tuple(
             sorted(measure_definitions(planning_round=collection.planning_round).items())
         ),
+        specs=collection_specs(collection=collection),
+        national_values=national_values_for(collection=collection, organisation=organisation),
+        narrative_sections=tuple(
+            (section.heading, section.words, section.asks) for section in narrative.sections
+        )
+        if narrative
+        else (),
+        narrative_title=narrative.title if narrative else "",
     )
 
 
@@ -232,20 +289,19 @@ def template_context(*, submission: Submission, template_version: str = "") -> T
 
 def template_for_submission(*, submission: Submission) -> tuple[str, bytes]:
     """The workbook template issued for this return, and a file name for it."""
-    if not has_workbook_template(collection_code=submission.collection.code):
-        raise ValidationError(
-            f"{submission.collection.code} is returned as a document; it has no workbook template."
-        )
     issued = template_version_latest(collection_id=submission.collection_id)
-    version = (
-        issued.version
-        if issued
-        else latest_spec_version(collection_code=submission.collection.code)
+    context = template_context(
+        submission=submission, template_version=issued.version if issued else ""
     )
-    data = build_template(context=template_context(submission=submission, template_version=version))
     stage = "" if submission.collection.stage == "single" else f"-{submission.collection.stage}"
-    name = f"{submission.collection.code}{stage}-{submission.organisation.ods_code}-template-{version}.xlsx"
-    return name, data
+    stem = f"{submission.collection.code}{stage}-{submission.organisation.ods_code}-template"
+    if context.specs:
+        version = resolve_spec(context=context).version
+        return f"{stem}-{version}.xlsx", build_template(context=context)
+    if context.narrative_sections:
+        data = build_narrative_template(context=context, title=context.narrative_title)
+        return f"{stem}.docx", data
+    raise ValidationError(f"{submission.collection.name} has no template to download.")
 
 
 # Uploads ----------------------------------------------------------------------------------------

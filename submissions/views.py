@@ -17,7 +17,8 @@ from planning.models import Collection
 from planning.selectors import effective_deadline
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
-from workbooks.specs import has_workbook_template, spec_versions
+from planning.definitions import collection_specs, template_format
+from workbooks.specs import spec_versions
 from workbooks.types import Finding as FindingData
 
 from . import selectors, services
@@ -86,7 +87,7 @@ def submission_detail(request: HttpRequest, pk: int, upload_form=None, status=20
         "upload_form": upload_form or UploadForm(),
         "can_upload": request.user.has_perm("submissions.upload_version", submission)
         and submission.status != "approved",
-        "has_template": has_workbook_template(collection_code=submission.collection.code),
+        "template_format": template_format(collection=submission.collection),
         "upload_limit": upload_limit_text(),
         "triangulation": triangulation_section(
             submission=submission, version=submission.current_version
@@ -286,7 +287,9 @@ def template_download(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail=f"Template {filename}",
     )
-    return attachment(data, filename=filename, content_type=content_type_of("xlsx"))
+    return attachment(
+        data, filename=filename, content_type=content_type_of(filename.rsplit(".", 1)[1])
+    )
 
 
 @login_required
@@ -404,7 +407,7 @@ def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpRespo
     newest = selectors.template_layout_key(issued_names[0]) if issued_names else ()
     available = [
         version
-        for version in spec_versions(collection_code=collection.code)
+        for version in spec_versions(specs=collection_specs(collection=collection))
         if selectors.template_layout_key(version) > newest
     ]
     form = TemplateVersionIssueForm(request.POST or None, available=available, issued=issued_names)
