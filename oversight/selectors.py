@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_scope
 from core.templatetags.portal import STATUS_COLOURS
-from erf.returns import ERF_COLLECTION
+from planning.definitions import erf_collection_code
 from planning.models import (
     DeadlineExtension,
     Organisation,
@@ -324,7 +324,8 @@ def dashboard_for_user(
             collection__planning_round=planning_round, organisation__region_id__in=region_ids
         ).values_list("collection_id", "organisation_id", "deadline")
     )
-    erf_collections = [c.pk for c in round_collections if c.code == ERF_COLLECTION]
+    erf_code = erf_collection_code(planning_round=planning_round)
+    erf_collections = [c.pk for c in round_collections if erf_code and c.code == erf_code]
     erf_totals = _erf_totals(submissions=submissions, collection_ids=erf_collections)
     region_by_id = {r.pk: r for r in regions}
     summaries = {r.pk: RegionSummary(code=r.code, name=r.name) for r in regions}

@@ -241,7 +241,7 @@ def version_totals(*, version: Version) -> list[SheetTotals]:
     context = template_context(
         submission=version.submission, template_version=version.template_version
     )
-    spec = spec_for(collection_code=context.collection_code, version=version.template_version)
+    spec = spec_for(specs=context.specs, version=version.template_version)
     if spec is None:
         return []
     cells = _read_cells(version)
@@ -255,7 +255,7 @@ def version_totals(*, version: Version) -> list[SheetTotals]:
             organisation_name=context.organisation_name,
             members=context.members,
         )[0]
-        first_month = sheet.first_value_col + (1 if sheet.baseline_label else 0)
+        first_month = sheet.first_value_col + sheet.baseline_count
         month_cols = range(first_month, first_month + len(sheet.periods))
         totals = []
         for code, grid_row in own.rows.items():

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from planning.definitions import collection_specs
 from workbooks.specs import spec_versions
 
 from .models import Finding, Submission, TemplateVersion, Version
@@ -80,7 +81,11 @@ class TemplateVersionForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         collection, version = data.get("collection"), data.get("version")
-        if collection and version and version not in spec_versions(collection_code=collection.code):
+        if (
+            collection
+            and version
+            and version not in spec_versions(specs=collection_specs(collection=collection))
+        ):
             raise ValidationError(
                 {"version": f"{collection.code} has no template layout {version}."}
             )
