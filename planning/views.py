@@ -211,7 +211,8 @@ def _definition_page(request: HttpRequest, *, planning_round: PlanningRound | No
     text = form.cleaned_data["text"]
     definition, problems = parse_definition(text=text)
     if problems:
-        context["problems"] = problems
+        # The text, uploaded or typed, goes in the box to be fixed there.
+        context |= {"problems": problems, "form": forms.DefinitionForm(initial={"text": text})}
         return render(request, "planning/round_definition.html", context)
     fixes = (
         services.definition_template_fixes(planning_round=planning_round, definition=definition)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.models import Role
 from audit.models import AuditEvent
 from notifications.models import Notification
-from planning.definitions import shipped_definition_text
+from planning.definitions import parse_definition, shipped_definition_text
 from planning.models import PlanningRound, RoundStatus
 from planning.services import round_create_from_definition
 from planning.round_states import RoundAction, round_transition
@@ -109,3 +109,13 @@ def test_edited_definition_with_a_new_template_version_is_announced_to_who_owes_
     assert {body.split(" template is available. ")[1] for body in bodies} == {
         "Adds a DEXA line. Returns made from version 2022.1 are still accepted."
     }
+
+
+def test_parse_definition_reports_an_impossible_date_with_its_line():
+    text = shipped_definition_text(slug="2022-23").replace(
+        "ends_on: 2023-03-31", "ends_on: 2023-02-30", 1
+    )
+
+    assert [str(problem) for problem in parse_definition(text=text)[1]] == [
+        "line 10, round.ends_on: '2023-02-30': day is out of range for month: no such date."
+    ]
