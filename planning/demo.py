@@ -283,9 +283,9 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
 CURRENT_ROUND_NAME = "2022/23"
 CURRENT_DEFINITION = "2022-23"
 REGIONAL_CONTACTS = REFERENCE_DIR / "regional_planning_contacts.csv"
-# The current round's timetable, counted from the day the demo is seeded: draft plans in ten days,
-# final plans as long after them as the 2022/23 guidance put them (some five weeks from today).
+# The current round's timetable, counted from the day the demo is seeded.
 DRAFT_DUE_IN = dt.timedelta(days=10)
+FINAL_DUE_IN = dt.timedelta(days=35)
 SOONEST_DUE_IN = dt.timedelta(days=3)
 # Systems whose draft activity plan is already uploaded in the current round.
 CURRENT_ROUND_UPLOADS = ("QOQ", "QMF")
@@ -296,22 +296,31 @@ def _definition_time(text: str) -> dt.datetime:
 
 
 def demo_current_definition_text(*, today: dt.date) -> str:
-    """The shipped 2022/23 definition with its timetable moved to around `today`: the first draft
-    deadline ten days away, everything else the same number of days after it, none sooner than
-    three days away, each at its own London time."""
+    """The shipped 2022/23 definition with its timetable moved to around `today`: draft plans due
+    in ten days and final plans in five weeks, each deadline at its own London time, the days in
+    between (and the timetable) spaced in proportion, no deadline sooner than three days away."""
     data = yaml.safe_load(shipped_definition_text(slug=CURRENT_DEFINITION))
     stages = [stage for collection in data["collections"] for stage in collection["stages"]]
-    first_draft = min(
-        _definition_time(stage["deadline"]) for stage in stages if stage["stage"] == Stage.DRAFT
-    )
-    shift = (today + DRAFT_DUE_IN) - first_draft.date()
-    soonest = today + SOONEST_DUE_IN
+
+    def first(stage_name: str) -> dt.date:
+        return min(
+            _definition_time(stage["deadline"]).date()
+            for stage in stages
+            if stage["stage"] == stage_name
+        )
+
+    draft, final = first(Stage.DRAFT), first(Stage.FINAL)
+    scale = (FINAL_DUE_IN - DRAFT_DUE_IN) / (final - draft)
+
+    def moved(day: dt.date) -> dt.date:
+        return today + DRAFT_DUE_IN + (day - draft) * scale
+
     for stage in stages:
         deadline = _definition_time(stage["deadline"])
-        moved = max(deadline + shift, dt.datetime.combine(soonest, deadline.time()))
-        stage["deadline"] = f"{moved:%Y-%m-%d %H:%M}"
+        day = max(moved(deadline.date()), today + SOONEST_DUE_IN)
+        stage["deadline"] = f"{day:%Y-%m-%d} {deadline:%H:%M}"
     for entry in data.get("timetable", []):
-        entry["date"] = entry["date"] + shift
+        entry["date"] = moved(entry["date"])
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
