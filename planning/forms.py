@@ -18,6 +18,12 @@ class RoundCopyForm(NHSFormMixin, forms.Form):
         help_text="364 keeps deadlines on the same weekday a year later.",
     )
 
+    def __init__(self, *args, rolls_definition: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if rolls_definition:
+            # A round with a definition moves a year on as a whole: dates, periods and labels.
+            del self.fields["shift_days"]
+
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if PlanningRound.objects.filter(name=name).exists():

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +24,7 @@ from notifications.services import notify
 from submissions.models import Submission, TemplateVersion, Version
 from submissions.selectors import template_layout_key
 from submissions.services import submissions_ensure_for_round, template_version_issue
+from workbooks.definition_roll import definition_roll_forward
 from workbooks.definition import CollectionDefinition, Definition, Problem
 
 from .definitions import DefinitionRejected, parse_definition
@@ -860,3 +862,27 @@ def round_definition_update(
                     request=request,
                 )
     return fixes
+
+
+@transaction.atomic
+def round_roll_forward(
+    *, source: PlanningRound, name: str, user: User | None = None, request=None
+) -> PlanningRound:
+    """The next round as a draft: the source's definition a year on (periods, labels, baseline
+    year, template versions; deadlines on the same weekday at the same time), checked and set up
+    like any other definition, for the national team to edit before publishing."""
+    data = definition_roll_forward(yaml.safe_load(source.definition_source))
+    data["round"]["name"] = name
+    new_round = round_create_from_definition(
+        text=yaml.safe_dump(data, sort_keys=False, allow_unicode=True), user=user, request=request
+    )
+    PlanningRound.objects.filter(pk=new_round.pk).update(copied_from=source)
+    new_round.copied_from = source
+    audit_record(
+        action=AuditAction.ROUND_COPIED,
+        actor=user,
+        obj=new_round,
+        after={"copied_from": source.name, "rolled_forward": "a year"},
+        request=request,
+    )
+    return new_round

@@ -107,18 +107,27 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_or_404("planning.manage_rounds")
 def round_copy(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(PlanningRound, pk=pk)
-    form = forms.RoundCopyForm(request.POST or None)
+    rolls = bool(source.definition_source)
+    form = forms.RoundCopyForm(request.POST or None, rolls_definition=rolls)
     if request.method == "POST" and form.is_valid():
-        new_round = services.round_copy(
-            source=source, user=request.user, request=request, **form.cleaned_data
-        )
+        copy = services.round_roll_forward if rolls else services.round_copy
+        try:
+            new_round = copy(source=source, user=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            return render(
+                request,
+                "planning/round_copy.html",
+                {"form": form, "source": source, "rolls": rolls, "problems": error.messages},
+            )
         messages.success(
             request,
             f"{new_round.name} created from {source.name} as a draft: organisations will see it "
             "once you publish it.",
         )
         return redirect("planning:round_detail", pk=new_round.pk)
-    return render(request, "planning/round_copy.html", {"form": form, "source": source})
+    return render(
+        request, "planning/round_copy.html", {"form": form, "source": source, "rolls": rolls}
+    )
 
 
 @require_POST

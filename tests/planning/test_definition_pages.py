@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -13,6 +15,7 @@ from planning.definitions import parse_definition, shipped_definition_text
 from planning.models import PlanningRound, RoundStatus
 from planning.services import round_create_from_definition
 from planning.round_states import RoundAction, round_transition
+from submissions.services import template_for
 from tests.factories import IcsFactory, RegionFactory, TrustFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +122,33 @@ def test_parse_definition_reports_an_impossible_date_with_its_line():
     assert [str(problem) for problem in parse_definition(text=text)[1]] == [
         "line 10, round.ends_on: '2023-02-30': day is out of range for month: no such date."
     ]
+
+
+def test_round_copy_of_a_defined_round_rolls_its_definition_a_year_on(admin_client):
+    ics = IcsFactory(ods_code="QHM")
+    source = round_create_from_definition(text=shipped_definition_text(slug="2021-22"))
+
+    response = admin_client.post(
+        reverse("planning:round_copy", kwargs={"pk": source.pk}), {"name": "2022/23"}
+    )
+
+    new_round = PlanningRound.objects.get(name="2022/23")
+    assert response.status_code == 302
+    assert (new_round.status, new_round.copied_from, new_round.starts_on) == (
+        RoundStatus.DRAFT,
+        source,
+        dt.date(2022, 4, 1),
+    )
+    act = new_round.collections.get(code="ACT", stage="draft")
+    deadline = act.deadline.astimezone(ZoneInfo("Europe/London"))
+    assert f"{deadline:%A %d %B %Y %H:%M}" == "Thursday 05 May 2022 12:00"
+    _, data = template_for(collection=act, organisation=ics)
+    labels = [
+        value
+        for sheet in openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if isinstance(value, str)
+    ]
+    assert "Apr-22" in labels and "Sep-22" in labels
+    assert [label for label in labels if "Apr-21" in label or "April 2021" in label] == []
