@@ -34,6 +34,7 @@ class AuditAction(models.TextChoices):
     ROUND_MADE_CURRENT = "round_made_current", "Made a planning round current"
     GUIDANCE_PUBLISHED = "guidance_published", "Published round guidance"
     ROUND_DEFINED = "round_defined", "Installed a round definition"
+    PROVIDER_NAMED = "provider_named", "Named the provider that submits a return"
     INVITATION_SENT = "invitation_sent", "Sent an invitation"
     INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
     EXPORT = "export", "Exported the audit trail"

@@ -63,7 +63,12 @@ _IN_PROGRESS = {
 
 
 def dashboard_status(
-    *, status: str, is_late: bool, deadline: dt.datetime, now: dt.datetime
+    *,
+    status: str,
+    is_late: bool,
+    deadline: dt.datetime,
+    now: dt.datetime,
+    is_mandatory: bool = True,
 ) -> tuple[str, str]:
     """(dashboard status, label) of one return. `deadline` is the organisation's, extension included.
 
@@ -77,7 +82,8 @@ def dashboard_status(
         if is_late:
             return DashboardStatus.LATE, SUBMITTED_LATE_LABEL
         return DashboardStatus.SUBMITTED, DashboardStatus.SUBMITTED.label
-    if now > deadline:
+    if now > deadline and is_mandatory:
+        # An optional return is never overdue: not sending it is a choice the round allows.
         return DashboardStatus.LATE, OVERDUE_LABEL
     in_progress = _IN_PROGRESS[status]
     return in_progress, in_progress.label
@@ -97,6 +103,7 @@ class Column:
     stage_label: str
     name: str
     deadline: dt.datetime
+    is_mandatory: bool = True
     counts: dict[str, int] = field(default_factory=dict)
     owed: int = 0
     done: int = 0
@@ -200,6 +207,7 @@ def _row_cells(
             is_late=bool(submission and submission[2]),
             deadline=extended_to or column.deadline,
             now=now,
+            is_mandatory=column.is_mandatory,
         )
         url = None
         if submission and links:
@@ -285,6 +293,7 @@ def dashboard_for_user(
             stage_label=c.get_stage_display(),
             name=c.name,
             deadline=c.deadline,
+            is_mandatory=c.is_mandatory,
         )
         for c in collections
     ]

@@ -90,7 +90,13 @@ def _definition_of(data_json: str) -> Definition:
 def round_definition(*, planning_round: PlanningRound) -> Definition | None:
     if not planning_round.definition:
         return None
-    return _definition_of(json.dumps(planning_round.definition, sort_keys=True))
+    # Kept on the instance too: pages ask once per row, and the JSON is large.
+    cached = getattr(planning_round, "_round_definition", None)
+    if cached is None or cached[0] is not planning_round.definition:
+        definition = _definition_of(json.dumps(planning_round.definition, sort_keys=True))
+        cached = (planning_round.definition, definition)
+        planning_round._round_definition = cached
+    return cached[1]
 
 
 def collection_definition(*, collection: Collection) -> CollectionDefinition | None:

@@ -24,8 +24,8 @@ from submissions.services import (
     version_create,
 )
 from submissions.validation import version_validate
-from triangulation.checks import TRIANGULATED
 from guidance.services import regional_contacts_load
+from triangulation.selectors import triangulated_codes
 from triangulation.services import triangulation_run
 from workbooks.sample import make_sample_return
 
@@ -221,7 +221,8 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
     collections = {
         collection.code: collection
         for collection in planning_round.collections.filter(
-            code__in=TRIANGULATED, stage__in=[Stage.DRAFT, Stage.SINGLE]
+            code__in=triangulated_codes(planning_round_id=planning_round.pk),
+            stage__in=[Stage.DRAFT, Stage.SINGLE],
         )
     }
     uploaded = 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -16,6 +16,12 @@ from planning.selectors import return_visibility
 from .models import Finding, Severity, Submission, TemplateVersion, Version
 
 
+def _named_provider_visibility(*, user: User) -> Q:
+    """A provider a system named to submit a return for it reads that return."""
+    organisation_ids = user_scope(user=user).organisation_ids
+    return Q(named_provider_id__in=organisation_ids) if organisation_ids else Q(pk__in=[])
+
+
 def submissions_for_user(*, user: User) -> QuerySet[Submission]:
     """Every return the user may read; the base of every list and lookup of returns.
     Each carries `deadline`: the organisation's extended deadline where it has one."""
@@ -23,7 +29,9 @@ def submissions_for_user(*, user: User) -> QuerySet[Submission]:
         collection_id=OuterRef("collection_id"), organisation_id=OuterRef("organisation_id")
     ).values("deadline")[:1]
     return (
-        Submission.objects.filter(return_visibility(user=user))
+        Submission.objects.filter(
+            return_visibility(user=user) | _named_provider_visibility(user=user)
+        )
         .select_related(
             "collection",
             "collection__planning_round",
@@ -149,6 +157,15 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
             role=f"System lead of {organisation.parent_ics.name}, for the {kind}{_covering_note(delegator_id=delegator)}",
             on_behalf_of_id=delegator,
         )
+    if _named_provider_acts_for(
+        submission=submission, organisation_ids=scope.signatory_organisation_ids
+    ):
+        delegator = scope.covering_for.get((Role.SIGNATORY, submission.named_provider_id))
+        return SigningCapacity(
+            role=f"Signatory of {submission.named_provider.name}, named by the system to submit "
+            f"this return{_covering_note(delegator_id=delegator)}",
+            on_behalf_of_id=delegator,
+        )
     if _lead_ccg_acts_for(submission=submission, organisation_ids=scope.signatory_organisation_ids):
         delegator = scope.covering_for.get((Role.SIGNATORY, organisation.lead_ccg_id))
         return SigningCapacity(
@@ -167,8 +184,37 @@ def _lead_ccg_acts_for(*, submission: Submission, organisation_ids: frozenset[in
     )
 
 
+def _named_provider_acts_for(*, submission: Submission, organisation_ids: frozenset[int]) -> bool:
+    return bool(
+        submission.collection.named_provider_may_submit
+        and submission.named_provider_id
+        and submission.named_provider_id in organisation_ids
+    )
+
+
+def named_provider_acts_for(*, user: User, submission: Submission) -> bool:
+    return _named_provider_acts_for(
+        submission=submission, organisation_ids=user_scope(user=user).organisation_ids
+    )
+
+
+def may_name_provider(*, user: User, submission: Submission) -> bool:
+    """The system's own lead or signatory names (or stops naming) the provider that submits a
+    return the collection lets a named provider submit; never once it is submitted."""
+    scope = user_scope(user=user)
+    return bool(
+        submission.collection.named_provider_may_submit
+        and submission.submitted_at is None
+        and (
+            submission.organisation_id in scope.lead_ics_ids
+            or submission.organisation_id in scope.signatory_organisation_ids
+        )
+    )
+
+
 def may_upload(*, user: User, submission: Submission) -> bool:
-    """Members of the organisation, its system lead, and for some returns an ICS's lead CCG."""
+    """Members of the organisation, its system lead, for some returns an ICS's lead CCG, and the
+    provider a system named to submit a return for it."""
     scope = user_scope(user=user)
     organisation = submission.organisation
     return (
@@ -178,6 +224,7 @@ def may_upload(*, user: User, submission: Submission) -> bool:
             and organisation.parent_ics_id in scope.lead_ics_ids
         )
         or _lead_ccg_acts_for(submission=submission, organisation_ids=scope.organisation_ids)
+        or _named_provider_acts_for(submission=submission, organisation_ids=scope.organisation_ids)
     )
 
 

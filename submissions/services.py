@@ -188,6 +188,45 @@ def _template_fix_notify(*, collection: Collection, version: str, body: str) -> 
         )
 
 
+@transaction.atomic
+def submission_name_provider(
+    *, submission: Submission, provider: Organisation | None, user: User, request=None
+) -> Submission:
+    """The system names one of its providers to submit this return for it (None: the system
+    submits it itself). One obligation either way: the return stays the system's."""
+    if not submission_rules.can_name_provider(user, submission):
+        raise PermissionDenied("Only the system's lead or signatory names who submits this return.")
+    if provider is not None and not (
+        provider.org_type == OrganisationType.PROVIDER
+        and provider.parent_ics_id == submission.organisation_id
+        and provider.is_active
+    ):
+        raise ValidationError(
+            {"provider": f"Choose one of the trusts of {submission.organisation.name}."}
+        )
+    before = submission.named_provider.ods_code if submission.named_provider else ""
+    Submission.objects.filter(pk=submission.pk).update(named_provider=provider)
+    submission.refresh_from_db()
+    audit_submission_event(
+        action=AuditAction.PROVIDER_NAMED,
+        submission=submission,
+        actor=user,
+        request=request,
+        before={"named_provider": before},
+        after={"named_provider": provider.ods_code if provider else ""},
+    )
+    if provider is not None:
+        notify(
+            recipients=users_of_organisation(organisation_id=provider.pk),
+            kind="provider_named",
+            subject=f"{submission.organisation.name} asks you to submit {submission.collection}",
+            body=f"{submission.organisation.name} named {provider.name} to upload and submit "
+            f"{submission.collection} on its behalf.",
+            url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
+        )
+    return submission
+
+
 # Templates --------------------------------------------------------------------------------------
 
 

@@ -134,6 +134,19 @@ class ErfScheme:
 
 
 @dataclass(frozen=True)
+class ChartMeasure:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ActivityChart:
+    collection: str
+    sheet: str
+    measures: tuple[ChartMeasure, ...]
+
+
+@dataclass(frozen=True)
 class Definition:
     format: int
     name: str
@@ -147,7 +160,8 @@ class Definition:
     template_data: dict[str, dict]
     narratives: dict[str, Narrative]
     erf: ErfScheme | None
-    data: dict = field(repr=False)  # the checked file as JSON, stored with the round
+    data: dict = field(repr=False)
+    activity_chart: ActivityChart | None = None  # the checked file as JSON, stored with the round
 
     def collection(self, code: str) -> CollectionDefinition | None:
         return next((item for item in self.collections if item.code == code), None)
@@ -377,6 +391,14 @@ def _cross_problems(data: dict, located: _Located) -> list[Problem]:
                 base + ("erf",),
                 "A collection carrying the ERF estimate needs a template with an erf sheet.",
             )
+    # What the charts and the checks across returns read must be in the templates.
+    readers = [(("charts", "activity"), data.get("charts", {}).get("activity"))]
+    readers += [
+        (("triangulation", key), side) for key, side in data.get("triangulation", {}).items()
+    ]
+    for path, reader in readers:
+        if reader:
+            _reader_problems(reader, data, path, add)
     if sum(1 for collection in data["collections"] if collection.get("erf")) > 1:
         add(("collections",), "Only one collection can carry the ERF estimate.")
     for key, template in templates.items():
@@ -410,6 +432,29 @@ def _cross_problems(data: dict, located: _Located) -> list[Problem]:
                     "The threshold is above the upper threshold; the bands would overlap.",
                 )
     return problems
+
+
+def _reader_problems(reader: dict, data: dict, path: tuple, add) -> None:
+    code = reader["collection"]
+    collection = next((c for c in data["collections"] if c["code"] == code), None)
+    template = data.get("templates", {}).get(collection.get("template", "")) if collection else None
+    if template is None:
+        add(path + ("collection",), f"{code} is not a collection with a workbook template.")
+        return
+    sheet = next(
+        (s for s in template["sheets"] if s["name"] == reader["sheet"] and s["kind"] == "grid"),
+        None,
+    )
+    if sheet is None:
+        add(path + ("sheet",), f"The {code} template has no grid sheet {reader['sheet']!r}.")
+        return
+    codes = {measure["code"] for measure in sheet["measures"]}
+    for index, item in enumerate(reader["measures"]):
+        if item["code"] not in codes:
+            add(
+                path + ("measures", index, "code"),
+                f"{item['code']} is not a measure of the {reader['sheet']} sheet.",
+            )
 
 
 def _is_date_time(value: str) -> bool:
@@ -705,6 +750,17 @@ def build_definition(*, data: dict, working_day_ratio=working_day_ratio_against)
         },
         erf=_erf_scheme(erf),
         data=data,
+        activity_chart=_activity_chart(data.get("charts", {}).get("activity")),
+    )
+
+
+def _activity_chart(data: dict | None) -> ActivityChart | None:
+    if not data:
+        return None
+    return ActivityChart(
+        collection=data["collection"],
+        sheet=data["sheet"],
+        measures=tuple(ChartMeasure(item["code"], item["label"]) for item in data["measures"]),
     )
 
 

@@ -90,6 +90,19 @@ def test_consolidation_lists_included_and_missing_organisations_and_leaves_draft
     assert {row[3] for row in sheet_rows(job, "Values")[1:]} == {"QHM"}
 
 
+def test_consolidation_shows_the_servers_erf_estimate_of_each_submitted_return(act_world, admin):
+    version = submitted_version(submission=act_world.submission, user=act_world.lead)
+    job = built(user=admin, kind=ExportKind.CONSOLIDATION, act_world=act_world)
+    rows = sheet_rows(job, "Organisations")
+    version.refresh_from_db()
+    erf = rows[0].index("erf_estimate_gbp")
+    assert {row[0]: (row[erf] if len(row) > erf else None) for row in rows[1:]} == {
+        "QMJ": None,
+        "QHM": float(version.erf_total),
+    }
+    assert version.erf_total > 0
+
+
 def test_regional_consolidation_holds_its_region_only(act_world):
     submitted_version(submission=act_world.submission, user=act_world.lead)
     submitted_version(submission=act_world.other_submission, user=act_world.outsider)
