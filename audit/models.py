@@ -30,7 +30,6 @@ class AuditAction(models.TextChoices):
     ACCESS_REFUSED = "access_refused", "Access refused"
     TEMPLATE_ISSUED = "template_issued", "Issued a template version"
     ROUND_COPIED = "round_copied", "Copied a planning round into a draft"
-    ROUND_DEFINITION_INSTALLED = "round_definition_installed", "Installed a round definition"
     ROUND_PUBLISHED = "round_published", "Published a planning round"
     ROUND_CLOSED = "round_closed", "Closed a planning round"
     ROUND_MADE_CURRENT = "round_made_current", "Made a planning round current"

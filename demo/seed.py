@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+
+import yaml
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -22,8 +24,8 @@ from submissions.services import (
     version_create,
 )
 from submissions.validation import version_validate
-from triangulation.selectors import triangulated_codes
 from guidance.services import regional_contacts_load
+from triangulation.selectors import triangulated_codes
 from triangulation.services import triangulation_run
 from workbooks.sample import make_sample_return
 
@@ -38,7 +40,6 @@ from planning.definitions import shipped_definition_text
 from planning.reference_data import REFERENCE_DIR, reference_data_load
 from planning.round_states import RoundAction, round_transition
 from planning.services import (
-    round_copy,
     round_create_from_definition,
     round_definition_install,
     round_make_current,
@@ -69,6 +70,8 @@ def demo_round_create() -> PlanningRound:
         planning_round = round_create_from_definition(text=text)
     else:
         round_definition_install(planning_round=planning_round, text=text)
+    if not planning_round.is_visible_to_organisations:
+        round_transition(planning_round=planning_round, action=RoundAction.PUBLISH, user=None)
     if not PlanningRound.objects.filter(is_current=True).exists():
         PlanningRound.objects.filter(pk=planning_round.pk).update(is_current=True)
     return planning_round
@@ -278,33 +281,57 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
 
 
 CURRENT_ROUND_NAME = "2022/23"
+CURRENT_DEFINITION = "2022-23"
 REGIONAL_CONTACTS = REFERENCE_DIR / "regional_planning_contacts.csv"
-# The current round's timetable, counted from the day the demo is seeded: draft plans in about ten
-# days and final plans some five weeks after today, as the 2022/23 guidance spaced them.
+# The current round's timetable, counted from the day the demo is seeded.
 DRAFT_DUE_IN = dt.timedelta(days=10)
+FINAL_DUE_IN = dt.timedelta(days=35)
 SOONEST_DUE_IN = dt.timedelta(days=3)
 # Systems whose draft activity plan is already uploaded in the current round.
 CURRENT_ROUND_UPLOADS = ("QOQ", "QMF")
 
 
+def _definition_time(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M")
+
+
+def demo_current_definition_text(*, today: dt.date) -> str:
+    """The shipped 2022/23 definition with its timetable moved to around `today`: draft plans due
+    in ten days and final plans in five weeks, each deadline at its own London time, the days in
+    between (and the timetable) spaced in proportion, no deadline sooner than three days away."""
+    data = yaml.safe_load(shipped_definition_text(slug=CURRENT_DEFINITION))
+    stages = [stage for collection in data["collections"] for stage in collection["stages"]]
+
+    def first(stage_name: str) -> dt.date:
+        return min(
+            _definition_time(stage["deadline"]).date()
+            for stage in stages
+            if stage["stage"] == stage_name
+        )
+
+    draft, final = first(Stage.DRAFT), first(Stage.FINAL)
+    scale = (FINAL_DUE_IN - DRAFT_DUE_IN) / (final - draft)
+
+    def moved(day: dt.date) -> dt.date:
+        return today + DRAFT_DUE_IN + (day - draft) * scale
+
+    for stage in stages:
+        deadline = _definition_time(stage["deadline"])
+        day = max(moved(deadline.date()), today + SOONEST_DUE_IN)
+        stage["deadline"] = f"{day:%Y-%m-%d} {deadline:%H:%M}"
+    for entry in data.get("timetable", []):
+        entry["date"] = moved(entry["date"])
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
 def demo_current_round_create(*, previous: PlanningRound, admin: User) -> PlanningRound:
-    """2022/23 as a draft copied from 2021/22, its deadlines moved to around today, then published
-    and made current; 2021/22 is closed. Left alone once it exists."""
+    """2022/23 from its shipped definition, its deadlines moved to around today, published and
+    made current; 2021/22 is closed. Left alone once it exists."""
     existing = PlanningRound.objects.filter(name=CURRENT_ROUND_NAME).first()
     if existing is not None:
         return existing
-    today_noon = london_noon(*timezone.localdate().timetuple()[:3])
-    first_draft = min(c.deadline for c in previous.collections.filter(stage=Stage.DRAFT))
-    shift_days = (today_noon + DRAFT_DUE_IN - first_draft).days
-    current = round_copy(
-        source=previous, name=CURRENT_ROUND_NAME, shift_days=shift_days, user=admin
-    )
-    PlanningRound.objects.filter(pk=current.pk).update(
-        starts_on=dt.date(2022, 4, 1), ends_on=dt.date(2023, 3, 31)
-    )
-    # Returns the previous round wanted before its drafts would be overdue on the first day.
-    current.collections.filter(deadline__lt=today_noon + SOONEST_DUE_IN).update(
-        deadline=today_noon + SOONEST_DUE_IN
+    current = round_create_from_definition(
+        text=demo_current_definition_text(today=timezone.localdate()), user=admin
     )
     round_transition(planning_round=current, action=RoundAction.PUBLISH, user=admin)
     round_make_current(planning_round=current, user=admin)

@@ -4,7 +4,9 @@ the current round. Each change makes sure every organisation that owes a return 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -15,7 +17,9 @@ from audit.services import audit_record
 
 from core.formatting import shift_london_datetime
 from submissions.models import TemplateVersion, Version
-from submissions.services import submissions_ensure_for_round
+from workbooks.specs import template_layout_key
+from submissions.services import submissions_ensure_for_round, template_version_issue
+from workbooks.definition_roll import definition_roll_forward
 from workbooks.definition import CollectionDefinition, Definition, Problem
 
 from .definitions import DefinitionRejected, parse_definition
@@ -242,6 +246,21 @@ def _install_problems(*, planning_round: PlanningRound, definition: Definition) 
                     "different content; give the changed template a new version number.",
                 )
             )
+        newest = max(
+            (version for code, version in issued if code == item.code),
+            key=template_layout_key,
+            default=None,
+        )
+        if newest and template_layout_key(template["version"]) < template_layout_key(newest):
+            # An older layout issued now would become the one organisations download.
+            problems.append(
+                Problem(
+                    f"templates.{item.template}.version",
+                    None,
+                    f"{item.code} template {newest} is already issued; version "
+                    f"{template['version']} is older. Give the template a version after {newest}.",
+                )
+            )
     return problems
 
 
@@ -329,3 +348,96 @@ def round_create_from_definition(
     )
     round_definition_install(planning_round=planning_round, text=text, user=user, request=request)
     return planning_round
+
+
+# Template fixes from an edited definition -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateFix:
+    """A template the edited definition gives a new version while returns are already owed."""
+
+    code: str
+    version: str
+    earlier: tuple[str, ...]
+
+
+def definition_template_fixes(
+    *, planning_round: PlanningRound, definition: Definition
+) -> list[TemplateFix]:
+    """The templates installing `definition` would issue anew over versions already issued."""
+    issued: dict[str, set[str]] = {}
+    for code, version in TemplateVersion.objects.filter(
+        collection__planning_round=planning_round
+    ).values_list("collection__code", "version"):
+        issued.setdefault(code, set()).add(version)
+    fixes = []
+    for item in definition.collections:
+        if not item.template or item.code not in issued:
+            continue
+        version = definition.template_data[item.template]["version"]
+        if version not in issued[item.code]:
+            earlier = tuple(sorted(issued[item.code], key=template_layout_key))
+            fixes.append(TemplateFix(code=item.code, version=version, earlier=earlier))
+    return fixes
+
+
+@transaction.atomic
+def round_definition_update(
+    *,
+    planning_round: PlanningRound,
+    text: str,
+    note: str,
+    keep_earlier: bool,
+    user: User | None,
+    request=None,
+) -> list[TemplateFix]:
+    """Install an edited definition on a round. Where it gives a template a new version, that
+    version is announced as a mid-round fix with the change note: every organisation owing the
+    return is told which earlier versions are still accepted."""
+    definition, problems = parse_definition(text=text)
+    if problems:
+        raise DefinitionRejected(problems)
+    fixes = definition_template_fixes(planning_round=planning_round, definition=definition)
+    announce = fixes and planning_round.is_visible_to_organisations
+    if announce and not note.strip():
+        raise ValidationError(
+            {"note": "Say what changed in the template, for the organisations that owe it."}
+        )
+    round_definition_install(planning_round=planning_round, text=text, user=user, request=request)
+    if announce:
+        for fix in fixes:
+            for collection in planning_round.collections.filter(code=fix.code):
+                template_version_issue(
+                    collection=collection,
+                    version=fix.version,
+                    still_accepted=list(fix.earlier) if keep_earlier else [],
+                    note=note,
+                    issued_by=user,
+                    request=request,
+                )
+    return fixes
+
+
+@transaction.atomic
+def round_roll_forward(
+    *, source: PlanningRound, name: str, user: User | None = None, request=None
+) -> PlanningRound:
+    """The next round as a draft: the source's definition a year on (periods, labels, baseline
+    year, template versions; deadlines on the same weekday at the same time), checked and set up
+    like any other definition, for the national team to edit before publishing."""
+    data = definition_roll_forward(yaml.safe_load(source.definition_source))
+    data["round"]["name"] = name
+    new_round = round_create_from_definition(
+        text=yaml.safe_dump(data, sort_keys=False, allow_unicode=True), user=user, request=request
+    )
+    PlanningRound.objects.filter(pk=new_round.pk).update(copied_from=source)
+    new_round.copied_from = source
+    audit_record(
+        action=AuditAction.ROUND_COPIED,
+        actor=user,
+        obj=new_round,
+        after={"copied_from": source.name, "rolled_forward": "a year"},
+        request=request,
+    )
+    return new_round

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -16,7 +15,7 @@ from planning.selectors import return_visibility
 from workbooks.rule_titles import rule_title
 
 from workbooks.reader import template_sheet_names
-from workbooks.specs import spec_for
+from workbooks.specs import spec_for, template_layout_key
 from workbooks.types import Finding as FindingData
 
 from .models import (
@@ -115,11 +114,6 @@ def template_versions_accepted(*, collection_id: int) -> list[str]:
             "version", flat=True
         )
     )
-
-
-def template_layout_key(version: str) -> tuple:
-    """Orders template layouts by their numbers, so 2021.10 comes after 2021.9."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", version))
 
 
 def template_version_latest(*, collection_id: int) -> TemplateVersion | None:

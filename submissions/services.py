@@ -22,7 +22,9 @@ from core.exceptions import Conflict
 from core.limits import upload_limit_text
 from core.queueing import send_task
 from erf.selectors import national_values_for
+from guidance.models import GuidanceKind
 from guidance.selectors import measure_definitions
+from guidance.services import guidance_publish
 from notifications.services import notify
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
 from planning.definitions import collection_narrative, collection_specs, round_definition
@@ -30,7 +32,7 @@ from planning.selectors import effective_deadline
 from workbooks.filecheck import inspect_upload
 from workbooks.generate import build_template
 from workbooks.narrative import build_narrative_template
-from workbooks.specs import resolve_spec, spec_versions
+from workbooks.specs import resolve_spec
 from workbooks.types import MemberOrg, RejectedFile, TemplateContext
 
 from . import rules as submission_rules
@@ -114,50 +116,56 @@ def template_version_issue(
     issued_by: User,
     request=None,
 ) -> TemplateVersion:
-    """Issue a newer template layout mid-round with a note of what changed, say which older ones
-    are still accepted, and tell every organisation that owes the return."""
-    if version not in spec_versions(specs=collection_specs(collection=collection)):
-        raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
+    """Announce a mid-round template fix: the layout `version`, issued from the round's edited
+    definition, with a note of what changed and which earlier versions are still accepted. Every
+    organisation that owes the return is told, and the fix is a notice in the round's guidance.
+    Only the newest layout can be announced, so an older one never becomes the one downloaded."""
     if not note.strip():
         raise ValidationError({"note": "Say what changed, for the people who download it."})
-    # Locked so two admins issuing at once cannot both pass the check below.
+    # Locked so two admins announcing at once cannot both pass the checks below.
     list(Collection.objects.select_for_update().filter(pk=collection.pk))
-    accepted_before = sorted(
-        collection.template_versions.filter(is_accepted=True).values_list("version", flat=True)
-    )
+    template_version = collection.template_versions.filter(version=version).first()
+    if template_version is None:
+        raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
     latest = template_version_latest(collection_id=collection.pk)
-    if latest is not None and template_layout_key(version) <= template_layout_key(latest.version):
+    if template_layout_key(version) < template_layout_key(latest.version):
         raise ValidationError(
             {
-                "version": f"Organisations download {latest.version} now; {version} is not newer, "
-                "so it cannot replace it. Issue a newer version."
+                "version": f"Organisations download {latest.version} now; {version} is older, "
+                "so it cannot replace it."
             }
         )
-    template_version = TemplateVersion.objects.create(
-        collection=collection,
-        version=version,
-        is_accepted=True,
-        note=note.strip(),
-        issued_by=issued_by,
+    TemplateVersion.objects.filter(pk=template_version.pk).update(
+        is_accepted=True, note=note.strip(), issued_by=issued_by
     )
-    collection.template_versions.exclude(pk=template_version.pk).update(is_accepted=False)
-    collection.template_versions.filter(version__in=still_accepted).update(is_accepted=True)
+    earlier = collection.template_versions.exclude(pk=template_version.pk)
+    earlier.update(is_accepted=False)
+    earlier.filter(version__in=still_accepted).update(is_accepted=True)
     accepted = sorted(
-        set(still_accepted)
-        & set(collection.template_versions.values_list("version", flat=True)) - {version},
+        earlier.filter(is_accepted=True).values_list("version", flat=True),
         key=template_layout_key,
     )
+    note = note.strip()
     audit_record(
         action=AuditAction.TEMPLATE_ISSUED,
         actor=issued_by,
         obj=template_version,
-        before={"accepted": accepted_before},
-        after={"version": version, "still_accepted": accepted, "note": note.strip()},
+        after={"version": version, "still_accepted": accepted, "note": note},
         request=request,
     )
-    _template_fix_notify(
-        collection=collection, version=version, accepted=accepted, note=note.strip()
+    message = template_fix_message(
+        collection=collection, version=version, accepted=accepted, note=note
     )
+    _template_fix_notify(collection=collection, version=version, body=message)
+    guidance_publish(
+        planning_round=collection.planning_round,
+        kind=GuidanceKind.NOTICE,
+        title=f"New {collection} template: version {version}",
+        body=message,
+        user=issued_by,
+        request=request,
+    )
+    template_version.refresh_from_db()
     return template_version
 
 
@@ -172,12 +180,7 @@ def template_fix_message(
     return f"Version {version} of the {collection} template is available. {note} {older}"
 
 
-def _template_fix_notify(
-    *, collection: Collection, version: str, accepted: list[str], note: str
-) -> None:
-    body = template_fix_message(
-        collection=collection, version=version, accepted=accepted, note=note
-    )
+def _template_fix_notify(*, collection: Collection, version: str, body: str) -> None:
     owing = Submission.objects.filter(collection=collection).select_related("organisation")
     for submission in owing:
         notify(
@@ -289,19 +292,22 @@ def template_context(*, submission: Submission, template_version: str = "") -> T
 
 def template_for_submission(*, submission: Submission) -> tuple[str, bytes]:
     """The workbook template issued for this return, and a file name for it."""
-    issued = template_version_latest(collection_id=submission.collection_id)
-    context = template_context(
-        submission=submission, template_version=issued.version if issued else ""
-    )
-    stage = "" if submission.collection.stage == "single" else f"-{submission.collection.stage}"
-    stem = f"{submission.collection.code}{stage}-{submission.organisation.ods_code}-template"
+    return template_for(collection=submission.collection, organisation=submission.organisation)
+
+
+def template_for(*, collection: Collection, organisation: Organisation) -> tuple[str, bytes]:
+    """The template an organisation downloads for a collection (also an admin's preview of it,
+    before it owes anything), and a file name for it."""
+    context = template_context_for(collection=collection, organisation=organisation)
+    stage = "" if collection.stage == "single" else f"-{collection.stage}"
+    stem = f"{collection.code}{stage}-{organisation.ods_code}-template"
     if context.specs:
         version = resolve_spec(context=context).version
         return f"{stem}-{version}.xlsx", build_template(context=context)
     if context.narrative_sections:
         data = build_narrative_template(context=context, title=context.narrative_title)
         return f"{stem}.docx", data
-    raise ValidationError(f"{submission.collection.name} has no template to download.")
+    raise ValidationError(f"{collection.name} has no template to download.")
 
 
 # Uploads ----------------------------------------------------------------------------------------
