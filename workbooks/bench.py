@@ -34,7 +34,12 @@ def context_from_bytes(data: bytes) -> TemplateContext:
 
 
 def peak_mb() -> float:
-    # ru_maxrss is in KiB on Linux.
+    """This process's own peak resident memory. ru_maxrss survives exec, so in a child of the large
+    bench process it would report the parent's peak; VmHWM belongs to this address space alone."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
