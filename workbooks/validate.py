@@ -525,7 +525,11 @@ class GridCheck:
         self.numbers: dict[
             int, list[float | None]
         ] = {}  # row -> value-column numbers (None: not a number)
-        self.letters = [col_letter(col) for col in range(sheet.first_value_col, sheet.total_col)]
+        # The sheet's geometry is derived on every access; a million-cell return asks for it per row.
+        self.first_value_col = sheet.first_value_col
+        self.total_col = sheet.total_col
+        self.baseline_count = sheet.baseline_count
+        self.letters = [col_letter(col) for col in range(self.first_value_col, self.total_col)]
 
     def run(self) -> None:
         for block in self.blocks:
@@ -575,12 +579,12 @@ class GridCheck:
             )
             return
         unit = UNITS[grid_row.measure.unit]
-        first = self.sheet.first_value_col - 1
+        first = self.first_value_col - 1
         cells = values[first : first + len(self.letters)]
         cells += [""] * (len(self.letters) - len(cells))
         formulas = self.scan.formulas.get(row, ())
-        if self.sheet.total_col in formulas:
-            formulas = formulas - {self.sheet.total_col}
+        if self.total_col in formulas:
+            formulas = formulas - {self.total_col}
         else:
             self._locked_total_changed(grid_row, values)
         minimum, maximum = unit.minimum, unit.maximum
@@ -598,7 +602,7 @@ class GridCheck:
             ):
                 numbers.append(float(value))
                 continue
-            col = self.sheet.first_value_col + index
+            col = self.first_value_col + index
             what = (
                 f"{grid_row.measure.label} for {grid_row.org_name} "
                 f"({self.sheet.value_headers[index]})"
@@ -689,59 +693,89 @@ class GridCheck:
                     )
 
     def _plausibility(self, row: int, measure: Measure, org_name: str) -> None:
+        floor, band, month_band = measure.floor, measure.baseline_band, measure.month_band
+        if floor is None and not band and month_band is None:
+            return
         numbers = self.numbers[row]
-        offset = self.sheet.baseline_count
+        offset = self.baseline_count
         monthly = bool(self.sheet.baseline_periods)
-        periods = self.sheet.periods
-        code = self.spec.collection_code
         for index, value in enumerate(numbers[offset:]):
             if value is None:
                 continue
             # A monthly baseline compares each month with the same month of the baseline year.
             baseline = numbers[index if monthly else 0] if offset else None
-            baseline_label = self.sheet.baseline_headers[index if monthly else 0] if offset else ""
-            cell = f"{self.letters[index + offset]}{row}"
-            what = f"{measure.label} for {org_name} in {periods[index]}"
-            if measure.floor is not None and value < measure.floor:
-                self.findings.warning(
-                    f"{code}.PLAUS.FLOOR",
-                    self.sheet.name,
-                    cell,
-                    value,
-                    f"{what} is {_num(value)}%, below {measure.floor:g}% ({measure.floor_reason}); "
-                    "check the figure or explain it.",
-                    measure=measure.label,
-                )
-            if measure.baseline_band and baseline:
-                low, high = measure.baseline_band
-                if not low * baseline <= value <= high * baseline:
-                    self.findings.warning(
-                        f"{code}.PLAUS.BASE",
-                        self.sheet.name,
-                        cell,
-                        value,
-                        f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the {baseline_label} "
-                        f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%"
-                        f"{f' ({measure.band_reason})' if measure.band_reason else ''}. Check the "
-                        "figure or explain the change.",
-                        measure=measure.label,
-                    )
             previous = numbers[offset + index - 1] if index else None
+            # Messages are built only for a figure that needs one: most figures need none.
             if (
-                measure.month_band is not None
-                and previous
-                and abs(value - previous) > measure.month_band * previous
+                (floor is not None and value < floor)
+                or (band and baseline and not band[0] * baseline <= value <= band[1] * baseline)
+                or (
+                    month_band is not None
+                    and previous
+                    and abs(value - previous) > month_band * previous
+                )
             ):
+                self._plausibility_warnings(
+                    row, measure, org_name, index=index, baseline=baseline, previous=previous
+                )
+
+    def _plausibility_warnings(
+        self,
+        row: int,
+        measure: Measure,
+        org_name: str,
+        *,
+        index: int,
+        baseline: float | None,
+        previous: float | None,
+    ) -> None:
+        offset = self.baseline_count
+        value = self.numbers[row][offset + index]
+        monthly = bool(self.sheet.baseline_periods)
+        periods = self.sheet.periods
+        code = self.spec.collection_code
+        baseline_label = self.sheet.baseline_headers[index if monthly else 0] if offset else ""
+        cell = f"{self.letters[index + offset]}{row}"
+        what = f"{measure.label} for {org_name} in {periods[index]}"
+        if measure.floor is not None and value < measure.floor:
+            self.findings.warning(
+                f"{code}.PLAUS.FLOOR",
+                self.sheet.name,
+                cell,
+                value,
+                f"{what} is {_num(value)}%, below {measure.floor:g}% ({measure.floor_reason}); "
+                "check the figure or explain it.",
+                measure=measure.label,
+            )
+        if measure.baseline_band and baseline:
+            low, high = measure.baseline_band
+            if not low * baseline <= value <= high * baseline:
                 self.findings.warning(
-                    f"{code}.PLAUS.MONTH",
+                    f"{code}.PLAUS.BASE",
                     self.sheet.name,
                     cell,
                     value,
-                    f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on {periods[index - 1]} "
-                    f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% in a month needs "
-                    "checking or explaining.",
+                    f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the {baseline_label} "
+                    f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%"
+                    f"{f' ({measure.band_reason})' if measure.band_reason else ''}. Check the "
+                    "figure or explain the change.",
                     measure=measure.label,
                 )
+        if (
+            measure.month_band is not None
+            and previous
+            and abs(value - previous) > measure.month_band * previous
+        ):
+            self.findings.warning(
+                f"{code}.PLAUS.MONTH",
+                self.sheet.name,
+                cell,
+                value,
+                f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on {periods[index - 1]} "
+                f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% in a month needs "
+                "checking or explaining.",
+                measure=measure.label,
+            )
 
 
 def _check_table(
