@@ -589,6 +589,16 @@ class GridCheck:
             self._locked_total_changed(grid_row, values)
         minimum, maximum = unit.minimum, unit.maximum
         whole = unit.number_kind == "whole"
+        # Fast path for the common row: plain numbers in range, no formula, checked a row at a time.
+        if (
+            not formulas
+            and all(type(value) is float or type(value) is int for value in cells)
+            and (minimum is None or min(cells) >= minimum)
+            and (maximum is None or max(cells) <= maximum)
+            and (not whole or all(value == int(value) for value in cells))
+        ):
+            self.numbers[row] = [float(value) for value in cells]
+            return
         numbers: list[float | None] = []
         for index, value in enumerate(cells):
             kind = type(value)
