@@ -178,8 +178,11 @@ class _Validations:
             validation = _data_validation(unit_code, choices)
             if validation is None:
                 continue
-            for start, end in runs:
-                validation.add(f"{col_letter(first_col)}{start}:{col_letter(last_col)}{end}")
+            # All at once: adding ranges one by one checks each against every earlier one, which
+            # grew with the square of a padded return's blocks.
+            validation.sqref = " ".join(
+                f"{col_letter(first_col)}{start}:{col_letter(last_col)}{end}" for start, end in runs
+            )
             ws.data_validations.append(validation)
 
 
