@@ -23,6 +23,7 @@ from planning.models import (
     Organisation,
     OrganisationType,
     PlanningRound,
+    RoundStatus,
     Region,
     TrustKind,
 )
@@ -135,6 +136,7 @@ def national_scale_build(*, prefix: str = "NS") -> NationalScale:
             name=f"{prefix} round {index + 1}",
             starts_on=(first_deadline + shift).date(),
             ends_on=(first_deadline + shift + dt.timedelta(days=364)).date(),
+            status=RoundStatus.PUBLISHED,
         )
         rounds.append(planning_round)
         collections += _collections(planning_round, shift=shift)

@@ -45,6 +45,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from submissions.models import TemplateVersion
+from workbooks.specs import template_layout_key
 from workbooks.definition import (
     CollectionDefinition,
     Definition,
@@ -109,14 +110,13 @@ def _spec_of(collection_code: str, template_json: str) -> TemplateSpec:
 
 
 def collection_specs(*, collection: Collection) -> tuple[TemplateSpec, ...]:
-    issued = (
-        TemplateVersion.objects.filter(collection=collection)
-        .exclude(template={})
-        .order_by("issued_at", "pk")
-        .values_list("template", flat=True)
-    )
+    issued = TemplateVersion.objects.filter(collection=collection).exclude(template={})
+    # Newest layout last by its number, whenever each was issued: the one organisations download.
+    templates = [
+        row.template for row in sorted(issued, key=lambda row: template_layout_key(row.version))
+    ]
     specs = tuple(
-        _spec_of(collection.code, json.dumps(template, sort_keys=True)) for template in issued
+        _spec_of(collection.code, json.dumps(template, sort_keys=True)) for template in templates
     )
     if specs:
         return specs

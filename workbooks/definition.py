@@ -182,6 +182,12 @@ class Definition:
 # Reading -----------------------------------------------------------------------------------------
 
 
+class _ImpossibleValue(Exception):
+    def __init__(self, path: tuple, line: int, message: str) -> None:
+        super().__init__(message)
+        self.path, self.line, self.message = path, line, message
+
+
 class _Located:
     """YAML read into plain JSON-like data, remembering the line each value starts on."""
 
@@ -201,7 +207,12 @@ class _Located:
             return [
                 self.build(item, path + (index,), loader) for index, item in enumerate(node.value)
             ]
-        value = loader.construct_object(node)
+        try:
+            value = loader.construct_object(node)
+        except ValueError as error:  # a date YAML recognises that the calendar does not have
+            raise _ImpossibleValue(
+                path, node.start_mark.line + 1, f"{node.value!r}: {error}"
+            ) from None
         if isinstance(value, dt.datetime):
             return value.strftime("%Y-%m-%d %H:%M")
         if isinstance(value, dt.date):
@@ -292,6 +303,8 @@ def load_definition(*, text: str) -> tuple[Definition | None, list[Problem]]:
                 f"This is not valid YAML: {getattr(error, 'problem', error)}",
             )
         ]
+    except _ImpossibleValue as error:
+        return None, [Problem(_dotted(error.path), error.line, f"{error.message}: no such date.")]
     finally:
         loader.dispose()
     if not isinstance(data, dict):

@@ -29,6 +29,8 @@ class TemplateContext:
     organisation_name: str
     members: tuple[MemberOrg, ...] = ()
     template_version: str = ""  # "" means the latest spec version for this collection
+    # (measure code, technical definition) pairs the round's guidance publishes
+    measure_definitions: tuple[tuple[str, str], ...] = ()
     # The template versions issued for the collection in its round, oldest first (from the round's
     # definition); () for a collection returned only as a document.
     specs: tuple[TemplateSpec, ...] = ()
@@ -58,6 +60,8 @@ class Finding:
     cell: str
     value: str
     message: str
+    # The measure a plausibility warning is about, so warnings can be explained a measure at a time.
+    measure: str = ""
 
 
 class ReturnedValue(NamedTuple):

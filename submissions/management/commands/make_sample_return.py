@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from workbooks.sample import make_sample_return
 
-from .validate_file import context_from_db
+from .validate_file import ROUND_HELP, context_from_db
 
 
 class Command(BaseCommand):
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--organisation", required=True)
         parser.add_argument("--out", required=True)
         parser.add_argument("--stage")
+        parser.add_argument("--round", dest="round_name", help=ROUND_HELP)
         parser.add_argument(
             "--cells", type=int, help="Pad with synthetic member blocks to about N input cells"
         )
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             collection_code=options["collection"],
             organisation_code=options["organisation"],
             stage=options["stage"],
+            round_name=options["round_name"],
         )
         if not context.specs:
             raise CommandError(
