@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -9,17 +10,14 @@ from django.http import Http404
 
 from accounts.models import User
 from accounts.selectors import user_scope
+from planning.definitions import collection_specs
 from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round, rounds_visible_to
-from submissions.models import Submission, SubmissionStatus, Version
+from submissions.models import ReturnValue, Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user
-from submissions.services import template_context
-from workbooks.compare import CellChange, compare_workbooks, number, read_cells
 
-from workbooks.model import GridSheet, grid_blocks
-from workbooks.reader import template_sheet_names
-from workbooks.types import RejectedFile
-from workbooks.specs import has_workbook_template, resolve_spec, spec_for
+from workbooks.model import GridSheet
+from workbooks.specs import spec_for
 
 from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
 from .rules import can_view_review
@@ -158,34 +156,6 @@ def has_waiting_comment(*, submission: Submission) -> bool:
 # Workbook contents ------------------------------------------------------------------------------
 
 
-def template_sheets_of(version: Version) -> list[str]:
-    """The sheets of the template version the file was made from (the latest when its cover did not
-    say): the only ones ever read."""
-    code = version.submission.collection.code
-    if not has_workbook_template(collection_code=code):
-        return template_sheet_names(None)
-    spec = spec_for(collection_code=code, version=version.template_version)
-    return template_sheet_names(spec or resolve_spec(collection_code=code))
-
-
-def _file_bytes(version: Version) -> bytes:
-    with version.file.open("rb") as stream:
-        return stream.read()
-
-
-def version_diff(*, old: Version, new: Version) -> list[CellChange]:
-    """Every cell of the template's sheets whose value differs between two workbook versions.
-    Raises RejectedFile when either file cannot safely be read."""
-    if old.file_format != "xlsx" or new.file_format != "xlsx":
-        return []
-    return compare_workbooks(
-        old=_file_bytes(old),
-        new=_file_bytes(new),
-        old_sheets=template_sheets_of(old),
-        new_sheets=template_sheets_of(new),
-    )
-
-
 @dataclass(frozen=True)
 class MeasureTotal:
     code: str
@@ -204,49 +174,38 @@ class SheetTotals:
 
 def version_totals(*, version: Version) -> list[SheetTotals]:
     """Per grid sheet, each measure of the organisation's own (system total) block summed over the
-    months: the headline figures a reviewer reads first. The baseline column is not a month."""
+    months: the headline figures a reviewer reads first. The baseline column is not a month.
+    From the values validation stored, so the page never opens the file."""
     if version.file_format != "xlsx" or not version.template_version:
         return []
-    context = template_context(
-        submission=version.submission, template_version=version.template_version
+    spec = spec_for(
+        specs=collection_specs(collection=version.submission.collection),
+        version=version.template_version,
     )
-    spec = spec_for(collection_code=context.collection_code, version=version.template_version)
     if spec is None:
         return []
-    try:
-        cells = read_cells(
-            data=_file_bytes(version),
-            sheets=[sheet.name for sheet in spec.sheets if isinstance(sheet, GridSheet)],
-        )
-    except RejectedFile:
-        # The page still shows everything else; validation already told the uploader about the file.
-        return []
-    result = []
-    for sheet in spec.sheets:
-        if not isinstance(sheet, GridSheet):
-            continue
-        own = grid_blocks(
-            sheet=sheet,
-            organisation_code=context.organisation_code,
-            organisation_name=context.organisation_name,
-            members=context.members,
-        )[0]
-        first_month = sheet.first_value_col + (1 if sheet.baseline_label else 0)
-        month_cols = range(first_month, first_month + len(sheet.periods))
-        totals = []
-        for code, grid_row in own.rows.items():
-            numbers = [number(cells.get((sheet.name, grid_row.row, col))) for col in month_cols]
-            totals.append(
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    own_months = ReturnValue.objects.filter(
+        version=version, organisation_kind="self", is_baseline=False
+    ).values_list("sheet", "measure", "value")
+    for sheet_name, measure, value in own_months:
+        # Through str so 0.1 + 0.2 style binary noise does not show up in a total.
+        sums[(sheet_name, measure)] += Decimal(str(value))
+    return [
+        SheetTotals(
+            sheet=sheet.name,
+            title=sheet.title,
+            periods=len(sheet.periods),
+            totals=[
                 MeasureTotal(
-                    code=code,
-                    label=grid_row.measure.label,
-                    unit=grid_row.measure.unit,
-                    total=sum((n for n in numbers if n is not None), Decimal(0)),
+                    code=measure.code,
+                    label=measure.label,
+                    unit=measure.unit,
+                    total=sums[(sheet.name, measure.code)],
                 )
-            )
-        result.append(
-            SheetTotals(
-                sheet=sheet.name, title=sheet.title, periods=len(sheet.periods), totals=totals
-            )
+                for measure in sheet.measures
+            ],
         )
-    return result
+        for sheet in spec.sheets
+        if isinstance(sheet, GridSheet)
+    ]

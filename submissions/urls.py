@@ -19,6 +19,11 @@ urlpatterns = [
         "versions/<int:pk>/highlighted.xlsx", views.version_highlighted, name="version_highlighted"
     ),
     path(
+        "versions/<int:pk>/highlighted/panel/",
+        views.version_highlighted_panel,
+        name="version_highlighted_panel",
+    ),
+    path(
         "rounds/<int:round_pk>/collections/<int:pk>/templates/",
         views.template_versions,
         name="template_versions",

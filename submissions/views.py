@@ -17,8 +17,7 @@ from planning.models import Collection
 from planning.selectors import effective_deadline
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
-from workbooks.highlight import highlight_workbook
-from workbooks.specs import has_workbook_template, spec_versions
+from planning.definitions import template_format
 from workbooks.types import Finding as FindingData
 
 from . import selectors, services
@@ -29,7 +28,8 @@ from .forms import (
     TemplateVersionIssueForm,
     UploadForm,
 )
-from .models import VersionStatus
+from .models import ProductKind, ProductStatus, VersionStatus
+from .products import product_for
 from .transitions import TransitionConflict
 
 
@@ -86,7 +86,7 @@ def submission_detail(request: HttpRequest, pk: int, upload_form=None, status=20
         "upload_form": upload_form or UploadForm(),
         "can_upload": request.user.has_perm("submissions.upload_version", submission)
         and submission.status != "approved",
-        "has_template": has_workbook_template(collection_code=submission.collection.code),
+        "template_format": template_format(collection=submission.collection),
         "upload_limit": upload_limit_text(),
         "triangulation": triangulation_section(
             submission=submission, version=submission.current_version
@@ -286,7 +286,9 @@ def template_download(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail=f"Template {filename}",
     )
-    return attachment(data, filename=filename, content_type=content_type_of("xlsx"))
+    return attachment(
+        data, filename=filename, content_type=content_type_of(filename.rsplit(".", 1)[1])
+    )
 
 
 @login_required
@@ -304,20 +306,6 @@ def version_file(request: HttpRequest, pk: int) -> FileResponse:
         filename=version.download_name(),
         content_type=content_type_of(version.file_format),
     )
-
-
-def _finding_data(version) -> list[FindingData]:
-    return [
-        FindingData(
-            severity=f.severity,
-            rule=f.rule,
-            sheet=f.sheet,
-            cell=f.cell,
-            value=f.value,
-            message=f.message,
-        )
-        for f in selectors.findings_of_version(version=version)
-    ]
 
 
 ACROSS_RETURNS = "Across returns"
@@ -352,7 +340,7 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail=f"Findings CSV {name}",
     )
-    findings = _finding_data(version) + _triangulation_data(version)
+    findings = selectors.finding_data_of_version(version=version) + _triangulation_data(version)
     return attachment(
         findings_csv(findings=findings).encode("utf-8-sig"),
         filename=name,
@@ -360,16 +348,27 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
+def _marked_workbook(request: HttpRequest, pk: int):
     version = selectors.version_get_for_user(user=request.user, pk=pk)
     if version.file_format != "xlsx" or version.status not in (
         VersionStatus.VALID,
         VersionStatus.INVALID,
     ):
         raise Http404
-    with version.file.open("rb") as stream:
-        data = highlight_workbook(data=stream.read(), findings=_finding_data(version))
+    return version, product_for(kind=ProductKind.MARKED, version=version)
+
+
+@login_required
+def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
+    """The workbook with its findings marked; while a large one is prepared, a page saying so."""
+    version, product = _marked_workbook(request, pk)
+    if product.status != ProductStatus.DONE:
+        return render(
+            request,
+            "submissions/marked_workbook.html",
+            {"version": version, "product": product},
+            status=200 if product.is_finished else 202,
+        )
     name = version.download_name("-findings.xlsx")
     audit_submission_event(
         action=AuditAction.DOWNLOAD,
@@ -378,12 +377,25 @@ def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail=f"Highlighted workbook {name}",
     )
-    return attachment(data, filename=name, content_type=content_type_of("xlsx"))
+    return streamed_attachment(
+        product.file.open("rb"), filename=name, content_type=content_type_of("xlsx")
+    )
+
+
+@login_required
+def version_highlighted_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    version, product = _marked_workbook(request, pk)
+    return render(
+        request,
+        "submissions/_marked_workbook_panel.html",
+        {"version": version, "product": product},
+    )
 
 
 @permission_or_404("planning.manage_rounds")
 def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpResponse:
-    """Issue a new template version mid-round and choose which older ones are still accepted."""
+    """Announce the newest template layout as a mid-round fix and choose which older ones are
+    still accepted."""
     collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
     issued = sorted(
         collection.template_versions.select_related("issued_by"),
@@ -391,13 +403,9 @@ def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpRespo
         reverse=True,
     )
     issued_names = [template.version for template in issued]
-    # Only layouts newer than the one organisations download now can be issued.
-    newest = selectors.template_layout_key(issued_names[0]) if issued_names else ()
-    available = [
-        version
-        for version in spec_versions(collection_code=collection.code)
-        if selectors.template_layout_key(version) > newest
-    ]
+    # Only the newest layout, issued from the round's definition, can be announced as the fix.
+    available = issued_names[:1]
+    issued_names = issued_names[1:]
     form = TemplateVersionIssueForm(request.POST or None, available=available, issued=issued_names)
     if request.method == "POST" and form.is_valid():
         try:

@@ -262,6 +262,18 @@ MATRIX: list[Row] = [
         only(*ADMIN),
         label="other system",
     ),
+    Row(
+        "submissions:version_highlighted_panel",
+        _version_kwargs("ics_a"),
+        only(*SEES_SYSTEM_A),
+        label="own system",
+    ),
+    Row(
+        "submissions:version_highlighted_panel",
+        _version_kwargs("ics_b"),
+        only(*ADMIN),
+        label="other system",
+    ),
     Row("submissions:template_versions", _collection, only(*ADMIN)),
     Row(
         "submissions:template_versions",

@@ -24,7 +24,7 @@ class CellChange:
     difference: Decimal | None
 
 
-def number(value: object) -> Decimal | None:
+def _number(value: object) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     # Through str so 0.1 + 0.2 style binary noise does not show up as a difference.
@@ -53,7 +53,7 @@ def compare_workbooks(
     changes = []
     for key in set(before) | set(after):
         old_value, new_value = before.get(key, ""), after.get(key, "")
-        old_number, new_number = number(old_value), number(new_value)
+        old_number, new_number = _number(old_value), _number(new_value)
         if old_number is not None and new_number is not None:
             if old_number == new_number:
                 continue

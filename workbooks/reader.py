@@ -58,14 +58,20 @@ def too_large_message(name: str, rows: int, cols: int) -> str:
     )
 
 
+def check_stored(*, data: bytes) -> zipfile.ZipFile:
+    """The upload checks again, for a file about to be handed to a parser after its upload."""
+    archive = check_package(data=data)
+    check_xml_parts(archive)
+    return archive
+
+
 def read_sheets(
     *, data: bytes, names: Iterable[str], max_area: int = MAX_SHEET_AREA
 ) -> dict[str, list[list]]:
     """Each named sheet the workbook has, as rows of values; sheets it lacks are left out.
     Raises RejectedFile (SheetTooLarge for a sheet beyond `max_area`) instead of reading a file
     that is unsafe or too large to read here."""
-    archive = check_package(data=data)
-    check_xml_parts(archive)
+    archive = check_stored(data=data)
     try:
         parts = sheet_parts(archive)
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))

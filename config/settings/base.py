@@ -274,6 +274,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
@@ -325,6 +326,10 @@ TRIANGULATION_STALE_SECONDS = env.int("TRIANGULATION_STALE_SECONDS", default=300
 TRIANGULATION_MAX_ATTEMPTS = env.int("TRIANGULATION_MAX_ATTEMPTS", default=3)
 VALIDATION_QUEUED_STALE_SECONDS = env.int("VALIDATION_QUEUED_STALE_SECONDS", default=120)
 VALIDATION_RUNNING_STALE_SECONDS = env.int("VALIDATION_RUNNING_STALE_SECONDS", default=360)
+# A marked workbook or a comparison of files up to this size (together) is built in the request;
+# larger ones on a worker, with progress shown (submissions.products).
+PRODUCT_INLINE_MAX_BYTES = env.int("PRODUCT_INLINE_MAX_BYTES", default=2 * 1024 * 1024)
+PRODUCT_MAX_ATTEMPTS = env.int("PRODUCT_MAX_ATTEMPTS", default=3)
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
 EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 EXPORT_QUEUED_STALE_SECONDS = env.int("EXPORT_QUEUED_STALE_SECONDS", default=300)
@@ -343,6 +348,10 @@ NOTIFICATION_EMAIL_SWEEP_SECONDS = env.float("NOTIFICATION_EMAIL_SWEEP_SECONDS",
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-versions": {
         "task": "submissions.tasks.sweep_stuck_versions",
+        "schedule": VALIDATION_SWEEP_SECONDS,
+    },
+    "sweep-stuck-products": {
+        "task": "submissions.tasks.sweep_stuck_products",
         "schedule": VALIDATION_SWEEP_SECONDS,
     },
     "sweep-stuck-exports": {"task": "exports.tasks.sweep_stuck_exports", "schedule": 120.0},

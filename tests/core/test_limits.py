@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,7 +14,12 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, reverse
+from hypothesis import given
+from hypothesis import settings as fuzz_settings
+from hypothesis import strategies as st
+
+from core.limits import request_max_bytes
 
 from submissions.models import Version
 
@@ -209,3 +215,41 @@ def test_gunicorn_stops_reading_a_chunked_body_without_storing_it(gunicorn_serve
     assert status in (403, 413)
     assert sent < 64 * 1024 * 1024
     assert time.monotonic() - started < 10
+
+
+def _every_url() -> list[str]:
+    """One concrete path per URL pattern of the portal, ids filled with 1."""
+    paths = []
+
+    def walk(patterns, prefix: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            else:
+                paths.append("/" + re.sub(r"<[^>]+>", "1", route).lstrip("^").rstrip("$"))
+
+    walk(get_resolver().url_patterns, "")
+    return paths
+
+
+@fuzz_settings(max_examples=80, derandomize=True, database=None, deadline=None)
+@given(
+    path=st.sampled_from(_every_url()),
+    method=st.sampled_from(["POST", "PUT", "PATCH"]),
+    excess=st.integers(min_value=1, max_value=2**40),
+)
+def test_any_url_refuses_any_body_over_the_limit_without_reading_it(path, method, excess):
+    from django.test import Client
+
+    body = EndlessBody()
+    response = Client().generic(
+        method,
+        path,
+        data=b"",
+        CONTENT_TYPE=f"multipart/form-data; boundary={BOUNDARY}",
+        CONTENT_LENGTH=str(request_max_bytes() + excess),
+        **{"wsgi.input": body},
+    )
+
+    assert (response.status_code, body.read_bytes) == (413, 0)

@@ -18,11 +18,15 @@ from functools import cache
 import docx
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
-from tests.workbooks.conftest import ics_context
+from erf.returns import erf_estimate_of_workbook
+from tests.workbooks.conftest import ics_context, specs_of
 from tests.workbooks.test_filecheck import minimal_pdf
+from workbooks.compare import compare_workbooks
 from workbooks.filecheck import inspect_upload
 from workbooks.generate import build_template
+from workbooks.reader import read_sheets, template_sheet_names
 from workbooks.sample import make_sample_return
 from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
@@ -404,3 +408,42 @@ def test_macro_project_is_rejected_wherever_it_is_declared(
     )
 
     assert check_upload(_zip(list(entries.items())), seed=seed) == "rejected"
+
+
+FAR_COLUMNS = st.sampled_from(["A", "Z", "AA", "ZZ", "AAA", "XFC", "XFD"])
+FAR_ROWS = st.sampled_from([1, 2, 300, 65_536, 1_000_000, 1_048_576])
+
+
+@settings(FUZZ, max_examples=25)  # each example saves a workbook with openpyxl
+@given(
+    sheet=st.sampled_from(["Notes", "Cover", "Instructions", "Activity", "ERF", "Sheet1"]),
+    cells=st.lists(st.tuples(FAR_COLUMNS, FAR_ROWS), min_size=1, max_size=3),
+)
+def test_far_cells_on_any_sheet_are_read_within_limits_after_upload(sheet, cells):
+    """Every later read of a stored file (comparison, ERF breakdown, marked workbook) meets far cells
+    on a template sheet or an extra one with a result or a RejectedFile, never a dense allocation."""
+    workbook = load_workbook(io.BytesIO(seeds()["sample"]))
+    target = workbook[sheet] if sheet in workbook.sheetnames else workbook.create_sheet(sheet)
+    for column, row in cells:
+        target[f"{column}{row}"] = 1
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+    spec = specs_of("ACT")[-1]
+
+    check_upload(data, seed="sample")
+    with time_limit(TIME_LIMIT):
+        for read in (
+            lambda: read_sheets(data=data, names=template_sheet_names(spec)),
+            lambda: compare_workbooks(
+                old=seeds()["sample"],
+                new=data,
+                old_sheets=template_sheet_names(spec),
+                new_sheets=template_sheet_names(spec),
+            ),
+            lambda: erf_estimate_of_workbook(data=data),
+        ):
+            try:
+                read()
+            except RejectedFile as rejected:
+                assert_clear(rejected.message)
