@@ -183,7 +183,8 @@ def main() -> int:
         retried = sorted(v.attempts for v in stored if v.attempts > 1)
         say(f"Versions: {len(stored)}; taken up again after the kill: {len(retried)} {retried}")
         say(
-            f"Validations finished by worker host: {cluster.validations_by_host()}; "
+            "Validation tasks run by worker host (re-sent ones that found the work done "
+            f"included): {cluster.validations_by_host()}; "
             f"drained {drained:.1f} s after the surge"
         )
         problems += uploads_check(sent=surge.sent, stored=stored)
