@@ -24,7 +24,7 @@ from core.permissions import object_permission_or_404
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 from submissions import selectors, services
-from submissions.downloads import attachment
+from submissions.downloads import attachment, content_type_of
 from submissions.models import Finding, Submission, Version
 from submissions.transitions import TransitionConflict
 from triangulation.models import TriangulationFinding
@@ -181,7 +181,7 @@ class SubmissionTemplate(APIView):
         return attachment(
             data,
             filename=filename,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=content_type_of(filename.rsplit(".", 1)[1]),
         )
 
 

@@ -78,6 +78,8 @@ def deadline_reminders_send(*, now: dt.datetime | None = None) -> int:
             (submission.collection_id, submission.organisation_id), submission.collection.deadline
         )
         stage = reminder_stage(deadline=deadline, now=now)
+        if stage == "overdue" and not submission.collection.is_mandatory:
+            continue  # an optional return is never overdue
         if stage is not None:
             due.append(
                 (

@@ -148,7 +148,7 @@ class ReturnRow:
 
     @property
     def is_overdue(self) -> bool:
-        return not self.is_done and timezone.now() > self.deadline
+        return self.collection.is_mandatory and not self.is_done and timezone.now() > self.deadline
 
     @property
     def days_left(self) -> int:

@@ -179,9 +179,7 @@ def test_return_page_view_and_downloads_recorded_but_not_panel_polls(client, act
 
 def test_template_issue_invitation_role_and_extension_recorded(act_world):
     admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
-    issued = act_world.act.template_versions.get()
-    version = issued.version
-    issued.delete()
+    version = act_world.act.template_versions.get().version
     template_version_issue(
         collection=act_world.act, version=version, still_accepted=[], note="Fix", issued_by=admin
     )

@@ -113,8 +113,8 @@ def test_seed_demo_current_round_is_2022_23_published_with_deadlines_around_toda
         dt.date(2022, 4, 1),
         dt.date(2023, 3, 31),
     )
-    assert (due_in[("ACT", "draft")], due_in[("ACT", "final")]) == (10, 38)
-    assert min(due_in.values()) == 3
+    assert (due_in[("ACT", "draft")], due_in[("ACT", "final")]) == (10, 35)
+    assert set(due_in.values()) == {10, 35}
     assert {c.deadline.astimezone(LONDON).hour for c in current.collections.all()} == {12}
     assert RegionalContact.objects.filter(planning_round=current).count() == 7
 

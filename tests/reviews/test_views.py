@@ -165,7 +165,7 @@ def test_version_totals_sum_the_organisations_own_rows_over_the_months(act_world
     data = version.file.open("rb").read()
     activity = next(sheet for sheet in version_totals(version=version) if sheet.sheet == "Activity")
     first = activity.totals[0]
-    months = [cell_value(data, "Activity", f"{col}4") for col in "GHIJKLMNOPQR"[: activity.periods]]
+    months = [cell_value(data, "Activity", f"{col}4") for col in "LMNOPQ"[: activity.periods]]
     assert first.total == sum(Decimal(str(value)) for value in months)
     assert first.code == cell_value(data, "Activity", "C4")
 

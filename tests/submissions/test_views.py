@@ -354,3 +354,11 @@ def test_latest_version_notice_warns_of_a_newer_upload(client, act_world):
     second = _validated_version(client, act_world, act_world.sample(seed=2))
     notice = client.get(url, {"seen": first.pk}).content.decode()
     assert f"uploaded version {second.number}" in notice
+
+
+def test_upload_hint_says_the_formats_and_the_limit_in_plain_english(client, act_world):
+    client.force_login(act_world.lead)
+
+    page = client.get(reverse("submissions:detail", kwargs={"pk": act_world.submission.pk}))
+
+    assert "Excel workbook (.xlsx), up to 50 MB." in page.content.decode()

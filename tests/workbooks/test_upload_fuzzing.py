@@ -21,14 +21,13 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from erf.returns import erf_estimate_of_workbook
-from tests.workbooks.conftest import ics_context
+from tests.workbooks.conftest import ics_context, specs_of
 from tests.workbooks.test_filecheck import minimal_pdf
 from workbooks.compare import compare_workbooks
 from workbooks.filecheck import inspect_upload
 from workbooks.generate import build_template
 from workbooks.reader import read_sheets, template_sheet_names
 from workbooks.sample import make_sample_return
-from workbooks.specs import resolve_spec
 from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
 
@@ -430,7 +429,7 @@ def test_far_cells_on_any_sheet_are_read_within_limits_after_upload(sheet, cells
     buffer = io.BytesIO()
     workbook.save(buffer)
     data = buffer.getvalue()
-    spec = resolve_spec(collection_code="ACT")
+    spec = specs_of("ACT")[-1]
 
     check_upload(data, seed="sample")
     with time_limit(TIME_LIMIT):
