@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from erf.returns import erf_estimate_of_workbook
+from erf.returns import erf_sheet, planned_activity
 from tests.workbooks.conftest import ics_context, specs_of
 from tests.workbooks.test_filecheck import minimal_pdf
 from workbooks.compare import compare_workbooks
@@ -441,7 +441,7 @@ def test_far_cells_on_any_sheet_are_read_within_limits_after_upload(sheet, cells
                 old_sheets=template_sheet_names(spec),
                 new_sheets=template_sheet_names(spec),
             ),
-            lambda: erf_estimate_of_workbook(data=data),
+            lambda: planned_activity(data=data, sheet=erf_sheet(spec)),
         ):
             try:
                 read()
