@@ -163,8 +163,14 @@ class SubmissionAudit(generics.ListAPIView):
 class SubmissionTemplate(APIView):
     @extend_schema(
         responses={
-            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes
-        }
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
+            # A narrative return's template is a Word document with the headings asked for.
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ): bytes,
+        },
+        description="The workbook (or, for a narrative return, the document) made for the return.",
     )
     def get(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
