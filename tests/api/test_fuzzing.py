@@ -4,8 +4,9 @@ comments, decisions, extension requests and audit events of their own.
 
 For every generated call: no 5xx, and an answer the schema documents (schemathesis' conformance
 checks: status code, content type, body and headers); the same call without a token answers 401 or
-403; and nothing of the other system comes back. Path and body ids are drawn partly from the other system's
-real objects, so "another organisation's id" is tried on every operation, not left to chance."""
+403; and nothing of the other system comes back. Path and body ids are drawn partly from the other
+system's real objects, so "another organisation's id" is tried on every operation, not left to
+chance."""
 
 from __future__ import annotations
 
