@@ -12,6 +12,7 @@ from audit.models import AuditAction
 from audit.services import audit_submission_event
 from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
+from guidance.selectors import definition_for_finding, measure_definition_items
 from erf.returns import erf_estimate_of_version
 from planning.models import Collection, ExtensionStatus
 from planning.selectors import effective_deadline, extension_history, extension_request_get_for_user
@@ -52,12 +53,20 @@ def _panel_context(request: HttpRequest, submission, version, submit_form=None) 
         and submission.status == "valid"
     ):
         submit_form = SubmitForm(initial={"version": version.pk}, warnings=warnings)
+    findings_by_sheet = (
+        selectors.findings_by_sheet(version=version) if version and version.is_finished else []
+    )
+    if findings_by_sheet:
+        definitions = measure_definition_items(planning_round=submission.collection.planning_round)
+        for _sheet, findings in findings_by_sheet:
+            for finding in findings:
+                finding.definition = definition_for_finding(
+                    definitions=definitions, rule=finding.rule, message=finding.message
+                )
     return {
         "submission": submission,
         "version": version,
-        "findings_by_sheet": selectors.findings_by_sheet(version=version)
-        if version and version.is_finished
-        else [],
+        "findings_by_sheet": findings_by_sheet,
         "can_submit": can_submit,
         "submit_form": submit_form if can_submit else None,
         "declaration": services.declaration_text(organisation=submission.organisation),
