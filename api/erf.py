@@ -3,6 +3,8 @@ whose ERF months the request gives (erf.selectors), arithmetic in erf.calculator
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -12,6 +14,9 @@ from erf.calculator import ErfInputError, MonthInput, estimate, parse_month
 from erf.selectors import erf_scheme_covering, scheme_defaults
 
 _MONEY = {"max_digits": 15, "decimal_places": 2}
+# A month has 18 to 23 working days, so the ratio of two is about 0.8 to 1.3; anything past 2 is a
+# typing error, and a large one would overflow the figures the answer shows.
+MAX_WORKING_DAY_RATIO = Decimal(2)
 
 
 class ErfMonthSerializer(serializers.Serializer):
@@ -35,6 +40,7 @@ class ErfMonthSerializer(serializers.Serializer):
         max_digits=14,
         decimal_places=10,
         min_value=0,
+        max_value=MAX_WORKING_DAY_RATIO,
         required=False,
         help_text="Working days in the month over the same month of the scheme's base year; "
         "defaults to the England and Wales calendar.",
@@ -126,6 +132,10 @@ class ErfEstimate(APIView):
         except ErfInputError as error:
             # The serializer catches what it can name a field for; the calculator has the last word.
             raise serializers.ValidationError({"months": [str(error)]}) from error
+        except ArithmeticError as error:
+            raise serializers.ValidationError(
+                {"months": ["These figures are too large to estimate; check the amounts."]}
+            ) from error
         return Response(ErfEstimateSerializer(result).data)
 
 

@@ -12,6 +12,7 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", "Signed out"
     UPLOAD = "upload", "Uploaded a version"
     UPLOAD_REJECTED = "upload_rejected", "Upload refused"
+    VALIDATION_STARTED = "validation_started", "Validation started"
     VALIDATION_FINISHED = "validation_finished", "Validation finished"
     DOWNLOAD = "download", "Downloaded a file"
     VIEW_RETURN = "view_return", "Viewed a return"
@@ -38,6 +39,12 @@ class AuditAction(models.TextChoices):
     INVITATION_SENT = "invitation_sent", "Sent an invitation"
     INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
     EXPORT = "export", "Exported the audit trail"
+    ROUND_CHANGED = "round_changed", "Changed a planning round"
+    COLLECTION_CHANGED = "collection_changed", "Changed a collection"
+    TOKEN_ISSUED = "token_issued", "Issued an API token"
+    TOKEN_REVOKED = "token_revoked", "Revoked an API token"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", "Asked to reset a password"
+    PASSWORD_RESET_COMPLETED = "password_reset_completed", "Reset a password"
 
 
 class AuditQuerySet(models.QuerySet):

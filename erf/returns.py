@@ -9,14 +9,14 @@ refuses a file where they were changed, so the file and this estimate agree.
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
-from python_calamine import CalamineWorkbook
+from workbooks.reader import read_sheets
+from workbooks.types import RejectedFile
 
 from planning.definitions import collection_specs, round_definition
-from submissions.models import CHECKED_VERSION_STATUSES
+from submissions.models import VersionStatus
 from workbooks.definition import ERF_ACTIVITY, ERF_ADJUSTMENT, ErfScheme, erf_row_code
 from workbooks.model import TableSheet, TemplateSpec
 
@@ -24,6 +24,9 @@ from .calculator import ErfInputError, Estimate, MonthInput, estimate, working_d
 from .selectors import baselines_of
 
 ESTIMATE_CACHE_SECONDS = 7 * 24 * 3600
+# The ERF sheet is a few months by ten columns; it may be read in a web request (once per version),
+# so a sheet padded far beyond that is not read at all.
+ERF_MAX_AREA = 10_000
 
 
 def _decimal(value) -> Decimal | None:
@@ -52,14 +55,17 @@ def planned_activity(
 ) -> dict[str, tuple[Decimal, Decimal]] | None:
     """(planned activity, counting-and-coding adjustment) by row code, from the return's ERF sheet;
     None when the sheet is missing or a month has no planned activity."""
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    if sheet.name not in workbook.sheet_names:
+    try:
+        sheets = read_sheets(data=data, names=[sheet.name], max_area=ERF_MAX_AREA)
+    except RejectedFile:
+        return None
+    if sheet.name not in sheets:
         return None
     activity_col = sheet.headers.index(ERF_ACTIVITY)
     adjustment_col = sheet.headers.index(ERF_ADJUSTMENT)
     wanted = {row.code for row in sheet.rows}
     found = {}
-    for row in workbook.get_sheet_by_name(sheet.name).to_python():
+    for row in sheets[sheet.name]:
         code = str(row[0]) if row else ""
         if code not in wanted or len(row) <= activity_col:
             continue
@@ -126,7 +132,7 @@ def erf_estimate_of_version(*, version) -> Estimate | None:
     Validation stored its total; a version without one has no complete ERF sheet to break down."""
     if (
         version is None
-        or version.status not in CHECKED_VERSION_STATUSES
+        or version.status not in VersionStatus.CHECKED
         or version.erf_total is None
     ):
         return None

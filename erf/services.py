@@ -14,7 +14,7 @@ from django.db import transaction
 from accounts.models import User
 from audit.services import audit_record
 from planning.models import Organisation, OrganisationType
-from planning.services import ImportResult
+from planning.reference_data import ImportResult
 
 from .models import NationalBaseline
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_scope
-from core.templatetags.portal import STATUS_COLOURS
+from core.formatting import STATUS_COLOURS
 from planning.definitions import erf_collection_code
 from planning.models import (
     DeadlineExtension,
@@ -29,7 +29,7 @@ from planning.models import (
     Region,
 )
 from planning.selectors import collections_of_round, organisation_sort_key, regions_visible_to
-from submissions.models import CHECKED_VERSION_STATUSES, Submission, SubmissionStatus
+from submissions.models import Submission, SubmissionStatus, VersionStatus
 
 from .rules import can_open_returns_of
 
@@ -51,8 +51,6 @@ NOT_APPLICABLE = "not_applicable"
 NOT_APPLICABLE_LABEL = "Not applicable"
 SUBMITTED_LATE_LABEL = "Submitted late"
 OVERDUE_LABEL = "Overdue"
-# "Submitted or better": the return has reached the region and nobody has sent it back.
-DONE_STATUSES = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED})
 _IN_PROGRESS = {
     SubmissionStatus.NOT_STARTED: DashboardStatus.NOT_STARTED,
     SubmissionStatus.UPLOADED: DashboardStatus.UPLOADED,
@@ -160,11 +158,6 @@ def _link_builder(name: str) -> Callable[[int], str]:
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
-_REVIEW_STATUSES = frozenset(
-    {SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED, SubmissionStatus.CHANGES_REQUESTED}
-)
-
-
 def _cell(*, status: str, label: str, url: str | None, extended_to: dt.datetime | None) -> dict:
     return {
         "status": status,
@@ -213,11 +206,11 @@ def _row_cells(
         if submission and links:
             url = (
                 links[0](submission[0])
-                if raw_status in _REVIEW_STATUSES
+                if raw_status in SubmissionStatus.REACHED_REGION
                 else links[1](submission[0])
             )
         cells.append(_cell(status=cell_status, label=label, url=url, extended_to=extended_to))
-        done = raw_status in DONE_STATUSES
+        done = raw_status in SubmissionStatus.DONE
         column.owed += 1
         column.done += done
         column.counts[cell_status] = column.counts.get(cell_status, 0) + 1
@@ -242,7 +235,7 @@ def _erf_totals(
     ) in submissions.items():
         if (
             collection_pk not in collection_ids
-            or version_status not in CHECKED_VERSION_STATUSES
+            or version_status not in VersionStatus.CHECKED
             or erf_total is None
         ):
             continue

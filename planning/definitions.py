@@ -45,7 +45,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from submissions.models import TemplateVersion
-from submissions.selectors import template_layout_key
+from workbooks.specs import template_layout_key
 from workbooks.definition import (
     CollectionDefinition,
     Definition,

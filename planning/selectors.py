@@ -10,12 +10,12 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
+from core.formatting import days_until
 from submissions.models import Submission, SubmissionStatus
 
 from .models import (
     Collection,
     DeadlineExtension,
-    ExtensionRequest,
     Organisation,
     OrganisationType,
     PlanningRound,
@@ -82,6 +82,14 @@ def current_round() -> PlanningRound | None:
     )
 
 
+def round_open_for_reminders(*, today: dt.date) -> PlanningRound | None:
+    """The current, published round until its end date; none once it has closed, so nobody is
+    reminded of a deadline of a round that is over."""
+    return PlanningRound.objects.filter(
+        is_current=True, status=RoundStatus.PUBLISHED, ends_on__gte=today
+    ).first()
+
+
 def rounds_all() -> QuerySet[PlanningRound]:
     return PlanningRound.objects.annotate(collection_count=Count("collections"))
 
@@ -136,7 +144,7 @@ class ReturnRow:
 
     @property
     def is_done(self) -> bool:
-        return self.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+        return self.status in SubmissionStatus.DONE
 
     @property
     def is_overdue(self) -> bool:
@@ -145,13 +153,6 @@ class ReturnRow:
     @property
     def days_left(self) -> int:
         return days_until(self.deadline)
-
-
-def days_until(deadline: dt.datetime, *, now: dt.datetime | None = None) -> int:
-    """Whole calendar days to the deadline in London time: 0 on the day, negative once past."""
-    now = now or timezone.now()
-    london = timezone.get_default_timezone()
-    return (deadline.astimezone(london).date() - now.astimezone(london).date()).days
 
 
 def returns_for_organisation(
@@ -210,7 +211,7 @@ def region_organisations(
                 "submissions",
                 filter=Q(
                     submissions__collection__planning_round=planning_round,
-                    submissions__status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED],
+                    submissions__status__in=SubmissionStatus.DONE,
                 ),
             )
         )
@@ -236,14 +237,6 @@ def organisation_sort_key(organisation: Organisation) -> tuple[str, int, str]:
     return (ics.name if ics else "~", _TYPE_ORDER[organisation.org_type], organisation.name)
 
 
-def extension_history(
-    *, collection: Collection, organisation: Organisation
-) -> QuerySet[ExtensionRequest]:
-    return ExtensionRequest.objects.filter(
-        collection=collection, organisation=organisation
-    ).select_related("requested_by", "decided_by")
-
-
 def return_visibility(*, user: User) -> Q:
     """Which rows of a model with `collection` and `organisation` (a return, an extension request)
     the user may read: those of organisations they see, and, for an ICS's lead CCG, those of the
@@ -258,15 +251,6 @@ def return_visibility(*, user: User) -> Q:
     if scope.is_national_admin:
         return visible
     return visible & ~Q(collection__planning_round__status=RoundStatus.DRAFT)
-
-
-def extension_request_get_for_user(*, user: User, pk: int) -> ExtensionRequest:
-    try:
-        return ExtensionRequest.objects.select_related("collection", "organisation").get(
-            return_visibility(user=user), pk=pk
-        )
-    except ExtensionRequest.DoesNotExist:
-        raise Http404("No such request") from None
 
 
 def returns_on_behalf_of_led_systems(

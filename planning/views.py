@@ -50,6 +50,7 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
             "planning_round": planning_round,
             "rounds": selectors.rounds_visible_to(user=request.user),
             "rows": rows,
+            "row_submissions": [row.submission for row in rows],
             "on_behalf": selectors.returns_on_behalf_of_led_systems(
                 organisation=organisation, planning_round=planning_round
             )
@@ -197,7 +198,9 @@ def collection_edit(request: HttpRequest, round_pk: int, pk: int) -> HttpRespons
     collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
     form = forms.CollectionForm(request.POST or None, instance=collection)
     if request.method == "POST" and form.is_valid():
-        services.collection_update(collection=collection, **form.cleaned_data)
+        services.collection_update(
+            collection=collection, changed_by=request.user, **form.cleaned_data
+        )
         messages.success(request, f"{collection.code} saved.")
         return redirect("planning:round_detail", pk=round_pk)
     return render(

@@ -15,9 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import users_of_organisation, users_reviewing_region
+from accounts.selectors import users_of_organisation
 from audit.models import AuditAction
 from audit.services import audit_record, audit_submission_event
+from core.exceptions import Conflict
+from core.limits import upload_limit_text
 from core.queueing import send_task
 from erf.selectors import national_values_for
 from guidance.models import GuidanceKind
@@ -30,11 +32,25 @@ from planning.selectors import effective_deadline
 from workbooks.filecheck import inspect_upload
 from workbooks.generate import build_template
 from workbooks.narrative import build_narrative_template
+from workbooks.specs import resolve_spec
 from workbooks.types import MemberOrg, RejectedFile, TemplateContext
 
 from . import rules as submission_rules
-from .models import Finding, Severity, Submission, TemplateVersion, Version, VersionStatus
-from .selectors import signing_capacity, template_layout_key, template_version_latest
+from .models import (
+    Finding,
+    Severity,
+    Submission,
+    SubmissionStatus,
+    TemplateVersion,
+    Version,
+    VersionStatus,
+)
+from .selectors import (
+    signing_capacity,
+    submit_refusal,
+    template_layout_key,
+    template_version_latest,
+)
 from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
@@ -45,21 +61,10 @@ DECLARATION = (
     "that the plan is agreed by all partners."
 )
 MIN_EXPLANATION_LENGTH = 10
-_NOT_SUBMITTABLE = {
-    VersionStatus.QUEUED: "is waiting to be checked: wait a few seconds and try again",
-    VersionStatus.RUNNING: "is being checked: wait a few seconds and try again",
-    VersionStatus.INVALID: "has errors: fix them and upload the file again",
-    VersionStatus.REJECTED: "was rejected: upload a file made from the template",
-    VersionStatus.FAILED: "could not be checked: upload it again",
-}
 
 
-class SubmitRefused(Exception):
+class SubmitRefused(Conflict):
     """The version cannot be submitted as it stands (errors remain, or a newer version exists)."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
 
 def declaration_text(*, organisation: Organisation) -> str:
@@ -297,7 +302,7 @@ def template_for(*, collection: Collection, organisation: Organisation) -> tuple
     stage = "" if collection.stage == "single" else f"-{collection.stage}"
     stem = f"{collection.code}{stage}-{organisation.ods_code}-template"
     if context.specs:
-        version = context.specs[-1].version
+        version = resolve_spec(context=context).version
         return f"{stem}-{version}.xlsx", build_template(context=context)
     if context.narrative_sections:
         data = build_narrative_template(context=context, title=context.narrative_title)
@@ -328,7 +333,7 @@ def _read_upload(stream: IO[bytes]) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise ValidationError(
-            f"The file is larger than {limit // (1024 * 1024)} MB, the largest the portal accepts."
+            f"The file is larger than {upload_limit_text()}, the largest the portal accepts."
         )
     if not data:
         raise ValidationError("The file is empty.")
@@ -396,37 +401,36 @@ def version_create(
     version.file.save("upload", ContentFile(data), save=False)
     try:
         with transaction.atomic():
-            Submission.objects.select_for_update().get(pk=submission.pk)
+            locked = Submission.objects.select_for_update().get(pk=submission.pk)
             version.number = (submission.versions.aggregate(top=Max("number"))["top"] or 0) + 1
             version.save()
-            before = {"status": submission.status}
             transition(
                 submission=submission,
-                action=Action.UPLOAD,
-                current_version=version,
-                submitted_version=None,
-                submitted_at=None,
-                submitted_by=None,
-                is_late=False,
-            )
-            audit_submission_event(
-                action=AuditAction.UPLOAD,
-                submission=submission,
-                obj=version,
                 actor=user,
-                before=before,
-                after={
-                    "status": submission.status,
-                    "version": version.number,
-                    "sha256": sha256,
-                    "size": len(data),
-                },
+                version=version,
+                facts={"sha256": sha256, "size": len(data)},
+                **_upload_change(status=locked.status, version=version),
             )
             transaction.on_commit(lambda: enqueue_validation(version_id=version.pk), robust=True)
     except (TransitionConflict, IntegrityError):
         version.file.delete(save=False)
         raise
     return UploadOutcome(version=version, duplicate=False)
+
+
+def _upload_change(*, status: str, version: Version) -> dict:
+    """A submitted return keeps its submitted version (and whether it was late) while a newer
+    draft is checked; any other return starts again from the new upload."""
+    if status == SubmissionStatus.SUBMITTED:
+        return {"action": Action.UPLOAD_DRAFT, "current_version": version}
+    return {
+        "action": Action.UPLOAD,
+        "current_version": version,
+        "submitted_version": None,
+        "submitted_at": None,
+        "submitted_by": None,
+        "is_late": False,
+    }
 
 
 def enqueue_validation(*, version_id: int) -> None:
@@ -449,23 +453,16 @@ def submission_submit(
     explanations: dict[int, str],
     now: dt.datetime | None = None,
 ) -> Submission:
-    """Sign off a valid version: warnings explained, declaration agreed, deadline applied."""
+    """Sign off any version checked without errors (not only the newest): warnings explained,
+    declaration agreed, deadline applied. Submitting another version replaces the submitted one."""
     capacity = signing_capacity(user=user, submission=submission)
     if capacity is None:
         raise PermissionDenied("Only a signatory of the organisation can submit this return.")
     if version.submission_id != submission.pk:
         raise ValidationError({"version": "That version belongs to another return."})
-    if submission.current_version_id != version.pk:
-        latest = submission.current_version
-        raise SubmitRefused(
-            f"Version {latest.number} was uploaded after version {version.number}. "
-            f"Check version {latest.number} and submit that one."
-        )
-    if version.status != VersionStatus.VALID:
-        raise SubmitRefused(
-            "Only a version that has been checked and has no errors can be submitted. "
-            f"Version {version.number} {_NOT_SUBMITTABLE[version.status]}."
-        )
+    refusal = submit_refusal(submission=submission, version=version)
+    if refusal:
+        raise SubmitRefused(refusal)
     problems: dict[str, str] = {}
     warnings = list(version.findings.filter(severity=Severity.WARNING))
     cleaned = {finding.pk: (explanations.get(finding.pk) or "").strip() for finding in warnings}
@@ -490,13 +487,19 @@ def submission_submit(
             "This collection closed at its deadline. Ask your regional team for an extension."
         )
     with transaction.atomic():
-        before = {"status": submission.status}
         for finding in warnings:
             Finding.objects.filter(pk=finding.pk).update(explanation=cleaned[finding.pk])
         transition(
             submission=submission,
-            action=Action.SUBMIT,
-            guard={"current_version": version},
+            # Guarded on the version submitted so far, so two people submitting at once cannot
+            # both win.
+            action=Action.RESUBMIT
+            if submission.status == SubmissionStatus.SUBMITTED
+            else Action.SUBMIT,
+            actor=user,
+            version=version,
+            facts={"is_late": late, "warnings_explained": len(warnings)},
+            guard={"submitted_version": submission.submitted_version_id},
             submitted_version=version,
             submitted_by=user,
             submitted_role=capacity.role,
@@ -505,45 +508,10 @@ def submission_submit(
             declaration=declaration_text(organisation=submission.organisation),
             is_late=late,
         )
-        audit_submission_event(
-            action=AuditAction.SUBMIT,
-            submission=submission,
-            obj=version,
-            actor=user,
-            before=before,
-            after={
-                "status": submission.status,
-                "version": version.number,
-                "is_late": late,
-                "warnings_explained": len(warnings),
-            },
-        )
-        submission_submitted_notify(submission=submission, version=version, user=user)
     return submission
 
 
 # Notices ----------------------------------------------------------------------------------------
-
-
-def submission_submitted_notify(*, submission: Submission, version: Version, user: User) -> None:
-    """Tell the organisation's people and the region's reviewers that the return was submitted."""
-    organisation = submission.organisation
-    recipients = [
-        *users_of_organisation(organisation_id=organisation.pk),
-        *users_reviewing_region(region_id=organisation.region_id),
-    ]
-    late = " (late)" if submission.is_late else ""
-    notify(
-        recipients=recipients,
-        kind="submitted",
-        subject=f"{submission.collection.code} submitted by {organisation.name}",
-        body=(
-            f"{user.get_full_name() or user.get_username()} submitted version {version.number} of "
-            f"{submission.collection} for {organisation.name}{late}."
-        ),
-        url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
-        dedupe_key=f"submitted:{submission.pk}:{version.pk}",
-    )
 
 
 _FINISHED_TEXT = {
@@ -552,6 +520,11 @@ _FINISHED_TEXT = {
     VersionStatus.REJECTED: "was rejected",
     VersionStatus.FAILED: "could not be checked",
 }
+
+
+def version_finished_text(*, version: Version) -> str:
+    """One sentence saying how a finished check came out, e.g. "Version 2 has errors to fix"."""
+    return f"Version {version.number} {_FINISHED_TEXT[version.status]}."
 
 
 def version_finished_notify(*, version_id: int) -> None:
@@ -563,7 +536,7 @@ def version_finished_notify(*, version_id: int) -> None:
     counts = (
         f" {version.error_count} error{'s' if version.error_count != 1 else ''}, "
         f"{version.warning_count} warning{'s' if version.warning_count != 1 else ''}."
-        if version.status in (VersionStatus.VALID, VersionStatus.INVALID)
+        if version.status in VersionStatus.CHECKED
         else f" {version.message}"
     )
     notify(

@@ -5,6 +5,7 @@ import functools
 
 import factory
 from django.utils import timezone
+from knox.models import AuthToken
 
 from accounts.models import Role, RoleAssignment, User
 from planning.definitions import parse_definition, shipped_definition_text
@@ -135,6 +136,11 @@ def user_with_role(
     role: str, *, organisation: Organisation | None = None, region: Region | None = None, **kwargs
 ) -> User:
     return grant(UserFactory(**kwargs), role, organisation=organisation, region=region)
+
+
+def api_token(user: User) -> str:
+    """A new API token's secret for the user, made as the token endpoint makes it."""
+    return AuthToken.objects.create(user=user)[1]
 
 
 PASSWORD = "correct-horse-battery"

@@ -4,6 +4,8 @@ definition (`workbooks.definition`), passed in `TemplateContext.specs`: no colle
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 
 from .model import TemplateSpec
@@ -31,3 +33,8 @@ def resolve_spec(*, context: TemplateContext) -> TemplateSpec:
             f"{context.collection_code} has no template version {context.template_version}"
         )
     return spec
+
+
+def template_layout_key(version: str) -> tuple:
+    """Orders template layouts by their numbers, so 2021.10 comes after 2021.9."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", version))

@@ -60,6 +60,8 @@ class Finding:
     cell: str
     value: str
     message: str
+    # The measure a plausibility warning is about, so warnings can be explained a measure at a time.
+    measure: str = ""
 
 
 class ReturnedValue(NamedTuple):

@@ -33,16 +33,17 @@ from .model import (
 from .narrative import validate_narrative
 from .specs import spec_for, spec_versions
 from .types import Finding, GridNumbers, RejectedFile, TemplateContext, ValidationResult
+from .reader import (
+    MAX_SHEET_AREA,
+    UNREADABLE,
+    extra_sheets,
+    template_extent,
+    too_large_message,
+)
 from .xlsxscan import SheetScan, scan_sheet, sheet_parts
 
 MAX_FINDINGS = 5_000  # beyond this the submitter needs to fix the pattern, not read a longer list
-MAX_SHEET_AREA = (
-    5_000_000  # cells in the rectangle up to the furthest cell; a million-cell return is ~1.5M
-)
 Progress = Callable[[int], None]
-
-
-UNREADABLE = "The workbook could not be read; save it again from Excel as .xlsx."
 
 
 class Findings:
@@ -51,18 +52,27 @@ class Findings:
         self.truncated = False
 
     def add(
-        self, severity: str, rule: str, sheet: str, cell: str, value: object, message: str
+        self,
+        severity: str,
+        rule: str,
+        sheet: str,
+        cell: str,
+        value: object,
+        message: str,
+        measure: str = "",
     ) -> None:
         if len(self.items) >= MAX_FINDINGS:
             self.truncated = True
             return
-        self.items.append(Finding(severity, rule, sheet, cell, _text(value), message))
+        self.items.append(Finding(severity, rule, sheet, cell, _text(value), message, measure))
 
     def error(self, rule: str, sheet: str, cell: str, value: object, message: str) -> None:
         self.add("error", rule, sheet, cell, value, message)
 
-    def warning(self, rule: str, sheet: str, cell: str, value: object, message: str) -> None:
-        self.add("warning", rule, sheet, cell, value, message)
+    def warning(
+        self, rule: str, sheet: str, cell: str, value: object, message: str, measure: str = ""
+    ) -> None:
+        self.add("warning", rule, sheet, cell, value, message, measure)
 
     def finish(self) -> list[Finding]:
         if self.truncated:
@@ -183,6 +193,15 @@ def _validate(
     report(10)
     if spec is None:
         return
+    for name in extra_sheets(present=parts, spec=spec):
+        findings.warning(
+            "STRUCT.EXTRA_SHEET",
+            name,
+            "",
+            "",
+            f"The sheet '{name}' is not part of the template, so the portal does not read it and "
+            "reviewers will not see it; put anything they need in the template's own sheets.",
+        )
     for index, sheet in enumerate(spec.sheets):
         _validate_sheet(
             workbook,
@@ -214,8 +233,7 @@ def _load(
             name,
             f"{col_letter(scan.max_col)}{scan.max_row}",
             "",
-            f"The sheet {name} has cells out to {col_letter(scan.max_col)}{scan.max_row}, far beyond the "
-            "template; delete the extra rows and columns and upload again.",
+            too_large_message(name, scan.max_row, scan.max_col),
         )
         return None
     try:
@@ -339,6 +357,18 @@ def _validate_sheet(
     if loaded is None:
         return
     rows, scan = loaded
+    last_row, last_col = template_extent(sheet, context=context)
+    if scan.max_row > last_row or scan.max_col > last_col:
+        findings.warning(
+            "STRUCT.OUTSIDE",
+            sheet.name,
+            f"{col_letter(scan.max_col)}{scan.max_row}",
+            "",
+            f"The sheet {sheet.name} has cells beyond the template's last row ({last_row}) or "
+            f"column ({col_letter(last_col)}), out to {col_letter(scan.max_col)}{scan.max_row}; "
+            "the portal does not read them, so move anything reviewers need into the template's "
+            "cells.",
+        )
     if not _check_headers(rows, sheet=sheet, findings=findings):
         return
     if isinstance(sheet, GridSheet):
@@ -680,6 +710,7 @@ class GridCheck:
                     value,
                     f"{what} is {_num(value)}%, below {measure.floor:g}% ({measure.floor_reason}); "
                     "check the figure or explain it.",
+                    measure=measure.label,
                 )
             if measure.baseline_band and baseline:
                 low, high = measure.baseline_band
@@ -693,6 +724,7 @@ class GridCheck:
                         f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%"
                         f"{f' ({measure.band_reason})' if measure.band_reason else ''}. Check the "
                         "figure or explain the change.",
+                        measure=measure.label,
                     )
             previous = numbers[offset + index - 1] if index else None
             if (
@@ -708,6 +740,7 @@ class GridCheck:
                     f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on {periods[index - 1]} "
                     f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% in a month needs "
                     "checking or explaining.",
+                    measure=measure.label,
                 )
 
 

@@ -25,7 +25,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
-MISMATCHED_SYSTEM = "QHM"  # planning.demo: its workforce plan grows faster than its activity
+MISMATCHED_SYSTEM = "QHM"  # demo.seed: its workforce plan grows faster than its activity
 
 
 @pytest.fixture

@@ -136,3 +136,34 @@ def test_erf_estimate_keeps_the_schema_valid(api):
     schema = api.get("/api/v1/schema/")
     assert schema.status_code == 200
     assert b"/api/v1/erf/estimate/" in schema.content
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"baseline": "1e400"},
+        {"baseline": "NaN"},
+        {"activity": "Infinity"},
+        {"baseline": "1" + "0" * 30},
+        {"working_day_ratio": "1000"},
+        {"working_day_ratio": "1000", "baseline": "1000000000000", "activity": "1000000000000"},
+        {"counting_coding_adjustment": "-1e30"},
+    ],
+)
+def test_erf_estimate_answers_400_for_absurd_numbers(api, overrides):
+    response = api.post(URL, {"months": [_month(**overrides)]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["months"] != []
+
+
+@pytest.mark.parametrize("literal", ["1e400", "NaN", "Infinity", "1" + "0" * 30])
+def test_erf_estimate_answers_400_for_absurd_json_numbers(api, literal):
+    body = (
+        '{"months": [{"month": "2021-05", "baseline": %s, "activity": "1", '
+        '"working_day_ratio": %s}]}' % (literal, literal)
+    )
+
+    response = api.post(URL, body, content_type="application/json")
+
+    assert response.status_code == 400

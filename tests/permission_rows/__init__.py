@@ -4,6 +4,7 @@ from tests.permission_rows import (
     audit,
     charts,
     cover_and_deadlines,
+    credentials,
     erf,
     exports,
     guidance,
@@ -15,6 +16,7 @@ from tests.permission_support import Row
 
 ROWS_FROM_APPS: list[Row] = [
     *cover_and_deadlines.ROWS,
+    *credentials.ROWS,
     *audit.ROWS,
     *reviews.ROWS,
     *erf.ROWS,

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from planning.demo import demo_round_create
+from demo.seed import demo_round_create
 from planning.services import round_make_current
 from tests.factories import CcgFactory, IcsFactory, PlanningRoundFactory, TrustFactory
 
