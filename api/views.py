@@ -61,7 +61,8 @@ class TokenView(APIView):
             # The same lockout as the login page: a right password does not open a locked account.
             return Response(
                 {
-                    "detail": "Too many failed attempts. Try again in 30 minutes or reset your password."
+                    "detail": "Too many failed attempts. Try again in 30 minutes or reset your "
+                    "password."
                 },
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
@@ -295,7 +296,8 @@ class SubmissionSubmit(APIView):
 
 
 UNKNOWN_IDS = {
-    "version": "No such version of this return. Use the id of one of its versions (GET the return to list them).",
+    "version": "No such version of this return. Use the id of one of its versions (GET the return "
+    "to list them).",
     "parent": "No such comment on this return. Use the id of one of its comments "
     "(GET /api/v1/submissions/{id}/comments/ to list them).",
 }
@@ -331,8 +333,10 @@ class SubmissionReviews(APIView):
             400: serializers.MessageSerializer,
             409: serializers.MessageSerializer,
         },
-        description="Decide on the submitted version. 409 when the version is no longer the one awaiting a "
-        "decision (or, for a provider's maternity return, is not endorsed yet); 400 when a reason is missing.",
+        description="Decide on the submitted version. 409 when the version is no longer the one "
+        "awaiting a "
+        "decision (or, for a provider's maternity return, is not endorsed yet); 400 when a reason "
+        "is missing.",
     )
     def post(self, request, pk: int):
         submission = _reviewable_submission(request, pk)

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-
-import yaml
 from dataclasses import dataclass
 
+import yaml
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from erf.services import national_baselines_import_csv
+from guidance.services import regional_contacts_load
+from planning.definitions import shipped_definition_text
+from planning.models import (
+    Organisation,
+    OrganisationType,
+    PlanningRound,
+    Region,
+    Stage,
+)
+from planning.reference_data import REFERENCE_DIR, reference_data_load
+from planning.round_states import RoundAction, round_transition
+from planning.services import (
+    round_create_from_definition,
+    round_definition_install,
+    round_make_current,
+)
 from reviews.models import DecisionKind
 from reviews.services import decision_record
 from submissions.models import Submission, VersionStatus
@@ -24,27 +40,9 @@ from submissions.services import (
     version_create,
 )
 from submissions.validation import version_validate
-from erf.services import national_baselines_import_csv
-from guidance.services import regional_contacts_load
 from triangulation.selectors import triangulated_codes
 from triangulation.services import triangulation_run
 from workbooks.sample import make_sample_return
-
-from planning.models import (
-    Organisation,
-    OrganisationType,
-    PlanningRound,
-    Region,
-    Stage,
-)
-from planning.definitions import shipped_definition_text
-from planning.reference_data import REFERENCE_DIR, reference_data_load
-from planning.round_states import RoundAction, round_transition
-from planning.services import (
-    round_create_from_definition,
-    round_definition_install,
-    round_make_current,
-)
 
 DEMO_ROUND_NAME = "2021/22"
 DEMO_DEFINITION = "2021-22"
@@ -217,7 +215,8 @@ def _demo_return(
 def demo_returns_create(*, planning_round: PlanningRound) -> int:
     """Upload generated activity, workforce and financial plans (draft stage) for a few systems and
     move them on: some submitted, approved or sent back, one with errors, and one (QHM) whose
-    workforce plan does not match its activity. Systems that already have an upload are left alone."""
+    workforce plan does not match its activity. Systems that already have an upload are left
+    alone."""
     collections = {
         collection.code: collection
         for collection in planning_round.collections.filter(

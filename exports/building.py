@@ -32,7 +32,8 @@ from .selectors import export_submissions, values_of_version
 logger = logging.getLogger(__name__)
 
 FAILED_MESSAGE = (
-    "We could not build this export after {attempts} attempts. Ask for it again; if that fails too, "
+    "We could not build this export after {attempts} attempts. Ask for it again; if that fails "
+    "too, "
     "contact the portal's support team."
 )
 COPY_CHUNK = 1024 * 1024
@@ -282,7 +283,8 @@ def zip_member_name(*, submission: Submission) -> str:
     version = submission.submitted_version
     suffix = f".{version.file_format or 'bin'}"
     code = submission.organisation.ods_code
-    return f"{code}/{code}_{submission.collection.code}_{submission.collection.stage}_v{version.number}{suffix}"
+    collection = submission.collection
+    return f"{code}/{code}_{collection.code}_{collection.stage}_v{version.number}{suffix}"
 
 
 def _write_files_zip(

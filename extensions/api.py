@@ -8,9 +8,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.views import validation_detail
 from core.permissions import object_permission_or_404
 from planning.models import ExtensionRequest
-from api.views import validation_detail
 from planning.selectors import effective_deadline
 from submissions import selectors
 

@@ -10,6 +10,7 @@ from planning.models import OrganisationType
 from planning.rules import is_member_of_organisation, is_national_admin, is_regional_reviewer
 from submissions.rules import can_review_submission
 
+
 def needs_endorsement(submission) -> bool:
     """A provider's return of a collection the round's definition marks "endorsed by system" (the
     maternity return) goes to the region only with its system's endorsement."""

@@ -15,7 +15,6 @@ from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round, rounds_visible_to
 from submissions.models import ReturnValue, Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user
-
 from workbooks.model import GridSheet
 from workbooks.specs import spec_for
 

@@ -188,7 +188,8 @@ class Version(models.Model):
         decimal_places=0,
         null=True,
         blank=True,
-        help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in pounds.",
+        help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in "
+        "pounds.",
     )
 
     def download_name(self, suffix: str = "") -> str:

@@ -9,12 +9,11 @@ from django.http import Http404
 from accounts.models import Role, User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
-from planning.models import DeadlineExtension
 from planning.definitions import collection_specs
+from planning.models import DeadlineExtension
 from planning.selectors import return_visibility
-from workbooks.rule_titles import rule_title
-
 from workbooks.reader import template_sheet_names
+from workbooks.rule_titles import rule_title
 from workbooks.specs import spec_for, template_layout_key
 from workbooks.types import Finding as FindingData
 
@@ -150,7 +149,8 @@ def _covering_note(*, delegator_id: int | None) -> str:
 def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity | None:
     """Whether and how the user may sign off this return: as its own signatory or system lead, as
     the system lead of the ICS a provider belongs to, as a signatory of an ICS's lead CCG for the
-    returns the lead CCG submits on its behalf, or covering for a colleague in one of those roles."""
+    returns the lead CCG submits on its behalf, or covering for a colleague in one of those
+    roles."""
     scope = user_scope(user=user)
     organisation = submission.organisation
     if organisation.pk in scope.signatory_organisation_ids:
@@ -163,7 +163,8 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
         delegator = scope.covering_for.get((Role.SYSTEM_LEAD, organisation.parent_ics_id))
         kind = organisation.get_org_type_display()
         return SigningCapacity(
-            role=f"System lead of {organisation.parent_ics.name}, for the {kind}{_covering_note(delegator_id=delegator)}",
+            role=f"System lead of {organisation.parent_ics.name}, for the "
+            f"{kind}{_covering_note(delegator_id=delegator)}",
             on_behalf_of_id=delegator,
         )
     if _named_provider_acts_for(
@@ -178,7 +179,8 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
     if _lead_ccg_acts_for(submission=submission, organisation_ids=scope.signatory_organisation_ids):
         delegator = scope.covering_for.get((Role.SIGNATORY, organisation.lead_ccg_id))
         return SigningCapacity(
-            role=f"Signatory of the lead CCG, on behalf of the ICS{_covering_note(delegator_id=delegator)}",
+            role=f"Signatory of the lead CCG, on behalf of the "
+            f"ICS{_covering_note(delegator_id=delegator)}",
             on_behalf_of_id=delegator,
         )
     return None
@@ -245,7 +247,8 @@ def submission_for_collection(*, user: User, collection, organisation) -> Submis
 
 
 def version_of_submission(*, submission: Submission, pk: int | str | None) -> Version | None:
-    """One of the return's own versions by id, or None: ids of other returns' versions find nothing."""
+    """One of the return's own versions by id, or None: ids of other returns' versions find
+    nothing."""
     if pk is None or not str(pk).isdigit():
         return None
     return submission.versions.filter(pk=int(pk)).first()

@@ -43,11 +43,13 @@ FAILED_MESSAGE = (
 )
 
 TOO_SLOW_MESSAGE = (
-    "Checking this file took longer than {seconds:g} seconds, far longer than any plan needs, so it was "
+    "Checking this file took longer than {seconds:g} seconds, far longer than any plan needs, so "
+    "it was "
     "stopped. Delete unused rows, columns and sheets, save it again and upload the new copy."
 )
 TOO_BIG_MESSAGE = (
-    "Checking this file needed more than {megabytes} MB of memory, far more than any plan needs, so it "
+    "Checking this file needed more than {megabytes} MB of memory, far more than any plan needs, "
+    "so it "
     "was stopped. Delete unused rows, columns and sheets, save it again and upload the new copy."
 )
 
@@ -58,7 +60,8 @@ def _address_space_in_use() -> int:
 
 
 class ValidationTimeout(BaseException):
-    """Raised by `time_limit`. A BaseException, not an Exception, so that a parser's broad "this file
+    """Raised by `time_limit`. A BaseException, not an Exception, so that a parser's broad "this
+    file
     is broken" handler cannot swallow it and report a slow file as a damaged one."""
 
 
@@ -223,7 +226,8 @@ def version_validate(*, version_id: int) -> str | None:
                 progress=progress,
             )
     except (MemoryError, ValidationTimeout) as stopped:
-        # The same file would pass the same limit again: fail now rather than spend every attempt on it.
+        # The same file would pass the same limit again: fail now rather than spend every attempt on
+        # it.
         if isinstance(stopped, MemoryError):
             message = TOO_BIG_MESSAGE.format(megabytes=settings.VALIDATION_MEMORY_LIMIT_MB)
         else:

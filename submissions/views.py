@@ -14,11 +14,11 @@ from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404, permission_or_404
 from guidance.selectors import definition_for_finding, measure_definition_items
 from erf.returns import erf_estimate_of_version
+from planning.definitions import template_format
 from planning.models import Collection
 from planning.selectors import effective_deadline
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
-from planning.definitions import template_format
 from workbooks.types import Finding as FindingData
 
 from . import selectors, services
@@ -437,7 +437,8 @@ def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpRespo
 
 @login_required
 def latest_version_notice(request: HttpRequest, pk: int) -> HttpResponse:
-    """Polled while someone reads a version they may submit: says so if a colleague uploaded a newer one."""
+    """Polled while someone reads a version they may submit: says so if a colleague uploaded a
+    newer one."""
     submission = selectors.submission_get_for_user(user=request.user, pk=pk)
     seen = request.GET.get("seen", "")
     newer = submission.current_version if str(submission.current_version_id) != seen else None

@@ -14,6 +14,7 @@ import pickle
 import resource
 import sys
 import time
+
 from python_calamine import CalamineWorkbook
 
 from .types import TemplateContext
@@ -30,7 +31,8 @@ def context_from_bytes(data: bytes) -> TemplateContext:
 
 
 def bare_calamine_seconds(data: bytes) -> float:
-    """Time to read every sheet's values with python-calamine and nothing else: the floor we compare with."""
+    """Time to read every sheet's values with python-calamine and nothing else: the floor we
+    compare with."""
     started = time.perf_counter()
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     for name in workbook.sheet_names:
@@ -40,7 +42,8 @@ def bare_calamine_seconds(data: bytes) -> float:
 
 def measure(*, data: bytes, context: TemplateContext) -> dict:
     result = validate_workbook(data=data, context=context)
-    # ru_maxrss is in KiB on Linux; read it before the calamine-only pass so it is validation's peak.
+    # ru_maxrss is in KiB on Linux; read it before the calamine-only pass so it is validation's
+    # peak.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "cells": result.cells_read,

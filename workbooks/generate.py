@@ -123,7 +123,8 @@ def _instructions_sheet(
     ws.append([_cell(ws, "How to complete this template", font=Font(bold=True))])
     for line in (
         "Enter figures in the white cells only; grey cells are labels or formulas and are locked.",
-        "Type numbers, not formulas, in the white cells: the portal rejects formulas where a number belongs.",
+        "Type numbers, not formulas, in the white cells: the portal rejects formulas where a "
+        "number belongs.",
         "Leave no white cell blank; enter 0 where there is no activity.",
         "Do not add, remove or reorder sheets, rows or columns, and do not change the Cover sheet.",
         "Upload the completed workbook as .xlsx (not .xlsm or .xls).",
@@ -154,7 +155,8 @@ def _header_rows(ws, *, title: str, headers: Sequence[str]) -> None:
 
 
 class _Validations:
-    """Collects input ranges per unit, merging consecutive rows, into one data validation per unit."""
+    """Collects input ranges per unit, merging consecutive rows, into one data validation per
+    unit."""
 
     def __init__(self) -> None:
         # (unit, choices, first column, last column) -> [first row, last row] runs
@@ -219,7 +221,7 @@ def _grid_sheet(
     workbook: Workbook, *, sheet: GridSheet, context: TemplateContext, fill: RowFill | None
 ) -> None:
     ws = workbook.create_sheet(sheet.name)
-    for col, width in zip("ABCDE", (12, 40, 12, 60, 10)):
+    for col, width in zip("ABCDE", (12, 40, 12, 60, 10), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"{col_letter(sheet.first_value_col)}{FIRST_DATA_ROW}"
     _protect(ws)

@@ -26,8 +26,8 @@ from schemathesis import GenerationMode
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
-from planning.models import Organisation, OrganisationType, Stage
 from extensions.services import extension_request_create
+from planning.models import Organisation, OrganisationType, Stage
 from reviews.services import comment_add, decision_record
 from submissions.models import Finding, Submission
 from submissions.services import (
@@ -37,12 +37,12 @@ from submissions.services import (
 )
 from tests.conftest import module_transaction
 from tests.factories import (
-    api_token,
     CollectionFactory,
     IcsFactory,
     PlanningRoundFactory,
     RegionFactory,
     TrustFactory,
+    api_token,
     london,
     user_with_role,
 )
@@ -53,7 +53,8 @@ pytestmark = pytest.mark.django_db
 
 SCHEMA_PATH = "/api/v1/schema/"
 # Per operation and per user: 25 examples, each sent with and without a token (about a minute in
-# all). API_FUZZ_EXAMPLES raises it for a deeper run by hand; derandomized, so a run repeats exactly.
+# all). API_FUZZ_EXAMPLES raises it for a deeper run by hand; derandomized, so a run repeats
+# exactly.
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "25"))
 # The system leads call every operation; the regions' reviewers also call those only they may use.
 REVIEWER_OPERATIONS = {
@@ -83,7 +84,8 @@ def _callers() -> list[tuple[str, str, str, str]]:
 
 @dataclass
 class System:
-    """One ICS and its region's reviewer: their API tokens, and every kind of object the API can show
+    """One ICS and its region's reviewer: their API tokens, and every kind of object the API can
+    show
     of the ICS, by kind."""
 
     users: dict[str, User]
@@ -295,7 +297,8 @@ ERF_MONTHS = ["2021-04", "2021-06", "2021-09", "2022-01", "2021-13", "0000-00"]
 
 
 def _no_route(path: str) -> bool:
-    """True for a path no view answers (a negative id, say): its 404 comes before any authentication."""
+    """True for a path no view answers (a negative id, say): its 404 comes before any
+    authentication."""
     try:
         resolve(path)
     except Resolver404:
@@ -342,7 +345,8 @@ def test_api_operation_survives_fuzzing_without_leaks(systems, wsgi_app, method,
             for name in ("version", "parent"):
                 if name in case.body:
                     case.body[name] = data.draw(_ids(me, other), label=name)
-            # A real month now and then, so the ERF calculator gets past its month check into the arithmetic.
+            # A real month now and then, so the ERF calculator gets past its month check into the
+            # arithmetic.
             months = case.body.get("months")
             for month in months if isinstance(months, list) else []:
                 if isinstance(month, dict) and "month" in month:

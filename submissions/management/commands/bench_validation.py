@@ -20,8 +20,8 @@ from django.db.models import Count
 from planning.definitions import parse_definition, shipped_definition_text
 from planning.models import Organisation, OrganisationType
 from workbooks.bench import context_to_bytes
-from workbooks.sample import input_cell_count, make_sample_return, sample_context
 from workbooks.definition import Definition
+from workbooks.sample import input_cell_count, make_sample_return, sample_context
 from workbooks.specs import resolve_spec
 from workbooks.types import MemberOrg, TemplateContext
 
@@ -81,24 +81,31 @@ def real_context() -> TemplateContext:
 
 
 class Command(BaseCommand):
-    help = "Time and measure validation of activity returns of increasing size, each in a fresh process."
+    help = (
+        "Time and measure validation of activity returns of increasing size, each in a fresh "
+        "process."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--sizes",
             default=DEFAULT_SIZES,
-            help=f"Comma-separated input-cell counts; 'real' is the unpadded return ({DEFAULT_SIZES})",
+            help=f"Comma-separated input-cell counts; 'real' is the unpadded return "
+            f"({DEFAULT_SIZES})",
         )
 
     def handle(self, *args, **options):
         base = real_context()
         spec = resolve_spec(context=base)
         self.stdout.write(
-            f"{base.collection_code} {spec.version} for {base.organisation_code} ({len(base.members)} members)"
+            f"{base.collection_code} {spec.version} for {base.organisation_code} "
+            f"({len(base.members)} members)"
         )
         self.stdout.write(
-            f"{'size':>9} {'input cells':>12} {'cells read':>11} {'validate s':>11} {'cells/s':>10} "
-            f"{'peak MB':>8} {'calamine s':>11} {'ratio':>6} {'errors':>7} {'warnings':>9} {'build s':>8}"
+            f"{'size':>9} {'input cells':>12} {'cells read':>11} {'validate s':>11} "
+            f"{'cells/s':>10} "
+            f"{'peak MB':>8} {'calamine s':>11} {'ratio':>6} {'errors':>7} {'warnings':>9} "
+            f"{'build s':>8}"
         )
         with tempfile.TemporaryDirectory() as directory:
             for size in options["sizes"].split(","):
@@ -110,10 +117,12 @@ class Command(BaseCommand):
                 path.write_bytes(data)
                 figures = self._measure(path, context)
                 self.stdout.write(
-                    f"{size:>9} {input_cell_count(spec=spec, context=context):>12,} {figures['cells']:>11,} "
+                    f"{size:>9} {input_cell_count(spec=spec, context=context):>12,} "
+                    f"{figures['cells']:>11,} "
                     f"{figures['seconds']:>11.3f} {figures['cells'] / figures['seconds']:>10,.0f} "
                     f"{figures['peak_mb']:>8.0f} {figures['calamine_seconds']:>11.3f} "
-                    f"{figures['seconds'] / figures['calamine_seconds']:>6.1f} {figures['errors']:>7} "
+                    f"{figures['seconds'] / figures['calamine_seconds']:>6.1f} "
+                    f"{figures['errors']:>7} "
                     f"{figures['warnings']:>9} {built:>8.1f}"
                 )
 
