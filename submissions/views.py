@@ -12,8 +12,8 @@ from audit.services import audit_submission_event
 from core.forms import add_service_errors
 from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404, permission_or_404
-from guidance.selectors import definition_for_finding, measure_definition_items
 from erf.returns import erf_estimate_of_version
+from guidance.selectors import definition_for_finding, measure_definition_items
 from planning.definitions import template_format
 from planning.models import Collection
 from planning.selectors import effective_deadline
