@@ -13,6 +13,7 @@ from core.forms import add_service_errors
 from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
+from guidance.selectors import definition_for_finding, measure_definition_items
 from planning.definitions import template_format
 from planning.models import Collection
 from planning.selectors import effective_deadline
@@ -38,12 +39,20 @@ def _panel_context(request: HttpRequest, submission, version) -> dict:
     is_submittable = version is not None and not selectors.submit_refusal(
         submission=submission, version=version
     )
+    findings_by_sheet = (
+        selectors.findings_by_sheet(version=version) if version and version.is_finished else []
+    )
+    if findings_by_sheet:
+        definitions = measure_definition_items(planning_round=submission.collection.planning_round)
+        for _sheet, findings in findings_by_sheet:
+            for finding in findings:
+                finding.definition = definition_for_finding(
+                    definitions=definitions, rule=finding.rule, message=finding.message
+                )
     return {
         "submission": submission,
         "version": version,
-        "findings_by_sheet": selectors.findings_by_sheet(version=version)
-        if version and version.is_finished
-        else [],
+        "findings_by_sheet": findings_by_sheet,
         "can_submit": can_submit,
         "is_submittable": is_submittable,
         "may_submit_version": can_submit and is_submittable,
