@@ -65,11 +65,7 @@ ESTIMATE_CACHE_SECONDS = 7 * 24 * 3600
 def erf_estimate_of_version(*, version) -> Estimate | None:
     """The estimate shown with an activity return's version, once the version has been checked.
     Validation stored its total; a version without one has no complete ERF sheet to break down."""
-    if (
-        version is None
-        or version.status not in VersionStatus.CHECKED
-        or version.erf_total is None
-    ):
+    if version is None or version.status not in VersionStatus.CHECKED or version.erf_total is None:
         return None
     # A version's file never changes, so its breakdown is read once and kept for every later page view.
     return cache.get_or_set(

@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.selectors import users_of_organisation, users_reviewing_region
 from audit.models import AuditAction
 from audit.services import audit_record
+from core.exceptions import Conflict
 from core.formatting import london as london_text
 from notifications.services import notify
 from planning.models import (
@@ -92,9 +93,7 @@ def extension_request_create(
     if ExtensionRequest.objects.filter(
         collection=collection, organisation=organisation, status=ExtensionStatus.PENDING
     ).exists():
-        raise ValidationError(
-            "A request is already waiting for a decision. Withdraw it to ask again."
-        )
+        raise Conflict("A request is already waiting for a decision. Withdraw it to ask again.")
     extension_request = ExtensionRequest.objects.create(
         collection=collection,
         organisation=organisation,
@@ -149,9 +148,7 @@ def extension_decide(
         decision_reason=reason.strip(),
     )
     if not decided:
-        raise ValidationError(
-            "This request has already been decided or withdrawn. Reload the page."
-        )
+        raise Conflict("This request has already been decided or withdrawn. Reload the page.")
     if grant:
         _set_deadline_in_force(
             collection=collection,
@@ -191,7 +188,7 @@ def extension_withdraw(*, extension_request: ExtensionRequest, user: User, reque
         pk=extension_request.pk, status=ExtensionStatus.PENDING
     ).update(status=ExtensionStatus.WITHDRAWN, decided_by=user, decided_at=timezone.now())
     if not withdrawn:
-        raise ValidationError(
+        raise Conflict(
             "This request has already been decided. Reload the page to see the decision."
         )
     audit_record(

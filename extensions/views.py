@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.permissions import object_permission_or_404
 from planning.models import ExtensionStatus
@@ -65,7 +66,7 @@ def _apply(
         return None
     try:
         action(**form.cleaned_data)
-    except ValidationError as error:
+    except (ValidationError, Conflict) as error:
         add_service_errors(form, error)
         return None
     messages.success(request, success)
@@ -162,6 +163,6 @@ def extension_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     )
     try:
         services.extension_withdraw(extension_request=item, user=request.user, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except Conflict as conflict:
+        messages.error(request, conflict.message)
     return redirect("extensions:return_extensions", pk=submission.pk)

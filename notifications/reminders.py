@@ -22,6 +22,7 @@ from submissions.models import Submission, SubmissionStatus
 from .models import Notification
 from .services import notify
 
+
 def reminder_stage(*, deadline: dt.datetime, now: dt.datetime) -> str | None:
     """Which reminder is due: 7 days before, 1 day before, or overdue; None while far off.
     The windows do not overlap, so a late first run sends the nearer reminder only."""

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_submission_event
+from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
@@ -25,19 +26,19 @@ from . import selectors, services
 from .downloads import attachment, content_type_of, streamed_attachment
 from .forms import SubmitForm, TemplateVersionIssueForm, UploadForm
 from .models import VersionStatus
-from .transitions import TransitionConflict
+from .transitions import Action, state_allows
 
 
 def _panel_context(request: HttpRequest, submission, version, submit_form=None) -> dict:
     can_submit = request.user.has_perm("submissions.submit_submission", submission)
     warnings = list(selectors.warnings_of_version(version=version)) if version else []
-    if (
-        submit_form is None
-        and version
-        and version.status == VersionStatus.VALID
+    # The table lets a return be submitted only when its latest upload is valid.
+    submittable = (
+        version is not None
         and version.pk == submission.current_version_id
-        and submission.status == "valid"
-    ):
+        and state_allows(status=submission.status, action=Action.SUBMIT)
+    )
+    if submit_form is None and submittable:
         submit_form = SubmitForm(initial={"version": version.pk}, warnings=warnings)
     return {
         "submission": submission,
@@ -49,6 +50,7 @@ def _panel_context(request: HttpRequest, submission, version, submit_form=None) 
         "submit_form": submit_form if can_submit else None,
         "declaration": services.declaration_text(organisation=submission.organisation),
         "is_current": version is not None and version.pk == submission.current_version_id,
+        "submittable": submittable,
     }
 
 
@@ -69,8 +71,10 @@ def submission_detail(
         ),
         "versions": selectors.versions_of_submission(submission=submission),
         "upload_form": upload_form or UploadForm(),
-        "can_upload": request.user.has_perm("submissions.upload_version", submission)
-        and submission.status != "approved",
+        "can_upload": request.user.has_perm("submissions.upload_version_now", submission),
+        # Said next to the upload button: a new upload withdraws a submission awaiting a decision.
+        "awaiting_decision": state_allows(status=submission.status, action=Action.APPROVE),
+        "reopenable": state_allows(status=submission.status, action=Action.REOPEN),
         "has_template": has_workbook_template(collection_code=submission.collection.code),
         "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
         "erf": erf_estimate_of_version(version=version),
@@ -94,9 +98,9 @@ def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
             outcome = services.version_create(
                 submission=submission, user=request.user, stream=upload, filename=upload.name
             )
-        except (ValidationError, TransitionConflict) as error:
+        except (ValidationError, Conflict) as error:
             form.add_error(
-                "file", error.messages if isinstance(error, ValidationError) else str(error)
+                "file", error.messages if isinstance(error, ValidationError) else error.message
             )
         else:
             (messages.info if outcome.duplicate else messages.success)(request, outcome.message)
@@ -130,9 +134,9 @@ def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
                     declaration=form.cleaned_data["declaration"],
                     explanations=form.explanations(),
                 )
-            except ValidationError as error:
+            except (ValidationError, Conflict) as error:
                 add_service_errors(form, error)
-            except (TransitionConflict, PermissionDenied, services.SubmitRefused) as error:
+            except PermissionDenied as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, f"{submission.collection} submitted.")
@@ -252,10 +256,7 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
     version = selectors.version_get_for_user(user=request.user, pk=pk)
-    if version.file_format != "xlsx" or version.status not in (
-        VersionStatus.VALID,
-        VersionStatus.INVALID,
-    ):
+    if version.file_format != "xlsx" or version.status not in VersionStatus.CHECKED:
         raise Http404
     with version.file.open("rb") as stream:
         data = highlight_workbook(data=stream.read(), findings=_finding_data(version))

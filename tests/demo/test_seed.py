@@ -13,7 +13,7 @@ from accounts.models import Role, RoleAssignment, User
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound, Region, Stage
 from tests.conftest import module_transaction
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 LONDON = ZoneInfo("Europe/London")
 DEMO_PASSWORD = "demo-password-for-tests"

@@ -1,11 +1,13 @@
 """Permission-matrix rows of later apps, one module each; list each module's ROWS here."""
 
 from tests.permission_rows import (
+    admin_actions,
     audit,
     charts,
     cover_and_deadlines,
     erf,
     exports,
+    lead_ccg_and_cover,
     oversight,
     reviews,
 )
@@ -19,4 +21,8 @@ ROWS_FROM_APPS: list[Row] = [
     *oversight.ROWS,
     *charts.ROWS,
     *exports.ROWS,
+    *lead_ccg_and_cover.ROWS,
+    *admin_actions.ROWS,
 ]
+# Principals only some rows answer for, each made on demand from the world.
+EXTRA_PRINCIPALS = {**lead_ccg_and_cover.EXTRA_PRINCIPALS, **admin_actions.EXTRA_PRINCIPALS}

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from functools import cache
 
 import docx
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,8 @@ from workbooks.generate import build_template
 from workbooks.sample import make_sample_return
 from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
+
+pytestmark = pytest.mark.slow
 
 ACCEPTED = ("xlsx", "docx", "pdf")
 MAX_BYTES = 50 * 1024 * 1024
