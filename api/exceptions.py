@@ -1,13 +1,13 @@
-"""One exception handler for the API, so every endpoint refuses alike and in the browser's words:
-a service's ValidationError is a 400 with its messages by field, a `Conflict` (the object's state
-refuses the request) is a 409 with its message."""
+"""One place where the API turns a refusal into an answer, in the browser's words: a `Conflict`
+(the object's state refuses the request) is a 409 with its message, a service's ValidationError a
+400 with its messages by field; everything else is DRF's."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import exception_handler
 
 from core.exceptions import Conflict
 
@@ -19,9 +19,9 @@ def validation_detail(error: ValidationError) -> dict:
     return {"detail": " ".join(error.messages)}
 
 
-def exception_handler(exc, context):
+def api_exception_handler(exc, context):
     if isinstance(exc, Conflict):
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ValidationError):
         return Response(validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    return exception_handler(exc, context)

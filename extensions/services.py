@@ -203,6 +203,22 @@ def extension_withdraw(*, extension_request: ExtensionRequest, user: User, reque
     )
 
 
+def deadline_change_check(
+    *, collection: Collection, organisation: Organisation, deadline: dt.datetime, reason: str
+) -> None:
+    """Refuse a deadline for one organisation that deadline_extension_grant would not set."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the deadline changes."})
+    if not collection.is_owed_by(organisation):
+        raise ValidationError(f"{organisation.name} does not owe {collection.code}.")
+    if deadline < collection.deadline:
+        raise ValidationError(
+            {"deadline": "An organisation's deadline cannot be earlier than the collection's."}
+        )
+    if deadline > collection.deadline + dt.timedelta(days=MAX_EXTENSION_DAYS):
+        raise ValidationError({"deadline": f"Extensions can be at most {MAX_EXTENSION_DAYS} days."})
+
+
 @transaction.atomic
 def deadline_extension_grant(
     *,
@@ -215,16 +231,9 @@ def deadline_extension_grant(
 ) -> DeadlineExtension | None:
     """A reviewer or admin sets one organisation's deadline directly: a later one, a shorter
     extension, or back to the collection's own deadline. Kept in the request history too."""
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the deadline changes."})
-    if not collection.is_owed_by(organisation):
-        raise ValidationError(f"{organisation.name} does not owe {collection.code}.")
-    if deadline < collection.deadline:
-        raise ValidationError(
-            {"deadline": "An organisation's deadline cannot be earlier than the collection's."}
-        )
-    if deadline > collection.deadline + dt.timedelta(days=MAX_EXTENSION_DAYS):
-        raise ValidationError({"deadline": f"Extensions can be at most {MAX_EXTENSION_DAYS} days."})
+    deadline_change_check(
+        collection=collection, organisation=organisation, deadline=deadline, reason=reason
+    )
     previous = DeadlineExtension.objects.filter(
         collection=collection, organisation=organisation
     ).first()

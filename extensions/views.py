@@ -69,6 +69,9 @@ def _apply(
     except (ValidationError, Conflict) as error:
         add_service_errors(form, error)
         return None
+    except Conflict as conflict:
+        form.add_error(None, conflict.message)
+        return None
     messages.success(request, success)
     return redirect(then, pk=pk)
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_scope
 from core.formatting import STATUS_COLOURS
-from erf.returns import ERF_COLLECTION
+from planning.definitions import erf_collection_code
 from planning.models import (
     DeadlineExtension,
     Organisation,
@@ -61,7 +61,12 @@ _IN_PROGRESS = {
 
 
 def dashboard_status(
-    *, status: str, is_late: bool, deadline: dt.datetime, now: dt.datetime
+    *,
+    status: str,
+    is_late: bool,
+    deadline: dt.datetime,
+    now: dt.datetime,
+    is_mandatory: bool = True,
 ) -> tuple[str, str]:
     """(dashboard status, label) of one return. `deadline` is the organisation's, extension included.
 
@@ -75,7 +80,8 @@ def dashboard_status(
         if is_late:
             return DashboardStatus.LATE, SUBMITTED_LATE_LABEL
         return DashboardStatus.SUBMITTED, DashboardStatus.SUBMITTED.label
-    if now > deadline:
+    if now > deadline and is_mandatory:
+        # An optional return is never overdue: not sending it is a choice the round allows.
         return DashboardStatus.LATE, OVERDUE_LABEL
     in_progress = _IN_PROGRESS[status]
     return in_progress, in_progress.label
@@ -95,6 +101,7 @@ class Column:
     stage_label: str
     name: str
     deadline: dt.datetime
+    is_mandatory: bool = True
     counts: dict[str, int] = field(default_factory=dict)
     owed: int = 0
     done: int = 0
@@ -193,6 +200,7 @@ def _row_cells(
             is_late=bool(submission and submission[2]),
             deadline=extended_to or column.deadline,
             now=now,
+            is_mandatory=column.is_mandatory,
         )
         url = None
         if submission and links:
@@ -278,6 +286,7 @@ def dashboard_for_user(
             stage_label=c.get_stage_display(),
             name=c.name,
             deadline=c.deadline,
+            is_mandatory=c.is_mandatory,
         )
         for c in collections
     ]
@@ -317,7 +326,8 @@ def dashboard_for_user(
             collection__planning_round=planning_round, organisation__region_id__in=region_ids
         ).values_list("collection_id", "organisation_id", "deadline")
     )
-    erf_collections = [c.pk for c in round_collections if c.code == ERF_COLLECTION]
+    erf_code = erf_collection_code(planning_round=planning_round)
+    erf_collections = [c.pk for c in round_collections if erf_code and c.code == erf_code]
     erf_totals = _erf_totals(submissions=submissions, collection_ids=erf_collections)
     region_by_id = {r.pk: r for r in regions}
     summaries = {r.pk: RegionSummary(code=r.code, name=r.name) for r in regions}

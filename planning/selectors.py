@@ -20,6 +20,7 @@ from .models import (
     OrganisationType,
     PlanningRound,
     Region,
+    RoundStatus,
 )
 
 
@@ -74,11 +75,40 @@ def region_get_for_user(*, user: User, code: str) -> Region:
 
 
 def current_round() -> PlanningRound | None:
-    return PlanningRound.objects.filter(is_current=True).first() or PlanningRound.objects.first()
+    """The round organisations land on: the current one, else the latest they may see."""
+    return (
+        PlanningRound.objects.filter(is_current=True).first()
+        or PlanningRound.objects.exclude(status=RoundStatus.DRAFT).first()
+    )
+
+
+def round_open_for_reminders(*, today: dt.date) -> PlanningRound | None:
+    """The current, published round until its end date; none once it has closed, so nobody is
+    reminded of a deadline of a round that is over."""
+    return PlanningRound.objects.filter(
+        is_current=True, status=RoundStatus.PUBLISHED, ends_on__gte=today
+    ).first()
 
 
 def rounds_all() -> QuerySet[PlanningRound]:
     return PlanningRound.objects.annotate(collection_count=Count("collections"))
+
+
+def rounds_visible_to(*, user: User) -> QuerySet[PlanningRound]:
+    """Draft rounds are the national team's work in progress: nobody else sees them."""
+    if user_scope(user=user).is_national_admin:
+        return PlanningRound.objects.all()
+    return PlanningRound.objects.exclude(status=RoundStatus.DRAFT)
+
+
+def round_get_for_user(*, user: User, pk: int | str) -> PlanningRound:
+    if not str(pk).isdigit():
+        raise Http404("No such round")
+    try:
+        return rounds_visible_to(user=user).get(pk=pk)
+    except PlanningRound.DoesNotExist:
+        audit_access_refused(user=user, queryset=PlanningRound.objects.all(), lookup={"pk": pk})
+        raise Http404("No such round") from None
 
 
 def collections_of_round(*, planning_round: PlanningRound) -> QuerySet[Collection]:
@@ -118,7 +148,7 @@ class ReturnRow:
 
     @property
     def is_overdue(self) -> bool:
-        return not self.is_done and timezone.now() > self.deadline
+        return self.collection.is_mandatory and not self.is_done and timezone.now() > self.deadline
 
     @property
     def days_left(self) -> int:
@@ -210,14 +240,17 @@ def organisation_sort_key(organisation: Organisation) -> tuple[str, int, str]:
 def return_visibility(*, user: User) -> Q:
     """Which rows of a model with `collection` and `organisation` (a return, an extension request)
     the user may read: those of organisations they see, and, for an ICS's lead CCG, those of the
-    returns it submits on the ICS's behalf."""
+    returns it submits on the ICS's behalf; of a draft round, only national admins read any."""
     visible = Q(organisation__in=organisations_visible_to(user=user).values("pk"))
-    organisation_ids = user_scope(user=user).organisation_ids
-    if organisation_ids:
+    scope = user_scope(user=user)
+    if scope.organisation_ids:
         visible |= Q(
-            collection__lead_ccg_may_submit=True, organisation__lead_ccg_id__in=organisation_ids
+            collection__lead_ccg_may_submit=True,
+            organisation__lead_ccg_id__in=scope.organisation_ids,
         )
-    return visible
+    if scope.is_national_admin:
+        return visible
+    return visible & ~Q(collection__planning_round__status=RoundStatus.DRAFT)
 
 
 def returns_on_behalf_of_led_systems(

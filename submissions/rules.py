@@ -12,7 +12,13 @@ import rules
 
 from planning.rules import is_reviewer_of_organisation
 
-from .selectors import may_upload, may_view_submission, signing_capacity
+from .selectors import (
+    may_name_provider,
+    may_upload,
+    may_view_submission,
+    signing_capacity,
+    submit_refusal,
+)
 from .transitions import Action
 from .transitions import state_allows as table_allows
 
@@ -32,6 +38,11 @@ def can_view_submission(user, submission) -> bool:
 
 
 @rules.predicate
+def can_name_provider(user, submission) -> bool:
+    return submission is not None and may_name_provider(user=user, submission=submission)
+
+
+@rules.predicate
 def can_upload_to_submission(user, submission) -> bool:
     return submission is not None and may_upload(user=user, submission=submission)
 
@@ -39,6 +50,17 @@ def can_upload_to_submission(user, submission) -> bool:
 @rules.predicate
 def can_submit_submission(user, submission) -> bool:
     return submission is not None and signing_capacity(user=user, submission=submission) is not None
+
+
+@rules.predicate
+def can_submit_version(user, version) -> bool:
+    """A signatory may submit any version of the return checked without errors, if it is not the
+    one already submitted and the return is not approved."""
+    return (
+        version is not None
+        and can_submit_submission(user, version.submission)
+        and not submit_refusal(submission=version.submission, version=version)
+    )
 
 
 @rules.predicate
@@ -55,3 +77,5 @@ rules.add_perm("submissions.upload_version_now", can_upload_now)
 rules.add_perm("submissions.submit_submission", can_submit_submission)
 rules.add_perm("submissions.submit_now", can_submit_now)
 rules.add_perm("submissions.review_submission", can_review_submission)
+rules.add_perm("submissions.submit_version", can_submit_version)
+rules.add_perm("submissions.name_provider", can_name_provider)

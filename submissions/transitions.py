@@ -30,10 +30,12 @@ from .models import SubmissionStatus as S
 
 class Action(models.TextChoices):
     UPLOAD = "upload", "Upload a version"
+    UPLOAD_DRAFT = "upload_draft", "Upload a newer draft of a submitted return"
     START_VALIDATION = "start_validation", "Start validation"
     PASS_VALIDATION = "pass_validation", "Validation passed"
     FAIL_VALIDATION = "fail_validation", "Validation failed"
     SUBMIT = "submit", "Submit"
+    RESUBMIT = "resubmit", "Submit another version"
     APPROVE = "approve", "Approve"
     REQUEST_CHANGES = "request_changes", "Request changes"
     REOPEN = "reopen", "Reopen"
@@ -119,8 +121,10 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {
-    # A new upload withdraws a submission not yet decided on; an approved return must be reopened first.
-    Action.UPLOAD: Transition(S.OPEN | {S.SUBMITTED}, S.UPLOADED, AuditAction.UPLOAD),
+    Action.UPLOAD: Transition(S.OPEN, S.UPLOADED, AuditAction.UPLOAD),
+    # A submitted return stays submitted while a newer draft is uploaded and checked: only
+    # submitting another version replaces it. An approved return must be reopened first.
+    Action.UPLOAD_DRAFT: Transition(frozenset({S.SUBMITTED}), S.SUBMITTED, AuditAction.UPLOAD),
     Action.START_VALIDATION: Transition(
         frozenset({S.UPLOADED}), S.VALIDATING, AuditAction.VALIDATION_STARTED
     ),
@@ -131,8 +135,11 @@ TRANSITIONS: dict[str, Transition] = {
     Action.FAIL_VALIDATION: Transition(
         frozenset({S.UPLOADED, S.VALIDATING}), S.INVALID, AuditAction.VALIDATION_FINISHED
     ),
-    Action.SUBMIT: Transition(
-        frozenset({S.VALID}), S.SUBMITTED, AuditAction.SUBMIT, notice=_notify_submitted
+    # Any version checked without errors may be submitted, so the return's own status (which
+    # follows its newest upload) does not block submitting an earlier one.
+    Action.SUBMIT: Transition(S.OPEN, S.SUBMITTED, AuditAction.SUBMIT, notice=_notify_submitted),
+    Action.RESUBMIT: Transition(
+        frozenset({S.SUBMITTED}), S.SUBMITTED, AuditAction.SUBMIT, notice=_notify_submitted
     ),
     Action.APPROVE: Transition(
         frozenset({S.SUBMITTED}),

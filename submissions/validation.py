@@ -22,8 +22,9 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_submission_event
 from core.queueing import StuckWork, sweep_stuck_work, work_claim, work_finish, work_progress
-from erf.returns import ERF_COLLECTION, erf_estimate_of_workbook
+from erf.returns import erf_estimate_of_return
 from triangulation.services import triangulation_enqueue
+from workbooks.specs import spec_for
 from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
 
@@ -257,6 +258,7 @@ def version_validate(*, version_id: int) -> str | None:
                     cell=finding.cell[:20],
                     value=finding.value[:1000],
                     message=finding.message,
+                    measure=finding.measure[:100],
                 )
                 for finding in result.findings
             ],
@@ -299,9 +301,13 @@ def _store_values(*, version_id: int, result: ValidationResult) -> None:
 
 def _erf_total(*, version: Version, data: bytes, result: ValidationResult) -> Decimal | None:
     # No grids read means the cover did not match this return: its ERF sheet is not this system's.
-    if version.submission.collection.code != ERF_COLLECTION or not result.grids:
+    if not result.grids:
         return None
-    estimate = erf_estimate_of_workbook(data=data)
+    context = template_context(submission=version.submission)
+    spec = spec_for(specs=context.specs, version=result.template_version)
+    if spec is None:
+        return None
+    estimate = erf_estimate_of_return(submission=version.submission, data=data, spec=spec)
     return estimate.total if estimate else None
 
 

@@ -10,7 +10,18 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role, RoleAssignment, User
-from planning.models import Collection, Organisation, OrganisationType, PlanningRound, Region, Stage
+from django.utils import timezone
+
+from guidance.models import RegionalContact
+from planning.models import (
+    Collection,
+    Organisation,
+    OrganisationType,
+    PlanningRound,
+    Region,
+    RoundStatus,
+    Stage,
+)
 from tests.conftest import module_transaction
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -78,7 +89,7 @@ def test_seed_demo_round_has_the_spec_collections(db, seeded):
 
     assert len(found) == 18
     assert found == expected
-    assert planning_round.is_current is True
+    assert (planning_round.is_current, planning_round.status) == (False, RoundStatus.CLOSED)
     act_draft = planning_round.collections.get(code="ACT", stage=Stage.DRAFT)
 
     assert act_draft.deadline == dt.datetime(2021, 5, 6, 11, 0, tzinfo=dt.UTC)
@@ -86,6 +97,26 @@ def test_seed_demo_round_has_the_spec_collections(db, seeded):
         act_draft.deadline.astimezone(LONDON).strftime("%d %b %Y %H:%M %Z")
         == "06 May 2021 12:00 BST"
     )
+
+
+def test_seed_demo_current_round_is_2022_23_published_with_deadlines_around_today(db, seeded):
+    current = PlanningRound.objects.get(is_current=True)
+    today = timezone.localdate()
+    due_in = {
+        (c.code, c.stage): (c.deadline.astimezone(LONDON).date() - today).days
+        for c in current.collections.all()
+    }
+
+    assert (current.name, current.status, current.starts_on, current.ends_on) == (
+        "2022/23",
+        RoundStatus.PUBLISHED,
+        dt.date(2022, 4, 1),
+        dt.date(2023, 3, 31),
+    )
+    assert (due_in[("ACT", "draft")], due_in[("ACT", "final")]) == (10, 35)
+    assert set(due_in.values()) == {10, 35}
+    assert {c.deadline.astimezone(LONDON).hour for c in current.collections.all()} == {12}
+    assert RegionalContact.objects.filter(planning_round=current).count() == 7
 
 
 def _roles(username: str) -> set[tuple]:
@@ -134,13 +165,19 @@ def test_seed_demo_sample_returns_fill_in_part_of_the_round_once(db, seeded):
 
     out = io.StringIO()
     call_command("seed_demo", password=DEMO_PASSWORD, sample_returns=True, stdout=out)
-    assert "18 sample returns uploaded" in out.getvalue()
+    assert "20 sample returns uploaded" in out.getvalue()
     statuses = {
         (s.organisation.ods_code, s.collection.code): s.status
-        for s in Submission.objects.exclude(current_version=None).select_related(
-            "organisation", "collection"
-        )
+        for s in Submission.objects.exclude(current_version=None)
+        .filter(collection__planning_round__name="2021/22")
+        .select_related("organisation", "collection")
     }
+    assert {
+        (s.organisation.ods_code, s.collection.code, s.collection.stage): s.status
+        for s in Submission.objects.exclude(current_version=None)
+        .filter(collection__planning_round__name="2022/23")
+        .select_related("organisation", "collection")
+    } == {("QOQ", "ACT", "draft"): "valid", ("QMF", "ACT", "draft"): "valid"}
     assert statuses == {
         ("QHM", "ACT"): "valid",
         ("QHM", "WF"): "valid",
@@ -171,7 +208,7 @@ def test_seed_demo_sample_returns_fill_in_part_of_the_round_once(db, seeded):
     again = io.StringIO()
     call_command("seed_demo", password=DEMO_PASSWORD, sample_returns=True, stdout=again)
     assert "0 sample returns uploaded" in again.getvalue()
-    assert Version.objects.count() == versions == 18
+    assert Version.objects.count() == versions == 20
 
 
 def test_make_run_seeds_the_sample_returns():

@@ -6,9 +6,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from core.exceptions import Conflict
 from planning.models import DeadlineExtension, ExtensionRequest, ExtensionStatus
 from planning.selectors import effective_deadline
-from core.exceptions import Conflict
 from extensions.services import (
     deadline_extension_grant,
     extension_decide,

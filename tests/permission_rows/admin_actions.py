@@ -42,15 +42,19 @@ ADMIN_ACTIONS = {
     "accounts.User": ["delete_selected"],
     "accounts.RoleAssignment": ["delete_selected"],
     "accounts.Invitation": ["delete_selected"],
+    "knox.AuthToken": ["delete_selected"],
     "planning.Region": ["delete_selected"],
     "planning.Organisation": ["delete_selected"],
-    "planning.PlanningRound": ["delete_selected"],
-    "planning.Collection": ["delete_selected"],
+    "planning.PlanningRound": ["make_current"],
     "planning.DeadlineExtension": ["delete_selected"],
     "submissions.Submission": ["reopen"],
     "submissions.TemplateVersion": ["delete_selected"],
     "triangulation.TriangulationBands": ["delete_selected"],
 }
+
+
+# Actions that act at once through their audited service and go back to the list.
+ACTS_AT_ONCE = {("planning.PlanningRound", "make_current")}
 
 
 def _changelist(label: str) -> str:
@@ -74,7 +78,10 @@ ROWS = [
         None,
         # Staff see the action's own page (a confirmation, or the reason to reopen) before anything
         # changes, or the list again where the world has nothing of that kind to select.
-        {**everyone(REDIRECT), STAFF_ADMIN: 200},
+        {
+            **everyone(REDIRECT),
+            STAFF_ADMIN: REDIRECT if (label, action) in ACTS_AT_ONCE else 200,
+        },
         method="post",
         data=_selection(label, action),
         label=action,

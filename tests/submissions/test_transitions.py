@@ -19,24 +19,17 @@ from submissions.transitions import (
 
 # The lifecycle as the guidance describes it, written out here rather than read from the module:
 # action -> (the statuses it may start from, the status it ends in, the audit event it leaves).
+OPEN = {"not_started", "uploaded", "validating", "invalid", "valid", "changes_requested"}
 EXPECTED = {
-    "upload": (
-        {
-            "not_started",
-            "uploaded",
-            "validating",
-            "invalid",
-            "valid",
-            "changes_requested",
-            "submitted",
-        },
-        "uploaded",
-        "upload",
-    ),
+    "upload": (OPEN, "uploaded", "upload"),
+    # A submitted return stays submitted while a newer draft is checked.
+    "upload_draft": ({"submitted"}, "submitted", "upload"),
     "start_validation": ({"uploaded"}, "validating", "validation_started"),
     "pass_validation": ({"uploaded", "validating"}, "valid", "validation_finished"),
     "fail_validation": ({"uploaded", "validating"}, "invalid", "validation_finished"),
-    "submit": ({"valid"}, "submitted", "submit"),
+    # Any version checked without errors may be submitted, whatever the newest upload shows.
+    "submit": (OPEN, "submitted", "submit"),
+    "resubmit": ({"submitted"}, "submitted", "submit"),
     "approve": ({"submitted"}, "approved", "review.approve"),
     "request_changes": ({"submitted"}, "changes_requested", "review.request_changes"),
     "reopen": ({"approved"}, "changes_requested", "review.reopen"),
@@ -44,6 +37,7 @@ EXPECTED = {
 # Who is told when a return moves: (notification kind, people of the organisation, reviewers).
 EXPECTED_NOTICES = {
     "submit": {"submitted": {"lead-qhm", "submitter-qhm", "reviewer-y63"}},
+    "resubmit": {"submitted": {"lead-qhm", "submitter-qhm", "reviewer-y63"}},
     "approve": {"review": {"lead-qhm", "submitter-qhm"}},
     "request_changes": {"review": {"lead-qhm", "submitter-qhm"}},
     "reopen": {"review": {"lead-qhm", "submitter-qhm"}},
