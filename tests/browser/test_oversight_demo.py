@@ -23,7 +23,7 @@ from tests.factories import PASSWORD
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytestmark = [pytest.mark.browser, pytest.mark.services]
+pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.slow]
 
 MISMATCHED_SYSTEM = "QHM"  # demo.seed: its workforce plan grows faster than its activity
 
