@@ -35,7 +35,8 @@ from .rules import can_open_returns_of
 
 
 class DashboardStatus(TextChoices):
-    """A cell's status: the return's own status, except that lateness outranks the work in progress."""
+    """A cell's status: the return's own status, except that lateness outranks the work in
+    progress."""
 
     NOT_STARTED = "not_started", "Not started"
     UPLOADED = "uploaded", "Uploaded"
@@ -68,7 +69,8 @@ def dashboard_status(
     now: dt.datetime,
     is_mandatory: bool = True,
 ) -> tuple[str, str]:
-    """(dashboard status, label) of one return. `deadline` is the organisation's, extension included.
+    """(dashboard status, label) of one return. `deadline` is the organisation's, extension
+    included.
 
     A decision outranks lateness: an approved return is done and one sent back is the region's
     next conversation, however late it first came in."""
@@ -153,7 +155,8 @@ class Dashboard:
 
 
 def _link_builder(name: str) -> Callable[[int], str]:
-    """A URL maker for one route reversed once: reverse() per cell costs more than the rest of the cell."""
+    """A URL maker for one route reversed once: reverse() per cell costs more than the rest of the
+    cell."""
     prefix, suffix = reverse(name, kwargs={"pk": 987654321}).split("987654321")
     return lambda pk: f"{prefix}{pk}{suffix}"
 
@@ -187,7 +190,7 @@ def _row_cells(
     """One organisation's cells, adding each owed return to its column's and region's counts.
     `links` (review page, return page) is None when the viewer may not open the returns."""
     cells = []
-    for column, owed in zip(columns, owes):
+    for column, owed in zip(columns, owes, strict=True):
         if not owed:
             cells.append(NOT_APPLICABLE_CELL)
             continue
@@ -223,8 +226,10 @@ def _row_cells(
 def _erf_totals(
     *, submissions: dict[tuple[int, int], tuple], collection_ids: list[int]
 ) -> dict[int, Decimal]:
-    """Organisation id → ERF six-month total of its latest checked activity return (final before draft).
-    Reads the total stored on the version at validation: reading workbooks here would cost seconds."""
+    """Organisation id → ERF six-month total of its latest checked activity return (final before
+    draft).
+    Reads the total stored on the version at validation: reading workbooks here would cost
+    seconds."""
     totals: dict[int, tuple[int, Decimal]] = {}
     for (collection_pk, organisation_pk), (
         _pk,

@@ -62,7 +62,8 @@ class Organisation(models.Model):
         blank=True,
         related_name="led_systems",
         limit_choices_to={"org_type": OrganisationType.CCG},
-        help_text="For an ICS, the CCG that may submit some returns on its behalf (e.g. mental health finance).",
+        help_text="For an ICS, the CCG that may submit some returns on its behalf (e.g. mental "
+        "health finance).",
     )
     is_active = models.BooleanField(default=True)
     note = models.TextField(blank=True)

@@ -14,16 +14,14 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
-
 from core.formatting import shift_london_datetime
 from submissions.models import TemplateVersion, Version
-from workbooks.specs import template_layout_key
 from submissions.services import submissions_ensure_for_round, template_version_issue
-from workbooks.definition_roll import definition_roll_forward
 from workbooks.definition import CollectionDefinition, Definition, Problem
+from workbooks.definition_roll import definition_roll_forward
+from workbooks.specs import template_layout_key
 
 from .definitions import DefinitionRejected, parse_definition
-
 from .models import Collection, PlanningRound, RoundStatus
 
 
@@ -242,7 +240,8 @@ def _install_problems(*, planning_round: PlanningRound, definition: Definition) 
                 Problem(
                     f"templates.{item.template}.version",
                     None,
-                    f"Template version {template['version']} of {item.code} was already issued with "
+                    f"Template version {template['version']} of {item.code} was already issued "
+                    f"with "
                     "different content; give the changed template a new version number.",
                 )
             )

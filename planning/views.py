@@ -7,10 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from core.permissions import permission_or_404
-
 from audit.models import AuditAction
 from audit.services import audit_record
+from core.permissions import permission_or_404
 from submissions.downloads import attachment, content_type_of
 from submissions.services import template_for
 

@@ -111,6 +111,10 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} – {self.collection}"
 
+    @property
+    def is_done(self) -> bool:
+        return self.status in SubmissionStatus.DONE
+
 
 class TemplateVersion(models.Model):
     """A version of a collection's workbook template issued in a round (a "macro fix" adds one)."""
@@ -188,7 +192,8 @@ class Version(models.Model):
         decimal_places=0,
         null=True,
         blank=True,
-        help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in pounds.",
+        help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in "
+        "pounds.",
     )
 
     def download_name(self, suffix: str = "") -> str:

@@ -15,7 +15,6 @@ import pickle
 import resource
 import sys
 import time
-
 from typing import TYPE_CHECKING
 
 from python_calamine import CalamineWorkbook

@@ -31,8 +31,8 @@ from .model import (
     grid_blocks,
 )
 from .specs import resolve_spec
-from .xlsxscan import sheet_parts
 from .types import TemplateContext
+from .xlsxscan import sheet_parts
 
 # fill(sheet name, row number) -> the values of that row's input cells, in column order, or None.
 RowFill = Callable[[str, int], Sequence[object] | None]
@@ -127,7 +127,8 @@ def _instructions_sheet(
     ws.append([_cell(ws, "How to complete this template", font=Font(bold=True))])
     for line in (
         "Enter figures in the white cells only; grey cells are labels or formulas and are locked.",
-        "Type numbers, not formulas, in the white cells: the portal rejects formulas where a number belongs.",
+        "Type numbers, not formulas, in the white cells: the portal rejects formulas where a "
+        "number belongs.",
         "Leave no white cell blank; enter 0 where there is no activity.",
         "Do not add, remove or reorder sheets, rows or columns, and do not change the Cover sheet.",
         "Upload the completed workbook as .xlsx (not .xlsm or .xls).",
@@ -158,7 +159,8 @@ def _header_rows(ws, *, title: str, headers: Sequence[str]) -> None:
 
 
 class _Validations:
-    """Collects input ranges per unit, merging consecutive rows, into one data validation per unit."""
+    """Collects input ranges per unit, merging consecutive rows, into one data validation per
+    unit."""
 
     def __init__(self) -> None:
         # (unit, choices, first column, last column) -> [first row, last row] runs
@@ -231,7 +233,7 @@ def _grid_sheet(
     through lxml, which took most of two minutes, so the rows are formatted here instead, in the
     form openpyxl writes them (inline strings, shared styles)."""
     ws = workbook.create_sheet(sheet.name)
-    for col, width in zip("ABCDE", (12, 40, 12, 60, 10)):
+    for col, width in zip("ABCDE", (12, 40, 12, 60, 10), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"{col_letter(sheet.first_value_col)}{FIRST_DATA_ROW}"
     _protect(ws)
@@ -281,7 +283,7 @@ def _grid_sheet(
                     f'<row r="{row}">'
                     + "".join(
                         _cell_xml(f"{letter}{row}", value, style)
-                        for letter, value, style in zip(letters, cells, styles)
+                        for letter, value, style in zip(letters, cells, styles, strict=True)
                     )
                     + "</row>"
                 )
@@ -298,7 +300,7 @@ def _cell_xml(ref: str, value: object, style: int) -> str:
     if isinstance(value, bool):
         return f'<c r="{ref}" s="{style}" t="b"><v>{value:d}</v></c>'
     if isinstance(value, int | float):
-        return f'<c r="{ref}" s="{style}" t="n"><v>{"%.16g" % value}</v></c>'
+        return f'<c r="{ref}" s="{style}" t="n"><v>{value:.16g}</v></c>'
     text = str(value)
     if text.startswith("=") and len(text) > 1:
         return f'<c r="{ref}" s="{style}"><f>{escape(text[1:])}</f><v></v></c>'

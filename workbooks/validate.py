@@ -31,8 +31,6 @@ from .model import (
     table_input_cols,
 )
 from .narrative import validate_narrative
-from .specs import spec_for, spec_versions
-from .types import Finding, GridNumbers, RejectedFile, TemplateContext, ValidationResult
 from .reader import (
     MAX_SHEET_AREA,
     UNREADABLE,
@@ -40,6 +38,8 @@ from .reader import (
     template_extent,
     too_large_message,
 )
+from .specs import spec_for, spec_versions
+from .types import Finding, GridNumbers, RejectedFile, TemplateContext, ValidationResult
 from .xlsxscan import SheetScan, scan_sheet, sheet_parts
 
 MAX_FINDINGS = 5_000  # beyond this the submitter needs to fix the pattern, not read a longer list
@@ -260,7 +260,7 @@ def _check_cover(
     state: dict,
 ) -> TemplateSpec | None:
     found = {}
-    for field, label, ref, _name in COVER_FIELDS:
+    for field, _label, ref, _name in COVER_FIELDS:
         found[field] = _text(_cell_value(rows, int(ref[1:]), ord(ref[0]) - 64)).strip()
     version = found["template_version"]
     state["version"] = version
@@ -271,7 +271,8 @@ def _check_cover(
             "B3",
             found["collection_code"],
             f"This is the template for {found['collection_code'] or 'an unknown return'}, not "
-            f"{context.collection_code}; download the {context.collection_code} template and use that.",
+            f"{context.collection_code}; download the {context.collection_code} template and use "
+            f"that.",
         )
         return None
     spec = spec_for(specs=context.specs, version=version)
@@ -282,7 +283,8 @@ def _check_cover(
             COVER_SHEET,
             "B9",
             version,
-            f"Template version '{version}' is not one we issued for {context.collection_code} (issued: "
+            f"Template version '{version}' is not one we issued for {context.collection_code} "
+            f"(issued: "
             f"{', '.join(known)}); download the current template and copy your figures into it.",
         )
         return None
@@ -293,7 +295,8 @@ def _check_cover(
             "B9",
             version,
             f"Template version {version} is no longer accepted for this return; accepted versions: "
-            f"{', '.join(accepted_versions)}. Download the current template and copy your figures in.",
+            f"{', '.join(accepted_versions)}. Download the current template and copy your figures "
+            f"in.",
         )
     if found["stage"] != context.stage:
         findings.error(
@@ -301,18 +304,23 @@ def _check_cover(
             COVER_SHEET,
             "B5",
             found["stage"],
-            f"The template is for the {found['stage'] or 'unknown'} stage, but this upload is for the "
-            f"{context.stage} stage; download the {context.stage} template (your figures can be copied).",
+            f"The template is for the {found['stage'] or 'unknown'} stage, but this upload is for "
+            f"the "
+            f"{context.stage} stage; download the {context.stage} template (your figures can be "
+            f"copied).",
         )
     if found["organisation_code"] != context.organisation_code:
-        # Rows are pre-filled per organisation, so checking them against another's would only add noise.
+        # Rows are pre-filled per organisation, so checking them against another's would only add
+        # noise.
         findings.error(
             "STRUCT.IDENTIFIER",
             COVER_SHEET,
             "B7",
             found["organisation_code"],
-            f"The template is for organisation '{found['organisation_code']}', but this upload is for "
-            f"'{context.organisation_code}'; download the template for {context.organisation_code}.",
+            f"The template is for organisation '{found['organisation_code']}', but this upload is "
+            f"for "
+            f"'{context.organisation_code}'; download the template for "
+            f"{context.organisation_code}.",
         )
         return None
     return spec
@@ -392,13 +400,15 @@ def _check_headers(rows: list[list], *, sheet: GridSheet | TableSheet, findings:
                 sheet.name,
                 f"{col_letter(col)}{HEADER_ROW}",
                 found,
-                f"The column heading should be '{expected}'; do not insert, delete or move columns.",
+                f"The column heading should be '{expected}'; do not insert, delete or move "
+                f"columns.",
             )
     return ok
 
 
 class CellCheck:
-    """Type, range and completeness of one input cell; returns the number or None when it is not one."""
+    """Type, range and completeness of one input cell; returns the number or None when it is not
+    one."""
 
     @staticmethod
     def check(
@@ -525,7 +535,7 @@ class GridCheck:
         self.numbers: dict[
             int, list[float | None]
         ] = {}  # row -> value-column numbers (None: not a number)
-        # The sheet's geometry is derived on every access; a million-cell return asks for it per row.
+        # The sheet's geometry is derived on every access; a million-cell return asks per row.
         self.first_value_col = sheet.first_value_col
         self.total_col = sheet.total_col
         self.baseline_count = sheet.baseline_count
@@ -574,7 +584,8 @@ class GridCheck:
                 self.sheet.name,
                 cell,
                 found,
-                f"Row {row} should be {grid_row.measure.code} for {grid_row.org_code}; do not insert, "
+                f"Row {row} should be {grid_row.measure.code} for {grid_row.org_code}; do not "
+                "insert, "
                 "delete or reorder rows. Download the template again and copy your figures in.",
             )
             return
@@ -669,8 +680,10 @@ class GridCheck:
                         self.sheet.name,
                         f"{self.letters[index]}{total_row.row}",
                         found,
-                        f"{total_row.measure.label} for {total_row.org_name} ({self.sheet.value_headers[index]}) is "
-                        f"{_num(found)}, but {labels} = {_num(expected)}; make the total equal the sum of its parts.",
+                        f"{total_row.measure.label} for {total_row.org_name} "
+                        f"({self.sheet.value_headers[index]}) is "
+                        f"{_num(found)}, but {labels} = {_num(expected)}; make the total equal "
+                        f"the sum of its parts.",
                     )
 
     def _system_total(self) -> None:
@@ -698,8 +711,10 @@ class GridCheck:
                         self.sheet.name,
                         f"{self.letters[index]}{total_row.row}",
                         found,
-                        f"The system total of {total_row.measure.label.lower()} ({self.sheet.value_headers[index]}) "
-                        f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them agree.",
+                        f"The system total of {total_row.measure.label.lower()} "
+                        f"({self.sheet.value_headers[index]}) "
+                        f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them "
+                        f"agree.",
                     )
 
     def _plausibility(self, row: int, measure: Measure, org_name: str) -> None:
@@ -765,7 +780,8 @@ class GridCheck:
                     self.sheet.name,
                     cell,
                     value,
-                    f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the {baseline_label} "
+                    f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the "
+                    f"{baseline_label} "
                     f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%"
                     f"{f' ({measure.band_reason})' if measure.band_reason else ''}. Check the "
                     "figure or explain the change.",
@@ -781,8 +797,10 @@ class GridCheck:
                 self.sheet.name,
                 cell,
                 value,
-                f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on {periods[index - 1]} "
-                f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% in a month needs "
+                f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on "
+                f"{periods[index - 1]} "
+                f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% "
+                "in a month needs "
                 "checking or explaining.",
                 measure=measure.label,
             )
@@ -811,7 +829,8 @@ def _check_table(
                 sheet.name,
                 f"A{row}",
                 found,
-                f"Row {row} should be {table_row.code} ({table_row.label}); do not insert, delete or "
+                f"Row {row} should be {table_row.code} ({table_row.label}); do not insert, delete "
+                f"or "
                 "reorder rows.",
             )
             continue

@@ -2,8 +2,9 @@
 bare python-calamine read of the same file measured in the same run.
 
 The activity return is the collection of the round definition whose template pads out with member
-blocks: the one a large system's return grows with. Times on a shared machine vary, so every target
-is a ratio within one run, except the real-sized return and building the sample, which are absolute."""
+blocks: the one a large system's return grows with. Times on a shared machine vary, so every
+target is a ratio within one run, except the real-sized return and building the sample, which are
+absolute."""
 
 from __future__ import annotations
 
@@ -124,13 +125,17 @@ def _verdict(holds: bool) -> str:
 
 
 class Command(BaseCommand):
-    help = "Time and measure validation of activity returns of increasing size, each in a fresh process."
+    help = (
+        "Time and measure validation of activity returns of increasing size, each in a fresh "
+        "process."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--sizes",
             default=DEFAULT_SIZES,
-            help=f"Comma-separated input-cell counts; 'real' is the unpadded return ({DEFAULT_SIZES})",
+            help=f"Comma-separated input-cell counts; 'real' is the unpadded return "
+            f"({DEFAULT_SIZES})",
         )
         parser.add_argument(
             "--definition",
@@ -142,10 +147,12 @@ class Command(BaseCommand):
         base = real_context(definition=benchmark_definition(slug=options["definition"]))
         spec = resolve_spec(context=base)
         self.stdout.write(
-            f"{base.collection_code} {spec.version} for {base.organisation_code} ({len(base.members)} members)"
+            f"{base.collection_code} {spec.version} for {base.organisation_code} "
+            f"({len(base.members)} members)"
         )
         self.stdout.write(
-            f"{'size':>9} {'input cells':>12} {'cells read':>11} {'validate s':>11} {'s/M cells':>10} "
+            f"{'size':>9} {'input cells':>12} {'cells read':>11} {'validate s':>11} "
+            f"{'s/M cells':>10} "
             f"{'peak MB':>8} {'read s':>7} {'read MB':>8} {'time x':>7} {'mem x':>6} "
             f"{'errors':>7} {'warnings':>9} {'build s':>8} {'mark s':>7}"
         )
