@@ -510,6 +510,15 @@ class CellCheck:
         return float(value)
 
 
+NUMBER_TYPES = frozenset((float, int))
+
+
+def _all_whole(cells: list, kinds: set[type]) -> bool:
+    if kinds == {float}:
+        return all(map(float.is_integer, cells))
+    return all(value == int(value) for value in cells)
+
+
 class GridCheck:
     def __init__(
         self,
@@ -601,12 +610,13 @@ class GridCheck:
         minimum, maximum = unit.minimum, unit.maximum
         whole = unit.number_kind == "whole"
         # Fast path for the common row: plain numbers in range, no formula, checked a row at a time.
+        kinds = set(map(type, cells))
         if (
             not formulas
-            and all(type(value) is float or type(value) is int for value in cells)
+            and kinds <= NUMBER_TYPES
             and (minimum is None or min(cells) >= minimum)
             and (maximum is None or max(cells) <= maximum)
-            and (not whole or all(value == int(value) for value in cells))
+            and (not whole or _all_whole(cells, kinds))
         ):
             self.numbers[row] = [float(value) for value in cells]
             return
