@@ -672,12 +672,13 @@ class GridCheck:
             if total is None or any(part is None for part in parts + minus):
                 continue
             tolerance = UNITS[total_row.measure.unit].tolerance + 1e-6
-            for index, found in enumerate(total):
-                terms = [part[index] for part in parts]
-                negative = [part[index] for part in minus]
-                if found is None or None in terms or None in negative:
+            split = 1 + len(parts)
+            # Column by column through the rows at once; sums in the same order as term by term.
+            for index, column in enumerate(zip(total, *parts, *minus, strict=True)):
+                if None in column:
                     continue
-                expected = sum(terms) - sum(negative)
+                found = column[0]
+                expected = sum(column[1:split]) - sum(column[split:])
                 if abs(found - expected) > tolerance:
                     labels = " + ".join(
                         self.sheet.measure(code).label.lower() for code in rule.parts
