@@ -20,7 +20,9 @@ from openpyxl.utils import column_index_from_string
 
 CHUNK = 4 * 1024 * 1024
 FORMULA = re.compile(rb"<f[ >/]")
-CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')  # any length of row: too long is too large
+# The reference wherever it stands among the cell's attributes (calamine reads it from any place),
+# and a row of any length: too long is too large.
+CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"')
 RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 DOC_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -91,7 +93,7 @@ def _scan_segment(segment: bytes, scan: SheetScan, formula_cols: range) -> None:
         scan.max_col = max(scan.max_col, max(_col_index(letters) for letters in columns))
         scan.max_row = max(scan.max_row, max(map(int, {digits for _letters, digits in refs})))
     for match in FORMULA.finditer(segment):
-        start = segment.rfind(b'<c r="', 0, match.start())
+        start = segment.rfind(b"<c ", 0, match.start())
         ref = CELL_REF.match(segment, start) if start >= 0 else None
         if ref is None:
             continue
