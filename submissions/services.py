@@ -129,6 +129,10 @@ def template_version_issue(
     template_version = collection.template_versions.filter(version=version).first()
     if template_version is None:
         raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
+    accepted_before = sorted(
+        collection.template_versions.filter(is_accepted=True).values_list("version", flat=True),
+        key=template_layout_key,
+    )
     latest = template_version_latest(collection_id=collection.pk)
     if template_layout_key(version) < template_layout_key(latest.version):
         raise ValidationError(

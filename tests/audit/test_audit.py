@@ -201,7 +201,7 @@ def test_template_issue_invitation_role_and_extension_recorded(act_world):
     )
 
     assert [(e.actor, e.before) for e in _events(AuditAction.TEMPLATE_ISSUED)] == [
-        (admin, {"accepted": []})
+        (admin, {"accepted": [version]})
     ]
     (sent,) = _events(AuditAction.INVITATION_SENT)
     (accepted,) = _events(AuditAction.INVITATION_ACCEPTED)
