@@ -141,14 +141,10 @@ def template_version_issue(
                 "so it cannot replace it."
             }
         )
-    earlier = collection.template_versions.exclude(pk=template_version.pk)
-    accepted_before = sorted(
-        earlier.filter(is_accepted=True).values_list("version", flat=True),
-        key=template_layout_key,
-    )
     TemplateVersion.objects.filter(pk=template_version.pk).update(
         is_accepted=True, note=note.strip(), issued_by=issued_by
     )
+    earlier = collection.template_versions.exclude(pk=template_version.pk)
     earlier.update(is_accepted=False)
     earlier.filter(version__in=still_accepted).update(is_accepted=True)
     accepted = sorted(
