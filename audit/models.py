@@ -33,6 +33,16 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "Exported the audit trail"
 
 
+# The reviews app records its own actions under these names.
+REVIEW_ACTION_LABELS = {
+    "review.approve": "Approved a return",
+    "review.request_changes": "Asked for changes to a return",
+    "review.reopen": "Reopened an approved return",
+    "review.comment": "Commented on a return",
+    "review.endorse": "Endorsed a return",
+}
+
+
 class AuditQuerySet(models.QuerySet):
     """Audit rows are written once and never changed: bulk updates and deletes are refused too."""
 
@@ -77,7 +87,7 @@ class AuditEvent(models.Model):
         try:
             return AuditAction(self.action).label
         except ValueError:
-            return self.action.replace("_", " ").capitalize()
+            return REVIEW_ACTION_LABELS.get(self.action, "Another action")
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} {self.action} {self.object_label}"

@@ -38,9 +38,9 @@ class DashboardStatus(TextChoices):
     """A cell's status: the return's own status, except that lateness outranks the work in progress."""
 
     NOT_STARTED = "not_started", "Not started"
-    UPLOADED = "uploaded", "Uploaded"
-    INVALID = "invalid", "Invalid"
-    VALID = "valid", "Valid"
+    UPLOADED = "uploaded", "Being checked"
+    INVALID = "invalid", "Has errors"
+    VALID = "valid", "No errors"
     SUBMITTED = "submitted", "Submitted"
     LATE = "late", "Late"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"

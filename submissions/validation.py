@@ -147,6 +147,7 @@ def _finish(*, version_id: int, attempt: int, **fields) -> bool:
             obj=version,
             after={
                 "status": version.status,
+                "version": version.number,
                 "attempt": attempt,
                 "errors": version.error_count,
                 "warnings": version.warning_count,

@@ -127,7 +127,7 @@ def working_day_ratio(*, month: int) -> float:
 def _erf_sheet(*, upper_formula: str) -> TableSheet:
     return TableSheet(
         name="ERF",
-        title="Elective Recovery Fund estimate, April to September 2021 (seeds/004 §3)",
+        title="Elective Recovery Fund estimate, April to September 2021 (2021/22 implementation guidance, section 3)",
         label_header="Month",
         rows=tuple(
             TableRow(
@@ -186,7 +186,7 @@ def _act_spec(
             "Each CCG block is the commissioner view of its population's activity.",
             "Totals must equal the sum of their parts: elective = ordinary + day case; outpatients = first + "
             "follow-up + with procedure; diagnostics = the sum of the modalities.",
-            "At least 25% of outpatient attendances should be delivered remotely (seeds/000).",
+            "At least 25% of outpatient attendances should be delivered remotely (2021/22 priorities and operational planning guidance).",
             "ERF sheet: enter the 2019/20 baseline value, any counting-and-coding adjustment and the planned "
             "activity value for each month; the thresholds and the funding estimate are calculated.",
         ),
@@ -271,7 +271,7 @@ WF_2021_1 = TemplateSpec(
         "Give whole-time equivalents (WTE) in post at the end of each month, April 2021 to March 2022.",
         "Substantive staff = the five staff groups; total workforce = substantive + bank + agency.",
         "The first block is the system total; it must equal the sum of the provider blocks.",
-        "Activity and workforce plans must align (seeds/004 §6.4).",
+        "Activity and workforce plans must align (2021/22 implementation guidance, section 6.4).",
     ),
     changes="First issue.",
 )
@@ -311,7 +311,7 @@ MH_STAFF_SUMS = (
 )
 MH_INSTRUCTIONS = (
     "Give whole-time equivalents (WTE) in post at the end of each month, April 2021 to March 2022.",
-    "The workforce plan must deliver the growth the Long Term Plan mental health ambitions need (seeds/000).",
+    "The workforce plan must deliver the growth the Long Term Plan mental health ambitions need (2021/22 priorities and operational planning guidance).",
     "Substantive staff = the staff groups above it; total = substantive + bank + agency.",
 )
 MHWF_P_2021_1 = TemplateSpec(
@@ -416,7 +416,7 @@ FIN_SYS_2021_1 = TemplateSpec(
         "Figures in £000 for each month of the first half of 2021/22 (April to September).",
         "Total income and total expenditure must equal the sum of their lines; surplus = income - expenditure.",
         "The system total block must equal the sum of every provider and CCG block.",
-        "Submit with all validation errors cleared (seeds/004 §6.3).",
+        "Submit with all validation errors cleared (2021/22 implementation guidance, section 6.3).",
     ),
     changes="First issue.",
 )
@@ -498,7 +498,7 @@ PCC_2021_1 = TemplateSpec(
         ),
     ),
     instructions=(
-        "Figures in £000 for each month of 2021/22; issued 22 March 2021 (seeds/004 §6.3).",
+        "Figures in £000 for each month of 2021/22; issued 22 March 2021 (2021/22 implementation guidance, section 6.3).",
         "Net capital = internally generated + PDC + leases - disposals; closing cash = opening + receipts - "
         "payments.",
     ),
@@ -572,7 +572,7 @@ MAT_2021_1 = TemplateSpec(
     ),
     instructions=(
         "Set out the current position and plan for the seven Ockenden immediate and essential actions and for "
-        "Birth-rate Plus, by 6 May 2021 (seeds/004 §5).",
+        "Birth-rate Plus, by 6 May 2021 (2021/22 implementation guidance, section 5).",
         "Choose a status and a RAG rating for each action, and describe the actions and the evidence.",
         "Providers submitting their own return need their system's endorsement.",
     ),
@@ -605,7 +605,7 @@ CA_2021_1 = TemplateSpec(
     instructions=(
         "Plan each month from April to September 2021 against the 2019/20 baseline.",
         "Return the number waiting over 62 days to the February 2020 level; the Faster Diagnosis Standard "
-        "starts at 75% from Q3 (seeds/000).",
+        "starts at 75% from Q3 (2021/22 priorities and operational planning guidance).",
     ),
     changes="First issue.",
 )

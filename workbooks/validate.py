@@ -475,6 +475,16 @@ class CellCheck:
                 f"{what} is {_num(value)}; it cannot be above {unit.maximum:g}.",
             )
             return None
+        if unit.code == "percent" and 0 < value < 1:
+            # Excel shows 30% as 0.3 in a cell formatted as a number: the commonest slip here.
+            findings.warning(
+                "PERCENT.FRACTION",
+                sheet,
+                cell,
+                value,
+                f"{what} is {_num(value)}%. If you meant {_num(value * 100)}%, enter "
+                f"{_num(value * 100)}: this column takes percentages as numbers from 0 to 100.",
+            )
         return float(value)
 
 
@@ -559,6 +569,7 @@ class GridCheck:
         formulas = self.scan.formulas.get(row, ())
         minimum, maximum = unit.minimum, unit.maximum
         whole = unit.number_kind == "whole"
+        percent = unit.code == "percent"
         numbers: list[float | None] = []
         for index, value in enumerate(cells):
             kind = type(value)
@@ -569,6 +580,7 @@ class GridCheck:
                 and (minimum is None or value >= minimum)
                 and (maximum is None or value <= maximum)
                 and (not whole or value == int(value))
+                and not (percent and 0 < value < 1)
             ):
                 numbers.append(float(value))
                 continue

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.ErrorTitleMiddleware",
     "axes.middleware.AxesMiddleware",
     "audit.context.AuditRequestMiddleware",
 ]

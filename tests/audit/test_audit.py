@@ -325,14 +325,29 @@ def test_submission_history_lists_the_returns_events_newest_first(client, act_wo
     )
 
 
+def test_submission_history_reads_as_sentences_without_page_views(client, act_world):
+    version = _upload(act_world, act_world.sample()).version
+    version_validate(version_id=version.pk)
+    client.force_login(act_world.lead)
+    client.get(reverse("submissions:detail", kwargs={"pk": act_world.submission.pk}))
+    response = client.get(
+        reverse("audit:submission_history", kwargs={"pk": act_world.submission.pk})
+    )
+    assert [sentence for _, sentence in response.context["entries"]] == [
+        "Version 1 was checked: no errors (0 errors, 0 warnings).",
+        f"{act_world.lead.get_full_name() or act_world.lead.username} uploaded version 1.",
+    ]
+    assert "{" not in response.content.decode().split("<h1>")[1]
+
+
 def _many_events(act_world, n: int) -> None:
     for i in range(n):
         audit_record(
-            action=AuditAction.DOWNLOAD,
+            action="review.comment",
             actor=act_world.lead,
             submission_id=act_world.submission.pk,
             organisation_code="QHM",
-            detail=f"file {i}",
+            detail=f"comment {i}",
         )
 
 

@@ -84,7 +84,7 @@ def test_consolidation_lists_included_and_missing_organisations_and_leaves_draft
     job = built(user=admin, kind=ExportKind.CONSOLIDATION, act_world=act_world)
     organisations = sheet_rows(job, "Organisations")[1:]
     assert [(row[0], row[4], row[5], row[6]) for row in organisations] == [
-        ("QMJ", "Valid", "no", None),
+        ("QMJ", "No errors", "no", None),
         ("QHM", "Submitted", "yes", 1),
     ]
     assert {row[3] for row in sheet_rows(job, "Values")[1:]} == {"QHM"}
@@ -133,16 +133,21 @@ def test_files_zip_holds_every_submitted_file_byte_for_byte_with_a_manifest(act_
     )
     checked_version(
         submission=act_world.submission, user=act_world.lead, seed=9
-    )  # un-submits ours: left out
+    )  # a newer draft: ours stays submitted as version 1, the draft is left out
     theirs_again = Version.objects.get(pk=theirs.pk)
     job = built(user=admin, kind=ExportKind.FILES, act_world=act_world, collection=None)
     members, manifest = zip_contents(job)
-    assert list(members) == ["QMJ/QMJ_ACT_draft_v1.xlsx"]
+    assert sorted(members) == ["QHM/QHM_ACT_draft_v1.xlsx", "QMJ/QMJ_ACT_draft_v1.xlsx"]
     with theirs_again.file.open("rb") as stream:
         assert members["QMJ/QMJ_ACT_draft_v1.xlsx"] == stream.read()
-    assert [
+    with ours.file.open("rb") as stream:
+        assert members["QHM/QHM_ACT_draft_v1.xlsx"] == stream.read()
+    assert sorted(
         (row["path"], row["sha256"], row["size"], row["matches_record"]) for row in manifest
-    ] == [("QMJ/QMJ_ACT_draft_v1.xlsx", theirs.sha256, str(theirs.size), "yes")]
+    ) == [
+        ("QHM/QHM_ACT_draft_v1.xlsx", ours.sha256, str(ours.size), "yes"),
+        ("QMJ/QMJ_ACT_draft_v1.xlsx", theirs.sha256, str(theirs.size), "yes"),
+    ]
     assert hashlib.sha256(members["QMJ/QMJ_ACT_draft_v1.xlsx"]).hexdigest() == theirs.sha256
     assert ours.original_name == "Our Plan.XLSX"
 

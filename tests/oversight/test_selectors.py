@@ -24,10 +24,10 @@ DEADLINE = london(2021, 5, 6)
     ("status", "is_late", "now", "expected"),
     [
         (S.NOT_STARTED, False, BEFORE_DEADLINE, (D.NOT_STARTED, "Not started")),
-        (S.UPLOADED, False, BEFORE_DEADLINE, (D.UPLOADED, "Uploaded")),
-        (S.VALIDATING, False, BEFORE_DEADLINE, (D.UPLOADED, "Uploaded")),
-        (S.INVALID, False, BEFORE_DEADLINE, (D.INVALID, "Invalid")),
-        (S.VALID, False, BEFORE_DEADLINE, (D.VALID, "Valid")),
+        (S.UPLOADED, False, BEFORE_DEADLINE, (D.UPLOADED, "Being checked")),
+        (S.VALIDATING, False, BEFORE_DEADLINE, (D.UPLOADED, "Being checked")),
+        (S.INVALID, False, BEFORE_DEADLINE, (D.INVALID, "Has errors")),
+        (S.VALID, False, BEFORE_DEADLINE, (D.VALID, "No errors")),
         (S.SUBMITTED, False, BEFORE_DEADLINE, (D.SUBMITTED, "Submitted")),
         (S.SUBMITTED, False, AFTER_DEADLINE, (D.SUBMITTED, "Submitted")),
         (S.SUBMITTED, True, AFTER_DEADLINE, (D.LATE, "Submitted late")),
@@ -36,7 +36,12 @@ DEADLINE = london(2021, 5, 6)
         (S.NOT_STARTED, False, AFTER_DEADLINE, (D.LATE, "Overdue")),
         (S.UPLOADED, False, AFTER_DEADLINE, (D.LATE, "Overdue")),
         (S.VALID, False, AFTER_DEADLINE, (D.LATE, "Overdue")),
-        (S.INVALID, False, DEADLINE, (D.INVALID, "Invalid")),  # due at noon: still on time at noon
+        (
+            S.INVALID,
+            False,
+            DEADLINE,
+            (D.INVALID, "Has errors"),
+        ),  # due at noon: still on time at noon
     ],
 )
 def test_dashboard_status_maps_each_return_status(status, is_late, now, expected):
@@ -69,7 +74,7 @@ def test_dashboard_overdue_follows_an_extended_deadline(world):
         user=admin, planning_round=world.planning_round, now=london(2021, 5, 21)
     )
 
-    assert _cells(extended) == {"QAA": [(D.VALID, "Valid")], "QBB": [(D.LATE, "Overdue")]}
+    assert _cells(extended) == {"QAA": [(D.VALID, "No errors")], "QBB": [(D.LATE, "Overdue")]}
     assert extended.rows[0]["cells"][0]["extended_to"] == london(2021, 5, 20)
     assert _cells(after_extension)["QAA"] == [(D.LATE, "Overdue")]
 

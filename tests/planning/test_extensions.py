@@ -179,7 +179,12 @@ def test_extensions_page_lets_the_reviewer_decide(client, act_world):
     client.force_login(act_world.reviewer)
     response = client.post(
         reverse("submissions:extension_decide", kwargs={"pk": request.pk}),
-        {f"decide-{request.pk}-decision": "grant", f"decide-{request.pk}-deadline": "2021-05-10"},
+        {
+            f"decide-{request.pk}-decision": "grant",
+            f"decide-{request.pk}-deadline_day": "10",
+            f"decide-{request.pk}-deadline_month": "5",
+            f"decide-{request.pk}-deadline_year": "2021",
+        },
     )
     assert response.status_code == 302
     assert effective_deadline(collection=act_world.act, organisation=act_world.ics) == london(
@@ -191,7 +196,21 @@ def test_extension_request_page_form_takes_a_date_as_noon(client, act_world):
     client.force_login(act_world.lead)
     response = client.post(
         reverse("submissions:extension_request", kwargs={"pk": act_world.submission.pk}),
-        {"deadline": "2021-05-12", "reason": "Board"},
+        {"deadline_day": "12", "deadline_month": "5", "deadline_year": "2021", "reason": "Board"},
     )
     assert response.status_code == 302
     assert ExtensionRequest.objects.get().requested_deadline == london(2021, 5, 12)
+
+
+def test_extension_request_page_uses_the_date_input_and_says_what_is_wrong(client, act_world):
+    client.force_login(act_world.lead)
+    url = reverse("submissions:extension_request", kwargs={"pk": act_world.submission.pk})
+    page = client.get(reverse("submissions:extensions", kwargs={"pk": act_world.submission.pk}))
+    assert 'name="deadline_day"' in page.content.decode()
+    response = client.post(
+        url, {"deadline_day": "31", "deadline_month": "2", "deadline_year": "2021", "reason": "B"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert '<a href="#id_deadline_0">Enter a real date, for example 13 5 2021.</a>' in page
+    assert "<title>Error: " in page
