@@ -49,7 +49,7 @@ class DashboardStatus(TextChoices):
 
 NOT_APPLICABLE = "not_applicable"
 NOT_APPLICABLE_LABEL = "Not applicable"
-SUBMITTED_LATE_LABEL = "Submitted late"
+SUBMITTED_LATE_LABEL = "Late"
 OVERDUE_LABEL = "Overdue"
 # "Submitted or better": the return has reached the region and nobody has sent it back.
 DONE_STATUSES = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED})
@@ -62,25 +62,38 @@ _IN_PROGRESS = {
 }
 
 
+_DECIDED = {
+    SubmissionStatus.APPROVED: DashboardStatus.APPROVED,
+    SubmissionStatus.CHANGES_REQUESTED: DashboardStatus.CHANGES_REQUESTED,
+}
+
+
 def dashboard_status(
-    *, status: str, is_late: bool, deadline: dt.datetime, now: dt.datetime
-) -> tuple[str, str]:
-    """(dashboard status, label) of one return. `deadline` is the organisation's, extension included.
+    *,
+    status: str,
+    is_late: bool,
+    deadline: dt.datetime,
+    now: dt.datetime,
+    is_mandatory: bool = True,
+) -> tuple[str, str, str]:
+    """(dashboard status, label, lateness) of one return. `deadline` is the organisation's,
+    extension included. Lateness ("Late" for a return submitted after its deadline, "Overdue" for
+    a mandatory one still not in) is shown beside the status, never instead of it; an optional
+    return is never overdue.
 
     A decision outranks lateness: an approved return is done and one sent back is the region's
     next conversation, however late it first came in."""
-    if status == SubmissionStatus.APPROVED:
-        return DashboardStatus.APPROVED, DashboardStatus.APPROVED.label
-    if status == SubmissionStatus.CHANGES_REQUESTED:
-        return DashboardStatus.CHANGES_REQUESTED, DashboardStatus.CHANGES_REQUESTED.label
+    if status in _DECIDED:
+        return _DECIDED[status], _DECIDED[status].label, ""
     if status == SubmissionStatus.SUBMITTED:
-        if is_late:
-            return DashboardStatus.LATE, SUBMITTED_LATE_LABEL
-        return DashboardStatus.SUBMITTED, DashboardStatus.SUBMITTED.label
-    if now > deadline:
-        return DashboardStatus.LATE, OVERDUE_LABEL
+        return (
+            DashboardStatus.SUBMITTED,
+            DashboardStatus.SUBMITTED.label,
+            SUBMITTED_LATE_LABEL if is_late else "",
+        )
     in_progress = _IN_PROGRESS[status]
-    return in_progress, in_progress.label
+    overdue = is_mandatory and now > deadline
+    return in_progress, in_progress.label, OVERDUE_LABEL if overdue else ""
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -97,6 +110,7 @@ class Column:
     stage_label: str
     name: str
     deadline: dt.datetime
+    is_mandatory: bool = True
     counts: dict[str, int] = field(default_factory=dict)
     owed: int = 0
     done: int = 0
@@ -158,10 +172,19 @@ _REVIEW_STATUSES = frozenset(
 )
 
 
-def _cell(*, status: str, label: str, url: str | None, extended_to: dt.datetime | None) -> dict:
+def _cell(
+    *,
+    status: str,
+    label: str,
+    url: str | None,
+    extended_to: dt.datetime | None,
+    lateness: str = "",
+) -> dict:
     return {
         "status": status,
-        "label": label,
+        "label": f"{label}, {lateness.lower()}" if lateness else label,
+        "status_label": label,
+        "lateness": lateness,
         "colour": STATUS_COLOURS.get(status, "white"),
         "url": url,
         "extended_to": extended_to,
@@ -195,11 +218,12 @@ def _row_cells(
         submission = submissions.get(key)
         extended_to = extensions.get(key)
         raw_status = submission[1] if submission else SubmissionStatus.NOT_STARTED
-        cell_status, label = dashboard_status(
+        cell_status, label, lateness = dashboard_status(
             status=raw_status,
             is_late=bool(submission and submission[2]),
             deadline=extended_to or column.deadline,
             now=now,
+            is_mandatory=column.is_mandatory,
         )
         url = None
         if submission and links:
@@ -208,14 +232,24 @@ def _row_cells(
                 if raw_status in _REVIEW_STATUSES
                 else links[1](submission[0])
             )
-        cells.append(_cell(status=cell_status, label=label, url=url, extended_to=extended_to))
+        cells.append(
+            _cell(
+                status=cell_status,
+                label=label,
+                url=url,
+                extended_to=extended_to,
+                lateness=lateness,
+            )
+        )
         done = raw_status in DONE_STATUSES
         column.owed += 1
         column.done += done
         column.counts[cell_status] = column.counts.get(cell_status, 0) + 1
+        if lateness:
+            column.counts[DashboardStatus.LATE] = column.counts.get(DashboardStatus.LATE, 0) + 1
         summary.owed += 1
         summary.done += done
-        summary.late += cell_status == DashboardStatus.LATE
+        summary.late += bool(lateness)
     return cells
 
 
@@ -285,6 +319,7 @@ def dashboard_for_user(
             stage_label=c.get_stage_display(),
             name=c.name,
             deadline=c.deadline,
+            is_mandatory=c.is_mandatory,
         )
         for c in collections
     ]
@@ -349,7 +384,10 @@ def dashboard_for_user(
             now=now,
             links=links if opens_all or can_open_returns_of(user, organisation) else None,
         )
-        if status and not any(cell["status"] == status for cell in cells):
+        if status and not any(
+            cell["status"] == status or (status == DashboardStatus.LATE and cell["lateness"])
+            for cell in cells
+        ):
             continue
         rows.append(
             {
