@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import TextChoices
+from django.db.models import Count, Q, TextChoices
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +23,8 @@ from core.templatetags.portal import STATUS_COLOURS
 from erf.returns import ERF_COLLECTION
 from planning.models import (
     DeadlineExtension,
+    ExtensionRequest,
+    ExtensionStatus,
     Organisation,
     OrganisationType,
     PlanningRound,
@@ -413,4 +415,37 @@ def dashboard_for_user(
         shows_erf=bool(erf_collections),
         owed=sum(s.owed for s in region_summaries),
         done=sum(s.done for s in region_summaries),
+    )
+
+
+@dataclass(frozen=True)
+class RoundOverview:
+    """A national admin's morning: how far the current round has got and what waits on someone."""
+
+    planning_round: PlanningRound
+    owed: int
+    done: int
+    waiting_for_review: int
+    extensions_waiting: int
+
+    @property
+    def percent(self) -> int | None:
+        return _percent(self.done, self.owed)
+
+
+def round_overview(*, planning_round: PlanningRound) -> RoundOverview:
+    returns = Submission.objects.filter(collection__planning_round=planning_round)
+    counts = returns.aggregate(
+        owed=Count("pk"),
+        done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
+        waiting=Count("pk", filter=Q(status=SubmissionStatus.SUBMITTED)),
+    )
+    return RoundOverview(
+        planning_round=planning_round,
+        owed=counts["owed"],
+        done=counts["done"],
+        waiting_for_review=counts["waiting"],
+        extensions_waiting=ExtensionRequest.objects.filter(
+            collection__planning_round=planning_round, status=ExtensionStatus.PENDING
+        ).count(),
     )

@@ -16,6 +16,7 @@ from .models import (
     Collection,
     DeadlineExtension,
     ExtensionRequest,
+    ExtensionStatus,
     Organisation,
     OrganisationType,
     PlanningRound,
@@ -258,3 +259,32 @@ def returns_on_behalf_of_led_systems(
         if rows:
             led.append((ics, rows))
     return led
+
+
+def extension_requests_for_reviewer(*, user: User) -> QuerySet[ExtensionRequest]:
+    """Every extension request from the organisations of the regions the user reviews, oldest
+    waiting first (a national admin's: every region's)."""
+    return (
+        ExtensionRequest.objects.filter(organisation__region__in=regions_visible_to(user=user))
+        .select_related("collection", "organisation", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def extension_status_counts(*, requests: QuerySet[ExtensionRequest]) -> list[tuple[str, str, int]]:
+    """(status, label, count) for every status, in the enum's order, from one query."""
+    counts = dict(requests.order_by().values_list("status").annotate(n=Count("pk")))
+    return [(status, label, counts.get(status, 0)) for status, label in ExtensionStatus.choices]
+
+
+def system_members_visible_to(*, user: User, organisation: Organisation) -> list[Organisation]:
+    """The providers, CCGs and LMSs of a system whose returns the user may read, for the system's
+    page: a system lead reaches each of them in one click. None for any other organisation."""
+    if organisation.org_type != OrganisationType.ICS:
+        return []
+    return sorted(
+        organisations_visible_to(user=user)
+        .filter(parent_ics=organisation, is_active=True)
+        .select_related("parent_ics"),
+        key=organisation_sort_key,
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -305,3 +305,18 @@ def submission_reference(*, submission: Submission) -> str:
         f"{collection.code}{stage}-{submission.organisation.ods_code}-"
         f"{submission.pk:05d}-V{submission.submitted_version.number}"
     )
+
+
+def submission_ids_for(*, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(collection id, organisation id) → the id of that return, for a page of them in one query."""
+    if not pairs:
+        return {}
+    wanted = Q()
+    for collection_id, organisation_id in pairs:
+        wanted |= Q(collection_id=collection_id, organisation_id=organisation_id)
+    return {
+        (collection_id, organisation_id): pk
+        for pk, collection_id, organisation_id in Submission.objects.filter(wanted).values_list(
+            "pk", "collection_id", "organisation_id"
+        )
+    }

@@ -433,23 +433,34 @@ def submission_submit(
 
 
 def submission_submitted_notify(*, submission: Submission, version: Version, user: User) -> None:
-    """Tell the organisation's people and the region's reviewers that the return was submitted."""
+    """Tell the organisation's people (linking to the return) and the region's reviewers (linking
+    to the review page, where they act) that the return was submitted."""
     organisation = submission.organisation
-    recipients = [
-        *users_of_organisation(organisation_id=organisation.pk),
-        *users_reviewing_region(region_id=organisation.region_id),
-    ]
     late = " (late)" if submission.is_late else ""
-    notify(
-        recipients=recipients,
-        kind="submitted",
-        subject=f"{submission.collection.code} submitted by {organisation.name}",
-        body=(
+    message = {
+        "kind": "submitted",
+        "subject": f"{submission.collection.code} submitted by {organisation.name}",
+        "body": (
             f"{user.get_full_name() or user.get_username()} submitted version {version.number} of "
             f"{submission.collection} for {organisation.name}{late}."
         ),
+        "dedupe_key": f"submitted:{submission.pk}:{version.pk}",
+    }
+    reviewers = users_reviewing_region(region_id=organisation.region_id)
+    reviewer_ids = {reviewer.pk for reviewer in reviewers}
+    notify(
+        recipients=[
+            member
+            for member in users_of_organisation(organisation_id=organisation.pk)
+            if member.pk not in reviewer_ids
+        ],
         url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
-        dedupe_key=f"submitted:{submission.pk}:{version.pk}",
+        **message,
+    )
+    notify(
+        recipients=reviewers,
+        url=reverse("reviews:detail", kwargs={"pk": submission.pk}),
+        **message,
     )
 
 

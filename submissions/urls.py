@@ -14,6 +14,7 @@ urlpatterns = [
     path("returns/<int:pk>/extensions/", views.extensions, name="extensions"),
     path("returns/<int:pk>/extensions/request/", views.extension_request, name="extension_request"),
     path("returns/<int:pk>/extensions/set/", views.extension_set, name="extension_set"),
+    path("extensions/", views.extension_queue, name="extension_queue"),
     path("extensions/<int:pk>/decide/", views.extension_decide_view, name="extension_decide"),
     path("extensions/<int:pk>/withdraw/", views.extension_withdraw_view, name="extension_withdraw"),
     path("versions/<int:pk>/", views.version_detail, name="version_detail"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +15,13 @@ from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
 from planning.models import Collection, ExtensionStatus
-from planning.selectors import effective_deadline, extension_history, extension_request_get_for_user
+from planning.selectors import (
+    effective_deadline,
+    extension_history,
+    extension_request_get_for_user,
+    extension_requests_for_reviewer,
+    extension_status_counts,
+)
 from planning.services import (
     deadline_extension_grant,
     extension_decide,
@@ -565,6 +572,34 @@ def extension_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("submissions:extensions", pk=submission.pk)
+
+
+@permission_or_404("reviews.see_queue")
+def extension_queue(request: HttpRequest) -> HttpResponse:
+    """Reviewers' extension requests: those waiting for a decision first, counts by status as
+    links, each request linked to its return's deadline page where it is decided."""
+    requests = extension_requests_for_reviewer(user=request.user)
+    status = request.GET.get("status") or ExtensionStatus.PENDING
+    if status not in ExtensionStatus.values:
+        status = ExtensionStatus.PENDING
+    page = Paginator(requests.filter(status=status), 50).get_page(request.GET.get("page"))
+    returns = selectors.submission_ids_for(
+        pairs=[(item.collection_id, item.organisation_id) for item in page.object_list]
+    )
+    return render(
+        request,
+        "submissions/extension_queue.html",
+        {
+            "counts": extension_status_counts(requests=requests),
+            "status": status,
+            "page": page,
+            "query": f"status={status}",
+            "rows": [
+                (item, returns.get((item.collection_id, item.organisation_id)))
+                for item in page.object_list
+            ],
+        },
+    )
 
 
 @login_required

@@ -140,7 +140,8 @@ class RoundDetail(AdminPage):
 # ModelBackend (2). The rest is the page's own reads.
 BOUNDS: dict[str, tuple[Callable[[], Page], int]] = {
     "home": (Home, 9),
-    "organisation_returns": (OrganisationReturns, 14),
+    # + the system's member organisations and the decisions standing on its returns.
+    "organisation_returns": (OrganisationReturns, 16),
     "region_detail": (RegionDetail, 10),
     "region_list": (RegionList, 6),
     "round_list": (RoundList, 6),

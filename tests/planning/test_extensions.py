@@ -214,3 +214,18 @@ def test_extension_request_page_uses_the_date_input_and_says_what_is_wrong(clien
     assert response.status_code == 400
     assert '<a href="#id_deadline_0">Enter a real date, for example 13 5 2021.</a>' in page
     assert "<title>Error: " in page
+
+
+def test_extension_queue_lists_the_regions_waiting_requests_with_counts(
+    client, act_world, django_assert_max_num_queries
+):
+    _ask(act_world)
+    client.force_login(act_world.reviewer)
+    url = reverse("submissions:extension_queue")
+    with django_assert_max_num_queries(12):
+        page = client.get(url).content.decode()
+    assert "Waiting for a decision: 1" in page
+    assert f'href="/returns/{act_world.submission.pk}/extensions/"' in page
+    assert '<a href="?status=granted">Granted: 0</a>' in page
+    client.force_login(act_world.lead)
+    assert client.get(url).status_code == 404
