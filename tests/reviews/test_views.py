@@ -263,7 +263,7 @@ def _queue(client, reviewer, query: str = "") -> list[int]:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", ["trust-pcc", "one-act", "two-act"]),
+        ("?collection=", ["trust-pcc", "one-act", "two-act"]),
         ("?collection=ACT", ["one-act", "two-act"]),
         ("?stage=single", ["trust-pcc"]),
         ("?status=approved", ["two-act"]),
@@ -297,7 +297,9 @@ def test_queue_waiting_includes_an_unanswered_comment_by_the_organisation(client
 def test_queue_counts_per_status_and_other_rounds(client, queue_world):
     reviewer, rows, old_round = queue_world
     client.force_login(reviewer)
-    counts = {status: n for status, _label, n in client.get("/review/").context["counts"]}
+    counts = {
+        status: n for status, _label, n in client.get("/review/?waiting=on").context["counts"]
+    }
     assert (counts["submitted"], counts["approved"], counts["valid"], counts["invalid"]) == (
         1,
         1,
@@ -305,6 +307,16 @@ def test_queue_counts_per_status_and_other_rounds(client, queue_world):
         0,
     )
     assert len(_queue(client, reviewer, f"?round={old_round.pk}")) == 1
+
+
+def test_queue_opens_on_waiting_for_me_with_counts_as_links(client, queue_world):
+    reviewer, rows, _ = queue_world
+    client.force_login(reviewer)
+    response = client.get("/review/")
+    round_pk = rows["one-act"].collection.planning_round_id
+    assert response["Location"] == f"/review/?round={round_pk}&waiting=on"
+    page = client.get(response["Location"]).content.decode()
+    assert f'href="?round={round_pk}&amp;status=submitted"' in page
 
 
 def test_queue_refuses_a_bad_filter_value_without_failing(client, queue_world):
