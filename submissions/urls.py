@@ -18,6 +18,7 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", views.extension_decide_view, name="extension_decide"),
     path("extensions/<int:pk>/withdraw/", views.extension_withdraw_view, name="extension_withdraw"),
     path("versions/<int:pk>/", views.version_detail, name="version_detail"),
+    path("versions/<int:pk>/findings/", views.version_findings, name="version_findings"),
     path("versions/<int:pk>/panel/", views.version_panel, name="version_panel"),
     path("versions/<int:pk>/file/", views.version_file, name="version_file"),
     path("versions/<int:pk>/findings.csv", views.version_findings_csv, name="version_findings_csv"),

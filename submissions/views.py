@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
@@ -31,6 +32,7 @@ from planning.services import (
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
 from workbooks.highlight import highlight_workbook
+from workbooks.rule_titles import rule_title
 from workbooks.specs import has_workbook_template, spec_versions
 from workbooks.types import Finding as FindingData
 
@@ -46,6 +48,8 @@ from .forms import (
     UploadForm,
 )
 from .models import VersionStatus
+
+FINDINGS_PAGE_SIZE = 50
 from .transitions import TransitionConflict
 
 
@@ -57,7 +61,7 @@ def _panel_context(request: HttpRequest, submission, version) -> dict:
     return {
         "submission": submission,
         "version": version,
-        "findings_by_sheet": selectors.findings_by_sheet(version=version)
+        "findings_summary": selectors.findings_summary(version=version)
         if version and version.is_finished
         else [],
         "can_submit": can_submit,
@@ -286,6 +290,28 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return render(
         request, "submissions/version_detail.html", _panel_context(request, submission, version)
+    )
+
+
+@login_required
+def version_findings(request: HttpRequest, pk: int) -> HttpResponse:
+    """One kind of finding of a version (a sheet and a rule), fifty to a page."""
+    version = selectors.version_get_for_user(user=request.user, pk=pk)
+    sheet, rule = request.GET.get("sheet", ""), request.GET.get("rule", "")
+    page = Paginator(
+        selectors.findings_of_kind(version=version, sheet=sheet, rule=rule), FINDINGS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "submissions/version_findings.html",
+        {
+            "version": version,
+            "submission": version.submission,
+            "sheet": sheet,
+            "title": rule_title(rule),
+            "page": page,
+            "query": urlencode({"sheet": sheet, "rule": rule}),
+        },
     )
 
 
