@@ -48,9 +48,9 @@ from .forms import (
     UploadForm,
 )
 from .models import VersionStatus
+from .transitions import TransitionConflict
 
 FINDINGS_PAGE_SIZE = 50
-from .transitions import TransitionConflict
 
 
 def _panel_context(request: HttpRequest, submission, version) -> dict:
