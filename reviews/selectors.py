@@ -16,7 +16,15 @@ from planning.selectors import current_round
 from submissions.models import Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user
 from submissions.services import template_context
-from workbooks.model import COVER_SHEET, INSTRUCTIONS_SHEET, GridSheet, col_letter, grid_blocks
+from workbooks.model import (
+    COVER_SHEET,
+    INSTRUCTIONS_SHEET,
+    UNITS,
+    GridSheet,
+    Measure,
+    col_letter,
+    grid_blocks,
+)
 from workbooks.specs import spec_for
 
 from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
@@ -242,6 +250,23 @@ class MeasureTotal:
     label: str
     unit: str
     total: Decimal
+    averaged: bool = False
+    baseline: Decimal | None = None
+
+    @property
+    def change(self) -> str:
+        """The change against the baseline, e.g. "+4.2%"; "" without a baseline to compare."""
+        if not self.baseline:
+            return ""
+        return f"{100 * (self.total - self.baseline) / self.baseline:+.1f}%"
+
+
+def _headline(numbers: list[Decimal], *, adds_up: bool) -> Decimal:
+    """Flows (activity, staff, money) add up over the months; rates and shares are averaged, as
+    adding up twelve monthly percentages means nothing."""
+    if adds_up:
+        return sum(numbers, Decimal(0))
+    return sum(numbers, Decimal(0)) / len(numbers) if numbers else Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -250,6 +275,12 @@ class SheetTotals:
     title: str
     periods: int
     totals: list[MeasureTotal]
+
+
+def measure_adds_up(*, measure: Measure) -> bool:
+    """Whether a measure's months add up to a total (a flow) or not (a rate or a share). Read from
+    its unit for now; the round's definition will say so of each measure."""
+    return UNITS[measure.unit].additive
 
 
 def version_totals(*, version: Version) -> list[SheetTotals]:
@@ -278,13 +309,23 @@ def version_totals(*, version: Version) -> list[SheetTotals]:
         month_cols = range(first_month, first_month + len(sheet.periods))
         totals = []
         for code, grid_row in own.rows.items():
-            numbers = [_number(cells.get((sheet.name, grid_row.row, col))) for col in month_cols]
+            found = [_number(cells.get((sheet.name, grid_row.row, col))) for col in month_cols]
+            numbers = [n for n in found if n is not None]
+            adds_up = measure_adds_up(measure=grid_row.measure)
+            baseline = (
+                _number(cells.get((sheet.name, grid_row.row, sheet.first_value_col)))
+                if sheet.baseline_label
+                else None
+            )
             totals.append(
                 MeasureTotal(
                     code=code,
                     label=grid_row.measure.label,
                     unit=grid_row.measure.unit,
-                    total=sum((n for n in numbers if n is not None), Decimal(0)),
+                    total=_headline(numbers, adds_up=adds_up),
+                    averaged=not adds_up,
+                    # The baseline is one month's figure: over the months for a flow.
+                    baseline=baseline * len(numbers) if baseline and adds_up else baseline,
                 )
             )
         result.append(

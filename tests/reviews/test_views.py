@@ -111,6 +111,20 @@ def test_version_totals_sum_the_organisations_own_rows_over_the_months(act_world
     months = [cell_value(data, "Activity", f"{col}4") for col in "GHIJKLMNOPQR"[: activity.periods]]
     assert first.total == sum(Decimal(str(value)) for value in months)
     assert first.code == cell_value(data, "Activity", "C4")
+    baseline = Decimal(str(cell_value(data, "Activity", "F4"))) * activity.periods
+    assert (first.averaged, first.baseline) == (False, baseline)
+
+
+def test_version_totals_average_a_share_instead_of_adding_it_up(act_world):
+    version = submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample())
+    data = version.file.open("rb").read()
+    activity = next(sheet for sheet in version_totals(version=version) if sheet.sheet == "Activity")
+    remote = next(total for total in activity.totals if total.unit == "percent")
+    row = 4 + [total.code for total in activity.totals].index(remote.code)
+    months = [Decimal(str(cell_value(data, "Activity", f"{col}{row}"))) for col in "GHIJKLMNOPQR"]
+    months = months[: activity.periods]
+    assert (remote.averaged, remote.total) == (True, sum(months) / len(months))
+    assert remote.total <= 100
 
 
 # Review page and decisions ----------------------------------------------------------------------
