@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from knox.models import AuthToken
 
 from .models import DELEGABLE_ROLES, Delegation, Role, RoleAssignment, User
 
@@ -134,3 +135,12 @@ def users_reviewing_region(*, region_id: int | None) -> QuerySet[User]:
         role_assignments__region_id=region_id,
         role_assignments__role=Role.REGIONAL_REVIEWER,
     ).distinct()
+
+
+def api_tokens_of(*, user: User) -> QuerySet[AuthToken]:
+    """The user's API tokens still in force, newest first."""
+    return (
+        AuthToken.objects.filter(user=user)
+        .filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+        .order_by("-created")
+    )

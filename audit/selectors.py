@@ -17,7 +17,12 @@ def audit_events_of_submission(*, submission_id: int) -> QuerySet[AuditEvent]:
 
 # What a person did to a return, not what they looked at: page views and downloads stay in the
 # audit trail search for national admins.
-_NOT_HISTORY = (AuditAction.VIEW_RETURN, AuditAction.DOWNLOAD, AuditAction.ACCESS_REFUSED)
+_NOT_HISTORY = (
+    AuditAction.VIEW_RETURN,
+    AuditAction.DOWNLOAD,
+    AuditAction.ACCESS_REFUSED,
+    AuditAction.VALIDATION_STARTED,
+)
 _CHECKED = {
     "valid": "no errors",
     "invalid": "errors to fix",
@@ -47,9 +52,10 @@ def history_sentence(event: AuditEvent) -> str:
         return f"{who}'s upload was refused: {event.detail}"
     if event.action == AuditAction.VALIDATION_FINISHED:
         checked = f"Version {version}" if version else "A version"
-        if after.get("status") in _CHECKED:
+        status = after.get("version_status", after.get("status"))
+        if status in _CHECKED:
             return (
-                f"{checked} was checked: {_CHECKED[after['status']]} "
+                f"{checked} was checked: {_CHECKED[status]} "
                 f"({_count(after.get('errors', 0), 'error')}, "
                 f"{_count(after.get('warnings', 0), 'warning')})."
             )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
-from python_calamine import CalamineWorkbook
+from workbooks.reader import read_sheets
+from workbooks.types import RejectedFile
 
-from submissions.models import CHECKED_VERSION_STATUSES
+from submissions.models import VersionStatus
 
 from .calculator import ErfInputError, Estimate, MonthInput, estimate
 
 ERF_SHEET = "ERF"
+# The ERF sheet is six months by ten columns; this is read in a web request (once per version), so
+# a sheet padded far beyond that is not read at all.
+ERF_MAX_AREA = 10_000
 # Columns of the ERF sheet as the template lays them out (workbooks.catalogue._erf_sheet):
 # code, month, baseline, threshold %, working-day ratio, counting-and-coding adjustment, activity.
 CODE, BASELINE, THRESHOLD_PCT, RATIO, ADJUSTMENT, ACTIVITY = 0, 2, 3, 4, 5, 6
@@ -29,11 +32,14 @@ def _decimal(value) -> Decimal | None:
 
 def erf_estimate_of_workbook(*, data: bytes) -> Estimate | None:
     """The estimate from a checked activity workbook, or None when it has no complete ERF sheet."""
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    if ERF_SHEET not in workbook.sheet_names:
+    try:
+        sheets = read_sheets(data=data, names=[ERF_SHEET], max_area=ERF_MAX_AREA)
+    except RejectedFile:
+        return None
+    if ERF_SHEET not in sheets:
         return None
     months = []
-    for row in workbook.get_sheet_by_name(ERF_SHEET).to_python():
+    for row in sheets[ERF_SHEET]:
         code = str(row[CODE]) if row else ""
         if not code.startswith("ERF-") or len(row) <= ACTIVITY:
             continue
@@ -67,7 +73,7 @@ def erf_estimate_of_version(*, version) -> Estimate | None:
     Validation stored its total; a version without one has no complete ERF sheet to break down."""
     if (
         version is None
-        or version.status not in CHECKED_VERSION_STATUSES
+        or version.status not in VersionStatus.CHECKED
         or version.erf_total is None
     ):
         return None

@@ -13,7 +13,6 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files import File
@@ -272,11 +271,10 @@ def _write_consolidation(
 
 
 def zip_member_name(*, submission: Submission) -> str:
-    """QHM/QHM_ACT_final_v3.xlsx: organisation, collection, stage and version, original extension."""
+    """QHM/QHM_ACT_final_v3.xlsx: organisation, collection, stage and version, and the extension
+    of the detected format (the uploaded name is the uploader's choice, not a safe one)."""
     version = submission.submitted_version
-    suffix = PurePosixPath(version.original_name).suffix.lower()
-    if not suffix[1:].isalnum() or len(suffix) > 6:
-        suffix = f".{version.file_format or 'bin'}"
+    suffix = f".{version.file_format or 'bin'}"
     code = submission.organisation.ods_code
     return f"{code}/{code}_{submission.collection.code}_{submission.collection.stage}_v{version.number}{suffix}"
 

@@ -15,13 +15,14 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
-from planning.demo import DEMO_COLLECTIONS
+from demo.seed import DEMO_COLLECTIONS
 from planning.models import (
     Collection,
     DeadlineExtension,
     Organisation,
     OrganisationType,
     PlanningRound,
+    RoundStatus,
     Region,
     TrustKind,
 )
@@ -139,6 +140,7 @@ def national_scale_build(*, prefix: str = "NS") -> NationalScale:
             name=f"{prefix} round {index + 1}",
             starts_on=(first_deadline + shift).date(),
             ends_on=(first_deadline + shift + dt.timedelta(days=364)).date(),
+            status=RoundStatus.PUBLISHED,
         )
         rounds.append(planning_round)
         collections += _collections(planning_round, shift=shift)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_scope
-from core.templatetags.portal import STATUS_COLOURS
+from core.formatting import STATUS_COLOURS
 from erf.returns import ERF_COLLECTION
 from planning.models import (
     DeadlineExtension,
@@ -31,7 +31,7 @@ from planning.models import (
     Region,
 )
 from planning.selectors import collections_of_round, organisation_sort_key, regions_visible_to
-from submissions.models import CHECKED_VERSION_STATUSES, Submission, SubmissionStatus
+from submissions.models import Submission, SubmissionStatus, VersionStatus
 
 from .rules import can_open_returns_of
 
@@ -53,8 +53,6 @@ NOT_APPLICABLE = "not_applicable"
 NOT_APPLICABLE_LABEL = "Not applicable"
 SUBMITTED_LATE_LABEL = "Late"
 OVERDUE_LABEL = "Overdue"
-# "Submitted or better": the return has reached the region and nobody has sent it back.
-DONE_STATUSES = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED})
 _IN_PROGRESS = {
     SubmissionStatus.NOT_STARTED: DashboardStatus.NOT_STARTED,
     SubmissionStatus.UPLOADED: DashboardStatus.UPLOADED,
@@ -169,11 +167,6 @@ def _link_builder(name: str) -> Callable[[int], str]:
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
-_REVIEW_STATUSES = frozenset(
-    {SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED, SubmissionStatus.CHANGES_REQUESTED}
-)
-
-
 def _cell(
     *,
     status: str,
@@ -231,7 +224,7 @@ def _row_cells(
         if submission and links:
             url = (
                 links[0](submission[0])
-                if raw_status in _REVIEW_STATUSES
+                if raw_status in SubmissionStatus.REACHED_REGION
                 else links[1](submission[0])
             )
         cells.append(
@@ -243,7 +236,7 @@ def _row_cells(
                 lateness=lateness,
             )
         )
-        done = raw_status in DONE_STATUSES
+        done = raw_status in SubmissionStatus.DONE
         column.owed += 1
         column.done += done
         column.counts[cell_status] = column.counts.get(cell_status, 0) + 1
@@ -270,7 +263,7 @@ def _erf_totals(
     ) in submissions.items():
         if (
             collection_pk not in collection_ids
-            or version_status not in CHECKED_VERSION_STATUSES
+            or version_status not in VersionStatus.CHECKED
             or erf_total is None
         ):
             continue
@@ -437,7 +430,7 @@ def round_overview(*, planning_round: PlanningRound) -> RoundOverview:
     returns = Submission.objects.filter(collection__planning_round=planning_round)
     counts = returns.aggregate(
         owed=Count("pk"),
-        done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
+        done=Count("pk", filter=Q(status__in=SubmissionStatus.DONE)),
         waiting=Count("pk", filter=Q(status=SubmissionStatus.SUBMITTED)),
     )
     return RoundOverview(

@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from .models import Collection, DeadlineExtension, Organisation, PlanningRound, Region
-from .services import organisations_import_csv
+from .reference_data import organisations_import_csv
 
 
 class OrganisationImportForm(forms.Form):

@@ -16,9 +16,6 @@ class RoundCopyForm(NHSFormMixin, forms.Form):
         max_value=3660,
         help_text="364 keeps deadlines on the same weekday a year later.",
     )
-    make_current = forms.BooleanField(
-        required=False, label="Make this the current round that organisations see"
-    )
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -88,10 +88,26 @@ class Organisation(models.Model):
         return self.org_type == OrganisationType.ICS
 
 
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    CLOSED = "closed", "Closed"
+
+
 class PlanningRound(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text='For example "2021/22 H1".')
     starts_on = models.DateField()
     ends_on = models.DateField()
+    status = models.CharField(
+        max_length=10,
+        choices=RoundStatus.choices,
+        default=RoundStatus.DRAFT,
+        help_text="Organisations see a round, its returns and templates only once it is published.",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     is_current = models.BooleanField(
         default=False, help_text="The round organisations see on their returns page."
     )
@@ -109,10 +125,22 @@ class PlanningRound(models.Model):
             models.CheckConstraint(
                 name="round_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on"))
             ),
+            models.CheckConstraint(
+                name="current_round_is_published",
+                condition=Q(is_current=False) | Q(status=RoundStatus.PUBLISHED),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_visible_to_organisations(self) -> bool:
+        return self.status != RoundStatus.DRAFT
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == RoundStatus.CLOSED
 
 
 class Stage(models.TextChoices):

@@ -12,6 +12,15 @@ urlpatterns = [
     path("rounds/<int:pk>/copy/", views.round_copy, name="round_copy"),
     path("rounds/<int:pk>/make-current/", views.round_make_current, name="round_make_current"),
     path(
+        "rounds/<int:pk>/publish/",
+        views.round_change,
+        {"action": "round_published"},
+        name="round_publish",
+    ),
+    path(
+        "rounds/<int:pk>/close/", views.round_change, {"action": "round_closed"}, name="round_close"
+    ),
+    path(
         "rounds/<int:round_pk>/collections/<int:pk>/", views.collection_edit, name="collection_edit"
     ),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -10,14 +11,18 @@ from core.permissions import permission_or_404
 
 from . import forms, selectors, services
 from .models import Collection, PlanningRound
+from .round_states import (
+    RoundAction,
+    round_actions_allowed,
+    round_may_be_made_current,
+    round_transition,
+)
 
 
 def _round_from_request(request: HttpRequest) -> PlanningRound | None:
     round_id = request.GET.get("round")
     if round_id:
-        if not round_id.isdigit():
-            raise Http404
-        return get_object_or_404(PlanningRound, pk=round_id)
+        return selectors.round_get_for_user(user=request.user, pk=round_id)
     return selectors.current_round()
 
 
@@ -37,7 +42,7 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
         {
             "organisation": organisation,
             "planning_round": planning_round,
-            "rounds": PlanningRound.objects.all(),
+            "rounds": selectors.rounds_visible_to(user=request.user),
             "rows": rows,
             "row_submissions": [row.submission for row in rows],
             "system_members": selectors.system_members_visible_to(
@@ -87,7 +92,13 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "planning/round_detail.html",
-        {"planning_round": planning_round, "collections": planning_round.collections.all()},
+        {
+            "planning_round": planning_round,
+            "collections": planning_round.collections.all(),
+            "actions": round_actions_allowed(planning_round=planning_round),
+            "may_make_current": round_may_be_made_current(planning_round=planning_round),
+            "RoundAction": RoundAction,
+        },
     )
 
 
@@ -96,8 +107,14 @@ def round_copy(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(PlanningRound, pk=pk)
     form = forms.RoundCopyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        new_round = services.round_copy(source=source, **form.cleaned_data)
-        messages.success(request, f"{new_round.name} created from {source.name}.")
+        new_round = services.round_copy(
+            source=source, user=request.user, request=request, **form.cleaned_data
+        )
+        messages.success(
+            request,
+            f"{new_round.name} created from {source.name} as a draft: organisations will see it "
+            "once you publish it.",
+        )
         return redirect("planning:round_detail", pk=new_round.pk)
     return render(request, "planning/round_copy.html", {"form": form, "source": source})
 
@@ -106,9 +123,62 @@ def round_copy(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_or_404("planning.manage_rounds")
 def round_make_current(request: HttpRequest, pk: int) -> HttpResponse:
     planning_round = get_object_or_404(PlanningRound, pk=pk)
-    services.round_make_current(planning_round=planning_round)
-    messages.success(request, f"{planning_round.name} is now the current round.")
+    try:
+        services.round_make_current(
+            planning_round=planning_round, user=request.user, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{planning_round.name} is now the current round.")
     return redirect("planning:round_detail", pk=planning_round.pk)
+
+
+_ROUND_CHANGE_PAGES = {
+    RoundAction.PUBLISH: (
+        "Publish",
+        "Once published, every organisation that owes one of its returns sees the round, "
+        "its returns and their templates. Publishing cannot be undone.",
+        "is published: organisations can now see it",
+    ),
+    RoundAction.CLOSE: (
+        "Close",
+        "A closed round stays readable as history. Make another round current first.",
+        "is closed",
+    ),
+}
+
+
+@permission_or_404("planning.manage_rounds")
+def round_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Confirm, then publish or close a round."""
+    planning_round = get_object_or_404(PlanningRound, pk=pk)
+    if action not in _ROUND_CHANGE_PAGES:
+        raise Http404
+    verb, explanation, done = _ROUND_CHANGE_PAGES[action]
+    error = ""
+    if request.method == "POST":
+        try:
+            round_transition(
+                planning_round=planning_round, action=action, user=request.user, request=request
+            )
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        else:
+            messages.success(request, f"{planning_round.name} {done}.")
+            return redirect("planning:round_detail", pk=planning_round.pk)
+    return render(
+        request,
+        "planning/round_change.html",
+        {
+            "planning_round": planning_round,
+            "verb": verb,
+            "explanation": explanation,
+            "error": error,
+            "allowed": action in round_actions_allowed(planning_round=planning_round),
+            "collections": selectors.collections_of_round(planning_round=planning_round),
+        },
+    )
 
 
 @permission_or_404("planning.manage_rounds")

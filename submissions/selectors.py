@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -12,6 +13,10 @@ from audit.services import audit_access_refused
 from planning.models import DeadlineExtension
 from planning.selectors import return_visibility
 from workbooks.rule_titles import rule_title
+
+from workbooks.reader import template_sheet_names
+from workbooks.specs import has_workbook_template, resolve_spec, spec_for
+from workbooks.types import Finding as FindingData
 
 from .models import (
     Finding,
@@ -103,12 +108,15 @@ def template_versions_accepted(*, collection_id: int) -> list[str]:
     )
 
 
+def template_layout_key(version: str) -> tuple:
+    """Orders template layouts by their numbers, so 2021.10 comes after 2021.9."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", version))
+
+
 def template_version_latest(*, collection_id: int) -> TemplateVersion | None:
-    return (
-        TemplateVersion.objects.filter(collection_id=collection_id)
-        .order_by("-issued_at", "-version")
-        .first()
-    )
+    """The layout organisations download: the newest issued, whenever each was issued."""
+    issued = TemplateVersion.objects.filter(collection_id=collection_id)
+    return max(issued, key=lambda template: template_layout_key(template.version), default=None)
 
 
 def version_with_findings(*, version_pk: int) -> Version:
@@ -351,3 +359,28 @@ def findings_summary(*, version: Version) -> list[FindingCount]:
 
 def findings_of_kind(*, version: Version, sheet: str, rule: str) -> QuerySet[Finding]:
     return version.findings.filter(sheet=sheet, rule=rule).order_by("severity", "id")
+
+
+def finding_data_of_version(*, version: Version) -> list[FindingData]:
+    """The version's findings as the pure workbook code takes them (CSV, marked workbook)."""
+    return [
+        FindingData(
+            severity=f.severity,
+            rule=f.rule,
+            sheet=f.sheet,
+            cell=f.cell,
+            value=f.value,
+            message=f.message,
+        )
+        for f in findings_of_version(version=version)
+    ]
+
+
+def template_sheets_of(*, version: Version) -> list[str]:
+    """The sheets of the template version the file was made from (the latest when its cover did not
+    say): the only sheets of a stored file that are ever read."""
+    code = version.submission.collection.code
+    if not has_workbook_template(collection_code=code):
+        return template_sheet_names(None)
+    spec = spec_for(collection_code=code, version=version.template_version)
+    return template_sheet_names(spec or resolve_spec(collection_code=code))

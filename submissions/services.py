@@ -15,10 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import users_of_organisation, users_reviewing_region
+from accounts.selectors import users_of_organisation
 from audit.models import AuditAction
 from audit.services import audit_record, audit_submission_event
+from core.exceptions import Conflict
+from core.limits import upload_limit_text
 from core.queueing import send_task
+from guidance.selectors import measure_definitions
 from notifications.services import notify
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
 from planning.selectors import effective_deadline
@@ -37,7 +40,12 @@ from .models import (
     Version,
     VersionStatus,
 )
-from .selectors import signing_capacity, submit_refusal
+from .selectors import (
+    signing_capacity,
+    submit_refusal,
+    template_layout_key,
+    template_version_latest,
+)
 from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
@@ -73,12 +81,8 @@ DECLARATIONS = {
 MIN_EXPLANATION_LENGTH = 10
 
 
-class SubmitRefused(Exception):
+class SubmitRefused(Conflict):
     """The version cannot be submitted as it stands (errors remain, or a newer version exists)."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
 
 def declaration_text(*, organisation: Organisation) -> str:
@@ -116,25 +120,84 @@ def template_versions_ensure(*, planning_round: PlanningRound) -> None:
 
 @transaction.atomic
 def template_version_issue(
-    *, collection: Collection, version: str, still_accepted: list[str], note: str, issued_by: User
+    *,
+    collection: Collection,
+    version: str,
+    still_accepted: list[str],
+    note: str,
+    issued_by: User,
+    request=None,
 ) -> TemplateVersion:
-    """Issue a new template layout mid-round and say which older ones are still accepted."""
+    """Issue a newer template layout mid-round with a note of what changed, say which older ones
+    are still accepted, and tell every organisation that owes the return."""
     if version not in spec_versions(collection_code=collection.code):
         raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
-    template_version, _ = TemplateVersion.objects.update_or_create(
+    if not note.strip():
+        raise ValidationError({"note": "Say what changed, for the people who download it."})
+    # Locked so two admins issuing at once cannot both pass the check below.
+    list(Collection.objects.select_for_update().filter(pk=collection.pk))
+    latest = template_version_latest(collection_id=collection.pk)
+    if latest is not None and template_layout_key(version) <= template_layout_key(latest.version):
+        raise ValidationError(
+            {
+                "version": f"Organisations download {latest.version} now; {version} is not newer, "
+                "so it cannot replace it. Issue a newer version."
+            }
+        )
+    template_version = TemplateVersion.objects.create(
         collection=collection,
         version=version,
-        defaults={"is_accepted": True, "note": note, "issued_by": issued_by},
+        is_accepted=True,
+        note=note.strip(),
+        issued_by=issued_by,
     )
     collection.template_versions.exclude(pk=template_version.pk).update(is_accepted=False)
     collection.template_versions.filter(version__in=still_accepted).update(is_accepted=True)
+    accepted = sorted(
+        set(still_accepted)
+        & set(collection.template_versions.values_list("version", flat=True)) - {version},
+        key=template_layout_key,
+    )
     audit_record(
         action=AuditAction.TEMPLATE_ISSUED,
         actor=issued_by,
         obj=template_version,
-        after={"version": version, "still_accepted": sorted(still_accepted), "note": note},
+        after={"version": version, "still_accepted": accepted, "note": note.strip()},
+        request=request,
+    )
+    _template_fix_notify(
+        collection=collection, version=version, accepted=accepted, note=note.strip()
     )
     return template_version
+
+
+def template_fix_message(
+    *, collection: Collection, version: str, accepted: list[str], note: str
+) -> str:
+    older = (
+        f"Returns made from version {' or '.join(accepted)} are still accepted."
+        if accepted
+        else "Returns made from earlier versions are no longer accepted: download the new template."
+    )
+    return f"Version {version} of the {collection} template is available. {note} {older}"
+
+
+def _template_fix_notify(
+    *, collection: Collection, version: str, accepted: list[str], note: str
+) -> None:
+    body = template_fix_message(
+        collection=collection, version=version, accepted=accepted, note=note
+    )
+    owing = Submission.objects.filter(collection=collection).select_related("organisation")
+    for submission in owing:
+        notify(
+            recipients=users_of_organisation(organisation_id=submission.organisation_id),
+            kind="template_issued",
+            subject=f"New {collection} template: version {version}",
+            body=body,
+            url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
+            dedupe_key=f"template:{collection.pk}:{version}:{submission.organisation_id}",
+        )
 
 
 # Templates --------------------------------------------------------------------------------------
@@ -172,6 +235,9 @@ def template_context_for(
         organisation_name=organisation.name,
         members=member_organisations(organisation=organisation),
         template_version=template_version,
+        measure_definitions=tuple(
+            sorted(measure_definitions(planning_round=collection.planning_round).items())
+        ),
     )
 
 
@@ -189,11 +255,7 @@ def template_for_submission(*, submission: Submission) -> tuple[str, bytes]:
         raise ValidationError(
             f"{submission.collection.code} is returned as a document; it has no workbook template."
         )
-    issued = (
-        TemplateVersion.objects.filter(collection=submission.collection)
-        .order_by("-issued_at", "-version")
-        .first()
-    )
+    issued = template_version_latest(collection_id=submission.collection_id)
     version = (
         issued.version
         if issued
@@ -228,7 +290,7 @@ def _read_upload(stream: IO[bytes]) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise ValidationError(
-            f"The file is larger than {limit // (1024 * 1024)} MB, the largest the portal accepts."
+            f"The file is larger than {upload_limit_text()}, the largest the portal accepts."
         )
     if not data:
         raise ValidationError("The file is empty.")
@@ -299,23 +361,12 @@ def version_create(
             locked = Submission.objects.select_for_update().get(pk=submission.pk)
             version.number = (submission.versions.aggregate(top=Max("number"))["top"] or 0) + 1
             version.save()
-            before = {"status": locked.status}
             transition(
                 submission=submission,
-                **_upload_change(status=locked.status, version=version),
-            )
-            audit_submission_event(
-                action=AuditAction.UPLOAD,
-                submission=submission,
-                obj=version,
                 actor=user,
-                before=before,
-                after={
-                    "status": submission.status,
-                    "version": version.number,
-                    "sha256": sha256,
-                    "size": len(data),
-                },
+                version=version,
+                facts={"sha256": sha256, "size": len(data)},
+                **_upload_change(status=locked.status, version=version),
             )
             transaction.on_commit(lambda: enqueue_validation(version_id=version.pk), robust=True)
     except (TransitionConflict, IntegrityError):
@@ -393,7 +444,6 @@ def submission_submit(
             "This collection closed at its deadline. Ask your regional team for an extension."
         )
     with transaction.atomic():
-        before = {"status": submission.status}
         for finding in warnings:
             Finding.objects.filter(pk=finding.pk).update(explanation=cleaned[finding.pk])
         transition(
@@ -401,8 +451,11 @@ def submission_submit(
             # Guarded on the version submitted so far, so two people submitting at once cannot
             # both win.
             action=Action.RESUBMIT
-            if before["status"] == SubmissionStatus.SUBMITTED
+            if submission.status == SubmissionStatus.SUBMITTED
             else Action.SUBMIT,
+            actor=user,
+            version=version,
+            facts={"is_late": late, "warnings_explained": len(warnings)},
             guard={"submitted_version": submission.submitted_version_id},
             submitted_version=version,
             submitted_by=user,
@@ -412,56 +465,10 @@ def submission_submit(
             declaration=declaration_text(organisation=submission.organisation),
             is_late=late,
         )
-        audit_submission_event(
-            action=AuditAction.SUBMIT,
-            submission=submission,
-            obj=version,
-            actor=user,
-            before=before,
-            after={
-                "status": submission.status,
-                "version": version.number,
-                "is_late": late,
-                "warnings_explained": len(warnings),
-            },
-        )
-        submission_submitted_notify(submission=submission, version=version, user=user)
     return submission
 
 
 # Notices ----------------------------------------------------------------------------------------
-
-
-def submission_submitted_notify(*, submission: Submission, version: Version, user: User) -> None:
-    """Tell the organisation's people (linking to the return) and the region's reviewers (linking
-    to the review page, where they act) that the return was submitted."""
-    organisation = submission.organisation
-    late = " (late)" if submission.is_late else ""
-    message = {
-        "kind": "submitted",
-        "subject": f"{submission.collection.code} submitted by {organisation.name}",
-        "body": (
-            f"{user.get_full_name() or user.get_username()} submitted version {version.number} of "
-            f"{submission.collection} for {organisation.name}{late}."
-        ),
-        "dedupe_key": f"submitted:{submission.pk}:{version.pk}",
-    }
-    reviewers = users_reviewing_region(region_id=organisation.region_id)
-    reviewer_ids = {reviewer.pk for reviewer in reviewers}
-    notify(
-        recipients=[
-            member
-            for member in users_of_organisation(organisation_id=organisation.pk)
-            if member.pk not in reviewer_ids
-        ],
-        url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
-        **message,
-    )
-    notify(
-        recipients=reviewers,
-        url=reverse("reviews:detail", kwargs={"pk": submission.pk}),
-        **message,
-    )
 
 
 _FINISHED_TEXT = {
@@ -486,7 +493,7 @@ def version_finished_notify(*, version_id: int) -> None:
     counts = (
         f" {version.error_count} error{'s' if version.error_count != 1 else ''}, "
         f"{version.warning_count} warning{'s' if version.warning_count != 1 else ''}."
-        if version.status in (VersionStatus.VALID, VersionStatus.INVALID)
+        if version.status in VersionStatus.CHECKED
         else f" {version.message}"
     )
     notify(

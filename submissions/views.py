@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,25 +12,13 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditAction
 from audit.services import audit_submission_event
 from core.forms import add_service_errors
+from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
-from planning.models import Collection, ExtensionStatus
-from planning.selectors import (
-    effective_deadline,
-    extension_history,
-    extension_request_get_for_user,
-    extension_requests_for_reviewer,
-    extension_status_counts,
-)
-from planning.services import (
-    deadline_extension_grant,
-    extension_decide,
-    extension_request_create,
-    extension_withdraw,
-)
+from planning.models import Collection
+from planning.selectors import effective_deadline
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
-from workbooks.highlight import highlight_workbook
 from workbooks.rule_titles import rule_title
 from workbooks.specs import has_workbook_template, spec_versions
 from workbooks.types import Finding as FindingData
@@ -40,14 +27,12 @@ from . import selectors, services
 from .downloads import attachment, content_type_of, streamed_attachment
 from .forms import (
     CheckAnswersForm,
-    DeadlineChangeForm,
     ExplanationsForm,
-    ExtensionDecisionForm,
-    ExtensionRequestForm,
     TemplateVersionIssueForm,
     UploadForm,
 )
-from .models import VersionStatus
+from .models import ProductKind, ProductStatus, VersionStatus
+from .products import product_for
 from .transitions import TransitionConflict
 
 FINDINGS_PAGE_SIZE = 50
@@ -107,7 +92,7 @@ def submission_detail(request: HttpRequest, pk: int, upload_form=None, status=20
         "can_upload": request.user.has_perm("submissions.upload_version", submission)
         and submission.status != "approved",
         "has_template": has_workbook_template(collection_code=submission.collection.code),
-        "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "upload_limit": upload_limit_text(),
         "triangulation": triangulation_section(
             submission=submission, version=submission.current_version
         ),
@@ -343,23 +328,9 @@ def version_file(request: HttpRequest, pk: int) -> FileResponse:
     )
     return streamed_attachment(
         version.file.open("rb"),
-        filename=version.original_name,
+        filename=version.download_name(),
         content_type=content_type_of(version.file_format),
     )
-
-
-def _finding_data(version) -> list[FindingData]:
-    return [
-        FindingData(
-            severity=f.severity,
-            rule=f.rule,
-            sheet=f.sheet,
-            cell=f.cell,
-            value=f.value,
-            message=f.message,
-        )
-        for f in selectors.findings_of_version(version=version)
-    ]
 
 
 ACROSS_RETURNS = "Across returns"
@@ -386,7 +357,7 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
     version = selectors.version_get_for_user(user=request.user, pk=pk)
     if not version.is_finished:
         raise Http404
-    name = f"{version.submission.collection.code}-{version.submission.organisation.ods_code}-v{version.number}-findings.csv"
+    name = version.download_name("-findings.csv")
     audit_submission_event(
         action=AuditAction.DOWNLOAD,
         submission=version.submission,
@@ -394,7 +365,7 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail=f"Findings CSV {name}",
     )
-    findings = _finding_data(version) + _triangulation_data(version)
+    findings = selectors.finding_data_of_version(version=version) + _triangulation_data(version)
     return attachment(
         findings_csv(findings=findings).encode("utf-8-sig"),
         filename=name,
@@ -402,17 +373,28 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
+def _marked_workbook(request: HttpRequest, pk: int):
     version = selectors.version_get_for_user(user=request.user, pk=pk)
     if version.file_format != "xlsx" or version.status not in (
         VersionStatus.VALID,
         VersionStatus.INVALID,
     ):
         raise Http404
-    with version.file.open("rb") as stream:
-        data = highlight_workbook(data=stream.read(), findings=_finding_data(version))
-    name = f"{version.submission.collection.code}-{version.submission.organisation.ods_code}-v{version.number}-findings.xlsx"
+    return version, product_for(kind=ProductKind.MARKED, version=version)
+
+
+@login_required
+def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
+    """The workbook with its findings marked; while a large one is prepared, a page saying so."""
+    version, product = _marked_workbook(request, pk)
+    if product.status != ProductStatus.DONE:
+        return render(
+            request,
+            "submissions/marked_workbook.html",
+            {"version": version, "product": product},
+            status=200 if product.is_finished else 202,
+        )
+    name = version.download_name("-findings.xlsx")
     audit_submission_event(
         action=AuditAction.DOWNLOAD,
         submission=version.submission,
@@ -420,21 +402,43 @@ def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail=f"Highlighted workbook {name}",
     )
-    return attachment(data, filename=name, content_type=content_type_of("xlsx"))
+    return streamed_attachment(
+        product.file.open("rb"), filename=name, content_type=content_type_of("xlsx")
+    )
+
+
+@login_required
+def version_highlighted_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    version, product = _marked_workbook(request, pk)
+    return render(
+        request,
+        "submissions/_marked_workbook_panel.html",
+        {"version": version, "product": product},
+    )
 
 
 @permission_or_404("planning.manage_rounds")
 def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpResponse:
     """Issue a new template version mid-round and choose which older ones are still accepted."""
     collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
-    issued = list(collection.template_versions.select_related("issued_by"))
+    issued = sorted(
+        collection.template_versions.select_related("issued_by"),
+        key=lambda template: selectors.template_layout_key(template.version),
+        reverse=True,
+    )
     issued_names = [template.version for template in issued]
-    available = [v for v in spec_versions(collection_code=collection.code) if v not in issued_names]
+    # Only layouts newer than the one organisations download now can be issued.
+    newest = selectors.template_layout_key(issued_names[0]) if issued_names else ()
+    available = [
+        version
+        for version in spec_versions(collection_code=collection.code)
+        if selectors.template_layout_key(version) > newest
+    ]
     form = TemplateVersionIssueForm(request.POST or None, available=available, issued=issued_names)
     if request.method == "POST" and form.is_valid():
         try:
             services.template_version_issue(
-                collection=collection, issued_by=request.user, **form.cleaned_data
+                collection=collection, issued_by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -447,184 +451,6 @@ def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpRespo
         request,
         "submissions/template_versions.html",
         {"collection": collection, "issued": issued, "form": form, "available": available},
-    )
-
-
-def _extension_page(
-    request: HttpRequest,
-    submission,
-    *,
-    request_form=None,
-    change_form=None,
-    decision_forms=None,
-    status: int = 200,
-) -> HttpResponse:
-    collection, organisation = submission.collection, submission.organisation
-    history = list(extension_history(collection=collection, organisation=organisation))
-    can_decide = request.user.has_perm("planning.decide_extension", organisation)
-    pending = [item for item in history if item.status == ExtensionStatus.PENDING]
-    decision_forms = decision_forms or {}
-    context = {
-        "submission": submission,
-        "deadline": effective_deadline(collection=collection, organisation=organisation),
-        "history": history,
-        "pending": [
-            (item, decision_forms.get(item.pk) or ExtensionDecisionForm(prefix=f"decide-{item.pk}"))
-            for item in pending
-        ]
-        if can_decide
-        else [],
-        "can_request": request.user.has_perm("submissions.upload_version", submission)
-        and not pending,
-        "can_withdraw": request.user.has_perm("submissions.upload_version", submission),
-        "can_decide": can_decide,
-        "request_form": request_form or ExtensionRequestForm(),
-        "change_form": change_form or DeadlineChangeForm(),
-    }
-    return render(request, "submissions/extensions.html", context, status=status)
-
-
-@login_required
-def extensions(request: HttpRequest, pk: int) -> HttpResponse:
-    """A return's deadline: the extension in force, its history, and asking for or deciding on more time."""
-    return _extension_page(request, selectors.submission_get_for_user(user=request.user, pk=pk))
-
-
-def _apply(
-    request: HttpRequest, form, action, *, success: str, then: str, pk: int
-) -> HttpResponse | None:
-    """Run a service with a valid form's data; on success say so and redirect, else show its errors."""
-    if not form.is_valid():
-        return None
-    try:
-        action(**form.cleaned_data)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return None
-    messages.success(request, success)
-    return redirect(then, pk=pk)
-
-
-@require_POST
-@login_required
-def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-    object_permission_or_404(
-        user=request.user, permission="submissions.upload_version", obj=submission
-    )
-    form = ExtensionRequestForm(request.POST)
-    done = _apply(
-        request,
-        form,
-        lambda **data: extension_request_create(
-            collection=submission.collection,
-            organisation=submission.organisation,
-            requested_by=request.user,
-            request=request,
-            **data,
-        ),
-        success="Your request has been sent to your regional team.",
-        then="submissions:extensions",
-        pk=pk,
-    )
-    return done or _extension_page(request, submission, request_form=form, status=400)
-
-
-@require_POST
-@login_required
-def extension_set(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.submission_get_for_user(user=request.user, pk=pk)
-    object_permission_or_404(
-        user=request.user, permission="planning.decide_extension", obj=submission.organisation
-    )
-    form = DeadlineChangeForm(request.POST)
-    done = _apply(
-        request,
-        form,
-        lambda **data: deadline_extension_grant(
-            collection=submission.collection,
-            organisation=submission.organisation,
-            granted_by=request.user,
-            request=request,
-            **data,
-        ),
-        success=f"{submission.organisation.name}'s deadline has changed.",
-        then="submissions:extensions",
-        pk=pk,
-    )
-    return done or _extension_page(request, submission, change_form=form, status=400)
-
-
-@require_POST
-@login_required
-def extension_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
-    item = extension_request_get_for_user(user=request.user, pk=pk)
-    submission = selectors.submission_for_collection(
-        user=request.user, collection=item.collection, organisation=item.organisation
-    )
-    object_permission_or_404(
-        user=request.user, permission="planning.decide_extension", obj=item.organisation
-    )
-    form = ExtensionDecisionForm(request.POST, prefix=f"decide-{item.pk}")
-    done = _apply(
-        request,
-        form,
-        lambda decision, **data: extension_decide(
-            extension_request=item,
-            decided_by=request.user,
-            request=request,
-            grant=decision == "grant",
-            **data,
-        ),
-        success="Decision recorded and the organisation told.",
-        then="submissions:extensions",
-        pk=submission.pk,
-    )
-    return done or _extension_page(request, submission, decision_forms={item.pk: form}, status=400)
-
-
-@require_POST
-@login_required
-def extension_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
-    item = extension_request_get_for_user(user=request.user, pk=pk)
-    submission = selectors.submission_for_collection(
-        user=request.user, collection=item.collection, organisation=item.organisation
-    )
-    object_permission_or_404(
-        user=request.user, permission="submissions.upload_version", obj=submission
-    )
-    try:
-        extension_withdraw(extension_request=item, user=request.user, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("submissions:extensions", pk=submission.pk)
-
-
-@permission_or_404("reviews.see_queue")
-def extension_queue(request: HttpRequest) -> HttpResponse:
-    """Reviewers' extension requests: those waiting for a decision first, counts by status as
-    links, each request linked to its return's deadline page where it is decided."""
-    requests = extension_requests_for_reviewer(user=request.user)
-    status = request.GET.get("status") or ExtensionStatus.PENDING
-    if status not in ExtensionStatus.values:
-        status = ExtensionStatus.PENDING
-    page = Paginator(requests.filter(status=status), 50).get_page(request.GET.get("page"))
-    returns = selectors.submission_ids_for(
-        pairs=[(item.collection_id, item.organisation_id) for item in page.object_list]
-    )
-    return render(
-        request,
-        "submissions/extension_queue.html",
-        {
-            "counts": extension_status_counts(requests=requests),
-            "status": status,
-            "page": page,
-            "query": f"status={status}",
-            "rows": [
-                (item, returns.get((item.collection_id, item.organisation_id)))
-                for item in page.object_list
-            ],
-        },
     )
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import factory
 from django.utils import timezone
+from knox.models import AuthToken
 
 from accounts.models import Role, RoleAssignment, User
 from planning.models import (
@@ -13,6 +14,7 @@ from planning.models import (
     OrganisationType,
     PlanningRound,
     Region,
+    RoundStatus,
     Stage,
     TrustKind,
 )
@@ -67,6 +69,7 @@ class PlanningRoundFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Round {n}")
     starts_on = dt.date(2021, 4, 1)
     ends_on = dt.date(2022, 3, 31)
+    status = RoundStatus.PUBLISHED
     is_current = False
 
 
@@ -120,6 +123,11 @@ def user_with_role(
     role: str, *, organisation: Organisation | None = None, region: Region | None = None, **kwargs
 ) -> User:
     return grant(UserFactory(**kwargs), role, organisation=organisation, region=region)
+
+
+def api_token(user: User) -> str:
+    """A new API token's secret for the user, made as the token endpoint makes it."""
+    return AuthToken.objects.create(user=user)[1]
 
 
 PASSWORD = "correct-horse-battery"

@@ -51,8 +51,8 @@ from tests.permission_support import (  # noqa: F401 - re-exported for row modul
 
 MATRIX: list[Row] = [
     # core
-    Row("core:home", None, {**everyone(REDIRECT, anonymous=LOGIN), NO_ROLE: 200}),
-    Row("core:healthz", None, everyone(200)),
+    Row("shell:home", None, {**everyone(REDIRECT, anonymous=LOGIN), NO_ROLE: 200}),
+    Row("shell:healthz", None, everyone(200)),
     # accounts
     Row("accounts:login", None, everyone(REDIRECT, anonymous=200)),
     Row("accounts:logout", None, everyone(LOGIN), method="post"),
@@ -258,6 +258,18 @@ MATRIX: list[Row] = [
     ),
     Row(
         "submissions:version_highlighted",
+        _version_kwargs("ics_b"),
+        only(*ADMIN),
+        label="other system",
+    ),
+    Row(
+        "submissions:version_highlighted_panel",
+        _version_kwargs("ics_a"),
+        only(*SEES_SYSTEM_A),
+        label="own system",
+    ),
+    Row(
+        "submissions:version_highlighted_panel",
         _version_kwargs("ics_b"),
         only(*ADMIN),
         label="other system",

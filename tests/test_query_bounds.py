@@ -140,8 +140,9 @@ class RoundDetail(AdminPage):
 # ModelBackend (2). The rest is the page's own reads.
 BOUNDS: dict[str, tuple[Callable[[], Page], int]] = {
     "home": (Home, 9),
-    # + the system's member organisations and the decisions standing on its returns.
-    "organisation_returns": (OrganisationReturns, 16),
+    # +1 what is new in the guidance, +2 the system's member organisations and the decisions
+    # standing on its returns.
+    "organisation_returns": (OrganisationReturns, 17),
     "region_detail": (RegionDetail, 10),
     "region_list": (RegionList, 6),
     "round_list": (RoundList, 6),

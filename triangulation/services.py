@@ -11,12 +11,7 @@ from django.utils import timezone
 
 from core.queueing import send_task, send_task_on_commit
 from planning.models import Organisation
-from submissions.models import (
-    CHECKED_VERSION_STATUSES,
-    ReturnValue,
-    Submission,
-    Version,
-)
+from submissions.models import ReturnValue, Submission, Version, VersionStatus
 
 from .checks import MEASURES, SHEETS, Number, ReturnNumbers, check_system
 from .models import TriangulationFinding, TriangulationRun
@@ -78,7 +73,7 @@ def _current_returns(*, system_id: int, planning_round_id: int, stage: str) -> l
     submissions = Submission.objects.filter(
         organisation_id=system_id,
         collection__in=collections.values(),
-        current_version__status__in=CHECKED_VERSION_STATUSES,
+        current_version__status__in=VersionStatus.CHECKED,
     ).select_related("collection")
     versions = {
         submission.current_version_id: submission.collection.code for submission in submissions

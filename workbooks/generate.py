@@ -46,7 +46,7 @@ def build_template(*, context: TemplateContext, fill: RowFill | None = None) -> 
     spec = resolve_spec(collection_code=context.collection_code, version=context.template_version)
     workbook = Workbook(write_only=True)
     _cover_sheet(workbook, spec=spec, context=context)
-    _instructions_sheet(workbook, spec=spec)
+    _instructions_sheet(workbook, spec=spec, definitions=dict(context.measure_definitions))
     for sheet in spec.sheets:
         if isinstance(sheet, GridSheet):
             _grid_sheet(workbook, sheet=sheet, context=context, fill=fill)
@@ -109,7 +109,9 @@ def _cover_sheet(workbook: Workbook, *, spec: TemplateSpec, context: TemplateCon
         )
 
 
-def _instructions_sheet(workbook: Workbook, *, spec: TemplateSpec) -> None:
+def _instructions_sheet(
+    workbook: Workbook, *, spec: TemplateSpec, definitions: dict[str, str]
+) -> None:
     ws = workbook.create_sheet(INSTRUCTIONS_SHEET)
     ws.column_dimensions["A"].width = 120
     _protect(ws)
@@ -127,6 +129,19 @@ def _instructions_sheet(workbook: Workbook, *, spec: TemplateSpec) -> None:
         "Upload the completed workbook as .xlsx (not .xlsm or .xls).",
     ):
         ws.append([_cell(ws, line)])
+    # A measure on several sheets is defined once, where it first appears.
+    defined: dict[str, str] = {}
+    for sheet in spec.sheets:
+        for measure in sheet.measures if isinstance(sheet, GridSheet) else ():
+            if measure.code in definitions:
+                defined.setdefault(
+                    measure.code, f"{measure.label} ({measure.code}): {definitions[measure.code]}"
+                )
+    if defined:
+        ws.append([])
+        ws.append([_cell(ws, "Technical definitions", font=Font(bold=True))])
+        for line in defined.values():
+            ws.append([_cell(ws, line)])
     ws.append([])
     ws.append([_cell(ws, f"Template version {spec.version}", font=Font(bold=True))])
     ws.append([_cell(ws, spec.changes)])

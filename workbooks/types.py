@@ -26,6 +26,8 @@ class TemplateContext:
     organisation_name: str
     members: tuple[MemberOrg, ...] = ()
     template_version: str = ""  # "" means the latest spec version for this collection
+    # (measure code, technical definition) pairs the round's guidance publishes
+    measure_definitions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

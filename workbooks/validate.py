@@ -33,16 +33,17 @@ from .model import (
 from .narrative import validate_narrative
 from .specs import spec_for, spec_versions
 from .types import Finding, GridNumbers, RejectedFile, TemplateContext, ValidationResult
+from .reader import (
+    MAX_SHEET_AREA,
+    UNREADABLE,
+    extra_sheets,
+    template_extent,
+    too_large_message,
+)
 from .xlsxscan import SheetScan, scan_sheet, sheet_parts
 
 MAX_FINDINGS = 5_000  # beyond this the submitter needs to fix the pattern, not read a longer list
-MAX_SHEET_AREA = (
-    5_000_000  # cells in the rectangle up to the furthest cell; a million-cell return is ~1.5M
-)
 Progress = Callable[[int], None]
-
-
-UNREADABLE = "The workbook could not be read; save it again from Excel as .xlsx."
 
 
 class Findings:
@@ -192,6 +193,15 @@ def _validate(
     report(10)
     if spec is None:
         return
+    for name in extra_sheets(present=parts, spec=spec):
+        findings.warning(
+            "STRUCT.EXTRA_SHEET",
+            name,
+            "",
+            "",
+            f"The sheet '{name}' is not part of the template, so the portal does not read it and "
+            "reviewers will not see it; put anything they need in the template's own sheets.",
+        )
     for index, sheet in enumerate(spec.sheets):
         _validate_sheet(
             workbook,
@@ -223,8 +233,7 @@ def _load(
             name,
             f"{col_letter(scan.max_col)}{scan.max_row}",
             "",
-            f"The sheet {name} has cells out to {col_letter(scan.max_col)}{scan.max_row}, far beyond the "
-            "template; delete the extra rows and columns and upload again.",
+            too_large_message(name, scan.max_row, scan.max_col),
         )
         return None
     try:
@@ -347,6 +356,18 @@ def _validate_sheet(
     if loaded is None:
         return
     rows, scan = loaded
+    last_row, last_col = template_extent(sheet, context=context)
+    if scan.max_row > last_row or scan.max_col > last_col:
+        findings.warning(
+            "STRUCT.OUTSIDE",
+            sheet.name,
+            f"{col_letter(scan.max_col)}{scan.max_row}",
+            "",
+            f"The sheet {sheet.name} has cells beyond the template's last row ({last_row}) or "
+            f"column ({col_letter(last_col)}), out to {col_letter(scan.max_col)}{scan.max_row}; "
+            "the portal does not read them, so move anything reviewers need into the template's "
+            "cells.",
+        )
     if not _check_headers(rows, sheet=sheet, findings=findings):
         return
     if isinstance(sheet, GridSheet):

@@ -17,7 +17,7 @@ from accounts.models import Role
 from accounts.services import invitation_accept, invitation_create, role_assign
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
-from planning.services import deadline_extension_grant
+from extensions.services import deadline_extension_grant
 from submissions.services import submission_submit, template_version_issue, version_create
 from submissions.validation import version_validate
 from tests.factories import PASSWORD, UserFactory, london, user_with_role
@@ -185,7 +185,9 @@ def test_return_page_view_and_downloads_recorded_but_not_panel_polls(client, act
 
 def test_template_issue_invitation_role_and_extension_recorded(act_world):
     admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
-    version = act_world.act.template_versions.first().version
+    issued = act_world.act.template_versions.get()
+    version = issued.version
+    issued.delete()
     template_version_issue(
         collection=act_world.act, version=version, still_accepted=[], note="Fix", issued_by=admin
     )

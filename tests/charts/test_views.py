@@ -97,9 +97,9 @@ def test_chart_filter_form_offers_only_what_the_user_may_see(client, act_world):
 def test_navigation_links_to_charts_for_those_who_may_see_them(client, act_world):
     link = f'href="{reverse("charts:activity")}"'
     client.force_login(act_world.reviewer)
-    assert link in client.get(reverse("core:home"), follow=True).content.decode()
+    assert link in client.get(reverse("shell:home"), follow=True).content.decode()
     client.force_login(act_world.submitter)
-    assert link not in client.get(reverse("core:home"), follow=True).content.decode()
+    assert link not in client.get(reverse("shell:home"), follow=True).content.decode()
 
 
 def test_activity_page_opens_on_the_last_stage_with_uploads(client, act_world, admin):

@@ -152,10 +152,12 @@ def test_files_zip_holds_every_submitted_file_byte_for_byte_with_a_manifest(act_
     assert ours.original_name == "Our Plan.XLSX"
 
 
-def test_files_zip_names_members_with_the_original_extension(act_world, admin):
+def test_files_zip_names_members_from_the_detected_format_not_the_uploaded_name(act_world, admin):
     version = submitted_version(
         submission=act_world.submission, user=act_world.lead, filename="Our Plan.XLSX"
     )
+    # As a version stored before names were checked could be called.
+    Version.objects.filter(pk=version.pk).update(original_name="plan.html")
     job = built(user=admin, kind=ExportKind.FILES, act_world=act_world, collection=None)
     members, manifest = zip_contents(job)
     assert (list(members), manifest[0]["sha256"]) == (["QHM/QHM_ACT_draft_v1.xlsx"], version.sha256)

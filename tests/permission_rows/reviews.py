@@ -52,7 +52,7 @@ def _answers(base: dict, **overrides) -> dict:
 
 ROWS: list[Row] = [
     Row("reviews:queue", None, only(*REVIEWER, *ADMIN, ok=302), label="opens on waiting for me"),
-    Row("submissions:extension_queue", None, only(*REVIEWER, *ADMIN)),
+    Row("extensions:queue", None, only(*REVIEWER, *ADMIN)),
     Row(
         "reviews:queue",
         None,
@@ -84,6 +84,10 @@ ROWS: list[Row] = [
     ),
     Row("reviews:compare", _with_version("ics_a"), only(*REVIEWER, *ADMIN), label="own region"),
     Row("reviews:compare", _with_version("ics_b"), only(*ADMIN), label="other region"),
+    Row(
+        "reviews:compare_panel", _with_version("ics_a"), only(*REVIEWER, *ADMIN), label="own region"
+    ),
+    Row("reviews:compare_panel", _with_version("ics_b"), only(*ADMIN), label="other region"),
     Row(
         "reviews:comment_create",
         _submission_kwargs("ics_a"),

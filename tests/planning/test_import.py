@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from planning.models import Organisation, Region
-from planning.services import REFERENCE_DIR, organisations_import_csv, reference_data_load
+from planning.reference_data import REFERENCE_DIR, organisations_import_csv, reference_data_load
 from tests.factories import IcsFactory, RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from django.http import Http404
 
 from accounts.models import Role
 from planning.models import Organisation
-from planning.selectors import extension_request_get_for_user
-from planning.services import extension_request_create
+from extensions.selectors import extension_request_get_for_user
+from extensions.services import extension_request_create
 from submissions.models import Submission
 from submissions.selectors import (
     may_upload,

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from planning.services import deadline_extension_grant
+from extensions.services import deadline_extension_grant
 from submissions.models import (
     Finding,
     Severity,

@@ -222,7 +222,14 @@ def test_version_validate_audits_the_result_once_when_delivered_twice(act_world)
     assert version_validate(version_id=version.pk) == VersionStatus.VALID
     assert version_validate(version_id=version.pk) is None
     assert finished_events(version) == [
-        {"status": "valid", "attempt": 1, "errors": 0, "warnings": 0}
+        {
+            "status": "valid",
+            "version": 1,
+            "version_status": "valid",
+            "attempt": 1,
+            "errors": 0,
+            "warnings": 0,
+        }
     ]
 
 

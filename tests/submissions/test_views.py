@@ -1,21 +1,30 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import zipfile
 
 import openpyxl
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from submissions.models import (
     Finding,
+    ProductKind,
+    ProductStatus,
     Severity,
     Submission,
     SubmissionStatus,
     Version,
+    VersionProduct,
     VersionStatus,
 )
+from submissions.products import product_build, product_for, products_sweep
 from submissions.validation import version_validate
+from tests.workbooks.conftest import replace_entry, sheet_part
 
 
 def upload_via_page(client, act_world, data: bytes, name: str = "plan.xlsx"):
@@ -129,8 +138,69 @@ def test_highlighted_workbook_comments_the_offending_cells(client, act_world):
     version = _validated_version(client, act_world, act_world.sample(errors=1))
     finding = version.findings.get(severity="error")
     response = client.get(reverse("submissions:version_highlighted", kwargs={"pk": version.pk}))
-    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert finding.message in workbook[finding.sheet][finding.cell].comment.text
+    assert response["Content-Disposition"] == 'attachment; filename="ACT-QHM-v1-findings.xlsx"'
+
+
+def test_marked_workbook_of_a_large_file_is_prepared_in_the_background_with_progress(
+    client, act_world, settings, django_capture_on_commit_callbacks
+):
+    settings.PRODUCT_INLINE_MAX_BYTES = 0
+    version = _validated_version(client, act_world, act_world.sample(errors=1))
+    url = reverse("submissions:version_highlighted", kwargs={"pk": version.pk})
+
+    with django_capture_on_commit_callbacks() as queued:
+        waiting = client.get(url)
+    product = VersionProduct.objects.get(version=version)
+    panel = client.get(reverse("submissions:version_highlighted_panel", kwargs={"pk": version.pk}))
+
+    assert (waiting.status_code, product.status, len(queued)) == (202, ProductStatus.QUEUED, 1)
+    page = waiting.content.decode()
+    assert 'hx-trigger="every 2s"' in page and '<meta http-equiv="refresh" content="5">' in page
+    assert "We are preparing your workbook with the cells marked" in panel.content.decode()
+
+    assert product_build(product_id=product.pk, limited=True) == ProductStatus.DONE
+    ready = client.get(url)
+    marked = openpyxl.load_workbook(io.BytesIO(b"".join(ready.streaming_content)))
+    finding = version.findings.get(severity="error")
+    assert finding.message in marked[finding.sheet][finding.cell].comment.text
+    assert VersionProduct.objects.count() == 1
+
+
+def test_marked_workbook_of_a_file_that_fails_the_package_check_says_why(client, act_world):
+    version = _validated_version(client, act_world, act_world.sample())
+    with version.file.open("rb") as stream:
+        data = stream.read()
+    part = sheet_part(data, "ERF")
+    content = zipfile.ZipFile(io.BytesIO(data)).read(part)
+    # As a file stored before the check covered every part could be.
+    version.file.save("upload", ContentFile(replace_entry(data, part, b"<!DOCTYPE x>" + content)))
+
+    response = client.get(reverse("submissions:version_highlighted", kwargs={"pk": version.pk}))
+
+    assert response.status_code == 200
+    assert "XML entity or DTD declarations" in response.content.decode()
+    assert VersionProduct.objects.get(version=version).status == ProductStatus.FAILED
+
+
+def test_stuck_product_is_sent_again_then_failed_after_its_attempts(act_world, client, settings):
+    settings.PRODUCT_INLINE_MAX_BYTES = 0
+    version = _validated_version(client, act_world, act_world.sample())
+    product = product_for(kind=ProductKind.MARKED, version=version)
+    stale = timezone.now() + dt.timedelta(seconds=settings.VALIDATION_RUNNING_STALE_SECONDS + 1)
+    VersionProduct.objects.filter(pk=product.pk).update(
+        status=ProductStatus.RUNNING, attempts=1, started_at=timezone.now()
+    )
+
+    assert products_sweep(now=stale) == {"requeued": 1, "failed": 0}
+    VersionProduct.objects.filter(pk=product.pk).update(
+        status=ProductStatus.RUNNING, attempts=settings.PRODUCT_MAX_ATTEMPTS
+    )
+    assert products_sweep(now=stale) == {"requeued": 0, "failed": 1}
+    assert VersionProduct.objects.get(pk=product.pk).message == (
+        "This could not be prepared after 3 attempts. Try again later."
+    )
 
 
 def test_original_file_downloads_byte_for_byte(client, act_world):
@@ -138,6 +208,16 @@ def test_original_file_downloads_byte_for_byte(client, act_world):
     version = _validated_version(client, act_world, data)
     response = client.get(reverse("submissions:version_file", kwargs={"pk": version.pk}))
     assert b"".join(response.streaming_content) == data
+
+
+def test_original_file_is_named_from_its_detected_format_not_its_uploaded_name(client, act_world):
+    version = _validated_version(client, act_world, act_world.sample())
+    # As a version stored before names were checked could be called.
+    Version.objects.filter(pk=version.pk).update(original_name="plan.html")
+
+    response = client.get(reverse("submissions:version_file", kwargs={"pk": version.pk}))
+
+    assert response["Content-Disposition"] == 'attachment; filename="ACT-QHM-v1.xlsx"'
 
 
 def _url(name: str, pk: int) -> str:

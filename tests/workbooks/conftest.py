@@ -69,3 +69,15 @@ def sheet_part(data: bytes, sheet: str) -> str:
     from workbooks.xlsxscan import sheet_parts
 
     return sheet_parts(zipfile.ZipFile(io.BytesIO(data)))[sheet]
+
+
+def with_far_cells(data: bytes, sheet: str) -> bytes:
+    """The workbook with cells at A1 and XFD1048576 of `sheet` (added when it is not there): a
+    dense reader would need 17 billion cells for it."""
+    workbook = load_workbook(io.BytesIO(data))
+    target = workbook[sheet] if sheet in workbook.sheetnames else workbook.create_sheet(sheet)
+    target["A1"] = target["A1"].value or "note"
+    target["XFD1048576"] = 1
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from workbooks.sample import make_sample_return
 from workbooks.specs import has_workbook_template
 
-from .validate_file import context_from_db
+from .validate_file import ROUND_HELP, context_from_db
 
 
 class Command(BaseCommand):
@@ -20,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--organisation", required=True)
         parser.add_argument("--out", required=True)
         parser.add_argument("--stage")
+        parser.add_argument("--round", dest="round_name", help=ROUND_HELP)
         parser.add_argument(
             "--cells", type=int, help="Pad with synthetic member blocks to about N input cells"
         )
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             collection_code=options["collection"],
             organisation_code=options["organisation"],
             stage=options["stage"],
+            round_name=options["round_name"],
         )
         data = make_sample_return(
             context=context, cells=options["cells"], errors=options["errors"], seed=options["seed"]

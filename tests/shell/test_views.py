@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from tests.factories import grant
+
+
+def _home(client, user):
+    client.force_login(user)
+    return client.get(reverse("shell:home"))
+
+
+@pytest.mark.parametrize(
+    ("role", "location"),
+    [
+        ("submitter", "/organisations/RA1/"),
+        ("signatory", "/organisations/RA1/"),
+        ("system_lead", "/organisations/QAA/"),
+        ("regional_reviewer", "/regions/YA1/"),
+    ],
+)
+def test_home_redirects_each_role_to_its_work(client, world, role, location):
+    response = _home(client, world.user(role))
+
+    assert (response.status_code, response["Location"]) == (302, location)
+
+
+def test_a_national_admins_home_shows_the_rounds_progress_and_what_waits(
+    client, world, django_assert_max_num_queries
+):
+    client.force_login(world.user("national_admin"))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("core:home"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="round-progress"' in page
+    assert "0 extension requests waiting for a decision" in page
+    for link in ("/rounds/", "/accounts/invite/", "/audit/", "/dashboard/"):
+        assert f'href="{link}' in page
+
+
+def test_home_lists_organisations_and_regions_for_several_roles(client, world):
+    user = world.user("submitter")
+    grant(user, Role.SUBMITTER, organisation=world.ics_a)
+    grant(user, Role.REGIONAL_REVIEWER, region=world.region_b)
+
+    response = _home(client, user)
+
+    assert response.status_code == 200
+    assert [o.ods_code for o in response.context["organisations"]] == ["RA1", "QAA"]
+    assert [r.code for r in response.context["regions"]] == ["YB2"]
+
+
+def test_home_without_roles_says_so(client, world):
+    response = _home(client, world.no_role_user)
+
+    assert response.status_code == 200
+    assert "You do not have a role at any organisation yet." in response.content.decode()
+
+
+def test_home_anonymous_goes_to_login(client, db):
+    response = client.get(reverse("shell:home"))
+
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/")
+
+
+def test_healthz_answers_ok_without_login(client, db):
+    response = client.get(reverse("shell:healthz"))
+
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert client.post(reverse("shell:healthz")).status_code == 405
+
+
+def test_organisation_returns_shows_task_list_with_status_tags(client, world):
+    client.force_login(world.user("system_lead"))
+
+    response = client.get(reverse("planning:organisation_returns", kwargs={"ods_code": "QAA"}))
+
+    content = response.content.decode()
+    assert [row.collection.code for row in response.context["rows"]] == ["ACT"]
+    assert response.context["can_act"] is True
+    assert '<strong class="nhsuk-tag nhsuk-tag--grey">Not started</strong>' in content
+    assert "Your returns for 2021/22" in content
+
+
+def test_organisation_returns_reviewer_reads_without_acting(client, world):
+    client.force_login(world.user("regional_reviewer"))
+
+    response = client.get(reverse("planning:organisation_returns", kwargs={"ods_code": "QAA"}))
+
+    assert response.context["can_act"] is False
+    assert "<h1>Returns for 2021/22</h1>" in response.content.decode()
+
+
+def test_headers_deny_framing_and_set_csp(client, db):
+    response = client.get(reverse("accounts:login"))
+
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_a_system_lead_reaches_its_members_returns_from_the_systems_page(client, world):
+    client.force_login(world.user("system_lead"))
+    page = client.get(
+        reverse("planning:organisation_returns", kwargs={"ods_code": "QAA"})
+    ).content.decode()
+    assert 'data-testid="system-members"' in page
+    assert 'href="/organisations/RA1/?round=' in page
+    client.force_login(world.user("submitter"))
+    trust_page = client.get(
+        reverse("planning:organisation_returns", kwargs={"ods_code": "RA1"})
+    ).content.decode()
+    assert 'data-testid="system-members"' not in trust_page
