@@ -39,4 +39,3 @@ def extension_status_counts(*, requests: QuerySet[ExtensionRequest]) -> list[tup
     """(status, label, count) for every status, in the enum's order, from one query."""
     counts = dict(requests.order_by().values_list("status").annotate(n=Count("pk")))
     return [(status, label, counts.get(status, 0)) for status, label in ExtensionStatus.choices]
-

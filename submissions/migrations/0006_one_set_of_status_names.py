@@ -4,20 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0005_merge_0004_finding_measure_0004_version_products'),
+        ("submissions", "0005_merge_0004_finding_measure_0004_version_products"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='submission',
-            name='status',
-            field=models.CharField(choices=[('not_started', 'Not started'), ('uploaded', 'Waiting to be checked'), ('validating', 'Being checked'), ('invalid', 'Has errors'), ('valid', 'No errors'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('changes_requested', 'Changes requested')], default='not_started', max_length=20),
+            model_name="submission",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("not_started", "Not started"),
+                    ("uploaded", "Waiting to be checked"),
+                    ("validating", "Being checked"),
+                    ("invalid", "Has errors"),
+                    ("valid", "No errors"),
+                    ("submitted", "Submitted"),
+                    ("approved", "Approved"),
+                    ("changes_requested", "Changes requested"),
+                ],
+                default="not_started",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='version',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Waiting to be checked'), ('running', 'Being checked'), ('valid', 'No errors'), ('invalid', 'Has errors'), ('rejected', 'Rejected'), ('failed', 'Could not be checked')], default='queued', max_length=10),
+            model_name="version",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Waiting to be checked"),
+                    ("running", "Being checked"),
+                    ("valid", "No errors"),
+                    ("invalid", "Has errors"),
+                    ("rejected", "Rejected"),
+                    ("failed", "Could not be checked"),
+                ],
+                default="queued",
+                max_length=10,
+            ),
         ),
     ]

@@ -205,7 +205,9 @@ def test_extension_request_page_form_takes_a_date_as_noon(client, act_world):
 def test_extension_request_page_uses_the_date_input_and_says_what_is_wrong(client, act_world):
     client.force_login(act_world.lead)
     url = reverse("extensions:request", kwargs={"pk": act_world.submission.pk})
-    page = client.get(reverse("extensions:return_extensions", kwargs={"pk": act_world.submission.pk}))
+    page = client.get(
+        reverse("extensions:return_extensions", kwargs={"pk": act_world.submission.pk})
+    )
     assert 'name="deadline_day"' in page.content.decode()
     response = client.post(
         url, {"deadline_day": "31", "deadline_month": "2", "deadline_year": "2021", "reason": "B"}

@@ -32,7 +32,7 @@ def test_a_national_admins_home_shows_the_rounds_progress_and_what_waits(
 ):
     client.force_login(world.user("national_admin"))
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("core:home"))
+        response = client.get(reverse("shell:home"))
     page = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="round-progress"' in page

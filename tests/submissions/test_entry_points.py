@@ -83,8 +83,8 @@ def test_upload_validate_and_submit_leave_one_event_per_move(
     with time_machine.travel(london(2021, 5, 5)):
         if via == "browser":
             response = _browser(lead).post(
-                reverse("submissions:submit", kwargs={"pk": submission.pk}),
-                {"version": submission.current_version_id, "declaration": "on"},
+                reverse("submissions:submit_check", kwargs={"pk": submission.current_version_id}),
+                {"declaration": "on"},
             )
             assert response.status_code == 302
         else:

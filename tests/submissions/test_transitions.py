@@ -28,15 +28,29 @@ EXPECTED = {
             "invalid",
             "valid",
             "changes_requested",
-            "submitted",
         },
         "uploaded",
         "upload",
     ),
+    # A newer upload leaves a submitted return submitted, beside its submitted version.
+    "upload_draft": ({"submitted"}, "submitted", "upload"),
     "start_validation": ({"uploaded"}, "validating", "validation_started"),
     "pass_validation": ({"uploaded", "validating"}, "valid", "validation_finished"),
     "fail_validation": ({"uploaded", "validating"}, "invalid", "validation_finished"),
-    "submit": ({"valid"}, "submitted", "submit"),
+    # Any version checked without errors may be submitted, whatever the newest upload's state.
+    "submit": (
+        {
+            "not_started",
+            "uploaded",
+            "validating",
+            "invalid",
+            "valid",
+            "changes_requested",
+        },
+        "submitted",
+        "submit",
+    ),
+    "resubmit": ({"submitted"}, "submitted", "submit"),
     "approve": ({"submitted"}, "approved", "review.approve"),
     "request_changes": ({"submitted"}, "changes_requested", "review.request_changes"),
     "reopen": ({"approved"}, "changes_requested", "review.reopen"),
@@ -44,6 +58,7 @@ EXPECTED = {
 # Who is told when a return moves: (notification kind, people of the organisation, reviewers).
 EXPECTED_NOTICES = {
     "submit": {"submitted": {"lead-qhm", "submitter-qhm", "reviewer-y63"}},
+    "resubmit": {"submitted": {"lead-qhm", "submitter-qhm", "reviewer-y63"}},
     "approve": {"review": {"lead-qhm", "submitter-qhm"}},
     "request_changes": {"review": {"lead-qhm", "submitter-qhm"}},
     "reopen": {"review": {"lead-qhm", "submitter-qhm"}},
@@ -157,7 +172,7 @@ def test_transition_refuses_a_stale_caller(act_world, new_events):
         transition(submission=second, action=Action.START_VALIDATION, actor=None)
     assert conflict.value.status == S.VALIDATING
     assert conflict.value.message == (
-        "Cannot start validation a return that is validating. "
+        "Cannot start validation a return that is being checked. "
         "Reload the page to see its current state."
     )
     assert [event.action for event in new_events()] == ["validation_started"]
