@@ -24,9 +24,14 @@ ARTEFACTS = Path(os.environ.get("TEST_ARTEFACTS", "var/test-artefacts")) / "scre
 WIDTHS = (1280, 375)
 
 
-def _return(ods_code: str, code: str, stage: str = "draft") -> Submission:
-    return Submission.objects.get(
-        organisation__ods_code=ods_code, collection__code=code, collection__stage=stage
+def _return(ods_code: str, code: str) -> Submission:
+    """The organisation's return of that collection with an upload, whichever round holds it."""
+    return (
+        Submission.objects.filter(
+            organisation__ods_code=ods_code, collection__code=code, current_version__isnull=False
+        )
+        .order_by("pk")
+        .first()
     )
 
 
@@ -36,7 +41,7 @@ def _pages() -> dict[str, list[str]]:
     reviewed = (
         Decision.objects.filter(submission__organisation__region__code="Y63").first().submission
     )
-    trust_return = Submission.objects.filter(organisation__ods_code="RTD").first()
+    trust_return = Submission.objects.filter(organisation__ods_code="RTD").order_by("pk").first()
     planning_round = PlanningRound.objects.get(is_current=True)
     return {
         "lead-qhm": [
