@@ -24,7 +24,7 @@ from core.permissions import object_permission_or_404
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 from submissions import selectors, services
-from submissions.downloads import attachment
+from submissions.downloads import attachment, content_type_of
 from submissions.models import Finding, Submission, Version
 from submissions.transitions import TransitionConflict
 from triangulation.models import TriangulationFinding
@@ -61,7 +61,8 @@ class TokenView(APIView):
             # The same lockout as the login page: a right password does not open a locked account.
             return Response(
                 {
-                    "detail": "Too many failed attempts. Try again in 30 minutes or reset your password."
+                    "detail": "Too many failed attempts. Try again in 30 minutes or reset your "
+                    "password."
                 },
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
@@ -162,8 +163,14 @@ class SubmissionAudit(generics.ListAPIView):
 class SubmissionTemplate(APIView):
     @extend_schema(
         responses={
-            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes
-        }
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
+            # A narrative return's template is a Word document with the headings asked for.
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ): bytes,
+        },
+        description="The workbook (or, for a narrative return, the document) made for the return.",
     )
     def get(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
@@ -181,7 +188,7 @@ class SubmissionTemplate(APIView):
         return attachment(
             data,
             filename=filename,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=content_type_of(filename.rsplit(".", 1)[1]),
         )
 
 
@@ -295,7 +302,8 @@ class SubmissionSubmit(APIView):
 
 
 UNKNOWN_IDS = {
-    "version": "No such version of this return. Use the id of one of its versions (GET the return to list them).",
+    "version": "No such version of this return. Use the id of one of its versions (GET the return "
+    "to list them).",
     "parent": "No such comment on this return. Use the id of one of its comments "
     "(GET /api/v1/submissions/{id}/comments/ to list them).",
 }
@@ -331,8 +339,10 @@ class SubmissionReviews(APIView):
             400: serializers.MessageSerializer,
             409: serializers.MessageSerializer,
         },
-        description="Decide on the submitted version. 409 when the version is no longer the one awaiting a "
-        "decision (or, for a provider's maternity return, is not endorsed yet); 400 when a reason is missing.",
+        description="Decide on the submitted version. 409 when the version is no longer the one "
+        "awaiting a "
+        "decision (or, for a provider's maternity return, is not endorsed yet); 400 when a reason "
+        "is missing.",
     )
     def post(self, request, pk: int):
         submission = _reviewable_submission(request, pk)

@@ -5,7 +5,8 @@ from django.db import models
 
 
 class AuditAction(models.TextChoices):
-    """The actions the portal records. `AuditEvent.action` is a plain CharField: apps may add more."""
+    """The actions the portal records. `AuditEvent.action` is a plain CharField: apps may add
+    more."""
 
     LOGIN = "login", "Signed in"
     LOGIN_FAILED = "login_failed", "Sign-in failed"
@@ -30,14 +31,17 @@ class AuditAction(models.TextChoices):
     ACCESS_REFUSED = "access_refused", "Access refused"
     TEMPLATE_ISSUED = "template_issued", "Issued a template version"
     ROUND_COPIED = "round_copied", "Copied a planning round into a draft"
-    ROUND_DEFINITION_INSTALLED = "round_definition_installed", "Installed a round definition"
     ROUND_PUBLISHED = "round_published", "Published a planning round"
     ROUND_CLOSED = "round_closed", "Closed a planning round"
     ROUND_MADE_CURRENT = "round_made_current", "Made a planning round current"
     GUIDANCE_PUBLISHED = "guidance_published", "Published round guidance"
+    ROUND_DEFINED = "round_defined", "Installed a round definition"
+    PROVIDER_NAMED = "provider_named", "Named the provider that submits a return"
     INVITATION_SENT = "invitation_sent", "Sent an invitation"
     INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
     EXPORT = "export", "Exported the audit trail"
+    ROUND_CHANGED = "round_changed", "Changed a planning round"
+    COLLECTION_CHANGED = "collection_changed", "Changed a collection"
     TOKEN_ISSUED = "token_issued", "Issued an API token"
     TOKEN_REVOKED = "token_revoked", "Revoked an API token"
     PASSWORD_RESET_REQUESTED = "password_reset_requested", "Asked to reset a password"
@@ -101,7 +105,10 @@ class AuditEvent(models.Model):
             return REVIEW_ACTION_LABELS.get(self.action, "Another action")
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} {self.action} {self.object_label}"
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} "
+            f"{self.action} {self.object_label}"
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("exports.urls")),
     path("", include("extensions.urls")),
     path("", include("guidance.urls")),
+    path("", include("erf.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

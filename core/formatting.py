@@ -7,6 +7,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from workbooks.filecheck import FORMAT_NAMES
+
 # Colours follow the NHS.UK tag guidance: grey for not yet begun, blue for in progress,
 # red for needs action, green for done.
 STATUS_COLOURS = {
@@ -87,3 +89,8 @@ def pounds(value) -> str:
 def month_name(value: str) -> str:
     """ "2021-04" → "April 2021"."""
     return dt.datetime.strptime(value, "%Y-%m").strftime("%B %Y")
+
+
+def file_formats(codes) -> str:
+    """["xlsx", "pdf"] -> "Excel workbook (.xlsx) or PDF": what a person is asked to upload."""
+    return " or ".join(FORMAT_NAMES.get(code, code) for code in codes)

@@ -78,7 +78,8 @@ class DateTimePartsWidget(forms.MultiWidget):
         widgets = {
             part: forms.TextInput(
                 attrs={
-                    "class": f"nhsuk-input nhsuk-date-input__input nhsuk-input--width-{sizes[part]}",
+                    "class": "nhsuk-input nhsuk-date-input__input "
+                    f"nhsuk-input--width-{sizes[part]}",
                     "inputmode": "numeric" if part != "time" else "text",
                 }
             )

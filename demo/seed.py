@@ -6,11 +6,28 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+import yaml
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from guidance.services import regional_contacts_load
+from planning.definitions import shipped_definition_text
+from planning.models import (
+    Organisation,
+    OrganisationType,
+    PlanningRound,
+    Region,
+    Stage,
+)
+from planning.reference_data import REFERENCE_DIR, reference_data_load
+from planning.round_states import RoundAction, round_transition
+from planning.services import (
+    round_create_from_definition,
+    round_definition_install,
+    round_make_current,
+)
 from reviews.models import DecisionKind
 from reviews.services import decision_record
 from submissions.models import Submission, VersionStatus
@@ -22,34 +39,18 @@ from submissions.services import (
     version_create,
 )
 from submissions.validation import version_validate
-from triangulation.checks import TRIANGULATED
-from guidance.services import regional_contacts_load
+from triangulation.selectors import triangulated_codes
 from triangulation.services import triangulation_run
 from workbooks.sample import make_sample_return
 
-from planning.models import (
-    Collection,
-    FileFormat,
-    Organisation,
-    OrganisationType,
-    PlanningRound,
-    Region,
-    RoundStatus,
-    Stage,
-    TrustKind,
-)
-from planning.reference_data import REFERENCE_DIR, reference_data_load
-from planning.round_states import RoundAction, round_transition
-from planning.services import round_copy, round_make_current
-
 DEMO_ROUND_NAME = "2021/22"
+DEMO_DEFINITION = "2021-22"
 ICS, PROVIDER, LMS, CA = (
     OrganisationType.ICS,
     OrganisationType.PROVIDER,
     OrganisationType.LMS,
     OrganisationType.CANCER_ALLIANCE,
 )
-XLSX, DOCX, PDF = FileFormat.XLSX, FileFormat.DOCX, FileFormat.PDF
 
 
 def london_noon(year: int, month: int, day: int) -> dt.datetime:
@@ -58,154 +59,19 @@ def london_noon(year: int, month: int, day: int) -> dt.datetime:
     )
 
 
-@dataclass(frozen=True)
-class CollectionSpec:
-    code: str
-    name: str
-    submitted_by: tuple[str, ...]
-    formats: tuple[str, ...]
-    deadlines: dict[str, dt.date]
-    trust_kinds: tuple[str, ...] = ()
-    mandatory: bool = True
-    description: str = ""
-    lead_ccg_may_submit: bool = False
-
-
-DRAFT_AND_FINAL = {Stage.DRAFT: dt.date(2021, 5, 6), Stage.FINAL: dt.date(2021, 6, 3)}
-
-DEMO_COLLECTIONS = (
-    CollectionSpec(
-        "PCC",
-        "Provider capital and cash plan",
-        (PROVIDER,),
-        (XLSX,),
-        {Stage.SINGLE: dt.date(2021, 4, 12)},
-        description="Capital and cash plan for 2021/22, issued 22 March 2021.",
-    ),
-    CollectionSpec(
-        "FIN-SYS",
-        "System financial plan",
-        (ICS,),
-        (XLSX,),
-        {Stage.SINGLE: dt.date(2021, 5, 6)},
-        description="H1 system financial plan; submit with all validation errors cleared.",
-    ),
-    CollectionSpec(
-        "FIN-MH",
-        "Mental health financial plan",
-        (ICS,),
-        (XLSX,),
-        {Stage.SINGLE: dt.date(2021, 5, 6)},
-        description="Submitted by the lead CCG on the system's behalf.",
-        lead_ccg_may_submit=True,
-    ),
-    CollectionSpec(
-        "ACT",
-        "Activity and performance",
-        (ICS,),
-        (XLSX,),
-        DRAFT_AND_FINAL,
-        description="System-level activity and performance with CCG and provider breakdowns.",
-    ),
-    CollectionSpec(
-        "WF",
-        "Workforce: acute, community and primary care",
-        (ICS,),
-        (XLSX,),
-        DRAFT_AND_FINAL,
-        description="System-level workforce plan with a provider breakdown.",
-    ),
-    CollectionSpec(
-        "MHWF-P",
-        "Mental health workforce, provider level",
-        (PROVIDER,),
-        (XLSX,),
-        DRAFT_AND_FINAL,
-        trust_kinds=(TrustKind.MENTAL_HEALTH,),
-    ),
-    CollectionSpec(
-        "MHWF-S", "Mental health workforce, system level", (ICS,), (XLSX,), DRAFT_AND_FINAL
-    ),
-    CollectionSpec(
-        "NAR",
-        "Narrative plan",
-        (ICS,),
-        (DOCX, PDF),
-        DRAFT_AND_FINAL,
-        description="Elective recovery, health inequalities, maternity, workforce and the other "
-        "priorities of the 2021/22 guidance, with the assumptions behind the trajectories.",
-    ),
-    CollectionSpec(
-        "MAT",
-        "Ockenden actions and Birth-rate Plus position and plan",
-        (ICS, PROVIDER),
-        (XLSX, DOCX),
-        {Stage.SINGLE: dt.date(2021, 5, 6)},
-        trust_kinds=(TrustKind.ACUTE,),
-        description="Submitted by the ICS, or by a provider with its system's endorsement.",
-    ),
-    CollectionSpec(
-        "PIE",
-        "Provider income and expenditure plan",
-        (PROVIDER,),
-        (XLSX,),
-        {Stage.SINGLE: dt.date(2021, 5, 28)},
-        mandatory=False,
-        description="Non-mandated; the seeds give 'w/c 24 May', taken as noon on 28 May.",
-    ),
-    CollectionSpec(
-        "LMS-TOR",
-        "LMS terms of reference review and buddy LMS",
-        (LMS,),
-        (DOCX, PDF),
-        {Stage.SINGLE: dt.date(2021, 6, 3)},
-    ),
-    CollectionSpec(
-        "LMS-OVS",
-        "ICS plan for oversight of its LMS",
-        (ICS,),
-        (DOCX, PDF),
-        {Stage.SINGLE: dt.date(2021, 6, 3)},
-    ),
-    CollectionSpec(
-        "CA",
-        "Cancer Alliance delivery plan, April to September",
-        (CA,),
-        (DOCX, XLSX),
-        {Stage.SINGLE: dt.date(2021, 5, 6)},
-        description="Deadline assumed: the seeds give no date for this return.",
-    ),
-)
-
-
 def demo_round_create() -> PlanningRound:
-    planning_round, _ = PlanningRound.objects.get_or_create(
-        name=DEMO_ROUND_NAME,
-        defaults={
-            "starts_on": dt.date(2021, 4, 1),
-            "ends_on": dt.date(2022, 3, 31),
-            "status": RoundStatus.PUBLISHED,
-        },
-    )
+    """The 2021/22 round from its shipped definition (rounds/2021-22.yaml); current unless another
+    round already is."""
+    text = shipped_definition_text(slug=DEMO_DEFINITION)
+    planning_round = PlanningRound.objects.filter(name=DEMO_ROUND_NAME).first()
+    if planning_round is None:
+        planning_round = round_create_from_definition(text=text)
+    else:
+        round_definition_install(planning_round=planning_round, text=text)
+    if not planning_round.is_visible_to_organisations:
+        round_transition(planning_round=planning_round, action=RoundAction.PUBLISH, user=None)
     if not PlanningRound.objects.filter(is_current=True).exists():
         PlanningRound.objects.filter(pk=planning_round.pk).update(is_current=True)
-    for spec in DEMO_COLLECTIONS:
-        for stage, deadline in spec.deadlines.items():
-            Collection.objects.update_or_create(
-                planning_round=planning_round,
-                code=spec.code,
-                stage=stage,
-                defaults={
-                    "name": spec.name,
-                    "deadline": london_noon(deadline.year, deadline.month, deadline.day),
-                    "submitted_by": list(spec.submitted_by),
-                    "trust_kinds": list(spec.trust_kinds),
-                    "accepted_formats": list(spec.formats),
-                    "is_mandatory": spec.mandatory,
-                    "description": spec.description,
-                    "lead_ccg_may_submit": spec.lead_ccg_may_submit,
-                },
-            )
     return planning_round
 
 
@@ -348,11 +214,13 @@ def _demo_return(
 def demo_returns_create(*, planning_round: PlanningRound) -> int:
     """Upload generated activity, workforce and financial plans (draft stage) for a few systems and
     move them on: some submitted, approved or sent back, one with errors, and one (QHM) whose
-    workforce plan does not match its activity. Systems that already have an upload are left alone."""
+    workforce plan does not match its activity. Systems that already have an upload are left
+    alone."""
     collections = {
         collection.code: collection
         for collection in planning_round.collections.filter(
-            code__in=TRIANGULATED, stage__in=[Stage.DRAFT, Stage.SINGLE]
+            code__in=triangulated_codes(planning_round_id=planning_round.pk),
+            stage__in=[Stage.DRAFT, Stage.SINGLE],
         )
     }
     uploaded = 0
@@ -412,33 +280,57 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
 
 
 CURRENT_ROUND_NAME = "2022/23"
+CURRENT_DEFINITION = "2022-23"
 REGIONAL_CONTACTS = REFERENCE_DIR / "regional_planning_contacts.csv"
-# The current round's timetable, counted from the day the demo is seeded: draft plans in about ten
-# days and final plans some five weeks after today, as the 2022/23 guidance spaced them.
+# The current round's timetable, counted from the day the demo is seeded.
 DRAFT_DUE_IN = dt.timedelta(days=10)
+FINAL_DUE_IN = dt.timedelta(days=35)
 SOONEST_DUE_IN = dt.timedelta(days=3)
 # Systems whose draft activity plan is already uploaded in the current round.
 CURRENT_ROUND_UPLOADS = ("QOQ", "QMF")
 
 
+def _definition_time(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M")
+
+
+def demo_current_definition_text(*, today: dt.date) -> str:
+    """The shipped 2022/23 definition with its timetable moved to around `today`: draft plans due
+    in ten days and final plans in five weeks, each deadline at its own London time, the days in
+    between (and the timetable) spaced in proportion, no deadline sooner than three days away."""
+    data = yaml.safe_load(shipped_definition_text(slug=CURRENT_DEFINITION))
+    stages = [stage for collection in data["collections"] for stage in collection["stages"]]
+
+    def first(stage_name: str) -> dt.date:
+        return min(
+            _definition_time(stage["deadline"]).date()
+            for stage in stages
+            if stage["stage"] == stage_name
+        )
+
+    draft, final = first(Stage.DRAFT), first(Stage.FINAL)
+    scale = (FINAL_DUE_IN - DRAFT_DUE_IN) / (final - draft)
+
+    def moved(day: dt.date) -> dt.date:
+        return today + DRAFT_DUE_IN + (day - draft) * scale
+
+    for stage in stages:
+        deadline = _definition_time(stage["deadline"])
+        day = max(moved(deadline.date()), today + SOONEST_DUE_IN)
+        stage["deadline"] = f"{day:%Y-%m-%d} {deadline:%H:%M}"
+    for entry in data.get("timetable", []):
+        entry["date"] = moved(entry["date"])
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
 def demo_current_round_create(*, previous: PlanningRound, admin: User) -> PlanningRound:
-    """2022/23 as a draft copied from 2021/22, its deadlines moved to around today, then published
-    and made current; 2021/22 is closed. Left alone once it exists."""
+    """2022/23 from its shipped definition, its deadlines moved to around today, published and
+    made current; 2021/22 is closed. Left alone once it exists."""
     existing = PlanningRound.objects.filter(name=CURRENT_ROUND_NAME).first()
     if existing is not None:
         return existing
-    today_noon = london_noon(*timezone.localdate().timetuple()[:3])
-    first_draft = min(c.deadline for c in previous.collections.filter(stage=Stage.DRAFT))
-    shift_days = (today_noon + DRAFT_DUE_IN - first_draft).days
-    current = round_copy(
-        source=previous, name=CURRENT_ROUND_NAME, shift_days=shift_days, user=admin
-    )
-    PlanningRound.objects.filter(pk=current.pk).update(
-        starts_on=dt.date(2022, 4, 1), ends_on=dt.date(2023, 3, 31)
-    )
-    # Returns the previous round wanted before its drafts would be overdue on the first day.
-    current.collections.filter(deadline__lt=today_noon + SOONEST_DUE_IN).update(
-        deadline=today_noon + SOONEST_DUE_IN
+    current = round_create_from_definition(
+        text=demo_current_definition_text(today=timezone.localdate()), user=admin
     )
     round_transition(planning_round=current, action=RoundAction.PUBLISH, user=admin)
     round_make_current(planning_round=current, user=admin)

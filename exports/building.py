@@ -22,6 +22,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from core.queueing import StuckWork, send_task, sweep_stuck_work
+from planning.definitions import erf_collection_code
 from submissions.models import Submission
 from workbooks.findings_csv import spreadsheet_cell
 
@@ -31,7 +32,8 @@ from .selectors import export_submissions, values_of_version
 logger = logging.getLogger(__name__)
 
 FAILED_MESSAGE = (
-    "We could not build this export after {attempts} attempts. Ask for it again; if that fails too, "
+    "We could not build this export after {attempts} attempts. Ask for it again; if that fails "
+    "too, "
     "contact the portal's support team."
 )
 COPY_CHUNK = 1024 * 1024
@@ -68,6 +70,8 @@ ORGANISATION_HEADER = (
     "submitted_at",
     "is_late",
 )
+# The server's ERF estimate of the submitted version, the figure the dashboard shows too.
+ERF_HEADER = ("erf_estimate_gbp",)
 MANIFEST_HEADER = (
     "path",
     "organisation_code",
@@ -246,9 +250,11 @@ def _write_consolidation(
             )
             rows += 1
         progress(done + 1, len(included))
-    organisations.append(ORGANISATION_HEADER)
+    shows_erf = collection.code == erf_collection_code(planning_round=job.planning_round)
+    organisations.append(ORGANISATION_HEADER + (ERF_HEADER if shows_erf else ()))
     for submission in submissions:
         organisation, version = submission.organisation, submission.submitted_version
+        erf = (version.erf_total if version else None,) if shows_erf else ()
         organisations.append(
             [
                 spreadsheet_cell(cell)
@@ -262,6 +268,7 @@ def _write_consolidation(
                     version.number if version else None,
                     _london(submission.submitted_at),
                     submission.is_late,
+                    *erf,
                 )
             ]
         )
@@ -276,7 +283,8 @@ def zip_member_name(*, submission: Submission) -> str:
     version = submission.submitted_version
     suffix = f".{version.file_format or 'bin'}"
     code = submission.organisation.ods_code
-    return f"{code}/{code}_{submission.collection.code}_{submission.collection.stage}_v{version.number}{suffix}"
+    collection = submission.collection
+    return f"{code}/{code}_{collection.code}_{collection.stage}_v{version.number}{suffix}"
 
 
 def _write_files_zip(

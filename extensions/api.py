@@ -8,9 +8,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.serializers import MessageSerializer
+from api.views import validation_detail
 from core.permissions import object_permission_or_404
 from planning.models import ExtensionRequest
-from api.views import validation_detail
 from planning.selectors import effective_deadline
 from submissions import selectors
 
@@ -76,7 +77,11 @@ class SubmissionExtensions(APIView):
             }
         )
 
-    @extend_schema(request=ExtensionRequestSerializer, responses={201: ExtensionSerializer})
+    @extend_schema(
+        request=ExtensionRequestSerializer,
+        responses={201: ExtensionSerializer, 409: MessageSerializer},
+        description="Ask for more time. 409 while an earlier request still waits for a decision.",
+    )
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
         object_permission_or_404(
@@ -98,7 +103,11 @@ class SubmissionExtensions(APIView):
 
 
 class ExtensionDecision(APIView):
-    @extend_schema(request=ExtensionDecisionSerializer, responses={200: ExtensionSerializer})
+    @extend_schema(
+        request=ExtensionDecisionSerializer,
+        responses={200: ExtensionSerializer, 409: MessageSerializer},
+        description="Grant or refuse a request. 409 when it was decided or withdrawn meanwhile.",
+    )
     def post(self, request, pk: int):
         item = extension_request_get_for_user(user=request.user, pk=pk)
         object_permission_or_404(

@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.selectors import users_of_organisation, users_reviewing_region
 from audit.models import AuditAction
 from audit.services import audit_record
+from core.exceptions import Conflict
 from core.formatting import london as london_text
 from notifications.services import notify
 from planning.models import (
@@ -92,9 +93,7 @@ def extension_request_create(
     if ExtensionRequest.objects.filter(
         collection=collection, organisation=organisation, status=ExtensionStatus.PENDING
     ).exists():
-        raise ValidationError(
-            "A request is already waiting for a decision. Withdraw it to ask again."
-        )
+        raise Conflict("A request is already waiting for a decision. Withdraw it to ask again.")
     extension_request = ExtensionRequest.objects.create(
         collection=collection,
         organisation=organisation,
@@ -115,7 +114,8 @@ def extension_request_create(
         recipients=users_reviewing_region(region_id=organisation.region_id),
         kind="extension_requested",
         subject=f"{organisation.name} asks for more time for {collection}",
-        body=f"{requested_by.get_full_name() or requested_by.get_username()} asked to move the deadline of "
+        body=f"{requested_by.get_full_name() or requested_by.get_username()} asked to move the "
+        f"deadline of "
         f"{collection} to {london_text(deadline)}: {reason.strip()}",
         url=_extension_url(collection=collection, organisation=organisation),
     )
@@ -149,9 +149,7 @@ def extension_decide(
         decision_reason=reason.strip(),
     )
     if not decided:
-        raise ValidationError(
-            "This request has already been decided or withdrawn. Reload the page."
-        )
+        raise Conflict("This request has already been decided or withdrawn. Reload the page.")
     if grant:
         _set_deadline_in_force(
             collection=collection,
@@ -191,7 +189,7 @@ def extension_withdraw(*, extension_request: ExtensionRequest, user: User, reque
         pk=extension_request.pk, status=ExtensionStatus.PENDING
     ).update(status=ExtensionStatus.WITHDRAWN, decided_by=user, decided_at=timezone.now())
     if not withdrawn:
-        raise ValidationError(
+        raise Conflict(
             "This request has already been decided. Reload the page to see the decision."
         )
     audit_record(
@@ -206,6 +204,22 @@ def extension_withdraw(*, extension_request: ExtensionRequest, user: User, reque
     )
 
 
+def deadline_change_check(
+    *, collection: Collection, organisation: Organisation, deadline: dt.datetime, reason: str
+) -> None:
+    """Refuse a deadline for one organisation that deadline_extension_grant would not set."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the deadline changes."})
+    if not collection.is_owed_by(organisation):
+        raise ValidationError(f"{organisation.name} does not owe {collection.code}.")
+    if deadline < collection.deadline:
+        raise ValidationError(
+            {"deadline": "An organisation's deadline cannot be earlier than the collection's."}
+        )
+    if deadline > collection.deadline + dt.timedelta(days=MAX_EXTENSION_DAYS):
+        raise ValidationError({"deadline": f"Extensions can be at most {MAX_EXTENSION_DAYS} days."})
+
+
 @transaction.atomic
 def deadline_extension_grant(
     *,
@@ -218,16 +232,9 @@ def deadline_extension_grant(
 ) -> DeadlineExtension | None:
     """A reviewer or admin sets one organisation's deadline directly: a later one, a shorter
     extension, or back to the collection's own deadline. Kept in the request history too."""
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the deadline changes."})
-    if not collection.is_owed_by(organisation):
-        raise ValidationError(f"{organisation.name} does not owe {collection.code}.")
-    if deadline < collection.deadline:
-        raise ValidationError(
-            {"deadline": "An organisation's deadline cannot be earlier than the collection's."}
-        )
-    if deadline > collection.deadline + dt.timedelta(days=MAX_EXTENSION_DAYS):
-        raise ValidationError({"deadline": f"Extensions can be at most {MAX_EXTENSION_DAYS} days."})
+    deadline_change_check(
+        collection=collection, organisation=organisation, deadline=deadline, reason=reason
+    )
     previous = DeadlineExtension.objects.filter(
         collection=collection, organisation=organisation
     ).first()
@@ -270,7 +277,8 @@ def deadline_extension_grant(
         recipients=users_of_organisation(organisation_id=organisation.pk),
         kind="extension_decided",
         subject=f"Your deadline for {collection} has changed",
-        body=f"The deadline of {collection} for {organisation.name} is now {london_text(deadline)}. {reason.strip()}",
+        body=f"The deadline of {collection} for {organisation.name} is now "
+        f"{london_text(deadline)}. {reason.strip()}",
         url=_extension_url(collection=collection, organisation=organisation),
     )
     return extension

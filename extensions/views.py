@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
 from planning.models import ExtensionStatus
@@ -58,20 +59,25 @@ def _extension_page(
 
 @login_required
 def return_extensions(request: HttpRequest, pk: int) -> HttpResponse:
-    """A return's deadline: the extension in force, its history, and asking for or deciding on more time."""
+    """A return's deadline: the extension in force, its history, and asking for or deciding on more
+    time."""
     return _extension_page(request, submission_get_for_user(user=request.user, pk=pk))
 
 
 def _apply(
     request: HttpRequest, form, action, *, success: str, then: str, pk: int
 ) -> HttpResponse | None:
-    """Run a service with a valid form's data; on success say so and redirect, else show its errors."""
+    """Run a service with a valid form's data; on success say so and redirect, else show its
+    errors."""
     if not form.is_valid():
         return None
     try:
         action(**form.cleaned_data)
     except ValidationError as error:
         add_service_errors(form, error)
+        return None
+    except Conflict as conflict:
+        form.add_error(None, conflict.message)
         return None
     messages.success(request, success)
     return redirect(then, pk=pk)
@@ -167,8 +173,8 @@ def extension_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     )
     try:
         services.extension_withdraw(extension_request=item, user=request.user, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except Conflict as conflict:
+        messages.error(request, conflict.message)
     return redirect("extensions:return_extensions", pk=submission.pk)
 
 

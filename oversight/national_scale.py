@@ -15,17 +15,18 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
-from demo.seed import DEMO_COLLECTIONS
+from planning.definitions import parse_definition, shipped_definition_text
 from planning.models import (
     Collection,
     DeadlineExtension,
     Organisation,
     OrganisationType,
     PlanningRound,
-    RoundStatus,
     Region,
+    RoundStatus,
     TrustKind,
 )
+from planning.services import collection_fields, london_datetime
 from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
 
 REGIONS, ICSS, PROVIDERS, ROUNDS, VERSIONS = 7, 42, 220, 3, 10_000
@@ -67,22 +68,17 @@ class NationalScale:
 
 
 def _collections(planning_round: PlanningRound, *, shift: dt.timedelta) -> list[Collection]:
-    london = timezone.get_default_timezone()
+    definition, _problems = parse_definition(text=shipped_definition_text(slug="2021-22"))
     collections = [
         Collection(
             planning_round=planning_round,
-            code=spec.code,
-            name=spec.name,
-            stage=stage,
-            deadline=timezone.make_aware(dt.datetime.combine(deadline, dt.time(12)), london)
-            + shift,
-            submitted_by=list(spec.submitted_by),
-            trust_kinds=list(spec.trust_kinds),
-            accepted_formats=list(spec.formats),
-            is_mandatory=spec.mandatory,
+            code=item.code,
+            stage=stage.stage,
+            deadline=london_datetime(stage.deadline) + shift,
+            **collection_fields(item),
         )
-        for spec in DEMO_COLLECTIONS
-        for stage, deadline in spec.deadlines.items()
+        for item in definition.collections
+        for stage in item.stages
     ]
     return Collection.objects.bulk_create(collections)
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_scope
 from core.formatting import STATUS_COLOURS
-from erf.returns import ERF_COLLECTION
+from planning.definitions import erf_collection_code
 from planning.models import (
     DeadlineExtension,
     ExtensionRequest,
@@ -37,7 +37,8 @@ from .rules import can_open_returns_of
 
 
 class DashboardStatus(TextChoices):
-    """A cell's status: the return's own status, except that lateness outranks the work in progress."""
+    """A cell's status: the return's own status, except that lateness outranks the work in
+    progress."""
 
     NOT_STARTED = "not_started", "Not started"
     UPLOADED = "uploaded", "Being checked"
@@ -162,7 +163,8 @@ class Dashboard:
 
 
 def _link_builder(name: str) -> Callable[[int], str]:
-    """A URL maker for one route reversed once: reverse() per cell costs more than the rest of the cell."""
+    """A URL maker for one route reversed once: reverse() per cell costs more than the rest of the
+    cell."""
     prefix, suffix = reverse(name, kwargs={"pk": 987654321}).split("987654321")
     return lambda pk: f"{prefix}{pk}{suffix}"
 
@@ -205,7 +207,7 @@ def _row_cells(
     """One organisation's cells, adding each owed return to its column's and region's counts.
     `links` (review page, return page) is None when the viewer may not open the returns."""
     cells = []
-    for column, owed in zip(columns, owes):
+    for column, owed in zip(columns, owes, strict=True):
         if not owed:
             cells.append(NOT_APPLICABLE_CELL)
             continue
@@ -251,8 +253,10 @@ def _row_cells(
 def _erf_totals(
     *, submissions: dict[tuple[int, int], tuple], collection_ids: list[int]
 ) -> dict[int, Decimal]:
-    """Organisation id → ERF six-month total of its latest checked activity return (final before draft).
-    Reads the total stored on the version at validation: reading workbooks here would cost seconds."""
+    """Organisation id → ERF six-month total of its latest checked activity return (final before
+    draft).
+    Reads the total stored on the version at validation: reading workbooks here would cost
+    seconds."""
     totals: dict[int, tuple[int, Decimal]] = {}
     for (collection_pk, organisation_pk), (
         _pk,
@@ -354,7 +358,8 @@ def dashboard_for_user(
             collection__planning_round=planning_round, organisation__region_id__in=region_ids
         ).values_list("collection_id", "organisation_id", "deadline")
     )
-    erf_collections = [c.pk for c in round_collections if c.code == ERF_COLLECTION]
+    erf_code = erf_collection_code(planning_round=planning_round)
+    erf_collections = [c.pk for c in round_collections if erf_code and c.code == erf_code]
     erf_totals = _erf_totals(submissions=submissions, collection_ids=erf_collections)
     region_by_id = {r.pk: r for r in regions}
     summaries = {r.pk: RegionSummary(code=r.code, name=r.name) for r in regions}

@@ -62,7 +62,8 @@ class Organisation(models.Model):
         blank=True,
         related_name="led_systems",
         limit_choices_to={"org_type": OrganisationType.CCG},
-        help_text="For an ICS, the CCG that may submit some returns on its behalf (e.g. mental health finance).",
+        help_text="For an ICS, the CCG that may submit some returns on its behalf (e.g. mental "
+        "health finance).",
     )
     is_active = models.BooleanField(default=True)
     note = models.TextField(blank=True)
@@ -115,6 +116,14 @@ class PlanningRound(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    definition = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The round's definition as checked (planning.definitions); empty for none yet.",
+    )
+    definition_source = models.TextField(
+        blank=True, help_text="The definition file as the admin gave it, comments and all."
+    )
 
     class Meta:
         ordering = ["-starts_on"]
@@ -178,6 +187,11 @@ class Collection(models.Model):
     lead_ccg_may_submit = models.BooleanField(
         default=False,
         help_text="An ICS's lead CCG may upload and submit this return on the ICS's behalf.",
+    )
+    named_provider_may_submit = models.BooleanField(
+        default=False,
+        help_text="One return per system, which the system submits or names one of its providers "
+        "to submit.",
     )
     description = models.TextField(blank=True)
 

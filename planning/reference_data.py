@@ -1,5 +1,6 @@
 """Reference data: regions, ICSs, trusts, Cancer Alliances and LMSs from the public ODS files,
-uploaded as they are by an admin or loaded by `load_reference_data`; running twice changes nothing."""
+uploaded as they are by an admin or loaded by `load_reference_data`; running twice changes
+nothing."""
 
 from __future__ import annotations
 
@@ -33,7 +34,10 @@ class ImportResult:
         self.errors.extend(other.errors)
 
     def __str__(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, {len(self.errors)} errors"
+        return (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.errors)} errors"
+        )
 
 
 def lms_ods_code(ics_ods_code: str) -> str:

@@ -148,7 +148,7 @@ class ReturnRow:
 
     @property
     def is_overdue(self) -> bool:
-        return not self.is_done and timezone.now() > self.deadline
+        return self.collection.is_mandatory and not self.is_done and timezone.now() > self.deadline
 
     @property
     def days_left(self) -> int:
@@ -232,7 +232,8 @@ _TYPE_ORDER = {
 
 
 def organisation_sort_key(organisation: Organisation) -> tuple[str, int, str]:
-    """ICSs first with their members after each; organisations of no ICS last. Needs parent_ics loaded."""
+    """ICSs first with their members after each; organisations of no ICS last. Needs parent_ics
+    loaded."""
     ics = organisation if organisation.is_ics else organisation.parent_ics
     return (ics.name if ics else "~", _TYPE_ORDER[organisation.org_type], organisation.name)
 

@@ -10,11 +10,11 @@ from django.http import Http404
 
 from accounts.models import User
 from accounts.selectors import user_scope
+from planning.definitions import collection_specs
 from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round, rounds_visible_to
 from submissions.models import ReturnValue, Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user
-
 from workbooks.model import UNITS, GridSheet, Measure
 from workbooks.specs import spec_for
 
@@ -201,7 +201,8 @@ def version_totals(*, version: Version) -> list[SheetTotals]:
     if version.file_format != "xlsx" or not version.template_version:
         return []
     spec = spec_for(
-        collection_code=version.submission.collection.code, version=version.template_version
+        specs=collection_specs(collection=version.submission.collection),
+        version=version.template_version,
     )
     if spec is None:
         return []

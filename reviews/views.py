@@ -228,7 +228,8 @@ def endorse(request: HttpRequest, pk: int) -> HttpResponse:
     if version is None:
         messages.error(
             request,
-            "That version is no longer the one submitted. Reload the page and endorse the submitted version.",
+            "That version is no longer the one submitted. Reload the page and endorse the "
+            "submitted version.",
         )
     else:
         try:

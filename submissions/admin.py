@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 
 from core.exceptions import Conflict
+from planning.definitions import collection_specs
 from reviews.services import submission_reopen
 from workbooks.specs import spec_versions
 
@@ -114,7 +115,11 @@ class TemplateVersionForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         collection, version = data.get("collection"), data.get("version")
-        if collection and version and version not in spec_versions(collection_code=collection.code):
+        if (
+            collection
+            and version
+            and version not in spec_versions(specs=collection_specs(collection=collection))
+        ):
             raise ValidationError(
                 {"version": f"{collection.code} has no template layout {version}."}
             )

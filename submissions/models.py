@@ -89,6 +89,15 @@ class Submission(models.Model):
         blank=True, help_text="The sign-off declaration as it was agreed to."
     )
     is_late = models.BooleanField(default=False)
+    named_provider = models.ForeignKey(
+        "planning.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="named_submissions",
+        help_text="The provider the system named to submit this return for it, where the "
+        "collection allows that.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -119,6 +128,12 @@ class TemplateVersion(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    template = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The template as issued (a resolved fragment of the round definition): uploads "
+        "made from this version are checked against it even after a fix.",
     )
 
     class Meta:
@@ -175,7 +190,8 @@ class Version(models.Model):
         decimal_places=0,
         null=True,
         blank=True,
-        help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in pounds.",
+        help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in "
+        "pounds.",
     )
 
     def download_name(self, suffix: str = "") -> str:

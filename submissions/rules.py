@@ -6,12 +6,26 @@ import rules
 
 from planning.rules import can_view_organisation, is_reviewer_of_organisation
 
-from .selectors import may_upload, signing_capacity, submit_refusal
+from .selectors import (
+    may_name_provider,
+    may_upload,
+    named_provider_acts_for,
+    signing_capacity,
+    submit_refusal,
+)
 
 
 @rules.predicate
 def can_view_submission(user, submission) -> bool:
-    return submission is not None and can_view_organisation(user, submission.organisation)
+    return submission is not None and (
+        can_view_organisation(user, submission.organisation)
+        or named_provider_acts_for(user=user, submission=submission)
+    )
+
+
+@rules.predicate
+def can_name_provider(user, submission) -> bool:
+    return submission is not None and may_name_provider(user=user, submission=submission)
 
 
 @rules.predicate
@@ -45,3 +59,4 @@ rules.add_perm("submissions.upload_version", can_upload_to_submission)
 rules.add_perm("submissions.submit_submission", can_submit_submission)
 rules.add_perm("submissions.review_submission", can_review_submission)
 rules.add_perm("submissions.submit_version", can_submit_version)
+rules.add_perm("submissions.name_provider", can_name_provider)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -10,12 +9,12 @@ from django.http import Http404
 from accounts.models import Role, User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
+from planning.definitions import collection_specs
 from planning.models import DeadlineExtension
 from planning.selectors import return_visibility
-from workbooks.rule_titles import rule_title
-
 from workbooks.reader import template_sheet_names
-from workbooks.specs import has_workbook_template, resolve_spec, spec_for
+from workbooks.rule_titles import rule_title
+from workbooks.specs import spec_for, template_layout_key
 from workbooks.types import Finding as FindingData
 
 from .models import (
@@ -30,6 +29,12 @@ from .models import (
 from .transitions import Action, allowed_actions
 
 
+def _named_provider_visibility(*, user: User) -> Q:
+    """A provider a system named to submit a return for it reads that return."""
+    organisation_ids = user_scope(user=user).organisation_ids
+    return Q(named_provider_id__in=organisation_ids) if organisation_ids else Q(pk__in=[])
+
+
 def submissions_for_user(*, user: User) -> QuerySet[Submission]:
     """Every return the user may read; the base of every list and lookup of returns.
     Each carries `deadline`: the organisation's extended deadline where it has one."""
@@ -37,7 +42,9 @@ def submissions_for_user(*, user: User) -> QuerySet[Submission]:
         collection_id=OuterRef("collection_id"), organisation_id=OuterRef("organisation_id")
     ).values("deadline")[:1]
     return (
-        Submission.objects.filter(return_visibility(user=user))
+        Submission.objects.filter(
+            return_visibility(user=user) | _named_provider_visibility(user=user)
+        )
         .select_related(
             "collection",
             "collection__planning_round",
@@ -108,11 +115,6 @@ def template_versions_accepted(*, collection_id: int) -> list[str]:
     )
 
 
-def template_layout_key(version: str) -> tuple:
-    """Orders template layouts by their numbers, so 2021.10 comes after 2021.9."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", version))
-
-
 def template_version_latest(*, collection_id: int) -> TemplateVersion | None:
     """The layout organisations download: the newest issued, whenever each was issued."""
     issued = TemplateVersion.objects.filter(collection_id=collection_id)
@@ -147,7 +149,8 @@ def _covering_note(*, delegator_id: int | None) -> str:
 def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity | None:
     """Whether and how the user may sign off this return: as its own signatory or system lead, as
     the system lead of the ICS a provider belongs to, as a signatory of an ICS's lead CCG for the
-    returns the lead CCG submits on its behalf, or covering for a colleague in one of those roles."""
+    returns the lead CCG submits on its behalf, or covering for a colleague in one of those
+    roles."""
     scope = user_scope(user=user)
     organisation = submission.organisation
     if organisation.pk in scope.signatory_organisation_ids:
@@ -160,13 +163,24 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
         delegator = scope.covering_for.get((Role.SYSTEM_LEAD, organisation.parent_ics_id))
         kind = organisation.get_org_type_display()
         return SigningCapacity(
-            role=f"System lead of {organisation.parent_ics.name}, for the {kind}{_covering_note(delegator_id=delegator)}",
+            role=f"System lead of {organisation.parent_ics.name}, for the "
+            f"{kind}{_covering_note(delegator_id=delegator)}",
+            on_behalf_of_id=delegator,
+        )
+    if _named_provider_acts_for(
+        submission=submission, organisation_ids=scope.signatory_organisation_ids
+    ):
+        delegator = scope.covering_for.get((Role.SIGNATORY, submission.named_provider_id))
+        return SigningCapacity(
+            role=f"Signatory of {submission.named_provider.name}, named by the system to submit "
+            f"this return{_covering_note(delegator_id=delegator)}",
             on_behalf_of_id=delegator,
         )
     if _lead_ccg_acts_for(submission=submission, organisation_ids=scope.signatory_organisation_ids):
         delegator = scope.covering_for.get((Role.SIGNATORY, organisation.lead_ccg_id))
         return SigningCapacity(
-            role=f"Signatory of the lead CCG, on behalf of the ICS{_covering_note(delegator_id=delegator)}",
+            role=f"Signatory of the lead CCG, on behalf of the "
+            f"ICS{_covering_note(delegator_id=delegator)}",
             on_behalf_of_id=delegator,
         )
     return None
@@ -181,8 +195,37 @@ def _lead_ccg_acts_for(*, submission: Submission, organisation_ids: frozenset[in
     )
 
 
+def _named_provider_acts_for(*, submission: Submission, organisation_ids: frozenset[int]) -> bool:
+    return bool(
+        submission.collection.named_provider_may_submit
+        and submission.named_provider_id
+        and submission.named_provider_id in organisation_ids
+    )
+
+
+def named_provider_acts_for(*, user: User, submission: Submission) -> bool:
+    return _named_provider_acts_for(
+        submission=submission, organisation_ids=user_scope(user=user).organisation_ids
+    )
+
+
+def may_name_provider(*, user: User, submission: Submission) -> bool:
+    """The system's own lead or signatory names (or stops naming) the provider that submits a
+    return the collection lets a named provider submit; never once it is submitted."""
+    scope = user_scope(user=user)
+    return bool(
+        submission.collection.named_provider_may_submit
+        and submission.submitted_at is None
+        and (
+            submission.organisation_id in scope.lead_ics_ids
+            or submission.organisation_id in scope.signatory_organisation_ids
+        )
+    )
+
+
 def may_upload(*, user: User, submission: Submission) -> bool:
-    """Members of the organisation, its system lead, and for some returns an ICS's lead CCG."""
+    """Members of the organisation, its system lead, for some returns an ICS's lead CCG, and the
+    provider a system named to submit a return for it."""
     scope = user_scope(user=user)
     organisation = submission.organisation
     return (
@@ -192,6 +235,7 @@ def may_upload(*, user: User, submission: Submission) -> bool:
             and organisation.parent_ics_id in scope.lead_ics_ids
         )
         or _lead_ccg_acts_for(submission=submission, organisation_ids=scope.organisation_ids)
+        or _named_provider_acts_for(submission=submission, organisation_ids=scope.organisation_ids)
     )
 
 
@@ -203,7 +247,8 @@ def submission_for_collection(*, user: User, collection, organisation) -> Submis
 
 
 def version_of_submission(*, submission: Submission, pk: int | str | None) -> Version | None:
-    """One of the return's own versions by id, or None: ids of other returns' versions find nothing."""
+    """One of the return's own versions by id, or None: ids of other returns' versions find
+    nothing."""
     if pk is None or not str(pk).isdigit():
         return None
     return submission.versions.filter(pk=int(pk)).first()
@@ -379,8 +424,8 @@ def finding_data_of_version(*, version: Version) -> list[FindingData]:
 def template_sheets_of(*, version: Version) -> list[str]:
     """The sheets of the template version the file was made from (the latest when its cover did not
     say): the only sheets of a stored file that are ever read."""
-    code = version.submission.collection.code
-    if not has_workbook_template(collection_code=code):
+    specs = collection_specs(collection=version.submission.collection)
+    if not specs:
         return template_sheet_names(None)
-    spec = spec_for(collection_code=code, version=version.template_version)
-    return template_sheet_names(spec or resolve_spec(collection_code=code))
+    spec = spec_for(specs=specs, version=version.template_version)
+    return template_sheet_names(spec or specs[-1])

@@ -21,13 +21,18 @@ from audit.services import audit_record, audit_submission_event
 from core.exceptions import Conflict
 from core.limits import upload_limit_text
 from core.queueing import send_task
+from erf.selectors import national_values_for
+from guidance.models import GuidanceKind
 from guidance.selectors import measure_definitions
+from guidance.services import guidance_publish
 from notifications.services import notify
+from planning.definitions import collection_narrative, collection_specs, round_definition
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
 from planning.selectors import effective_deadline
 from workbooks.filecheck import inspect_upload
 from workbooks.generate import build_template
-from workbooks.specs import has_workbook_template, latest_spec_version, spec_versions
+from workbooks.narrative import build_narrative_template
+from workbooks.specs import resolve_spec
 from workbooks.types import MemberOrg, RejectedFile, TemplateContext
 
 from . import rules as submission_rules
@@ -107,15 +112,21 @@ def submissions_ensure_for_round(*, planning_round: PlanningRound) -> int:
 
 
 def template_versions_ensure(*, planning_round: PlanningRound) -> None:
-    """Issue the latest template layout for every workbook collection that has none yet."""
+    """Issue, for every collection of the round that has none yet, the workbook template its
+    round's definition gives it (collections made outside `round_definition_install`)."""
+    definition = round_definition(planning_round=planning_round)
+    if definition is None:
+        return
     for collection in planning_round.collections.all():
-        if (
-            has_workbook_template(collection_code=collection.code)
-            and not collection.template_versions.exists()
-        ):
-            TemplateVersion.objects.get_or_create(
-                collection=collection, version=latest_spec_version(collection_code=collection.code)
-            )
+        item = definition.collection(collection.code)
+        if item is None or not item.template or collection.template_versions.exists():
+            continue
+        template = definition.template_data[item.template]
+        TemplateVersion.objects.get_or_create(
+            collection=collection,
+            version=template["version"],
+            defaults={"template": template, "note": template.get("changes", "")},
+        )
 
 
 @transaction.atomic
@@ -128,46 +139,61 @@ def template_version_issue(
     issued_by: User,
     request=None,
 ) -> TemplateVersion:
-    """Issue a newer template layout mid-round with a note of what changed, say which older ones
-    are still accepted, and tell every organisation that owes the return."""
-    if version not in spec_versions(collection_code=collection.code):
-        raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
+    """Announce a mid-round template fix: the layout `version`, issued from the round's edited
+    definition, with a note of what changed and which earlier versions are still accepted. Every
+    organisation that owes the return is told, and the fix is a notice in the round's guidance.
+    Only the newest layout can be announced, so an older one never becomes the one downloaded."""
     if not note.strip():
         raise ValidationError({"note": "Say what changed, for the people who download it."})
-    # Locked so two admins issuing at once cannot both pass the check below.
+    # Locked so two admins announcing at once cannot both pass the checks below.
     list(Collection.objects.select_for_update().filter(pk=collection.pk))
-    latest = template_version_latest(collection_id=collection.pk)
-    if latest is not None and template_layout_key(version) <= template_layout_key(latest.version):
-        raise ValidationError(
-            {
-                "version": f"Organisations download {latest.version} now; {version} is not newer, "
-                "so it cannot replace it. Issue a newer version."
-            }
-        )
-    template_version = TemplateVersion.objects.create(
-        collection=collection,
-        version=version,
-        is_accepted=True,
-        note=note.strip(),
-        issued_by=issued_by,
-    )
-    collection.template_versions.exclude(pk=template_version.pk).update(is_accepted=False)
-    collection.template_versions.filter(version__in=still_accepted).update(is_accepted=True)
-    accepted = sorted(
-        set(still_accepted)
-        & set(collection.template_versions.values_list("version", flat=True)) - {version},
+    template_version = collection.template_versions.filter(version=version).first()
+    if template_version is None:
+        raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
+    accepted_before = sorted(
+        collection.template_versions.filter(is_accepted=True).values_list("version", flat=True),
         key=template_layout_key,
     )
+    latest = template_version_latest(collection_id=collection.pk)
+    if template_layout_key(version) < template_layout_key(latest.version):
+        raise ValidationError(
+            {
+                "version": f"Organisations download {latest.version} now; {version} is older, "
+                "so it cannot replace it."
+            }
+        )
+    TemplateVersion.objects.filter(pk=template_version.pk).update(
+        is_accepted=True, note=note.strip(), issued_by=issued_by
+    )
+    earlier = collection.template_versions.exclude(pk=template_version.pk)
+    earlier.update(is_accepted=False)
+    earlier.filter(version__in=still_accepted).update(is_accepted=True)
+    accepted = sorted(
+        earlier.filter(is_accepted=True).values_list("version", flat=True),
+        key=template_layout_key,
+    )
+    note = note.strip()
     audit_record(
         action=AuditAction.TEMPLATE_ISSUED,
         actor=issued_by,
         obj=template_version,
-        after={"version": version, "still_accepted": accepted, "note": note.strip()},
+        before={"accepted": accepted_before},
+        after={"version": version, "still_accepted": accepted, "note": note},
         request=request,
     )
-    _template_fix_notify(
-        collection=collection, version=version, accepted=accepted, note=note.strip()
+    message = template_fix_message(
+        collection=collection, version=version, accepted=accepted, note=note
     )
+    _template_fix_notify(collection=collection, version=version, body=message)
+    guidance_publish(
+        planning_round=collection.planning_round,
+        kind=GuidanceKind.NOTICE,
+        title=f"New {collection} template: version {version}",
+        body=message,
+        user=issued_by,
+        request=request,
+    )
+    template_version.refresh_from_db()
     return template_version
 
 
@@ -182,12 +208,7 @@ def template_fix_message(
     return f"Version {version} of the {collection} template is available. {note} {older}"
 
 
-def _template_fix_notify(
-    *, collection: Collection, version: str, accepted: list[str], note: str
-) -> None:
-    body = template_fix_message(
-        collection=collection, version=version, accepted=accepted, note=note
-    )
+def _template_fix_notify(*, collection: Collection, version: str, body: str) -> None:
     owing = Submission.objects.filter(collection=collection).select_related("organisation")
     for submission in owing:
         notify(
@@ -200,11 +221,51 @@ def _template_fix_notify(
         )
 
 
+@transaction.atomic
+def submission_name_provider(
+    *, submission: Submission, provider: Organisation | None, user: User, request=None
+) -> Submission:
+    """The system names one of its providers to submit this return for it (None: the system
+    submits it itself). One obligation either way: the return stays the system's."""
+    if not submission_rules.can_name_provider(user, submission):
+        raise PermissionDenied("Only the system's lead or signatory names who submits this return.")
+    if provider is not None and not (
+        provider.org_type == OrganisationType.PROVIDER
+        and provider.parent_ics_id == submission.organisation_id
+        and provider.is_active
+    ):
+        raise ValidationError(
+            {"provider": f"Choose one of the trusts of {submission.organisation.name}."}
+        )
+    before = submission.named_provider.ods_code if submission.named_provider else ""
+    Submission.objects.filter(pk=submission.pk).update(named_provider=provider)
+    submission.refresh_from_db()
+    audit_submission_event(
+        action=AuditAction.PROVIDER_NAMED,
+        submission=submission,
+        actor=user,
+        request=request,
+        before={"named_provider": before},
+        after={"named_provider": provider.ods_code if provider else ""},
+    )
+    if provider is not None:
+        notify(
+            recipients=users_of_organisation(organisation_id=provider.pk),
+            kind="provider_named",
+            subject=f"{submission.organisation.name} asks you to submit {submission.collection}",
+            body=f"{submission.organisation.name} named {provider.name} to upload and submit "
+            f"{submission.collection} on its behalf.",
+            url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
+        )
+    return submission
+
+
 # Templates --------------------------------------------------------------------------------------
 
 
 def member_organisations(*, organisation: Organisation) -> tuple[MemberOrg, ...]:
-    """The providers and CCGs whose rows a system's template carries: providers first, each by code."""
+    """The providers and CCGs whose rows a system's template carries: providers first, each by
+    code."""
     if organisation.org_type != OrganisationType.ICS:
         return ()
     members = Organisation.objects.filter(
@@ -226,6 +287,7 @@ def template_context_for(
 ) -> TemplateContext:
     """What a template is generated from and a return validated against: the one definition used
     by the portal, the API and the command-line tools alike."""
+    narrative = collection_narrative(collection=collection)
     return TemplateContext(
         collection_code=collection.code,
         collection_name=collection.name,
@@ -238,6 +300,14 @@ def template_context_for(
         measure_definitions=tuple(
             sorted(measure_definitions(planning_round=collection.planning_round).items())
         ),
+        specs=collection_specs(collection=collection),
+        national_values=national_values_for(collection=collection, organisation=organisation),
+        narrative_sections=tuple(
+            (section.heading, section.words, section.asks) for section in narrative.sections
+        )
+        if narrative
+        else (),
+        narrative_title=narrative.title if narrative else "",
     )
 
 
@@ -251,20 +321,22 @@ def template_context(*, submission: Submission, template_version: str = "") -> T
 
 def template_for_submission(*, submission: Submission) -> tuple[str, bytes]:
     """The workbook template issued for this return, and a file name for it."""
-    if not has_workbook_template(collection_code=submission.collection.code):
-        raise ValidationError(
-            f"{submission.collection.code} is returned as a document; it has no workbook template."
-        )
-    issued = template_version_latest(collection_id=submission.collection_id)
-    version = (
-        issued.version
-        if issued
-        else latest_spec_version(collection_code=submission.collection.code)
-    )
-    data = build_template(context=template_context(submission=submission, template_version=version))
-    stage = "" if submission.collection.stage == "single" else f"-{submission.collection.stage}"
-    name = f"{submission.collection.code}{stage}-{submission.organisation.ods_code}-template-{version}.xlsx"
-    return name, data
+    return template_for(collection=submission.collection, organisation=submission.organisation)
+
+
+def template_for(*, collection: Collection, organisation: Organisation) -> tuple[str, bytes]:
+    """The template an organisation downloads for a collection (also an admin's preview of it,
+    before it owes anything), and a file name for it."""
+    context = template_context_for(collection=collection, organisation=organisation)
+    stage = "" if collection.stage == "single" else f"-{collection.stage}"
+    stem = f"{collection.code}{stage}-{organisation.ods_code}-template"
+    if context.specs:
+        version = resolve_spec(context=context).version
+        return f"{stem}-{version}.xlsx", build_template(context=context)
+    if context.narrative_sections:
+        data = build_narrative_template(context=context, title=context.narrative_title)
+        return f"{stem}.docx", data
+    raise ValidationError(f"{collection.name} has no template to download.")
 
 
 # Uploads ----------------------------------------------------------------------------------------
@@ -280,7 +352,8 @@ class UploadOutcome:
         if self.duplicate:
             return (
                 f"This file is identical to version {self.version.number}, uploaded "
-                f"{timezone.localtime(self.version.uploaded_at):%d %B %Y at %H:%M}. No new version was made."
+                f"{timezone.localtime(self.version.uploaded_at):%d %B %Y at %H:%M}. No new "
+                f"version was made."
             )
         return f"Version {self.version.number} uploaded. It is being checked now."
 
@@ -499,9 +572,11 @@ def version_finished_notify(*, version_id: int) -> None:
     notify(
         recipients=[version.uploaded_by],
         kind="validation_finished",
-        subject=f"Version {version.number} of {submission.collection.code} {_FINISHED_TEXT[version.status]}",
+        subject=f"Version {version.number} of {submission.collection.code} "
+        f"{_FINISHED_TEXT[version.status]}",
         body=(
-            f"Version {version.number} of {submission.collection} for {submission.organisation.name} "
+            f"Version {version.number} of {submission.collection} for "
+            f"{submission.organisation.name} "
             f"{_FINISHED_TEXT[version.status]}.{counts}"
         ),
         url=reverse("submissions:version_detail", kwargs={"pk": version.pk}),

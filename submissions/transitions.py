@@ -212,7 +212,8 @@ def transition(
     extra column conditions) still hold in the database; then record the audit event and queue the
     notices, in the caller's transaction. `actor` is None for the portal's own work (validation).
     `version` is the version the change is about; `audit_object` (default: the version, else the
-    return) and `facts` (added to the event's "after") describe it. Updates `submission` in place."""
+    return) and `facts` (added to the event's "after") describe it. Updates `submission` in
+    place."""
     rule = TRANSITIONS[action]
     reason = reason.strip()
     if rule.needs_reason and not reason:

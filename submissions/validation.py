@@ -23,8 +23,9 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_submission_event
 from core.queueing import StuckWork, sweep_stuck_work
-from erf.returns import ERF_COLLECTION, erf_estimate_of_workbook
+from erf.returns import erf_estimate_of_return
 from triangulation.services import triangulation_enqueue
+from workbooks.specs import spec_for
 from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
 
@@ -42,11 +43,13 @@ FAILED_MESSAGE = (
 )
 
 TOO_SLOW_MESSAGE = (
-    "Checking this file took longer than {seconds:g} seconds, far longer than any plan needs, so it was "
+    "Checking this file took longer than {seconds:g} seconds, far longer than any plan needs, so "
+    "it was "
     "stopped. Delete unused rows, columns and sheets, save it again and upload the new copy."
 )
 TOO_BIG_MESSAGE = (
-    "Checking this file needed more than {megabytes} MB of memory, far more than any plan needs, so it "
+    "Checking this file needed more than {megabytes} MB of memory, far more than any plan needs, "
+    "so it "
     "was stopped. Delete unused rows, columns and sheets, save it again and upload the new copy."
 )
 
@@ -57,7 +60,8 @@ def _address_space_in_use() -> int:
 
 
 class ValidationTimeout(BaseException):
-    """Raised by `time_limit`. A BaseException, not an Exception, so that a parser's broad "this file
+    """Raised by `time_limit`. A BaseException, not an Exception, so that a parser's broad "this
+    file
     is broken" handler cannot swallow it and report a slow file as a damaged one."""
 
 
@@ -223,7 +227,8 @@ def version_validate(*, version_id: int) -> str | None:
                 progress=progress,
             )
     except (MemoryError, ValidationTimeout) as stopped:
-        # The same file would pass the same limit again: fail now rather than spend every attempt on it.
+        # The same file would pass the same limit again: fail now rather than spend every attempt on
+        # it.
         if isinstance(stopped, MemoryError):
             message = TOO_BIG_MESSAGE.format(megabytes=settings.VALIDATION_MEMORY_LIMIT_MB)
         else:
@@ -304,9 +309,13 @@ def _store_values(*, version_id: int, result: ValidationResult) -> None:
 
 def _erf_total(*, version: Version, data: bytes, result: ValidationResult) -> Decimal | None:
     # No grids read means the cover did not match this return: its ERF sheet is not this system's.
-    if version.submission.collection.code != ERF_COLLECTION or not result.grids:
+    if not result.grids:
         return None
-    estimate = erf_estimate_of_workbook(data=data)
+    context = template_context(submission=version.submission)
+    spec = spec_for(specs=context.specs, version=result.template_version)
+    if spec is None:
+        return None
+    estimate = erf_estimate_of_return(submission=version.submission, data=data, spec=spec)
     return estimate.total if estimate else None
 
 

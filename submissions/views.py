@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
@@ -15,12 +15,12 @@ from core.forms import add_service_errors
 from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
+from planning.definitions import template_format
 from planning.models import Collection
 from planning.selectors import effective_deadline
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
 from workbooks.rule_titles import rule_title
-from workbooks.specs import has_workbook_template, spec_versions
 from workbooks.types import Finding as FindingData
 
 from . import selectors, services
@@ -91,7 +91,7 @@ def submission_detail(request: HttpRequest, pk: int, upload_form=None, status=20
         "upload_form": upload_form or UploadForm(),
         "can_upload": request.user.has_perm("submissions.upload_version", submission)
         and submission.status != "approved",
-        "has_template": has_workbook_template(collection_code=submission.collection.code),
+        "template_format": template_format(collection=submission.collection),
         "upload_limit": upload_limit_text(),
         "triangulation": triangulation_section(
             submission=submission, version=submission.current_version
@@ -313,7 +313,9 @@ def template_download(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail=f"Template {filename}",
     )
-    return attachment(data, filename=filename, content_type=content_type_of("xlsx"))
+    return attachment(
+        data, filename=filename, content_type=content_type_of(filename.rsplit(".", 1)[1])
+    )
 
 
 @login_required
@@ -419,7 +421,8 @@ def version_highlighted_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_or_404("planning.manage_rounds")
 def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpResponse:
-    """Issue a new template version mid-round and choose which older ones are still accepted."""
+    """Announce the newest template layout as a mid-round fix and choose which older ones are
+    still accepted."""
     collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
     issued = sorted(
         collection.template_versions.select_related("issued_by"),
@@ -427,13 +430,9 @@ def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpRespo
         reverse=True,
     )
     issued_names = [template.version for template in issued]
-    # Only layouts newer than the one organisations download now can be issued.
-    newest = selectors.template_layout_key(issued_names[0]) if issued_names else ()
-    available = [
-        version
-        for version in spec_versions(collection_code=collection.code)
-        if selectors.template_layout_key(version) > newest
-    ]
+    # Only the newest layout, issued from the round's definition, can be announced as the fix.
+    available = issued_names[:1]
+    issued_names = issued_names[1:]
     form = TemplateVersionIssueForm(request.POST or None, available=available, issued=issued_names)
     if request.method == "POST" and form.is_valid():
         try:
@@ -456,7 +455,8 @@ def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpRespo
 
 @login_required
 def latest_version_notice(request: HttpRequest, pk: int) -> HttpResponse:
-    """Polled while someone reads a version they may submit: says so if a colleague uploaded a newer one."""
+    """Polled while someone reads a version they may submit: says so if a colleague uploaded a
+    newer one."""
     submission = selectors.submission_get_for_user(user=request.user, pk=pk)
     seen = request.GET.get("seen", "")
     newer = submission.current_version if str(submission.current_version_id) != seen else None

@@ -1,4 +1,5 @@
-"""Returns uploaded, checked and signed off through the real services, for charts and exports tests."""
+"""Returns uploaded, checked and signed off through the real services, for charts and exports
+tests."""
 
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ UNLOCKED = Protection(locked=False)
 
 def build_template(*, context: TemplateContext, fill: RowFill | None = None) -> bytes:
     """The xlsx template for `context` (latest version unless `context.template_version` is set)."""
-    spec = resolve_spec(collection_code=context.collection_code, version=context.template_version)
+    spec = resolve_spec(context=context)
     workbook = Workbook(write_only=True)
     _cover_sheet(workbook, spec=spec, context=context)
     _instructions_sheet(workbook, spec=spec, definitions=dict(context.measure_definitions))
@@ -51,7 +51,7 @@ def build_template(*, context: TemplateContext, fill: RowFill | None = None) -> 
         if isinstance(sheet, GridSheet):
             _grid_sheet(workbook, sheet=sheet, context=context, fill=fill)
         else:
-            _table_sheet(workbook, sheet=sheet, fill=fill)
+            _table_sheet(workbook, sheet=sheet, context=context, fill=fill)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -123,7 +123,8 @@ def _instructions_sheet(
     ws.append([_cell(ws, "How to complete this template", font=Font(bold=True))])
     for line in (
         "Enter figures in the white cells only; grey cells are labels or formulas and are locked.",
-        "Type numbers, not formulas, in the white cells: the portal rejects formulas where a number belongs.",
+        "Type numbers, not formulas, in the white cells: the portal rejects formulas where a "
+        "number belongs.",
         "Leave no white cell blank; enter 0 where there is no activity.",
         "Do not add, remove or reorder sheets, rows or columns, and do not change the Cover sheet.",
         "Upload the completed workbook as .xlsx (not .xlsm or .xls).",
@@ -154,7 +155,8 @@ def _header_rows(ws, *, title: str, headers: Sequence[str]) -> None:
 
 
 class _Validations:
-    """Collects input ranges per unit, merging consecutive rows, into one data validation per unit."""
+    """Collects input ranges per unit, merging consecutive rows, into one data validation per
+    unit."""
 
     def __init__(self) -> None:
         # (unit, choices, first column, last column) -> [first row, last row] runs
@@ -219,7 +221,7 @@ def _grid_sheet(
     workbook: Workbook, *, sheet: GridSheet, context: TemplateContext, fill: RowFill | None
 ) -> None:
     ws = workbook.create_sheet(sheet.name)
-    for col, width in zip("ABCDE", (12, 40, 12, 60, 10)):
+    for col, width in zip("ABCDE", (12, 40, 12, 60, 10), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"{col_letter(sheet.first_value_col)}{FIRST_DATA_ROW}"
     _protect(ws)
@@ -239,8 +241,9 @@ def _grid_sheet(
             values = (fill(sheet.name, grid_row.row) if fill else None) or [None] * (
                 last - first + 1
             )
-            function = "SUM" if unit.additive else "AVERAGE"
-            total = f'=IFERROR({function}({first_period}{grid_row.row}:{col_letter(last)}{grid_row.row}),"")'
+            total = _total_formula(
+                grid_row.measure, first=first_period, last=col_letter(last), row=grid_row.row
+            )
             ws.append(
                 [
                     _cell(ws, value, fill=LOCKED_FILL)
@@ -261,7 +264,17 @@ def _grid_sheet(
     validations.attach(ws)
 
 
-def _table_sheet(workbook: Workbook, *, sheet: TableSheet, fill: RowFill | None) -> None:
+def _total_formula(measure, *, first: str, last: str, row: int) -> str:
+    """Flows add up over the months; rates are averaged; a snapshot is its latest month."""
+    function = measure.total_function
+    if function == "LATEST":
+        return f'=IF({last}{row}="","",{last}{row})'
+    return f'=IFERROR({function}({first}{row}:{last}{row}),"")'
+
+
+def _table_sheet(
+    workbook: Workbook, *, sheet: TableSheet, context: TemplateContext, fill: RowFill | None
+) -> None:
     ws = workbook.create_sheet(sheet.name)
     ws.column_dimensions["A"].width = 10
     ws.column_dimensions["B"].width = 60
@@ -283,6 +296,9 @@ def _table_sheet(workbook: Workbook, *, sheet: TableSheet, fill: RowFill | None)
                 cells.append(_cell(ws, column.formula.format(r=row), fill=LOCKED_FILL))
             elif column.kind == "constant":
                 cells.append(_cell(ws, table_row.values.get(column.header), fill=LOCKED_FILL))
+            elif column.kind == "national":
+                value = context.national_value(row_code=table_row.code, header=column.header)
+                cells.append(_cell(ws, value, fill=LOCKED_FILL))
             else:
                 value = next(filled, None)
                 cells.append(

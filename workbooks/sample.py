@@ -1,7 +1,10 @@
-"""Plausible completed returns, written into the real generated template, for demos, tests and benchmarks.
+"""Plausible completed returns, written into the real generated template, for demos, tests and
+benchmarks.
 
-By default a sample passes every rule with no warnings. `errors=K` plants exactly K errors, each of a
-kind that trips one rule only (text in a number cell, a blank required cell, a formula where a number
+By default a sample passes every rule with no warnings. `errors=K` plants exactly K errors, each of
+a
+kind that trips one rule only (text in a number cell, a blank required cell, a formula where a
+number
 belongs): every other rule skips a cell that is not a number, so nothing cascades.
 """
 
@@ -30,7 +33,7 @@ PLANTED = ("n/a", None, "=1+1")  # text, blank, formula: one finding each
 
 def sample_context(*, context: TemplateContext, cells: int) -> TemplateContext:
     """`context` with synthetic members added until the template has about `cells` input cells."""
-    spec = resolve_spec(collection_code=context.collection_code, version=context.template_version)
+    spec = resolve_spec(context=context)
     sheet = next(
         (sheet for sheet in spec.sheets if isinstance(sheet, GridSheet) and sheet.member_kinds),
         None,
@@ -75,11 +78,12 @@ def make_sample_return(
     growth: Sequence[float] | None = None,
 ) -> bytes:
     """`growth`, when given, is one factor per month against the baseline, shared by every additive
-    row: returns of one system made with the same factors agree across activity, workforce and money,
+    row: returns of one system made with the same factors agree across activity, workforce and
+    money,
     and its commissioner blocks split the providers' activity between them."""
     if cells:
         context = sample_context(context=context, cells=cells)
-    spec = resolve_spec(collection_code=context.collection_code, version=context.template_version)
+    spec = resolve_spec(context=context)
     rng = random.Random(seed)  # noqa: S311 - repeatable demo figures, not secrets
     values: dict[str, dict[int, list]] = {}
     for sheet in spec.sheets:
@@ -96,7 +100,7 @@ def _series(
     *,
     count: int,
     rng: random.Random,
-    has_baseline: bool = True,
+    baselines: int = 1,
     growth: Sequence[float] | None = None,
 ) -> list:
     """A baseline (when there is one) and a gently moving monthly series, well inside every band."""
@@ -108,12 +112,13 @@ def _series(
         unit.code, rng.randint(1000, 50000)
     )
     if growth is not None and unit.additive:
-        months = count - 1 if has_baseline else count
+        months = count - baselines
         if len(growth) < months:
             raise ValueError(
-                f"{measure.code} has {months} months but only {len(growth)} growth factors were given."
+                f"{measure.code} has {months} months but only {len(growth)} growth factors were "
+                f"given."
             )
-        series = ([base] if has_baseline else []) + [base * factor for factor in growth[:months]]
+        series = [base] * baselines + [base * factor for factor in growth[:months]]
     else:
         series = [base]
         factor = rng.uniform(0.92, 1.05)
@@ -146,7 +151,7 @@ def _grid_values(
                 grid_row.measure,
                 count=count,
                 rng=rng,
-                has_baseline=bool(sheet.baseline_label),
+                baselines=sheet.baseline_count,
                 growth=growth,
             )
         _apply_sums(sheet, block, by_row=by_row, count=count)
@@ -193,7 +198,8 @@ def _split_between(others: list, members: list, *, by_row: dict[int, list], coun
 
 
 def _tidy(value: float) -> float | int:
-    # Sums of one-decimal figures pick up binary noise (0.30000000000000004); keep what a person would type.
+    # Sums of one-decimal figures pick up binary noise (0.30000000000000004); keep what a person
+    # would type.
     return round(value, 2) if isinstance(value, float) else value
 
 

@@ -1,8 +1,8 @@
 """Validate an uploaded return against the rules declared for its collection and template version.
 
 Values come from python-calamine (fast, Rust); formulas and the real extent of each sheet come from
-one streaming pass over the sheet XML (`workbooks.xlsxscan`). Rules are the declarations in
-`workbooks.catalogue`; this module only knows the rule kinds.
+one streaming pass over the sheet XML (`workbooks.xlsxscan`). Rules are the declarations of the
+round's definition (`workbooks.definition`, in `context.specs`); this module only knows rule kinds.
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ from .model import (
     table_input_cols,
 )
 from .narrative import validate_narrative
-from .specs import spec_for, spec_versions
-from .types import Finding, GridNumbers, RejectedFile, TemplateContext, ValidationResult
 from .reader import (
     MAX_SHEET_AREA,
     UNREADABLE,
@@ -40,6 +38,8 @@ from .reader import (
     template_extent,
     too_large_message,
 )
+from .specs import spec_for, spec_versions
+from .types import Finding, GridNumbers, RejectedFile, TemplateContext, ValidationResult
 from .xlsxscan import SheetScan, scan_sheet, sheet_parts
 
 MAX_FINDINGS = 5_000  # beyond this the submitter needs to fix the pattern, not read a longer list
@@ -260,7 +260,7 @@ def _check_cover(
     state: dict,
 ) -> TemplateSpec | None:
     found = {}
-    for field, label, ref, _name in COVER_FIELDS:
+    for field, _label, ref, _name in COVER_FIELDS:
         found[field] = _text(_cell_value(rows, int(ref[1:]), ord(ref[0]) - 64)).strip()
     version = found["template_version"]
     state["version"] = version
@@ -271,18 +271,20 @@ def _check_cover(
             "B3",
             found["collection_code"],
             f"This is the template for {found['collection_code'] or 'an unknown return'}, not "
-            f"{context.collection_code}; download the {context.collection_code} template and use that.",
+            f"{context.collection_code}; download the {context.collection_code} template and use "
+            f"that.",
         )
         return None
-    spec = spec_for(collection_code=context.collection_code, version=version)
-    known = spec_versions(collection_code=context.collection_code)
+    spec = spec_for(specs=context.specs, version=version)
+    known = spec_versions(specs=context.specs)
     if spec is None:
         findings.error(
             "STRUCT.VERSION",
             COVER_SHEET,
             "B9",
             version,
-            f"Template version '{version}' is not one we issued for {context.collection_code} (issued: "
+            f"Template version '{version}' is not one we issued for {context.collection_code} "
+            f"(issued: "
             f"{', '.join(known)}); download the current template and copy your figures into it.",
         )
         return None
@@ -293,7 +295,8 @@ def _check_cover(
             "B9",
             version,
             f"Template version {version} is no longer accepted for this return; accepted versions: "
-            f"{', '.join(accepted_versions)}. Download the current template and copy your figures in.",
+            f"{', '.join(accepted_versions)}. Download the current template and copy your figures "
+            f"in.",
         )
     if found["stage"] != context.stage:
         findings.error(
@@ -301,18 +304,23 @@ def _check_cover(
             COVER_SHEET,
             "B5",
             found["stage"],
-            f"The template is for the {found['stage'] or 'unknown'} stage, but this upload is for the "
-            f"{context.stage} stage; download the {context.stage} template (your figures can be copied).",
+            f"The template is for the {found['stage'] or 'unknown'} stage, but this upload is for "
+            f"the "
+            f"{context.stage} stage; download the {context.stage} template (your figures can be "
+            f"copied).",
         )
     if found["organisation_code"] != context.organisation_code:
-        # Rows are pre-filled per organisation, so checking them against another's would only add noise.
+        # Rows are pre-filled per organisation, so checking them against another's would only add
+        # noise.
         findings.error(
             "STRUCT.IDENTIFIER",
             COVER_SHEET,
             "B7",
             found["organisation_code"],
-            f"The template is for organisation '{found['organisation_code']}', but this upload is for "
-            f"'{context.organisation_code}'; download the template for {context.organisation_code}.",
+            f"The template is for organisation '{found['organisation_code']}', but this upload is "
+            f"for "
+            f"'{context.organisation_code}'; download the template for "
+            f"{context.organisation_code}.",
         )
         return None
     return spec
@@ -339,8 +347,9 @@ def _validate_sheet(
             "template again and copy your figures into it.",
         )
         return
+    # Grids: the inputs and the locked total column; tables: every column (locked ones included).
     last_input = (
-        sheet.total_col - 1
+        sheet.total_col
         if isinstance(sheet, GridSheet)
         else sheet.first_value_col + len(sheet.columns)
     )
@@ -377,7 +386,7 @@ def _validate_sheet(
         check.run()
         state["grids"].append(check.numbers_read())
     else:
-        _check_table(sheet=sheet, rows=rows, scan=scan, findings=findings)
+        _check_table(sheet=sheet, rows=rows, scan=scan, findings=findings, context=context)
 
 
 def _check_headers(rows: list[list], *, sheet: GridSheet | TableSheet, findings: Findings) -> bool:
@@ -391,13 +400,15 @@ def _check_headers(rows: list[list], *, sheet: GridSheet | TableSheet, findings:
                 sheet.name,
                 f"{col_letter(col)}{HEADER_ROW}",
                 found,
-                f"The column heading should be '{expected}'; do not insert, delete or move columns.",
+                f"The column heading should be '{expected}'; do not insert, delete or move "
+                f"columns.",
             )
     return ok
 
 
 class CellCheck:
-    """Type, range and completeness of one input cell; returns the number or None when it is not one."""
+    """Type, range and completeness of one input cell; returns the number or None when it is not
+    one."""
 
     @staticmethod
     def check(
@@ -558,7 +569,7 @@ class GridCheck:
         return GridNumbers(
             sheet_name=self.sheet.name,
             headers=self.sheet.value_headers,
-            has_baseline=bool(self.sheet.baseline_label),
+            baseline_count=self.sheet.baseline_count,
             rows=rows,
             numbers=self.numbers,
         )
@@ -579,7 +590,8 @@ class GridCheck:
                 self.sheet.name,
                 cell,
                 found,
-                f"Row {row} should be {grid_row.measure.code} for {grid_row.org_code}; do not insert, "
+                f"Row {row} should be {grid_row.measure.code} for {grid_row.org_code}; do not "
+                f"insert, "
                 "delete or reorder rows. Download the template again and copy your figures in.",
             )
             return
@@ -588,6 +600,10 @@ class GridCheck:
         cells = values[first : first + len(self.letters)]
         cells += [""] * (len(self.letters) - len(cells))
         formulas = self.scan.formulas.get(row, ())
+        if self.sheet.total_col in formulas:
+            formulas = formulas - {self.sheet.total_col}
+        else:
+            self._locked_total_changed(grid_row, values)
         minimum, maximum = unit.minimum, unit.maximum
         whole = unit.number_kind == "whole"
         percent = unit.code == "percent"
@@ -623,6 +639,18 @@ class GridCheck:
             )
         self.numbers[row] = numbers
 
+    def _locked_total_changed(self, grid_row, values: list) -> None:
+        col = self.sheet.total_col
+        self.findings.error(
+            "LOCKED.CHANGED",
+            self.sheet.name,
+            f"{col_letter(col)}{grid_row.row}",
+            values[col - 1] if col - 1 < len(values) else "",
+            f"The {self.sheet.headers[col - 1].lower()} of {grid_row.measure.label} for "
+            f"{grid_row.org_name} is a locked formula and was changed; download the template again "
+            "and copy your figures into it.",
+        )
+
     def _sums(self, block: GridBlock) -> None:
         for rule in self.sheet.sums:
             total_row = block.rows[rule.total]
@@ -650,8 +678,10 @@ class GridCheck:
                         self.sheet.name,
                         f"{self.letters[index]}{total_row.row}",
                         found,
-                        f"{total_row.measure.label} for {total_row.org_name} ({self.sheet.value_headers[index]}) is "
-                        f"{_num(found)}, but {labels} = {_num(expected)}; make the total equal the sum of its parts.",
+                        f"{total_row.measure.label} for {total_row.org_name} "
+                        f"({self.sheet.value_headers[index]}) is "
+                        f"{_num(found)}, but {labels} = {_num(expected)}; make the total equal "
+                        f"the sum of its parts.",
                     )
 
     def _system_total(self) -> None:
@@ -679,19 +709,24 @@ class GridCheck:
                         self.sheet.name,
                         f"{self.letters[index]}{total_row.row}",
                         found,
-                        f"The system total of {total_row.measure.label.lower()} ({self.sheet.value_headers[index]}) "
-                        f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them agree.",
+                        f"The system total of {total_row.measure.label.lower()} "
+                        f"({self.sheet.value_headers[index]}) "
+                        f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them "
+                        f"agree.",
                     )
 
     def _plausibility(self, row: int, measure: Measure, org_name: str) -> None:
         numbers = self.numbers[row]
-        offset = 1 if self.sheet.baseline_label else 0
-        baseline = numbers[0] if offset else None
+        offset = self.sheet.baseline_count
+        monthly = bool(self.sheet.baseline_periods)
         periods = self.sheet.periods
         code = self.spec.collection_code
         for index, value in enumerate(numbers[offset:]):
             if value is None:
                 continue
+            # A monthly baseline compares each month with the same month of the baseline year.
+            baseline = numbers[index if monthly else 0] if offset else None
+            baseline_label = self.sheet.baseline_headers[index if monthly else 0] if offset else ""
             cell = f"{self.letters[index + offset]}{row}"
             what = f"{measure.label} for {org_name} in {periods[index]}"
             if measure.floor is not None and value < measure.floor:
@@ -712,9 +747,11 @@ class GridCheck:
                         self.sheet.name,
                         cell,
                         value,
-                        f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the {self.sheet.baseline_label} "
-                        f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%. Check the figure or "
-                        "explain the change.",
+                        f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the "
+                        f"{baseline_label} "
+                        f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%"
+                        f"{f' ({measure.band_reason})' if measure.band_reason else ''}. Check the "
+                        "figure or explain the change.",
                         measure=measure.label,
                     )
             previous = numbers[offset + index - 1] if index else None
@@ -728,17 +765,29 @@ class GridCheck:
                     self.sheet.name,
                     cell,
                     value,
-                    f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on {periods[index - 1]} "
-                    f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% in a month needs "
+                    f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on "
+                    f"{periods[index - 1]} "
+                    f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% "
+                    f"in a month needs "
                     "checking or explaining.",
                     measure=measure.label,
                 )
 
 
 def _check_table(
-    *, sheet: TableSheet, rows: list[list], scan: SheetScan, findings: Findings
+    *,
+    sheet: TableSheet,
+    rows: list[list],
+    scan: SheetScan,
+    findings: Findings,
+    context: TemplateContext,
 ) -> None:
     inputs = table_input_cols(sheet)
+    locked = [
+        (sheet.first_value_col + index, column)
+        for index, column in enumerate(sheet.columns)
+        if column.kind != "input"
+    ]
     for offset, table_row in enumerate(sheet.rows):
         row = FIRST_DATA_ROW + offset
         found = _text(_cell_value(rows, row, 1)).strip()
@@ -748,11 +797,24 @@ def _check_table(
                 sheet.name,
                 f"A{row}",
                 found,
-                f"Row {row} should be {table_row.code} ({table_row.label}); do not insert, delete or "
+                f"Row {row} should be {table_row.code} ({table_row.label}); do not insert, delete "
+                f"or "
                 "reorder rows.",
             )
             continue
         formulas = scan.formulas.get(row, ())
+        for col, column in locked:
+            _check_locked(
+                _cell_value(rows, row, col),
+                sheet=sheet,
+                row=row,
+                col=col,
+                column=column,
+                table_row=table_row,
+                is_formula=col in formulas,
+                context=context,
+                findings=findings,
+            )
         for col, column in inputs:
             CellCheck.check(
                 _cell_value(rows, row, col),
@@ -765,3 +827,56 @@ def _check_table(
                 choices=column.choices,
                 required=column.required,
             )
+
+
+def _check_locked(
+    value: object,
+    *,
+    sheet: TableSheet,
+    row: int,
+    col: int,
+    column,
+    table_row,
+    is_formula: bool,
+    context: TemplateContext,
+    findings: Findings,
+) -> None:
+    """A locked cell must still hold what the template put there: its formula, the round's
+    figure, or the figure the portal holds for the organisation."""
+    cell = f"{col_letter(col)}{row}"
+    what = f"{column.header} for {table_row.label} ({cell})"
+    if column.kind == "formula":
+        if not is_formula:
+            findings.error(
+                "LOCKED.CHANGED",
+                sheet.name,
+                cell,
+                value,
+                f"{what} is a locked formula and was overwritten; download the template again and "
+                "copy your figures into it.",
+            )
+        return
+    if column.kind == "constant":
+        expected = table_row.values.get(column.header)
+    else:
+        expected = context.national_value(row_code=table_row.code, header=column.header)
+    if _same_figure(value, expected) and not is_formula:
+        return
+    shown = "blank" if expected is None else _text(expected)
+    findings.error(
+        "LOCKED.CHANGED",
+        sheet.name,
+        cell,
+        value,
+        f"{what} is a national figure and is locked at {shown}, but the file has "
+        f"{_text(value) or 'nothing'}; the portal works the estimate out from the national "
+        "figure, so download the template again and copy your figures into it.",
+    )
+
+
+def _same_figure(value: object, expected: object) -> bool:
+    if expected is None:
+        return value in (None, "")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(float(value) - float(expected)) <= 1e-6 * max(1.0, abs(float(expected)))

@@ -59,7 +59,8 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     parts = {}
     for sheet in workbook.iter(f"{MAIN_NS}sheet"):
         part = targets.get(sheet.get(f"{DOC_REL_NS}id"))
-        # A relationship to a part the zip does not hold leaves the sheet missing, as Excel finds it.
+        # A relationship to a part the zip does not hold leaves the sheet missing, as Excel finds
+        # it.
         if part and posixpath.normpath(part) in present:
             parts[sheet.get("name")] = posixpath.normpath(part)
     return parts

@@ -11,6 +11,7 @@ london = register.filter("london", formatting.london)
 days_left_text = register.filter("days_left_text", formatting.days_left_text)
 pounds = register.filter("pounds", formatting.pounds)
 month_name = register.filter("month_name", formatting.month_name)
+file_formats = register.filter("file_formats", formatting.file_formats)
 
 
 @register.simple_tag

@@ -51,7 +51,7 @@ def test_lead_uploads_fixes_and_submits_a_return(page, live_server, act_world, w
     page.get_by_role("link", name="ACT Activity and performance – draft").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the template (.xlsx)").click()
-    assert download.value.suggested_filename == "ACT-draft-QHM-template-2021.2.xlsx"
+    assert download.value.suggested_filename == "ACT-draft-QHM-template-2021.1.xlsx"
     # openpyxl decides by file extension, and Playwright saves downloads without one.
     template = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert "QHM" in [cell.value for row in template.worksheets[0].iter_rows() for cell in row]

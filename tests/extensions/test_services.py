@@ -6,14 +6,15 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from planning.models import DeadlineExtension, ExtensionRequest, ExtensionStatus
-from planning.selectors import effective_deadline
+from core.exceptions import Conflict
 from extensions.services import (
     deadline_extension_grant,
     extension_decide,
     extension_request_create,
     extension_withdraw,
 )
+from planning.models import DeadlineExtension, ExtensionRequest, ExtensionStatus
+from planning.selectors import effective_deadline
 from tests.factories import london
 
 
@@ -49,7 +50,7 @@ def test_extension_request_needs_a_reason_and_a_later_date(act_world):
 
 def test_extension_request_only_one_waiting_at_a_time(act_world):
     _ask(act_world)
-    with pytest.raises(ValidationError, match="already waiting"):
+    with pytest.raises(Conflict, match="already waiting"):
         _ask(act_world, days=3)
 
 
@@ -102,7 +103,7 @@ def test_extension_decide_twice_is_a_conflict(act_world):
     extension_decide(
         extension_request=request, decided_by=act_world.reviewer, grant=True, reason=""
     )
-    with pytest.raises(ValidationError, match="already been decided"):
+    with pytest.raises(Conflict, match="already been decided"):
         extension_decide(
             extension_request=request, decided_by=act_world.reviewer, grant=False, reason="No"
         )

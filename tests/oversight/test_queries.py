@@ -42,7 +42,8 @@ STATUSES = itertools.cycle(
 
 
 class Dashboard(Page):
-    """Every page of growth adds a region's worth of organisations, returns, versions and extensions."""
+    """Every page of growth adds a region's worth of organisations, returns, versions and
+    extensions."""
 
     role = Role.NATIONAL_ADMIN
 

@@ -27,6 +27,13 @@ ROWS: list[Row] = [
         method="post",
     ),
     Row("planning:round_close", lambda w: {"pk": w.other_round.pk}, only(*ADMIN)),
+    Row("planning:round_define", None, only(*ADMIN)),
+    Row("planning:round_definition", lambda w: {"pk": w.planning_round.pk}, only(*ADMIN)),
+    Row(
+        "planning:template_preview",
+        lambda w: {"round_pk": w.planning_round.pk, "pk": w.collection.pk},
+        only(*ADMIN),
+    ),
     # Nobody but national admins sees a draft round's returns, even their own organisation's.
     Row("submissions:detail", _draft_return_kwargs, only(*ADMIN), label="return of a draft round"),
     Row(

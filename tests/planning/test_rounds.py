@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Role
-from audit.models import AuditEvent
+from audit.models import AuditAction, AuditEvent
 from core.formatting import shift_london_datetime
 from planning.models import (
     Collection,
@@ -18,7 +18,7 @@ from planning.models import (
     Stage,
     TrustKind,
 )
-from planning.services import round_copy, round_make_current
+from planning.services import collection_update, round_copy, round_make_current
 from tests.factories import CollectionFactory, PlanningRoundFactory, london, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -257,3 +257,42 @@ def test_collection_edit_view_saves_deadline_in_london_time(admin_client, source
         "Activity and performance",
         london(2021, 5, 6),
     )
+
+
+def _audited(action: str) -> list[tuple]:
+    return [
+        (event.actor_name, event.object_label, event.before, event.after)
+        for event in AuditEvent.objects.filter(action=action).order_by("id")
+    ]
+
+
+def test_collection_edit_is_audited_with_before_and_after(admin_client, source):
+    collection = source.collections.get(code="ACT")
+
+    admin_client.post(
+        reverse("planning:collection_edit", kwargs={"round_pk": source.pk, "pk": collection.pk}),
+        {
+            "name": "Activity",
+            "deadline": "2021-10-27 17:30",
+            "submitted_by": ["ics"],
+            "accepted_formats": ["xlsx"],
+            "is_mandatory": "on",
+        },
+    )
+
+    assert _audited(AuditAction.COLLECTION_CHANGED) == [
+        (
+            "national",
+            str(collection),
+            {"deadline": "2021-10-20T16:30:00+00:00"},
+            {"deadline": "2021-10-27T16:30:00+00:00"},
+        )
+    ]
+
+
+def test_collection_saved_unchanged_is_not_audited(source):
+    collection = source.collections.get(code="ACT")
+
+    collection_update(collection=collection, name="Activity")
+
+    assert _audited(AuditAction.COLLECTION_CHANGED) == []

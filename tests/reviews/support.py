@@ -50,7 +50,8 @@ def stored_version(
     status: str = VersionStatus.VALID,
     template_version: str = "",
 ) -> Version:
-    """A version written straight to the database, for tests about reading versions, not making them."""
+    """A version written straight to the database, for tests about reading versions, not making
+    them."""
     version = Version(
         submission=submission,
         number=number,
@@ -68,7 +69,8 @@ def stored_version(
 
 
 def put_in_state(*, submission: Submission, state: str, version: Version) -> Submission:
-    """Move a return straight to `state`; a decided-on or submitted return carries its submitted version."""
+    """Move a return straight to `state`; a decided-on or submitted return carries its submitted
+    version."""
     has_submitted = state in (
         SubmissionStatus.SUBMITTED,
         SubmissionStatus.APPROVED,

@@ -6,9 +6,9 @@ import pytest
 from django.http import Http404
 
 from accounts.models import Role
-from planning.models import Organisation
 from extensions.selectors import extension_request_get_for_user
 from extensions.services import extension_request_create
+from planning.models import Organisation
 from submissions.models import Submission
 from submissions.selectors import (
     may_upload,

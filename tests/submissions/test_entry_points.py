@@ -10,7 +10,6 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
@@ -19,7 +18,7 @@ from reviews.models import Decision
 from submissions.models import Submission
 from submissions.models import SubmissionStatus as S
 from submissions.validation import version_validate
-from tests.factories import london
+from tests.factories import api_token, london
 from tests.reviews.support import put_in_state, submit
 
 
@@ -49,7 +48,7 @@ def _browser(user) -> Client:
 
 def _api(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

@@ -7,6 +7,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from extensions.services import deadline_extension_grant
+from planning.models import Organisation
 from submissions.models import (
     Finding,
     Severity,
@@ -15,7 +16,6 @@ from submissions.models import (
     Version,
     VersionStatus,
 )
-from planning.models import Organisation
 from submissions.services import (
     SubmitRefused,
     declaration_text,

@@ -6,20 +6,34 @@ from django.urls import reverse
 
 from accounts.models import Role
 from audit.models import AuditEvent
+from guidance.models import GuidanceItem
 from notifications.models import Notification
 from submissions.models import TemplateVersion
 from submissions.selectors import template_layout_key, template_version_latest
 from submissions.services import template_for_submission, template_version_issue
-from tests.factories import CollectionFactory, IcsFactory, SubmissionFactory, user_with_role
+from tests.factories import (
+    CollectionFactory,
+    IcsFactory,
+    SubmissionFactory,
+    shipped_definition,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
 
+def _issue(collection, version: str) -> TemplateVersion:
+    """A layout of the shipped activity template issued from the round's definition."""
+    template = {**shipped_definition().template_data["ACT"], "version": version}
+    return TemplateVersion.objects.create(collection=collection, version=version, template=template)
+
+
 @pytest.fixture
 def act():
-    """An activity return whose newer layout (2021.2) was issued when the round was made."""
+    """An activity return whose layouts 2021.1 and then 2021.2 were issued."""
     collection = CollectionFactory(code="ACT", name="Activity and performance")
-    TemplateVersion.objects.create(collection=collection, version="2021.2")
+    _issue(collection, "2021.1")
+    _issue(collection, "2021.2")
     return collection
 
 
@@ -36,27 +50,23 @@ def test_template_layout_key_orders_numbers_as_numbers():
     ]
 
 
-def test_template_version_issue_refuses_an_older_layout_than_the_current_one(act, admin):
-    # The regression: issuing 2021.1 after 2021.2 made the older layout the one downloaded.
+def test_template_version_issue_refuses_to_make_an_older_layout_current(act, admin):
+    # The regression: "issue a new version" offered 2021.1 after 2021.2 and made it current.
     with pytest.raises(ValidationError) as error:
         template_version_issue(
             collection=act, version="2021.1", still_accepted=["2021.2"], note="Fix", issued_by=admin
         )
 
     assert error.value.message_dict == {
-        "version": [
-            "Organisations download 2021.2 now; 2021.1 is not newer, so it cannot replace it. "
-            "Issue a newer version."
-        ]
+        "version": ["Organisations download 2021.2 now; 2021.1 is older, so it cannot replace it."]
     }
     assert template_version_latest(collection_id=act.pk).version == "2021.2"
-    assert list(act.template_versions.values_list("version", flat=True)) == ["2021.2"]
 
 
-def test_template_latest_is_the_newest_layout_whatever_the_order_issued():
+def test_template_downloaded_is_the_newest_layout_whatever_the_order_issued():
     collection = CollectionFactory(code="ACT")
-    TemplateVersion.objects.create(collection=collection, version="2021.2")
-    TemplateVersion.objects.create(collection=collection, version="2021.1")
+    _issue(collection, "2021.2")
+    _issue(collection, "2021.1")
     submission = SubmissionFactory(collection=collection)
 
     name, _ = template_for_submission(submission=submission)
@@ -64,17 +74,15 @@ def test_template_latest_is_the_newest_layout_whatever_the_order_issued():
     assert name == f"ACT-{submission.organisation.ods_code}-template-2021.2.xlsx"
 
 
-def test_template_version_issue_notifies_every_organisation_that_owes_it(admin):
-    collection = CollectionFactory(code="ACT", name="Activity and performance")
-    TemplateVersion.objects.create(collection=collection, version="2021.1")
+def test_template_version_issue_tells_every_organisation_that_owes_it(act, admin):
     owing = [IcsFactory(), IcsFactory()]
     leads = [user_with_role(Role.SYSTEM_LEAD, organisation=ics) for ics in owing]
     for ics in owing:
-        SubmissionFactory(collection=collection, organisation=ics)
+        SubmissionFactory(collection=act, organisation=ics)
     bystander = user_with_role(Role.SYSTEM_LEAD, organisation=IcsFactory())
 
     template_version_issue(
-        collection=collection,
+        collection=act,
         version="2021.2",
         still_accepted=["2021.1"],
         note="Adds a DEXA line to diagnostics.",
@@ -89,6 +97,9 @@ def test_template_version_issue_notifies_every_organisation_that_owes_it(admin):
         Notification.objects.filter(kind="template_issued").values_list("recipient", "body")
     ) == sorted((lead.pk, body) for lead in leads)
     assert not Notification.objects.filter(recipient=bystander).exists()
+    assert list(GuidanceItem.objects.values_list("kind", "title", "body")) == [
+        ("notice", "New ACT: Activity and performance template: version 2021.2", body)
+    ]
     assert list(AuditEvent.objects.filter(action="template_issued").values_list("after")) == [
         (
             {
@@ -100,13 +111,21 @@ def test_template_version_issue_notifies_every_organisation_that_owes_it(admin):
     ]
 
 
-def test_template_version_issue_needs_a_change_note(admin):
-    collection = CollectionFactory(code="ACT")
-    TemplateVersion.objects.create(collection=collection, version="2021.1")
+def test_template_version_issue_can_stop_accepting_earlier_layouts(act, admin):
+    template_version_issue(
+        collection=act, version="2021.2", still_accepted=[], note="Formula fixed.", issued_by=admin
+    )
 
+    assert dict(act.template_versions.values_list("version", "is_accepted")) == {
+        "2021.1": False,
+        "2021.2": True,
+    }
+
+
+def test_template_version_issue_needs_a_change_note(act, admin):
     with pytest.raises(ValidationError) as error:
         template_version_issue(
-            collection=collection, version="2021.2", still_accepted=[], note=" ", issued_by=admin
+            collection=act, version="2021.2", still_accepted=[], note=" ", issued_by=admin
         )
 
     assert error.value.message_dict == {
@@ -114,7 +133,7 @@ def test_template_version_issue_needs_a_change_note(admin):
     }
 
 
-def test_template_versions_page_offers_only_newer_layouts(client, act, admin):
+def test_template_versions_page_offers_only_the_newest_layout(client, act, admin):
     client.force_login(admin)
 
     response = client.get(
@@ -124,4 +143,4 @@ def test_template_versions_page_offers_only_newer_layouts(client, act, admin):
         )
     )
 
-    assert response.context["available"] == []
+    assert response.context["available"] == ["2021.2"]

@@ -19,37 +19,16 @@ from submissions.transitions import (
 
 # The lifecycle as the guidance describes it, written out here rather than read from the module:
 # action -> (the statuses it may start from, the status it ends in, the audit event it leaves).
+OPEN = {"not_started", "uploaded", "validating", "invalid", "valid", "changes_requested"}
 EXPECTED = {
-    "upload": (
-        {
-            "not_started",
-            "uploaded",
-            "validating",
-            "invalid",
-            "valid",
-            "changes_requested",
-        },
-        "uploaded",
-        "upload",
-    ),
-    # A newer upload leaves a submitted return submitted, beside its submitted version.
+    "upload": (OPEN, "uploaded", "upload"),
+    # A submitted return stays submitted while a newer draft is checked.
     "upload_draft": ({"submitted"}, "submitted", "upload"),
     "start_validation": ({"uploaded"}, "validating", "validation_started"),
     "pass_validation": ({"uploaded", "validating"}, "valid", "validation_finished"),
     "fail_validation": ({"uploaded", "validating"}, "invalid", "validation_finished"),
-    # Any version checked without errors may be submitted, whatever the newest upload's state.
-    "submit": (
-        {
-            "not_started",
-            "uploaded",
-            "validating",
-            "invalid",
-            "valid",
-            "changes_requested",
-        },
-        "submitted",
-        "submit",
-    ),
+    # Any version checked without errors may be submitted, whatever the newest upload shows.
+    "submit": (OPEN, "submitted", "submit"),
     "resubmit": ({"submitted"}, "submitted", "submit"),
     "approve": ({"submitted"}, "approved", "review.approve"),
     "request_changes": ({"submitted"}, "changes_requested", "review.request_changes"),

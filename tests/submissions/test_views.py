@@ -370,3 +370,11 @@ def test_the_return_page_counts_findings_by_sheet_and_check_and_opens_them_on_de
     )
     assert findings.context["page"].paginator.count == 60
     assert findings.content.decode().count("+60% on May-21") == 50
+
+
+def test_upload_hint_says_the_formats_and_the_limit_in_plain_english(client, act_world):
+    client.force_login(act_world.lead)
+
+    page = client.get(reverse("submissions:detail", kwargs={"pk": act_world.submission.pk}))
+
+    assert "Excel workbook (.xlsx), up to 50 MB." in page.content.decode()

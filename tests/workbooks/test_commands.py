@@ -61,7 +61,7 @@ def test_make_sample_return_then_validate_file_passes(system, tmp_path):
         0,
         0,
         0,
-        "2021.2",
+        "2021.1",
     )
 
 
@@ -153,7 +153,7 @@ def test_bench_validation_runs_without_demo_data(tmp_path):
     lines = output.splitlines()
     assert (code, lines[0], lines[2].split()[0], lines[2].split()[-3:-1]) == (
         0,
-        "ACT 2021.2 for QXX (15 members)",
+        "ACT 2021.1 for QXX (15 members)",
         "real",
         ["0", "0"],
     )

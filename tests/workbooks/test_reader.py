@@ -9,10 +9,9 @@ import zipfile
 
 import pytest
 
-from tests.workbooks.conftest import replace_entry, sheet_part, with_far_cells
+from tests.workbooks.conftest import replace_entry, sheet_part, specs_of, with_far_cells
 from workbooks.generate import build_template
 from workbooks.reader import SheetTooLarge, read_sheets, template_extent, template_sheet_names
-from workbooks.specs import resolve_spec
 from workbooks.types import RejectedFile
 from workbooks.validate import validate_workbook
 from workbooks.xlsxscan import scan_sheet, sheet_parts
@@ -76,7 +75,7 @@ def test_calamine_sizes_its_grid_by_the_cells_not_the_declared_dimension(act_sam
 
 
 def test_template_extent_is_the_generated_templates_extent(act_context):
-    spec = resolve_spec(collection_code="ACT")
+    spec = specs_of("ACT")[-1]
     archive = zipfile.ZipFile(io.BytesIO(build_template(context=act_context)))
     parts = sheet_parts(archive)
 

@@ -1,4 +1,5 @@
-"""Write a plausible completed return, built on the real template, optionally padded and with planted errors."""
+"""Write a plausible completed return, built on the real template, optionally padded and with
+planted errors."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from workbooks.sample import make_sample_return
-from workbooks.specs import has_workbook_template
 
 from .validate_file import ROUND_HELP, context_from_db
 
@@ -28,21 +28,23 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, **options):
-        if not has_workbook_template(collection_code=options["collection"]):
-            raise CommandError(
-                f"{options['collection']} is taken as a document, not a workbook; there is no template."
-            )
         context, _formats = context_from_db(
             collection_code=options["collection"],
             organisation_code=options["organisation"],
             stage=options["stage"],
             round_name=options["round_name"],
         )
+        if not context.specs:
+            raise CommandError(
+                f"{options['collection']} is taken as a document, not a workbook; there is no "
+                f"template."
+            )
         data = make_sample_return(
             context=context, cells=options["cells"], errors=options["errors"], seed=options["seed"]
         )
         Path(options["out"]).write_bytes(data)
         padded = f"; validate it with --cells {options['cells']}" if options["cells"] else ""
         self.stdout.write(
-            f"Wrote {options['out']} ({len(data):,} bytes, {options['errors']} planted errors{padded})."
+            f"Wrote {options['out']} ({len(data):,} bytes, {options['errors']} planted "
+            f"errors{padded})."
         )
