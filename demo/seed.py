@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from erf.services import national_baselines_import_csv
 from guidance.services import regional_contacts_load
 from planning.definitions import shipped_definition_text
 from planning.models import (
@@ -367,6 +368,25 @@ def demo_contacts_load(*planning_rounds: PlanningRound) -> None:
             regional_contacts_load(planning_round=planning_round, stream=stream)
 
 
+# 2019/20 is the base year of both rounds' Elective Recovery Fund schemes.
+DEMO_BASELINE_MONTHS = [f"2019-{month:02d}" for month in range(4, 13)] + [
+    f"2020-{month:02d}" for month in range(1, 4)
+]
+# Each demo system's monthly 2019/20 elective activity value (£), a little different each month.
+DEMO_BASELINE_VALUE = 28_000_000
+DEMO_BASELINE_MONTHLY_STEP = 250_000
+
+
+def demo_baselines_load() -> None:
+    """The national ERF baselines of the demo systems, as an admin would import them."""
+    rows = ["ods_code,month,baseline_value"] + [
+        f"{system.ics},{month},{DEMO_BASELINE_VALUE + DEMO_BASELINE_MONTHLY_STEP * (index % 4)}"
+        for system in DEMO_SYSTEMS
+        for index, month in enumerate(DEMO_BASELINE_MONTHS)
+    ]
+    national_baselines_import_csv(stream=io.BytesIO("\n".join(rows).encode()))
+
+
 @transaction.atomic
 def demo_seed(*, password: str, sample_returns: bool = False) -> dict[str, int]:
     """2021/22 as a closed round (with its sample returns) and 2022/23 as the current one."""
@@ -376,6 +396,7 @@ def demo_seed(*, password: str, sample_returns: bool = False) -> dict[str, int]:
     submissions_ensure_for_round(planning_round=previous)
     template_versions_ensure(planning_round=previous)
     users = demo_users_create(password=password)
+    demo_baselines_load()
     returns = demo_returns_create(planning_round=previous) if sample_returns else 0
     current = demo_current_round_create(previous=previous, admin=User.objects.get(username="admin"))
     template_versions_ensure(planning_round=current)

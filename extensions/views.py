@@ -73,11 +73,8 @@ def _apply(
         return None
     try:
         action(**form.cleaned_data)
-    except ValidationError as error:
+    except (ValidationError, Conflict) as error:
         add_service_errors(form, error)
-        return None
-    except Conflict as conflict:
-        form.add_error(None, conflict.message)
         return None
     messages.success(request, success)
     return redirect(then, pk=pk)

@@ -145,9 +145,10 @@ def submission_reopen(
     *, submission: Submission, reviewer: User, reason: str, request=None
 ) -> Decision:
     """Send an approved return back to the organisation so a new version can be uploaded."""
-    if not review_rules.can_decide_on_submission(reviewer, submission):
+    if not review_rules.can_reopen_submission(reviewer, submission):
         raise PermissionDenied(
-            "Only a reviewer of the organisation's region can reopen this return."
+            "Only a reviewer of the organisation's region or a national admin can reopen this "
+            "return."
         )
     reason = reason.strip()
     if not reason:

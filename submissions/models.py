@@ -113,6 +113,10 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} – {self.collection}"
 
+    @property
+    def is_done(self) -> bool:
+        return self.status in SubmissionStatus.DONE
+
 
 class TemplateVersion(models.Model):
     """A version of a collection's workbook template issued in a round (a "macro fix" adds one)."""

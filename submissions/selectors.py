@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -55,6 +56,12 @@ def submissions_for_user(*, user: User) -> QuerySet[Submission]:
         )
         .annotate(deadline=Coalesce(Subquery(extension), "collection__deadline"))
     )
+
+
+def may_view_submission(*, user: User, submission: Submission) -> bool:
+    """The rule of `submissions_for_user` asked of one return, so the permission and every list
+    agree (a lead CCG's people see the returns it submits on its ICS's behalf)."""
+    return submissions_for_user(user=user).filter(pk=submission.pk).exists()
 
 
 def submission_get_for_user(*, user: User, pk: int) -> Submission:
@@ -244,6 +251,19 @@ def submission_for_collection(*, user: User, collection, organisation) -> Submis
         return submissions_for_user(user=user).get(collection=collection, organisation=organisation)
     except Submission.DoesNotExist:
         raise Http404("No such return") from None
+
+
+UNKNOWN_VERSION = (
+    "That version is not part of this return. Reload the page and choose one of its versions."
+)
+
+
+def version_named(*, submission: Submission, pk: int | str | None) -> Version:
+    """The return's own version a form or request names; refused alike in the browser and API."""
+    version = version_of_submission(submission=submission, pk=pk)
+    if version is None:
+        raise ValidationError({"version": UNKNOWN_VERSION})
+    return version
 
 
 def version_of_submission(*, submission: Submission, pk: int | str | None) -> Version | None:

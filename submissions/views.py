@@ -11,10 +11,12 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_submission_event
+from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
+from guidance.selectors import definition_for_finding, measure_definition_items
 from planning.definitions import template_format
 from planning.models import Collection
 from planning.selectors import effective_deadline
@@ -33,7 +35,7 @@ from .forms import (
 )
 from .models import ProductKind, ProductStatus, VersionStatus
 from .products import product_for
-from .transitions import TransitionConflict
+from .transitions import Action, state_allows
 
 FINDINGS_PAGE_SIZE = 50
 
@@ -89,8 +91,8 @@ def submission_detail(request: HttpRequest, pk: int, upload_form=None, status=20
             collection=submission.collection, organisation=submission.organisation
         ),
         "upload_form": upload_form or UploadForm(),
-        "can_upload": request.user.has_perm("submissions.upload_version", submission)
-        and submission.status != "approved",
+        "can_upload": request.user.has_perm("submissions.upload_version_now", submission),
+        "reopenable": state_allows(status=submission.status, action=Action.REOPEN),
         "template_format": template_format(collection=submission.collection),
         "upload_limit": upload_limit_text(),
         "triangulation": triangulation_section(
@@ -114,9 +116,9 @@ def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
             outcome = services.version_create(
                 submission=submission, user=request.user, stream=upload, filename=upload.name
             )
-        except (ValidationError, TransitionConflict) as error:
+        except (ValidationError, Conflict) as error:
             form.add_error(
-                "file", error.messages if isinstance(error, ValidationError) else str(error)
+                "file", error.messages if isinstance(error, ValidationError) else error.message
             )
         else:
             (messages.info if outcome.duplicate else messages.success)(request, outcome.message)
@@ -197,9 +199,9 @@ def submit_check(request: HttpRequest, pk: int) -> HttpResponse:
                     for finding in group.findings
                 },
             )
-        except ValidationError as error:
+        except (ValidationError, Conflict) as error:
             add_service_errors(form, error)
-        except (TransitionConflict, PermissionDenied, services.SubmitRefused) as error:
+        except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
             request.session.pop(_explanations_key(version), None)
@@ -286,6 +288,13 @@ def version_findings(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(
         selectors.findings_of_kind(version=version, sheet=sheet, rule=rule), FINDINGS_PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    definitions = measure_definition_items(
+        planning_round=version.submission.collection.planning_round
+    )
+    for finding in page.object_list:
+        finding.definition = definition_for_finding(
+            definitions=definitions, rule=finding.rule, message=finding.message
+        )
     return render(
         request,
         "submissions/version_findings.html",

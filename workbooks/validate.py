@@ -520,6 +520,15 @@ class CellCheck:
         return float(value)
 
 
+NUMBER_TYPES = frozenset((float, int))
+
+
+def _all_whole(cells: list, kinds: set[type]) -> bool:
+    if kinds == {float}:
+        return all(map(float.is_integer, cells))
+    return all(value == int(value) for value in cells)
+
+
 class GridCheck:
     def __init__(
         self,
@@ -545,7 +554,11 @@ class GridCheck:
         self.numbers: dict[
             int, list[float | None]
         ] = {}  # row -> value-column numbers (None: not a number)
-        self.letters = [col_letter(col) for col in range(sheet.first_value_col, sheet.total_col)]
+        # The sheet's geometry is derived on every access; a million-cell return asks per row.
+        self.first_value_col = sheet.first_value_col
+        self.total_col = sheet.total_col
+        self.baseline_count = sheet.baseline_count
+        self.letters = [col_letter(col) for col in range(self.first_value_col, self.total_col)]
 
     def run(self) -> None:
         for block in self.blocks:
@@ -591,22 +604,35 @@ class GridCheck:
                 cell,
                 found,
                 f"Row {row} should be {grid_row.measure.code} for {grid_row.org_code}; do not "
-                f"insert, "
+                "insert, "
                 "delete or reorder rows. Download the template again and copy your figures in.",
             )
             return
         unit = UNITS[grid_row.measure.unit]
-        first = self.sheet.first_value_col - 1
+        first = self.first_value_col - 1
         cells = values[first : first + len(self.letters)]
         cells += [""] * (len(self.letters) - len(cells))
         formulas = self.scan.formulas.get(row, ())
-        if self.sheet.total_col in formulas:
-            formulas = formulas - {self.sheet.total_col}
+        if self.total_col in formulas:
+            formulas = formulas - {self.total_col}
         else:
             self._locked_total_changed(grid_row, values)
         minimum, maximum = unit.minimum, unit.maximum
         whole = unit.number_kind == "whole"
         percent = unit.code == "percent"
+        # Fast path for the common row: plain numbers in range, no formula, checked a row at a time.
+        kinds = set(map(type, cells))
+        if (
+            not formulas
+            and kinds <= NUMBER_TYPES
+            and (minimum is None or min(cells) >= minimum)
+            and (maximum is None or max(cells) <= maximum)
+            and (not whole or _all_whole(cells, kinds))
+            # A share typed as a fraction (0.3 for 30%) gets its hint on the slow path.
+            and not (percent and any(0 < value < 1 for value in cells))
+        ):
+            self.numbers[row] = [float(value) for value in cells]
+            return
         numbers: list[float | None] = []
         for index, value in enumerate(cells):
             kind = type(value)
@@ -621,7 +647,7 @@ class GridCheck:
             ):
                 numbers.append(float(value))
                 continue
-            col = self.sheet.first_value_col + index
+            col = self.first_value_col + index
             what = (
                 f"{grid_row.measure.label} for {grid_row.org_name} "
                 f"({self.sheet.value_headers[index]})"
@@ -660,12 +686,13 @@ class GridCheck:
             if total is None or any(part is None for part in parts + minus):
                 continue
             tolerance = UNITS[total_row.measure.unit].tolerance + 1e-6
-            for index, found in enumerate(total):
-                terms = [part[index] for part in parts]
-                negative = [part[index] for part in minus]
-                if found is None or None in terms or None in negative:
+            split = 1 + len(parts)
+            # Column by column through the rows at once; sums in the same order as term by term.
+            for index, column in enumerate(zip(total, *parts, *minus, strict=True)):
+                if None in column:
                     continue
-                expected = sum(terms) - sum(negative)
+                found = column[0]
+                expected = sum(column[1:split]) - sum(column[split:])
                 if abs(found - expected) > tolerance:
                     labels = " + ".join(
                         self.sheet.measure(code).label.lower() for code in rule.parts
@@ -716,62 +743,92 @@ class GridCheck:
                     )
 
     def _plausibility(self, row: int, measure: Measure, org_name: str) -> None:
+        floor, band, month_band = measure.floor, measure.baseline_band, measure.month_band
+        if floor is None and not band and month_band is None:
+            return
         numbers = self.numbers[row]
-        offset = self.sheet.baseline_count
+        offset = self.baseline_count
         monthly = bool(self.sheet.baseline_periods)
-        periods = self.sheet.periods
-        code = self.spec.collection_code
         for index, value in enumerate(numbers[offset:]):
             if value is None:
                 continue
             # A monthly baseline compares each month with the same month of the baseline year.
             baseline = numbers[index if monthly else 0] if offset else None
-            baseline_label = self.sheet.baseline_headers[index if monthly else 0] if offset else ""
-            cell = f"{self.letters[index + offset]}{row}"
-            what = f"{measure.label} for {org_name} in {periods[index]}"
-            if measure.floor is not None and value < measure.floor:
-                self.findings.warning(
-                    f"{code}.PLAUS.FLOOR",
-                    self.sheet.name,
-                    cell,
-                    value,
-                    f"{what} is {_num(value)}%, below {measure.floor:g}% ({measure.floor_reason}); "
-                    "check the figure or explain it.",
-                    measure=measure.label,
-                )
-            if measure.baseline_band and baseline:
-                low, high = measure.baseline_band
-                if not low * baseline <= value <= high * baseline:
-                    self.findings.warning(
-                        f"{code}.PLAUS.BASE",
-                        self.sheet.name,
-                        cell,
-                        value,
-                        f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the "
-                        f"{baseline_label} "
-                        f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%"
-                        f"{f' ({measure.band_reason})' if measure.band_reason else ''}. Check the "
-                        "figure or explain the change.",
-                        measure=measure.label,
-                    )
             previous = numbers[offset + index - 1] if index else None
+            # Messages are built only for a figure that needs one: most figures need none.
             if (
-                measure.month_band is not None
-                and previous
-                and abs(value - previous) > measure.month_band * previous
+                (floor is not None and value < floor)
+                or (band and baseline and not band[0] * baseline <= value <= band[1] * baseline)
+                or (
+                    month_band is not None
+                    and previous
+                    and abs(value - previous) > month_band * previous
+                )
             ):
+                self._plausibility_warnings(
+                    row, measure, org_name, index=index, baseline=baseline, previous=previous
+                )
+
+    def _plausibility_warnings(
+        self,
+        row: int,
+        measure: Measure,
+        org_name: str,
+        *,
+        index: int,
+        baseline: float | None,
+        previous: float | None,
+    ) -> None:
+        offset = self.baseline_count
+        value = self.numbers[row][offset + index]
+        monthly = bool(self.sheet.baseline_periods)
+        periods = self.sheet.periods
+        code = self.spec.collection_code
+        baseline_label = self.sheet.baseline_headers[index if monthly else 0] if offset else ""
+        cell = f"{self.letters[index + offset]}{row}"
+        what = f"{measure.label} for {org_name} in {periods[index]}"
+        if measure.floor is not None and value < measure.floor:
+            self.findings.warning(
+                f"{code}.PLAUS.FLOOR",
+                self.sheet.name,
+                cell,
+                value,
+                f"{what} is {_num(value)}%, below {measure.floor:g}% ({measure.floor_reason}); "
+                "check the figure or explain it.",
+                measure=measure.label,
+            )
+        if measure.baseline_band and baseline:
+            low, high = measure.baseline_band
+            if not low * baseline <= value <= high * baseline:
                 self.findings.warning(
-                    f"{code}.PLAUS.MONTH",
+                    f"{code}.PLAUS.BASE",
                     self.sheet.name,
                     cell,
                     value,
-                    f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on "
-                    f"{periods[index - 1]} "
-                    f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% "
-                    f"in a month needs "
-                    "checking or explaining.",
+                    f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the "
+                    f"{baseline_label} "
+                    f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%"
+                    f"{f' ({measure.band_reason})' if measure.band_reason else ''}. Check the "
+                    "figure or explain the change.",
                     measure=measure.label,
                 )
+        if (
+            measure.month_band is not None
+            and previous
+            and abs(value - previous) > measure.month_band * previous
+        ):
+            self.findings.warning(
+                f"{code}.PLAUS.MONTH",
+                self.sheet.name,
+                cell,
+                value,
+                f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on "
+                f"{periods[index - 1]} "
+                f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% "
+                "in a month needs "
+                "checking or explaining.",
+                measure=measure.label,
+            )
 
 
 def _check_table(

@@ -52,7 +52,7 @@ from tests.factories import (
 from tests.reviews.support import submit
 from workbooks.sample import make_sample_return
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 SCHEMA_PATH = "/api/v1/schema/"
 # Per operation and per user: 25 examples, each sent with and without a token (about a minute in

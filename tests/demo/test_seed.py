@@ -23,7 +23,7 @@ from planning.models import (
 )
 from tests.conftest import module_transaction
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 LONDON = ZoneInfo("Europe/London")
 DEMO_PASSWORD = "demo-password-for-tests"

@@ -98,6 +98,7 @@ def test_dashboard_queries_bounded_whatever_the_data_size(db, client, page_class
     assert (small, large) == (bound, bound)
 
 
+@pytest.mark.slow
 def test_dashboard_queries_at_national_scale(db, client):
     data = national_scale_build(prefix="NAT")
     url = f"{reverse('oversight:dashboard')}?round={data.current_round.pk}"

@@ -18,7 +18,11 @@ from submissions.services import version_create
 from submissions.validation import FAILED_MESSAGE, TOO_SLOW_MESSAGE, versions_sweep
 from tests.worker_support import queued_messages, use_broker, wait_for
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def upload(act_world, data: bytes) -> Version:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from functools import cache
 
 import docx
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -30,6 +31,8 @@ from workbooks.reader import read_sheets, template_sheet_names
 from workbooks.sample import make_sample_return
 from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
+
+pytestmark = pytest.mark.slow
 
 ACCEPTED = ("xlsx", "docx", "pdf")
 MAX_BYTES = 50 * 1024 * 1024
