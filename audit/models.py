@@ -48,6 +48,16 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET_COMPLETED = "password_reset_completed", "Reset a password"
 
 
+# The reviews app records its own actions under these names.
+REVIEW_ACTION_LABELS = {
+    "review.approve": "Approved a return",
+    "review.request_changes": "Asked for changes to a return",
+    "review.reopen": "Reopened an approved return",
+    "review.comment": "Commented on a return",
+    "review.endorse": "Endorsed a return",
+}
+
+
 class AuditQuerySet(models.QuerySet):
     """Audit rows are written once and never changed: bulk updates and deletes are refused too."""
 
@@ -92,7 +102,7 @@ class AuditEvent(models.Model):
         try:
             return AuditAction(self.action).label
         except ValueError:
-            return self.action.replace("_", " ").capitalize()
+            return REVIEW_ACTION_LABELS.get(self.action, "Another action")
 
     def __str__(self) -> str:
         return (

@@ -12,7 +12,12 @@ from submissions.selectors import submission_get_for_user
 
 from .filters import AuditEventFilter
 from .models import AuditAction
-from .selectors import audit_events_all, audit_events_of_submission, audit_security_events
+from .selectors import (
+    audit_events_all,
+    audit_security_events,
+    history_of_submission,
+    history_sentence,
+)
 from .services import audit_csv_rows, audit_record
 
 PAGE_SIZE = 50
@@ -22,11 +27,17 @@ PAGE_SIZE = 50
 def submission_history(request: HttpRequest, pk: int) -> HttpResponse:
     """A return's audit history, for everyone who can see the return."""
     submission = submission_get_for_user(user=request.user, pk=pk)
-    page = Paginator(audit_events_of_submission(submission_id=submission.pk), PAGE_SIZE).get_page(
+    page = Paginator(history_of_submission(submission_id=submission.pk), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
-        request, "audit/submission_history.html", {"submission": submission, "page": page}
+        request,
+        "audit/submission_history.html",
+        {
+            "submission": submission,
+            "page": page,
+            "entries": [(event, history_sentence(event)) for event in page.object_list],
+        },
     )
 
 

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from .exceptions import Conflict
 
@@ -68,3 +74,94 @@ def add_service_errors(form: forms.Form, error: ValidationError | Conflict) -> N
         # there.
         shown = field in form.fields and not form.fields[field].widget.is_hidden
         form.add_error(field if shown else None, messages)
+
+
+class DateTimePartsWidget(forms.MultiWidget):
+    """The GOV.UK date input (day, month, year in separate boxes) with an optional time box."""
+
+    parts = ("day", "month", "year", "time")
+    labels = {"day": "Day", "month": "Month", "year": "Year", "time": "Time (optional)"}
+
+    def __init__(self, attrs=None):
+        sizes = {"day": 2, "month": 2, "year": 4, "time": 5}
+        widgets = {
+            part: forms.TextInput(
+                attrs={
+                    "class": "nhsuk-input nhsuk-date-input__input "
+                    f"nhsuk-input--width-{sizes[part]}",
+                    "inputmode": "numeric" if part != "time" else "text",
+                }
+            )
+            for part in self.parts
+        }
+        super().__init__(widgets, attrs)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        """The parts as GOV.UK lays them out; the field's label is the fieldset's legend."""
+        context = self.get_context(name, value, attrs)
+        items = [
+            format_html(
+                '<div class="nhsuk-date-input__item"><div class="nhsuk-form-group">'
+                '<label class="nhsuk-label nhsuk-date-input__label" for="{}">{}</label>'
+                '<input type="text" name="{}" id="{}" value="{}"{}></div></div>',
+                sub["attrs"]["id"],
+                self.labels[part],
+                sub["name"],
+                sub["attrs"]["id"],
+                sub["value"] or "",
+                flatatt(
+                    {
+                        key: value
+                        for key, value in sub["attrs"].items()
+                        if key != "id" and not (part == "time" and key == "required")
+                    }
+                ),
+            )
+            for part, sub in zip(self.parts, context["widget"]["subwidgets"], strict=True)
+        ]
+        return format_html(
+            '<div class="nhsuk-date-input" id="{}">{}</div>',
+            context["widget"]["attrs"].get("id", name),
+            mark_safe("".join(items)),  # each item escaped by format_html above
+        )
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else id_
+
+    def decompress(self, value):
+        if not value:
+            return [None, None, None, None]
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return [local.day, local.month, local.year, f"{local:%H:%M}"]
+
+
+class DeadlineField(forms.Field):
+    """A deadline typed into the GOV.UK date input, in UK time. No time given means noon, as the
+    planning guidance sets deadlines."""
+
+    widget = DateTimePartsWidget
+    default_error_messages = {
+        "required": "Enter the date, with its day, month and year.",
+        "invalid": "Enter a real date, for example 13 5 2021.",
+        "incomplete": "Enter the day, the month and the year.",
+        "invalid_time": "Enter the time as hours and minutes, for example 17:00.",
+    }
+
+    def to_python(self, value):
+        day, month, year, clock = (list(value or []) + [None] * 4)[:4]
+        if not any(part not in (None, "") for part in (day, month, year)):
+            return None
+        if any(part in (None, "") for part in (day, month, year)):
+            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
+        try:
+            date = dt.date(int(year), int(month), int(day))
+        except (TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        try:
+            hour, minute = (int(part) for part in (clock or "12:00").strip().split(":"))
+            time = dt.time(hour, minute)
+        except ValueError:
+            raise ValidationError(
+                self.error_messages["invalid_time"], code="invalid_time"
+            ) from None
+        return timezone.make_aware(dt.datetime.combine(date, time))

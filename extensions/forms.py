@@ -2,26 +2,13 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import NHSFormMixin
-
-
-class LondonDeadlineField(forms.DateTimeField):
-    """A deadline typed as UK time; a date alone means noon, as the planning guidance sets them."""
-
-    input_formats = ["%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%d/%m/%Y"]
-
-    def to_python(self, value):
-        value = (value or "").strip() if isinstance(value, str) else value
-        result = super().to_python(value)
-        if result is not None and isinstance(value, str) and ":" not in value:
-            result = result.replace(hour=12, minute=0)
-        return result
+from core.forms import DeadlineField, NHSFormMixin
 
 
 class ExtensionRequestForm(NHSFormMixin, forms.Form):
-    deadline = LondonDeadlineField(
+    deadline = DeadlineField(
         label="New deadline",
-        help_text="UK time, for example 2021-05-13 12:00. A date alone means noon.",
+        help_text="For example, 13 5 2021. UK time; without a time, the deadline is noon.",
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), label="Why you need more time"
@@ -32,10 +19,11 @@ class ExtensionDecisionForm(NHSFormMixin, forms.Form):
     decision = forms.ChoiceField(
         choices=[("grant", "Grant"), ("refuse", "Refuse")], widget=forms.RadioSelect
     )
-    deadline = LondonDeadlineField(
+    deadline = DeadlineField(
         required=False,
         label="Deadline if granted",
-        help_text="Leave empty to grant the date asked for, or give an earlier one.",
+        help_text="Leave empty to grant the date asked for, or give an earlier one. Without a "
+        "time, the deadline is noon.",
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -46,8 +34,9 @@ class ExtensionDecisionForm(NHSFormMixin, forms.Form):
 
 
 class DeadlineChangeForm(NHSFormMixin, forms.Form):
-    deadline = LondonDeadlineField(
+    deadline = DeadlineField(
         label="Deadline for this organisation",
-        help_text="UK time. The collection's own deadline removes the extension.",
+        help_text="For example, 13 5 2021. UK time; without a time, the deadline is noon. The "
+        "collection's own deadline removes the extension.",
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")

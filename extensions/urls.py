@@ -7,6 +7,7 @@ urlpatterns = [
     path("returns/<int:pk>/extensions/", views.return_extensions, name="return_extensions"),
     path("returns/<int:pk>/extensions/request/", views.extension_request, name="request"),
     path("returns/<int:pk>/extensions/set/", views.extension_set, name="set"),
+    path("extensions/", views.extension_queue, name="queue"),
     path("extensions/<int:pk>/decide/", views.extension_decide, name="decide"),
     path("extensions/<int:pk>/withdraw/", views.extension_withdraw, name="withdraw"),
 ]

@@ -3,16 +3,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.exceptions import Conflict
 from core.forms import add_service_errors
-from core.permissions import object_permission_or_404
+from core.permissions import object_permission_or_404, permission_or_404
 from planning.models import ExtensionStatus
 from planning.selectors import effective_deadline
-from submissions.selectors import submission_for_collection, submission_get_for_user
+from submissions.selectors import (
+    submission_for_collection,
+    submission_get_for_user,
+    submission_ids_for,
+)
 
 from . import selectors, services
 from .forms import DeadlineChangeForm, ExtensionDecisionForm, ExtensionRequestForm
@@ -168,3 +173,31 @@ def extension_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     except Conflict as conflict:
         messages.error(request, conflict.message)
     return redirect("extensions:return_extensions", pk=submission.pk)
+
+
+@permission_or_404("reviews.see_queue")
+def extension_queue(request: HttpRequest) -> HttpResponse:
+    """Reviewers' extension requests: those waiting for a decision first, counts by status as
+    links, each request linked to its return's deadline page where it is decided."""
+    requests = selectors.extension_requests_for_reviewer(user=request.user)
+    status = request.GET.get("status") or ExtensionStatus.PENDING
+    if status not in ExtensionStatus.values:
+        status = ExtensionStatus.PENDING
+    page = Paginator(requests.filter(status=status), 50).get_page(request.GET.get("page"))
+    returns = submission_ids_for(
+        pairs=[(item.collection_id, item.organisation_id) for item in page.object_list]
+    )
+    return render(
+        request,
+        "extensions/queue.html",
+        {
+            "counts": selectors.extension_status_counts(requests=requests),
+            "status": status,
+            "page": page,
+            "query": f"status={status}",
+            "rows": [
+                (item, returns.get((item.collection_id, item.organisation_id)))
+                for item in page.object_list
+            ],
+        },
+    )

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import TextChoices
+from django.db.models import Count, Q, TextChoices
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +23,8 @@ from core.formatting import STATUS_COLOURS
 from planning.definitions import erf_collection_code
 from planning.models import (
     DeadlineExtension,
+    ExtensionRequest,
+    ExtensionStatus,
     Organisation,
     OrganisationType,
     PlanningRound,
@@ -39,9 +41,9 @@ class DashboardStatus(TextChoices):
     progress."""
 
     NOT_STARTED = "not_started", "Not started"
-    UPLOADED = "uploaded", "Uploaded"
-    INVALID = "invalid", "Invalid"
-    VALID = "valid", "Valid"
+    UPLOADED = "uploaded", "Being checked"
+    INVALID = "invalid", "Has errors"
+    VALID = "valid", "No errors"
     SUBMITTED = "submitted", "Submitted"
     LATE = "late", "Late"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
@@ -50,7 +52,7 @@ class DashboardStatus(TextChoices):
 
 NOT_APPLICABLE = "not_applicable"
 NOT_APPLICABLE_LABEL = "Not applicable"
-SUBMITTED_LATE_LABEL = "Submitted late"
+SUBMITTED_LATE_LABEL = "Late"
 OVERDUE_LABEL = "Overdue"
 _IN_PROGRESS = {
     SubmissionStatus.NOT_STARTED: DashboardStatus.NOT_STARTED,
@@ -61,6 +63,12 @@ _IN_PROGRESS = {
 }
 
 
+_DECIDED = {
+    SubmissionStatus.APPROVED: DashboardStatus.APPROVED,
+    SubmissionStatus.CHANGES_REQUESTED: DashboardStatus.CHANGES_REQUESTED,
+}
+
+
 def dashboard_status(
     *,
     status: str,
@@ -68,25 +76,25 @@ def dashboard_status(
     deadline: dt.datetime,
     now: dt.datetime,
     is_mandatory: bool = True,
-) -> tuple[str, str]:
-    """(dashboard status, label) of one return. `deadline` is the organisation's, extension
-    included.
+) -> tuple[str, str, str]:
+    """(dashboard status, label, lateness) of one return. `deadline` is the organisation's,
+    extension included. Lateness ("Late" for a return submitted after its deadline, "Overdue" for
+    a mandatory one still not in) is shown beside the status, never instead of it; an optional
+    return is never overdue.
 
     A decision outranks lateness: an approved return is done and one sent back is the region's
     next conversation, however late it first came in."""
-    if status == SubmissionStatus.APPROVED:
-        return DashboardStatus.APPROVED, DashboardStatus.APPROVED.label
-    if status == SubmissionStatus.CHANGES_REQUESTED:
-        return DashboardStatus.CHANGES_REQUESTED, DashboardStatus.CHANGES_REQUESTED.label
+    if status in _DECIDED:
+        return _DECIDED[status], _DECIDED[status].label, ""
     if status == SubmissionStatus.SUBMITTED:
-        if is_late:
-            return DashboardStatus.LATE, SUBMITTED_LATE_LABEL
-        return DashboardStatus.SUBMITTED, DashboardStatus.SUBMITTED.label
-    if now > deadline and is_mandatory:
-        # An optional return is never overdue: not sending it is a choice the round allows.
-        return DashboardStatus.LATE, OVERDUE_LABEL
+        return (
+            DashboardStatus.SUBMITTED,
+            DashboardStatus.SUBMITTED.label,
+            SUBMITTED_LATE_LABEL if is_late else "",
+        )
     in_progress = _IN_PROGRESS[status]
-    return in_progress, in_progress.label
+    overdue = is_mandatory and now > deadline
+    return in_progress, in_progress.label, OVERDUE_LABEL if overdue else ""
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -161,10 +169,19 @@ def _link_builder(name: str) -> Callable[[int], str]:
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
-def _cell(*, status: str, label: str, url: str | None, extended_to: dt.datetime | None) -> dict:
+def _cell(
+    *,
+    status: str,
+    label: str,
+    url: str | None,
+    extended_to: dt.datetime | None,
+    lateness: str = "",
+) -> dict:
     return {
         "status": status,
-        "label": label,
+        "label": f"{label}, {lateness.lower()}" if lateness else label,
+        "status_label": label,
+        "lateness": lateness,
         "colour": STATUS_COLOURS.get(status, "white"),
         "url": url,
         "extended_to": extended_to,
@@ -198,7 +215,7 @@ def _row_cells(
         submission = submissions.get(key)
         extended_to = extensions.get(key)
         raw_status = submission[1] if submission else SubmissionStatus.NOT_STARTED
-        cell_status, label = dashboard_status(
+        cell_status, label, lateness = dashboard_status(
             status=raw_status,
             is_late=bool(submission and submission[2]),
             deadline=extended_to or column.deadline,
@@ -212,14 +229,24 @@ def _row_cells(
                 if raw_status in SubmissionStatus.REACHED_REGION
                 else links[1](submission[0])
             )
-        cells.append(_cell(status=cell_status, label=label, url=url, extended_to=extended_to))
+        cells.append(
+            _cell(
+                status=cell_status,
+                label=label,
+                url=url,
+                extended_to=extended_to,
+                lateness=lateness,
+            )
+        )
         done = raw_status in SubmissionStatus.DONE
         column.owed += 1
         column.done += done
         column.counts[cell_status] = column.counts.get(cell_status, 0) + 1
+        if lateness:
+            column.counts[DashboardStatus.LATE] = column.counts.get(DashboardStatus.LATE, 0) + 1
         summary.owed += 1
         summary.done += done
-        summary.late += cell_status == DashboardStatus.LATE
+        summary.late += bool(lateness)
     return cells
 
 
@@ -357,7 +384,10 @@ def dashboard_for_user(
             now=now,
             links=links if opens_all or can_open_returns_of(user, organisation) else None,
         )
-        if status and not any(cell["status"] == status for cell in cells):
+        if status and not any(
+            cell["status"] == status or (status == DashboardStatus.LATE and cell["lateness"])
+            for cell in cells
+        ):
             continue
         rows.append(
             {
@@ -383,4 +413,37 @@ def dashboard_for_user(
         shows_erf=bool(erf_collections),
         owed=sum(s.owed for s in region_summaries),
         done=sum(s.done for s in region_summaries),
+    )
+
+
+@dataclass(frozen=True)
+class RoundOverview:
+    """A national admin's morning: how far the current round has got and what waits on someone."""
+
+    planning_round: PlanningRound
+    owed: int
+    done: int
+    waiting_for_review: int
+    extensions_waiting: int
+
+    @property
+    def percent(self) -> int | None:
+        return _percent(self.done, self.owed)
+
+
+def round_overview(*, planning_round: PlanningRound) -> RoundOverview:
+    returns = Submission.objects.filter(collection__planning_round=planning_round)
+    counts = returns.aggregate(
+        owed=Count("pk"),
+        done=Count("pk", filter=Q(status__in=SubmissionStatus.DONE)),
+        waiting=Count("pk", filter=Q(status=SubmissionStatus.SUBMITTED)),
+    )
+    return RoundOverview(
+        planning_round=planning_round,
+        owed=counts["owed"],
+        done=counts["done"],
+        waiting_for_review=counts["waiting"],
+        extensions_waiting=ExtensionRequest.objects.filter(
+            collection__planning_round=planning_round, status=ExtensionStatus.PENDING
+        ).count(),
     )

@@ -63,6 +63,13 @@ class CollectionForm(NHSFormMixin, forms.ModelForm):
             "lead_ccg_may_submit",
             "description",
         ]
+        labels = {
+            "submitted_by": "Who submits it",
+            "trust_kinds": "Kinds of trust that submit it",
+            "closes_at_deadline": "Closes at the deadline",
+            "is_mandatory": "Every organisation listed must submit it",
+            "lead_ccg_may_submit": "A system's lead CCG may submit it for the system",
+        }
 
 
 class DefinitionForm(NHSFormMixin, forms.Form):

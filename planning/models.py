@@ -203,6 +203,17 @@ class Collection(models.Model):
             ),
         ]
 
+    @property
+    def who_submits(self) -> str:
+        """Who owes the return, in words: "NHS trust (acute, community), Cancer Alliance"."""
+        types = ", ".join(OrganisationType(value).label for value in self.submitted_by)
+        kinds = ", ".join(TrustKind(value).label.lower() for value in self.trust_kinds)
+        return f"{types} ({kinds})" if kinds else types
+
+    @property
+    def formats_text(self) -> str:
+        return " or ".join(FileFormat(value).label for value in self.accepted_formats)
+
     def __str__(self) -> str:
         stage = "" if self.stage == Stage.SINGLE else f" ({self.get_stage_display().lower()})"
         return f"{self.code}{stage}: {self.name}"

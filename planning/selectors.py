@@ -268,3 +268,16 @@ def returns_on_behalf_of_led_systems(
         if rows:
             led.append((ics, rows))
     return led
+
+
+def system_members_visible_to(*, user: User, organisation: Organisation) -> list[Organisation]:
+    """The providers, CCGs and LMSs of a system whose returns the user may read, for the system's
+    page: a system lead reaches each of them in one click. None for any other organisation."""
+    if organisation.org_type != OrganisationType.ICS:
+        return []
+    return sorted(
+        organisations_visible_to(user=user)
+        .filter(parent_ics=organisation, is_active=True)
+        .select_related("parent_ics"),
+        key=organisation_sort_key,
+    )

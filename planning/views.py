@@ -50,6 +50,9 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
             "rounds": selectors.rounds_visible_to(user=request.user),
             "rows": rows,
             "row_submissions": [row.submission for row in rows],
+            "system_members": selectors.system_members_visible_to(
+                user=request.user, organisation=organisation
+            ),
             "on_behalf": selectors.returns_on_behalf_of_led_systems(
                 organisation=organisation, planning_round=planning_round
             )

@@ -16,7 +16,7 @@ from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round, rounds_visible_to
 from submissions.models import ReturnValue, Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user, version_named
-from workbooks.model import GridSheet
+from workbooks.model import UNITS, GridSheet, Measure
 from workbooks.specs import spec_for
 
 from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
@@ -182,6 +182,23 @@ class MeasureTotal:
     label: str
     unit: str
     total: Decimal
+    averaged: bool = False
+    baseline: Decimal | None = None
+
+    @property
+    def change(self) -> str:
+        """The change against the baseline, e.g. "+4.2%"; "" without a baseline to compare."""
+        if not self.baseline:
+            return ""
+        return f"{100 * (self.total - self.baseline) / self.baseline:+.1f}%"
+
+
+def _headline(numbers: list[Decimal], *, adds_up: bool) -> Decimal:
+    """Flows (activity, staff, money) add up over the months; rates and shares are averaged, as
+    adding up twelve monthly percentages means nothing."""
+    if adds_up:
+        return sum(numbers, Decimal(0))
+    return sum(numbers, Decimal(0)) / len(numbers) if numbers else Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -190,6 +207,12 @@ class SheetTotals:
     title: str
     periods: int
     totals: list[MeasureTotal]
+
+
+def measure_adds_up(*, measure: Measure) -> bool:
+    """Whether a measure's months add up to a total (a flow) or not (a rate or a share). Read from
+    its unit for now; the round's definition will say so of each measure."""
+    return UNITS[measure.unit].additive
 
 
 def version_totals(*, version: Version) -> list[SheetTotals]:
@@ -204,24 +227,28 @@ def version_totals(*, version: Version) -> list[SheetTotals]:
     )
     if spec is None:
         return []
-    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    own_months = ReturnValue.objects.filter(
-        version=version, organisation_kind="self", is_baseline=False
-    ).values_list("sheet", "measure", "value")
-    for sheet_name, measure, value in own_months:
+    months: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    baselines: dict[tuple[str, str], Decimal] = {}
+    own = ReturnValue.objects.filter(version=version, organisation_kind="self").values_list(
+        "sheet", "measure", "is_baseline", "value"
+    )
+    for sheet_name, measure, is_baseline, value in own:
         # Through str so 0.1 + 0.2 style binary noise does not show up in a total.
-        sums[(sheet_name, measure)] += Decimal(str(value))
+        number = Decimal(str(value))
+        if is_baseline:
+            baselines[(sheet_name, measure)] = number
+        else:
+            months[(sheet_name, measure)].append(number)
     return [
         SheetTotals(
             sheet=sheet.name,
             title=sheet.title,
             periods=len(sheet.periods),
             totals=[
-                MeasureTotal(
-                    code=measure.code,
-                    label=measure.label,
-                    unit=measure.unit,
-                    total=sums[(sheet.name, measure.code)],
+                _measure_total(
+                    measure=measure,
+                    months=months[(sheet.name, measure.code)],
+                    baseline=baselines.get((sheet.name, measure.code)),
                 )
                 for measure in sheet.measures
             ],
@@ -229,3 +256,16 @@ def version_totals(*, version: Version) -> list[SheetTotals]:
         for sheet in spec.sheets
         if isinstance(sheet, GridSheet)
     ]
+
+
+def _measure_total(*, measure: Measure, months: list[Decimal], baseline: Decimal | None):
+    adds_up = measure_adds_up(measure=measure)
+    return MeasureTotal(
+        code=measure.code,
+        label=measure.label,
+        unit=measure.unit,
+        total=_headline(months, adds_up=adds_up),
+        averaged=not adds_up,
+        # The baseline is one month's figure: over the same months for a flow.
+        baseline=baseline * len(months) if baseline is not None and adds_up else baseline,
+    )

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.exceptions import Conflict
@@ -31,6 +32,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     planning_round = selectors.round_from_query(user=request.user, value=request.GET.get("round"))
     if planning_round is None:
         raise Http404
+    if not request.GET:
+        # The queue opens on the reviewer's own work; "Clear filters" shows every return.
+        return redirect(f"{reverse('reviews:queue')}?round={planning_round.pk}&waiting=on")
     submissions = selectors.review_queue_for_user(user=request.user).filter(
         collection__planning_round=planning_round
     )

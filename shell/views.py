@@ -5,7 +5,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import user_scope
-from planning.selectors import organisations_acted_for, regions_visible_to
+from oversight.selectors import round_overview
+from planning.selectors import current_round, organisations_acted_for, regions_visible_to
 
 
 @login_required
@@ -19,7 +20,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(regions) == 1 and not organisations:
         return redirect("planning:region_detail", code=regions[0].code)
     if scope.is_national_admin and not organisations:
-        return redirect("planning:region_list")
+        planning_round = current_round()
+        return render(
+            request,
+            "shell/admin_home.html",
+            {"overview": round_overview(planning_round=planning_round) if planning_round else None},
+        )
     return render(request, "shell/home.html", {"organisations": organisations, "regions": regions})
 
 

@@ -10,10 +10,12 @@ from django.db.models import Q
 
 class SubmissionStatus(models.TextChoices):
     NOT_STARTED = "not_started", "Not started"
-    UPLOADED = "uploaded", "Uploaded"
-    VALIDATING = "validating", "Validating"
-    INVALID = "invalid", "Invalid"
-    VALID = "valid", "Valid"
+    # The same words as VersionStatus where they mean the same, so no page says "Invalid" of
+    # what another calls "Has errors".
+    UPLOADED = "uploaded", "Waiting to be checked"
+    VALIDATING = "validating", "Being checked"
+    INVALID = "invalid", "Has errors"
+    VALID = "valid", "No errors"
     SUBMITTED = "submitted", "Submitted"
     APPROVED = "approved", "Approved"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
@@ -33,8 +35,8 @@ class SubmissionStatus(models.TextChoices):
 
 class VersionStatus(models.TextChoices):
     QUEUED = "queued", "Waiting to be checked"
-    RUNNING = "running", "Checking"
-    VALID = "valid", "Valid"
+    RUNNING = "running", "Being checked"
+    VALID = "valid", "No errors"
     INVALID = "invalid", "Has errors"
     REJECTED = "rejected", "Rejected"
     FAILED = "failed", "Could not be checked"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -378,6 +378,52 @@ def submission_reference(*, submission: Submission) -> str:
         f"{collection.code}{stage}-{submission.organisation.ods_code}-"
         f"{submission.pk:05d}-V{submission.submitted_version.number}"
     )
+
+
+def submission_ids_for(*, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(collection id, organisation id) → the id of that return, for a page of them in one query."""
+    if not pairs:
+        return {}
+    wanted = Q()
+    for collection_id, organisation_id in pairs:
+        wanted |= Q(collection_id=collection_id, organisation_id=organisation_id)
+    return {
+        (collection_id, organisation_id): pk
+        for pk, collection_id, organisation_id in Submission.objects.filter(wanted).values_list(
+            "pk", "collection_id", "organisation_id"
+        )
+    }
+
+
+@dataclass(frozen=True)
+class FindingCount:
+    sheet: str
+    rule: str
+    errors: int
+    warnings: int
+
+    @property
+    def title(self) -> str:
+        return rule_title(self.rule)
+
+
+def findings_summary(*, version: Version) -> list[FindingCount]:
+    """The version's findings counted by sheet and rule, in one query: a short page however many
+    findings there are, each line opening its findings on demand."""
+    rows = (
+        version.findings.order_by()
+        .values("sheet", "rule")
+        .annotate(
+            errors=Count("pk", filter=Q(severity=Severity.ERROR)),
+            warnings=Count("pk", filter=Q(severity=Severity.WARNING)),
+        )
+        .order_by("sheet", "-errors", "rule")
+    )
+    return [FindingCount(**row) for row in rows]
+
+
+def findings_of_kind(*, version: Version, sheet: str, rule: str) -> QuerySet[Finding]:
+    return version.findings.filter(sheet=sheet, rule=rule).order_by("severity", "id")
 
 
 def finding_data_of_version(*, version: Version) -> list[FindingData]:

@@ -55,13 +55,34 @@ from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
 
-DECLARATION = (
-    "By submitting this return, {organisation} confirms that the plan is a reflection of the "
-    "collective "
-    "intentions of the system for the rest of the year, that its activity and workforce plans "
-    "align, and "
-    "that the plan is agreed by all partners."
-)
+# Each kind of organisation signs for what it can vouch for: a system for its partners' collective
+# intentions (the sign-off of the 2021/22 implementation guidance, section 6.4), an organisation
+# for its own plan and its agreement with its system.
+DECLARATIONS = {
+    OrganisationType.ICS: (
+        "By submitting this return, {organisation} confirms that the plan is a reflection of the "
+        "collective intentions of the system for the rest of the year, that its activity and "
+        "workforce plans align, and that the plan is agreed by all partners."
+    ),
+    OrganisationType.PROVIDER: (
+        "By submitting this return, {organisation} confirms that the plan has been agreed through "
+        "the trust's own governance, that it is the trust's best estimate for the year, and that "
+        "it is consistent with the plan of its system."
+    ),
+    OrganisationType.CCG: (
+        "By submitting this return, {organisation} confirms that the plan has been agreed through "
+        "the CCG's own governance and with its system partners, and that it is the CCG's best "
+        "estimate for the year."
+    ),
+    OrganisationType.LMS: (
+        "By submitting this return, {organisation} confirms that the plan has been agreed by the "
+        "Local Maternity System's board and is aligned with the plans of its system."
+    ),
+    OrganisationType.CANCER_ALLIANCE: (
+        "By submitting this return, {organisation} confirms that the plan has been agreed by the "
+        "Cancer Alliance's board and is aligned with the plans of the systems it serves."
+    ),
+}
 MIN_EXPLANATION_LENGTH = 10
 
 
@@ -70,7 +91,7 @@ class SubmitRefused(Conflict):
 
 
 def declaration_text(*, organisation: Organisation) -> str:
-    return DECLARATION.format(organisation=organisation.name)
+    return DECLARATIONS[organisation.org_type].format(organisation=organisation.name)
 
 
 # Rows -------------------------------------------------------------------------------------------

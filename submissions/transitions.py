@@ -57,24 +57,33 @@ def _return_url(submission: Submission) -> str:
 
 
 def _notify_submitted(change: Change) -> None:
-    """The organisation's people and the region's reviewers: the return has reached the region."""
+    """The organisation's people (linking to the return) and the region's reviewers (linking to
+    the review page, where they act): the return has reached the region."""
     submission, version, actor = change.submission, change.version, change.actor
     organisation = submission.organisation
     late = " (late)" if submission.is_late else ""
+    message = {
+        "kind": "submitted",
+        "subject": f"{submission.collection.code} submitted by {organisation.name}",
+        "body": (
+            f"{actor.get_full_name() or actor.get_username()} submitted version {version.number} "
+            f"of {submission.collection} for {organisation.name}{late}."
+        ),
+        "dedupe_key": f"submitted:{submission.pk}:{version.pk}",
+    }
+    reviewers = users_reviewing_region(region_id=organisation.region_id)
+    reviewer_ids = {reviewer.pk for reviewer in reviewers}
     notify(
         recipients=[
-            *users_of_organisation(organisation_id=organisation.pk),
-            *users_reviewing_region(region_id=organisation.region_id),
+            member
+            for member in users_of_organisation(organisation_id=organisation.pk)
+            if member.pk not in reviewer_ids
         ],
-        kind="submitted",
-        subject=f"{submission.collection.code} submitted by {organisation.name}",
-        body=(
-            f"{actor.get_full_name() or actor.get_username()} submitted version {version.number} "
-            f"of "
-            f"{submission.collection} for {organisation.name}{late}."
-        ),
         url=_return_url(submission),
-        dedupe_key=f"submitted:{submission.pk}:{version.pk}",
+        **message,
+    )
+    notify(
+        recipients=reviewers, url=reverse("reviews:detail", kwargs={"pk": submission.pk}), **message
     )
 
 

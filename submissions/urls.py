@@ -12,6 +12,7 @@ urlpatterns = [
     path("returns/<int:pk>/template/", views.template_download, name="template"),
     path("returns/<int:pk>/latest/", views.latest_version_notice, name="latest_version_notice"),
     path("versions/<int:pk>/", views.version_detail, name="version_detail"),
+    path("versions/<int:pk>/findings/", views.version_findings, name="version_findings"),
     path("versions/<int:pk>/panel/", views.version_panel, name="version_panel"),
     path("versions/<int:pk>/file/", views.version_file, name="version_file"),
     path("versions/<int:pk>/findings.csv", views.version_findings_csv, name="version_findings_csv"),

@@ -167,6 +167,7 @@ def _finish(*, version_id: int, attempt: int, action: str, **fields) -> bool:
         version = Version.objects.select_related("submission__organisation").get(pk=version_id)
         facts = {
             "version_status": version.status,
+            "version": version.number,
             "attempt": attempt,
             "errors": version.error_count,
             "warnings": version.warning_count,

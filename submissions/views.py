@@ -3,8 +3,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
@@ -20,6 +22,7 @@ from planning.models import Collection
 from planning.selectors import effective_deadline
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
+from workbooks.rule_titles import rule_title
 from workbooks.types import Finding as FindingData
 
 from . import selectors, services
@@ -34,26 +37,20 @@ from .models import ProductKind, ProductStatus, VersionStatus
 from .products import product_for
 from .transitions import Action, state_allows
 
+FINDINGS_PAGE_SIZE = 50
+
 
 def _panel_context(request: HttpRequest, submission, version) -> dict:
     can_submit = request.user.has_perm("submissions.submit_submission", submission)
     is_submittable = version is not None and not selectors.submit_refusal(
         submission=submission, version=version
     )
-    findings_by_sheet = (
-        selectors.findings_by_sheet(version=version) if version and version.is_finished else []
-    )
-    if findings_by_sheet:
-        definitions = measure_definition_items(planning_round=submission.collection.planning_round)
-        for _sheet, findings in findings_by_sheet:
-            for finding in findings:
-                finding.definition = definition_for_finding(
-                    definitions=definitions, rule=finding.rule, message=finding.message
-                )
     return {
         "submission": submission,
         "version": version,
-        "findings_by_sheet": findings_by_sheet,
+        "findings_summary": selectors.findings_summary(version=version)
+        if version and version.is_finished
+        else [],
         "can_submit": can_submit,
         "is_submittable": is_submittable,
         "may_submit_version": can_submit and is_submittable,
@@ -280,6 +277,35 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return render(
         request, "submissions/version_detail.html", _panel_context(request, submission, version)
+    )
+
+
+@login_required
+def version_findings(request: HttpRequest, pk: int) -> HttpResponse:
+    """One kind of finding of a version (a sheet and a rule), fifty to a page."""
+    version = selectors.version_get_for_user(user=request.user, pk=pk)
+    sheet, rule = request.GET.get("sheet", ""), request.GET.get("rule", "")
+    page = Paginator(
+        selectors.findings_of_kind(version=version, sheet=sheet, rule=rule), FINDINGS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    definitions = measure_definition_items(
+        planning_round=version.submission.collection.planning_round
+    )
+    for finding in page.object_list:
+        finding.definition = definition_for_finding(
+            definitions=definitions, rule=finding.rule, message=finding.message
+        )
+    return render(
+        request,
+        "submissions/version_findings.html",
+        {
+            "version": version,
+            "submission": version.submission,
+            "sheet": sheet,
+            "title": rule_title(rule),
+            "page": page,
+            "query": urlencode({"sheet": sheet, "rule": rule}),
+        },
     )
 
 

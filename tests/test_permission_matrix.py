@@ -55,7 +55,12 @@ from tests.permission_support import (  # noqa: F401 - re-exported for row modul
 
 MATRIX: list[Row] = [
     # core
-    Row("shell:home", None, {**everyone(REDIRECT, anonymous=LOGIN), NO_ROLE: 200}),
+    # A national admin's home is the national overview; everyone else is sent to their work.
+    Row(
+        "shell:home",
+        None,
+        {**everyone(REDIRECT, anonymous=LOGIN), NO_ROLE: 200, "national_admin": 200},
+    ),
     Row("shell:healthz", None, everyone(200)),
     # accounts
     Row("accounts:login", None, everyone(REDIRECT, anonymous=200)),
@@ -228,6 +233,15 @@ MATRIX: list[Row] = [
         label="own system",
     ),
     Row("submissions:version_detail", _version_kwargs("ics_b"), only(*ADMIN), label="other system"),
+    Row(
+        "submissions:version_findings",
+        _version_kwargs("ics_a"),
+        only(*SEES_SYSTEM_A),
+        label="own system",
+    ),
+    Row(
+        "submissions:version_findings", _version_kwargs("ics_b"), only(*ADMIN), label="other system"
+    ),
     Row(
         "submissions:version_panel",
         _version_kwargs("ics_a"),

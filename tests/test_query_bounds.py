@@ -141,7 +141,9 @@ class RoundDetail(AdminPage):
 # the page's own reads.
 BOUNDS: dict[str, tuple[Callable[[], Page], int]] = {
     "home": (Home, 7),
-    "organisation_returns": (OrganisationReturns, 13),  # +1: what is new in the guidance
+    # +1 what is new in the guidance, +2 the system's member organisations and the decisions
+    # standing on its returns.
+    "organisation_returns": (OrganisationReturns, 15),
     "region_detail": (RegionDetail, 8),
     "region_list": (RegionList, 6),
     "round_list": (RoundList, 6),

@@ -18,6 +18,7 @@ RULE_TITLES = {
     "TYPE.WHOLE": "Not a whole number",
     "TYPE.CHOICE": "Not one of the choices",
     "TYPE.FORMULA": "A formula whose value could not be read",
+    "PERCENT.FRACTION": "A percentage that may have been typed as a fraction",
     "RANGE.MIN": "Below the smallest value allowed",
     "RANGE.MAX": "Above the largest value allowed",
     "STRUCT.HEADER": "A column heading was changed",

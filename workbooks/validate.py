@@ -507,6 +507,16 @@ class CellCheck:
                 f"{what} is {_num(value)}; it cannot be above {unit.maximum:g}.",
             )
             return None
+        if unit.code == "percent" and 0 < value < 1:
+            # Excel shows 30% as 0.3 in a cell formatted as a number: the commonest slip here.
+            findings.warning(
+                "PERCENT.FRACTION",
+                sheet,
+                cell,
+                value,
+                f"{what} is {_num(value)}%. If you meant {_num(value * 100)}%, enter "
+                f"{_num(value * 100)}: this column takes percentages as numbers from 0 to 100.",
+            )
         return float(value)
 
 
@@ -609,6 +619,7 @@ class GridCheck:
             self._locked_total_changed(grid_row, values)
         minimum, maximum = unit.minimum, unit.maximum
         whole = unit.number_kind == "whole"
+        percent = unit.code == "percent"
         # Fast path for the common row: plain numbers in range, no formula, checked a row at a time.
         kinds = set(map(type, cells))
         if (
@@ -617,6 +628,8 @@ class GridCheck:
             and (minimum is None or min(cells) >= minimum)
             and (maximum is None or max(cells) <= maximum)
             and (not whole or _all_whole(cells, kinds))
+            # A share typed as a fraction (0.3 for 30%) gets its hint on the slow path.
+            and not (percent and any(0 < value < 1 for value in cells))
         ):
             self.numbers[row] = [float(value) for value in cells]
             return
@@ -630,6 +643,7 @@ class GridCheck:
                 and (minimum is None or value >= minimum)
                 and (maximum is None or value <= maximum)
                 and (not whole or value == int(value))
+                and not (percent and 0 < value < 1)
             ):
                 numbers.append(float(value))
                 continue

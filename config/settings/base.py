@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.ErrorTitleMiddleware",
     "axes.middleware.AxesMiddleware",
     "audit.context.AuditRequestMiddleware",
 ]

@@ -24,9 +24,12 @@ _NOT_APPLICABLE_HTML = (
 def _cell_html(cell: dict) -> str:
     if cell["status"] == NOT_APPLICABLE:
         return _NOT_APPLICABLE_HTML
-    tag = f'<strong class="nhsuk-tag nhsuk-tag--{cell["colour"]}">{escape(cell["label"])}</strong>'
+    label = escape(cell["status_label"])
+    tag = f'<strong class="nhsuk-tag nhsuk-tag--{cell["colour"]}">{label}</strong>'
     if cell["url"]:
         tag = f'<a href="{escape(cell["url"])}">{tag}</a>'
+    if cell["lateness"]:
+        tag += f' <strong class="nhsuk-tag nhsuk-tag--yellow">{escape(cell["lateness"])}</strong>'
     if cell["extended_to"]:
         extended_to = escape(london(cell["extended_to"]))
         tag += f'<br><span class="nhsuk-body-s">Extended to {extended_to}</span>'

@@ -63,6 +63,9 @@ def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_cons
     )
     page.goto(f"{live_server.url}/returns/{workforce.pk}/")
     warnings = page.get_by_test_id("triangulation-findings")
+    summary = warnings.get_by_text("Workforce against activity:")
+    expect(summary).to_be_visible()
+    summary.click()
     expect(warnings.get_by_text("TRI.WF.001").first).to_be_visible()
     assert_accessible(page)
 

@@ -83,7 +83,7 @@ def test_consolidation_lists_included_and_missing_organisations_and_leaves_draft
     job = built(user=admin, kind=ExportKind.CONSOLIDATION, act_world=act_world)
     organisations = sheet_rows(job, "Organisations")[1:]
     assert [(row[0], row[4], row[5], row[6]) for row in organisations] == [
-        ("QMJ", "Valid", "no", None),
+        ("QMJ", "No errors", "no", None),
         ("QHM", "Submitted", "yes", 1),
     ]
     assert {row[3] for row in sheet_rows(job, "Values")[1:]} == {"QHM"}

@@ -180,7 +180,12 @@ def test_extensions_page_lets_the_reviewer_decide(client, act_world):
     client.force_login(act_world.reviewer)
     response = client.post(
         reverse("extensions:decide", kwargs={"pk": request.pk}),
-        {f"decide-{request.pk}-decision": "grant", f"decide-{request.pk}-deadline": "2021-05-10"},
+        {
+            f"decide-{request.pk}-decision": "grant",
+            f"decide-{request.pk}-deadline_day": "10",
+            f"decide-{request.pk}-deadline_month": "5",
+            f"decide-{request.pk}-deadline_year": "2021",
+        },
     )
     assert response.status_code == 302
     assert effective_deadline(collection=act_world.act, organisation=act_world.ics) == london(
@@ -192,7 +197,38 @@ def test_extension_request_page_form_takes_a_date_as_noon(client, act_world):
     client.force_login(act_world.lead)
     response = client.post(
         reverse("extensions:request", kwargs={"pk": act_world.submission.pk}),
-        {"deadline": "2021-05-12", "reason": "Board"},
+        {"deadline_day": "12", "deadline_month": "5", "deadline_year": "2021", "reason": "Board"},
     )
     assert response.status_code == 302
     assert ExtensionRequest.objects.get().requested_deadline == london(2021, 5, 12)
+
+
+def test_extension_request_page_uses_the_date_input_and_says_what_is_wrong(client, act_world):
+    client.force_login(act_world.lead)
+    url = reverse("extensions:request", kwargs={"pk": act_world.submission.pk})
+    page = client.get(
+        reverse("extensions:return_extensions", kwargs={"pk": act_world.submission.pk})
+    )
+    assert 'name="deadline_day"' in page.content.decode()
+    response = client.post(
+        url, {"deadline_day": "31", "deadline_month": "2", "deadline_year": "2021", "reason": "B"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert '<a href="#id_deadline_0">Enter a real date, for example 13 5 2021.</a>' in page
+    assert "<title>Error: " in page
+
+
+def test_extension_queue_lists_the_regions_waiting_requests_with_counts(
+    client, act_world, django_assert_max_num_queries
+):
+    _ask(act_world)
+    client.force_login(act_world.reviewer)
+    url = reverse("extensions:queue")
+    with django_assert_max_num_queries(12):
+        page = client.get(url).content.decode()
+    assert "Waiting for a decision: 1" in page
+    assert f'href="/returns/{act_world.submission.pk}/extensions/"' in page
+    assert '<a href="?status=granted">Granted: 0</a>' in page
+    client.force_login(act_world.lead)
+    assert client.get(url).status_code == 404

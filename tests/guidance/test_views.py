@@ -224,7 +224,11 @@ def test_findings_show_the_technical_definition_of_their_measure(client, admin):
     Submission.objects.filter(pk=submission.pk).update(current_version=version)
     client.force_login(lead)
 
-    response = client.get(reverse("submissions:version_detail", kwargs={"pk": version.pk}))
+    # The version's page counts findings by kind; each kind's page shows them with definitions.
+    response = client.get(
+        reverse("submissions:version_findings", kwargs={"pk": version.pk}),
+        {"sheet": "Activity", "rule": "EL-DC.PLAUS.BASELINE"},
+    )
 
     assert response.content.decode().count('data-testid="finding-definition"') == 1
     assert (

@@ -200,10 +200,18 @@ def test_submission_notifies_the_organisation_and_the_regions_reviewers(act_worl
             declaration=True,
             explanations={f.pk: "Explained in one sentence." for f in version.findings.all()},
         )
-    recipients = set(
-        Notification.objects.filter(kind="submitted").values_list("recipient__username", flat=True)
+    links = dict(
+        Notification.objects.filter(kind="submitted").values_list("recipient__username", "url")
     )
-    assert recipients == {"lead-qhm", "submitter-qhm", "reviewer-y63"}
+    return_page, review_page = (
+        f"/returns/{act_world.submission.pk}/",
+        f"/review/{act_world.submission.pk}/",
+    )
+    assert links == {
+        "lead-qhm": return_page,
+        "submitter-qhm": return_page,
+        "reviewer-y63": review_page,
+    }
     assert _kinds(other_reviewer) == [] and _kinds(act_world.outsider) == []
 
 

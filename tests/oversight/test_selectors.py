@@ -23,34 +23,39 @@ DEADLINE = london(2021, 5, 6)
 @pytest.mark.parametrize(
     ("status", "is_late", "now", "expected"),
     [
-        (S.NOT_STARTED, False, BEFORE_DEADLINE, (D.NOT_STARTED, "Not started")),
-        (S.UPLOADED, False, BEFORE_DEADLINE, (D.UPLOADED, "Uploaded")),
-        (S.VALIDATING, False, BEFORE_DEADLINE, (D.UPLOADED, "Uploaded")),
-        (S.INVALID, False, BEFORE_DEADLINE, (D.INVALID, "Invalid")),
-        (S.VALID, False, BEFORE_DEADLINE, (D.VALID, "Valid")),
-        (S.SUBMITTED, False, BEFORE_DEADLINE, (D.SUBMITTED, "Submitted")),
-        (S.SUBMITTED, False, AFTER_DEADLINE, (D.SUBMITTED, "Submitted")),
-        (S.SUBMITTED, True, AFTER_DEADLINE, (D.LATE, "Submitted late")),
-        (S.CHANGES_REQUESTED, True, AFTER_DEADLINE, (D.CHANGES_REQUESTED, "Changes requested")),
-        (S.APPROVED, True, AFTER_DEADLINE, (D.APPROVED, "Approved")),
-        (S.NOT_STARTED, False, AFTER_DEADLINE, (D.LATE, "Overdue")),
-        (S.UPLOADED, False, AFTER_DEADLINE, (D.LATE, "Overdue")),
-        (S.VALID, False, AFTER_DEADLINE, (D.LATE, "Overdue")),
-        (S.INVALID, False, DEADLINE, (D.INVALID, "Invalid")),  # due at noon: still on time at noon
+        (S.NOT_STARTED, False, BEFORE_DEADLINE, (D.NOT_STARTED, "Not started", "")),
+        (S.UPLOADED, False, BEFORE_DEADLINE, (D.UPLOADED, "Being checked", "")),
+        (S.VALIDATING, False, BEFORE_DEADLINE, (D.UPLOADED, "Being checked", "")),
+        (S.INVALID, False, BEFORE_DEADLINE, (D.INVALID, "Has errors", "")),
+        (S.VALID, False, BEFORE_DEADLINE, (D.VALID, "No errors", "")),
+        (S.SUBMITTED, False, BEFORE_DEADLINE, (D.SUBMITTED, "Submitted", "")),
+        (S.SUBMITTED, False, AFTER_DEADLINE, (D.SUBMITTED, "Submitted", "")),
+        (S.SUBMITTED, True, AFTER_DEADLINE, (D.SUBMITTED, "Submitted", "Late")),
+        (S.CHANGES_REQUESTED, True, AFTER_DEADLINE, (D.CHANGES_REQUESTED, "Changes requested", "")),
+        (S.APPROVED, True, AFTER_DEADLINE, (D.APPROVED, "Approved", "")),
+        (S.NOT_STARTED, False, AFTER_DEADLINE, (D.NOT_STARTED, "Not started", "Overdue")),
+        (S.UPLOADED, False, AFTER_DEADLINE, (D.UPLOADED, "Being checked", "Overdue")),
+        (S.VALID, False, AFTER_DEADLINE, (D.VALID, "No errors", "Overdue")),
+        (
+            S.INVALID,
+            False,
+            DEADLINE,
+            (D.INVALID, "Has errors", ""),
+        ),  # due at noon: still on time at noon
     ],
 )
 def test_dashboard_status_maps_each_return_status(status, is_late, now, expected):
     assert dashboard_status(status=status, is_late=is_late, deadline=DEADLINE, now=now) == expected
 
 
-def test_dashboard_status_of_an_optional_return_is_never_overdue():
-    found = [
-        dashboard_status(
-            status=status, is_late=False, deadline=DEADLINE, now=AFTER_DEADLINE, is_mandatory=False
-        )
-        for status in (S.NOT_STARTED, S.VALID)
-    ]
-    assert found == [(D.NOT_STARTED, "Not started"), (D.VALID, "Valid")]
+def test_an_optional_return_is_never_overdue():
+    assert dashboard_status(
+        status=S.NOT_STARTED,
+        is_late=False,
+        deadline=DEADLINE,
+        now=AFTER_DEADLINE,
+        is_mandatory=False,
+    ) == (D.NOT_STARTED, "Not started", "")
 
 
 def _cells(dashboard) -> dict[str, list[tuple[str, str]]]:
@@ -79,9 +84,12 @@ def test_dashboard_overdue_follows_an_extended_deadline(world):
         user=admin, planning_round=world.planning_round, now=london(2021, 5, 21)
     )
 
-    assert _cells(extended) == {"QAA": [(D.VALID, "Valid")], "QBB": [(D.LATE, "Overdue")]}
+    assert _cells(extended) == {
+        "QAA": [(D.VALID, "No errors")],
+        "QBB": [(D.VALID, "No errors, overdue")],
+    }
     assert extended.rows[0]["cells"][0]["extended_to"] == london(2021, 5, 20)
-    assert _cells(after_extension)["QAA"] == [(D.LATE, "Overdue")]
+    assert _cells(after_extension)["QAA"] == [(D.VALID, "No errors, overdue")]
 
 
 def test_dashboard_cells_of_returns_not_owed_are_not_applicable(world):
@@ -148,7 +156,13 @@ def test_dashboard_counts_and_percentages_by_return_and_region(world):
 
     pcc_column, act_column = dashboard.columns
     assert (pcc_column.owed, pcc_column.done, pcc_column.percent) == (4, 1, 25)
-    assert {status: count for status, _, count in pcc_column.status_counts if count} == {D.LATE: 4}
+    # Each return keeps its own status; the four are also counted as late beside it.
+    assert {status: count for status, _, count in pcc_column.status_counts if count} == {
+        D.NOT_STARTED: 2,
+        D.INVALID: 1,
+        D.SUBMITTED: 1,
+        D.LATE: 4,
+    }
     assert (act_column.owed, act_column.done, act_column.percent) == (2, 1, 50)
     assert {status: count for status, _, count in act_column.status_counts if count} == {
         D.APPROVED: 1,

@@ -51,7 +51,8 @@ def _answers(base: dict, **overrides) -> dict:
 
 
 ROWS: list[Row] = [
-    Row("reviews:queue", None, only(*REVIEWER, *ADMIN)),
+    Row("reviews:queue", None, only(*REVIEWER, *ADMIN, ok=302), label="opens on waiting for me"),
+    Row("extensions:queue", None, only(*REVIEWER, *ADMIN)),
     Row(
         "reviews:queue",
         None,

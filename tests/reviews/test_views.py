@@ -168,6 +168,23 @@ def test_version_totals_sum_the_organisations_own_rows_over_the_months(act_world
     months = [cell_value(data, "Activity", f"{col}4") for col in "LMNOPQ"[: activity.periods]]
     assert first.total == sum(Decimal(str(value)) for value in months)
     assert first.code == cell_value(data, "Activity", "C4")
+    # The baseline is the column just before the first month.
+    baseline = Decimal(str(cell_value(data, "Activity", "K4"))) * activity.periods
+    assert (first.averaged, first.baseline) == (False, baseline)
+
+
+def test_version_totals_average_a_share_instead_of_adding_it_up(act_world):
+    version = submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample())
+    data = version.file.open("rb").read()
+    activity = next(sheet for sheet in version_totals(version=version) if sheet.sheet == "Activity")
+    remote = next(total for total in activity.totals if total.unit == "percent")
+    row = 4 + [total.code for total in activity.totals].index(remote.code)
+    months = [
+        Decimal(str(cell_value(data, "Activity", f"{col}{row}")))
+        for col in "LMNOPQ"[: activity.periods]
+    ]
+    assert (remote.averaged, remote.total) == (True, sum(months) / len(months))
+    assert remote.total <= 100
 
 
 # Review page and decisions ----------------------------------------------------------------------
@@ -320,7 +337,7 @@ def _queue(client, reviewer, query: str = "") -> list[int]:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", ["trust-pcc", "one-act", "two-act"]),
+        ("?collection=", ["trust-pcc", "one-act", "two-act"]),
         ("?collection=ACT", ["one-act", "two-act"]),
         ("?stage=single", ["trust-pcc"]),
         ("?status=approved", ["two-act"]),
@@ -354,7 +371,9 @@ def test_queue_waiting_includes_an_unanswered_comment_by_the_organisation(client
 def test_queue_counts_per_status_and_other_rounds(client, queue_world):
     reviewer, rows, old_round = queue_world
     client.force_login(reviewer)
-    counts = {status: n for status, _label, n in client.get("/review/").context["counts"]}
+    counts = {
+        status: n for status, _label, n in client.get("/review/?waiting=on").context["counts"]
+    }
     assert (counts["submitted"], counts["approved"], counts["valid"], counts["invalid"]) == (
         1,
         1,
@@ -362,6 +381,16 @@ def test_queue_counts_per_status_and_other_rounds(client, queue_world):
         0,
     )
     assert len(_queue(client, reviewer, f"?round={old_round.pk}")) == 1
+
+
+def test_queue_opens_on_waiting_for_me_with_counts_as_links(client, queue_world):
+    reviewer, rows, _ = queue_world
+    client.force_login(reviewer)
+    response = client.get("/review/")
+    round_pk = rows["one-act"].collection.planning_round_id
+    assert response["Location"] == f"/review/?round={round_pk}&waiting=on"
+    page = client.get(response["Location"]).content.decode()
+    assert f'href="?round={round_pk}&amp;status=submitted"' in page
 
 
 def test_queue_refuses_a_bad_filter_value_without_failing(client, queue_world):

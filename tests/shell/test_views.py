@@ -19,13 +19,26 @@ def _home(client, user):
         ("signatory", "/organisations/RA1/"),
         ("system_lead", "/organisations/QAA/"),
         ("regional_reviewer", "/regions/YA1/"),
-        ("national_admin", "/regions/"),
     ],
 )
 def test_home_redirects_each_role_to_its_work(client, world, role, location):
     response = _home(client, world.user(role))
 
     assert (response.status_code, response["Location"]) == (302, location)
+
+
+def test_a_national_admins_home_shows_the_rounds_progress_and_what_waits(
+    client, world, django_assert_max_num_queries
+):
+    client.force_login(world.user("national_admin"))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("shell:home"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="round-progress"' in page
+    assert "0 extension requests waiting for a decision" in page
+    for link in ("/rounds/", "/accounts/invite/", "/audit/", "/dashboard/"):
+        assert f'href="{link}' in page
 
 
 def test_home_lists_organisations_and_regions_for_several_roles(client, world):
@@ -87,3 +100,17 @@ def test_headers_deny_framing_and_set_csp(client, db):
     assert response["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_a_system_lead_reaches_its_members_returns_from_the_systems_page(client, world):
+    client.force_login(world.user("system_lead"))
+    page = client.get(
+        reverse("planning:organisation_returns", kwargs={"ods_code": "QAA"})
+    ).content.decode()
+    assert 'data-testid="system-members"' in page
+    assert 'href="/organisations/RA1/?round=' in page
+    client.force_login(world.user("submitter"))
+    trust_page = client.get(
+        reverse("planning:organisation_returns", kwargs={"ods_code": "RA1"})
+    ).content.decode()
+    assert 'data-testid="system-members"' not in trust_page

@@ -7,6 +7,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from extensions.services import deadline_extension_grant
+from planning.models import Organisation
 from submissions.models import (
     Finding,
     Severity,
@@ -15,7 +16,12 @@ from submissions.models import (
     Version,
     VersionStatus,
 )
-from submissions.services import SubmitRefused, submission_submit, version_create
+from submissions.services import (
+    SubmitRefused,
+    declaration_text,
+    submission_submit,
+    version_create,
+)
 from submissions.validation import version_validate
 from tests.factories import london
 
@@ -171,6 +177,13 @@ def test_submission_submit_signs_off_a_valid_version(act_world):
     ) == (SubmissionStatus.SUBMITTED, version.pk, act_world.lead, False)
     assert "collective intentions" in submission.declaration
     assert submission.submitted_role == "System lead"
+
+
+def test_a_trust_signs_its_own_declaration_not_the_systems(act_world):
+    trust = Organisation.objects.get(ods_code="RTD")
+    text = declaration_text(organisation=trust)
+    assert "collective intentions" not in text
+    assert text.startswith(f"By submitting this return, {trust.name} confirms")
 
 
 def test_submission_submit_after_the_deadline_is_accepted_and_late(act_world):

@@ -151,7 +151,7 @@ def test_transition_refuses_a_stale_caller(act_world, new_events):
         transition(submission=second, action=Action.START_VALIDATION, actor=None)
     assert conflict.value.status == S.VALIDATING
     assert conflict.value.message == (
-        "Cannot start validation a return that is validating. "
+        "Cannot start validation a return that is being checked. "
         "Reload the page to see its current state."
     )
     assert [event.action for event in new_events()] == ["validation_started"]

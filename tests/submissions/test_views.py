@@ -357,6 +357,22 @@ def test_latest_version_notice_warns_of_a_newer_upload(client, act_world):
     assert f"uploaded version {second.number}" in notice
 
 
+def test_the_return_page_counts_findings_by_sheet_and_check_and_opens_them_on_demand(
+    client, act_world
+):
+    version = _validated_version(client, act_world, act_world.sample())
+    for row in range(60):
+        _warn(version, measure="Remote share", cell=f"H{row + 5}")
+    page = client.get(_url("detail", act_world.submission.pk)).content.decode()
+    assert page.count("+60% on May-21") == 0
+    assert "A large change from one month to the next" in page
+    findings = client.get(
+        _url("version_findings", version.pk), {"sheet": "Activity", "rule": "ACT.PLAUS.MONTH"}
+    )
+    assert findings.context["page"].paginator.count == 60
+    assert findings.content.decode().count("+60% on May-21") == 50
+
+
 def test_upload_hint_says_the_formats_and_the_limit_in_plain_english(client, act_world):
     client.force_login(act_world.lead)
 

@@ -181,7 +181,7 @@ def test_return_page_groups_the_warnings_by_kind_of_check(client, tri_world):
         "Workforce against activity: 3 warnings",
         "Pay against workforce: 3 warnings",
     ]
-    assert "6 warnings involving version 1:" in wf_page
+    assert "6 warnings involving version 1, by kind of check" in wf_page
 
 
 def test_return_page_says_when_the_checks_are_running_again(client, tri_world):

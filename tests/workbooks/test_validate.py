@@ -182,6 +182,16 @@ def test_validate_workbook_flags_out_of_range_and_fractional_values(act_sample, 
     ]
 
 
+def test_validate_workbook_hints_that_a_fraction_may_be_a_percentage(act_sample, act_context):
+    remote_row = 4 + 8  # OP-REMOTE, a percentage
+    result = validate_workbook(
+        data=edit_cells(act_sample, "Activity", {f"H{remote_row}": 0.3}), context=act_context
+    )
+    hints = [f for f in result.findings if f.rule == "PERCENT.FRACTION"]
+    assert [(f.severity, f.cell) for f in hints] == [("warning", f"H{remote_row}")]
+    assert "If you meant 30%, enter 30" in hints[0].message
+
+
 def test_validate_workbook_flags_fractional_count(act_sample, act_context):
     result = validate_workbook(
         data=edit_cells(act_sample, "Activity", {"F5": 10.5}), context=act_context
