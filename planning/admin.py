@@ -5,14 +5,38 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from .models import Collection, DeadlineExtension, Organisation, PlanningRound, Region
+from .models import (
+    Collection,
+    DeadlineExtension,
+    Organisation,
+    OrganisationLink,
+    PlanningRound,
+    Region,
+)
 from .services import organisations_import_csv
 
 
 class OrganisationImportForm(forms.Form):
     file = forms.FileField(
-        help_text="One of the reference CSVs: regions, ICSs, trusts, Cancer Alliances or LMSs."
+        help_text="One of the reference CSVs (regions, ICSs, trusts, CCGs, Cancer Alliances or "
+        "LMSs), or an organisation changes file (ICBs established, organisations moving between "
+        "systems or closing, each from its effective date)."
     )
+
+
+class OrganisationLinkInline(admin.TabularInline):
+    """The relationships an organisation held before its latest changes, with their dates."""
+
+    model = OrganisationLink
+    fk_name = "organisation"
+    extra = 0
+    can_delete = False
+    fields = ["kind", "other", "region", "valid_from", "valid_to", "source"]
+    readonly_fields = fields
+    verbose_name = "earlier relationship"
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Region)
@@ -30,14 +54,31 @@ class OrganisationAdmin(admin.ModelAdmin):
         "trust_kind",
         "region",
         "parent_ics",
+        "valid_from",
+        "valid_to",
         "is_active",
     ]
     list_filter = ["org_type", "trust_kind", "region", "is_active"]
+    inlines = [OrganisationLinkInline]
+    # A relationship changes from a date, through an organisation changes file, so that rounds
+    # with an earlier reference date keep seeing the organisation where it was (ADR 0030).
+    dated_fields = [
+        "org_type",
+        "region",
+        "parent_ics",
+        "lead_ccg",
+        "covered_icss",
+        "valid_from",
+        "valid_to",
+    ]
     search_fields = ["ods_code", "name"]
     list_select_related = ["region", "parent_ics"]
     autocomplete_fields = ["parent_ics"]
     filter_horizontal = ["covered_icss"]
     change_list_template = "admin/planning/organisation/change_list.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.dated_fields if obj is not None else []
 
     def get_urls(self):
         return [
@@ -81,7 +122,7 @@ class CollectionInline(admin.TabularInline):
 
 @admin.register(PlanningRound)
 class PlanningRoundAdmin(admin.ModelAdmin):
-    list_display = ["name", "starts_on", "ends_on", "is_current"]
+    list_display = ["name", "starts_on", "ends_on", "reference_date", "is_current"]
     inlines = [CollectionInline]
 
 

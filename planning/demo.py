@@ -177,7 +177,11 @@ DEMO_COLLECTIONS = (
 def demo_round_create() -> PlanningRound:
     planning_round, _ = PlanningRound.objects.get_or_create(
         name=DEMO_ROUND_NAME,
-        defaults={"starts_on": dt.date(2021, 4, 1), "ends_on": dt.date(2022, 3, 31)},
+        defaults={
+            "starts_on": dt.date(2021, 4, 1),
+            "ends_on": dt.date(2022, 3, 31),
+            "reference_date": dt.date(2021, 4, 1),
+        },
     )
     if not PlanningRound.objects.filter(is_current=True).exists():
         PlanningRound.objects.filter(pk=planning_round.pk).update(is_current=True)
@@ -199,23 +203,6 @@ def demo_round_create() -> PlanningRound:
                 },
             )
     return planning_round
-
-
-def demo_ccgs_create() -> None:
-    """One CCG per ICS: the reference data lists none, and the activity return has CCG rows."""
-    for ics in Organisation.objects.filter(org_type=ICS):
-        ccg, _ = Organisation.objects.get_or_create(
-            ods_code=f"{ics.ods_code}-CCG",
-            defaults={
-                "name": f"NHS {ics.name} CCG",
-                "org_type": OrganisationType.CCG,
-                "region_id": ics.region_id,
-                "parent_ics": ics,
-                "note": "Demo data: CCG constructed per ICS; not from the reference files.",
-            },
-        )
-        if ics.lead_ccg_id is None:
-            Organisation.objects.filter(pk=ics.pk).update(lead_ccg=ccg)
 
 
 def _demo_user(username: str, password_hash: str, first_name: str) -> User:
@@ -272,8 +259,8 @@ def demo_users_create(*, password: str) -> int:
             lambda org: f"lms-{org.parent_ics.ods_code.lower()}",
         ),
         (
-            Organisation.objects.filter(org_type=OrganisationType.CCG).select_related("parent_ics"),
-            lambda org: f"ccg-{org.parent_ics.ods_code.lower()}",
+            Organisation.objects.filter(org_type=OrganisationType.CCG),
+            lambda org: f"ccg-{org.ods_code.lower()}",
         ),
         (Organisation.objects.filter(org_type=CA), lambda org: f"ca-{org.ods_code.lower()}"),
     )
@@ -406,7 +393,6 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
 @transaction.atomic
 def demo_seed(*, password: str, sample_returns: bool = False) -> dict[str, int]:
     reference_data_load()
-    demo_ccgs_create()
     planning_round = demo_round_create()
     submissions_ensure_for_round(planning_round=planning_round)
     template_versions_ensure(planning_round=planning_round)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -201,6 +201,7 @@ def region_organisations(
 
 _TYPE_ORDER = {
     OrganisationType.ICS: 0,
+    OrganisationType.ICB: 0,
     OrganisationType.LMS: 1,
     OrganisationType.CCG: 2,
     OrganisationType.PROVIDER: 3,
@@ -211,7 +212,14 @@ _TYPE_ORDER = {
 def organisation_sort_key(organisation: Organisation) -> tuple[str, int, str]:
     """ICSs first with their members after each; organisations of no ICS last. Needs parent_ics loaded."""
     ics = organisation if organisation.is_ics else organisation.parent_ics
-    return (ics.name if ics else "~", _TYPE_ORDER[organisation.org_type], organisation.name)
+    return placed_sort_key(organisation, system=ics)
+
+
+def placed_sort_key(
+    organisation: Organisation, *, system: Organisation | None
+) -> tuple[str, int, str]:
+    """Systems first with their members after each, given the system the organisation is in."""
+    return (system.name if system else "~", _TYPE_ORDER[organisation.org_type], organisation.name)
 
 
 def extension_history(
@@ -222,17 +230,38 @@ def extension_history(
     ).select_related("requested_by", "decided_by")
 
 
-def return_visibility(*, user: User) -> Q:
-    """Which rows of a model with `collection` and `organisation` (a return, an extension request)
-    the user may read: those of organisations they see, and, for an ICS's lead CCG, those of the
-    returns it submits on the ICS's behalf."""
-    visible = Q(organisation__in=organisations_visible_to(user=user).values("pk"))
-    organisation_ids = user_scope(user=user).organisation_ids
-    if organisation_ids:
+def submission_visibility(*, user: User) -> Q:
+    """Which returns the user may read: their organisations', those of the system and region each
+    return was placed in on its round's reference date (so later organisation changes never move
+    a return), and, for an ICS's lead CCG, those it submits on the ICS's behalf."""
+    scope = user_scope(user=user)
+    if scope.is_national_admin:
+        return Q()
+    visible = (
+        Q(organisation_id__in=scope.organisation_ids)
+        | Q(system_id__in=scope.lead_ics_ids)
+        | Q(region_id__in=scope.reviewer_region_ids)
+    )
+    if scope.organisation_ids:
         visible |= Q(
-            collection__lead_ccg_may_submit=True, organisation__lead_ccg_id__in=organisation_ids
+            collection__lead_ccg_may_submit=True,
+            organisation__lead_ccg_id__in=scope.organisation_ids,
         )
     return visible
+
+
+def return_visibility(*, user: User) -> Q:
+    """Which rows of a model with `collection` and `organisation` (an extension request) the user
+    may read: those whose return they may read."""
+    return Q(
+        Exists(
+            Submission.objects.filter(
+                submission_visibility(user=user),
+                collection=OuterRef("collection"),
+                organisation=OuterRef("organisation"),
+            )
+        )
+    )
 
 
 def extension_request_get_for_user(*, user: User, pk: int) -> ExtensionRequest:

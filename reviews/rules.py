@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import rules
 
-from accounts.selectors import user_scope
 from planning.models import OrganisationType
 from planning.rules import is_member_of_organisation, is_national_admin, is_regional_reviewer
-from submissions.rules import can_review_submission
+from submissions.rules import can_review_submission, is_system_lead_of_submission
 
 ENDORSED_COLLECTIONS = frozenset({"MAT"})
 
@@ -17,15 +16,6 @@ def needs_endorsement(submission) -> bool:
     return (
         submission.collection.code in ENDORSED_COLLECTIONS
         and submission.organisation.org_type == OrganisationType.PROVIDER
-    )
-
-
-@rules.predicate
-def is_system_lead_of_parent_ics(user, submission) -> bool:
-    return (
-        submission is not None
-        and submission.organisation.parent_ics_id is not None
-        and submission.organisation.parent_ics_id in user_scope(user=user).lead_ics_ids
     )
 
 
@@ -43,7 +33,7 @@ can_see_review_queue = is_national_admin | is_regional_reviewer
 can_view_review = is_national_admin | can_review_submission
 can_decide_on_submission = can_review_submission
 can_comment_on_submission = can_review_submission | is_member_of_submitting_organisation
-can_endorse_submission = endorsement_applies & is_system_lead_of_parent_ics
+can_endorse_submission = endorsement_applies & is_system_lead_of_submission
 
 rules.add_perm("reviews.see_queue", can_see_review_queue)
 rules.add_perm("reviews.view_review", can_view_review)

@@ -31,14 +31,14 @@ def review_queue_for_user(*, user: User) -> QuerySet[Submission]:
     scope = user_scope(user=user)
     submissions = submissions_for_user(user=user)
     if not scope.is_national_admin:
-        submissions = submissions.filter(organisation__region_id__in=scope.reviewer_region_ids)
+        submissions = submissions.filter(region_id__in=scope.reviewer_region_ids)
     last_side = (
         Comment.objects.filter(submission_id=OuterRef("pk"))
         .order_by("-created_at", "-id")
         .values("side")[:1]
     )
     return (
-        submissions.select_related("organisation__parent_ics")
+        submissions.select_related("system")
         .annotate(last_comment_side=Coalesce(Subquery(last_side), Value("")))
         .annotate(
             waiting=Q(status=SubmissionStatus.SUBMITTED)

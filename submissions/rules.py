@@ -4,14 +4,40 @@ from __future__ import annotations
 
 import rules
 
-from planning.rules import can_view_organisation, is_reviewer_of_organisation
+from accounts.selectors import user_scope
+from planning.rules import is_member_of_organisation, is_national_admin
 
 from .selectors import may_upload, signing_capacity
 
 
 @rules.predicate
-def can_view_submission(user, submission) -> bool:
-    return submission is not None and can_view_organisation(user, submission.organisation)
+def is_system_lead_of_submission(user, submission) -> bool:
+    """The lead of the system the return was placed in on its round's reference date."""
+    return (
+        submission is not None
+        and submission.system_id is not None
+        and submission.system_id in user_scope(user=user).lead_ics_ids
+    )
+
+
+@rules.predicate
+def is_reviewer_of_submission(user, submission) -> bool:
+    return (
+        submission is not None and submission.region_id in user_scope(user=user).reviewer_region_ids
+    )
+
+
+@rules.predicate
+def is_member_of_submission_organisation(user, submission) -> bool:
+    return submission is not None and is_member_of_organisation(user, submission.organisation)
+
+
+can_view_submission = (
+    is_national_admin
+    | is_member_of_submission_organisation
+    | is_system_lead_of_submission
+    | is_reviewer_of_submission
+)
 
 
 @rules.predicate
@@ -24,9 +50,7 @@ def can_submit_submission(user, submission) -> bool:
     return submission is not None and signing_capacity(user=user, submission=submission) is not None
 
 
-@rules.predicate
-def can_review_submission(user, submission) -> bool:
-    return submission is not None and is_reviewer_of_organisation(user, submission.organisation)
+can_review_submission = is_reviewer_of_submission
 
 
 rules.add_perm("submissions.view_submission", can_view_submission)

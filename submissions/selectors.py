@@ -10,7 +10,7 @@ from accounts.models import Role, User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
 from planning.models import DeadlineExtension
-from planning.selectors import return_visibility
+from planning.selectors import submission_visibility
 
 from .models import Finding, Severity, Submission, TemplateVersion, Version
 
@@ -22,7 +22,7 @@ def submissions_for_user(*, user: User) -> QuerySet[Submission]:
         collection_id=OuterRef("collection_id"), organisation_id=OuterRef("organisation_id")
     ).values("deadline")[:1]
     return (
-        Submission.objects.filter(return_visibility(user=user))
+        Submission.objects.filter(submission_visibility(user=user))
         .select_related(
             "collection",
             "collection__planning_round",
@@ -138,11 +138,11 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
         return SigningCapacity(
             role=f"{role.label}{_covering_note(delegator_id=delegator)}", on_behalf_of_id=delegator
         )
-    if organisation.parent_ics_id and organisation.parent_ics_id in scope.lead_ics_ids:
-        delegator = scope.covering_for.get((Role.SYSTEM_LEAD, organisation.parent_ics_id))
+    if submission.system_id and submission.system_id in scope.lead_ics_ids:
+        delegator = scope.covering_for.get((Role.SYSTEM_LEAD, submission.system_id))
         kind = organisation.get_org_type_display()
         return SigningCapacity(
-            role=f"System lead of {organisation.parent_ics.name}, for the {kind}{_covering_note(delegator_id=delegator)}",
+            role=f"System lead of {submission.system.name}, for the {kind}{_covering_note(delegator_id=delegator)}",
             on_behalf_of_id=delegator,
         )
     if _lead_ccg_acts_for(submission=submission, organisation_ids=scope.signatory_organisation_ids):
@@ -169,10 +169,7 @@ def may_upload(*, user: User, submission: Submission) -> bool:
     organisation = submission.organisation
     return (
         organisation.pk in scope.organisation_ids
-        or (
-            organisation.parent_ics_id is not None
-            and organisation.parent_ics_id in scope.lead_ics_ids
-        )
+        or (submission.system_id is not None and submission.system_id in scope.lead_ics_ids)
         or _lead_ccg_acts_for(submission=submission, organisation_ids=scope.organisation_ids)
     )
 

@@ -67,6 +67,7 @@ class PlanningRoundFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Round {n}")
     starts_on = dt.date(2021, 4, 1)
     ends_on = dt.date(2022, 3, 31)
+    reference_date = factory.SelfAttribute("starts_on")
     is_current = False
 
 

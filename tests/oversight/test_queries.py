@@ -23,8 +23,9 @@ from tests.oversight.support import in_state
 from tests.test_query_bounds import LARGE, SMALL, Page, _queries
 
 # Session, user, roles (3); header roles and unread count (2); the round, the filter's regions and
-# returns (3); the dashboard's regions, collections, organisations, returns and extensions (5).
-NATIONAL_BOUND = 13
+# returns (3); the dashboard's regions, collections, organisations, where they stood on the round's
+# reference date, returns and extensions (6).
+NATIONAL_BOUND = 14
 # One region: its lookup replaces the dashboard's regions; a reviewer's navigation falls through to
 # ModelBackend's two permission reads.
 REGION_BOUND = NATIONAL_BOUND + 2

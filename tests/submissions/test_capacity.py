@@ -45,7 +45,7 @@ def test_submitter_has_no_signing_capacity(act_world):
 
 
 def test_lead_ccg_submits_the_mental_health_finance_return_on_behalf_of_its_ics(act_world):
-    ccg = Organisation.objects.get(ods_code="QHM-CCG")
+    ccg = Organisation.objects.get(ods_code="13T")
     Organisation.objects.filter(pk=act_world.ics.pk).update(lead_ccg=ccg)
     act_world.ics.refresh_from_db()
     finmh = CollectionFactory(
@@ -55,7 +55,7 @@ def test_lead_ccg_submits_the_mental_health_finance_return_on_behalf_of_its_ics(
         lead_ccg_may_submit=True,
     )
     submission = Submission.objects.create(collection=finmh, organisation=act_world.ics)
-    ccg_signatory = user_with_role(Role.SIGNATORY, organisation=ccg, username="ccg-qhm")
+    ccg_signatory = user_with_role(Role.SIGNATORY, organisation=ccg, username="ccg-13t")
 
     assert submission_get_for_user(user=ccg_signatory, pk=submission.pk) == submission
     assert signing_capacity(user=ccg_signatory, submission=submission).role == (
@@ -93,7 +93,7 @@ def test_submission_records_the_capacity(act_world):
 
 
 def test_lead_ccg_opens_the_versions_and_extension_requests_of_returns_it_submits(act_world):
-    ccg = Organisation.objects.get(ods_code="QHM-CCG")
+    ccg = Organisation.objects.get(ods_code="13T")
     Organisation.objects.filter(pk=act_world.ics.pk).update(lead_ccg=ccg)
     finmh = CollectionFactory(
         planning_round=act_world.act.planning_round,
@@ -103,7 +103,7 @@ def test_lead_ccg_opens_the_versions_and_extension_requests_of_returns_it_submit
         deadline=london(2021, 5, 6),
     )
     submission = Submission.objects.create(collection=finmh, organisation=act_world.ics)
-    ccg_signatory = user_with_role(Role.SIGNATORY, organisation=ccg, username="ccg-qhm")
+    ccg_signatory = user_with_role(Role.SIGNATORY, organisation=ccg, username="ccg-13t")
     version = stored_version(
         submission=submission, number=1, data=b"PK version bytes", user=ccg_signatory
     )
