@@ -223,11 +223,18 @@ class SubmissionSubmit(APIView):
         responses={
             200: serializers.SubmissionSerializer,
             400: OpenApiResponse(description="Declaration or explanations missing"),
+            403: OpenApiResponse(
+                description="A system lead of a provider that has not handed sign-off to its "
+                "system: says whom to ask"
+            ),
             409: serializers.MessageSerializer,
         },
     )
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+        refusal = selectors.signing_refusal(user=request.user, submission=submission)
+        if refusal:
+            return Response({"detail": refusal}, status=status.HTTP_403_FORBIDDEN)
         object_permission_or_404(
             user=request.user, permission="submissions.submit_submission", obj=submission
         )
@@ -288,9 +295,12 @@ class SubmissionReviews(APIView):
         responses={
             201: serializers.DecisionSerializer,
             400: serializers.MessageSerializer,
+            403: serializers.MessageSerializer,
             409: serializers.MessageSerializer,
         },
-        description="Decide on the submitted version. 409 when the version is no longer the one awaiting a "
+        description="Decide on the submitted version. 403 when the reviewer uploaded or signed off "
+        "that version (or it was signed off by someone covering for them), saying who can decide "
+        "instead; 409 when the version is no longer the one awaiting a "
         "decision (or, for a provider's maternity return, is not endorsed yet); 400 when a reason is missing.",
     )
     def post(self, request, pk: int):
@@ -316,6 +326,8 @@ class SubmissionReviews(APIView):
             return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
         except review_services.DecisionConflict as conflict:
             return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
+        except PermissionDenied as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_403_FORBIDDEN)
         return Response(
             serializers.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED
         )

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -12,8 +12,9 @@ from .models import (
     OrganisationLink,
     PlanningRound,
     Region,
+    SignOffDelegation,
 )
-from .services import organisations_import_csv
+from .services import organisations_import_csv, sign_off_delegation_revoke
 
 
 class OrganisationImportForm(forms.Form):
@@ -143,3 +144,34 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.granted_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(SignOffDelegation)
+class SignOffDelegationAdmin(admin.ModelAdmin):
+    """Providers hand sign-off to their system on their "Who signs off your returns" page; here
+    it can be read and taken back, through the same service."""
+
+    list_display = ["organisation", "system", "starts_on", "granted_by", "revoked_at"]
+    list_select_related = ["organisation", "system", "granted_by"]
+    list_filter = ["revoked_at"]
+    search_fields = ["organisation__ods_code", "organisation__name", "system__ods_code"]
+    readonly_fields = [field.name for field in SignOffDelegation._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Take sign-off back from the system")
+    def revoke(self, request, queryset):
+        for delegation in queryset.filter(revoked_at__isnull=True):
+            try:
+                sign_off_delegation_revoke(
+                    delegation=delegation, user=request.user, request=request
+                )
+            except (PermissionDenied, ValidationError) as refused:
+                self.message_user(request, f"{delegation}: {refused}", messages.ERROR)
+            else:
+                self.message_user(request, f"{delegation}: sign-off taken back.")

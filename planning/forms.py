@@ -59,3 +59,13 @@ class CollectionForm(NHSFormMixin, forms.ModelForm):
             "lead_ccg_may_submit",
             "description",
         ]
+
+
+class SignOffDelegationForm(NHSFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why should the system sign off your returns?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="For example, the board's decision and its date. Everyone at the system and "
+        "your organisation can read this.",
+    )

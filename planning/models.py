@@ -340,3 +340,37 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} {self.collection.code}: {self.get_status_display()}"
+
+
+class SignOffDelegation(models.Model):
+    """A provider hands the sign-off of its returns to its system, in the portal, from a day on,
+    until it revokes it. Without one only the provider's own signatories sign its returns."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="sign_off_delegations"
+    )
+    system = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    starts_on = models.DateField()
+    reason = models.TextField()
+    granted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "system"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_sign_off_delegation_in_force",
+            ),
+            models.CheckConstraint(name="sign_off_delegation_has_reason", condition=~Q(reason="")),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.organisation.ods_code} → {self.system.ods_code} from {self.starts_on:%d %b %Y}"
+        )

@@ -20,6 +20,7 @@ from .models import (
     OrganisationType,
     PlanningRound,
     Region,
+    SignOffDelegation,
 )
 
 
@@ -287,3 +288,22 @@ def returns_on_behalf_of_led_systems(
         if rows:
             led.append((ics, rows))
     return led
+
+
+def sign_off_delegated(*, organisation_id: int, system_id: int | None) -> bool:
+    """Whether the organisation has handed the sign-off of its returns to the system, from today."""
+    return (
+        system_id is not None
+        and SignOffDelegation.objects.filter(
+            organisation_id=organisation_id,
+            system_id=system_id,
+            revoked_at__isnull=True,
+            starts_on__lte=timezone.localdate(),
+        ).exists()
+    )
+
+
+def sign_off_delegations_of(*, organisation: Organisation) -> QuerySet[SignOffDelegation]:
+    return SignOffDelegation.objects.filter(organisation=organisation).select_related(
+        "system", "granted_by", "revoked_by"
+    )

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
-from accounts.selectors import users_of_organisation, users_reviewing_region
+from accounts.models import Role, User
+from accounts.selectors import users_holding_role, users_of_organisation, users_reviewing_region
 from audit.models import AuditAction
 from audit.services import audit_record
 from core.templatetags.portal import london as london_text
@@ -35,9 +35,11 @@ from .models import (
     OrganisationType,
     PlanningRound,
     Region,
+    SignOffDelegation,
     TrustKind,
     in_force_on,
 )
+from . import rules as planning_rules
 
 REFERENCE_DIR = Path(settings.BASE_DIR) / "data" / "reference"
 MAX_EXTENSION_DAYS = 60
@@ -879,3 +881,75 @@ def deadline_extension_grant(
         url=_extension_url(collection=collection, organisation=organisation),
     )
     return extension
+
+
+# Sign-off handed to the system -------------------------------------------------------------------
+
+
+def _check_may_hand_sign_off(*, organisation: Organisation, user: User) -> None:
+    if not planning_rules.can_hand_sign_off(user, organisation):
+        raise PermissionDenied(
+            f"Only a signatory of {organisation.name} (or a national admin) can hand its sign-off "
+            "to its system or take it back."
+        )
+
+
+@transaction.atomic
+def sign_off_delegation_grant(
+    *, organisation: Organisation, granted_by: User, reason: str, request=None
+) -> SignOffDelegation:
+    """A provider hands the sign-off of its returns to its system from today, until revoked."""
+    _check_may_hand_sign_off(organisation=organisation, user=granted_by)
+    if organisation.org_type != OrganisationType.PROVIDER or organisation.parent_ics_id is None:
+        raise ValidationError("Only a provider that belongs to a system can hand sign-off to it.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the system signs off your returns."})
+    system = organisation.parent_ics
+    if SignOffDelegation.objects.filter(
+        organisation=organisation, system=system, revoked_at__isnull=True
+    ).exists():
+        raise ValidationError(f"{system.name} already signs off your returns. Reload the page.")
+    delegation = SignOffDelegation.objects.create(
+        organisation=organisation,
+        system=system,
+        starts_on=timezone.localdate(),
+        reason=reason.strip(),
+        granted_by=granted_by,
+    )
+    audit_record(
+        action=AuditAction.SIGN_OFF_DELEGATED,
+        actor=granted_by,
+        obj=delegation,
+        organisation_code=organisation.ods_code,
+        after={"system": system.ods_code, "from": delegation.starts_on.isoformat()},
+        detail=delegation.reason,
+        request=request,
+    )
+    notify(
+        recipients=users_holding_role(role=Role.SYSTEM_LEAD, organisation_id=system.pk),
+        kind="sign_off_delegation",
+        subject=f"{organisation.name} hands the sign-off of its returns to {system.name}",
+        body=f"From {delegation.starts_on:%d %B %Y} a system lead of {system.name} may sign off "
+        f"the returns of {organisation.name}: {delegation.reason}",
+        url=reverse("planning:organisation_returns", kwargs={"ods_code": organisation.ods_code}),
+    )
+    return delegation
+
+
+@transaction.atomic
+def sign_off_delegation_revoke(*, delegation: SignOffDelegation, user: User, request=None) -> None:
+    """The provider takes sign-off back: its own signatories sign its returns from now on."""
+    _check_may_hand_sign_off(organisation=delegation.organisation, user=user)
+    revoked = SignOffDelegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=user
+    )
+    if not revoked:
+        raise ValidationError("Sign-off was already taken back. Reload the page.")
+    audit_record(
+        action=AuditAction.SIGN_OFF_DELEGATION_REVOKED,
+        actor=user,
+        obj=delegation,
+        organisation_code=delegation.organisation.ods_code,
+        before={"system": delegation.system.ods_code},
+        request=request,
+    )

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from core.permissions import permission_or_404
+from core.forms import add_service_errors
+from core.permissions import object_permission_or_404, permission_or_404
 
 from . import forms, selectors, services
 from .models import Collection, PlanningRound
@@ -46,6 +48,7 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
             else [],
             "done_count": sum(row.is_done for row in rows),
             "can_act": request.user.has_perm("planning.act_for_organisation", organisation),
+            "can_hand_sign_off": request.user.has_perm("planning.hand_sign_off", organisation),
         },
     )
 
@@ -117,4 +120,51 @@ def collection_edit(request: HttpRequest, round_pk: int, pk: int) -> HttpRespons
         return redirect("planning:round_detail", pk=round_pk)
     return render(
         request, "planning/collection_form.html", {"form": form, "collection": collection}
+    )
+
+
+@login_required
+def sign_off(request: HttpRequest, ods_code: str) -> HttpResponse:
+    """A provider's signatory hands the sign-off of its returns to its system, or takes it back."""
+    organisation = selectors.organisation_get_for_user(user=request.user, ods_code=ods_code)
+    object_permission_or_404(
+        user=request.user, permission="planning.hand_sign_off", obj=organisation
+    )
+    delegations = selectors.sign_off_delegations_of(organisation=organisation)
+    in_force = next((d for d in delegations if d.revoked_at is None), None)
+    form = forms.SignOffDelegationForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if in_force is not None:
+                services.sign_off_delegation_revoke(
+                    delegation=in_force, user=request.user, request=request
+                )
+                messages.success(
+                    request, "Sign-off taken back: only your signatories sign your returns."
+                )
+                return redirect("planning:sign_off", ods_code=organisation.ods_code)
+            if form.is_valid():
+                services.sign_off_delegation_grant(
+                    organisation=organisation,
+                    granted_by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+                messages.success(
+                    request,
+                    f"From today a system lead of {organisation.parent_ics.name} may sign off your returns.",
+                )
+                return redirect("planning:sign_off", ods_code=organisation.ods_code)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return render(
+        request,
+        "planning/sign_off.html",
+        {
+            "organisation": organisation,
+            "in_force": in_force,
+            "delegations": delegations,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
     )

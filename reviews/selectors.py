@@ -9,8 +9,13 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from python_calamine import CalamineWorkbook
 
-from accounts.models import User
-from accounts.selectors import user_scope
+from accounts.models import Role, User
+from accounts.selectors import (
+    people_named,
+    user_scope,
+    users_holding_role,
+    users_reviewing_region,
+)
 from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round
 from submissions.models import Submission, SubmissionStatus, Version
@@ -273,3 +278,46 @@ def version_totals(*, version: Version) -> list[SheetTotals]:
             )
         )
     return result
+
+
+APPROVE, ENDORSE = "approve", "endorse"
+
+
+def four_eyes_refusal(*, user: User, submission: Submission, version: Version, action: str) -> str:
+    """Why the user may not approve or endorse this version (they uploaded it, signed it off, or
+    it was signed off by someone covering for them), naming who can instead; "" when they may."""
+    signer = submission.submitted_by
+    reasons = []
+    if version.uploaded_by_id == user.pk:
+        reasons.append("uploaded it")
+    if submission.submitted_by_id == user.pk and submission.submitted_version_id == version.pk:
+        reasons.append("signed it off")
+    if submission.submitted_on_behalf_of_id == user.pk and signer is not None:
+        reasons.append(
+            f"had it signed off by {signer.get_full_name() or signer.get_username()}, "
+            "who was covering for you"
+        )
+    if not reasons:
+        return ""
+    conflicted = {
+        user.pk,
+        version.uploaded_by_id,
+        submission.submitted_by_id,
+        submission.submitted_on_behalf_of_id,
+    } - {None}
+    if action == APPROVE:
+        others = users_reviewing_region(region_id=submission.region_id)
+        role = f"reviewers of {submission.region.name}"
+    else:
+        others = users_holding_role(role=Role.SYSTEM_LEAD, organisation_id=submission.system_id)
+        role = f"system leads of {submission.system.name}" if submission.system_id else ""
+    names = people_named(users=others.exclude(pk__in=conflicted))
+    instead = (
+        f"Ask {names} ({role}) to {action} it."
+        if names
+        else f"No one else holds that role, so ask a national admin to {action} it."
+    )
+    return (
+        f"You cannot {action} version {version.number}: you {' and '.join(reasons)}, and a "
+        f"second person must {action} what one person prepared. {instead}"
+    )

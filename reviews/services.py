@@ -16,6 +16,7 @@ from submissions.models import Submission, SubmissionStatus, Version
 from submissions.transitions import Action, TransitionConflict, transition
 
 from . import rules as review_rules
+from .selectors import APPROVE, ENDORSE, four_eyes_refusal
 from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
 
 MAX_CELL_LENGTH = 20
@@ -93,6 +94,12 @@ def decision_record(
         or submission.submitted_version_id != version.pk
     ):
         raise DecisionConflict(_stale_message(submission=submission, version=version))
+    if kind == DecisionKind.APPROVE:
+        refusal = four_eyes_refusal(
+            user=reviewer, submission=submission, version=version, action=APPROVE
+        )
+        if refusal:
+            raise PermissionDenied(refusal)
     if kind == DecisionKind.APPROVE and review_rules.needs_endorsement(submission):
         if not Endorsement.objects.filter(version=version).exists():
             raise DecisionConflict(
@@ -270,6 +277,9 @@ def endorsement_record(
         raise PermissionDenied(
             "Only the system lead of the provider's ICS can endorse this return."
         )
+    refusal = four_eyes_refusal(user=user, submission=submission, version=version, action=ENDORSE)
+    if refusal:
+        raise PermissionDenied(refusal)
     if (
         submission.status != SubmissionStatus.SUBMITTED
         or submission.submitted_version_id != version.pk

@@ -7,10 +7,10 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import Role, User
-from accounts.selectors import user_scope
+from accounts.selectors import people_named, user_scope, users_holding_role
 from audit.services import audit_access_refused
-from planning.models import DeadlineExtension
-from planning.selectors import submission_visibility
+from planning.models import DeadlineExtension, OrganisationType
+from planning.selectors import sign_off_delegated, submission_visibility
 
 from .models import Finding, Severity, Submission, TemplateVersion, Version
 
@@ -138,7 +138,11 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
         return SigningCapacity(
             role=f"{role.label}{_covering_note(delegator_id=delegator)}", on_behalf_of_id=delegator
         )
-    if submission.system_id and submission.system_id in scope.lead_ics_ids:
+    if (
+        submission.system_id
+        and submission.system_id in scope.lead_ics_ids
+        and _system_may_sign(submission=submission)
+    ):
         delegator = scope.covering_for.get((Role.SYSTEM_LEAD, submission.system_id))
         kind = organisation.get_org_type_display()
         return SigningCapacity(
@@ -152,6 +156,35 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
             on_behalf_of_id=delegator,
         )
     return None
+
+
+def _system_may_sign(*, submission: Submission) -> bool:
+    """A provider's returns are signed by its own signatories, unless it has handed sign-off to
+    its system in the portal."""
+    organisation = submission.organisation
+    return organisation.org_type != OrganisationType.PROVIDER or sign_off_delegated(
+        organisation_id=organisation.pk, system_id=submission.system_id
+    )
+
+
+def signing_refusal(*, user: User, submission: Submission) -> str:
+    """Why a system lead who may read a provider's return may not sign it, and whom to ask."""
+    if (
+        submission.system_id not in user_scope(user=user).lead_ics_ids
+        or _system_may_sign(submission=submission)
+        or signing_capacity(user=user, submission=submission)
+    ):
+        return ""
+    organisation = submission.organisation
+    signatories = people_named(
+        users=users_holding_role(role=Role.SIGNATORY, organisation_id=organisation.pk)
+    )
+    ask = f"Ask {signatories} to sign it off, or" if signatories else "Ask"
+    return (
+        f"Only a signatory of {organisation.name} can sign off this return: it has not handed "
+        f"sign-off to {submission.system.name} in the portal. {ask} a signatory of "
+        f"{organisation.name} to hand sign-off to the system from its returns page."
+    )
 
 
 def _lead_ccg_acts_for(*, submission: Submission, organisation_ids: frozenset[int]) -> bool:

@@ -59,6 +59,7 @@ def _panel_context(request: HttpRequest, submission, version, submit_form=None) 
         if version and version.is_finished
         else [],
         "can_submit": can_submit,
+        "signing_refusal": selectors.signing_refusal(user=request.user, submission=submission),
         "submit_form": submit_form if can_submit else None,
         "declaration": services.declaration_text(organisation=submission.organisation),
         "is_current": version is not None and version.pk == submission.current_version_id,
