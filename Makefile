@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test install bench load chaos lint vendor-frontend clean
+.PHONY: run test install bench load chaos scaleout lint vendor-frontend clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -44,3 +44,8 @@ load: install
 # The same surge, smaller, while a worker is killed, Redis restarts and PostgreSQL stops briefly.
 chaos: install
 	$(PY) scripts/load.py --chaos
+
+# Two web hosts and two worker hosts sharing only PostgreSQL, Redis and S3 (moto's server), one
+# worker host killed mid-surge (docs/reliability.md).
+scaleout: install
+	$(PY) scripts/scaleout.py

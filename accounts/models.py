@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import rules
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -10,6 +11,15 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
+
+    def has_perm(self, perm, obj=None):
+        # Django lets the superuser flag pass every permission check. It keeps that meaning for
+        # Django admin's model permissions only: a portal permission (a django-rules one) comes from
+        # the person's roles, so a superuser national admin cannot upload, ask for an extension or
+        # sign off for an organisation, exactly like any other national admin.
+        if rules.perm_exists(perm):
+            return self.is_active and rules.has_perm(perm, self, obj)
+        return super().has_perm(perm, obj)
 
 
 class Role(models.TextChoices):

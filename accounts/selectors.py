@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from knox.models import AuthToken
 
 from .models import DELEGABLE_ROLES, Delegation, Role, RoleAssignment, User
 
@@ -151,3 +152,12 @@ def people_named(*, users: QuerySet[User], limit: int = 3) -> str:
     if len(names) < 2:
         return "".join(names)
     return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def api_tokens_of(*, user: User) -> QuerySet[AuthToken]:
+    """The user's API tokens still in force, newest first."""
+    return (
+        AuthToken.objects.filter(user=user)
+        .filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+        .order_by("-created")
+    )

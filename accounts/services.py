@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from knox.models import AuthToken
 
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -142,6 +143,58 @@ def user_account_save(*, user: User, changed_by: User) -> User:
     return user
 
 
+def _token_snapshot(token: AuthToken) -> dict:
+    """What the audit trail keeps of a token: enough to tell tokens apart, never enough to use one."""
+    return {
+        "token": token.token_key[:8],
+        "created_at": token.created.isoformat(),
+        "expires_at": token.expiry.isoformat() if token.expiry else None,
+    }
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, request=None) -> tuple[AuthToken, str]:
+    """A new API token for the user (one per device or script), expiring after API_TOKEN_TTL_DAYS.
+    The secret is returned once and only its hash is stored."""
+    token, secret = AuthToken.objects.create(user=user)
+    audit_record(
+        action=AuditAction.TOKEN_ISSUED,
+        actor=user,
+        obj=user,
+        after=_token_snapshot(token),
+        request=request,
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_tokens_revoke(
+    *,
+    user: User,
+    reason: str,
+    token_key: str | None = None,
+    actor: User | None = None,
+    request=None,
+) -> int:
+    """Revoke one of the user's tokens (by its key) or all of them, each revocation audited with
+    the reason; answers how many were revoked."""
+    tokens = AuthToken.objects.filter(user=user)
+    if token_key is not None:
+        tokens = tokens.filter(token_key=token_key)
+    revoked = list(tokens)
+    for token in revoked:
+        audit_record(
+            action=AuditAction.TOKEN_REVOKED,
+            actor=actor,
+            obj=user,
+            before=_token_snapshot(token),
+            detail=reason,
+            request=request,
+        )
+    AuthToken.objects.filter(pk__in=[token.pk for token in revoked]).delete()
+    return len(revoked)
+
+
 class PasswordResetAllowance(enum.Enum):
     SEND = "send"
     # Said to the person exactly as SEND is; only the email is not sent.
@@ -176,6 +229,16 @@ def password_reset_allowance(*, email: str, ip_address: str | None) -> PasswordR
     ):
         return PasswordResetAllowance.QUIET
     return PasswordResetAllowance.SEND
+
+
+def password_reset_requested(*, email: str, request=None) -> None:
+    """Audit a reset link asked for each account of the address (none for an unknown address)."""
+    for user in User.objects.filter(email__iexact=email.strip(), is_active=True):
+        audit_record(action=AuditAction.PASSWORD_RESET_REQUESTED, obj=user, request=request)
+
+
+def password_reset_completed(*, user: User, request=None) -> None:
+    audit_record(action=AuditAction.PASSWORD_RESET_COMPLETED, actor=user, obj=user, request=request)
 
 
 def _token_hash(token: str) -> str:
@@ -261,10 +324,12 @@ def invitation_get_valid(*, token: str) -> Invitation | None:
     return invitation
 
 
-@transaction.atomic
-def invitation_accept(
-    *, token: str, username: str, password: str, first_name: str = "", last_name: str = ""
-) -> User:
+def invitation_account(*, invitation: Invitation) -> User | None:
+    """The account that already uses the invitation's email address, if any."""
+    return User.objects.filter(email__iexact=invitation.email).order_by("pk").first()
+
+
+def _invitation_claim(*, token: str) -> Invitation:
     invitation = invitation_get_valid(token=token)
     if invitation is None:
         raise ValidationError(
@@ -276,20 +341,10 @@ def invitation_accept(
     )
     if claimed == 0:
         raise ValidationError("This invitation link has already been used.")
-    user = User.objects.filter(email__iexact=invitation.email).first()
-    if user is None:
-        if User.objects.filter(username__iexact=username).exists():
-            raise ValidationError({"username": "That username is taken. Choose another."})
-        user = User(
-            username=username, email=invitation.email, first_name=first_name, last_name=last_name
-        )
-        validate_password(password, user)
-        user.set_password(password)
-        user.save()
-    else:
-        validate_password(password, user)
-        user.set_password(password)
-        user.save(update_fields=["password"])
+    return invitation
+
+
+def _invitation_grant(*, invitation: Invitation, user: User) -> None:
     Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
     audit_record(
         action=AuditAction.INVITATION_ACCEPTED,
@@ -304,7 +359,42 @@ def invitation_accept(
         region=invitation.region,
         granted_by=invitation.invited_by,
     )
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, username: str, password: str, first_name: str = "", last_name: str = ""
+) -> User:
+    """Accept an invitation by making a new account. An email address that already has an account
+    is refused: its owner signs in and accepts (invitation_accept_signed_in), so an invitation can
+    never set or replace the password of an existing account."""
+    invitation = _invitation_claim(token=token)
+    if invitation_account(invitation=invitation) is not None:
+        raise ValidationError(
+            "You already have an account with this email address. Sign in to accept the invitation."
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "That username is taken. Choose another."})
+    user = User(
+        username=username, email=invitation.email, first_name=first_name, last_name=last_name
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    _invitation_grant(invitation=invitation, user=user)
     return user
+
+
+@transaction.atomic
+def invitation_accept_signed_in(*, token: str, user: User) -> None:
+    """The signed-in owner of the invited email address takes up the invited role."""
+    invitation = invitation_get_valid(token=token)
+    if invitation is None or user.email.casefold() != invitation.email.casefold():
+        raise ValidationError(
+            "This invitation was sent to another email address. Sign out and sign in as the "
+            "person it was sent to."
+        )
+    _invitation_grant(invitation=_invitation_claim(token=token), user=user)
 
 
 MAX_DELEGATION_DAYS = 92

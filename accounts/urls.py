@@ -27,6 +27,8 @@ urlpatterns = [
     ),
     path("invite/", views.invite, name="invite"),
     path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("tokens/<str:key>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("cover/", views.delegations, name="delegations"),
     path("cover/<int:pk>/end/", views.delegation_revoke_view, name="delegation_revoke"),
 ]

@@ -2,24 +2,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audit.client_address import client_ip
 from core.forms import add_service_errors
 from core.permissions import permission_or_404
 
 from . import forms
 from .models import User
 from .selectors import (
+    api_tokens_of,
     delegable_assignments,
     delegation_get_given_by,
     delegations_given_by,
@@ -27,13 +30,18 @@ from .selectors import (
 )
 from .services import (
     PasswordResetAllowance,
+    api_tokens_revoke,
     delegation_colleagues,
     delegation_create,
     delegation_revoke,
     invitation_accept,
+    invitation_accept_signed_in,
+    invitation_account,
     invitation_create,
     invitation_get_valid,
     password_reset_allowance,
+    password_reset_completed,
+    password_reset_requested,
 )
 
 
@@ -52,12 +60,13 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         allowance = password_reset_allowance(
-            email=form.cleaned_data["email"], ip_address=get_client_ip_address(self.request)
+            email=form.cleaned_data["email"], ip_address=client_ip(self.request)
         )
         if allowance is PasswordResetAllowance.REFUSE:
             return render(self.request, "accounts/password_reset_refused.html", status=429)
         if allowance is PasswordResetAllowance.QUIET:
             return HttpResponseRedirect(self.get_success_url())
+        password_reset_requested(email=form.cleaned_data["email"], request=self.request)
         return super().form_valid(form)
 
 
@@ -65,6 +74,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = forms.PortalSetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_reset_completed(user=form.user, request=self.request)
+        return response
 
 
 @permission_or_404("accounts.manage_people")
@@ -85,6 +99,8 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_get_valid(token=token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=410)
+    if invitation_account(invitation=invitation) is not None:
+        return _invitation_accept_existing(request, token=token, invitation=invitation)
     form = forms.InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -100,9 +116,35 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your account is ready.")
-            return redirect("core:home")
+            return redirect("shell:home")
     return render(
         request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+    )
+
+
+def _invitation_accept_existing(request: HttpRequest, *, token: str, invitation) -> HttpResponse:
+    """An invitation to an email address that has an account: its owner signs in and accepts."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    error = None
+    if request.method == "POST":
+        try:
+            invitation_accept_signed_in(token=token, user=request.user)
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
+        else:
+            messages.success(request, f"You are now {invitation.get_role_display().lower()}.")
+            return redirect("shell:home")
+    elif request.user.email.casefold() != invitation.email.casefold():
+        error = (
+            "This invitation was sent to another email address. Sign out and sign in as the "
+            "person it was sent to."
+        )
+    return render(
+        request,
+        "accounts/invitation_accept_signed_in.html",
+        {"invitation": invitation, "error": error},
+        status=403 if error else 200,
     )
 
 
@@ -155,3 +197,21 @@ def delegation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     delegation_revoke(delegation=delegation, user=request.user, request=request)
     messages.success(request, "The cover has ended.")
     return redirect("accounts:delegations")
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The API tokens the person holds, each revocable."""
+    context = {"tokens": api_tokens_of(user=request.user), "ttl_days": settings.API_TOKEN_TTL_DAYS}
+    return render(request, "accounts/api_tokens.html", context)
+
+
+@require_POST
+@login_required
+def api_token_revoke_view(request: HttpRequest, key: str) -> HttpResponse:
+    if not api_tokens_revoke(
+        user=request.user, token_key=key, actor=request.user, reason="Revoked by its owner."
+    ):
+        raise Http404
+    messages.success(request, "The token has been revoked. Scripts using it will stop working.")
+    return redirect("accounts:api_tokens")

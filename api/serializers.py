@@ -136,6 +136,21 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires_at = serializers.DateTimeField(help_text="After this the token no longer works.")
+
+
+class TokenInForceSerializer(serializers.Serializer):
+    """A token the caller holds, without its secret."""
+
+    id = serializers.CharField(
+        source="token_key", help_text="The token's first characters; revoke it by this id."
+    )
+    created_at = serializers.DateTimeField(source="created")
+    expires_at = serializers.DateTimeField(source="expiry")
+    current = serializers.SerializerMethodField(help_text="True for the token of this request.")
+
+    def get_current(self, token) -> bool:
+        return token.pk == getattr(self.context.get("current"), "pk", None)
 
 
 class MessageSerializer(serializers.Serializer):

@@ -1,11 +1,15 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import erf, extensions, views
+from extensions import api as extensions
+
+from . import erf, views
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/tokens/", views.TokenList.as_view(), name="token_list"),
+    path("auth/tokens/<str:key>/", views.TokenRevoke.as_view(), name="token_revoke"),
     path("submissions/", views.SubmissionList.as_view(), name="submission_list"),
     path("submissions/<int:pk>/", views.SubmissionDetail.as_view(), name="submission_detail"),
     path("submissions/<int:pk>/audit/", views.SubmissionAudit.as_view(), name="submission_audit"),

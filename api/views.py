@@ -7,28 +7,31 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.models import AuthToken
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.selectors import api_tokens_of
+from accounts.services import api_token_issue, api_tokens_revoke
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import audit_events_of_submission
 from audit.services import audit_access_refused, audit_submission_event
+from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 from submissions import selectors, services
-from submissions.downloads import attachment
+from submissions.downloads import attachment, content_type_of
 from submissions.models import Finding, Submission, Version
 from submissions.transitions import TransitionConflict
 from triangulation.models import TriangulationFinding
 
 from . import serializers
 from .filters import SubmissionFilter
+from .throttling import ClientAddressScopedRateThrottle
 
 
 def validation_detail(error: ValidationError) -> dict:
@@ -43,7 +46,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientAddressScopedRateThrottle]
     throttle_scope = "token"
 
     @extend_schema(
@@ -67,8 +70,43 @@ class TokenView(APIView):
                 {"detail": "Enter a correct username and password."},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, secret = api_token_issue(user=user, request=request)
+        return Response(
+            serializers.TokenSerializer({"token": secret, "expires_at": token.expiry}).data
+        )
+
+
+class TokenList(generics.ListAPIView):
+    """The caller's API tokens in force (never their secrets), newest first."""
+
+    serializer_class = serializers.TokenInForceSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuthToken.objects.none()
+        return api_tokens_of(user=self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "current": self.request.auth}
+
+
+class TokenRevoke(APIView):
+    @extend_schema(
+        request=None,
+        responses={204: None, 404: serializers.MessageSerializer},
+        description="Revoke one of your own tokens (the current one included) by its id.",
+    )
+    def delete(self, request, key: str):
+        if not api_tokens_revoke(
+            user=request.user,
+            token_key=key,
+            actor=request.user,
+            reason="Revoked by its owner.",
+            request=request,
+        ):
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _submissions(request):
@@ -143,7 +181,7 @@ class SubmissionTemplate(APIView):
         return attachment(
             data,
             filename=filename,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=content_type_of(filename.rsplit(".", 1)[1]),
         )
 
 
@@ -177,9 +215,12 @@ class VersionCreate(APIView):
             200: serializers.VersionSerializer,
             400: serializers.MessageSerializer,
             409: serializers.MessageSerializer,
+            413: serializers.MessageSerializer,
         },
         description="Upload a file as a new version. 202 while it is validated in the background; "
-        "200 with the existing version when the bytes are identical to an earlier upload.",
+        "200 with the existing version when the bytes are identical to an earlier upload. "
+        f"The file may be up to {upload_limit_text()}; a larger request is refused with 413 "
+        "before any of it is read.",
     )
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)

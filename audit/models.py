@@ -12,6 +12,7 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", "Signed out"
     UPLOAD = "upload", "Uploaded a version"
     UPLOAD_REJECTED = "upload_rejected", "Upload refused"
+    VALIDATION_STARTED = "validation_started", "Validation started"
     VALIDATION_FINISHED = "validation_finished", "Validation finished"
     DOWNLOAD = "download", "Downloaded a file"
     VIEW_RETURN = "view_return", "Viewed a return"
@@ -33,9 +34,22 @@ class AuditAction(models.TextChoices):
     )
     ACCESS_REFUSED = "access_refused", "Access refused"
     TEMPLATE_ISSUED = "template_issued", "Issued a template version"
+    ROUND_COPIED = "round_copied", "Copied a planning round into a draft"
+    ROUND_PUBLISHED = "round_published", "Published a planning round"
+    ROUND_CLOSED = "round_closed", "Closed a planning round"
+    ROUND_MADE_CURRENT = "round_made_current", "Made a planning round current"
+    GUIDANCE_PUBLISHED = "guidance_published", "Published round guidance"
+    ROUND_DEFINED = "round_defined", "Installed a round definition"
+    PROVIDER_NAMED = "provider_named", "Named the provider that submits a return"
     INVITATION_SENT = "invitation_sent", "Sent an invitation"
     INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
     EXPORT = "export", "Exported the audit trail"
+    ROUND_CHANGED = "round_changed", "Changed a planning round"
+    COLLECTION_CHANGED = "collection_changed", "Changed a collection"
+    TOKEN_ISSUED = "token_issued", "Issued an API token"
+    TOKEN_REVOKED = "token_revoked", "Revoked an API token"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", "Asked to reset a password"
+    PASSWORD_RESET_COMPLETED = "password_reset_completed", "Reset a password"
 
 
 class AuditQuerySet(models.QuerySet):

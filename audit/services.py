@@ -10,15 +10,9 @@ from django.db import models
 
 from workbooks.findings_csv import spreadsheet_safe
 
+from .client_address import client_ip
 from .context import current_request
 from .models import AuditAction, AuditEvent
-
-
-def _client_address(request) -> str | None:
-    if request is None:
-        return None
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(
@@ -47,7 +41,7 @@ def audit_record(
         object_label=str(obj)[:300] if obj is not None else "",
         submission_id=submission_id,
         organisation_code=organisation_code,
-        ip_address=_client_address(request),
+        ip_address=client_ip(request) if request is not None else None,
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300],
         path=(request.path if request is not None else "")[:300],
         before=before,

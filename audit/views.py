@@ -12,7 +12,7 @@ from submissions.selectors import submission_get_for_user
 
 from .filters import AuditEventFilter
 from .models import AuditAction
-from .selectors import audit_events_all, audit_events_of_submission
+from .selectors import audit_events_all, audit_events_of_submission, audit_security_events
 from .services import audit_csv_rows, audit_record
 
 PAGE_SIZE = 50
@@ -41,6 +41,13 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         "audit/search.html",
         {"filter": events, "page": page, "query": query.urlencode(), "actions": AuditAction},
     )
+
+
+@permission_or_404("audit.view_trail")
+def security_log(request: HttpRequest) -> HttpResponse:
+    """Refused look-ups and failed sign-ins: who tried what, kept out of returns' histories."""
+    page = Paginator(audit_security_events(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audit/security_log.html", {"page": page})
 
 
 @permission_or_404("audit.view_trail")

@@ -13,17 +13,11 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
+from planning.definitions import round_definition
+from workbooks.definition import ActivityChart
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound, Region
 from planning.selectors import collections_of_round, organisations_visible_to, regions_visible_to
 from submissions.models import ReturnValue, Submission, VersionStatus
-
-ACTIVITY_COLLECTION = "ACT"
-ACTIVITY_SHEET = "Activity"
-CHART_MEASURES = (
-    ("EL-TOT", "Elective spells"),
-    ("OP-TOT", "Outpatient attendances"),
-    ("DG-TOT", "Diagnostic tests"),
-)
 
 
 @dataclass(frozen=True)
@@ -103,10 +97,19 @@ def chart_scope_for_user(*, user: User, region_code: str = "", system_code: str 
     return ChartScope(label=system.name, system=system, region_ids=frozenset({system.region_id}))
 
 
+def activity_chart_of(*, planning_round: PlanningRound) -> ActivityChart | None:
+    """What the round's definition says the activity chart plots."""
+    definition = round_definition(planning_round=planning_round)
+    return definition.activity_chart if definition else None
+
+
 def activity_collections(*, planning_round: PlanningRound) -> QuerySet[Collection]:
-    return Collection.objects.filter(
-        planning_round=planning_round, code=ACTIVITY_COLLECTION
-    ).order_by("deadline", "stage")
+    chart = activity_chart_of(planning_round=planning_round)
+    if chart is None:
+        return Collection.objects.none()
+    return Collection.objects.filter(planning_round=planning_round, code=chart.collection).order_by(
+        "deadline", "stage"
+    )
 
 
 def latest_collection_with_uploads(*, collections: list[Collection]) -> Collection | None:
@@ -198,6 +201,7 @@ def counted_versions(*, submissions: QuerySet[Submission]) -> QuerySet[Submissio
 
 def activity_against_baseline(*, collection: Collection, scope: ChartScope) -> ActivityChartData:
     """The systems' own total rows of their activity returns, added up by measure and month."""
+    chart = activity_chart_of(planning_round=collection.planning_round)
     systems = counted_versions(
         submissions=Submission.objects.filter(
             collection=collection, organisation__org_type=OrganisationType.ICS
@@ -216,32 +220,36 @@ def activity_against_baseline(*, collection: Collection, scope: ChartScope) -> A
             version_id__in=systems.filter(counted_version_id__isnull=False).values(
                 "counted_version_id"
             ),
-            sheet=ACTIVITY_SHEET,
+            sheet=chart.sheet,
             organisation_kind="self",
-            measure__in=[code for code, _ in CHART_MEASURES],
+            measure__in=[measure.code for measure in chart.measures],
         )
         .values("measure", "period", "is_baseline")
         .annotate(total=Sum("value"), position=Min("position"))
         .order_by("measure", "position")
     )
-    baselines: dict[str, float] = {}
+    baselines: dict[str, list[float]] = {}
     months: dict[str, list[tuple[str, float]]] = {}
     for row in totals:
         if row["is_baseline"]:
-            baselines[row["measure"]] = row["total"]
+            baselines.setdefault(row["measure"], []).append(row["total"])
         else:
             months.setdefault(row["measure"], []).append((row["period"], row["total"]))
     series = tuple(
         MeasureSeries(
-            code=code,
-            label=label,
-            baseline=baselines.get(code),
+            code=measure.code,
+            label=measure.label,
+            baseline=_mean(baselines.get(measure.code)),
             months=tuple(
-                MonthPoint(period=period, planned=planned, baseline=baselines.get(code))
-                for period, planned in months.get(code, [])
+                MonthPoint(
+                    period=period,
+                    planned=planned,
+                    baseline=_baseline_of_month(baselines.get(measure.code), index),
+                )
+                for index, (period, planned) in enumerate(months.get(measure.code, []))
             ),
         )
-        for code, label in CHART_MEASURES
+        for measure in chart.measures
     )
     return ActivityChartData(
         collection=collection,
@@ -251,6 +259,18 @@ def activity_against_baseline(*, collection: Collection, scope: ChartScope) -> A
         systems_draft=counts["draft"],
         series=series,
     )
+
+
+def _baseline_of_month(baselines: list[float] | None, index: int) -> float | None:
+    """A monthly baseline compares each month with the same month of the baseline year; a single
+    baseline compares every month with it."""
+    if not baselines:
+        return None
+    return baselines[index] if len(baselines) > 1 and index < len(baselines) else baselines[0]
+
+
+def _mean(values: list[float] | None) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 # Submissions over time ---------------------------------------------------------------------------

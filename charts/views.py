@@ -32,7 +32,7 @@ def _chart_request(request: HttpRequest, *, collections_of) -> ChartRequest:
         region_code=request.GET.get("region", "").strip(),
         system_code=request.GET.get("system", "").strip(),
     )
-    planning_round = round_from_query(value=request.GET.get("round"))
+    planning_round = round_from_query(user=request.user, value=request.GET.get("round"))
     if planning_round is None:
         raise Http404("No such round")
     collections = list(collections_of(planning_round=planning_round))

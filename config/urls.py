@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("core.urls")),
+    path("", include("shell.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("planning.urls")),
     path("", include("submissions.urls")),
@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("oversight.urls")),
     path("", include("charts.urls")),
     path("", include("exports.urls")),
+    path("", include("extensions.urls")),
+    path("", include("guidance.urls")),
+    path("", include("erf.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,7 @@
-"""England and Wales bank holidays, 2019 to 2021, as published at https://www.gov.uk/bank-holidays.json.
+"""England and Wales bank holidays, 2019 to 2023, as published at https://www.gov.uk/bank-holidays.json.
 
-Kept as data, not fetched: the ERF estimate compares 2021/22 months with 2019/20 months, so these
-three years are all it needs, and the portal must not depend on gov.uk being reachable.
+Kept as data, not fetched: the ERF estimate compares each month of a round's scheme (2021/22,
+2022/23) with the same month of 2019/20, and the portal must not depend on gov.uk being reachable.
 """
 
 from __future__ import annotations
@@ -38,6 +38,29 @@ ENGLAND_AND_WALES: dict[int, tuple[tuple[str, str], ...]] = {
         ("2021-08-30", "Summer bank holiday"),
         ("2021-12-27", "Christmas Day (substitute day)"),
         ("2021-12-28", "Boxing Day (substitute day)"),
+    ),
+    2022: (
+        ("2022-01-03", "New Year’s Day (substitute day)"),
+        ("2022-04-15", "Good Friday"),
+        ("2022-04-18", "Easter Monday"),
+        ("2022-05-02", "Early May bank holiday"),
+        ("2022-06-02", "Spring bank holiday"),
+        ("2022-06-03", "Platinum Jubilee bank holiday"),
+        ("2022-08-29", "Summer bank holiday"),
+        ("2022-09-19", "Bank Holiday for the State Funeral of Queen Elizabeth II"),
+        ("2022-12-26", "Boxing Day"),
+        ("2022-12-27", "Christmas Day (substitute day)"),
+    ),
+    2023: (
+        ("2023-01-02", "New Year’s Day (substitute day)"),
+        ("2023-04-07", "Good Friday"),
+        ("2023-04-10", "Easter Monday"),
+        ("2023-05-01", "Early May bank holiday"),
+        ("2023-05-08", "Bank holiday for the coronation of King Charles III"),
+        ("2023-05-29", "Spring bank holiday"),
+        ("2023-08-28", "Summer bank holiday"),
+        ("2023-12-25", "Christmas Day"),
+        ("2023-12-26", "Boxing Day"),
     ),
 }
 

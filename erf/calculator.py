@@ -102,6 +102,16 @@ def working_day_ratio(*, month: str) -> Decimal:
     )
 
 
+def working_day_ratio_against(*, month: str, base_year: int) -> Decimal:
+    """Working days in `month` over the same calendar month of the financial year starting in
+    April of `base_year` (2019 for 2019/20), unrounded."""
+    year, number = parse_month(month)
+    base = base_year if number >= 4 else base_year + 1
+    return Decimal(working_days(year=year, month=number)) / Decimal(
+        working_days(year=base, month=number)
+    )
+
+
 # month_estimate's keyword argument shares the function's name; this keeps the function reachable there.
 _ratio_of_month = working_day_ratio
 
@@ -118,8 +128,12 @@ def month_estimate(
     threshold_pct: Decimal | None = None,
     working_day_ratio: Decimal | None = None,
     counting_coding_adjustment: Decimal = _ZERO,
+    upper_pct: Decimal = UPPER_PCT,
+    rate_between: Decimal = Decimal(1),
+    rate_above_upper: Decimal = ABOVE_UPPER_RATE,
 ) -> MonthEstimate:
-    """One month's thresholds and additional funding; months are independent of each other."""
+    """One month's thresholds and additional funding; months are independent of each other.
+    A round's ERF scheme gives the upper threshold and the payment rates (defaults: 2021/22's)."""
     parse_month(month)
     if threshold_pct is None:
         if month not in THRESHOLD_PCT:
@@ -132,16 +146,16 @@ def month_estimate(
         raise ErfInputError(
             f"{month}: the baseline, activity and working-day ratio cannot be negative."
         )
-    if not _ZERO <= threshold_pct <= UPPER_PCT:
-        # Above 85% the lower threshold would sit over the upper one and the bands would overlap.
-        raise ErfInputError(f"{month}: the threshold percentage must be between 0 and {UPPER_PCT}.")
+    if not _ZERO <= threshold_pct <= upper_pct:
+        # Above the upper threshold the lower one would sit over it and the bands would overlap.
+        raise ErfInputError(f"{month}: the threshold percentage must be between 0 and {upper_pct}.")
 
     def threshold(pct: Decimal) -> Decimal:
         # A counting-and-coding adjustment larger than the threshold itself means every pound of activity
         # counts; a threshold below zero would pay for activity that was never delivered.
         return max(_ZERO, baseline * pct / 100 * ratio - counting_coding_adjustment)
 
-    lower, upper = threshold(threshold_pct), threshold(UPPER_PCT)
+    lower, upper = threshold(threshold_pct), threshold(upper_pct)
     between = max(_ZERO, min(activity, upper) - lower)
     above_upper = max(_ZERO, activity - upper)
     return MonthEstimate(
@@ -152,11 +166,17 @@ def month_estimate(
         upper_threshold=_pounds(upper),
         between=_pounds(between),
         above_upper=_pounds(above_upper),
-        additional_funding=_pounds(between + ABOVE_UPPER_RATE * above_upper),
+        additional_funding=_pounds(rate_between * between + rate_above_upper * above_upper),
     )
 
 
-def estimate(*, months: list[MonthInput]) -> Estimate:
+def estimate(
+    *,
+    months: list[MonthInput],
+    upper_pct: Decimal = UPPER_PCT,
+    rate_between: Decimal = Decimal(1),
+    rate_above_upper: Decimal = ABOVE_UPPER_RATE,
+) -> Estimate:
     """Each month on its own, and the total of the rounded monthly funding as a return would show it."""
     seen = [item.month for item in months]
     duplicates = sorted({month for month in seen if seen.count(month) > 1})
@@ -170,6 +190,9 @@ def estimate(*, months: list[MonthInput]) -> Estimate:
             threshold_pct=item.threshold_pct,
             working_day_ratio=item.working_day_ratio,
             counting_coding_adjustment=item.counting_coding_adjustment,
+            upper_pct=upper_pct,
+            rate_between=rate_between,
+            rate_above_upper=rate_above_upper,
         )
         for item in months
     ]

@@ -1,25 +1,36 @@
-"""The ERF estimate of an activity return, read from the ERF sheet of its workbook (SPEC §7)."""
+"""The ERF estimate of a return, worked out on the server (2021/22 implementation guidance, section 3).
+
+National figures are national: the threshold, upper threshold, payment rates and working-day ratios
+come from the round's ERF scheme (its definition), the baseline from what national admins loaded
+(`NationalBaseline`); only the planned activity and the counting-and-coding adjustment are read
+from the return. Cells of the template that show national figures are locked, and validation
+refuses a file where they were changed, so the file and this estimate agree.
+"""
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
-from python_calamine import CalamineWorkbook
+from workbooks.reader import read_sheets
+from workbooks.types import RejectedFile
 
-from submissions.models import CHECKED_VERSION_STATUSES
+from planning.definitions import collection_specs, round_definition
+from submissions.models import VersionStatus
+from workbooks.definition import ERF_ACTIVITY, ERF_ADJUSTMENT, ErfScheme, erf_row_code
+from workbooks.model import TableSheet, TemplateSpec
 
-from .calculator import ErfInputError, Estimate, MonthInput, estimate
+from .calculator import ErfInputError, Estimate, MonthInput, estimate, working_day_ratio_against
+from .selectors import baselines_of
 
-ERF_SHEET = "ERF"
-# Columns of the ERF sheet as the template lays them out (workbooks.catalogue._erf_sheet):
-# code, month, baseline, threshold %, working-day ratio, counting-and-coding adjustment, activity.
-CODE, BASELINE, THRESHOLD_PCT, RATIO, ADJUSTMENT, ACTIVITY = 0, 2, 3, 4, 5, 6
+ESTIMATE_CACHE_SECONDS = 7 * 24 * 3600
+# The ERF sheet is a few months by ten columns; it may be read in a web request (once per version),
+# so a sheet padded far beyond that is not read at all.
+ERF_MAX_AREA = 10_000
 
 
 def _decimal(value) -> Decimal | None:
-    if value in (None, ""):
+    if value in (None, "") or isinstance(value, bool):
         return None
     try:
         return Decimal(str(value))
@@ -27,39 +38,93 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
-def erf_estimate_of_workbook(*, data: bytes) -> Estimate | None:
-    """The estimate from a checked activity workbook, or None when it has no complete ERF sheet."""
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    if ERF_SHEET not in workbook.sheet_names:
+def erf_sheet(spec: TemplateSpec) -> TableSheet | None:
+    return next(
+        (
+            sheet
+            for sheet in spec.sheets
+            if isinstance(sheet, TableSheet)
+            and ERF_ACTIVITY in (column.header for column in sheet.columns)
+        ),
+        None,
+    )
+
+
+def planned_activity(
+    *, data: bytes, sheet: TableSheet
+) -> dict[str, tuple[Decimal, Decimal]] | None:
+    """(planned activity, counting-and-coding adjustment) by row code, from the return's ERF sheet;
+    None when the sheet is missing or a month has no planned activity."""
+    try:
+        sheets = read_sheets(data=data, names=[sheet.name], max_area=ERF_MAX_AREA)
+    except RejectedFile:
         return None
-    months = []
-    for row in workbook.get_sheet_by_name(ERF_SHEET).to_python():
-        code = str(row[CODE]) if row else ""
-        if not code.startswith("ERF-") or len(row) <= ACTIVITY:
+    if sheet.name not in sheets:
+        return None
+    activity_col = sheet.headers.index(ERF_ACTIVITY)
+    adjustment_col = sheet.headers.index(ERF_ADJUSTMENT)
+    wanted = {row.code for row in sheet.rows}
+    found = {}
+    for row in sheets[sheet.name]:
+        code = str(row[0]) if row else ""
+        if code not in wanted or len(row) <= activity_col:
             continue
-        baseline, activity = _decimal(row[BASELINE]), _decimal(row[ACTIVITY])
-        if baseline is None or activity is None:
+        activity = _decimal(row[activity_col])
+        if activity is None:
             return None
+        found[code] = (activity, _decimal(row[adjustment_col]) or Decimal(0))
+    return found if len(found) == len(wanted) else None
+
+
+def scheme_estimate(
+    *,
+    scheme: ErfScheme,
+    baselines: dict[str, Decimal],
+    planned: dict[str, tuple[Decimal, Decimal]],
+) -> Estimate | None:
+    """The estimate from national figures and planned activity; None without every baseline."""
+    months = []
+    for item in scheme.months:
+        baseline = baselines.get(item.month)
+        if baseline is None or erf_row_code(item.month) not in planned:
+            return None
+        activity, adjustment = planned[erf_row_code(item.month)]
         months.append(
             MonthInput(
-                month=f"2021-{code.removeprefix('ERF-')}",
+                month=item.month,
                 baseline=baseline,
                 activity=activity,
-                threshold_pct=_decimal(row[THRESHOLD_PCT]),
-                working_day_ratio=_decimal(row[RATIO]),
-                counting_coding_adjustment=_decimal(row[ADJUSTMENT]) or Decimal(0),
+                threshold_pct=item.threshold_pct,
+                working_day_ratio=working_day_ratio_against(
+                    month=item.month, base_year=scheme.working_day_base_year
+                ),
+                counting_coding_adjustment=adjustment,
             )
         )
-    if not months:
-        return None
     try:
-        return estimate(months=months)
+        return estimate(
+            months=months,
+            upper_pct=scheme.upper_threshold_pct,
+            rate_between=scheme.rate_between,
+            rate_above_upper=scheme.rate_above_upper,
+        )
     except ErfInputError:
         return None
 
 
-ERF_COLLECTION = "ACT"
-ESTIMATE_CACHE_SECONDS = 7 * 24 * 3600
+def erf_estimate_of_return(*, submission, data: bytes, spec: TemplateSpec) -> Estimate | None:
+    """The server's estimate for a return of the round's ERF collection, or None for any other."""
+    definition = round_definition(planning_round=submission.collection.planning_round)
+    if definition is None or definition.erf is None:
+        return None
+    if definition.erf_collection != submission.collection.code:
+        return None
+    sheet = erf_sheet(spec)
+    planned = planned_activity(data=data, sheet=sheet) if sheet else None
+    if planned is None:
+        return None
+    baselines = baselines_of(organisation=submission.organisation, scheme=definition.erf)
+    return scheme_estimate(scheme=definition.erf, baselines=baselines, planned=planned)
 
 
 def erf_estimate_of_version(*, version) -> Estimate | None:
@@ -67,18 +132,23 @@ def erf_estimate_of_version(*, version) -> Estimate | None:
     Validation stored its total; a version without one has no complete ERF sheet to break down."""
     if (
         version is None
-        or version.status not in CHECKED_VERSION_STATUSES
+        or version.status not in VersionStatus.CHECKED
         or version.erf_total is None
     ):
         return None
-    # A version's file never changes, so its breakdown is read once and kept for every later page view.
+    # A version's file never changes, so its breakdown is read once and kept for every later page
+    # view; the national figures are part of the key, so loading new baselines shows at once.
     return cache.get_or_set(
-        f"erf-estimate:{version.pk}:{version.sha256}",
+        f"erf-estimate:{version.pk}:{version.sha256}:{version.erf_total}",
         lambda: _estimate_from_file(version),
         timeout=ESTIMATE_CACHE_SECONDS,
     )
 
 
 def _estimate_from_file(version) -> Estimate | None:
+    specs = collection_specs(collection=version.submission.collection)
+    spec = next((spec for spec in specs if spec.version == version.template_version), None)
+    if spec is None:
+        return None
     with version.file.open("rb") as stream:
-        return erf_estimate_of_workbook(data=stream.read())
+        return erf_estimate_of_return(submission=version.submission, data=stream.read(), spec=spec)

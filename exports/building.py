@@ -13,7 +13,6 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files import File
@@ -23,6 +22,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from core.queueing import StuckWork, send_task, sweep_stuck_work
+from planning.definitions import erf_collection_code
 from submissions.models import Submission
 from workbooks.findings_csv import spreadsheet_cell
 
@@ -69,6 +69,8 @@ ORGANISATION_HEADER = (
     "submitted_at",
     "is_late",
 )
+# The server's ERF estimate of the submitted version, the figure the dashboard shows too.
+ERF_HEADER = ("erf_estimate_gbp",)
 MANIFEST_HEADER = (
     "path",
     "organisation_code",
@@ -247,9 +249,11 @@ def _write_consolidation(
             )
             rows += 1
         progress(done + 1, len(included))
-    organisations.append(ORGANISATION_HEADER)
+    shows_erf = collection.code == erf_collection_code(planning_round=job.planning_round)
+    organisations.append(ORGANISATION_HEADER + (ERF_HEADER if shows_erf else ()))
     for submission in submissions:
         organisation, version = submission.organisation, submission.submitted_version
+        erf = (version.erf_total if version else None,) if shows_erf else ()
         organisations.append(
             [
                 spreadsheet_cell(cell)
@@ -263,6 +267,7 @@ def _write_consolidation(
                     version.number if version else None,
                     _london(submission.submitted_at),
                     submission.is_late,
+                    *erf,
                 )
             ]
         )
@@ -272,11 +277,10 @@ def _write_consolidation(
 
 
 def zip_member_name(*, submission: Submission) -> str:
-    """QHM/QHM_ACT_final_v3.xlsx: organisation, collection, stage and version, original extension."""
+    """QHM/QHM_ACT_final_v3.xlsx: organisation, collection, stage and version, and the extension
+    of the detected format (the uploaded name is the uploader's choice, not a safe one)."""
     version = submission.submitted_version
-    suffix = PurePosixPath(version.original_name).suffix.lower()
-    if not suffix[1:].isalnum() or len(suffix) > 6:
-        suffix = f".{version.file_format or 'bin'}"
+    suffix = f".{version.file_format or 'bin'}"
     code = submission.organisation.ods_code
     return f"{code}/{code}_{submission.collection.code}_{submission.collection.stage}_v{version.number}{suffix}"
 

@@ -15,15 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ORGANISATION_ROLES, Role, RoleAssignment, User
-from planning.models import DeadlineExtension, PlanningRound
-from planning.selectors import current_round
+from planning.models import DeadlineExtension
+from planning.selectors import round_open_for_reminders
 from submissions.models import Submission, SubmissionStatus
 
 from .models import Notification
-from .services import notify
-
-DONE = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
-
+from .services import notifications_queue_in_batches, notify
 
 def reminder_stage(*, deadline: dt.datetime, now: dt.datetime) -> str | None:
     """Which reminder is due: 7 days before, 1 day before, or overdue; None while far off.
@@ -54,13 +51,12 @@ def _reminder_text(*, stage: str, submission: Submission, deadline: dt.datetime)
     )
 
 
-def deadline_reminders_send(
-    *, now: dt.datetime | None = None, planning_round: PlanningRound | None = None
-) -> int:
+def deadline_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind the people of every organisation that owes a return of the current round and has not
-    submitted it, 7 days and 1 day before its (possibly extended) deadline, and once it is overdue."""
+    submitted it, 7 days and 1 day before its (possibly extended) deadline, and once it is overdue;
+    never once the round has closed. The emails go out in rate-limited batches."""
     now = now or timezone.now()
-    planning_round = planning_round or current_round()
+    planning_round = round_open_for_reminders(today=timezone.localdate(now))
     if planning_round is None:
         return 0
     extensions = {
@@ -74,7 +70,7 @@ def deadline_reminders_send(
         Submission.objects.filter(
             collection__planning_round=planning_round, organisation__is_active=True
         )
-        .exclude(status__in=DONE)
+        .exclude(status__in=SubmissionStatus.DONE)
         .select_related("collection", "organisation")
         .order_by("pk")
     ):
@@ -82,6 +78,8 @@ def deadline_reminders_send(
             (submission.collection_id, submission.organisation_id), submission.collection.deadline
         )
         stage = reminder_stage(deadline=deadline, now=now)
+        if stage == "overdue" and not submission.collection.is_mandatory:
+            continue  # an optional return is never overdue
         if stage is not None:
             due.append(
                 (
@@ -105,7 +103,7 @@ def deadline_reminders_send(
             "recipient_id", "dedupe_key"
         )
     )
-    sent = 0
+    created: list[Notification] = []
     for submission, stage, deadline, key in due:
         recipients = [
             user for user in people[submission.organisation_id] if (user.pk, key) not in already
@@ -113,17 +111,17 @@ def deadline_reminders_send(
         if not recipients:
             continue
         subject, body = _reminder_text(stage=stage, submission=submission, deadline=deadline)
-        sent += len(
-            notify(
-                recipients=recipients,
-                kind=f"reminder_{stage}",
-                subject=subject,
-                body=body,
-                url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
-                dedupe_key=key,
-            )
+        created += notify(
+            recipients=recipients,
+            kind=f"reminder_{stage}",
+            subject=subject,
+            body=body,
+            url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
+            dedupe_key=key,
+            queue_email=False,
         )
-    return sent
+    notifications_queue_in_batches(notification_ids=[n.pk for n in created])
+    return len(created)
 
 
 def reviewer_digests_send(*, now: dt.datetime | None = None) -> int:
@@ -151,7 +149,7 @@ def reviewer_digests_send(*, now: dt.datetime | None = None) -> int:
     ):
         waiting[submission.region_id].append(submission)
     day = timezone.localdate(now).isoformat()
-    sent = 0
+    created: list[Notification] = []
     for user_id, user in reviewers.items():
         submissions = [
             s for region_id in sorted(regions_of[user_id]) for s in waiting.get(region_id, [])
@@ -164,14 +162,14 @@ def reviewer_digests_send(*, now: dt.datetime | None = None) -> int:
             for s in submissions
         )
         count = len(submissions)
-        sent += len(
-            notify(
-                recipients=[user],
-                kind="digest",
-                subject=f"{count} return{'s' if count != 1 else ''} submitted in the last 24 hours to review",
-                body=f"Returns of your region submitted in the last 24 hours and waiting for review:\n{lines}",
-                url=reverse("core:home"),
-                dedupe_key=f"digest:{day}",
-            )
+        created += notify(
+            recipients=[user],
+            kind="digest",
+            subject=f"{count} return{'s' if count != 1 else ''} submitted in the last 24 hours to review",
+            body=f"Returns of your region submitted in the last 24 hours and waiting for review:\n{lines}",
+            url=reverse("shell:home"),
+            dedupe_key=f"digest:{day}",
+            queue_email=False,
         )
-    return sent
+    notifications_queue_in_batches(notification_ids=[n.pk for n in created])
+    return len(created)

@@ -15,13 +15,15 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
-from planning.demo import DEMO_COLLECTIONS
+from planning.definitions import parse_definition, shipped_definition_text
+from planning.services import collection_fields, london_datetime
 from planning.models import (
     Collection,
     DeadlineExtension,
     Organisation,
     OrganisationType,
     PlanningRound,
+    RoundStatus,
     Region,
     TrustKind,
 )
@@ -66,22 +68,17 @@ class NationalScale:
 
 
 def _collections(planning_round: PlanningRound, *, shift: dt.timedelta) -> list[Collection]:
-    london = timezone.get_default_timezone()
+    definition, _problems = parse_definition(text=shipped_definition_text(slug="2021-22"))
     collections = [
         Collection(
             planning_round=planning_round,
-            code=spec.code,
-            name=spec.name,
-            stage=stage,
-            deadline=timezone.make_aware(dt.datetime.combine(deadline, dt.time(12)), london)
-            + shift,
-            submitted_by=list(spec.submitted_by),
-            trust_kinds=list(spec.trust_kinds),
-            accepted_formats=list(spec.formats),
-            is_mandatory=spec.mandatory,
+            code=item.code,
+            stage=stage.stage,
+            deadline=london_datetime(stage.deadline) + shift,
+            **collection_fields(item),
         )
-        for spec in DEMO_COLLECTIONS
-        for stage, deadline in spec.deadlines.items()
+        for item in definition.collections
+        for stage in item.stages
     ]
     return Collection.objects.bulk_create(collections)
 
@@ -140,6 +137,7 @@ def national_scale_build(*, prefix: str = "NS") -> NationalScale:
             starts_on=(first_deadline + shift).date(),
             ends_on=(first_deadline + shift + dt.timedelta(days=364)).date(),
             reference_date=(first_deadline + shift).date(),
+            status=RoundStatus.PUBLISHED,
         )
         rounds.append(planning_round)
         collections += _collections(planning_round, shift=shift)

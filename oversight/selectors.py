@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_scope
-from core.templatetags.portal import STATUS_COLOURS
-from erf.returns import ERF_COLLECTION
+from core.formatting import STATUS_COLOURS
+from planning.definitions import erf_collection_code
 from planning.models import (
     DeadlineExtension,
     Organisation,
@@ -30,7 +30,7 @@ from planning.models import (
 )
 from planning.history import organisations_in_force_on, placements_on
 from planning.selectors import collections_of_round, placed_sort_key, regions_visible_to
-from submissions.models import CHECKED_VERSION_STATUSES, Submission, SubmissionStatus
+from submissions.models import Submission, SubmissionStatus, VersionStatus
 
 from .rules import can_open_returns_of
 
@@ -52,8 +52,6 @@ NOT_APPLICABLE = "not_applicable"
 NOT_APPLICABLE_LABEL = "Not applicable"
 SUBMITTED_LATE_LABEL = "Submitted late"
 OVERDUE_LABEL = "Overdue"
-# "Submitted or better": the return has reached the region and nobody has sent it back.
-DONE_STATUSES = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED})
 _IN_PROGRESS = {
     SubmissionStatus.NOT_STARTED: DashboardStatus.NOT_STARTED,
     SubmissionStatus.UPLOADED: DashboardStatus.UPLOADED,
@@ -64,7 +62,12 @@ _IN_PROGRESS = {
 
 
 def dashboard_status(
-    *, status: str, is_late: bool, deadline: dt.datetime, now: dt.datetime
+    *,
+    status: str,
+    is_late: bool,
+    deadline: dt.datetime,
+    now: dt.datetime,
+    is_mandatory: bool = True,
 ) -> tuple[str, str]:
     """(dashboard status, label) of one return. `deadline` is the organisation's, extension included.
 
@@ -78,7 +81,8 @@ def dashboard_status(
         if is_late:
             return DashboardStatus.LATE, SUBMITTED_LATE_LABEL
         return DashboardStatus.SUBMITTED, DashboardStatus.SUBMITTED.label
-    if now > deadline:
+    if now > deadline and is_mandatory:
+        # An optional return is never overdue: not sending it is a choice the round allows.
         return DashboardStatus.LATE, OVERDUE_LABEL
     in_progress = _IN_PROGRESS[status]
     return in_progress, in_progress.label
@@ -98,6 +102,7 @@ class Column:
     stage_label: str
     name: str
     deadline: dt.datetime
+    is_mandatory: bool = True
     counts: dict[str, int] = field(default_factory=dict)
     owed: int = 0
     done: int = 0
@@ -154,11 +159,6 @@ def _link_builder(name: str) -> Callable[[int], str]:
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
-_REVIEW_STATUSES = frozenset(
-    {SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED, SubmissionStatus.CHANGES_REQUESTED}
-)
-
-
 def _cell(*, status: str, label: str, url: str | None, extended_to: dt.datetime | None) -> dict:
     return {
         "status": status,
@@ -201,16 +201,17 @@ def _row_cells(
             is_late=bool(submission and submission[2]),
             deadline=extended_to or column.deadline,
             now=now,
+            is_mandatory=column.is_mandatory,
         )
         url = None
         if submission and links:
             url = (
                 links[0](submission[0])
-                if raw_status in _REVIEW_STATUSES
+                if raw_status in SubmissionStatus.REACHED_REGION
                 else links[1](submission[0])
             )
         cells.append(_cell(status=cell_status, label=label, url=url, extended_to=extended_to))
-        done = raw_status in DONE_STATUSES
+        done = raw_status in SubmissionStatus.DONE
         column.owed += 1
         column.done += done
         column.counts[cell_status] = column.counts.get(cell_status, 0) + 1
@@ -235,7 +236,7 @@ def _erf_totals(
     ) in submissions.items():
         if (
             collection_pk not in collection_ids
-            or version_status not in CHECKED_VERSION_STATUSES
+            or version_status not in VersionStatus.CHECKED
             or erf_total is None
         ):
             continue
@@ -286,6 +287,7 @@ def dashboard_for_user(
             stage_label=c.get_stage_display(),
             name=c.name,
             deadline=c.deadline,
+            is_mandatory=c.is_mandatory,
         )
         for c in collections
     ]
@@ -325,7 +327,8 @@ def dashboard_for_user(
             organisation_id__in=[organisation.pk for organisation in organisations],
         ).values_list("collection_id", "organisation_id", "deadline")
     )
-    erf_collections = [c.pk for c in round_collections if c.code == ERF_COLLECTION]
+    erf_code = erf_collection_code(planning_round=planning_round)
+    erf_collections = [c.pk for c in round_collections if erf_code and c.code == erf_code]
     erf_totals = _erf_totals(submissions=submissions, collection_ids=erf_collections)
     region_by_id = {r.pk: r for r in regions}
     summaries = {r.pk: RegionSummary(code=r.code, name=r.name) for r in regions}

@@ -19,7 +19,7 @@ from .selectors import Dashboard, DashboardStatus, dashboard_for_user
 
 def _dashboard(request: HttpRequest) -> tuple[Dashboard, DashboardFilterForm]:
     """The dashboard the GET parameters ask for; a region the user may not see answers 404."""
-    planning_round = round_from_query(value=request.GET.get("round"))
+    planning_round = round_from_query(user=request.user, value=request.GET.get("round"))
     if planning_round is None:
         raise Http404("No such round")
     code = request.GET.get("region", "")

@@ -7,14 +7,19 @@ from django.urls import path
 
 from .models import (
     Collection,
-    DeadlineExtension,
     Organisation,
     OrganisationLink,
     PlanningRound,
     Region,
     SignOffDelegation,
 )
-from .services import organisations_import_csv, sign_off_delegation_revoke
+from .reference_data import organisations_import_csv
+from .services import (
+    collection_update,
+    round_make_current,
+    round_update,
+    sign_off_delegation_revoke,
+)
 
 
 class OrganisationImportForm(forms.Form):
@@ -116,34 +121,76 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 class CollectionInline(admin.TabularInline):
+    """Shown for reference; each collection is edited on its own page, through the audited service."""
+
     model = Collection
     extra = 0
     fields = ["code", "name", "stage", "deadline", "closes_at_deadline", "is_mandatory"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _changed_fields(form) -> dict:
+    return {name: form.cleaned_data[name] for name in form.changed_data}
 
 
 @admin.register(PlanningRound)
 class PlanningRoundAdmin(admin.ModelAdmin):
+    """Edits go through the same audited services as the portal's round pages."""
+
     list_display = ["name", "starts_on", "ends_on", "reference_date", "is_current"]
     inlines = [CollectionInline]
+    actions = ["make_current"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Publishing and making current have their own audited services (the portal's round
+        # pages, and the action here).
+        return ["status", "is_current", "copied_from"] if obj else ["status", "is_current"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            round_update(planning_round=obj, changed_by=request.user, **_changed_fields(form))
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description="Make the selected round current")
+    def make_current(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one round.", messages.WARNING)
+            return
+        try:
+            round_make_current(planning_round=queryset.get(), user=request.user, request=request)
+        except ValidationError as refusal:
+            self.message_user(request, " ".join(refusal.messages), messages.WARNING)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a round would delete every return of it.
+        return False
 
 
 @admin.register(Collection)
 class CollectionAdmin(admin.ModelAdmin):
+    """Edits go through collection_update, audited with before and after as in the portal."""
+
     list_display = ["code", "name", "stage", "planning_round", "deadline", "closes_at_deadline"]
     list_filter = ["planning_round", "stage", "closes_at_deadline"]
     search_fields = ["code", "name"]
 
+    def has_add_permission(self, request):
+        # Collections come with a round (copied or defined); there is no bare "add" in the portal.
+        return False
 
-@admin.register(DeadlineExtension)
-class DeadlineExtensionAdmin(admin.ModelAdmin):
-    list_display = ["organisation", "collection", "deadline", "granted_by", "granted_at"]
-    list_select_related = ["organisation", "collection", "granted_by"]
-    raw_id_fields = ["organisation", "collection"]
-    readonly_fields = ["granted_by"]
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
-        obj.granted_by = request.user
-        super().save_model(request, obj, form, change)
+        collection_update(collection=obj, changed_by=request.user, **_changed_fields(form))
 
 
 @admin.register(SignOffDelegation)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from core.forms import NHSFormMixin
+from workbooks.definition import MAX_DEFINITION_BYTES
 
 from .models import Collection, FileFormat, OrganisationType, PlanningRound, TrustKind
 
@@ -16,9 +17,12 @@ class RoundCopyForm(NHSFormMixin, forms.Form):
         max_value=3660,
         help_text="364 keeps deadlines on the same weekday a year later.",
     )
-    make_current = forms.BooleanField(
-        required=False, label="Make this the current round that organisations see"
-    )
+
+    def __init__(self, *args, rolls_definition: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if rolls_definition:
+            # A round with a definition moves a year on as a whole: dates, periods and labels.
+            del self.fields["shift_days"]
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -68,4 +72,55 @@ class SignOffDelegationForm(NHSFormMixin, forms.Form):
         max_length=1000,
         help_text="For example, the board's decision and its date. Everyone at the system and "
         "your organisation can read this.",
+    )
+
+
+class DefinitionForm(NHSFormMixin, forms.Form):
+    """A round definition as a file or as text; the file wins when both are given."""
+
+    file = forms.FileField(
+        required=False,
+        label="Upload the definition file",
+        help_text="A YAML file (.yaml or .yml) in the round definition format, up to 2 MB.",
+    )
+    text = forms.CharField(
+        required=False,
+        label="Or edit the definition here",
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "portal-code"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > MAX_DEFINITION_BYTES:
+                raise forms.ValidationError(
+                    {"file": "The file is larger than 2 MB; a round definition is far smaller."}
+                )
+            try:
+                data["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(
+                    {"file": "The file is not UTF-8 text. Save it as UTF-8 and upload it again."}
+                ) from None
+        if not (data.get("text") or "").strip():
+            raise forms.ValidationError(
+                {"file": "Choose the definition file, or paste the definition into the box."}
+            )
+        return data
+
+
+class DefinitionFixForm(forms.Form):
+    """What organisations are told when an edited definition issues a new template version."""
+
+    note = forms.CharField(
+        required=False,
+        label="What changed",
+        widget=forms.Textarea(attrs={"rows": 3, "class": "nhsuk-textarea"}),
+        help_text="Sent to every organisation that owes a return whose template has a new version.",
+    )
+    keep_earlier = forms.BooleanField(
+        required=False,
+        label="Returns made from earlier template versions are still accepted",
+        widget=forms.CheckboxInput(attrs={"class": "nhsuk-checkboxes__input"}),
     )

@@ -170,6 +170,12 @@ class OrganisationLink(models.Model):
         return f"{self.organisation.ods_code} {self.get_kind_display()}: {self.region or self.other} ({held})"
 
 
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    CLOSED = "closed", "Closed"
+
+
 class PlanningRound(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text='For example "2021/22 H1".')
     starts_on = models.DateField()
@@ -178,6 +184,16 @@ class PlanningRound(models.Model):
         help_text="The round uses the organisations, and the systems and regions they belong to, "
         "in force on this day."
     )
+    status = models.CharField(
+        max_length=10,
+        choices=RoundStatus.choices,
+        default=RoundStatus.DRAFT,
+        help_text="Organisations see a round, its returns and templates only once it is published.",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     is_current = models.BooleanField(
         default=False, help_text="The round organisations see on their returns page."
     )
@@ -185,6 +201,14 @@ class PlanningRound(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    definition = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The round's definition as checked (planning.definitions); empty for none yet.",
+    )
+    definition_source = models.TextField(
+        blank=True, help_text="The definition file as the admin gave it, comments and all."
+    )
 
     class Meta:
         ordering = ["-starts_on"]
@@ -195,10 +219,22 @@ class PlanningRound(models.Model):
             models.CheckConstraint(
                 name="round_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on"))
             ),
+            models.CheckConstraint(
+                name="current_round_is_published",
+                condition=Q(is_current=False) | Q(status=RoundStatus.PUBLISHED),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_visible_to_organisations(self) -> bool:
+        return self.status != RoundStatus.DRAFT
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == RoundStatus.CLOSED
 
 
 class Stage(models.TextChoices):
@@ -236,6 +272,11 @@ class Collection(models.Model):
     lead_ccg_may_submit = models.BooleanField(
         default=False,
         help_text="An ICS's lead CCG may upload and submit this return on the ICS's behalf.",
+    )
+    named_provider_may_submit = models.BooleanField(
+        default=False,
+        help_text="One return per system, which the system submits or names one of its providers "
+        "to submit.",
     )
     description = models.TextField(blank=True)
 

@@ -58,6 +58,11 @@ def is_reviewer_of_region(user, region) -> bool:
     return region is not None and region.pk in user_scope(user=user).reviewer_region_ids
 
 
+@rules.predicate
+def is_round_visible_to_organisations(user, planning_round) -> bool:
+    return planning_round is not None and planning_round.is_visible_to_organisations
+
+
 can_view_organisation = (
     is_national_admin
     | is_member_of_organisation
@@ -68,6 +73,7 @@ can_act_for_organisation = is_member_of_organisation
 can_sign_off_for_organisation = is_signatory_of_organisation
 can_view_region = is_national_admin | is_reviewer_of_region
 can_manage_rounds = is_national_admin
+can_view_round = is_national_admin | is_round_visible_to_organisations
 can_decide_extension = is_national_admin | is_reviewer_of_organisation
 can_manage_people = is_national_admin
 can_hand_sign_off = is_provider & (is_national_admin | is_signatory_of_organisation)
@@ -77,6 +83,7 @@ rules.add_perm("planning.act_for_organisation", can_act_for_organisation)
 rules.add_perm("planning.sign_off_for_organisation", can_sign_off_for_organisation)
 rules.add_perm("planning.view_region", can_view_region)
 rules.add_perm("planning.manage_rounds", can_manage_rounds)
+rules.add_perm("planning.view_round", can_view_round)
 rules.add_perm("planning.decide_extension", can_decide_extension)
 rules.add_perm("accounts.manage_people", can_manage_people)
 rules.add_perm("planning.hand_sign_off", can_hand_sign_off)

@@ -10,16 +10,17 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
+from core.formatting import days_until
 from submissions.models import Submission, SubmissionStatus
 
 from .models import (
     Collection,
     DeadlineExtension,
-    ExtensionRequest,
     Organisation,
     OrganisationType,
     PlanningRound,
     Region,
+    RoundStatus,
     SignOffDelegation,
 )
 
@@ -75,11 +76,40 @@ def region_get_for_user(*, user: User, code: str) -> Region:
 
 
 def current_round() -> PlanningRound | None:
-    return PlanningRound.objects.filter(is_current=True).first() or PlanningRound.objects.first()
+    """The round organisations land on: the current one, else the latest they may see."""
+    return (
+        PlanningRound.objects.filter(is_current=True).first()
+        or PlanningRound.objects.exclude(status=RoundStatus.DRAFT).first()
+    )
+
+
+def round_open_for_reminders(*, today: dt.date) -> PlanningRound | None:
+    """The current, published round until its end date; none once it has closed, so nobody is
+    reminded of a deadline of a round that is over."""
+    return PlanningRound.objects.filter(
+        is_current=True, status=RoundStatus.PUBLISHED, ends_on__gte=today
+    ).first()
 
 
 def rounds_all() -> QuerySet[PlanningRound]:
     return PlanningRound.objects.annotate(collection_count=Count("collections"))
+
+
+def rounds_visible_to(*, user: User) -> QuerySet[PlanningRound]:
+    """Draft rounds are the national team's work in progress: nobody else sees them."""
+    if user_scope(user=user).is_national_admin:
+        return PlanningRound.objects.all()
+    return PlanningRound.objects.exclude(status=RoundStatus.DRAFT)
+
+
+def round_get_for_user(*, user: User, pk: int | str) -> PlanningRound:
+    if not str(pk).isdigit():
+        raise Http404("No such round")
+    try:
+        return rounds_visible_to(user=user).get(pk=pk)
+    except PlanningRound.DoesNotExist:
+        audit_access_refused(user=user, queryset=PlanningRound.objects.all(), lookup={"pk": pk})
+        raise Http404("No such round") from None
 
 
 def collections_of_round(*, planning_round: PlanningRound) -> QuerySet[Collection]:
@@ -115,22 +145,15 @@ class ReturnRow:
 
     @property
     def is_done(self) -> bool:
-        return self.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+        return self.status in SubmissionStatus.DONE
 
     @property
     def is_overdue(self) -> bool:
-        return not self.is_done and timezone.now() > self.deadline
+        return self.collection.is_mandatory and not self.is_done and timezone.now() > self.deadline
 
     @property
     def days_left(self) -> int:
         return days_until(self.deadline)
-
-
-def days_until(deadline: dt.datetime, *, now: dt.datetime | None = None) -> int:
-    """Whole calendar days to the deadline in London time: 0 on the day, negative once past."""
-    now = now or timezone.now()
-    london = timezone.get_default_timezone()
-    return (deadline.astimezone(london).date() - now.astimezone(london).date()).days
 
 
 def returns_for_organisation(
@@ -189,7 +212,7 @@ def region_organisations(
                 "submissions",
                 filter=Q(
                     submissions__collection__planning_round=planning_round,
-                    submissions__status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED],
+                    submissions__status__in=SubmissionStatus.DONE,
                 ),
             )
         )
@@ -223,14 +246,6 @@ def placed_sort_key(
     return (system.name if system else "~", _TYPE_ORDER[organisation.org_type], organisation.name)
 
 
-def extension_history(
-    *, collection: Collection, organisation: Organisation
-) -> QuerySet[ExtensionRequest]:
-    return ExtensionRequest.objects.filter(
-        collection=collection, organisation=organisation
-    ).select_related("requested_by", "decided_by")
-
-
 def submission_visibility(*, user: User) -> Q:
     """Which returns the user may read: their organisations', those of the system and region each
     return was placed in on its round's reference date (so later organisation changes never move
@@ -248,7 +263,8 @@ def submission_visibility(*, user: User) -> Q:
             collection__lead_ccg_may_submit=True,
             organisation__lead_ccg_id__in=scope.organisation_ids,
         )
-    return visible
+    # Of a draft round, only national admins read any return.
+    return visible & ~Q(collection__planning_round__status=RoundStatus.DRAFT)
 
 
 def return_visibility(*, user: User) -> Q:
@@ -263,15 +279,6 @@ def return_visibility(*, user: User) -> Q:
             )
         )
     )
-
-
-def extension_request_get_for_user(*, user: User, pk: int) -> ExtensionRequest:
-    try:
-        return ExtensionRequest.objects.select_related("collection", "organisation").get(
-            return_visibility(user=user), pk=pk
-        )
-    except ExtensionRequest.DoesNotExist:
-        raise Http404("No such request") from None
 
 
 def returns_on_behalf_of_led_systems(

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -10,16 +10,26 @@ from django.views.decorators.http import require_POST
 from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
 
+from audit.models import AuditAction
+from audit.services import audit_record
+from submissions.downloads import attachment, content_type_of
+from submissions.services import template_for
+
 from . import forms, selectors, services
-from .models import Collection, PlanningRound
+from .definitions import parse_definition
+from .models import Collection, Organisation, PlanningRound
+from .round_states import (
+    RoundAction,
+    round_actions_allowed,
+    round_may_be_made_current,
+    round_transition,
+)
 
 
 def _round_from_request(request: HttpRequest) -> PlanningRound | None:
     round_id = request.GET.get("round")
     if round_id:
-        if not round_id.isdigit():
-            raise Http404
-        return get_object_or_404(PlanningRound, pk=round_id)
+        return selectors.round_get_for_user(user=request.user, pk=round_id)
     return selectors.current_round()
 
 
@@ -39,8 +49,9 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
         {
             "organisation": organisation,
             "planning_round": planning_round,
-            "rounds": PlanningRound.objects.all(),
+            "rounds": selectors.rounds_visible_to(user=request.user),
             "rows": rows,
+            "row_submissions": [row.submission for row in rows],
             "on_behalf": selectors.returns_on_behalf_of_led_systems(
                 organisation=organisation, planning_round=planning_round
             )
@@ -86,28 +97,102 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "planning/round_detail.html",
-        {"planning_round": planning_round, "collections": planning_round.collections.all()},
+        {
+            "planning_round": planning_round,
+            "collections": planning_round.collections.all(),
+            "actions": round_actions_allowed(planning_round=planning_round),
+            "may_make_current": round_may_be_made_current(planning_round=planning_round),
+            "RoundAction": RoundAction,
+        },
     )
 
 
 @permission_or_404("planning.manage_rounds")
 def round_copy(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(PlanningRound, pk=pk)
-    form = forms.RoundCopyForm(request.POST or None)
+    rolls = bool(source.definition_source)
+    form = forms.RoundCopyForm(request.POST or None, rolls_definition=rolls)
     if request.method == "POST" and form.is_valid():
-        new_round = services.round_copy(source=source, **form.cleaned_data)
-        messages.success(request, f"{new_round.name} created from {source.name}.")
+        copy = services.round_roll_forward if rolls else services.round_copy
+        try:
+            new_round = copy(source=source, user=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            return render(
+                request,
+                "planning/round_copy.html",
+                {"form": form, "source": source, "rolls": rolls, "problems": error.messages},
+            )
+        messages.success(
+            request,
+            f"{new_round.name} created from {source.name} as a draft: organisations will see it "
+            "once you publish it.",
+        )
         return redirect("planning:round_detail", pk=new_round.pk)
-    return render(request, "planning/round_copy.html", {"form": form, "source": source})
+    return render(
+        request, "planning/round_copy.html", {"form": form, "source": source, "rolls": rolls}
+    )
 
 
 @require_POST
 @permission_or_404("planning.manage_rounds")
 def round_make_current(request: HttpRequest, pk: int) -> HttpResponse:
     planning_round = get_object_or_404(PlanningRound, pk=pk)
-    services.round_make_current(planning_round=planning_round)
-    messages.success(request, f"{planning_round.name} is now the current round.")
+    try:
+        services.round_make_current(
+            planning_round=planning_round, user=request.user, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{planning_round.name} is now the current round.")
     return redirect("planning:round_detail", pk=planning_round.pk)
+
+
+_ROUND_CHANGE_PAGES = {
+    RoundAction.PUBLISH: (
+        "Publish",
+        "Once published, every organisation that owes one of its returns sees the round, "
+        "its returns and their templates. Publishing cannot be undone.",
+        "is published: organisations can now see it",
+    ),
+    RoundAction.CLOSE: (
+        "Close",
+        "A closed round stays readable as history. Make another round current first.",
+        "is closed",
+    ),
+}
+
+
+@permission_or_404("planning.manage_rounds")
+def round_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Confirm, then publish or close a round."""
+    planning_round = get_object_or_404(PlanningRound, pk=pk)
+    if action not in _ROUND_CHANGE_PAGES:
+        raise Http404
+    verb, explanation, done = _ROUND_CHANGE_PAGES[action]
+    error = ""
+    if request.method == "POST":
+        try:
+            round_transition(
+                planning_round=planning_round, action=action, user=request.user, request=request
+            )
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        else:
+            messages.success(request, f"{planning_round.name} {done}.")
+            return redirect("planning:round_detail", pk=planning_round.pk)
+    return render(
+        request,
+        "planning/round_change.html",
+        {
+            "planning_round": planning_round,
+            "verb": verb,
+            "explanation": explanation,
+            "error": error,
+            "allowed": action in round_actions_allowed(planning_round=planning_round),
+            "collections": selectors.collections_of_round(planning_round=planning_round),
+        },
+    )
 
 
 @permission_or_404("planning.manage_rounds")
@@ -115,11 +200,129 @@ def collection_edit(request: HttpRequest, round_pk: int, pk: int) -> HttpRespons
     collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
     form = forms.CollectionForm(request.POST or None, instance=collection)
     if request.method == "POST" and form.is_valid():
-        services.collection_update(collection=collection, **form.cleaned_data)
+        services.collection_update(
+            collection=collection, changed_by=request.user, **form.cleaned_data
+        )
         messages.success(request, f"{collection.code} saved.")
         return redirect("planning:round_detail", pk=round_pk)
     return render(
         request, "planning/collection_form.html", {"form": form, "collection": collection}
+    )
+
+
+# Round definitions -------------------------------------------------------------------------------
+
+
+def _definition_page(request: HttpRequest, *, planning_round: PlanningRound | None) -> HttpResponse:
+    """Check a definition (nothing changes), show every problem or the check-your-answers page,
+    then create the draft round or install the edited definition."""
+    initial = {"text": planning_round.definition_source} if planning_round else {}
+    form = forms.DefinitionForm(request.POST or None, request.FILES or None, initial=initial)
+    fix_form = forms.DefinitionFixForm(request.POST or None)
+    context = {"planning_round": planning_round, "form": form, "fix_form": fix_form}
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "planning/round_definition.html", context)
+    text = form.cleaned_data["text"]
+    definition, problems = parse_definition(text=text)
+    if problems:
+        # The text, uploaded or typed, goes in the box to be fixed there.
+        context |= {"problems": problems, "form": forms.DefinitionForm(initial={"text": text})}
+        return render(request, "planning/round_definition.html", context)
+    fixes = (
+        services.definition_template_fixes(planning_round=planning_round, definition=definition)
+        if planning_round
+        else []
+    )
+    if "confirm" in request.POST and fix_form.is_valid():
+        try:
+            installed = _install(request, planning_round=planning_round, text=text, fixes=fix_form)
+        except ValidationError as error:
+            context["problems"] = getattr(error, "problems", None) or error.messages
+        else:
+            return redirect("planning:round_detail", pk=installed.pk)
+    return render(
+        request,
+        "planning/round_definition_check.html",
+        {
+            **context,
+            "definition": definition,
+            "text": text,
+            "fixes": fixes,
+            "deadlines": _definition_deadlines(definition),
+        },
+    )
+
+
+def _install(request: HttpRequest, *, planning_round, text: str, fixes) -> PlanningRound:
+    if planning_round is None:
+        created = services.round_create_from_definition(
+            text=text, user=request.user, request=request
+        )
+        messages.success(
+            request,
+            f"{created.name} is set up as a draft: only national admins see it until you "
+            "publish it.",
+        )
+        return created
+    services.round_definition_update(
+        planning_round=planning_round,
+        text=text,
+        note=fixes.cleaned_data["note"],
+        keep_earlier=fixes.cleaned_data["keep_earlier"],
+        user=request.user,
+        request=request,
+    )
+    messages.success(request, f"{planning_round.name} now follows the edited definition.")
+    return planning_round
+
+
+def _definition_deadlines(definition) -> list[tuple]:
+    return [
+        (item, stage, services.london_datetime(stage.deadline))
+        for item in definition.collections
+        for stage in item.stages
+    ]
+
+
+@permission_or_404("planning.manage_rounds")
+def round_define(request: HttpRequest) -> HttpResponse:
+    return _definition_page(request, planning_round=None)
+
+
+@permission_or_404("planning.manage_rounds")
+def round_definition_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _definition_page(request, planning_round=get_object_or_404(PlanningRound, pk=pk))
+
+
+@permission_or_404("planning.manage_rounds")
+def template_preview(request: HttpRequest, round_pk: int, pk: int) -> HttpResponse:
+    """An admin downloads the template any organisation owing the return would get."""
+    collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
+    owing = [
+        organisation
+        for organisation in Organisation.objects.filter(is_active=True).order_by("name")
+        if collection.is_owed_by(organisation)
+    ]
+    code = request.GET.get("organisation", "")
+    chosen = next((o for o in owing if o.ods_code == code), None)
+    if chosen is not None:
+        try:
+            filename, data = template_for(collection=collection, organisation=chosen)
+        except ValidationError:
+            raise Http404 from None
+        audit_record(
+            action=AuditAction.DOWNLOAD,
+            obj=collection,
+            organisation_code=chosen.ods_code,
+            detail=f"Template preview {filename}",
+            request=request,
+        )
+        extension = filename.rsplit(".", 1)[-1]
+        return attachment(data, filename=filename, content_type=content_type_of(extension))
+    return render(
+        request,
+        "planning/template_preview.html",
+        {"collection": collection, "owing": owing, "not_found": bool(code)},
     )
 
 

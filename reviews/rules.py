@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import rules
 
+from planning.definitions import collection_definition
 from planning.models import OrganisationType
 from planning.rules import is_member_of_organisation, is_national_admin, is_regional_reviewer
 from submissions.rules import can_review_submission, is_system_lead_of_submission
 
-ENDORSED_COLLECTIONS = frozenset({"MAT"})
-
 
 def needs_endorsement(submission) -> bool:
-    """A provider's maternity return goes to the region only with its system's endorsement."""
-    return (
-        submission.collection.code in ENDORSED_COLLECTIONS
-        and submission.organisation.org_type == OrganisationType.PROVIDER
-    )
+    """A provider's return of a collection the round's definition marks "endorsed by system" (the
+    maternity return) goes to the region only with its system's endorsement."""
+    if submission.organisation.org_type != OrganisationType.PROVIDER:
+        return False
+    item = collection_definition(collection=submission.collection)
+    return bool(item and item.endorsed_by_system)
 
 
 @rules.predicate

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import io
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from python_calamine import CalamineWorkbook
 
 from accounts.models import Role, User
 from accounts.selectors import (
@@ -16,15 +15,16 @@ from accounts.selectors import (
     users_holding_role,
     users_reviewing_region,
 )
+from planning.definitions import collection_specs
 from planning.models import Organisation, OrganisationType, PlanningRound
-from planning.selectors import current_round
-from submissions.models import Submission, SubmissionStatus, Version
+from planning.selectors import current_round, rounds_visible_to
+from submissions.models import ReturnValue, Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user
-from submissions.services import template_context
-from workbooks.model import COVER_SHEET, INSTRUCTIONS_SHEET, GridSheet, col_letter, grid_blocks
+
+from workbooks.model import GridSheet
 from workbooks.specs import spec_for
 
-from .models import Comment, CommentSide, Decision, Endorsement
+from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
 from .rules import can_view_review
 
 # Queue ------------------------------------------------------------------------------------------
@@ -66,9 +66,10 @@ def queue_icss(*, user: User) -> QuerySet[Organisation]:
     return icss if scope.is_national_admin else icss.filter(region_id__in=scope.reviewer_region_ids)
 
 
-def round_from_query(*, value: str | None) -> PlanningRound | None:
+def round_from_query(*, user: User, value: str | None) -> PlanningRound | None:
+    """The round a page's filter names, if the user may see it; else the current round."""
     if value and value.isdigit():
-        return PlanningRound.objects.filter(pk=int(value)).first()
+        return rounds_visible_to(user=user).filter(pk=int(value)).first()
     return current_round()
 
 
@@ -85,6 +86,26 @@ def submission_get_for_reviewer(*, user: User, pk: int) -> Submission:
 
 def decisions_of_submission(*, submission: Submission) -> QuerySet[Decision]:
     return submission.decisions.select_related("reviewer", "version").order_by("-created_at", "-id")
+
+
+_STANDING_KINDS = (DecisionKind.APPROVE, DecisionKind.REQUEST_CHANGES, DecisionKind.REOPEN)
+_DECIDED_STATUSES = (SubmissionStatus.APPROVED, SubmissionStatus.CHANGES_REQUESTED)
+
+
+def standing_decisions(*, submissions: list[Submission]) -> dict[int, Decision]:
+    """The decision each return's status rests on (approved, or changes asked for), newest first
+    by return; returns awaiting or without a decision have none. One query for any number."""
+    decided = [s.pk for s in submissions if s is not None and s.status in _DECIDED_STATUSES]
+    if not decided:
+        return {}
+    standing: dict[int, Decision] = {}
+    for decision in (
+        Decision.objects.filter(submission_id__in=decided, kind__in=_STANDING_KINDS)
+        .select_related("reviewer", "version", "submission__collection")
+        .order_by("-created_at", "-id")
+    ):
+        standing.setdefault(decision.submission_id, decision)
+    return standing
 
 
 def comments_of_submission(*, submission: Submission) -> QuerySet[Comment]:
@@ -139,87 +160,6 @@ def has_waiting_comment(*, submission: Submission) -> bool:
 
 # Workbook contents ------------------------------------------------------------------------------
 
-Cell = tuple[str, int, int]  # sheet, row, column (1-based)
-_SKIPPED_SHEETS = frozenset({INSTRUCTIONS_SHEET})
-
-
-def _number(value: object) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    # Through str so 0.1 + 0.2 style binary noise does not show up as a difference.
-    return Decimal(str(value)).normalize()
-
-
-def _read_cells(version: Version) -> dict[Cell, object]:
-    with version.file.open("rb") as stream:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(stream.read()))
-    cells: dict[Cell, object] = {}
-    for name in workbook.sheet_names:
-        if name in _SKIPPED_SHEETS:
-            continue
-        for row_index, row in enumerate(workbook.get_sheet_by_name(name).to_python(), start=1):
-            for col_index, value in enumerate(row, start=1):
-                if value not in ("", None):
-                    cells[(name, row_index, col_index)] = value
-    return cells
-
-
-@dataclass(frozen=True)
-class CellChange:
-    sheet: str
-    cell: str
-    old: object
-    new: object
-    difference: Decimal | None
-
-
-def _sheet_order(name: str, order: dict[str, int]) -> tuple[int, str]:
-    return (order.get(name, len(order)), name)
-
-
-def version_diff(*, old: Version, new: Version) -> list[CellChange]:
-    """Every cell whose value differs between two workbook versions, in sheet then row order.
-    Cells are compared by position: versions of one return share the template's layout."""
-    if old.file_format != "xlsx" or new.file_format != "xlsx":
-        return []
-    before, after = _read_cells(old), _read_cells(new)
-    changes = []
-    for key in set(before) | set(after):
-        old_value, new_value = before.get(key, ""), after.get(key, "")
-        old_number, new_number = _number(old_value), _number(new_value)
-        if old_number is not None and new_number is not None:
-            if old_number == new_number:
-                continue
-            difference = new_number - old_number
-        elif old_value == new_value:
-            continue
-        else:
-            difference = None
-        sheet, row, col = key
-        changes.append(
-            CellChange(
-                sheet=sheet,
-                cell=f"{col_letter(col)}{row}",
-                old=old_value,
-                new=new_value,
-                difference=difference,
-            )
-        )
-    order = {COVER_SHEET: 0}
-    changes.sort(
-        key=lambda change: (_sheet_order(change.sheet, order), _cell_sort_key(change.cell))
-    )
-    return changes
-
-
-def _cell_sort_key(cell: str) -> tuple[int, int]:
-    letters = cell.rstrip("0123456789")
-    number = int(cell[len(letters) :])
-    column = 0
-    for letter in letters:
-        column = column * 26 + ord(letter) - 64
-    return (number, column)
-
 
 @dataclass(frozen=True)
 class MeasureTotal:
@@ -239,45 +179,41 @@ class SheetTotals:
 
 def version_totals(*, version: Version) -> list[SheetTotals]:
     """Per grid sheet, each measure of the organisation's own (system total) block summed over the
-    months: the headline figures a reviewer reads first. The baseline column is not a month."""
+    months: the headline figures a reviewer reads first. The baseline column is not a month.
+    From the values validation stored, so the page never opens the file."""
     if version.file_format != "xlsx" or not version.template_version:
         return []
-    context = template_context(
-        submission=version.submission, template_version=version.template_version
+    spec = spec_for(
+        specs=collection_specs(collection=version.submission.collection),
+        version=version.template_version,
     )
-    spec = spec_for(collection_code=context.collection_code, version=version.template_version)
     if spec is None:
         return []
-    cells = _read_cells(version)
-    result = []
-    for sheet in spec.sheets:
-        if not isinstance(sheet, GridSheet):
-            continue
-        own = grid_blocks(
-            sheet=sheet,
-            organisation_code=context.organisation_code,
-            organisation_name=context.organisation_name,
-            members=context.members,
-        )[0]
-        first_month = sheet.first_value_col + (1 if sheet.baseline_label else 0)
-        month_cols = range(first_month, first_month + len(sheet.periods))
-        totals = []
-        for code, grid_row in own.rows.items():
-            numbers = [_number(cells.get((sheet.name, grid_row.row, col))) for col in month_cols]
-            totals.append(
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    own_months = ReturnValue.objects.filter(
+        version=version, organisation_kind="self", is_baseline=False
+    ).values_list("sheet", "measure", "value")
+    for sheet_name, measure, value in own_months:
+        # Through str so 0.1 + 0.2 style binary noise does not show up in a total.
+        sums[(sheet_name, measure)] += Decimal(str(value))
+    return [
+        SheetTotals(
+            sheet=sheet.name,
+            title=sheet.title,
+            periods=len(sheet.periods),
+            totals=[
                 MeasureTotal(
-                    code=code,
-                    label=grid_row.measure.label,
-                    unit=grid_row.measure.unit,
-                    total=sum((n for n in numbers if n is not None), Decimal(0)),
+                    code=measure.code,
+                    label=measure.label,
+                    unit=measure.unit,
+                    total=sums[(sheet.name, measure.code)],
                 )
-            )
-        result.append(
-            SheetTotals(
-                sheet=sheet.name, title=sheet.title, periods=len(sheet.periods), totals=totals
-            )
+                for measure in sheet.measures
+            ],
         )
-    return result
+        for sheet in spec.sheets
+        if isinstance(sheet, GridSheet)
+    ]
 
 
 APPROVE, ENDORSE = "approve", "endorse"

@@ -11,9 +11,10 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.selectors import users_of_organisation, users_reviewing_region
 from audit.services import audit_record
+from core.exceptions import Conflict
 from notifications.services import notify
 from submissions.models import Submission, SubmissionStatus, Version
-from submissions.transitions import Action, TransitionConflict, transition
+from submissions.transitions import Action, TransitionConflict, state_allows, transition
 
 from . import rules as review_rules
 from .selectors import APPROVE, ENDORSE, four_eyes_refusal
@@ -22,24 +23,21 @@ from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
 MAX_CELL_LENGTH = 20
 
 
-class DecisionConflict(Exception):
+class DecisionConflict(Conflict):
     """The decision is about a version that is no longer the one awaiting review."""
 
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
-
-_TRANSITIONS = {
+_ACTIONS = {
     DecisionKind.APPROVE: Action.APPROVE,
     DecisionKind.REQUEST_CHANGES: Action.REQUEST_CHANGES,
 }
-_VERBS = {
-    DecisionKind.APPROVE: "approved",
-    DecisionKind.REQUEST_CHANGES: "sent back for changes",
-    DecisionKind.COMMENT: "commented on",
-    DecisionKind.REOPEN: "reopened",
-}
+
+
+def _awaiting_decision(*, submission: Submission, version: Version) -> bool:
+    return (
+        state_allows(status=submission.status, action=Action.APPROVE)
+        and submission.submitted_version_id == version.pk
+    )
 
 
 def _stale_message(*, submission: Submission, version: Version) -> str:
@@ -89,10 +87,7 @@ def decision_record(
         )
     if kind == DecisionKind.COMMENT and not comment:
         raise ValidationError({"comment": "Write the comment."})
-    if (
-        submission.status != SubmissionStatus.SUBMITTED
-        or submission.submitted_version_id != version.pk
-    ):
+    if not _awaiting_decision(submission=submission, version=version):
         raise DecisionConflict(_stale_message(submission=submission, version=version))
     if kind == DecisionKind.APPROVE:
         refusal = four_eyes_refusal(
@@ -106,40 +101,46 @@ def decision_record(
                 f"Version {version.number} cannot be approved yet: a provider's maternity return needs its "
                 "system lead's endorsement first. Ask the system lead to endorse it on the return page."
             )
-    before = {"status": submission.status}
     with transaction.atomic():
-        if kind in _TRANSITIONS:
+        decision = Decision.objects.create(
+            submission=submission, version=version, reviewer=reviewer, kind=kind, comment=comment
+        )
+        if kind in _ACTIONS:
             try:
                 transition(
                     submission=submission,
-                    action=_TRANSITIONS[kind],
+                    action=_ACTIONS[kind],
+                    actor=reviewer,
+                    reason=comment,
+                    version=version,
+                    audit_object=decision,
                     guard={"submitted_version": version},
+                    request=request,
                 )
             except TransitionConflict:
                 submission.refresh_from_db()
                 raise DecisionConflict(
                     _stale_message(submission=submission, version=version)
                 ) from None
-        decision = Decision.objects.create(
-            submission=submission, version=version, reviewer=reviewer, kind=kind, comment=comment
-        )
-        audit_record(
-            action=f"review.{kind}",
-            actor=reviewer,
-            obj=decision,
-            submission_id=submission.pk,
-            organisation_code=submission.organisation.ods_code,
-            before=before,
-            after={"status": submission.status, "version": version.number},
-            detail=comment,
-            request=request,
-        )
-        _notify_organisation(
-            submission=submission,
-            subject=f"{submission.collection.code} version {version.number} {_VERBS[kind]}",
-            body=f"Your regional team {_VERBS[kind]} version {version.number} of "
-            f"{submission.collection}.{(' ' + comment) if comment else ''}",
-        )
+        else:
+            # A comment on the version leaves the status as it is: recorded and sent here.
+            audit_record(
+                action="review.comment",
+                actor=reviewer,
+                obj=decision,
+                submission_id=submission.pk,
+                organisation_code=submission.organisation.ods_code,
+                before={"status": submission.status},
+                after={"status": submission.status, "version": version.number},
+                detail=comment,
+                request=request,
+            )
+            _notify_organisation(
+                submission=submission,
+                subject=f"{submission.collection.code} version {version.number} commented on",
+                body=f"Your regional team commented on version {version.number} of "
+                f"{submission.collection}. {comment}",
+            )
     return decision
 
 
@@ -162,12 +163,6 @@ def submission_reopen(
             "This return has no submitted version to reopen. Reload the page to see its current state."
         )
     with transaction.atomic():
-        try:
-            transition(
-                submission=submission, action=Action.REOPEN, guard={"submitted_version": version}
-            )
-        except TransitionConflict as conflict:
-            raise DecisionConflict(str(conflict)) from None
         decision = Decision.objects.create(
             submission=submission,
             version=version,
@@ -175,22 +170,19 @@ def submission_reopen(
             kind=DecisionKind.REOPEN,
             comment=reason,
         )
-        audit_record(
-            action="review.reopen",
-            actor=reviewer,
-            obj=decision,
-            submission_id=submission.pk,
-            organisation_code=submission.organisation.ods_code,
-            before={"status": SubmissionStatus.APPROVED},
-            after={"status": submission.status},
-            detail=reason,
-            request=request,
-        )
-        _notify_organisation(
-            submission=submission,
-            subject=f"{submission.collection.code} reopened",
-            body=f"Your regional team reopened {submission.collection}: {reason}",
-        )
+        try:
+            transition(
+                submission=submission,
+                action=Action.REOPEN,
+                actor=reviewer,
+                reason=reason,
+                version=version,
+                audit_object=decision,
+                guard={"submitted_version": version},
+                request=request,
+            )
+        except TransitionConflict as conflict:
+            raise DecisionConflict(conflict.message) from None
     return decision
 
 
@@ -280,10 +272,7 @@ def endorsement_record(
     refusal = four_eyes_refusal(user=user, submission=submission, version=version, action=ENDORSE)
     if refusal:
         raise PermissionDenied(refusal)
-    if (
-        submission.status != SubmissionStatus.SUBMITTED
-        or submission.submitted_version_id != version.pk
-    ):
+    if not _awaiting_decision(submission=submission, version=version):
         raise DecisionConflict(
             f"Version {version.number} is not the submitted version awaiting review, so it cannot be endorsed. "
             "Reload the page to see the current state."

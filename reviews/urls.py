@@ -9,6 +9,7 @@ urlpatterns = [
     path("review/<int:pk>/decide/", views.decide, name="decide"),
     path("review/<int:pk>/reopen/", views.reopen, name="reopen"),
     path("review/<int:pk>/compare/", views.compare, name="compare"),
+    path("review/<int:pk>/compare/panel/", views.compare_panel, name="compare_panel"),
     path("returns/<int:pk>/comments/", views.comment_create, name="comment_create"),
     path("returns/<int:pk>/endorse/", views.endorse, name="endorse"),
 ]

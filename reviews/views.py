@@ -13,6 +13,8 @@ from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
 from planning.models import Collection
 from submissions import selectors as submission_selectors
+from submissions.models import ProductKind, ProductStatus
+from submissions.products import comparison_changes, product_for
 from triangulation.selectors import triangulation_section
 
 from . import selectors, services
@@ -26,7 +28,7 @@ QUEUE_PAGE_SIZE = 50
 
 @permission_or_404("reviews.see_queue")
 def queue(request: HttpRequest) -> HttpResponse:
-    planning_round = selectors.round_from_query(value=request.GET.get("round"))
+    planning_round = selectors.round_from_query(user=request.user, value=request.GET.get("round"))
     if planning_round is None:
         raise Http404
     submissions = selectors.review_queue_for_user(user=request.user).filter(
@@ -242,8 +244,7 @@ def endorse(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("submissions:detail", pk=submission.pk)
 
 
-@login_required
-def compare(request: HttpRequest, pk: int) -> HttpResponse:
+def _comparison_context(request: HttpRequest, pk: int) -> dict:
     submission = selectors.submission_get_for_reviewer(user=request.user, pk=pk)
     versions = list(selectors.comparable_versions(submission=submission))
     if not versions:
@@ -257,15 +258,29 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     new = selectors.comparable_version_get(
         submission=submission, pk=request.GET.get("b") or latest.pk
     )
-    return render(
-        request,
-        "reviews/compare.html",
-        {
-            "submission": submission,
-            "versions": versions,
-            "old": old,
-            "new": new,
-            "changes": selectors.version_diff(old=old, new=new),
-            "is_workbook": old.file_format == "xlsx" and new.file_format == "xlsx",
-        },
+    is_workbook = old.file_format == "xlsx" and new.file_format == "xlsx"
+    product = (
+        product_for(kind=ProductKind.COMPARISON, version=new, other=old) if is_workbook else None
     )
+    done = product is not None and product.status == ProductStatus.DONE
+    return {
+        "submission": submission,
+        "versions": versions,
+        "old": old,
+        "new": new,
+        "product": product,
+        "changes": comparison_changes(product=product) if done else [],
+        "is_workbook": is_workbook,
+        "query": request.GET.urlencode(),
+    }
+
+
+@login_required
+def compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two versions cell by cell; two large files are compared in the background meanwhile."""
+    return render(request, "reviews/compare.html", _comparison_context(request, pk))
+
+
+@login_required
+def compare_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "reviews/_comparison_panel.html", _comparison_context(request, pk))

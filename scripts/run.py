@@ -1,8 +1,9 @@
-"""`make run`: migrate, load the demo, then serve the portal with a real Celery worker.
+"""`make run`: migrate, load the demo, then serve the portal with real Celery workers (validation
+on workers of its own, config/queues.py).
 
 Embedded by default (SQLite, files under var/, Celery on kombu's filesystem transport); set
 DATABASE_URL or REDIS_URL to use PostgreSQL or Redis instead. Stays in the foreground and stops
-the worker and web server together on Ctrl+C.
+the workers and web server together on Ctrl+C.
 """
 
 from __future__ import annotations
@@ -18,10 +19,32 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from config import queues  # noqa: E402
 
 
 def manage(*args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def celery_worker(
+    name: str, *, queues: tuple[str, ...], concurrency: int, extra: tuple[str, ...] | list = ()
+) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            f"--queues={','.join(queues)}",
+            f"--hostname={name}@%h",
+            f"--concurrency={concurrency}",
+            "--loglevel=INFO",
+            *extra,
+        ],
+        cwd=ROOT,
+    )
 
 
 def main() -> int:
@@ -38,20 +61,17 @@ def main() -> int:
     manage("migrate", "--noinput", "-v", "0")
     manage("seed_demo", "--password", password, "--sample-returns")
 
-    worker = subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "--beat",
-            "--loglevel=INFO",
-            "--concurrency=2",
-            "--schedule",
-            str(ROOT / "var" / "celerybeat-schedule"),
-        ],
-        cwd=ROOT,
-    )
+    # Validation has worker processes of its own, so an upload's result never waits behind the
+    # hourly reminders or an export; the other worker takes every other queue and runs beat.
+    workers = [
+        celery_worker("validation", queues=(queues.VALIDATION,), concurrency=2),
+        celery_worker(
+            "other",
+            queues=queues.OTHER_QUEUES,
+            concurrency=1,
+            extra=["--beat", "--schedule", str(ROOT / "var" / "celerybeat-schedule")],
+        ),
+    ]
     web = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -78,16 +98,18 @@ def main() -> int:
     submit-rtd      submitter and signatory, a trust (submit-<trust code> for every trust)
     reviewer-y63    regional reviewer, North East and Yorkshire (reviewer-<region code>)
 
-  Press Ctrl+C to stop the web server and the worker.
+  Press Ctrl+C to stop the web server and the workers.
 """,
         flush=True,
     )
 
+    processes = [web, *workers]
+
     def stop(*_):
-        for process in (web, worker):
+        for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in (web, worker):
+        for process in processes:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -95,7 +117,7 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     try:
-        while web.poll() is None and worker.poll() is None:
+        while all(process.poll() is None for process in processes):
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass

@@ -1,12 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
 
+from core.exceptions import Conflict
+from reviews.services import submission_reopen
+from planning.definitions import collection_specs
 from workbooks.specs import spec_versions
 
 from .models import Finding, Submission, TemplateVersion, Version
 from .services import template_version_issue
-from .transitions import Action, TransitionConflict, transition
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,16 +41,47 @@ class SubmissionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Reopen approved returns (back to the organisation)")
+    @admin.action(description="Reopen approved returns (back to the organisation, with a reason)")
     def reopen(self, request, queryset):
+        """The same service as the review page's "Reopen": a reason the organisations read, a
+        decision in the review history, one audit event and a notice for each return."""
+        form = ReopenForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/submissions/submission/reopen.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Reopen approved returns",
+                    "opts": self.model._meta,
+                    "form": form,
+                    "returns": queryset,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
         reopened = 0
-        for submission in queryset:
+        for submission in queryset.select_related("organisation", "collection"):
             try:
-                transition(submission=submission, action=Action.REOPEN)
+                submission_reopen(
+                    submission=submission,
+                    reviewer=request.user,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
                 reopened += 1
-            except TransitionConflict as conflict:
-                self.message_user(request, f"{submission}: {conflict}", messages.WARNING)
+            except (Conflict, PermissionDenied, ValidationError) as refused:
+                message = refused.messages[0] if isinstance(refused, ValidationError) else refused
+                self.message_user(request, f"{submission}: {message}", messages.WARNING)
         self.message_user(request, f"{reopened} return(s) reopened.")
+        return None
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why the returns are reopened",
+        help_text="The organisations see this reason in their notification and review history.",
+    )
 
 
 @admin.register(Version)
@@ -80,7 +115,11 @@ class TemplateVersionForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         collection, version = data.get("collection"), data.get("version")
-        if collection and version and version not in spec_versions(collection_code=collection.code):
+        if (
+            collection
+            and version
+            and version not in spec_versions(specs=collection_specs(collection=collection))
+        ):
             raise ValidationError(
                 {"version": f"{collection.code} has no template layout {version}."}
             )

@@ -12,29 +12,51 @@ class UploadForm(forms.Form):
     )
 
 
-class SubmitForm(forms.Form):
-    """Built per version: one explanation field per warning, then the declaration."""
+class ExplanationsForm(NHSFormMixin, forms.Form):
+    """One explanation box per group of warnings, filled with the one given before if any."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    declaration = forms.BooleanField(
-        required=False,
-        label="I confirm the sign-off declaration above on behalf of the organisation",
-    )
-
-    def __init__(self, *args, warnings=(), **kwargs):
+    def __init__(self, *args, groups=(), min_length: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.warning_fields = []
-        for finding in warnings:
-            name = f"explanation_{finding.pk}"
-            self.fields[name] = forms.CharField(
-                required=False, widget=forms.Textarea(attrs={"rows": 2}), label=finding.message
+        self.groups = list(groups)
+        for index, group in enumerate(self.groups):
+            values = "these values are" if len(group.findings) > 1 else "this value is"
+            self.fields[self.field_name(index)] = forms.CharField(
+                label=group.title,
+                min_length=min_length,
+                initial=group.earlier_explanation,
+                widget=forms.Textarea(
+                    attrs={
+                        "rows": 3,
+                        "class": "nhsuk-textarea",
+                        "aria-describedby": f"{self.field_name(index)}-hint",
+                    }
+                ),
+                error_messages={
+                    "required": f"Explain why {values} right: {group.title.lower()}",
+                    "min_length": f"Explain in a sentence why {values} right: {group.title.lower()}",
+                },
             )
-            self.warning_fields.append((finding, name))
 
-    def explanations(self) -> dict[int, str]:
+    @staticmethod
+    def field_name(index: int) -> str:
+        return f"explain_{index}"
+
+    def boxes(self):
+        """Each group with its bound field, in order, for the template."""
+        return [(group, self[self.field_name(index)]) for index, group in enumerate(self.groups)]
+
+    def texts(self) -> dict[str, str]:
         return {
-            finding.pk: self.cleaned_data.get(name, "") for finding, name in self.warning_fields
+            name: self.cleaned_data[name].strip()
+            for name in (self.field_name(i) for i in range(len(self.groups)))
         }
+
+
+class CheckAnswersForm(NHSFormMixin, forms.Form):
+    declaration = forms.BooleanField(
+        label="I agree to the declaration on behalf of the organisation",
+        error_messages={"required": "Agree to the declaration to submit the return."},
+    )
 
 
 class TemplateVersionIssueForm(NHSFormMixin, forms.Form):
@@ -55,51 +77,3 @@ class TemplateVersionIssueForm(NHSFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["version"].choices = [(v, v) for v in available]
         self.fields["still_accepted"].choices = [(v, v) for v in issued]
-
-
-class LondonDeadlineField(forms.DateTimeField):
-    """A deadline typed as UK time; a date alone means noon, as the planning guidance sets them."""
-
-    input_formats = ["%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%d/%m/%Y"]
-
-    def to_python(self, value):
-        value = (value or "").strip() if isinstance(value, str) else value
-        result = super().to_python(value)
-        if result is not None and isinstance(value, str) and ":" not in value:
-            result = result.replace(hour=12, minute=0)
-        return result
-
-
-class ExtensionRequestForm(NHSFormMixin, forms.Form):
-    deadline = LondonDeadlineField(
-        label="New deadline",
-        help_text="UK time, for example 2021-05-13 12:00. A date alone means noon.",
-    )
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="Why you need more time"
-    )
-
-
-class ExtensionDecisionForm(NHSFormMixin, forms.Form):
-    decision = forms.ChoiceField(
-        choices=[("grant", "Grant"), ("refuse", "Refuse")], widget=forms.RadioSelect
-    )
-    deadline = LondonDeadlineField(
-        required=False,
-        label="Deadline if granted",
-        help_text="Leave empty to grant the date asked for, or give an earlier one.",
-    )
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        label="Reason",
-        help_text="Needed when you refuse.",
-    )
-
-
-class DeadlineChangeForm(NHSFormMixin, forms.Form):
-    deadline = LondonDeadlineField(
-        label="Deadline for this organisation",
-        help_text="UK time. The collection's own deadline removes the extension.",
-    )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from enum import nonmember
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +20,18 @@ class SubmissionStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
 
+    # The groups every page, reminder and count uses; nowhere else lists statuses.
+    # With the organisation: it may upload a new version.
+    OPEN = nonmember(
+        frozenset(
+            {"not_started", "uploaded", "validating", "invalid", "valid", "changes_requested"}
+        )
+    )
+    # "Submitted or better": the return has reached the region and nobody has sent it back.
+    DONE = nonmember(frozenset({"submitted", "approved"}))
+    # The region has seen it: submitted, and perhaps decided on since.
+    REACHED_REGION = nonmember(frozenset({"submitted", "approved", "changes_requested"}))
+
 
 class VersionStatus(models.TextChoices):
     QUEUED = "queued", "Waiting to be checked"
@@ -28,15 +41,10 @@ class VersionStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     FAILED = "failed", "Could not be checked"
 
-
-# Read through to the end: its findings, values and estimates stand (valid or not).
-CHECKED_VERSION_STATUSES = (VersionStatus.VALID, VersionStatus.INVALID)
-FINISHED_VERSION_STATUSES = (
-    VersionStatus.VALID,
-    VersionStatus.INVALID,
-    VersionStatus.REJECTED,
-    VersionStatus.FAILED,
-)
+    # Read through to the end: its findings, values and estimates stand (valid or not).
+    CHECKED = nonmember(frozenset({"valid", "invalid"}))
+    # Nothing more will happen to it.
+    FINISHED = nonmember(frozenset({"valid", "invalid", "rejected", "failed"}))
 
 
 class Submission(models.Model):
@@ -94,6 +102,15 @@ class Submission(models.Model):
         blank=True, help_text="The sign-off declaration as it was agreed to."
     )
     is_late = models.BooleanField(default=False)
+    named_provider = models.ForeignKey(
+        "planning.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="named_submissions",
+        help_text="The provider the system named to submit this return for it, where the "
+        "collection allows that.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -132,6 +149,12 @@ class TemplateVersion(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    template = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The template as issued (a resolved fragment of the round definition): uploads "
+        "made from this version are checked against it even after a fix.",
     )
 
     class Meta:
@@ -191,6 +214,12 @@ class Version(models.Model):
         help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in pounds.",
     )
 
+    def download_name(self, suffix: str = "") -> str:
+        """ACT-QHM-v3.xlsx, or ACT-QHM-v3-findings.csv with a suffix: made from the return and the
+        detected format, never from the uploaded name, which only the uploader chose."""
+        stem = f"{self.submission.collection.code}-{self.submission.organisation.ods_code}"
+        return f"{stem}-v{self.number}{suffix or '.' + (self.file_format or 'bin')}"
+
     class Meta:
         ordering = ["submission", "-number"]
         constraints = [
@@ -204,7 +233,7 @@ class Version(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in FINISHED_VERSION_STATUSES
+        return self.status in VersionStatus.FINISHED
 
 
 class Severity(models.TextChoices):
@@ -220,6 +249,9 @@ class Finding(models.Model):
     cell = models.CharField(max_length=20, blank=True)
     value = models.TextField(blank=True)
     message = models.TextField()
+    measure = models.CharField(
+        max_length=100, blank=True, help_text="The measure a plausibility warning is about."
+    )
     explanation = models.TextField(
         blank=True, help_text="The organisation's explanation of a warning."
     )
@@ -258,3 +290,71 @@ class ReturnValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.organisation_code} {self.measure} {self.period}={self.value}"
+
+
+class ProductKind(models.TextChoices):
+    MARKED = "marked", "Workbook with the findings marked"
+    COMPARISON = "comparison", "Comparison with another version"
+
+
+class ProductStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Being prepared"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Could not be prepared"
+
+
+def product_upload_to(instance: VersionProduct, filename: str) -> str:
+    return f"products/{instance.version_id}/{uuid.uuid4().hex}.xlsx"
+
+
+class VersionProduct(models.Model):
+    """Something made from a version's file that is too heavy for a web request (its workbook with
+    the findings marked, its comparison with another version): built once, in the background when
+    the files are large, and kept, since neither file ever changes."""
+
+    kind = models.CharField(max_length=20, choices=ProductKind.choices)
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="products")
+    other = models.ForeignKey(
+        Version,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The version compared with (a comparison only).",
+    )
+    status = models.CharField(
+        max_length=10, choices=ProductStatus.choices, default=ProductStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    message = models.TextField(blank=True, help_text="Why it could not be prepared.")
+    file = models.FileField(upload_to=product_upload_to, max_length=300, blank=True)
+    changes = models.JSONField(
+        null=True, blank=True, help_text="A comparison's changed cells (the first few thousand)."
+    )
+    change_count = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "version"],
+                condition=Q(other__isnull=True),
+                name="one_product_of_a_version",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "version", "other"],
+                condition=Q(other__isnull=False),
+                name="one_product_of_a_pair",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.version}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ProductStatus.DONE, ProductStatus.FAILED)

@@ -2,17 +2,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import Role, User
 from accounts.selectors import people_named, user_scope, users_holding_role
 from audit.services import audit_access_refused
+from planning.definitions import collection_specs
 from planning.models import DeadlineExtension, OrganisationType
 from planning.selectors import sign_off_delegated, submission_visibility
+from workbooks.rule_titles import rule_title
 
-from .models import Finding, Severity, Submission, TemplateVersion, Version
+from workbooks.reader import template_sheet_names
+from workbooks.specs import spec_for, template_layout_key
+from workbooks.types import Finding as FindingData
+
+from .models import (
+    Finding,
+    Severity,
+    Submission,
+    SubmissionStatus,
+    TemplateVersion,
+    Version,
+    VersionStatus,
+)
+from .transitions import Action, allowed_actions
+
+
+def _named_provider_visibility(*, user: User) -> Q:
+    """A provider a system named to submit a return for it reads that return."""
+    organisation_ids = user_scope(user=user).organisation_ids
+    return Q(named_provider_id__in=organisation_ids) if organisation_ids else Q(pk__in=[])
 
 
 def submissions_for_user(*, user: User) -> QuerySet[Submission]:
@@ -22,7 +43,9 @@ def submissions_for_user(*, user: User) -> QuerySet[Submission]:
         collection_id=OuterRef("collection_id"), organisation_id=OuterRef("organisation_id")
     ).values("deadline")[:1]
     return (
-        Submission.objects.filter(submission_visibility(user=user))
+        Submission.objects.filter(
+            submission_visibility(user=user) | _named_provider_visibility(user=user)
+        )
         .select_related(
             "collection",
             "collection__planning_round",
@@ -94,11 +117,9 @@ def template_versions_accepted(*, collection_id: int) -> list[str]:
 
 
 def template_version_latest(*, collection_id: int) -> TemplateVersion | None:
-    return (
-        TemplateVersion.objects.filter(collection_id=collection_id)
-        .order_by("-issued_at", "-version")
-        .first()
-    )
+    """The layout organisations download: the newest issued, whenever each was issued."""
+    issued = TemplateVersion.objects.filter(collection_id=collection_id)
+    return max(issued, key=lambda template: template_layout_key(template.version), default=None)
 
 
 def version_with_findings(*, version_pk: int) -> Version:
@@ -149,6 +170,15 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
             role=f"System lead of {submission.system.name}, for the {kind}{_covering_note(delegator_id=delegator)}",
             on_behalf_of_id=delegator,
         )
+    if _named_provider_acts_for(
+        submission=submission, organisation_ids=scope.signatory_organisation_ids
+    ):
+        delegator = scope.covering_for.get((Role.SIGNATORY, submission.named_provider_id))
+        return SigningCapacity(
+            role=f"Signatory of {submission.named_provider.name}, named by the system to submit "
+            f"this return{_covering_note(delegator_id=delegator)}",
+            on_behalf_of_id=delegator,
+        )
     if _lead_ccg_acts_for(submission=submission, organisation_ids=scope.signatory_organisation_ids):
         delegator = scope.covering_for.get((Role.SIGNATORY, organisation.lead_ccg_id))
         return SigningCapacity(
@@ -196,14 +226,44 @@ def _lead_ccg_acts_for(*, submission: Submission, organisation_ids: frozenset[in
     )
 
 
+def _named_provider_acts_for(*, submission: Submission, organisation_ids: frozenset[int]) -> bool:
+    return bool(
+        submission.collection.named_provider_may_submit
+        and submission.named_provider_id
+        and submission.named_provider_id in organisation_ids
+    )
+
+
+def named_provider_acts_for(*, user: User, submission: Submission) -> bool:
+    return _named_provider_acts_for(
+        submission=submission, organisation_ids=user_scope(user=user).organisation_ids
+    )
+
+
+def may_name_provider(*, user: User, submission: Submission) -> bool:
+    """The system's own lead or signatory names (or stops naming) the provider that submits a
+    return the collection lets a named provider submit; never once it is submitted."""
+    scope = user_scope(user=user)
+    return bool(
+        submission.collection.named_provider_may_submit
+        and submission.submitted_at is None
+        and (
+            submission.organisation_id in scope.lead_ics_ids
+            or submission.organisation_id in scope.signatory_organisation_ids
+        )
+    )
+
+
 def may_upload(*, user: User, submission: Submission) -> bool:
-    """Members of the organisation, its system lead, and for some returns an ICS's lead CCG."""
+    """Members of the organisation, its system lead, for some returns an ICS's lead CCG, and the
+    provider a system named to submit a return for it."""
     scope = user_scope(user=user)
     organisation = submission.organisation
     return (
         organisation.pk in scope.organisation_ids
         or (submission.system_id is not None and submission.system_id in scope.lead_ics_ids)
         or _lead_ccg_acts_for(submission=submission, organisation_ids=scope.organisation_ids)
+        or _named_provider_acts_for(submission=submission, organisation_ids=scope.organisation_ids)
     )
 
 
@@ -219,3 +279,134 @@ def version_of_submission(*, submission: Submission, pk: int | str | None) -> Ve
     if pk is None or not str(pk).isdigit():
         return None
     return submission.versions.filter(pk=int(pk)).first()
+
+
+@dataclass(frozen=True)
+class WarningGroup:
+    """The warnings of one rule about one measure on one sheet: explained once, together."""
+
+    rule: str
+    sheet: str
+    measure: str
+    findings: list[Finding]
+    earlier_explanation: str = ""
+    explained_on_version: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.rule, self.sheet, self.measure)
+
+    @property
+    def title(self) -> str:
+        what = rule_title(self.rule)
+        return f"{what}: {self.measure}" if self.measure else what
+
+
+def _earlier_explanations(*, version: Version) -> dict[tuple[str, str, str], tuple[str, int]]:
+    """The newest explanation given for each kind of warning on this or an earlier version."""
+    rows = (
+        Finding.objects.filter(
+            version__submission_id=version.submission_id,
+            version__number__lte=version.number,
+            severity=Severity.WARNING,
+        )
+        .exclude(explanation="")
+        .order_by("-version__number", "id")
+        .values_list("rule", "sheet", "measure", "explanation", "version__number")
+    )
+    earlier: dict[tuple[str, str, str], tuple[str, int]] = {}
+    for rule, sheet, measure, explanation, number in rows:
+        earlier.setdefault((rule, sheet, measure), (explanation, number))
+    return earlier
+
+
+def warning_groups(*, version: Version) -> list[WarningGroup]:
+    """The version's warnings grouped by rule, sheet and measure, each with the explanation given
+    for the same kind of warning before, so it is confirmed instead of typed again."""
+    grouped: dict[tuple[str, str, str], list[Finding]] = {}
+    for finding in warnings_of_version(version=version):
+        grouped.setdefault((finding.rule, finding.sheet, finding.measure), []).append(finding)
+    earlier = _earlier_explanations(version=version) if grouped else {}
+    groups = []
+    for key, findings in grouped.items():
+        explanation, number = earlier.get(key, ("", None))
+        groups.append(
+            WarningGroup(
+                *key,
+                findings=findings,
+                earlier_explanation=explanation,
+                explained_on_version=number,
+            )
+        )
+    return groups
+
+
+_NOT_SUBMITTABLE = {
+    VersionStatus.QUEUED: "is waiting to be checked: wait a few seconds and try again",
+    VersionStatus.RUNNING: "is being checked: wait a few seconds and try again",
+    VersionStatus.INVALID: "has errors: fix them and upload the file again",
+    VersionStatus.REJECTED: "was rejected: upload a file made from the template",
+    VersionStatus.FAILED: "could not be checked: upload it again",
+}
+_ALREADY_SUBMITTED = {
+    SubmissionStatus.SUBMITTED: "Version {n} is already submitted.",
+    SubmissionStatus.APPROVED: "Version {n} has been approved.",
+    SubmissionStatus.CHANGES_REQUESTED: "Your regional team asked for changes to version {n}: "
+    "upload a new version with the changes and submit that.",
+}
+_SUBMIT_ACTIONS = frozenset({Action.SUBMIT, Action.RESUBMIT})
+
+
+def submit_refusal(*, submission: Submission, version: Version) -> str:
+    """Why this version cannot be submitted now, or "" when it can. Any version checked without
+    errors can be, not only the newest; no queries, so a page can ask it of every version."""
+    if version.submission_id != submission.pk:
+        return "That version belongs to another return."
+    if submission.submitted_version_id == version.pk:
+        return _ALREADY_SUBMITTED.get(submission.status, "").format(n=version.number)
+    if version.status != VersionStatus.VALID:
+        return (
+            "Only a version that has been checked and has no errors can be submitted. "
+            f"Version {version.number} {_NOT_SUBMITTABLE[version.status]}."
+        )
+    if not _SUBMIT_ACTIONS & set(allowed_actions(status=submission.status)):
+        return (
+            "This return has been approved, so no other version can be submitted. "
+            "Your regional team can reopen it if it needs to change."
+        )
+    return ""
+
+
+def submission_reference(*, submission: Submission) -> str:
+    """The reference a signatory quotes about a submission, e.g. ACT-DRAFT-QHM-00042-V2."""
+    collection = submission.collection
+    stage = "" if collection.stage == "single" else f"-{collection.stage.upper()}"
+    return (
+        f"{collection.code}{stage}-{submission.organisation.ods_code}-"
+        f"{submission.pk:05d}-V{submission.submitted_version.number}"
+    )
+
+
+def finding_data_of_version(*, version: Version) -> list[FindingData]:
+    """The version's findings as the pure workbook code takes them (CSV, marked workbook)."""
+    return [
+        FindingData(
+            severity=f.severity,
+            rule=f.rule,
+            sheet=f.sheet,
+            cell=f.cell,
+            value=f.value,
+            message=f.message,
+        )
+        for f in findings_of_version(version=version)
+    ]
+
+
+def template_sheets_of(*, version: Version) -> list[str]:
+    """The sheets of the template version the file was made from (the latest when its cover did not
+    say): the only sheets of a stored file that are ever read."""
+    specs = collection_specs(collection=version.submission.collection)
+    if not specs:
+        return template_sheet_names(None)
+    spec = spec_for(specs=specs, version=version.template_version)
+    return template_sheet_names(spec or specs[-1])

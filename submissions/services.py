@@ -15,22 +15,43 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import users_of_organisation, users_reviewing_region
+from accounts.selectors import users_of_organisation
 from audit.models import AuditAction
 from audit.services import audit_record, audit_submission_event
+from core.exceptions import Conflict
+from core.limits import upload_limit_text
 from core.queueing import send_task
+from erf.selectors import national_values_for
+from guidance.models import GuidanceKind
+from guidance.selectors import measure_definitions
+from guidance.services import guidance_publish
 from notifications.services import notify
 from planning.history import members_on, organisations_in_force_on, placements_on
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
+from planning.definitions import collection_narrative, collection_specs, round_definition
 from planning.selectors import effective_deadline
 from workbooks.filecheck import inspect_upload
 from workbooks.generate import build_template
-from workbooks.specs import has_workbook_template, latest_spec_version, spec_versions
+from workbooks.narrative import build_narrative_template
+from workbooks.specs import resolve_spec
 from workbooks.types import MemberOrg, RejectedFile, TemplateContext
 
 from . import rules as submission_rules
-from .models import Finding, Severity, Submission, TemplateVersion, Version, VersionStatus
-from .selectors import signing_capacity
+from .models import (
+    Finding,
+    Severity,
+    Submission,
+    SubmissionStatus,
+    TemplateVersion,
+    Version,
+    VersionStatus,
+)
+from .selectors import (
+    signing_capacity,
+    submit_refusal,
+    template_layout_key,
+    template_version_latest,
+)
 from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
@@ -41,21 +62,10 @@ DECLARATION = (
     "that the plan is agreed by all partners."
 )
 MIN_EXPLANATION_LENGTH = 10
-_NOT_SUBMITTABLE = {
-    VersionStatus.QUEUED: "is waiting to be checked: wait a few seconds and try again",
-    VersionStatus.RUNNING: "is being checked: wait a few seconds and try again",
-    VersionStatus.INVALID: "has errors: fix them and upload the file again",
-    VersionStatus.REJECTED: "was rejected: upload a file made from the template",
-    VersionStatus.FAILED: "could not be checked: upload it again",
-}
 
 
-class SubmitRefused(Exception):
+class SubmitRefused(Conflict):
     """The version cannot be submitted as it stands (errors remain, or a newer version exists)."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
 
 def declaration_text(*, organisation: Organisation) -> str:
@@ -88,38 +98,147 @@ def submissions_ensure_for_round(*, planning_round: PlanningRound) -> int:
 
 
 def template_versions_ensure(*, planning_round: PlanningRound) -> None:
-    """Issue the latest template layout for every workbook collection that has none yet."""
+    """Issue, for every collection of the round that has none yet, the workbook template its
+    round's definition gives it (collections made outside `round_definition_install`)."""
+    definition = round_definition(planning_round=planning_round)
+    if definition is None:
+        return
     for collection in planning_round.collections.all():
-        if (
-            has_workbook_template(collection_code=collection.code)
-            and not collection.template_versions.exists()
-        ):
-            TemplateVersion.objects.get_or_create(
-                collection=collection, version=latest_spec_version(collection_code=collection.code)
-            )
+        item = definition.collection(collection.code)
+        if item is None or not item.template or collection.template_versions.exists():
+            continue
+        template = definition.template_data[item.template]
+        TemplateVersion.objects.get_or_create(
+            collection=collection,
+            version=template["version"],
+            defaults={"template": template, "note": template.get("changes", "")},
+        )
 
 
 @transaction.atomic
 def template_version_issue(
-    *, collection: Collection, version: str, still_accepted: list[str], note: str, issued_by: User
+    *,
+    collection: Collection,
+    version: str,
+    still_accepted: list[str],
+    note: str,
+    issued_by: User,
+    request=None,
 ) -> TemplateVersion:
-    """Issue a new template layout mid-round and say which older ones are still accepted."""
-    if version not in spec_versions(collection_code=collection.code):
+    """Announce a mid-round template fix: the layout `version`, issued from the round's edited
+    definition, with a note of what changed and which earlier versions are still accepted. Every
+    organisation that owes the return is told, and the fix is a notice in the round's guidance.
+    Only the newest layout can be announced, so an older one never becomes the one downloaded."""
+    if not note.strip():
+        raise ValidationError({"note": "Say what changed, for the people who download it."})
+    # Locked so two admins announcing at once cannot both pass the checks below.
+    list(Collection.objects.select_for_update().filter(pk=collection.pk))
+    template_version = collection.template_versions.filter(version=version).first()
+    if template_version is None:
         raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
-    template_version, _ = TemplateVersion.objects.update_or_create(
-        collection=collection,
-        version=version,
-        defaults={"is_accepted": True, "note": note, "issued_by": issued_by},
+    latest = template_version_latest(collection_id=collection.pk)
+    if template_layout_key(version) < template_layout_key(latest.version):
+        raise ValidationError(
+            {
+                "version": f"Organisations download {latest.version} now; {version} is older, "
+                "so it cannot replace it."
+            }
+        )
+    TemplateVersion.objects.filter(pk=template_version.pk).update(
+        is_accepted=True, note=note.strip(), issued_by=issued_by
     )
-    collection.template_versions.exclude(pk=template_version.pk).update(is_accepted=False)
-    collection.template_versions.filter(version__in=still_accepted).update(is_accepted=True)
+    earlier = collection.template_versions.exclude(pk=template_version.pk)
+    earlier.update(is_accepted=False)
+    earlier.filter(version__in=still_accepted).update(is_accepted=True)
+    accepted = sorted(
+        earlier.filter(is_accepted=True).values_list("version", flat=True),
+        key=template_layout_key,
+    )
+    note = note.strip()
     audit_record(
         action=AuditAction.TEMPLATE_ISSUED,
         actor=issued_by,
         obj=template_version,
-        after={"version": version, "still_accepted": sorted(still_accepted), "note": note},
+        after={"version": version, "still_accepted": accepted, "note": note},
+        request=request,
     )
+    message = template_fix_message(
+        collection=collection, version=version, accepted=accepted, note=note
+    )
+    _template_fix_notify(collection=collection, version=version, body=message)
+    guidance_publish(
+        planning_round=collection.planning_round,
+        kind=GuidanceKind.NOTICE,
+        title=f"New {collection} template: version {version}",
+        body=message,
+        user=issued_by,
+        request=request,
+    )
+    template_version.refresh_from_db()
     return template_version
+
+
+def template_fix_message(
+    *, collection: Collection, version: str, accepted: list[str], note: str
+) -> str:
+    older = (
+        f"Returns made from version {' or '.join(accepted)} are still accepted."
+        if accepted
+        else "Returns made from earlier versions are no longer accepted: download the new template."
+    )
+    return f"Version {version} of the {collection} template is available. {note} {older}"
+
+
+def _template_fix_notify(*, collection: Collection, version: str, body: str) -> None:
+    owing = Submission.objects.filter(collection=collection).select_related("organisation")
+    for submission in owing:
+        notify(
+            recipients=users_of_organisation(organisation_id=submission.organisation_id),
+            kind="template_issued",
+            subject=f"New {collection} template: version {version}",
+            body=body,
+            url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
+            dedupe_key=f"template:{collection.pk}:{version}:{submission.organisation_id}",
+        )
+
+
+@transaction.atomic
+def submission_name_provider(
+    *, submission: Submission, provider: Organisation | None, user: User, request=None
+) -> Submission:
+    """The system names one of its providers to submit this return for it (None: the system
+    submits it itself). One obligation either way: the return stays the system's."""
+    if not submission_rules.can_name_provider(user, submission):
+        raise PermissionDenied("Only the system's lead or signatory names who submits this return.")
+    if provider is not None and not (
+        provider.org_type == OrganisationType.PROVIDER
+        and provider.parent_ics_id == submission.organisation_id
+        and provider.is_active
+    ):
+        raise ValidationError(
+            {"provider": f"Choose one of the trusts of {submission.organisation.name}."}
+        )
+    before = submission.named_provider.ods_code if submission.named_provider else ""
+    Submission.objects.filter(pk=submission.pk).update(named_provider=provider)
+    submission.refresh_from_db()
+    audit_submission_event(
+        action=AuditAction.PROVIDER_NAMED,
+        submission=submission,
+        actor=user,
+        request=request,
+        before={"named_provider": before},
+        after={"named_provider": provider.ods_code if provider else ""},
+    )
+    if provider is not None:
+        notify(
+            recipients=users_of_organisation(organisation_id=provider.pk),
+            kind="provider_named",
+            subject=f"{submission.organisation.name} asks you to submit {submission.collection}",
+            body=f"{submission.organisation.name} named {provider.name} to upload and submit "
+            f"{submission.collection} on its behalf.",
+            url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
+        )
+    return submission
 
 
 # Templates --------------------------------------------------------------------------------------
@@ -149,6 +268,7 @@ def template_context_for(
 ) -> TemplateContext:
     """What a template is generated from and a return validated against: the one definition used
     by the portal, the API and the command-line tools alike."""
+    narrative = collection_narrative(collection=collection)
     return TemplateContext(
         collection_code=collection.code,
         collection_name=collection.name,
@@ -160,6 +280,17 @@ def template_context_for(
             organisation=organisation, day=collection.planning_round.reference_date
         ),
         template_version=template_version,
+        measure_definitions=tuple(
+            sorted(measure_definitions(planning_round=collection.planning_round).items())
+        ),
+        specs=collection_specs(collection=collection),
+        national_values=national_values_for(collection=collection, organisation=organisation),
+        narrative_sections=tuple(
+            (section.heading, section.words, section.asks) for section in narrative.sections
+        )
+        if narrative
+        else (),
+        narrative_title=narrative.title if narrative else "",
     )
 
 
@@ -173,24 +304,22 @@ def template_context(*, submission: Submission, template_version: str = "") -> T
 
 def template_for_submission(*, submission: Submission) -> tuple[str, bytes]:
     """The workbook template issued for this return, and a file name for it."""
-    if not has_workbook_template(collection_code=submission.collection.code):
-        raise ValidationError(
-            f"{submission.collection.code} is returned as a document; it has no workbook template."
-        )
-    issued = (
-        TemplateVersion.objects.filter(collection=submission.collection)
-        .order_by("-issued_at", "-version")
-        .first()
-    )
-    version = (
-        issued.version
-        if issued
-        else latest_spec_version(collection_code=submission.collection.code)
-    )
-    data = build_template(context=template_context(submission=submission, template_version=version))
-    stage = "" if submission.collection.stage == "single" else f"-{submission.collection.stage}"
-    name = f"{submission.collection.code}{stage}-{submission.organisation.ods_code}-template-{version}.xlsx"
-    return name, data
+    return template_for(collection=submission.collection, organisation=submission.organisation)
+
+
+def template_for(*, collection: Collection, organisation: Organisation) -> tuple[str, bytes]:
+    """The template an organisation downloads for a collection (also an admin's preview of it,
+    before it owes anything), and a file name for it."""
+    context = template_context_for(collection=collection, organisation=organisation)
+    stage = "" if collection.stage == "single" else f"-{collection.stage}"
+    stem = f"{collection.code}{stage}-{organisation.ods_code}-template"
+    if context.specs:
+        version = resolve_spec(context=context).version
+        return f"{stem}-{version}.xlsx", build_template(context=context)
+    if context.narrative_sections:
+        data = build_narrative_template(context=context, title=context.narrative_title)
+        return f"{stem}.docx", data
+    raise ValidationError(f"{collection.name} has no template to download.")
 
 
 # Uploads ----------------------------------------------------------------------------------------
@@ -216,7 +345,7 @@ def _read_upload(stream: IO[bytes]) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise ValidationError(
-            f"The file is larger than {limit // (1024 * 1024)} MB, the largest the portal accepts."
+            f"The file is larger than {upload_limit_text()}, the largest the portal accepts."
         )
     if not data:
         raise ValidationError("The file is empty.")
@@ -284,37 +413,36 @@ def version_create(
     version.file.save("upload", ContentFile(data), save=False)
     try:
         with transaction.atomic():
-            Submission.objects.select_for_update().get(pk=submission.pk)
+            locked = Submission.objects.select_for_update().get(pk=submission.pk)
             version.number = (submission.versions.aggregate(top=Max("number"))["top"] or 0) + 1
             version.save()
-            before = {"status": submission.status}
             transition(
                 submission=submission,
-                action=Action.UPLOAD,
-                current_version=version,
-                submitted_version=None,
-                submitted_at=None,
-                submitted_by=None,
-                is_late=False,
-            )
-            audit_submission_event(
-                action=AuditAction.UPLOAD,
-                submission=submission,
-                obj=version,
                 actor=user,
-                before=before,
-                after={
-                    "status": submission.status,
-                    "version": version.number,
-                    "sha256": sha256,
-                    "size": len(data),
-                },
+                version=version,
+                facts={"sha256": sha256, "size": len(data)},
+                **_upload_change(status=locked.status, version=version),
             )
             transaction.on_commit(lambda: enqueue_validation(version_id=version.pk), robust=True)
     except (TransitionConflict, IntegrityError):
         version.file.delete(save=False)
         raise
     return UploadOutcome(version=version, duplicate=False)
+
+
+def _upload_change(*, status: str, version: Version) -> dict:
+    """A submitted return keeps its submitted version (and whether it was late) while a newer
+    draft is checked; any other return starts again from the new upload."""
+    if status == SubmissionStatus.SUBMITTED:
+        return {"action": Action.UPLOAD_DRAFT, "current_version": version}
+    return {
+        "action": Action.UPLOAD,
+        "current_version": version,
+        "submitted_version": None,
+        "submitted_at": None,
+        "submitted_by": None,
+        "is_late": False,
+    }
 
 
 def enqueue_validation(*, version_id: int) -> None:
@@ -337,23 +465,16 @@ def submission_submit(
     explanations: dict[int, str],
     now: dt.datetime | None = None,
 ) -> Submission:
-    """Sign off a valid version: warnings explained, declaration agreed, deadline applied."""
+    """Sign off any version checked without errors (not only the newest): warnings explained,
+    declaration agreed, deadline applied. Submitting another version replaces the submitted one."""
     capacity = signing_capacity(user=user, submission=submission)
     if capacity is None:
         raise PermissionDenied("Only a signatory of the organisation can submit this return.")
     if version.submission_id != submission.pk:
         raise ValidationError({"version": "That version belongs to another return."})
-    if submission.current_version_id != version.pk:
-        latest = submission.current_version
-        raise SubmitRefused(
-            f"Version {latest.number} was uploaded after version {version.number}. "
-            f"Check version {latest.number} and submit that one."
-        )
-    if version.status != VersionStatus.VALID:
-        raise SubmitRefused(
-            "Only a version that has been checked and has no errors can be submitted. "
-            f"Version {version.number} {_NOT_SUBMITTABLE[version.status]}."
-        )
+    refusal = submit_refusal(submission=submission, version=version)
+    if refusal:
+        raise SubmitRefused(refusal)
     problems: dict[str, str] = {}
     warnings = list(version.findings.filter(severity=Severity.WARNING))
     cleaned = {finding.pk: (explanations.get(finding.pk) or "").strip() for finding in warnings}
@@ -378,13 +499,19 @@ def submission_submit(
             "This collection closed at its deadline. Ask your regional team for an extension."
         )
     with transaction.atomic():
-        before = {"status": submission.status}
         for finding in warnings:
             Finding.objects.filter(pk=finding.pk).update(explanation=cleaned[finding.pk])
         transition(
             submission=submission,
-            action=Action.SUBMIT,
-            guard={"current_version": version},
+            # Guarded on the version submitted so far, so two people submitting at once cannot
+            # both win.
+            action=Action.RESUBMIT
+            if submission.status == SubmissionStatus.SUBMITTED
+            else Action.SUBMIT,
+            actor=user,
+            version=version,
+            facts={"is_late": late, "warnings_explained": len(warnings)},
+            guard={"submitted_version": submission.submitted_version_id},
             submitted_version=version,
             submitted_by=user,
             submitted_role=capacity.role,
@@ -393,45 +520,10 @@ def submission_submit(
             declaration=declaration_text(organisation=submission.organisation),
             is_late=late,
         )
-        audit_submission_event(
-            action=AuditAction.SUBMIT,
-            submission=submission,
-            obj=version,
-            actor=user,
-            before=before,
-            after={
-                "status": submission.status,
-                "version": version.number,
-                "is_late": late,
-                "warnings_explained": len(warnings),
-            },
-        )
-        submission_submitted_notify(submission=submission, version=version, user=user)
     return submission
 
 
 # Notices ----------------------------------------------------------------------------------------
-
-
-def submission_submitted_notify(*, submission: Submission, version: Version, user: User) -> None:
-    """Tell the organisation's people and the region's reviewers that the return was submitted."""
-    organisation = submission.organisation
-    recipients = [
-        *users_of_organisation(organisation_id=organisation.pk),
-        *users_reviewing_region(region_id=organisation.region_id),
-    ]
-    late = " (late)" if submission.is_late else ""
-    notify(
-        recipients=recipients,
-        kind="submitted",
-        subject=f"{submission.collection.code} submitted by {organisation.name}",
-        body=(
-            f"{user.get_full_name() or user.get_username()} submitted version {version.number} of "
-            f"{submission.collection} for {organisation.name}{late}."
-        ),
-        url=reverse("submissions:detail", kwargs={"pk": submission.pk}),
-        dedupe_key=f"submitted:{submission.pk}:{version.pk}",
-    )
 
 
 _FINISHED_TEXT = {
@@ -440,6 +532,11 @@ _FINISHED_TEXT = {
     VersionStatus.REJECTED: "was rejected",
     VersionStatus.FAILED: "could not be checked",
 }
+
+
+def version_finished_text(*, version: Version) -> str:
+    """One sentence saying how a finished check came out, e.g. "Version 2 has errors to fix"."""
+    return f"Version {version.number} {_FINISHED_TEXT[version.status]}."
 
 
 def version_finished_notify(*, version_id: int) -> None:
@@ -451,7 +548,7 @@ def version_finished_notify(*, version_id: int) -> None:
     counts = (
         f" {version.error_count} error{'s' if version.error_count != 1 else ''}, "
         f"{version.warning_count} warning{'s' if version.warning_count != 1 else ''}."
-        if version.status in (VersionStatus.VALID, VersionStatus.INVALID)
+        if version.status in VersionStatus.CHECKED
         else f" {version.message}"
     )
     notify(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from .products import product_build, products_sweep
 from .validation import version_validate, versions_sweep
 
 
@@ -21,3 +22,19 @@ def validate_version(version_id: int) -> str | None:
 @shared_task(ignore_result=True)
 def sweep_stuck_versions() -> dict[str, int]:
     return versions_sweep()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.VALIDATION_TIME_LIMIT_SECONDS,
+    ignore_result=True,
+)
+def build_version_product(product_id: int) -> str | None:
+    """Thin: the work, its limits and its idempotence live in submissions.products."""
+    return product_build(product_id=product_id, limited=True)
+
+
+@shared_task(ignore_result=True)
+def sweep_stuck_products() -> dict[str, int]:
+    return products_sweep()

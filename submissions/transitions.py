@@ -1,56 +1,170 @@
 """The one table of how a return's status may change, and the one function that changes it.
 
-Every entry point (browser, API, admin, Celery) calls `transition`. The change is a conditional
-UPDATE on the current status (and any guard), so two people acting at once cannot both win: the
-second gets `TransitionConflict` instead of silently overwriting the first.
+Every entry point (browser, API, Django admin, Celery) calls `transition`, and `transition` does
+everything a change of status brings with it: a conditional UPDATE on the current status (and any
+guard), so two people acting at once cannot both win (the second gets `TransitionConflict`); one
+audit event saying who, why and from what to what; and the notices the change sends. No caller
+records or notifies a status change itself, so none can forget to.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
-from .models import Submission
+from accounts.models import User
+from accounts.selectors import users_of_organisation, users_reviewing_region
+from audit.models import AuditAction
+from audit.services import audit_record
+from core.exceptions import Conflict
+from notifications.services import notify
+
+from .models import Submission, Version
 from .models import SubmissionStatus as S
 
 
 class Action(models.TextChoices):
     UPLOAD = "upload", "Upload a version"
+    UPLOAD_DRAFT = "upload_draft", "Upload a newer draft of a submitted return"
     START_VALIDATION = "start_validation", "Start validation"
     PASS_VALIDATION = "pass_validation", "Validation passed"
     FAIL_VALIDATION = "fail_validation", "Validation failed"
     SUBMIT = "submit", "Submit"
+    RESUBMIT = "resubmit", "Submit another version"
     APPROVE = "approve", "Approve"
     REQUEST_CHANGES = "request_changes", "Request changes"
     REOPEN = "reopen", "Reopen"
 
 
 @dataclass(frozen=True)
+class Change:
+    """One status change as it happened: what the audit event and the notices are made from."""
+
+    submission: Submission
+    action: str
+    actor: User | None
+    reason: str
+    version: Version | None
+
+
+def _return_url(submission: Submission) -> str:
+    return reverse("submissions:detail", kwargs={"pk": submission.pk})
+
+
+def _notify_submitted(change: Change) -> None:
+    """The organisation's people and the region's reviewers: the return has reached the region."""
+    submission, version, actor = change.submission, change.version, change.actor
+    organisation = submission.organisation
+    late = " (late)" if submission.is_late else ""
+    notify(
+        recipients=[
+            *users_of_organisation(organisation_id=organisation.pk),
+            *users_reviewing_region(region_id=organisation.region_id),
+        ],
+        kind="submitted",
+        subject=f"{submission.collection.code} submitted by {organisation.name}",
+        body=(
+            f"{actor.get_full_name() or actor.get_username()} submitted version {version.number} of "
+            f"{submission.collection} for {organisation.name}{late}."
+        ),
+        url=_return_url(submission),
+        dedupe_key=f"submitted:{submission.pk}:{version.pk}",
+    )
+
+
+def _notify_organisation(change: Change, *, subject: str, body: str) -> None:
+    notify(
+        recipients=users_of_organisation(organisation_id=change.submission.organisation_id),
+        kind="review",
+        subject=subject,
+        body=body,
+        url=_return_url(change.submission),
+    )
+
+
+def _notify_decided(verb: str) -> Callable[[Change], None]:
+    """The organisation's people: the region decided on their version, and why."""
+
+    def send(change: Change) -> None:
+        collection, number = change.submission.collection, change.version.number
+        reason = f" {change.reason}" if change.reason else ""
+        _notify_organisation(
+            change,
+            subject=f"{collection.code} version {number} {verb}",
+            body=f"Your regional team {verb} version {number} of {collection}.{reason}",
+        )
+
+    return send
+
+
+def _notify_reopened(change: Change) -> None:
+    collection = change.submission.collection
+    _notify_organisation(
+        change,
+        subject=f"{collection.code} reopened",
+        body=f"Your regional team reopened {collection}: {change.reason}",
+    )
+
+
+@dataclass(frozen=True)
 class Transition:
     sources: frozenset[str]
     target: str
+    audit_action: str
+    notice: Callable[[Change], None] | None = None
+    needs_reason: bool = False
 
-
-_EDITABLE = frozenset(
-    {S.NOT_STARTED, S.UPLOADED, S.VALIDATING, S.INVALID, S.VALID, S.CHANGES_REQUESTED}
-)
 
 TRANSITIONS: dict[str, Transition] = {
-    # A new upload withdraws a submission not yet decided on; an approved return must be reopened first.
-    Action.UPLOAD: Transition(_EDITABLE | {S.SUBMITTED}, S.UPLOADED),
-    Action.START_VALIDATION: Transition(frozenset({S.UPLOADED}), S.VALIDATING),
-    Action.PASS_VALIDATION: Transition(frozenset({S.UPLOADED, S.VALIDATING}), S.VALID),
-    Action.FAIL_VALIDATION: Transition(frozenset({S.UPLOADED, S.VALIDATING}), S.INVALID),
-    Action.SUBMIT: Transition(frozenset({S.VALID}), S.SUBMITTED),
-    Action.APPROVE: Transition(frozenset({S.SUBMITTED}), S.APPROVED),
-    Action.REQUEST_CHANGES: Transition(frozenset({S.SUBMITTED}), S.CHANGES_REQUESTED),
-    Action.REOPEN: Transition(frozenset({S.APPROVED}), S.CHANGES_REQUESTED),
+    Action.UPLOAD: Transition(S.OPEN, S.UPLOADED, AuditAction.UPLOAD),
+    # A submitted return stays submitted while a newer draft is uploaded and checked: only
+    # submitting another version replaces it. An approved return must be reopened first.
+    Action.UPLOAD_DRAFT: Transition(frozenset({S.SUBMITTED}), S.SUBMITTED, AuditAction.UPLOAD),
+    Action.START_VALIDATION: Transition(
+        frozenset({S.UPLOADED}), S.VALIDATING, AuditAction.VALIDATION_STARTED
+    ),
+    # The version's own "check finished" notice goes out whether or not the return moves.
+    Action.PASS_VALIDATION: Transition(
+        frozenset({S.UPLOADED, S.VALIDATING}), S.VALID, AuditAction.VALIDATION_FINISHED
+    ),
+    Action.FAIL_VALIDATION: Transition(
+        frozenset({S.UPLOADED, S.VALIDATING}), S.INVALID, AuditAction.VALIDATION_FINISHED
+    ),
+    # Any version checked without errors may be submitted, so the return's own status (which
+    # follows its newest upload) does not block submitting an earlier one.
+    Action.SUBMIT: Transition(S.OPEN, S.SUBMITTED, AuditAction.SUBMIT, notice=_notify_submitted),
+    Action.RESUBMIT: Transition(
+        frozenset({S.SUBMITTED}), S.SUBMITTED, AuditAction.SUBMIT, notice=_notify_submitted
+    ),
+    Action.APPROVE: Transition(
+        frozenset({S.SUBMITTED}),
+        S.APPROVED,
+        "review.approve",
+        notice=_notify_decided("approved"),
+    ),
+    Action.REQUEST_CHANGES: Transition(
+        frozenset({S.SUBMITTED}),
+        S.CHANGES_REQUESTED,
+        "review.request_changes",
+        notice=_notify_decided("sent back for changes"),
+        needs_reason=True,
+    ),
+    Action.REOPEN: Transition(
+        frozenset({S.APPROVED}),
+        S.CHANGES_REQUESTED,
+        "review.reopen",
+        notice=_notify_reopened,
+        needs_reason=True,
+    ),
 }
 
 
-class TransitionConflict(Exception):
+class TransitionConflict(Conflict):
     """The return was not in a state that allows the action (or changed meanwhile)."""
 
     def __init__(self, *, action: str, status: str):
@@ -63,15 +177,37 @@ class TransitionConflict(Exception):
 
 
 def allowed_actions(*, status: str) -> list[str]:
-    return [action for action, transition in TRANSITIONS.items() if status in transition.sources]
+    return [action for action, rule in TRANSITIONS.items() if status in rule.sources]
+
+
+def state_allows(*, status: str, action: str) -> bool:
+    """Whether the table lets a return in `status` take `action` (who may is a rules predicate)."""
+    return status in TRANSITIONS[action].sources
 
 
 def transition(
-    *, submission: Submission, action: str, guard: dict | None = None, **fields
+    *,
+    submission: Submission,
+    action: str,
+    actor: User | None,
+    reason: str = "",
+    version: Version | None = None,
+    audit_object: models.Model | None = None,
+    facts: dict[str, Any] | None = None,
+    guard: dict | None = None,
+    request=None,
+    **fields,
 ) -> Submission:
     """Move the submission by `action`, also writing `fields`, only if its status (and `guard`,
-    extra column conditions) still hold in the database. Updates `submission` in place."""
+    extra column conditions) still hold in the database; then record the audit event and queue the
+    notices, in the caller's transaction. `actor` is None for the portal's own work (validation).
+    `version` is the version the change is about; `audit_object` (default: the version, else the
+    return) and `facts` (added to the event's "after") describe it. Updates `submission` in place."""
     rule = TRANSITIONS[action]
+    reason = reason.strip()
+    if rule.needs_reason and not reason:
+        raise ValueError(f"{action} needs a reason the organisation can read.")
+    before = submission.status
     now = timezone.now()
     updated = Submission.objects.filter(
         pk=submission.pk, status__in=rule.sources, **(guard or {})
@@ -85,4 +221,24 @@ def transition(
     submission.updated_at = now
     for name, value in fields.items():
         setattr(submission, name, value)
+    after = {"status": rule.target}
+    if version is not None:
+        after["version"] = version.number
+    audit_record(
+        action=rule.audit_action,
+        actor=actor,
+        obj=audit_object or version or submission,
+        submission_id=submission.pk,
+        organisation_code=submission.organisation.ods_code,
+        before={"status": before},
+        after=after | (facts or {}),
+        detail=reason,
+        request=request,
+    )
+    if rule.notice is not None:
+        rule.notice(
+            Change(
+                submission=submission, action=action, actor=actor, reason=reason, version=version
+            )
+        )
     return submission

@@ -23,8 +23,9 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_submission_event
 from core.queueing import StuckWork, sweep_stuck_work
-from erf.returns import ERF_COLLECTION, erf_estimate_of_workbook
+from erf.returns import erf_estimate_of_return
 from triangulation.services import triangulation_enqueue
+from workbooks.specs import spec_for
 from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
 
@@ -119,21 +120,36 @@ def version_claim(*, version_id: int) -> int | None:
     return attempts
 
 
-def _move_submission(*, version_id: int, action: str) -> None:
-    """Only the latest version of a return moves its status; an older one finishing late is ignored."""
-    submission = Submission.objects.filter(current_version_id=version_id).first()
+def _move_submission(*, version_id: int, action: str, facts: dict | None = None) -> bool:
+    """Only the latest version of a return moves its status; an older one finishing late is ignored.
+    Returns whether the return moved (`transition` then recorded the event)."""
+    submission = (
+        Submission.objects.filter(current_version_id=version_id)
+        .select_related("organisation")
+        .first()
+    )
     if submission is None:
-        return
+        return False
     try:
-        transition(submission=submission, action=action, guard={"current_version_id": version_id})
+        transition(
+            submission=submission,
+            action=action,
+            actor=None,
+            version=Version.objects.get(pk=version_id),
+            facts=facts,
+            guard={"current_version_id": version_id},
+        )
     except TransitionConflict:
         logger.info("Version %s: submission %s not moved by %s", version_id, submission.pk, action)
+        return False
+    return True
 
 
-def _finish(*, version_id: int, attempt: int, **fields) -> bool:
-    """Write the result only if this attempt still owns the version, and audit it in the same
-    transaction: the append-only trail then holds one row per version that finished, which is how
-    `make chaos` shows that no version finished twice."""
+def _finish(*, version_id: int, attempt: int, action: str, **fields) -> bool:
+    """Write the result only if this attempt still owns the version, move the return if the version
+    is its latest, and audit the finish in the same transaction: one row per version that finished
+    (the return's move, when it moves, or the version's own), which is how `make chaos` shows that
+    no version finished twice."""
     finished = bool(
         Version.objects.filter(
             pk=version_id, status=VersionStatus.RUNNING, attempts=attempt
@@ -141,26 +157,31 @@ def _finish(*, version_id: int, attempt: int, **fields) -> bool:
     )
     if finished:
         version = Version.objects.select_related("submission__organisation").get(pk=version_id)
-        audit_submission_event(
-            action=AuditAction.VALIDATION_FINISHED,
-            submission=version.submission,
-            obj=version,
-            after={
-                "status": version.status,
-                "attempt": attempt,
-                "errors": version.error_count,
-                "warnings": version.warning_count,
-            },
-        )
+        facts = {
+            "version_status": version.status,
+            "attempt": attempt,
+            "errors": version.error_count,
+            "warnings": version.warning_count,
+        }
+        if not _move_submission(version_id=version_id, action=action, facts=facts):
+            audit_submission_event(
+                action=AuditAction.VALIDATION_FINISHED,
+                submission=version.submission,
+                obj=version,
+                after={"status": version.status} | facts,
+            )
     return finished
 
 
 def version_fail(*, version_id: int, attempt: int, message: str) -> None:
     with transaction.atomic():
         if _finish(
-            version_id=version_id, attempt=attempt, status=VersionStatus.FAILED, message=message
+            version_id=version_id,
+            attempt=attempt,
+            action=Action.FAIL_VALIDATION,
+            status=VersionStatus.FAILED,
+            message=message,
         ):
-            _move_submission(version_id=version_id, action=Action.FAIL_VALIDATION)
             version_finished_notify(version_id=version_id)
 
 
@@ -217,11 +238,11 @@ def version_validate(*, version_id: int) -> str | None:
             if _finish(
                 version_id=version_id,
                 attempt=attempt,
+                action=Action.FAIL_VALIDATION,
                 status=VersionStatus.REJECTED,
                 message=rejected.message,
                 validation_seconds=time.monotonic() - started,
             ):
-                _move_submission(version_id=version_id, action=Action.FAIL_VALIDATION)
                 version_finished_notify(version_id=version_id)
                 # The return no longer has a checked current version: its cross-return findings go.
                 triangulation_enqueue(version=version)
@@ -240,6 +261,7 @@ def version_validate(*, version_id: int) -> str | None:
                     cell=finding.cell[:20],
                     value=finding.value[:1000],
                     message=finding.message,
+                    measure=finding.measure[:100],
                 )
                 for finding in result.findings
             ],
@@ -249,6 +271,9 @@ def version_validate(*, version_id: int) -> str | None:
         finished = _finish(
             version_id=version_id,
             attempt=attempt,
+            action=Action.PASS_VALIDATION
+            if status == VersionStatus.VALID
+            else Action.FAIL_VALIDATION,
             status=status,
             message="",
             error_count=result.error_count,
@@ -262,12 +287,6 @@ def version_validate(*, version_id: int) -> str | None:
             # A newer attempt owns the version now; roll back our findings and let it finish.
             transaction.set_rollback(True)
             return None
-        _move_submission(
-            version_id=version_id,
-            action=Action.PASS_VALIDATION
-            if status == VersionStatus.VALID
-            else Action.FAIL_VALIDATION,
-        )
         version_finished_notify(version_id=version_id)
         triangulation_enqueue(version=version)
     return status
@@ -285,9 +304,13 @@ def _store_values(*, version_id: int, result: ValidationResult) -> None:
 
 def _erf_total(*, version: Version, data: bytes, result: ValidationResult) -> Decimal | None:
     # No grids read means the cover did not match this return: its ERF sheet is not this system's.
-    if version.submission.collection.code != ERF_COLLECTION or not result.grids:
+    if not result.grids:
         return None
-    estimate = erf_estimate_of_workbook(data=data)
+    context = template_context(submission=version.submission)
+    spec = spec_for(specs=context.specs, version=result.template_version)
+    if spec is None:
+        return None
+    estimate = erf_estimate_of_return(submission=version.submission, data=data, spec=spec)
     return estimate.total if estimate else None
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import os
 from contextlib import contextmanager
 
@@ -11,7 +12,28 @@ pytest_plugins = ["tests.returns_world", "tests.worker_support"]
 IN_CI = os.environ.get("CI") == "true"
 
 
+def _let_test_flushes_empty_the_sqlite_audit_trail() -> None:
+    """Django empties the database after each transactional test with a flush; on PostgreSQL that is
+    a TRUNCATE, which the append-only trigger does not see, but on SQLite it is a DELETE, which the
+    triggers refuse. In tests only, a flush lifts them for its own statements and puts them back."""
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    DatabaseOperations = DatabaseWrapper.ops_class
+
+    triggers = importlib.import_module("audit.migrations.0003_append_only_trigger_sqlite")
+    sql_flush = DatabaseOperations.sql_flush
+
+    def flush_around_triggers(self, style, tables, **kwargs):
+        statements = sql_flush(self, style, tables, **kwargs)
+        if "audit_auditevent" not in tables:
+            return statements
+        return [*triggers.DROP, *statements, *triggers.CREATE]
+
+    DatabaseOperations.sql_flush = flush_around_triggers
+
+
 def pytest_configure(config):
+    _let_test_flushes_empty_the_sqlite_audit_trail()
     # WhiteNoise warns once per client that STATIC_ROOT (filled by collectstatic) does not exist.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
     # CI must exercise the real services: a silently skipped PostgreSQL or Redis run is a failure.

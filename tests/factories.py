@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import factory
 from django.utils import timezone
+from knox.models import AuthToken
 
 from accounts.models import Role, RoleAssignment, User
+from planning.definitions import parse_definition, shipped_definition_text
 from planning.models import (
     Collection,
     DeadlineExtension,
@@ -13,10 +16,12 @@ from planning.models import (
     OrganisationType,
     PlanningRound,
     Region,
+    RoundStatus,
     Stage,
     TrustKind,
 )
 from submissions.models import Submission, SubmissionStatus
+from workbooks.definition import Definition
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -59,7 +64,16 @@ class CcgFactory(TrustFactory):
     trust_kind = ""
 
 
+@functools.cache
+def shipped_definition(slug: str = "2021-22") -> Definition:
+    definition, problems = parse_definition(text=shipped_definition_text(slug=slug))
+    assert problems == [], problems
+    return definition
+
+
 class PlanningRoundFactory(factory.django.DjangoModelFactory):
+    """A round whose templates are the shipped 2021/22 definition's (collections are made apart)."""
+
     class Meta:
         model = PlanningRound
         django_get_or_create = ("name",)
@@ -68,7 +82,9 @@ class PlanningRoundFactory(factory.django.DjangoModelFactory):
     starts_on = dt.date(2021, 4, 1)
     ends_on = dt.date(2022, 3, 31)
     reference_date = factory.SelfAttribute("starts_on")
+    status = RoundStatus.PUBLISHED
     is_current = False
+    definition = factory.LazyFunction(lambda: shipped_definition().data)
 
 
 def london(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> dt.datetime:
@@ -121,6 +137,11 @@ def user_with_role(
     role: str, *, organisation: Organisation | None = None, region: Region | None = None, **kwargs
 ) -> User:
     return grant(UserFactory(**kwargs), role, organisation=organisation, region=region)
+
+
+def api_token(user: User) -> str:
+    """A new API token's secret for the user, made as the token endpoint makes it."""
+    return AuthToken.objects.create(user=user)[1]
 
 
 PASSWORD = "correct-horse-battery"

@@ -14,6 +14,7 @@ from submissions.services import (
     template_context,
     template_versions_ensure,
 )
+from erf.models import NationalBaseline
 from tests.factories import (
     CcgFactory,
     CollectionFactory,
@@ -50,6 +51,24 @@ class ReturnWorld:
         )
 
 
+# 2019/20 ERF baseline values (£) of the test system, April to September, as an admin loads them.
+ERF_BASELINES = {
+    "2019-04": 30_000_000,
+    "2019-05": 29_000_000,
+    "2019-06": 31_000_000,
+    "2019-07": 30_500_000,
+    "2019-08": 28_000_000,
+    "2019-09": 30_000_000,
+}
+
+
+def erf_baselines_load(*, organisation: Organisation) -> None:
+    NationalBaseline.objects.bulk_create(
+        NationalBaseline(organisation=organisation, month=month, value=value)
+        for month, value in ERF_BASELINES.items()
+    )
+
+
 @pytest.fixture
 def act_world(db) -> ReturnWorld:
     region = RegionFactory(code="Y63", name="North East and Yorkshire")
@@ -84,6 +103,7 @@ def act_world(db) -> ReturnWorld:
     )
     submissions_ensure_for_round(planning_round=planning_round)
     template_versions_ensure(planning_round=planning_round)
+    erf_baselines_load(organisation=ics)
     user_with_role(Role.SYSTEM_LEAD, organisation=ics, username="lead-qhm")
     user_with_role(Role.SIGNATORY, organisation=ics, username="lead-qhm")
     return ReturnWorld(

@@ -9,9 +9,11 @@ import pytest
 import yaml
 from django.conf import settings
 
+from config import queues
+
 BASE_DIR = Path(settings.BASE_DIR)
-SERVICES = ("web", "worker", "beat", "db", "redis", "minio", "mailcatcher")
-APP_SERVICES = ("web", "worker", "beat")
+SERVICES = ("web", "worker-validation", "worker", "beat", "db", "redis", "minio", "mailcatcher")
+APP_SERVICES = ("web", "worker-validation", "worker", "beat")
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +81,30 @@ def test_compose_web_runs_gunicorn_on_wsgi(compose):
     assert "/healthz/" in str(compose["services"]["web"]["healthcheck"]["test"])
 
 
-@pytest.mark.parametrize(("name", "subcommand"), [("worker", "worker"), ("beat", "beat")])
+@pytest.mark.parametrize(
+    ("name", "subcommand"),
+    [("worker-validation", "worker"), ("worker", "worker"), ("beat", "beat")],
+)
 def test_compose_celery_services_run_celery(compose, name, subcommand):
     assert _command(compose["services"][name]).startswith(f"celery -A config {subcommand}")
+
+
+def _option(command: str, name: str) -> str:
+    return next(word for word in command.split() if word.startswith(f"--{name}=")).split("=", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("name", "consumed"),
+    [("worker-validation", [queues.VALIDATION]), ("worker", list(queues.OTHER_QUEUES))],
+)
+def test_compose_workers_split_validation_from_the_other_queues(compose, name, consumed):
+    service = compose["services"][name]
+    command = _command(service)
+    node = _option(command, "hostname").split("@")[0]
+
+    assert _option(command, "queues").split(",") == consumed
+    # The healthcheck pings this worker's own node name, not Celery's default one.
+    assert f"-d {node}@$$HOSTNAME" in " ".join(service["healthcheck"]["test"])
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)

@@ -4,7 +4,9 @@ CI does not run the surge itself."""
 from __future__ import annotations
 
 import hashlib
+import http.server
 import io
+import threading
 import zipfile
 from dataclasses import replace
 
@@ -22,6 +24,7 @@ from scripts.loadtest.checks import (
     stored_versions_read,
     uploads_check,
 )
+from scripts.loadtest.driver import Client, Recorder
 from scripts.loadtest.figures import Sample, endpoint_figures, failures, percentile
 from scripts.loadtest.workload import CRASH_MARKER, with_zip_comment
 from submissions.models import VersionStatus
@@ -178,6 +181,22 @@ def test_notifications_check_wants_one_notice_and_one_email_each():
     ]
 
 
+def test_notifications_check_counts_an_email_under_another_message_id_as_extra():
+    email = EmailRow(
+        to="lead@example.invalid",
+        subject="Version 1 of ACT has no errors",
+        url="/versions/1/",
+        message_id="<notification-1.1@x>",
+    )
+    assert notifications_check(
+        notifications=[notification(message_id="<notification-1.1@x>")],
+        emails=[email, replace(email, message_id="<other@x>")],
+        finished_version_ids=[1],
+    ) == [
+        "1 email(s) to lead@example.invalid ('Version 1 of ACT has no errors') beyond one per notification"
+    ]
+
+
 def test_emails_read_parses_the_file_backend_output(tmp_path):
     backend = EmailBackend(file_path=str(tmp_path))
     backend.send_messages(
@@ -186,6 +205,7 @@ def test_emails_read_parses_the_file_backend_output(tmp_path):
                 "Version 3 of ACT has errors to fix",
                 "Body.\n\nhttp://127.0.0.1:9/versions/3/\n",
                 to=["lead@example.invalid"],
+                headers={"Message-ID": "<notification-3.1@example>"},
             )
         ]
     )
@@ -195,6 +215,7 @@ def test_emails_read_parses_the_file_backend_output(tmp_path):
             to="lead@example.invalid",
             subject="Version 3 of ACT has errors to fix",
             url="/versions/3/",
+            message_id="<notification-3.1@example>",
         )
     ]
 
@@ -236,3 +257,36 @@ def test_zip_comment_marker_keeps_the_workbook_acceptable(act_world):
         )
         == "xlsx"
     )
+
+
+class _DropsFirstConnection(http.server.BaseHTTPRequestHandler):
+    """Closes the first connection without a word, as a server closing a kept-alive connection
+    the client is just reusing; answers every later request."""
+
+    requests_seen = 0
+
+    def do_POST(self):  # noqa: N802 - the standard library's name
+        type(self).requests_seen += 1
+        self.rfile.read(int(self.headers["Content-Length"]))
+        if type(self).requests_seen == 1:
+            self.close_connection = True
+            return
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_client_sends_again_once_when_the_connection_drops_before_an_answer():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DropsFirstConnection)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    recorder = Recorder()
+    try:
+        client = Client(f"http://127.0.0.1:{server.server_port}", recorder)
+        answer = client.call("POST", "/upload/", "POST /upload/", data={"a": "b"})
+    finally:
+        server.shutdown()
+    assert (answer.status_code, _DropsFirstConnection.requests_seen) == (202, 2)
+    assert [sample.status for sample in recorder.samples] == [202]

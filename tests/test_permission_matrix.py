@@ -51,8 +51,8 @@ from tests.permission_support import (  # noqa: F401 - re-exported for row modul
 
 MATRIX: list[Row] = [
     # core
-    Row("core:home", None, {**everyone(REDIRECT, anonymous=LOGIN), NO_ROLE: 200}),
-    Row("core:healthz", None, everyone(200)),
+    Row("shell:home", None, {**everyone(REDIRECT, anonymous=LOGIN), NO_ROLE: 200}),
+    Row("shell:healthz", None, everyone(200)),
     # accounts
     Row("accounts:login", None, everyone(REDIRECT, anonymous=200)),
     Row("accounts:logout", None, everyone(LOGIN), method="post"),
@@ -188,17 +188,30 @@ MATRIX: list[Row] = [
         label="GET not allowed",
     ),
     Row(
-        "submissions:submit",
-        lambda w: {"pk": _version(w, "ics_a").submission_id},
-        only(*LEAD, ok=400),
+        "submissions:submit_check",
+        _version_kwargs("ics_a"),
+        only(*LEAD, ok=302),
         method="post",
-        label="own system, no declaration",
+        label="own system, version with errors",
+    ),
+    Row("submissions:submit_check", _version_kwargs("ics_b"), nobody(), label="other system"),
+    Row(
+        "submissions:submit_explain",
+        _version_kwargs("ics_a"),
+        only(*LEAD, ok=302),
+        label="own system, version with errors",
+    ),
+    Row("submissions:submit_explain", _version_kwargs("ics_b"), nobody(), label="other system"),
+    Row(
+        "submissions:submitted",
+        lambda w: {"pk": _version(w, "ics_a").submission_id},
+        only(*SEES_SYSTEM_A, ok=302),
+        label="own system, nothing submitted",
     ),
     Row(
-        "submissions:submit",
+        "submissions:submitted",
         lambda w: {"pk": _version(w, "ics_b").submission_id},
-        nobody(),
-        method="post",
+        only(*ADMIN, ok=302),
         label="other system",
     ),
     Row(
@@ -249,6 +262,18 @@ MATRIX: list[Row] = [
     ),
     Row(
         "submissions:version_highlighted",
+        _version_kwargs("ics_b"),
+        only(*ADMIN),
+        label="other system",
+    ),
+    Row(
+        "submissions:version_highlighted_panel",
+        _version_kwargs("ics_a"),
+        only(*SEES_SYSTEM_A),
+        label="own system",
+    ),
+    Row(
+        "submissions:version_highlighted_panel",
         _version_kwargs("ics_b"),
         only(*ADMIN),
         label="other system",

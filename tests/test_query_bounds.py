@@ -140,7 +140,7 @@ class RoundDetail(AdminPage):
 # ModelBackend (2). The rest is the page's own reads.
 BOUNDS: dict[str, tuple[Callable[[], Page], int]] = {
     "home": (Home, 9),
-    "organisation_returns": (OrganisationReturns, 14),
+    "organisation_returns": (OrganisationReturns, 15),  # +1: what is new in the guidance
     "region_detail": (RegionDetail, 10),
     "region_list": (RegionList, 6),
     "round_list": (RoundList, 6),

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import RoleAssignment, User
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, api_token
 
 
 def test_disabled_user_loses_their_session_at_once(client, act_world):
@@ -26,7 +25,7 @@ def test_disabled_user_loses_their_session_at_once(client, act_world):
 
 def test_disabled_user_loses_their_api_token_at_once(act_world):
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=act_world.lead).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(act_world.lead)}")
     assert api.get("/api/v1/submissions/").status_code == 200
     User.objects.filter(pk=act_world.lead.pk).update(is_active=False)
     assert api.get("/api/v1/submissions/").status_code == 401

@@ -1,7 +1,9 @@
 """Triangulation across the returns of one system at one stage (SPEC §6, last kind of rule).
 
 Pure functions over the numbers validation stored (organisation × measure × period): no database,
-so every rule can be tested at its band edges with plain figures. The bands come from the round.
+so every rule can be tested at its band edges with plain figures. What is compared (which returns,
+sheets and measures) comes from the round's definition as a `TriangulationPlan`; the bands come
+from the round.
 """
 
 from __future__ import annotations
@@ -9,30 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-ACTIVITY, WORKFORCE, FINANCE = "ACT", "WF", "FIN-SYS"
-TRIANGULATED = (ACTIVITY, WORKFORCE, FINANCE)
-SHEETS = {ACTIVITY: "Activity", WORKFORCE: "Workforce", FINANCE: "Income and expenditure"}
-RETURN_NAMES = {
-    ACTIVITY: "activity return",
-    WORKFORCE: "workforce return",
-    FINANCE: "system financial plan",
-}
-
-# The template measures each comparison reads (workbooks.catalogue).
-ACTIVITY_MEASURES = ("EL-TOT", "OP-TOT", "DG-TOT")
-WORKFORCE_MEASURES = ("WF-TOT",)
-EXPENDITURE_MEASURES = ("EXP-TOT",)
-PAY_MEASURES = ("EXP-PAY", "EXP-BANK", "EXP-AGENCY")
-MEASURE_NAMES = {
-    "EL-TOT": "elective spells",
-    "OP-TOT": "outpatient attendances",
-    "DG-TOT": "diagnostic tests",
-}
-MEASURES = {
-    ACTIVITY: ACTIVITY_MEASURES,
-    WORKFORCE: WORKFORCE_MEASURES,
-    FINANCE: EXPENDITURE_MEASURES + PAY_MEASURES,
-}
 
 PROVIDER, COMMISSIONER, SYSTEM = "provider", "ccg", "system"
 WARNING = "warning"
@@ -102,6 +80,7 @@ class _Return:
 
 def _index(numbers: ReturnNumbers) -> _Return:
     found = _Return(code=numbers.collection_code)
+    baseline_counts: dict[tuple[int, str, str], int] = {}
     for number in numbers.numbers:
         if number.organisation_kind == PROVIDER:
             blocks = found.providers
@@ -109,10 +88,15 @@ def _index(numbers: ReturnNumbers) -> _Return:
             blocks = found.commissioners
         else:
             continue
-        period = None if number.is_baseline else number.period
-        blocks.setdefault(number.organisation_code, {}).setdefault(number.measure, {})[period] = (
-            number.value
-        )
+        values = blocks.setdefault(number.organisation_code, {}).setdefault(number.measure, {})
+        if not number.is_baseline:
+            values[number.period] = number.value
+            continue
+        # A baseline month for each period: growth is against their average month.
+        key = (id(blocks), number.organisation_code, number.measure)
+        count = baseline_counts.get(key, 0)
+        values[None] = (values.get(None, 0.0) * count + number.value) / (count + 1)
+        baseline_counts[key] = count + 1
     return found
 
 
@@ -155,18 +139,80 @@ def _points(value: float) -> str:
 
 
 @dataclass(frozen=True)
-class _Side:
+class Side:
+    """One return's part of a comparison: its collection, sheet and measures (a sum)."""
+
     collection: str
-    measures: tuple[str, ...]
+    sheet: str
+    name: str  # e.g. "workforce return"
     what: str  # e.g. "workforce (total WTE)"
     basis: str  # what the growth is measured against
+    measures: tuple[str, ...]
+    labels: tuple[str, ...]  # each measure as a reader names it, e.g. "elective spells"
+
+
+@dataclass(frozen=True)
+class TriangulationPlan:
+    """What the round compares: activity, workforce, expenditure and pay (the last two may be of
+    one return)."""
+
+    activity: Side
+    workforce: Side
+    expenditure: Side
+    pay: Side
+
+    @property
+    def sides(self) -> tuple[Side, ...]:
+        return (self.activity, self.workforce, self.expenditure, self.pay)
+
+    @property
+    def collections(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(side.collection for side in self.sides))
+
+    @property
+    def sheets(self) -> dict[str, str]:
+        return {side.collection: side.sheet for side in self.sides}
+
+    @property
+    def measures(self) -> dict[str, tuple[str, ...]]:
+        found: dict[str, tuple[str, ...]] = {}
+        for side in self.sides:
+            found[side.collection] = tuple(
+                dict.fromkeys(found.get(side.collection, ()) + side.measures)
+            )
+        return found
+
+    @property
+    def return_names(self) -> dict[str, str]:
+        return {side.collection: side.name for side in self.sides}
+
+
+def plan_from_data(data: dict | None) -> TriangulationPlan | None:
+    """The plan from a definition's `triangulation` section (None: the round compares nothing)."""
+    if not data:
+        return None
+
+    def side(item: dict) -> Side:
+        return Side(
+            collection=item["collection"],
+            sheet=item["sheet"],
+            name=item["name"],
+            what=item["what"],
+            basis=item["basis"],
+            measures=tuple(measure["code"] for measure in item["measures"]),
+            labels=tuple(measure["label"] for measure in item["measures"]),
+        )
+
+    return TriangulationPlan(
+        **{key: side(data[key]) for key in ("activity", "workforce", "expenditure", "pay")}
+    )
 
 
 @dataclass(frozen=True)
 class _Comparison:
     rule: str
-    left: _Side
-    right: _Side
+    left: Side
+    right: Side
     band: str  # the field of Bands that bounds the gap
     advice: str
 
@@ -180,40 +226,35 @@ RULE_TITLES = {
     "TRI.CCG.001": "Commissioners' activity against providers'",
 }
 
-_ACTIVITY_SIDE = _Side(
-    ACTIVITY,
-    ACTIVITY_MEASURES,
-    "activity (elective, outpatients and diagnostics)",
-    "the 2019/20 baseline",
-)
-_WORKFORCE_SIDE = _Side(WORKFORCE, WORKFORCE_MEASURES, "workforce (total WTE)", "March 2020")
-COMPARISONS = (
-    _Comparison(
-        "TRI.WF.001",
-        _ACTIVITY_SIDE,
-        _WORKFORCE_SIDE,
-        "workforce",
-        "Check that the workforce plan is for the activity planned: more staff with little more activity, "
-        "or more activity without the staff to deliver it, needs putting right or explaining.",
-    ),
-    _Comparison(
-        "TRI.FIN.001",
-        _ACTIVITY_SIDE,
-        _Side(FINANCE, EXPENDITURE_MEASURES, "expenditure", "the 2019/20 H1 outturn"),
-        "cost",
-        "Check that the financial plan pays for the activity planned: costs growing much faster or slower "
-        "than activity need putting right or explaining.",
-    ),
-    _Comparison(
-        "TRI.FIN.002",
-        _WORKFORCE_SIDE,
-        _Side(
-            FINANCE, PAY_MEASURES, "pay (substantive, bank and agency)", "the 2019/20 H1 outturn"
+
+def _comparisons(plan: TriangulationPlan) -> tuple[_Comparison, ...]:
+    return (
+        _Comparison(
+            "TRI.WF.001",
+            plan.activity,
+            plan.workforce,
+            "workforce",
+            "Check that the workforce plan is for the activity planned: more staff with little more "
+            "activity, or more activity without the staff to deliver it, needs putting right or "
+            "explaining.",
         ),
-        "pay",
-        "Check that the pay budget matches the workforce planned, including bank and agency staff.",
-    ),
-)
+        _Comparison(
+            "TRI.FIN.001",
+            plan.activity,
+            plan.expenditure,
+            "cost",
+            "Check that the financial plan pays for the activity planned: costs growing much faster "
+            "or slower than activity need putting right or explaining.",
+        ),
+        _Comparison(
+            "TRI.FIN.002",
+            plan.workforce,
+            plan.pay,
+            "pay",
+            "Check that the pay budget matches the workforce planned, including bank and agency "
+            "staff.",
+        ),
+    )
 
 
 def _compare(
@@ -268,7 +309,9 @@ def _compare(
     return found
 
 
-def _presence(returns: list[_Return], *, names: dict[str, str]) -> list[TriFinding]:
+def _presence(
+    returns: list[_Return], *, names: dict[str, str], plan: TriangulationPlan
+) -> list[TriFinding]:
     """TRI.PRV.001: every provider with figures in one return has them in the others."""
     if len(returns) < 2:
         return []
@@ -285,7 +328,8 @@ def _presence(returns: list[_Return], *, names: dict[str, str]) -> list[TriFindi
                 rule="TRI.PRV.001",
                 organisation_code=code,
                 message=(
-                    f"{name} has figures in the {_listed(having)} but none in the {_listed(missing)}. "
+                    f"{name} has figures in the {_listed(having, plan)} but none in the "
+                    f"{_listed(missing, plan)}. "
                     "Check whether the provider was left out of one plan, or should no longer be in the others: "
                     "the system's returns must cover the same providers."
                 ),
@@ -296,13 +340,18 @@ def _presence(returns: list[_Return], *, names: dict[str, str]) -> list[TriFindi
     return found
 
 
-def _listed(codes: list[str]) -> str:
-    named = [f"{RETURN_NAMES[code]} ({code})" for code in codes]
+def _listed(codes: list[str], plan: TriangulationPlan) -> str:
+    named = [f"{plan.return_names[code]} ({code})" for code in codes]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
 def _commissioners(
-    activity: _Return, *, bands: Bands, names: dict[str, str], system_code: str
+    activity: _Return,
+    *,
+    bands: Bands,
+    names: dict[str, str],
+    system_code: str,
+    side: Side,
 ) -> list[TriFinding]:
     """TRI.CCG.001: the CCGs' planned activity against the sum of the providers', measure by measure."""
     if not activity.commissioners or not activity.providers:
@@ -315,7 +364,7 @@ def _commissioners(
                 into[period] = into.get(period, 0.0) + value
     provided = activity.system()
     found = []
-    for measure in ACTIVITY_MEASURES:
+    for measure, what in zip(side.measures, side.labels, strict=True):
         months = sorted(_months(commissioned, (measure,)) & _months(provided, (measure,)))
         ccg_total = sum(commissioned[measure][month] for month in months) if months else 0.0
         provider_total = sum(provided[measure][month] for month in months) if months else 0.0
@@ -324,7 +373,6 @@ def _commissioners(
         gap = (ccg_total - provider_total) / provider_total * 100
         if not _beyond(gap, bands.commissioner):
             continue
-        what = MEASURE_NAMES[measure]
         direction = "more" if gap > 0 else "fewer"
         found.append(
             TriFinding(
@@ -343,20 +391,27 @@ def _commissioners(
                     ("Gap", f"{gap:+.1f}%"),
                     ("Allowed", f"{bands.commissioner:g}%"),
                 ],
-                collections=(ACTIVITY,),
+                collections=(side.collection,),
             )
         )
     return found
 
 
 def check_system(
-    *, returns: Sequence[ReturnNumbers], bands: Bands, names: dict[str, str], system_code: str
+    *,
+    returns: Sequence[ReturnNumbers],
+    bands: Bands,
+    names: dict[str, str],
+    system_code: str,
+    plan: TriangulationPlan,
 ) -> list[TriFinding]:
     """Every triangulation finding of one system's returns at one stage. `returns` holds the checked
-    returns there are (any of ACT, WF and FIN-SYS); rules needing a missing return are skipped."""
+    returns there are (any of the plan's); rules needing a missing return are skipped."""
     indexed = {numbers.collection_code: _index(numbers) for numbers in returns}
-    found = _presence([indexed[code] for code in TRIANGULATED if code in indexed], names=names)
-    for comparison in COMPARISONS:
+    found = _presence(
+        [indexed[code] for code in plan.collections if code in indexed], names=names, plan=plan
+    )
+    for comparison in _comparisons(plan):
         left, right = comparison.left.collection, comparison.right.collection
         if left in indexed and right in indexed:
             found += _compare(
@@ -367,8 +422,12 @@ def check_system(
                 names=names,
                 system_code=system_code,
             )
-    if ACTIVITY in indexed:
+    if plan.activity.collection in indexed:
         found += _commissioners(
-            indexed[ACTIVITY], bands=bands, names=names, system_code=system_code
+            indexed[plan.activity.collection],
+            bands=bands,
+            names=names,
+            system_code=system_code,
+            side=plan.activity,
         )
     return found

@@ -7,7 +7,10 @@ from django.db.models import F, Prefetch, Q
 from planning.models import Collection, OrganisationType, Stage
 from submissions.models import Submission, Version
 
-from .checks import RULE_TITLES, TRIANGULATED, Bands
+from planning.definitions import round_definition
+from planning.models import PlanningRound
+
+from .checks import RULE_TITLES, Bands, TriangulationPlan, plan_from_data
 from .models import TriangulationBands, TriangulationFinding, TriangulationRun
 
 
@@ -23,12 +26,26 @@ def bands_for_round(*, planning_round_id: int) -> Bands:
     )
 
 
+def triangulation_plan(*, planning_round_id: int) -> TriangulationPlan | None:
+    """What the round's definition compares across a system's returns (None: nothing)."""
+    planning_round = PlanningRound.objects.filter(pk=planning_round_id).first()
+    definition = round_definition(planning_round=planning_round) if planning_round else None
+    return plan_from_data(definition.data.get("triangulation")) if definition else None
+
+
+def triangulated_codes(*, planning_round_id: int) -> tuple[str, ...]:
+    plan = triangulation_plan(planning_round_id=planning_round_id)
+    return plan.collections if plan else ()
+
+
 def triangulated_collections(*, planning_round_id: int, stage: str) -> dict[str, Collection]:
     """The collection of each triangulated return at `stage`: its own stage's if it has one, else its
     single-stage one (the system financial plan is returned once and checked with draft and final)."""
     found: dict[str, Collection] = {}
     for collection in Collection.objects.filter(
-        planning_round_id=planning_round_id, code__in=TRIANGULATED, stage__in=[stage, Stage.SINGLE]
+        planning_round_id=planning_round_id,
+        code__in=triangulated_codes(planning_round_id=planning_round_id),
+        stage__in=[stage, Stage.SINGLE],
     ).select_related("planning_round"):
         if collection.code not in found or collection.stage == stage:
             found[collection.code] = collection
@@ -41,7 +58,8 @@ def triangulation_stages(*, collection: Collection) -> list[str]:
         return [collection.stage]
     staged = set(
         Collection.objects.filter(
-            planning_round_id=collection.planning_round_id, code__in=TRIANGULATED
+            planning_round_id=collection.planning_round_id,
+            code__in=triangulated_codes(planning_round_id=collection.planning_round_id),
         )
         .exclude(stage=Stage.SINGLE)
         .values_list("stage", flat=True)
@@ -50,9 +68,9 @@ def triangulation_stages(*, collection: Collection) -> list[str]:
 
 
 def is_triangulated(*, submission: Submission) -> bool:
-    return (
-        submission.collection.code in TRIANGULATED
-        and submission.organisation.org_type == OrganisationType.ICS
+    return submission.organisation.org_type == OrganisationType.ICS and (
+        submission.collection.code
+        in triangulated_codes(planning_round_id=submission.collection.planning_round_id)
     )
 
 

@@ -11,19 +11,15 @@ from django.utils import timezone
 
 from core.queueing import send_task, send_task_on_commit
 from planning.models import Organisation
-from submissions.models import (
-    CHECKED_VERSION_STATUSES,
-    ReturnValue,
-    Submission,
-    Version,
-)
+from submissions.models import ReturnValue, Submission, Version, VersionStatus
 
-from .checks import MEASURES, SHEETS, Number, ReturnNumbers, check_system
+from .checks import Number, ReturnNumbers, TriangulationPlan, check_system
 from .models import TriangulationFinding, TriangulationRun
 from .selectors import (
     bands_for_round,
     is_triangulated,
     triangulated_collections,
+    triangulation_plan,
     triangulation_stages,
 )
 
@@ -73,12 +69,15 @@ def triangulation_sweep(*, now: dt.datetime | None = None) -> int:
     return sent
 
 
-def _current_returns(*, system_id: int, planning_round_id: int, stage: str) -> list[ReturnNumbers]:
+def _current_returns(
+    *, system_id: int, planning_round_id: int, stage: str, plan: TriangulationPlan
+) -> list[ReturnNumbers]:
     collections = triangulated_collections(planning_round_id=planning_round_id, stage=stage)
+    sheets, measures = plan.sheets, plan.measures
     submissions = Submission.objects.filter(
         organisation_id=system_id,
         collection__in=collections.values(),
-        current_version__status__in=CHECKED_VERSION_STATUSES,
+        current_version__status__in=VersionStatus.CHECKED,
     ).select_related("collection")
     versions = {
         submission.current_version_id: submission.collection.code for submission in submissions
@@ -86,8 +85,8 @@ def _current_returns(*, system_id: int, planning_round_id: int, stage: str) -> l
     numbers: dict[int, list[Number]] = {version_id: [] for version_id in versions}
     rows = ReturnValue.objects.filter(
         version_id__in=versions,
-        sheet__in=SHEETS.values(),
-        measure__in={measure for measures in MEASURES.values() for measure in measures},
+        sheet__in=sheets.values(),
+        measure__in={measure for codes in measures.values() for measure in codes},
     ).values_list(
         "version_id",
         "sheet",
@@ -101,7 +100,7 @@ def _current_returns(*, system_id: int, planning_round_id: int, stage: str) -> l
     for version_id, sheet, code, kind, measure, period, is_baseline, value in rows.iterator(
         chunk_size=5000
     ):
-        if sheet == SHEETS[versions[version_id]]:
+        if sheet == sheets[versions[version_id]]:
             numbers[version_id].append(Number(code, kind, measure, period, is_baseline, value))
     return [
         ReturnNumbers(collection_code=code, version_id=version_id, numbers=numbers[version_id])
@@ -125,19 +124,29 @@ def triangulation_run(*, system_id: int, planning_round_id: int, stage: str) -> 
         run = TriangulationRun.objects.select_for_update().get(pk=run.pk)
         # Taken after the lock: a return that changes from here on is newer than this run.
         started = timezone.now()
-        returns = _current_returns(
-            system_id=system_id, planning_round_id=planning_round_id, stage=stage
+        plan = triangulation_plan(planning_round_id=planning_round_id)
+        returns = (
+            _current_returns(
+                system_id=system_id, planning_round_id=planning_round_id, stage=stage, plan=plan
+            )
+            if plan
+            else []
         )
         codes = {number.organisation_code for numbers in returns for number in numbers.numbers}
         names = dict(
             Organisation.objects.filter(ods_code__in=codes).values_list("ods_code", "name")
         )
         names[system.ods_code] = system.name
-        found = check_system(
-            returns=returns,
-            bands=bands_for_round(planning_round_id=planning_round_id),
-            names=names,
-            system_code=system.ods_code,
+        found = (
+            check_system(
+                returns=returns,
+                bands=bands_for_round(planning_round_id=planning_round_id),
+                names=names,
+                system_code=system.ods_code,
+                plan=plan,
+            )
+            if plan
+            else []
         )
         by_collection = {numbers.collection_code: numbers.version_id for numbers in returns}
 

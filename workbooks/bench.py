@@ -1,7 +1,8 @@
 """Measure one validation in a fresh process, so peak memory is this file's alone.
 
-Run as `python -m workbooks.bench PATH` with the context as JSON on stdin (a padded system has
-thousands of members: too long for argv); prints one JSON object. Used by the
+Run as `python -m workbooks.bench PATH` with the context pickled on stdin (a padded system has
+thousands of members, too long for argv, and the context carries its templates); prints one JSON
+object. Used by the
 `bench_validation` management command, which starts one child per workbook size.
 """
 
@@ -9,25 +10,23 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 import resource
 import sys
 import time
-from dataclasses import asdict
-
 from python_calamine import CalamineWorkbook
 
-from .types import MemberOrg, TemplateContext
+from .types import TemplateContext
 from .validate import validate_workbook
 
 
-def context_to_json(context: TemplateContext) -> str:
-    return json.dumps(asdict(context))
+def context_to_bytes(context: TemplateContext) -> bytes:
+    return pickle.dumps(context)
 
 
-def context_from_json(text: str) -> TemplateContext:
-    fields = json.loads(text)
-    fields["members"] = tuple(MemberOrg(**member) for member in fields["members"])
-    return TemplateContext(**fields)
+def context_from_bytes(data: bytes) -> TemplateContext:
+    # Only ever the parent bench process's own pickle, on this child's stdin.
+    return pickle.loads(data)  # noqa: S301
 
 
 def bare_calamine_seconds(data: bytes) -> float:
@@ -55,7 +54,7 @@ def measure(*, data: bytes, context: TemplateContext) -> dict:
 
 def main(argv: list[str]) -> None:
     (path,) = argv
-    context = context_from_json(sys.stdin.read())
+    context = context_from_bytes(sys.stdin.buffer.read())
     with open(path, "rb") as handle:
         data = handle.read()
     print(json.dumps(measure(data=data, context=context)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+from pathlib import PurePosixPath
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -27,7 +28,12 @@ STREAM_CHUNK = 1024 * 1024
 
 PDF_MAGIC = b"%PDF-"
 ZIP_MAGIC = b"PK\x03\x04"
-MACRO_CONTENT_TYPES = (b"macroEnabled", b"vbaProject")
+CONTENT_TYPES = "[Content_Types].xml"
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+# Lower-cased: content types and relationship types are compared without regard to case.
+MACRO_MARKERS = (b"macroenabled", b"vbaproject", b"ms-office.vbaproject")
+# Allowed name endings of each accepted format (the download names are made from the format).
+EXTENSIONS = {"xlsx": (".xlsx",), "docx": (".docx",), "pdf": (".pdf",)}
 FORMAT_NAMES = {"xlsx": "Excel workbook (.xlsx)", "docx": "Word document (.docx)", "pdf": "PDF"}
 DAMAGED = "The file is damaged or incomplete; save it again and upload the new copy."
 
@@ -47,7 +53,24 @@ def inspect_upload(
         raise RejectedFile(
             _not_accepted(filename=filename, detected=detected, accepted_formats=accepted_formats)
         )
+    _check_extension(filename=filename, detected=detected)
     return detected
+
+
+def _check_extension(*, filename: str, detected: str) -> None:
+    """The name must end as its content is: a name is what a person's computer opens a download
+    with, so a workbook called plan.html or a PDF called plan.xlsx is refused, not renamed."""
+    extension = PurePosixPath(filename.replace("\\", "/")).suffix.lower()
+    if extension not in EXTENSIONS[detected]:
+        raise RejectedFile(
+            f"{filename or 'This file'} holds {_article(FORMAT_NAMES[detected])} but is named as another "
+            f"kind of file; save it with a name ending {' or '.join(EXTENSIONS[detected])} and "
+            "upload it again."
+        )
+
+
+def _article(noun: str) -> str:
+    return f"{'an' if noun[0] in 'AEIOU' else 'a'} {noun}"
 
 
 def check_package(*, data: bytes) -> zipfile.ZipFile:
@@ -70,22 +93,66 @@ def _detect(data: bytes) -> str:
         return "other"
     archive = check_package(data=data)
     names = set(archive.namelist())
-    if "[Content_Types].xml" not in names:
+    if CONTENT_TYPES not in names:
         return "other"
-    content_types = _read_capped(archive, "[Content_Types].xml")
-    if any(name.lower().endswith("vbaproject.bin") for name in names) or any(
-        marker in content_types for marker in MACRO_CONTENT_TYPES
-    ):
-        raise RejectedFile(
-            "Macro-enabled workbooks and documents are not accepted; save as .xlsx (or .docx) "
-            "and upload again."
-        )
     if "xl/workbook.xml" not in names and "word/document.xml" not in names:
         return "other"
     # Every XML part, relationships and document properties included: the parsers open more of the
     # package than the parts we read ourselves (python-docx loads them all), and Office writes no DTD.
-    _check_xml_parts(archive, sorted(name for name in names if name.endswith((".xml", ".rels"))))
+    check_xml_parts(archive)
+    _refuse_macros(archive)
     return "xlsx" if "xl/workbook.xml" in names else "docx"
+
+
+def check_xml_parts(archive: zipfile.ZipFile) -> None:
+    """Refuse a DTD or entity declaration in any part that is XML, whatever its name says: a part
+    is found by its relationships, so `sheet3.XML` or `sheet3.dat` is read as a sheet all the same."""
+    for info in archive.infolist():
+        with archive.open(info) as stream:
+            head = stream.read(XML_HEAD_BYTES)
+        if info.filename.lower().endswith(XML_SUFFIXES) or _looks_like_xml(head):
+            _check_prolog(head)
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") or head.startswith(
+        (b"\xff\xfe", b"\xfe\xff")
+    )
+
+
+def _refuse_macros(archive: zipfile.ZipFile) -> None:
+    """Macros are declared three ways, and a package may carry any of them: a vbaProject part, a
+    macro-enabled content type anywhere in [Content_Types].xml, or a relationship of the vbaProject
+    type to a part of any name. Each part is read whole (the package checks bound its size)."""
+    refused = RejectedFile(
+        "Macro-enabled workbooks and documents are not accepted; save as .xlsx (or .docx) "
+        "and upload again."
+    )
+    for name in archive.namelist():
+        lowered = name.lower()
+        if lowered.endswith("vbaproject.bin"):
+            raise refused
+        if lowered == CONTENT_TYPES.lower() or lowered.endswith(".rels"):
+            content = _parse_whole(archive, name)
+            if any(marker in content for marker in MACRO_MARKERS):
+                raise refused
+
+
+def _parse_whole(archive: zipfile.ZipFile, name: str) -> bytes:
+    """The attribute values of a whole XML part, lower-cased; refuses a part that is not XML."""
+    values: list[str] = []
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse_declaration
+    parser.EntityDeclHandler = _refuse_declaration
+    parser.StartElementHandler = lambda _tag, attributes: values.extend(attributes.values())
+    try:
+        with archive.open(name) as stream:
+            while chunk := stream.read(STREAM_CHUNK):
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except (expat.ExpatError, LookupError, ValueError):
+        raise RejectedFile(DAMAGED) from None
+    return " ".join(values).lower().encode()
 
 
 def _not_accepted(*, filename: str, detected: str, accepted_formats: Sequence[str]) -> str:
@@ -170,11 +237,6 @@ def _check_streams(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> No
             raise RejectedFile(DAMAGED) from None
 
 
-def _read_capped(archive: zipfile.ZipFile, name: str) -> bytes:
-    with archive.open(name) as stream:
-        return stream.read(XML_HEAD_BYTES)
-
-
 class _RootReached(Exception):
     """Raised from expat once the root element starts: nothing after it can declare entities."""
 
@@ -186,22 +248,21 @@ def _refuse_declaration(*_args) -> None:
     )
 
 
-def _check_xml_parts(archive: zipfile.ZipFile, names: list[str]) -> None:
-    for name in names:
-        parser = expat.ParserCreate()
-        parser.StartDoctypeDeclHandler = _refuse_declaration
-        parser.EntityDeclHandler = _refuse_declaration
+def _check_prolog(head: bytes) -> None:
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse_declaration
+    parser.EntityDeclHandler = _refuse_declaration
 
-        def _root(*_args) -> None:
-            raise _RootReached
+    def _root(*_args) -> None:
+        raise _RootReached
 
-        parser.StartElementHandler = _root
-        try:
-            parser.Parse(_read_capped(archive, name), False)
-        except _RootReached:
-            continue
-        except (expat.ExpatError, LookupError, ValueError):
-            # LookupError: an XML declaration naming an encoding Python does not know.
-            raise RejectedFile(DAMAGED) from None
-        # A prolog longer than the head (comments padding out a late DOCTYPE) is not something Office writes.
-        raise RejectedFile(DAMAGED)
+    parser.StartElementHandler = _root
+    try:
+        parser.Parse(head, False)
+    except _RootReached:
+        return
+    except (expat.ExpatError, LookupError, ValueError):
+        # LookupError: an XML declaration naming an encoding Python does not know.
+        raise RejectedFile(DAMAGED) from None
+    # A prolog longer than the head (comments padding out a late DOCTYPE) is not something Office writes.
+    raise RejectedFile(DAMAGED)

@@ -43,15 +43,15 @@ UNLOCKED = Protection(locked=False)
 
 def build_template(*, context: TemplateContext, fill: RowFill | None = None) -> bytes:
     """The xlsx template for `context` (latest version unless `context.template_version` is set)."""
-    spec = resolve_spec(collection_code=context.collection_code, version=context.template_version)
+    spec = resolve_spec(context=context)
     workbook = Workbook(write_only=True)
     _cover_sheet(workbook, spec=spec, context=context)
-    _instructions_sheet(workbook, spec=spec)
+    _instructions_sheet(workbook, spec=spec, definitions=dict(context.measure_definitions))
     for sheet in spec.sheets:
         if isinstance(sheet, GridSheet):
             _grid_sheet(workbook, sheet=sheet, context=context, fill=fill)
         else:
-            _table_sheet(workbook, sheet=sheet, fill=fill)
+            _table_sheet(workbook, sheet=sheet, context=context, fill=fill)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -109,7 +109,9 @@ def _cover_sheet(workbook: Workbook, *, spec: TemplateSpec, context: TemplateCon
         )
 
 
-def _instructions_sheet(workbook: Workbook, *, spec: TemplateSpec) -> None:
+def _instructions_sheet(
+    workbook: Workbook, *, spec: TemplateSpec, definitions: dict[str, str]
+) -> None:
     ws = workbook.create_sheet(INSTRUCTIONS_SHEET)
     ws.column_dimensions["A"].width = 120
     _protect(ws)
@@ -127,6 +129,19 @@ def _instructions_sheet(workbook: Workbook, *, spec: TemplateSpec) -> None:
         "Upload the completed workbook as .xlsx (not .xlsm or .xls).",
     ):
         ws.append([_cell(ws, line)])
+    # A measure on several sheets is defined once, where it first appears.
+    defined: dict[str, str] = {}
+    for sheet in spec.sheets:
+        for measure in sheet.measures if isinstance(sheet, GridSheet) else ():
+            if measure.code in definitions:
+                defined.setdefault(
+                    measure.code, f"{measure.label} ({measure.code}): {definitions[measure.code]}"
+                )
+    if defined:
+        ws.append([])
+        ws.append([_cell(ws, "Technical definitions", font=Font(bold=True))])
+        for line in defined.values():
+            ws.append([_cell(ws, line)])
     ws.append([])
     ws.append([_cell(ws, f"Template version {spec.version}", font=Font(bold=True))])
     ws.append([_cell(ws, spec.changes)])
@@ -224,8 +239,9 @@ def _grid_sheet(
             values = (fill(sheet.name, grid_row.row) if fill else None) or [None] * (
                 last - first + 1
             )
-            function = "SUM" if unit.additive else "AVERAGE"
-            total = f'=IFERROR({function}({first_period}{grid_row.row}:{col_letter(last)}{grid_row.row}),"")'
+            total = _total_formula(
+                grid_row.measure, first=first_period, last=col_letter(last), row=grid_row.row
+            )
             ws.append(
                 [
                     _cell(ws, value, fill=LOCKED_FILL)
@@ -246,7 +262,17 @@ def _grid_sheet(
     validations.attach(ws)
 
 
-def _table_sheet(workbook: Workbook, *, sheet: TableSheet, fill: RowFill | None) -> None:
+def _total_formula(measure, *, first: str, last: str, row: int) -> str:
+    """Flows add up over the months; rates are averaged; a snapshot is its latest month."""
+    function = measure.total_function
+    if function == "LATEST":
+        return f'=IF({last}{row}="","",{last}{row})'
+    return f'=IFERROR({function}({first}{row}:{last}{row}),"")'
+
+
+def _table_sheet(
+    workbook: Workbook, *, sheet: TableSheet, context: TemplateContext, fill: RowFill | None
+) -> None:
     ws = workbook.create_sheet(sheet.name)
     ws.column_dimensions["A"].width = 10
     ws.column_dimensions["B"].width = 60
@@ -268,6 +294,9 @@ def _table_sheet(workbook: Workbook, *, sheet: TableSheet, fill: RowFill | None)
                 cells.append(_cell(ws, column.formula.format(r=row), fill=LOCKED_FILL))
             elif column.kind == "constant":
                 cells.append(_cell(ws, table_row.values.get(column.header), fill=LOCKED_FILL))
+            elif column.kind == "national":
+                value = context.national_value(row_code=table_row.code, header=column.header)
+                cells.append(_cell(ws, value, fill=LOCKED_FILL))
             else:
                 value = next(filled, None)
                 cells.append(

@@ -1,4 +1,5 @@
-"""The vocabulary templates and rules are declared in (see `workbooks.catalogue` for the content)."""
+"""The vocabulary templates and rules are declared in; a round's definition file (`rounds/*.yaml`,
+read by `workbooks.definition`) holds the content."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ HEADER_ROW = 3
 FIRST_DATA_ROW = 4
 GRID_KEY_HEADERS = ("Org code", "Org name", "Measure code", "Measure", "Unit")
 TABLE_KEY_HEADERS = ("Code",)
+TOTAL_HEADER = "Total, average or latest"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,15 @@ class Measure:
     month_band: float | None = None
     floor: float | None = None  # warn when a month is below this (an ambition, e.g. 25% remote)
     floor_reason: str = ""
+    # "flow" adds up over months; a "snapshot" (waiting list, beds) is read at its latest month and
+    # a "rate" (a share) is averaged: neither is ever added up.
+    kind: str = "flow"
+    measure_id: str = ""  # the official measure id where one exists, e.g. E.M.10a
+    band_reason: str = ""  # the ambition or guidance a baseline band comes from
+
+    @property
+    def total_function(self) -> str:
+        return {"flow": "SUM", "rate": "AVERAGE"}.get(self.kind, "LATEST")
 
 
 @dataclass(frozen=True)
@@ -71,18 +82,30 @@ class GridSheet:
     measures: tuple[Measure, ...]
     periods: tuple[str, ...]
     baseline_label: str = "2019/20 baseline"  # "" means no baseline column
+    # A baseline month for each period (the guidance compares month by month); replaces the label.
+    baseline_periods: tuple[str, ...] = ()
     member_kinds: tuple[str, ...] = ()  # members of these kinds get their own block of rows
     total_of: tuple[str, ...] = ()  # the own block must equal the sum of these kinds' blocks
     total_rule: str = ""  # rule code of that check
     sums: tuple[SumRule, ...] = ()
 
     @property
+    def baseline_headers(self) -> tuple[str, ...]:
+        if self.baseline_periods:
+            return tuple(f"{period} baseline" for period in self.baseline_periods)
+        return (self.baseline_label,) if self.baseline_label else ()
+
+    @property
+    def baseline_count(self) -> int:
+        return len(self.baseline_headers)
+
+    @property
     def value_headers(self) -> tuple[str, ...]:
-        return ((self.baseline_label,) if self.baseline_label else ()) + self.periods
+        return self.baseline_headers + self.periods
 
     @property
     def headers(self) -> tuple[str, ...]:
-        return GRID_KEY_HEADERS + self.value_headers + ("Total or average",)
+        return GRID_KEY_HEADERS + self.value_headers + (TOTAL_HEADER,)
 
     @property
     def first_value_col(self) -> int:
@@ -100,7 +123,9 @@ class GridSheet:
 class TableColumn:
     header: str
     unit: str
-    kind: str = "input"  # "input" | "constant" (locked, from the row) | "formula" (locked)
+    # "input" | "constant" (locked, from the row) | "national" (locked, a figure the server holds
+    # for the organisation, e.g. its ERF baseline) | "formula" (locked)
+    kind: str = "input"
     formula: str = ""  # with {r} for the row number, e.g. "=ROUND(C{r}*D{r},0)"
     choices: tuple[str, ...] = ()
     required: bool = True

@@ -1,4 +1,5 @@
-"""Narrative documents: the sections each collection asks for, looked for by heading text.
+"""Narrative documents: the sections each collection asks for (from the round's definition, in
+`TemplateContext.narrative_sections`), looked for by heading text, and a Word template with them.
 
 Missing sections are warnings, not errors: a region may accept a plan that covers a topic under
 another heading, and the submitter explains the warning instead.
@@ -14,44 +15,6 @@ from docx import Document
 
 from .types import Finding, TemplateContext, ValidationResult
 
-# (section, words any one of which in a heading counts as covering it); from seeds/000 priorities
-# A-F and seeds/004 §3-§6.
-SECTIONS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "NAR": (
-        ("Elective recovery", ("elective",)),
-        ("Cancer", ("cancer",)),
-        ("Health inequalities", ("inequalit",)),
-        ("Maternity", ("maternity",)),
-        ("Workforce and staff health and wellbeing", ("workforce", "staff", "people")),
-        ("Mental health", ("mental health",)),
-        ("Primary care and community services", ("primary care", "community")),
-        ("Urgent and emergency care", ("urgent and emergency", "urgent & emergency", "uec")),
-        ("COVID-19 vaccination and COVID care", ("covid", "vaccin")),
-        (
-            "System development and collaboration",
-            ("system development", "collaborat", "partnership"),
-        ),
-    ),
-    "LMS-TOR": (
-        ("Terms of reference", ("terms of reference",)),
-        ("Buddy LMS and peer review", ("buddy", "peer review")),
-        ("Governance and accountability to the ICS", ("governance", "accountab")),
-    ),
-    "LMS-OVS": (
-        ("Oversight of the LMS", ("oversight",)),
-        ("Ockenden actions", ("ockenden",)),
-        ("Governance and reporting", ("governance", "reporting")),
-    ),
-    "MAT": (
-        ("Ockenden immediate and essential actions", ("ockenden", "immediate and essential")),
-        ("Birth-rate Plus", ("birth-rate plus", "birthrate plus", "birth rate plus")),
-    ),
-    "CA": (
-        ("Cancer recovery", ("recovery",)),
-        ("Diagnostics and Faster Diagnosis Standard", ("diagnos",)),
-        ("Early diagnosis and screening", ("early diagnosis", "screening")),
-    ),
-}
 MAX_PARAGRAPHS = 20_000
 PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 
@@ -112,7 +75,7 @@ def _docx(*, data: bytes, context: TemplateContext) -> tuple[list[Finding], int]
             headings.append(paragraph.text.lower())
         text_parts.append(paragraph.text)
     findings = []
-    for section, words in SECTIONS.get(context.collection_code, ()):
+    for section, words, _asks in context.narrative_sections:
         if not any(word in heading for heading in headings for word in words):
             findings.append(
                 Finding(
@@ -142,6 +105,24 @@ def _docx(*, data: bytes, context: TemplateContext) -> tuple[list[Finding], int]
             )
         )
     return findings, len(document.paragraphs)
+
+
+def build_narrative_template(*, context: TemplateContext, title: str) -> bytes:
+    """A Word document with a heading for every section the round asks for, in order: the same
+    list the headings check reads, so a plan written into it passes that check."""
+    document = Document()
+    document.add_heading(title, level=0)
+    document.add_paragraph(
+        f"{context.organisation_name} ({context.organisation_code}), {context.round_name}, "
+        f"{context.stage} stage. Write under each heading; keep the headings as they are."
+    )
+    for heading, _words, asks in context.narrative_sections:
+        document.add_heading(heading, level=1)
+        if asks:
+            document.add_paragraph(asks)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
 def _pdf(*, data: bytes) -> list[Finding]:

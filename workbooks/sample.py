@@ -30,7 +30,7 @@ PLANTED = ("n/a", None, "=1+1")  # text, blank, formula: one finding each
 
 def sample_context(*, context: TemplateContext, cells: int) -> TemplateContext:
     """`context` with synthetic members added until the template has about `cells` input cells."""
-    spec = resolve_spec(collection_code=context.collection_code, version=context.template_version)
+    spec = resolve_spec(context=context)
     sheet = next(
         (sheet for sheet in spec.sheets if isinstance(sheet, GridSheet) and sheet.member_kinds),
         None,
@@ -79,7 +79,7 @@ def make_sample_return(
     and its commissioner blocks split the providers' activity between them."""
     if cells:
         context = sample_context(context=context, cells=cells)
-    spec = resolve_spec(collection_code=context.collection_code, version=context.template_version)
+    spec = resolve_spec(context=context)
     rng = random.Random(seed)  # noqa: S311 - repeatable demo figures, not secrets
     values: dict[str, dict[int, list]] = {}
     for sheet in spec.sheets:
@@ -96,7 +96,7 @@ def _series(
     *,
     count: int,
     rng: random.Random,
-    has_baseline: bool = True,
+    baselines: int = 1,
     growth: Sequence[float] | None = None,
 ) -> list:
     """A baseline (when there is one) and a gently moving monthly series, well inside every band."""
@@ -108,12 +108,12 @@ def _series(
         unit.code, rng.randint(1000, 50000)
     )
     if growth is not None and unit.additive:
-        months = count - 1 if has_baseline else count
+        months = count - baselines
         if len(growth) < months:
             raise ValueError(
                 f"{measure.code} has {months} months but only {len(growth)} growth factors were given."
             )
-        series = ([base] if has_baseline else []) + [base * factor for factor in growth[:months]]
+        series = [base] * baselines + [base * factor for factor in growth[:months]]
     else:
         series = [base]
         factor = rng.uniform(0.92, 1.05)
@@ -146,7 +146,7 @@ def _grid_values(
                 grid_row.measure,
                 count=count,
                 rng=rng,
-                has_baseline=bool(sheet.baseline_label),
+                baselines=sheet.baseline_count,
                 growth=growth,
             )
         _apply_sums(sheet, block, by_row=by_row, count=count)

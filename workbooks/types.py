@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .model import TemplateSpec
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,27 @@ class TemplateContext:
     organisation_name: str
     members: tuple[MemberOrg, ...] = ()
     template_version: str = ""  # "" means the latest spec version for this collection
+    # (measure code, technical definition) pairs the round's guidance publishes
+    measure_definitions: tuple[tuple[str, str], ...] = ()
+    # The template versions issued for the collection in its round, oldest first (from the round's
+    # definition); () for a collection returned only as a document.
+    specs: tuple[TemplateSpec, ...] = ()
+    # Figures the server holds for this organisation and shows in locked cells, e.g. its ERF
+    # baselines: (row code, column header, value).
+    national_values: tuple[tuple[str, str, float], ...] = ()
+    # A narrative's sections: (heading, words any one of which in a heading covers it, what to write).
+    narrative_sections: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    narrative_title: str = ""
+
+    def national_value(self, *, row_code: str, header: str) -> float | None:
+        return next(
+            (
+                value
+                for code, name, value in self.national_values
+                if (code, name) == (row_code, header)
+            ),
+            None,
+        )
 
 
 @dataclass(frozen=True)
@@ -36,6 +60,8 @@ class Finding:
     cell: str
     value: str
     message: str
+    # The measure a plausibility warning is about, so warnings can be explained a measure at a time.
+    measure: str = ""
 
 
 class ReturnedValue(NamedTuple):
@@ -59,9 +85,9 @@ class GridNumbers:
 
     sheet_name: str
     headers: tuple[str, ...]
-    has_baseline: bool
     rows: tuple[tuple[str, str, str, int], ...]  # (organisation code, kind, measure, row)
     numbers: dict[int, list[float | None]]
+    baseline_count: int = 0  # the first value columns hold the baseline (one, or one per period)
 
 
 @dataclass
@@ -86,7 +112,7 @@ class ValidationResult:
                             measure,
                             position,
                             grid.headers[position],
-                            grid.has_baseline and position == 0,
+                            position < grid.baseline_count,
                             number,
                         )
 

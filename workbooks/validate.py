@@ -1,8 +1,8 @@
 """Validate an uploaded return against the rules declared for its collection and template version.
 
 Values come from python-calamine (fast, Rust); formulas and the real extent of each sheet come from
-one streaming pass over the sheet XML (`workbooks.xlsxscan`). Rules are the declarations in
-`workbooks.catalogue`; this module only knows the rule kinds.
+one streaming pass over the sheet XML (`workbooks.xlsxscan`). Rules are the declarations of the
+round's definition (`workbooks.definition`, in `context.specs`); this module only knows rule kinds.
 """
 
 from __future__ import annotations
@@ -33,16 +33,17 @@ from .model import (
 from .narrative import validate_narrative
 from .specs import spec_for, spec_versions
 from .types import Finding, GridNumbers, RejectedFile, TemplateContext, ValidationResult
+from .reader import (
+    MAX_SHEET_AREA,
+    UNREADABLE,
+    extra_sheets,
+    template_extent,
+    too_large_message,
+)
 from .xlsxscan import SheetScan, scan_sheet, sheet_parts
 
 MAX_FINDINGS = 5_000  # beyond this the submitter needs to fix the pattern, not read a longer list
-MAX_SHEET_AREA = (
-    5_000_000  # cells in the rectangle up to the furthest cell; a million-cell return is ~1.5M
-)
 Progress = Callable[[int], None]
-
-
-UNREADABLE = "The workbook could not be read; save it again from Excel as .xlsx."
 
 
 class Findings:
@@ -51,18 +52,27 @@ class Findings:
         self.truncated = False
 
     def add(
-        self, severity: str, rule: str, sheet: str, cell: str, value: object, message: str
+        self,
+        severity: str,
+        rule: str,
+        sheet: str,
+        cell: str,
+        value: object,
+        message: str,
+        measure: str = "",
     ) -> None:
         if len(self.items) >= MAX_FINDINGS:
             self.truncated = True
             return
-        self.items.append(Finding(severity, rule, sheet, cell, _text(value), message))
+        self.items.append(Finding(severity, rule, sheet, cell, _text(value), message, measure))
 
     def error(self, rule: str, sheet: str, cell: str, value: object, message: str) -> None:
         self.add("error", rule, sheet, cell, value, message)
 
-    def warning(self, rule: str, sheet: str, cell: str, value: object, message: str) -> None:
-        self.add("warning", rule, sheet, cell, value, message)
+    def warning(
+        self, rule: str, sheet: str, cell: str, value: object, message: str, measure: str = ""
+    ) -> None:
+        self.add("warning", rule, sheet, cell, value, message, measure)
 
     def finish(self) -> list[Finding]:
         if self.truncated:
@@ -183,6 +193,15 @@ def _validate(
     report(10)
     if spec is None:
         return
+    for name in extra_sheets(present=parts, spec=spec):
+        findings.warning(
+            "STRUCT.EXTRA_SHEET",
+            name,
+            "",
+            "",
+            f"The sheet '{name}' is not part of the template, so the portal does not read it and "
+            "reviewers will not see it; put anything they need in the template's own sheets.",
+        )
     for index, sheet in enumerate(spec.sheets):
         _validate_sheet(
             workbook,
@@ -214,8 +233,7 @@ def _load(
             name,
             f"{col_letter(scan.max_col)}{scan.max_row}",
             "",
-            f"The sheet {name} has cells out to {col_letter(scan.max_col)}{scan.max_row}, far beyond the "
-            "template; delete the extra rows and columns and upload again.",
+            too_large_message(name, scan.max_row, scan.max_col),
         )
         return None
     try:
@@ -256,8 +274,8 @@ def _check_cover(
             f"{context.collection_code}; download the {context.collection_code} template and use that.",
         )
         return None
-    spec = spec_for(collection_code=context.collection_code, version=version)
-    known = spec_versions(collection_code=context.collection_code)
+    spec = spec_for(specs=context.specs, version=version)
+    known = spec_versions(specs=context.specs)
     if spec is None:
         findings.error(
             "STRUCT.VERSION",
@@ -321,8 +339,9 @@ def _validate_sheet(
             "template again and copy your figures into it.",
         )
         return
+    # Grids: the inputs and the locked total column; tables: every column (locked ones included).
     last_input = (
-        sheet.total_col - 1
+        sheet.total_col
         if isinstance(sheet, GridSheet)
         else sheet.first_value_col + len(sheet.columns)
     )
@@ -338,6 +357,18 @@ def _validate_sheet(
     if loaded is None:
         return
     rows, scan = loaded
+    last_row, last_col = template_extent(sheet, context=context)
+    if scan.max_row > last_row or scan.max_col > last_col:
+        findings.warning(
+            "STRUCT.OUTSIDE",
+            sheet.name,
+            f"{col_letter(scan.max_col)}{scan.max_row}",
+            "",
+            f"The sheet {sheet.name} has cells beyond the template's last row ({last_row}) or "
+            f"column ({col_letter(last_col)}), out to {col_letter(scan.max_col)}{scan.max_row}; "
+            "the portal does not read them, so move anything reviewers need into the template's "
+            "cells.",
+        )
     if not _check_headers(rows, sheet=sheet, findings=findings):
         return
     if isinstance(sheet, GridSheet):
@@ -347,7 +378,7 @@ def _validate_sheet(
         check.run()
         state["grids"].append(check.numbers_read())
     else:
-        _check_table(sheet=sheet, rows=rows, scan=scan, findings=findings)
+        _check_table(sheet=sheet, rows=rows, scan=scan, findings=findings, context=context)
 
 
 def _check_headers(rows: list[list], *, sheet: GridSheet | TableSheet, findings: Findings) -> bool:
@@ -518,7 +549,7 @@ class GridCheck:
         return GridNumbers(
             sheet_name=self.sheet.name,
             headers=self.sheet.value_headers,
-            has_baseline=bool(self.sheet.baseline_label),
+            baseline_count=self.sheet.baseline_count,
             rows=rows,
             numbers=self.numbers,
         )
@@ -548,6 +579,10 @@ class GridCheck:
         cells = values[first : first + len(self.letters)]
         cells += [""] * (len(self.letters) - len(cells))
         formulas = self.scan.formulas.get(row, ())
+        if self.sheet.total_col in formulas:
+            formulas = formulas - {self.sheet.total_col}
+        else:
+            self._locked_total_changed(grid_row, values)
         minimum, maximum = unit.minimum, unit.maximum
         whole = unit.number_kind == "whole"
         numbers: list[float | None] = []
@@ -580,6 +615,18 @@ class GridCheck:
                 )
             )
         self.numbers[row] = numbers
+
+    def _locked_total_changed(self, grid_row, values: list) -> None:
+        col = self.sheet.total_col
+        self.findings.error(
+            "LOCKED.CHANGED",
+            self.sheet.name,
+            f"{col_letter(col)}{grid_row.row}",
+            values[col - 1] if col - 1 < len(values) else "",
+            f"The {self.sheet.headers[col - 1].lower()} of {grid_row.measure.label} for "
+            f"{grid_row.org_name} is a locked formula and was changed; download the template again "
+            "and copy your figures into it.",
+        )
 
     def _sums(self, block: GridBlock) -> None:
         for rule in self.sheet.sums:
@@ -643,13 +690,16 @@ class GridCheck:
 
     def _plausibility(self, row: int, measure: Measure, org_name: str) -> None:
         numbers = self.numbers[row]
-        offset = 1 if self.sheet.baseline_label else 0
-        baseline = numbers[0] if offset else None
+        offset = self.sheet.baseline_count
+        monthly = bool(self.sheet.baseline_periods)
         periods = self.sheet.periods
         code = self.spec.collection_code
         for index, value in enumerate(numbers[offset:]):
             if value is None:
                 continue
+            # A monthly baseline compares each month with the same month of the baseline year.
+            baseline = numbers[index if monthly else 0] if offset else None
+            baseline_label = self.sheet.baseline_headers[index if monthly else 0] if offset else ""
             cell = f"{self.letters[index + offset]}{row}"
             what = f"{measure.label} for {org_name} in {periods[index]}"
             if measure.floor is not None and value < measure.floor:
@@ -660,6 +710,7 @@ class GridCheck:
                     value,
                     f"{what} is {_num(value)}%, below {measure.floor:g}% ({measure.floor_reason}); "
                     "check the figure or explain it.",
+                    measure=measure.label,
                 )
             if measure.baseline_band and baseline:
                 low, high = measure.baseline_band
@@ -669,9 +720,11 @@ class GridCheck:
                         self.sheet.name,
                         cell,
                         value,
-                        f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the {self.sheet.baseline_label} "
-                        f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%. Check the figure or "
-                        "explain the change.",
+                        f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the {baseline_label} "
+                        f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%"
+                        f"{f' ({measure.band_reason})' if measure.band_reason else ''}. Check the "
+                        "figure or explain the change.",
+                        measure=measure.label,
                     )
             previous = numbers[offset + index - 1] if index else None
             if (
@@ -687,13 +740,24 @@ class GridCheck:
                     f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on {periods[index - 1]} "
                     f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% in a month needs "
                     "checking or explaining.",
+                    measure=measure.label,
                 )
 
 
 def _check_table(
-    *, sheet: TableSheet, rows: list[list], scan: SheetScan, findings: Findings
+    *,
+    sheet: TableSheet,
+    rows: list[list],
+    scan: SheetScan,
+    findings: Findings,
+    context: TemplateContext,
 ) -> None:
     inputs = table_input_cols(sheet)
+    locked = [
+        (sheet.first_value_col + index, column)
+        for index, column in enumerate(sheet.columns)
+        if column.kind != "input"
+    ]
     for offset, table_row in enumerate(sheet.rows):
         row = FIRST_DATA_ROW + offset
         found = _text(_cell_value(rows, row, 1)).strip()
@@ -708,6 +772,18 @@ def _check_table(
             )
             continue
         formulas = scan.formulas.get(row, ())
+        for col, column in locked:
+            _check_locked(
+                _cell_value(rows, row, col),
+                sheet=sheet,
+                row=row,
+                col=col,
+                column=column,
+                table_row=table_row,
+                is_formula=col in formulas,
+                context=context,
+                findings=findings,
+            )
         for col, column in inputs:
             CellCheck.check(
                 _cell_value(rows, row, col),
@@ -720,3 +796,56 @@ def _check_table(
                 choices=column.choices,
                 required=column.required,
             )
+
+
+def _check_locked(
+    value: object,
+    *,
+    sheet: TableSheet,
+    row: int,
+    col: int,
+    column,
+    table_row,
+    is_formula: bool,
+    context: TemplateContext,
+    findings: Findings,
+) -> None:
+    """A locked cell must still hold what the template put there: its formula, the round's
+    figure, or the figure the portal holds for the organisation."""
+    cell = f"{col_letter(col)}{row}"
+    what = f"{column.header} for {table_row.label} ({cell})"
+    if column.kind == "formula":
+        if not is_formula:
+            findings.error(
+                "LOCKED.CHANGED",
+                sheet.name,
+                cell,
+                value,
+                f"{what} is a locked formula and was overwritten; download the template again and "
+                "copy your figures into it.",
+            )
+        return
+    if column.kind == "constant":
+        expected = table_row.values.get(column.header)
+    else:
+        expected = context.national_value(row_code=table_row.code, header=column.header)
+    if _same_figure(value, expected) and not is_formula:
+        return
+    shown = "blank" if expected is None else _text(expected)
+    findings.error(
+        "LOCKED.CHANGED",
+        sheet.name,
+        cell,
+        value,
+        f"{what} is a national figure and is locked at {shown}, but the file has "
+        f"{_text(value) or 'nothing'}; the portal works the estimate out from the national "
+        "figure, so download the template again and copy your figures into it.",
+    )
+
+
+def _same_figure(value: object, expected: object) -> bool:
+    if expected is None:
+        return value in (None, "")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(float(value) - float(expected)) <= 1e-6 * max(1.0, abs(float(expected)))

@@ -5,10 +5,13 @@ filesystem transport, so one command runs the whole portal on a laptop. DATABASE
 and the S3 variables switch to the production services.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+
+from config import queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -31,7 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -41,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "core",
+    "shell",
     "accounts",
     "planning",
     "submissions",
@@ -52,10 +56,15 @@ INSTALLED_APPS = [
     "charts",
     "exports",
     "triangulation",
+    "extensions",
+    "demo",
+    "guidance",
     "api",
 ]
 
 MIDDLEWARE = [
+    # First: nothing below may read a body larger than the upload limit (core.limits).
+    "core.limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.portal",
+                "shell.context_processors.portal",
             ],
         },
     },
@@ -123,7 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "shell:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en-gb"
@@ -186,6 +195,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Addresses or networks (CIDR) of the load balancers or proxies that connect to the web processes.
+# Only a request from one of them may say who the client is (its X-Forwarded-For); the sign-in
+# lockout, the API throttles and the audit trail all use that one address (audit.client_address).
+# Empty (the default): X-Forwarded-For is ignored everywhere.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "audit.client_address.client_ip"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 # Username and address together: many NHS staff share one outbound address, so locking the
@@ -220,7 +235,14 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files, not process memory: the API throttles and the password reset limits count in the cache,
+    # and every gunicorn worker of the embedded default must see the same counts.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("DJANGO_CACHE_DIR", default=str(VAR_DIR / "cache")),
+        }
+    }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
@@ -247,15 +269,25 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_RATES": {"token": env("API_TOKEN_RATE", default="30/minute")},
+}
+# API tokens (django-rest-knox): stored only as a hash, one per device or script, each expiring on its
+# own; revoked when the owner's password changes or is reset, or the account is disabled.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=API_TOKEN_TTL_DAYS),
+    # The header keeps the "Token …" form the API has always documented.
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Plan submission portal API",
@@ -280,12 +312,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# The one size limit of a request: the largest file accepted, enforced before any body is read
+# (core.limits) and stated on the upload form and in the API schema. The proxy in front of gunicorn
+# should refuse the same (README "Deploying").
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "core.limits.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 VALIDATION_MAX_ATTEMPTS = env.int("VALIDATION_MAX_ATTEMPTS", default=3)
 TRIANGULATION_STALE_SECONDS = env.int("TRIANGULATION_STALE_SECONDS", default=300)
 TRIANGULATION_MAX_ATTEMPTS = env.int("TRIANGULATION_MAX_ATTEMPTS", default=3)
 VALIDATION_QUEUED_STALE_SECONDS = env.int("VALIDATION_QUEUED_STALE_SECONDS", default=120)
 VALIDATION_RUNNING_STALE_SECONDS = env.int("VALIDATION_RUNNING_STALE_SECONDS", default=360)
+# A marked workbook or a comparison of files up to this size (together) is built in the request;
+# larger ones on a worker, with progress shown (submissions.products).
+PRODUCT_INLINE_MAX_BYTES = env.int("PRODUCT_INLINE_MAX_BYTES", default=2 * 1024 * 1024)
+PRODUCT_MAX_ATTEMPTS = env.int("PRODUCT_MAX_ATTEMPTS", default=3)
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
 EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 EXPORT_QUEUED_STALE_SECONDS = env.int("EXPORT_QUEUED_STALE_SECONDS", default=300)
@@ -304,6 +348,10 @@ NOTIFICATION_EMAIL_SWEEP_SECONDS = env.float("NOTIFICATION_EMAIL_SWEEP_SECONDS",
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-versions": {
         "task": "submissions.tasks.sweep_stuck_versions",
+        "schedule": VALIDATION_SWEEP_SECONDS,
+    },
+    "sweep-stuck-products": {
+        "task": "submissions.tasks.sweep_stuck_products",
         "schedule": VALIDATION_SWEEP_SECONDS,
     },
     "sweep-stuck-exports": {"task": "exports.tasks.sweep_stuck_exports", "schedule": 120.0},
@@ -332,6 +380,15 @@ CELERY_BEAT_SCHEDULE = {
 # A notification email claimed longer ago than this by a sender that never finished is retried.
 NOTIFICATION_EMAIL_CLAIM_SECONDS = env.int("NOTIFICATION_EMAIL_CLAIM_SECONDS", default=600)
 NOTIFICATION_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", default=5)
+# An email never tried whose task is older than this was lost with the broker: the sweeper sends it.
+# Younger ones are left to their (maybe rate-limited) task, so the sweeper never jumps the queue.
+NOTIFICATION_EMAIL_QUEUED_STALE_SECONDS = env.int(
+    "NOTIFICATION_EMAIL_QUEUED_STALE_SECONDS", default=600
+)
+# Reminders and digests go out in batches, each worker sending at most this many batches a minute
+# (Celery's rate_limit): 50 x 6 = 300 emails a minute, below a mail provider's usual send rate.
+NOTIFICATION_EMAIL_BATCH = env.int("NOTIFICATION_EMAIL_BATCH", default=50)
+NOTIFICATION_EMAIL_BATCH_RATE = env("NOTIFICATION_EMAIL_BATCH_RATE", default="6/m")
 # Fail fast when the broker is down: the upload is already safe in the database and the sweeper re-sends it.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -340,4 +397,5 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
     "CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", default=600_000
 )
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default=queues.DEFAULT)
+CELERY_TASK_ROUTES = queues.TASK_ROUTES

@@ -18,3 +18,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 # Test processes of one run (pytest -n) share the Redis database: each keeps its cache keys, and the
 # counters kept in them (password reset limits, API throttles), to itself.
 CACHES["default"]["KEY_PREFIX"] = env("PYTEST_XDIST_WORKER", default="")  # noqa: F405
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):  # noqa: F405
+    CACHES["default"]["LOCATION"] = str(  # noqa: F405
+        VAR_DIR / "test-cache" / env("PYTEST_XDIST_WORKER", default="main")  # noqa: F405
+    )

@@ -9,7 +9,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from core.templatetags.portal import london
+from core.formatting import london
 from oversight.selectors import NOT_APPLICABLE
 
 register = template.Library()

@@ -31,3 +31,15 @@ def return_reviews(context, submission):
         and endorsement is None,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("reviews/_decision_banners.html")
+def decision_banners(submissions, linked=False):
+    """A notification banner per return whose status rests on a decision, with its reason: at the
+    top of the return (one) and of the organisation's returns (each, linked)."""
+    submissions = [s for s in submissions if s is not None]
+    standing = selectors.standing_decisions(submissions=submissions)
+    return {
+        "banners": [(s, standing[s.pk]) for s in submissions if s.pk in standing],
+        "linked": linked,
+    }

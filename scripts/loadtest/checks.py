@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import hashlib
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,7 @@ class NotificationRow:
     url: str
     dedupe_key: str
     emailed: bool
+    message_id: str = ""  # the Message-ID its email must carry (notifications.emails)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class EmailRow:
     to: str
     subject: str
     url: str
+    message_id: str = ""
 
 
 def uploads_check(*, sent: list[SentUpload], stored: list[StoredVersion]) -> list[str]:
@@ -121,7 +124,8 @@ def uploads_check(*, sent: list[SentUpload], stored: list[StoredVersion]) -> lis
 def notifications_check(
     *, notifications: list[NotificationRow], emails: list[EmailRow], finished_version_ids: list[int]
 ) -> list[str]:
-    """Each finished version told its uploader once; each notification was emailed exactly once."""
+    """Each finished version told its uploader once; each notification was emailed exactly once,
+    under its own Message-ID (so a copy with the same Message-ID counts as a second email)."""
     problems = []
     keys = Counter(row.dedupe_key for row in notifications)
     for version_id in finished_version_ids:
@@ -132,7 +136,8 @@ def notifications_check(
             )
     sent = Counter(emails)
     expected = Counter(
-        EmailRow(to=row.email, subject=row.subject, url=row.url) for row in notifications
+        EmailRow(to=row.email, subject=row.subject, url=row.url, message_id=row.message_id)
+        for row in notifications
     )
     for row in notifications:
         if not row.emailed:
@@ -172,6 +177,7 @@ def emails_read(*, directory: Path, site_url: str) -> list[EmailRow]:
                         email.header.make_header(email.header.decode_header(message["Subject"]))
                     ),
                     url=link.removeprefix(site_url.rstrip("/")),
+                    message_id=message["Message-ID"] or "",
                 )
             )
     return rows
@@ -212,6 +218,7 @@ def stored_versions_read() -> list[StoredVersion]:
 
 
 def notifications_read() -> list[NotificationRow]:
+    from notifications.emails import notification_message_id
     from notifications.models import Notification
 
     return [
@@ -222,6 +229,32 @@ def notifications_read() -> list[NotificationRow]:
             url=row.url,
             dedupe_key=row.dedupe_key,
             emailed=row.emailed_at is not None,
+            message_id=notification_message_id(row),
         )
         for row in Notification.objects.select_related("recipient").order_by("pk")
     ]
+
+
+def drain(*, timeout: float) -> tuple[float, str]:
+    """Wait until no version is waiting or being checked and no email is unsent; returns how long
+    it took and what was still pending if time ran out."""
+    from django.db import OperationalError, connections
+
+    from notifications.models import Notification
+    from submissions.models import Version
+
+    began = time.monotonic()
+    pending = "unknown"
+    while time.monotonic() - began < timeout:
+        try:
+            open_versions = Version.objects.exclude(status__in=FINAL).count()
+            unsent = Notification.objects.filter(emailed_at__isnull=True).count()
+        except OperationalError:
+            connections.close_all()
+            time.sleep(1)
+            continue
+        pending = f"{open_versions} versions not finished, {unsent} emails unsent"
+        if not open_versions and not unsent:
+            return time.monotonic() - began, ""
+        time.sleep(1)
+    return time.monotonic() - began, pending

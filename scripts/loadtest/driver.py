@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from .checks import FINAL, SentUpload
 from .figures import Sample
@@ -50,6 +52,18 @@ class Client:
         self.base_url = base_url
         self.recorder = recorder
         self.http = requests.Session()
+        # As a browser does, a request is sent once more when the connection dropped before any
+        # answer came, which is how a kept-alive connection the server has just closed fails (a
+        # race with gunicorn's 2 s keep-alive, not a fault of the portal). Answers, 5xx included,
+        # are never retried: they count as they came.
+        self.http.mount(
+            "http://",
+            HTTPAdapter(
+                max_retries=Retry(
+                    total=1, connect=1, read=1, status=0, other=0, allowed_methods=None
+                )
+            ),
+        )
         if token:
             self.http.headers["Authorization"] = f"Token {token}"
 

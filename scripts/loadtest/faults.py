@@ -16,6 +16,8 @@ from pathlib import Path
 import psycopg
 import redis
 
+from config import queues
+
 from .stack import Process, Stack
 
 REDIS_STOP = ["redis-cli", "-h", "127.0.0.1", "shutdown", "nosave"]
@@ -126,7 +128,7 @@ class Faults:
         raise RuntimeError(f"process {pid} belongs to no worker of this run")
 
     def restart_redis(self, backlog_seconds: float = 5.0) -> None:
-        """Pause both workers so uploads queue up in Redis, restart Redis (which keeps nothing, so
+        """Pause every worker so uploads queue up in Redis, restart Redis (which keeps nothing, so
         those messages are gone), then let the workers go on: only the sweeper can recover them."""
         client = redis.Redis(host="127.0.0.1", port=6379)
         before = client.info("server")["run_id"]
@@ -136,7 +138,9 @@ class Faults:
         try:
             time.sleep(backlog_seconds)
             queue = redis.Redis.from_url(self.stack.redis_url)
-            self.lost_messages = queue.llen("celery") + queue.hlen("unacked")
+            self.lost_messages = sum(queue.llen(name) for name in queues.ALL_QUEUES) + queue.hlen(
+                "unacked"
+            )
             began = self.now()
             subprocess.run(REDIS_STOP, check=False, capture_output=True)
             time.sleep(1.0)

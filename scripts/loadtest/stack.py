@@ -1,6 +1,7 @@
 """The production-shaped stack on this machine, loopback only: gunicorn (several gthread workers),
-two separate Celery worker processes (concurrency 1 each) and beat, on a PostgreSQL database and
-a Redis database of the run's own, created fresh and dropped afterwards."""
+two separate Celery worker processes for the validation queue and one for every other queue
+(concurrency 1 each, config/queues.py) and beat, on a PostgreSQL database and a Redis database of
+the run's own, created fresh and dropped afterwards."""
 
 from __future__ import annotations
 
@@ -20,11 +21,16 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import redis
 
+from config import queues
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
+    """LOAD_PORT if set (machines shared by several people give each a range), else any free one."""
+    if os.environ.get("LOAD_PORT"):
+        return int(os.environ["LOAD_PORT"])
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -37,13 +43,14 @@ class Process:
     log: Path
     env: dict[str, str]
     popen: subprocess.Popen | None = None
+    cwd: Path = ROOT
 
     def start(self) -> None:
         # Its own session, so a kill reaches the Celery pool child too, and Ctrl+C in the terminal
         # reaches only the driver, which then stops everything in order.
         self.popen = subprocess.Popen(
             self.args,
-            cwd=ROOT,
+            cwd=self.cwd,
             env=self.env,
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
@@ -80,6 +87,8 @@ class Stack:
     web_threads: int = 2
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
+    # A Redis database of the run's own is flushed; one shared with tests only loses its queues.
+    flush_redis: bool = True
     processes: list[Process] = field(default_factory=list)
 
     @property
@@ -126,7 +135,14 @@ class Stack:
         with psycopg.connect(admin_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             connection.execute(f'CREATE DATABASE "{name}"')
-        redis.Redis.from_url(self.redis_url).flushdb()
+        self.redis_reset()
+
+    def redis_reset(self) -> None:
+        client = redis.Redis.from_url(self.redis_url)
+        if self.flush_redis:
+            client.flushdb()
+        else:
+            client.delete(*queues.ALL_QUEUES, "unacked", "unacked_index", "unacked_mutex")
 
     def database_drop(self) -> None:
         admin_url, name = self._admin_url()
@@ -138,7 +154,7 @@ class Stack:
             except psycopg.OperationalError:
                 time.sleep(1)
         try:
-            redis.Redis.from_url(self.redis_url).flushdb()
+            self.redis_reset()
         except redis.RedisError:
             pass
 
@@ -191,23 +207,9 @@ class Stack:
             env,
         )
         self.workers = [
-            Process(
-                f"worker{index}",
-                [
-                    str(BIN / "celery"),
-                    "-A",
-                    self.celery_app,
-                    "worker",
-                    "--concurrency=1",
-                    "--pool=prefork",
-                    f"--hostname=load{index}@%h",
-                    "--loglevel=INFO",
-                ],
-                logs / f"worker{index}.log",
-                env,
-            )
+            self.worker_process(f"worker{index}", queues=(queues.VALIDATION,), env=env)
             for index in (1, 2)
-        ]
+        ] + [self.worker_process("worker-other", queues=queues.OTHER_QUEUES, env=env)]
         self.beat = Process(
             "beat",
             [
@@ -226,6 +228,24 @@ class Stack:
         for process in self.processes:
             process.start()
         self.wait_ready()
+
+    def worker_process(self, name: str, *, queues: tuple[str, ...], env: dict[str, str]) -> Process:
+        return Process(
+            name,
+            [
+                str(BIN / "celery"),
+                "-A",
+                self.celery_app,
+                "worker",
+                "--concurrency=1",
+                "--pool=prefork",
+                f"--queues={','.join(queues)}",
+                f"--hostname={name}@%h",
+                "--loglevel=INFO",
+            ],
+            self.run_dir / f"{name}.log",
+            env,
+        )
 
     def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -263,6 +283,26 @@ class Stack:
     def stop(self) -> None:
         for process in reversed(self.processes):
             process.stop()
+
+    def finish(self, *, keep: bool, problems: list[str], target: str) -> int:
+        """After the stack has stopped: drop its data (unless kept) and say whether the run passed."""
+        if not keep:
+            try:
+                from django.db import connections
+
+                connections.close_all()
+            except Exception:  # noqa: BLE001, S110 - Django may never have been set up
+                pass
+            self.database_drop()
+            self.remove_files()
+        print(flush=True)
+        if problems:
+            print(f"FAILED: {len(problems)} problem(s)", flush=True)
+            for problem in problems[:50]:
+                print(f"  - {problem}", flush=True)
+            return 1
+        print(f"PASSED: every check of `{target}` held (logs in {self.run_dir})", flush=True)
+        return 0
 
     def remove_files(self) -> None:
         """Uploaded files and emails go with the database; the logs stay for reading."""

@@ -158,12 +158,11 @@ def workload_build(
 
 def api_tokens(*, usernames: set[str]) -> dict[str, str]:
     """An API token per user, as an administrator would issue them before the morning."""
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import User
+    from accounts.services import api_token_issue
 
     return {
-        user.username: Token.objects.get_or_create(user=user)[0].key
+        user.username: api_token_issue(user=user)[1]
         for user in User.objects.filter(username__in=usernames)
     }
 
@@ -174,3 +173,30 @@ def reviewer_usernames() -> list[str]:
     return sorted(
         User.objects.filter(username__startswith="reviewer-").values_list("username", flat=True)
     )
+
+
+def email_flood(*, emails: int) -> int:
+    """What the hourly reminder run did to a fresh `make run` (ADR 0022): thousands of emails
+    queued at once, half as single emails on the notifications queue, half as reminder batches
+    on the reminders queue. Each goes to a person of the demo, so the run's email checks count
+    them like any other. Returns how many were queued."""
+    from accounts.models import User
+    from notifications.models import Notification
+    from notifications.services import notifications_queue_in_batches
+    from notifications.tasks import send_notification_emails
+
+    people = list(User.objects.filter(is_active=True).exclude(email="").order_by("pk"))
+    flood = Notification.objects.bulk_create(
+        Notification(
+            recipient=people[index % len(people)],
+            kind="reminder_overdue",
+            subject=f"Overdue: load-run reminder {index}",
+            body="A return was due and has not been submitted.",
+        )
+        for index in range(emails)
+    )
+    singles, batched = flood[: emails // 2], flood[emails // 2 :]
+    for notification in singles:
+        send_notification_emails.apply_async(args=[[notification.pk]])
+    notifications_queue_in_batches(notification_ids=[n.pk for n in batched])
+    return len(flood)

@@ -6,12 +6,13 @@ import re
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Role, RoleAssignment, User
-from accounts.services import invitation_create
-from tests.factories import IcsFactory, RegionFactory, UserFactory, user_with_role
+from accounts.services import invitation_accept, invitation_create
+from tests.factories import PASSWORD, IcsFactory, RegionFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a-long-new-password-42"
@@ -95,8 +96,8 @@ def test_invite_link_sets_password_logs_in_and_grants_role(
     response = _accept(client, path)
 
     user = User.objects.get(username="newlead")
-    assert (response.status_code, response["Location"]) == (302, reverse("core:home"))
-    assert client.get(reverse("core:home"))["Location"] == reverse(
+    assert (response.status_code, response["Location"]) == (302, reverse("shell:home"))
+    assert client.get(reverse("shell:home"))["Location"] == reverse(
         "planning:organisation_returns", kwargs={"ods_code": "QAA"}
     )
     assert (user.email, user.first_name, user.check_password(NEW_PASSWORD)) == (
@@ -192,22 +193,76 @@ def test_invite_accept_taken_username_leaves_invitation_open(client, admin):
     assert _accept(client, path, username="fresh").status_code == 302
 
 
-def test_invite_for_existing_user_adds_role(client, admin):
+@pytest.fixture
+def existing_invited(admin):
     existing = UserFactory(username="existing", email="Existing@example.nhs.uk")
     ics = IcsFactory()
     _, token = invitation_create(
         email="existing@example.nhs.uk", role=Role.SIGNATORY, organisation=ics, invited_by=admin
     )
+    return existing, ics, reverse("accounts:invitation_accept", kwargs={"token": token})
 
-    response = _accept(
-        client, reverse("accounts:invitation_accept", kwargs={"token": token}), username="ignored"
+
+def test_invite_for_existing_account_never_sets_its_password(client, existing_invited):
+    existing, _, path = existing_invited
+
+    response = _accept(client, path, username="ignored")
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"{reverse('accounts:login')}?next={path}",
     )
+    existing.refresh_from_db()
+    assert (existing.check_password(PASSWORD), existing.check_password(NEW_PASSWORD)) == (
+        True,
+        False,
+    )
+    assert RoleAssignment.objects.filter(user=existing).count() == 0
+    assert not User.objects.filter(username="ignored").exists()
+    assert Invitation.objects.get().accepted_at is None
 
-    assert response.status_code == 302
+
+def test_invite_for_existing_account_adds_the_role_once_its_owner_signs_in(
+    client, existing_invited
+):
+    existing, ics, path = existing_invited
+    client.post(reverse("accounts:login"), {"username": "existing", "password": PASSWORD})
+
+    page = client.get(path)
+    response = client.post(path)
+
+    assert "Accept the role" in page.content.decode()
+    assert (response.status_code, response["Location"]) == (302, reverse("shell:home"))
     assert list(
         RoleAssignment.objects.filter(user=existing).values_list("role", "organisation")
     ) == [(Role.SIGNATORY, ics.pk)]
-    assert not User.objects.filter(username="ignored").exists()
+    existing.refresh_from_db()
+    assert existing.check_password(PASSWORD) is True
+    assert Invitation.objects.get().accepted_by == existing
+
+
+def test_invite_for_existing_account_is_refused_to_another_signed_in_person(
+    client, existing_invited
+):
+    existing, _, path = existing_invited
+    client.force_login(UserFactory(username="someone", email="someone@example.nhs.uk"))
+
+    response = client.post(path)
+
+    assert response.status_code == 403
+    assert "sent to another email address" in response.content.decode()
+    assert RoleAssignment.objects.filter(role=Role.SIGNATORY).count() == 0
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_invitation_service_refuses_a_new_account_for_a_used_email(existing_invited):
+    existing, _, path = existing_invited
+
+    with pytest.raises(ValidationError, match="already have an account"):
+        invitation_accept(
+            token=path.rstrip("/").rsplit("/", 1)[1], username="dup", password=NEW_PASSWORD
+        )
+    assert not User.objects.filter(username="dup").exists()
 
 
 @pytest.mark.parametrize(

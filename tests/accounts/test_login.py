@@ -33,8 +33,8 @@ def submitter():
 def test_login_with_form_redirects_to_work(client, submitter):
     response = _login(client, "sam", PASSWORD)
 
-    assert (response.status_code, response["Location"]) == (302, reverse("core:home"))
-    assert client.get(reverse("core:home"))["Location"] == "/organisations/QAA/"
+    assert (response.status_code, response["Location"]) == (302, reverse("shell:home"))
+    assert client.get(reverse("shell:home"))["Location"] == "/organisations/QAA/"
 
 
 def test_login_error_same_for_unknown_user_and_wrong_password(client, submitter):

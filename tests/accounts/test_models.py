@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
 
 from accounts.models import Role, RoleAssignment
-from tests.factories import IcsFactory, RegionFactory, UserFactory
+from tests.factories import IcsFactory, RegionFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -98,4 +101,38 @@ def test_role_assignment_str_and_scope_name():
     assert (str(reviewer), reviewer.scope_name) == (
         "ann – Regional reviewer – Region Alpha",
         "Region Alpha",
+    )
+
+
+def _answers(act_world, user) -> list[int]:
+    """What the person gets for each action reserved to the return's organisation."""
+    pk = act_world.submission.pk
+    browser, api = Client(), APIClient()
+    browser.force_login(user)
+    api.force_authenticate(user)
+    return [
+        browser.post(reverse("submissions:upload", kwargs={"pk": pk})).status_code,
+        browser.post(reverse("extensions:request", kwargs={"pk": pk})).status_code,
+        api.post(reverse("api:version_create", kwargs={"pk": pk})).status_code,
+        api.post(reverse("api:submission_submit", kwargs={"pk": pk}), {}).status_code,
+        api.post(reverse("api:submission_extensions", kwargs={"pk": pk}), {}).status_code,
+    ]
+
+
+def test_superuser_flag_never_stands_in_for_an_organisation_role(act_world):
+    superuser_admin = user_with_role(
+        Role.NATIONAL_ADMIN, username="super", is_staff=True, is_superuser=True
+    )
+    plain_admin = user_with_role(Role.NATIONAL_ADMIN, username="plain")
+
+    assert _answers(act_world, superuser_admin) == _answers(act_world, plain_admin) == [404] * 5
+    assert _answers(act_world, act_world.outsider) == [404] * 5
+
+
+def test_superuser_keeps_django_admin_model_permissions():
+    user = UserFactory(is_staff=True, is_superuser=True)
+
+    assert (user.has_perm("planning.change_collection"), user.has_perm("audit.view_trail")) == (
+        True,
+        False,
     )

@@ -5,7 +5,6 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -13,14 +12,21 @@ from planning.models import Organisation
 from submissions.models import Submission, SubmissionStatus, Version
 from submissions.services import submissions_ensure_for_round
 from submissions.validation import version_validate
-from tests.factories import PASSWORD, CollectionFactory, IcsFactory, grant, user_with_role
+from tests.factories import (
+    PASSWORD,
+    CollectionFactory,
+    IcsFactory,
+    api_token,
+    grant,
+    user_with_role,
+)
 from tests.reviews.support import put_in_state, stored_version, submit
 
 
 @pytest.fixture
 def api(act_world):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=act_world.lead).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(act_world.lead)}")
     return client
 
 
@@ -35,7 +41,9 @@ def test_token_is_issued_for_a_correct_password(act_world):
         "/api/v1/auth/token/", {"username": "lead-qhm", "password": PASSWORD}
     )
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=act_world.lead).key
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert api.get("/api/v1/submissions/").status_code == 200
 
 
 def test_token_is_refused_for_a_wrong_password(act_world):
@@ -176,6 +184,22 @@ def test_submit_signs_off(api, act_world):
     )
 
 
+def test_submit_accepts_an_earlier_version_id(api, act_world):
+    earlier = _valid_version(api, act_world)
+    newer = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/versions/",
+        {"file": named(act_world.sample(errors=1, seed=4))},
+        format="multipart",
+    ).json()
+    version_validate(version_id=newer["id"])
+    response = api.post(
+        f"/api/v1/submissions/{act_world.submission.pk}/submit/",
+        {"version": earlier.pk, "declaration": True, "explanations": {}},
+        format="json",
+    )
+    assert (response.status_code, response.json()["submitted_version"]) == (200, earlier.pk)
+
+
 def test_schema_and_docs_are_served(api, act_world):
     schema = api.get("/api/v1/schema/")
     assert schema.status_code == 200
@@ -236,7 +260,7 @@ def test_extension_decision_by_the_organisation_is_404(api, act_world):
 
 def _token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

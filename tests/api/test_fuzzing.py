@@ -22,13 +22,12 @@ from django.urls import Resolver404, resolve
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
 from planning.models import Organisation, OrganisationType, Stage
-from planning.services import extension_request_create
+from extensions.services import extension_request_create
 from reviews.services import comment_add, decision_record
 from submissions.models import Finding, Submission
 from submissions.services import (
@@ -38,6 +37,7 @@ from submissions.services import (
 )
 from tests.conftest import module_transaction
 from tests.factories import (
+    api_token,
     CollectionFactory,
     IcsFactory,
     PlanningRoundFactory,
@@ -139,8 +139,8 @@ def _populate(*, ics, lead: User, reviewer: User, name: str, act) -> System:
     return System(
         users={"lead": lead, "reviewer": reviewer},
         tokens={
-            "lead": Token.objects.create(user=lead).key,
-            "reviewer": Token.objects.create(user=reviewer).key,
+            "lead": api_token(lead),
+            "reviewer": api_token(reviewer),
         },
         codes={
             ics.ods_code,

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
-from planning.demo import demo_round_create
+from demo.seed import demo_round_create
 from submissions.models import Submission, SubmissionStatus
 from submissions.services import submissions_ensure_for_round
 from tests.browser.test_journeys import assert_accessible, log_in

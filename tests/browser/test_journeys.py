@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
-from planning.demo import demo_round_create
+from demo.seed import demo_round_create
 from planning.models import Collection
 from tests.factories import (
     PASSWORD,

@@ -16,6 +16,7 @@ from django.db.models import F
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from planning.models import PlanningRound
 from submissions.models import ReturnValue, Submission
 from tests.browser.test_journeys import assert_accessible
 from tests.factories import PASSWORD
@@ -24,7 +25,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
-MISMATCHED_SYSTEM = "QHM"  # planning.demo: its workforce plan grows faster than its activity
+MISMATCHED_SYSTEM = "QHM"  # demo.seed: its workforce plan grows faster than its activity
 
 
 @pytest.fixture
@@ -44,8 +45,10 @@ def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_cons
     page: Page, live_server, demo_round, console_errors
 ):
     log_in(page, live_server.url, "admin")
+    # The sample returns that were submitted and reviewed are those of the closed 2021/22 round.
+    closed = PlanningRound.objects.get(name="2021/22")
 
-    page.goto(f"{live_server.url}/dashboard/")
+    page.goto(f"{live_server.url}/dashboard/?round={closed.pk}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Progress: England")
     system_row = page.locator(f'[data-testid="matrix"] tr[data-organisation="{MISMATCHED_SYSTEM}"]')
     expect(system_row.get_by_test_id("erf")).to_have_text(f"£{_erf_total(MISMATCHED_SYSTEM):,.0f}")
@@ -53,14 +56,17 @@ def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_cons
     assert_accessible(page)
 
     workforce = Submission.objects.get(
-        organisation__ods_code=MISMATCHED_SYSTEM, collection__code="WF", collection__stage="draft"
+        organisation__ods_code=MISMATCHED_SYSTEM,
+        collection__code="WF",
+        collection__stage="draft",
+        collection__planning_round=closed,
     )
     page.goto(f"{live_server.url}/returns/{workforce.pk}/")
     warnings = page.get_by_test_id("triangulation-findings")
     expect(warnings.get_by_text("TRI.WF.001").first).to_be_visible()
     assert_accessible(page)
 
-    page.goto(f"{live_server.url}/charts/activity/")
+    page.goto(f"{live_server.url}/charts/activity/?round={closed.pk}")
     chart = page.get_by_test_id("chart-EL-TOT")
     expect(chart.locator("svg[role=img]")).to_be_visible()
     expect(chart.locator("rect[data-value]")).to_have_count(12)
@@ -82,6 +88,7 @@ def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_cons
     submitted_act = ReturnValue.objects.filter(
         version__submission__collection__code="ACT",
         version__submission__collection__stage="draft",
+        version__submission__collection__planning_round=closed,
         version__submission__submitted_version=F("version"),
     )
     assert len(values) - 1 == submitted_act.count() > 0
@@ -89,5 +96,8 @@ def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_cons
 
 def _erf_total(ods_code: str) -> Decimal:
     return Submission.objects.get(
-        organisation__ods_code=ods_code, collection__code="ACT", collection__stage="draft"
+        organisation__ods_code=ods_code,
+        collection__code="ACT",
+        collection__stage="draft",
+        collection__planning_round__name="2021/22",
     ).current_version.erf_total

@@ -29,6 +29,19 @@ def serious_violations(page) -> list[str]:
     ]
 
 
+def submit_version(page, number: int) -> None:
+    """From the return page once version `number` is checked: explain any warnings, check the
+    answers, agree to the declaration and submit; ends on the confirmation page."""
+    page.get_by_test_id("submit-version").get_by_text(f"Submit version {number}").click()
+    if page.get_by_role("heading", name="Explain the warnings").count():
+        for explanation in page.locator("textarea").all():
+            explanation.fill("The new day-case unit opens in June 2021.")
+        page.get_by_role("button", name="Continue").click()
+    page.get_by_label("I agree to the declaration").check()
+    page.get_by_role("button", name=f"Submit version {number}").click()
+    page.get_by_test_id("confirmation").wait_for()
+
+
 def test_lead_uploads_fixes_and_submits_a_return(page, live_server, act_world, worker):
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("lead-qhm")
@@ -38,7 +51,7 @@ def test_lead_uploads_fixes_and_submits_a_return(page, live_server, act_world, w
     page.get_by_role("link", name="ACT Activity and performance – draft").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the template (.xlsx)").click()
-    assert download.value.suggested_filename == "ACT-draft-QHM-template-2021.2.xlsx"
+    assert download.value.suggested_filename == "ACT-draft-QHM-template-2021.1.xlsx"
     # openpyxl decides by file extension, and Playwright saves downloads without one.
     template = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert "QHM" in [cell.value for row in template.worksheets[0].iter_rows() for cell in row]
@@ -55,11 +68,10 @@ def test_lead_uploads_fixes_and_submits_a_return(page, live_server, act_world, w
         files=[{"name": "act-draft-fixed.xlsx", "mimeType": XLSX, "buffer": act_world.sample()}]
     )
     page.get_by_role("button", name="Upload", exact=True).click()
-    page.get_by_label("I confirm the sign-off declaration").wait_for(timeout=60_000)
-    for explanation in page.locator("#submit-form textarea").all():
-        explanation.fill("The new day-case unit opens in June 2021.")
-    page.get_by_label("I confirm the sign-off declaration").check()
-    page.get_by_role("button", name="Submit version 2").click()
+    page.get_by_test_id("submit-version").wait_for(timeout=60_000)
+    submit_version(page, 2)
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Go to the return").click()
 
     assert page.locator("#submission-status").get_by_text("Submitted").is_visible()
     assert serious_violations(page) == []

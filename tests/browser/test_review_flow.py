@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.browser.test_returns_flow import XLSX, serious_violations
+from tests.browser.test_returns_flow import XLSX, serious_violations, submit_version
 from tests.factories import PASSWORD
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -28,11 +28,9 @@ def upload_and_submit(page, data: bytes, *, name: str, number: int) -> None:
         files=[{"name": name, "mimeType": XLSX, "buffer": data}]
     )
     page.get_by_role("button", name="Upload", exact=True).click()
-    page.get_by_label("I confirm the sign-off declaration").wait_for(timeout=60_000)
-    for explanation in page.locator("#submit-form textarea").all():
-        explanation.fill("The new day-case unit opens in June 2021.")
-    page.get_by_label("I confirm the sign-off declaration").check()
-    page.get_by_role("button", name=f"Submit version {number}").click()
+    page.get_by_test_id("submit-version").wait_for(timeout=60_000)
+    submit_version(page, number)
+    page.get_by_role("link", name="Go to the return").click()
     page.locator("#submission-status").get_by_text("Submitted").wait_for()
 
 

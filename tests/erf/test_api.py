@@ -5,10 +5,16 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import PlanningRoundFactory, UserFactory, shipped_definition
 
 URL = "/api/v1/erf/estimate/"
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def rounds(db):
+    """The rounds whose ERF schemes the API defaults to."""
+    PlanningRoundFactory(name="2021/22", definition=shipped_definition("2021-22").data)
 
 
 @pytest.fixture
@@ -76,7 +82,7 @@ def test_erf_estimate_needs_authentication():
         ({"months": [_month(baseline="-1")]}, "baseline"),
         ({"months": [_month(activity="-1")]}, "activity"),
         ({"months": [_month(working_day_ratio="-0.5")]}, "working_day_ratio"),
-        ({"months": [_month(threshold_pct="90")]}, "threshold_pct"),
+        ({"months": [_month(threshold_pct="201")]}, "threshold_pct"),
         ({"months": [_month(month="2021-10")]}, "threshold_pct"),
         ({"months": [_month(month="2021-10", threshold_pct="85")]}, "working_day_ratio"),
     ],
@@ -96,7 +102,33 @@ def test_erf_estimate_rejects_duplicate_months(api):
 def test_erf_estimate_explains_a_month_outside_the_schedule(api):
     response = api.post(URL, {"months": [_month(month="2022-01")]}, format="json")
     assert response.json()["months"][0]["threshold_pct"] == [
-        "2022-01 is outside April to September 2021; give its threshold_pct."
+        "2022-01 is outside every round's ERF scheme; give its threshold_pct."
+    ]
+
+
+def test_erf_estimate_takes_the_scheme_of_the_round_whose_months_the_request_gives(api):
+    PlanningRoundFactory(
+        name="2022/23",
+        starts_on="2022-04-01",
+        ends_on="2023-03-31",
+        definition=shipped_definition("2022-23").data,
+    )
+    month = _month(
+        month="2022-05", baseline="1000", activity="1100", counting_coding_adjustment="0"
+    )
+    body = api.post(URL, {"months": [month]}, format="json").json()
+    # 104% of the 2019/20 value, paid at tariff above it; May 2022 has as many working days as May 2019.
+    assert (body["months"][0]["threshold_pct"], body["months"][0]["working_day_ratio"]) == (
+        "104.00",
+        "1.0000",
+    )
+    assert (body["months"][0]["lower_threshold"], body["total"]) == (1040, 60)
+
+
+def test_erf_estimate_round_narrows_the_scheme(api):
+    response = api.post(URL, {"months": [_month()], "round": "2022/23"}, format="json")
+    assert response.json()["months"][0]["threshold_pct"] == [
+        "2021-05 is outside the ERF scheme of 2022/23; give its threshold_pct."
     ]
 
 
@@ -104,3 +136,34 @@ def test_erf_estimate_keeps_the_schema_valid(api):
     schema = api.get("/api/v1/schema/")
     assert schema.status_code == 200
     assert b"/api/v1/erf/estimate/" in schema.content
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"baseline": "1e400"},
+        {"baseline": "NaN"},
+        {"activity": "Infinity"},
+        {"baseline": "1" + "0" * 30},
+        {"working_day_ratio": "1000"},
+        {"working_day_ratio": "1000", "baseline": "1000000000000", "activity": "1000000000000"},
+        {"counting_coding_adjustment": "-1e30"},
+    ],
+)
+def test_erf_estimate_answers_400_for_absurd_numbers(api, overrides):
+    response = api.post(URL, {"months": [_month(**overrides)]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["months"] != []
+
+
+@pytest.mark.parametrize("literal", ["1e400", "NaN", "Infinity", "1" + "0" * 30])
+def test_erf_estimate_answers_400_for_absurd_json_numbers(api, literal):
+    body = (
+        '{"months": [{"month": "2021-05", "baseline": %s, "activity": "1", '
+        '"working_day_ratio": %s}]}' % (literal, literal)
+    )
+
+    response = api.post(URL, body, content_type="application/json")
+
+    assert response.status_code == 400

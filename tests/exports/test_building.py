@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -90,6 +89,19 @@ def test_consolidation_lists_included_and_missing_organisations_and_leaves_draft
     assert {row[3] for row in sheet_rows(job, "Values")[1:]} == {"QHM"}
 
 
+def test_consolidation_shows_the_servers_erf_estimate_of_each_submitted_return(act_world, admin):
+    version = submitted_version(submission=act_world.submission, user=act_world.lead)
+    job = built(user=admin, kind=ExportKind.CONSOLIDATION, act_world=act_world)
+    rows = sheet_rows(job, "Organisations")
+    version.refresh_from_db()
+    erf = rows[0].index("erf_estimate_gbp")
+    assert {row[0]: (row[erf] if len(row) > erf else None) for row in rows[1:]} == {
+        "QMJ": None,
+        "QHM": float(version.erf_total),
+    }
+    assert version.erf_total > 0
+
+
 def test_regional_consolidation_holds_its_region_only(act_world):
     submitted_version(submission=act_world.submission, user=act_world.lead)
     submitted_version(submission=act_world.other_submission, user=act_world.outsider)
@@ -131,26 +143,30 @@ def test_files_zip_holds_every_submitted_file_byte_for_byte_with_a_manifest(act_
     theirs = submitted_version(
         submission=act_world.other_submission, user=act_world.outsider, seed=2
     )
-    checked_version(
-        submission=act_world.submission, user=act_world.lead, seed=9
-    )  # un-submits ours: left out
-    theirs_again = Version.objects.get(pk=theirs.pk)
+    # A newer draft of ours is checked but not submitted: the zip holds what was signed off.
+    checked_version(submission=act_world.submission, user=act_world.lead, seed=9)
     job = built(user=admin, kind=ExportKind.FILES, act_world=act_world, collection=None)
     members, manifest = zip_contents(job)
-    assert list(members) == ["QMJ/QMJ_ACT_draft_v1.xlsx"]
-    with theirs_again.file.open("rb") as stream:
-        assert members["QMJ/QMJ_ACT_draft_v1.xlsx"] == stream.read()
-    assert [
+    paths = ["QHM/QHM_ACT_draft_v1.xlsx", "QMJ/QMJ_ACT_draft_v1.xlsx"]
+    assert sorted(members) == paths
+    for path, version in zip(paths, (ours, theirs), strict=True):
+        with Version.objects.get(pk=version.pk).file.open("rb") as stream:
+            assert members[path] == stream.read()
+    assert sorted(
         (row["path"], row["sha256"], row["size"], row["matches_record"]) for row in manifest
-    ] == [("QMJ/QMJ_ACT_draft_v1.xlsx", theirs.sha256, str(theirs.size), "yes")]
-    assert hashlib.sha256(members["QMJ/QMJ_ACT_draft_v1.xlsx"]).hexdigest() == theirs.sha256
+    ) == [
+        (path, version.sha256, str(version.size), "yes")
+        for path, version in zip(paths, (ours, theirs), strict=True)
+    ]
     assert ours.original_name == "Our Plan.XLSX"
 
 
-def test_files_zip_names_members_with_the_original_extension(act_world, admin):
+def test_files_zip_names_members_from_the_detected_format_not_the_uploaded_name(act_world, admin):
     version = submitted_version(
         submission=act_world.submission, user=act_world.lead, filename="Our Plan.XLSX"
     )
+    # As a version stored before names were checked could be called.
+    Version.objects.filter(pk=version.pk).update(original_name="plan.html")
     job = built(user=admin, kind=ExportKind.FILES, act_world=act_world, collection=None)
     members, manifest = zip_contents(job)
     assert (list(members), manifest[0]["sha256"]) == (["QHM/QHM_ACT_draft_v1.xlsx"], version.sha256)

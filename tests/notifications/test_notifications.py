@@ -8,18 +8,21 @@ from unittest import mock
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import invitation_create
+from extensions.services import deadline_extension_grant
+from notifications import emails
 from notifications.emails import notification_email, notifications_email, notifications_email_unsent
 from notifications.models import Notification
 from notifications.reminders import deadline_reminders_send, reviewer_digests_send
 from notifications.services import notify
-from planning.services import deadline_extension_grant
+from notifications.tasks import send_reminder_emails
+from planning.models import PlanningRound, RoundStatus
 from submissions.models import Submission, SubmissionStatus
 from submissions.services import submission_submit, version_create
 from submissions.validation import version_fail, version_validate
@@ -61,7 +64,9 @@ def test_notification_email_sent_once_when_the_task_runs_twice(db, mailoutbox):
 
 def test_notification_email_failure_is_retried_by_the_sweeper(db, mailoutbox):
     (notification,) = notify(recipients=[UserFactory()], kind="test", subject="Hello", body="Body")
-    with mock.patch("notifications.emails.send_mail", side_effect=OSError("mail server down")):
+    with mock.patch(
+        "notifications.emails.EmailMessage.send", side_effect=OSError("mail server down")
+    ):
         assert notification_email(notification_id=notification.pk) is False
     notification.refresh_from_db()
     assert (
@@ -87,6 +92,60 @@ def test_notification_email_claimed_by_a_dead_sender_is_retried_after_the_timeou
         )
         == 1
     )
+    assert len(mailoutbox) == 1
+
+
+def test_notification_email_recorded_after_a_database_outage_is_not_sent_again(
+    db, mailoutbox, settings
+):
+    (notification,) = notify(recipients=[UserFactory()], kind="test", subject="Hello", body="Body")
+    record = emails._mark_emailed
+    outage = [OperationalError("server closed the connection"), InterfaceError("closed")]
+
+    def mark_after_the_outage(**kwargs):
+        if outage:
+            raise outage.pop(0)
+        record(**kwargs)
+
+    with (
+        mock.patch("notifications.emails._mark_emailed", side_effect=mark_after_the_outage),
+        mock.patch("notifications.emails.time.sleep"),
+    ):
+        assert notification_email(notification_id=notification.pk) is True
+
+    later = timezone.now() + dt.timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM_SECONDS + 1)
+    assert notifications_email_unsent(now=later) == 0
+    assert len(mailoutbox) == 1
+    assert Notification.objects.get(pk=notification.pk).emailed_at is not None
+
+
+def test_notification_email_sent_again_after_a_crash_keeps_its_message_id(db, mailoutbox, settings):
+    first, second = notify(
+        recipients=[UserFactory(), UserFactory()], kind="test", subject="Hello", body="Body"
+    )
+    # The sender dies between the mail server accepting the email and recording it.
+    with mock.patch("notifications.emails._record_sent"):
+        assert notification_email(notification_id=first.pk) is True
+    later = timezone.now() + dt.timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM_SECONDS + 1)
+    assert notifications_email_unsent(now=later) == 2
+
+    ids = [message.extra_headers["Message-ID"] for message in mailoutbox]
+    assert ids == [
+        emails.notification_message_id(first),
+        emails.notification_message_id(first),
+        emails.notification_message_id(second),
+    ]
+    assert ids[0] != ids[2]
+
+
+def test_notification_email_never_tried_is_left_to_its_task_until_it_is_stale(
+    db, mailoutbox, settings
+):
+    (notification,) = notify(recipients=[UserFactory()], kind="test", subject="Hello", body="Body")
+    now = timezone.now()
+    stale = dt.timedelta(seconds=settings.NOTIFICATION_EMAIL_QUEUED_STALE_SECONDS + 1)
+    assert notifications_email_unsent(now=now) == 0
+    assert notifications_email_unsent(now=now + stale) == 1
     assert len(mailoutbox) == 1
 
 
@@ -215,6 +274,36 @@ def test_deadline_reminders_none_while_far_off_or_for_submitted_returns(act_worl
     )
     assert deadline_reminders_send(now=london(2021, 5, 5, 13)) == 0
     assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "closed",
+    [{"ends_on": dt.date(2021, 5, 5)}, {"is_current": False, "status": RoundStatus.CLOSED}],
+    ids=["ended", "closed"],
+)
+def test_deadline_reminders_none_for_a_closed_round(act_world, closed):
+    PlanningRound.objects.filter(pk=act_world.act.planning_round_id).update(**closed)
+
+    assert deadline_reminders_send(now=london(2021, 5, 6, 13)) == 0
+    assert not Notification.objects.exists()
+
+
+def test_deadline_reminders_emailed_in_rate_limited_batches_on_the_reminders_queue(
+    act_world, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_EMAIL_BATCH = 2
+    with (
+        mock.patch("notifications.tasks.send_notification_emails.apply_async") as single,
+        mock.patch("notifications.tasks.send_reminder_emails.apply_async") as batched,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        sent = deadline_reminders_send(now=london(2021, 5, 6, 13))
+
+    reminders = list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+    batches = [call.kwargs["args"][0] for call in batched.call_args_list]
+    assert (sent, single.call_count) == (len(reminders), 0)
+    assert batches == [reminders[i : i + 2] for i in range(0, len(reminders), 2)]
+    assert send_reminder_emails.rate_limit == settings.NOTIFICATION_EMAIL_BATCH_RATE
 
 
 def test_deadline_reminders_start_again_after_an_extension(act_world):

@@ -43,6 +43,16 @@ def test_dashboard_status_maps_each_return_status(status, is_late, now, expected
     assert dashboard_status(status=status, is_late=is_late, deadline=DEADLINE, now=now) == expected
 
 
+def test_dashboard_status_of_an_optional_return_is_never_overdue():
+    found = [
+        dashboard_status(
+            status=status, is_late=False, deadline=DEADLINE, now=AFTER_DEADLINE, is_mandatory=False
+        )
+        for status in (S.NOT_STARTED, S.VALID)
+    ]
+    assert found == [(D.NOT_STARTED, "Not started"), (D.VALID, "Valid")]
+
+
 def _cells(dashboard) -> dict[str, list[tuple[str, str]]]:
     return {
         row["ods_code"]: [(cell["status"], cell["label"]) for cell in row["cells"]]

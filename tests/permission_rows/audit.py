@@ -31,6 +31,7 @@ ROWS: list[Row] = [
         "audit:search", None, only(*ADMIN), label="filtered", query="?action=login&organisation=QHM"
     ),
     Row("audit:export", None, only(*ADMIN)),
+    Row("audit:security_log", None, only(*ADMIN)),
     # notifications: everyone signed in sees their own
     Row("notifications:list", None, everyone(200, anonymous=LOGIN)),
     Row("notifications:mark_all_read", None, everyone(REDIRECT, anonymous=LOGIN), method="post"),

@@ -84,6 +84,10 @@ ROWS: list[Row] = [
     Row("reviews:compare", _with_version("ics_a"), only(*REVIEWER, *ADMIN), label="own region"),
     Row("reviews:compare", _with_version("ics_b"), only(*ADMIN), label="other region"),
     Row(
+        "reviews:compare_panel", _with_version("ics_a"), only(*REVIEWER, *ADMIN), label="own region"
+    ),
+    Row("reviews:compare_panel", _with_version("ics_b"), only(*ADMIN), label="other region"),
+    Row(
         "reviews:comment_create",
         _submission_kwargs("ics_a"),
         _answers(only(*REVIEWER, ok=400), system_lead=REDIRECT),

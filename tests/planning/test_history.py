@@ -15,7 +15,8 @@ from django.core import serializers
 from accounts.models import Role
 from audit.models import AuditEvent
 from oversight.selectors import dashboard_for_user
-from planning.demo import demo_round_create
+from demo.seed import demo_round_create
+from extensions.services import extension_request_create
 from planning.history import members_on, placements_on
 from planning.models import (
     DeadlineExtension,
@@ -24,12 +25,7 @@ from planning.models import (
     OrganisationType,
     PlanningRound,
 )
-from planning.services import (
-    ICB_CHANGES_FILE,
-    extension_request_create,
-    organisations_import_csv,
-    reference_data_load,
-)
+from planning.reference_data import ICB_CHANGES_FILE, organisations_import_csv, reference_data_load
 from submissions.models import Submission, TemplateVersion
 from submissions.selectors import submissions_for_user
 from submissions.services import (

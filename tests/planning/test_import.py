@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from planning.models import LinkKind, Organisation, OrganisationType, Region
-from planning.services import (
+from planning.reference_data import (
     ICB_CHANGES_FILE,
     REFERENCE_DIR,
     organisations_import_csv,

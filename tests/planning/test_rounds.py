@@ -8,8 +8,17 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Role
-from planning.models import Collection, OrganisationType, PlanningRound, Stage, TrustKind
-from planning.services import round_copy, round_make_current, shift_london_datetime
+from audit.models import AuditAction, AuditEvent
+from core.formatting import shift_london_datetime
+from planning.models import (
+    Collection,
+    OrganisationType,
+    PlanningRound,
+    RoundStatus,
+    Stage,
+    TrustKind,
+)
+from planning.services import collection_update, round_copy, round_make_current
 from tests.factories import CollectionFactory, PlanningRoundFactory, london, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -139,26 +148,51 @@ def test_round_copy_duplicate_name_refused(source):
     assert PlanningRound.objects.count() == 1
 
 
-def test_round_copy_make_current_switches_current_round(source):
-    new_round = round_copy(source=source, name="2022/23", shift_days=364, make_current=True)
+def test_round_copy_makes_an_audited_draft(source):
+    user = user_with_role(Role.NATIONAL_ADMIN)
 
-    assert list(PlanningRound.objects.filter(is_current=True)) == [new_round]
+    new_round = round_copy(source=source, name="2022/23", shift_days=364, user=user)
+
+    assert (new_round.status, new_round.is_current) == (RoundStatus.DRAFT, False)
+    assert list(
+        AuditEvent.objects.filter(object_id=str(new_round.pk)).values_list(
+            "action", "actor", "after"
+        )
+    ) == [("round_copied", user.pk, {"copied_from": "2021/22", "shift_days": 364})]
 
 
-def test_round_make_current_switches_current_round(source):
+def test_round_make_current_switches_current_round_and_audits(source):
     other = PlanningRoundFactory(name="2022/23")
+    user = user_with_role(Role.NATIONAL_ADMIN)
 
-    round_make_current(planning_round=other)
+    round_make_current(planning_round=other, user=user)
     assert list(PlanningRound.objects.filter(is_current=True)) == [other]
 
-    round_make_current(planning_round=other)
+    round_make_current(planning_round=other, user=user)
     assert list(PlanningRound.objects.filter(is_current=True)) == [other]
+    # Making the current round current again changes nothing, so it is not audited again.
+    assert list(
+        AuditEvent.objects.filter(action="round_made_current").values_list("before", "after")
+    ) == [({"current": "2021/22"}, {"current": "2022/23"})]
+
+
+def test_round_make_current_refuses_a_draft(source):
+    draft = PlanningRoundFactory(name="2022/23", status=RoundStatus.DRAFT)
+
+    with pytest.raises(ValidationError) as error:
+        round_make_current(planning_round=draft)
+
+    assert error.value.messages == [
+        "Publish 2022/23 before making it current: organisations cannot see a round that is "
+        "not published."
+    ]
+    assert list(PlanningRound.objects.filter(is_current=True)) == [source]
 
 
 def test_round_copy_view_creates_round_and_redirects(admin_client, source):
     response = admin_client.post(
         reverse("planning:round_copy", kwargs={"pk": source.pk}),
-        {"name": " 2021/22 later ", "shift_days": "14", "make_current": "on"},
+        {"name": " 2021/22 later ", "shift_days": "14"},
         follow=True,
     )
 
@@ -166,8 +200,11 @@ def test_round_copy_view_creates_round_and_redirects(admin_client, source):
     assert response.redirect_chain == [
         (reverse("planning:round_detail", kwargs={"pk": new_round.pk}), 302)
     ]
-    assert [str(m) for m in response.context["messages"]] == ["2021/22 later created from 2021/22."]
-    assert list(PlanningRound.objects.filter(is_current=True)) == [new_round]
+    assert [str(m) for m in response.context["messages"]] == [
+        "2021/22 later created from 2021/22 as a draft: organisations will see it once you "
+        "publish it."
+    ]
+    assert list(PlanningRound.objects.filter(is_current=True)) == [source]
     assert Collection.objects.get(planning_round=new_round, code="PCC").deadline == dt.datetime(
         2021, 4, 5, 11, 0, tzinfo=UTC
     )
@@ -220,3 +257,42 @@ def test_collection_edit_view_saves_deadline_in_london_time(admin_client, source
         "Activity and performance",
         london(2021, 5, 6),
     )
+
+
+def _audited(action: str) -> list[tuple]:
+    return [
+        (event.actor_name, event.object_label, event.before, event.after)
+        for event in AuditEvent.objects.filter(action=action).order_by("id")
+    ]
+
+
+def test_collection_edit_is_audited_with_before_and_after(admin_client, source):
+    collection = source.collections.get(code="ACT")
+
+    admin_client.post(
+        reverse("planning:collection_edit", kwargs={"round_pk": source.pk, "pk": collection.pk}),
+        {
+            "name": "Activity",
+            "deadline": "2021-10-27 17:30",
+            "submitted_by": ["ics"],
+            "accepted_formats": ["xlsx"],
+            "is_mandatory": "on",
+        },
+    )
+
+    assert _audited(AuditAction.COLLECTION_CHANGED) == [
+        (
+            "national",
+            str(collection),
+            {"deadline": "2021-10-20T16:30:00+00:00"},
+            {"deadline": "2021-10-27T16:30:00+00:00"},
+        )
+    ]
+
+
+def test_collection_saved_unchanged_is_not_audited(source):
+    collection = source.collections.get(code="ACT")
+
+    collection_update(collection=collection, name="Activity")
+
+    assert _audited(AuditAction.COLLECTION_CHANGED) == []

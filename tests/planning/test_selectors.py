@@ -6,6 +6,7 @@ import pytest
 from django.http import Http404
 
 from accounts.models import Role
+from core.formatting import days_until
 from planning import selectors
 from planning.models import OrganisationType, Stage, TrustKind
 from submissions.models import SubmissionStatus
@@ -286,7 +287,7 @@ def test_returns_for_organisation_overdue_uses_extended_deadline(db, time_machin
     ],
 )
 def test_days_until_counts_london_calendar_days_in_bst(now_utc, expected):
-    assert selectors.days_until(london(2021, 5, 6), now=now_utc) == expected
+    assert days_until(london(2021, 5, 6), now=now_utc) == expected
 
 
 @pytest.mark.parametrize(
@@ -301,13 +302,13 @@ def test_days_until_counts_london_calendar_days_in_bst(now_utc, expected):
     ],
 )
 def test_days_until_across_clocks_going_forward(now_utc, expected):
-    assert selectors.days_until(london(2021, 3, 28), now=now_utc) == expected
+    assert days_until(london(2021, 3, 28), now=now_utc) == expected
 
 
 def test_days_until_across_clocks_going_back():
     # Clocks go back at 01:00 UTC on 31 October 2021: 23:30 UTC on the 31st is 23:30 GMT, the same day.
     deadline = london(2021, 11, 1)
 
-    assert selectors.days_until(deadline, now=dt.datetime(2021, 10, 30, 23, 30, tzinfo=UTC)) == 1
-    assert selectors.days_until(deadline, now=dt.datetime(2021, 10, 31, 23, 30, tzinfo=UTC)) == 1
-    assert selectors.days_until(deadline, now=dt.datetime(2021, 11, 1, 0, 0, tzinfo=UTC)) == 0
+    assert days_until(deadline, now=dt.datetime(2021, 10, 30, 23, 30, tzinfo=UTC)) == 1
+    assert days_until(deadline, now=dt.datetime(2021, 10, 31, 23, 30, tzinfo=UTC)) == 1
+    assert days_until(deadline, now=dt.datetime(2021, 11, 1, 0, 0, tzinfo=UTC)) == 0

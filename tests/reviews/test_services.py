@@ -122,7 +122,7 @@ def test_reopen_needs_a_reason(act_world, submitted):
     assert Submission.objects.get(pk=act_world.submission.pk).status == S.APPROVED
 
 
-def test_a_decision_on_a_version_withdrawn_by_a_new_upload_is_refused(act_world, submitted):
+def test_a_decision_on_a_version_replaced_by_a_newer_submission_is_refused(act_world, submitted):
     stale = Submission.objects.get(pk=act_world.submission.pk)
     newer = submit(
         submission=act_world.submission, user=act_world.lead, data=act_world.sample(seed=1)

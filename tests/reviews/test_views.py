@@ -5,17 +5,18 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role
 from planning.models import Stage
 from reviews.models import Comment, Decision
-from reviews.selectors import CellChange, version_diff, version_totals
-from submissions.models import Submission
+from reviews.selectors import version_totals
+from submissions.models import ProductKind, Submission, VersionProduct
+from submissions.products import comparison_changes, product_build, product_for
 from submissions.models import SubmissionStatus as S
 from submissions.services import submissions_ensure_for_round
 from tests.factories import (
+    api_token,
     CollectionFactory,
     IcsFactory,
     PlanningRoundFactory,
@@ -27,8 +28,15 @@ from tests.factories import (
     london,
 )
 from tests.reviews.support import cell_value, edited, stored_version, submit
+from tests.workbooks.conftest import with_far_cells
+from workbooks.compare import CellChange
 
 # Comparison -------------------------------------------------------------------------------------
+
+
+def _diff(*, old, new) -> list[CellChange]:
+    product = product_for(kind=ProductKind.COMPARISON, version=new, other=old)
+    return comparison_changes(product=product)
 
 
 def test_version_diff_lists_exactly_the_changed_cells(act_world):
@@ -48,12 +56,12 @@ def test_version_diff_lists_exactly_the_changed_cells(act_world):
         submission=act_world.submission, number=2, data=changed, user=act_world.lead
     )
 
-    assert version_diff(old=v1, new=v2) == [
+    assert _diff(old=v1, new=v2) == [
         CellChange("Activity", "G4", old_g4, old_g4 + 125, Decimal(125)),
         CellChange("Activity", "H5", old_h5, old_h5 - 7, Decimal(-7)),
         CellChange("ERF", "D5", old_erf, "see note", None),
     ]
-    assert version_diff(old=v1, new=v1) == []
+    assert _diff(old=v1, new=v1) == []
 
 
 def test_compare_page_shows_the_changes_and_draft_against_final(client, act_world):
@@ -103,12 +111,61 @@ def test_compare_page_shows_the_changes_and_draft_against_final(client, act_worl
     )
 
 
+def test_review_and_compare_pages_survive_an_extra_sheet_with_cells_at_a1_and_xfd1048576(
+    client, act_world
+):
+    """A dense read of the extra sheet would ask for 17 billion cells (512 GB) and abort the web
+    process; only the template's sheets are read."""
+    base = act_world.sample()
+    first = submit(submission=act_world.submission, user=act_world.lead, data=base)
+    far = with_far_cells(edited(base, {}), "Notes")
+    second = submit(submission=act_world.submission, user=act_world.lead, data=far)
+    client.force_login(act_world.reviewer)
+
+    review = client.get(f"/review/{act_world.submission.pk}/")
+    compare = client.get(f"/review/{act_world.submission.pk}/compare/?a={first.pk}&b={second.pk}")
+
+    assert (review.status_code, compare.status_code) == (200, 200)
+    assert compare.context["changes"] == []
+    assert [f.rule for f in second.findings.all()] == ["STRUCT.EXTRA_SHEET"]
+
+
+def test_comparison_of_large_files_is_prepared_in_the_background_with_progress(
+    client, act_world, settings
+):
+    settings.PRODUCT_INLINE_MAX_BYTES = 0
+    base = edited(act_world.sample(), {})
+    v1 = stored_version(submission=act_world.submission, number=1, data=base, user=act_world.lead)
+    v2 = stored_version(
+        submission=act_world.submission,
+        number=2,
+        data=edited(base, {("ERF", "D5"): "see note"}),
+        user=act_world.lead,
+    )
+    client.force_login(act_world.reviewer)
+    url = f"/review/{act_world.submission.pk}/compare/?a={v1.pk}&b={v2.pk}"
+
+    waiting = client.get(url)
+    panel = client.get(f"/review/{act_world.submission.pk}/compare/panel/?a={v1.pk}&b={v2.pk}")
+    product = VersionProduct.objects.get(version=v2, other=v1)
+    product_build(product_id=product.pk, limited=True)
+    ready = client.get(url)
+
+    assert (waiting.status_code, waiting.context["changes"]) == (200, [])
+    assert "We are preparing the comparison of these two versions" in panel.content.decode()
+    assert f'hx-get="/review/{act_world.submission.pk}/compare/panel/?a={v1.pk}' in (
+        waiting.content.decode()
+    )
+    assert [(c.sheet, c.cell) for c in ready.context["changes"]] == [("ERF", "D5")]
+    assert "1 cell changed" in ready.content.decode()
+
+
 def test_version_totals_sum_the_organisations_own_rows_over_the_months(act_world):
     version = submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample())
     data = version.file.open("rb").read()
     activity = next(sheet for sheet in version_totals(version=version) if sheet.sheet == "Activity")
     first = activity.totals[0]
-    months = [cell_value(data, "Activity", f"{col}4") for col in "GHIJKLMNOPQR"[: activity.periods]]
+    months = [cell_value(data, "Activity", f"{col}4") for col in "LMNOPQ"[: activity.periods]]
     assert first.total == sum(Decimal(str(value)) for value in months)
     assert first.code == cell_value(data, "Activity", "C4")
 
@@ -186,6 +243,24 @@ def test_the_organisation_replies_from_the_return_page(client, act_world, submit
     )
     assert response["Location"] == f"/returns/{act_world.submission.pk}/"
     assert Comment.objects.get(parent=asked).side == "organisation"
+
+
+def test_the_decision_and_its_reason_head_the_return_and_the_returns_list(
+    client, act_world, submitted
+):
+    client.force_login(act_world.reviewer)
+    client.post(
+        f"/review/{act_world.submission.pk}/decide/",
+        {"version": submitted.pk, "decision": "request_changes", "comment": "Fix the April total."},
+    )
+    client.force_login(act_world.lead)
+    page = client.get(f"/returns/{act_world.submission.pk}/").content.decode()
+    banner = page.index('data-testid="decision-banner"')
+    assert banner < page.index("<h2>1. Get the template</h2>")
+    assert "Changes needed" in page[banner:] and "Fix the April total." in page[banner:]
+    home = client.get(f"/organisations/{act_world.ics.ods_code}/").content.decode()
+    assert "Fix the April total." in home
+    assert f'href="/returns/{act_world.submission.pk}/">Activity' in home
 
 
 # Queue ------------------------------------------------------------------------------------------
@@ -328,7 +403,7 @@ def test_queue_makes_the_same_number_of_queries_at_any_size(client, queue_world)
 
 def _api(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

@@ -10,12 +10,9 @@ from accounts.models import Role
 from audit.models import AuditAction, AuditEvent
 from notifications.models import Notification
 from planning.models import Organisation
-from planning.selectors import extension_request_get_for_user
-from planning.services import (
-    extension_request_create,
-    sign_off_delegation_grant,
-    sign_off_delegation_revoke,
-)
+from extensions.selectors import extension_request_get_for_user
+from extensions.services import extension_request_create
+from planning.services import sign_off_delegation_grant, sign_off_delegation_revoke
 from submissions.models import Submission
 from submissions.selectors import (
     may_upload,

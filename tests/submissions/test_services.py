@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from planning.services import deadline_extension_grant
+from extensions.services import deadline_extension_grant
 from submissions.models import (
     Finding,
     Severity,
@@ -245,17 +245,66 @@ def test_submission_submit_refuses_a_version_with_errors(act_world):
         )
 
 
-def test_submission_submit_refuses_a_superseded_version(act_world):
-    old = validated(act_world, act_world.sample(seed=1))
-    validated(act_world, act_world.sample(seed=2))
-    with pytest.raises(SubmitRefused, match="Version 2 was uploaded after version 1"):
-        submission_submit(
-            submission=act_world.submission,
-            version=old,
-            user=act_world.lead,
-            declaration=True,
-            explanations=_explain_all(old),
-        )
+def submit(act_world, version: Version) -> Submission:
+    return submission_submit(
+        submission=act_world.submission,
+        version=version,
+        user=act_world.lead,
+        declaration=True,
+        explanations=_explain_all(version),
+    )
+
+
+def test_submission_submit_accepts_an_earlier_version_when_the_newest_has_errors(act_world):
+    good = validated(act_world, act_world.sample(seed=1))
+    newest = validated(act_world, act_world.sample(errors=1, seed=2))
+    submit(act_world, good)
+    submission = Submission.objects.get(pk=act_world.submission.pk)
+    assert (
+        submission.status,
+        submission.submitted_version_id,
+        submission.current_version_id,
+    ) == (SubmissionStatus.SUBMITTED, good.pk, newest.pk)
+
+
+def test_a_new_upload_leaves_a_submitted_return_submitted(act_world):
+    submitted = validated(act_world, act_world.sample(seed=1))
+    submit(act_world, submitted)
+    draft = validated(act_world, act_world.sample(errors=1, seed=2))
+    submission = Submission.objects.get(pk=act_world.submission.pk)
+    assert (
+        submission.status,
+        submission.submitted_version_id,
+        submission.current_version_id,
+        draft.status,
+    ) == (SubmissionStatus.SUBMITTED, submitted.pk, draft.pk, VersionStatus.INVALID)
+
+
+def test_submitting_a_newer_version_replaces_the_submitted_one(act_world):
+    submit(act_world, validated(act_world, act_world.sample(seed=1)))
+    newer = validated(act_world, act_world.sample(seed=2))
+    submit(act_world, newer)
+    submission = Submission.objects.get(pk=act_world.submission.pk)
+    assert (submission.status, submission.submitted_version_id) == (
+        SubmissionStatus.SUBMITTED,
+        newer.pk,
+    )
+
+
+def test_submission_submit_refuses_the_version_already_submitted(act_world):
+    version = validated(act_world, act_world.sample())
+    submit(act_world, version)
+    with pytest.raises(SubmitRefused, match="Version 1 is already submitted"):
+        submit(act_world, version)
+
+
+def test_a_new_upload_after_the_deadline_does_not_make_a_submitted_return_late(act_world):
+    with time_machine.travel(london(2021, 5, 5)):
+        submit(act_world, validated(act_world, act_world.sample(seed=1)))
+    with time_machine.travel(london(2021, 5, 8)):
+        validated(act_world, act_world.sample(seed=2))
+    submission = Submission.objects.get(pk=act_world.submission.pk)
+    assert (submission.status, submission.is_late) == (SubmissionStatus.SUBMITTED, False)
 
 
 def test_submission_submit_is_for_signatories_only(act_world):

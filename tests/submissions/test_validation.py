@@ -8,7 +8,7 @@ import time
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
-from erf.returns import erf_estimate_of_workbook
+from erf.returns import erf_estimate_of_return
 from submissions import validation
 from submissions.models import ReturnValue, Submission, SubmissionStatus, Version, VersionStatus
 from submissions.services import template_context, version_create
@@ -94,8 +94,11 @@ def test_version_validate_stores_the_erf_total_of_an_activity_return(act_world):
     version = queued_version(act_world)
     version_validate(version_id=version.pk)
     version.refresh_from_db()
+    spec = template_context(submission=act_world.submission).specs[-1]
     with version.file.open("rb") as stream:
-        expected = erf_estimate_of_workbook(data=stream.read()).total
+        expected = erf_estimate_of_return(
+            submission=act_world.submission, data=stream.read(), spec=spec
+        ).total
     assert (version.erf_total, version.erf_total > 0) == (expected, True)
 
 
@@ -222,7 +225,14 @@ def test_version_validate_audits_the_result_once_when_delivered_twice(act_world)
     assert version_validate(version_id=version.pk) == VersionStatus.VALID
     assert version_validate(version_id=version.pk) is None
     assert finished_events(version) == [
-        {"status": "valid", "attempt": 1, "errors": 0, "warnings": 0}
+        {
+            "status": "valid",
+            "version": 1,
+            "version_status": "valid",
+            "attempt": 1,
+            "errors": 0,
+            "warnings": 0,
+        }
     ]
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import io
 import os
 import signal
+import time
 
 import pytest
 
+from config import queues
+from notifications.models import Notification
+from notifications.services import notifications_queue_in_batches
+from notifications.tasks import send_notification_emails
 from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
 from submissions.services import version_create
 from submissions.validation import FAILED_MESSAGE, TOO_SLOW_MESSAGE, versions_sweep
-from tests.worker_support import use_broker, wait_for
+from tests.worker_support import queued_messages, use_broker, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -99,3 +104,28 @@ def test_validation_past_the_memory_cap_in_native_code_ends_failed_after_its_att
     )
     assert done.message == FAILED_MESSAGE.format(attempts=settings.VALIDATION_MAX_ATTEMPTS)
     assert done.findings.count() == 0
+
+
+@pytest.mark.slow
+def test_validation_finishes_within_seconds_while_thousands_of_emails_wait(act_world, start_worker):
+    validation_worker = start_worker(queues.VALIDATION)
+    start_worker(*queues.OTHER_QUEUES)
+    validation_worker.wait_ready()
+    flood = Notification.objects.bulk_create(
+        Notification(recipient=act_world.submitter, kind="test", subject=f"Flood {i}", body="b")
+        for i in range(4000)
+    )
+    for notification in flood[:2000]:
+        send_notification_emails.apply_async(args=[[notification.pk]])
+    notifications_queue_in_batches(notification_ids=[n.pk for n in flood[2000:]])
+    waiting = queued_messages()
+    assert waiting[queues.NOTIFICATIONS] > 1000
+
+    version = upload(act_world, act_world.sample())
+    began = time.monotonic()
+    done = wait_for(lambda: finished(version.pk), timeout=30)
+
+    assert done.status == VersionStatus.VALID
+    assert time.monotonic() - began < 10
+    # The emails were still waiting when the result came: validation did not queue behind them.
+    assert Notification.objects.filter(kind="test", emailed_at__isnull=True).count() > 1000

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from triangulation.checks import Bands, Number, ReturnNumbers, check_system, growth
+from tests.factories import shipped_definition
+from triangulation.checks import Bands, Number, ReturnNumbers, check_system, growth, plan_from_data
+
+# What the shipped 2021/22 definition compares.
+PLAN = plan_from_data(shipped_definition("2021-22").data["triangulation"])
 
 BANDS = Bands(workforce=10, cost=10, pay=10, commissioner=10)
 MONTHS = ("Apr-21", "May-21")
@@ -68,7 +72,9 @@ def finance(*, expenditure: float = 110, pay: float = 110, providers=("RTD",)) -
 def found(*returns: ReturnNumbers) -> list[tuple[str, str]]:
     return [
         (f.rule, f.organisation_code)
-        for f in check_system(returns=returns, bands=BANDS, names=NAMES, system_code="QHM")
+        for f in check_system(
+            returns=returns, bands=BANDS, names=NAMES, system_code="QHM", plan=PLAN
+        )
     ]
 
 
@@ -140,8 +146,16 @@ def test_bands_come_from_the_round_not_the_code():
         workforce(130),
         finance(expenditure=130, pay=110),
     )
-    assert check_system(returns=mismatched, bands=wide, names=NAMES, system_code="QHM") == []
-    assert len(check_system(returns=mismatched, bands=BANDS, names=NAMES, system_code="QHM")) == 6
+    assert (
+        check_system(returns=mismatched, bands=wide, names=NAMES, system_code="QHM", plan=PLAN)
+        == []
+    )
+    assert (
+        len(
+            check_system(returns=mismatched, bands=BANDS, names=NAMES, system_code="QHM", plan=PLAN)
+        )
+        == 6
+    )
 
 
 def test_a_provider_missing_from_one_return_is_named_with_the_returns_it_is_in():
@@ -154,6 +168,7 @@ def test_a_provider_missing_from_one_return_is_named_with_the_returns_it_is_in()
         bands=BANDS,
         names=NAMES,
         system_code="QHM",
+        plan=PLAN,
     )
     presence = [f for f in findings if f.rule == "TRI.PRV.001"]
     assert [(f.organisation_code, f.collections, f.figures) for f in presence] == [
@@ -177,20 +192,24 @@ def test_consistent_returns_have_no_findings_and_a_lone_return_is_not_compared()
 
 def test_a_finding_says_what_was_compared_and_what_to_check():
     (finding, _system) = check_system(
-        returns=(activity(), workforce(125)), bands=BANDS, names=NAMES, system_code="QHM"
+        returns=(activity(), workforce(125)),
+        bands=BANDS,
+        names=NAMES,
+        system_code="QHM",
+        plan=PLAN,
     )
     assert finding.figures == [
         (
             "ACT: activity (elective, outpatients and diagnostics) against the 2019/20 baseline",
             "+10.0%",
         ),
-        ("WF: workforce (total WTE) against March 2020", "+25.0%"),
+        ("WF: workforce (total WTE) against the same months of 2019/20", "+25.0%"),
         ("Gap", "15.0 percentage points"),
         ("Allowed", "10.0 percentage points"),
     ]
     assert finding.collections == ("ACT", "WF")
     assert finding.message.startswith(
-        "Newcastle: workforce (total WTE) changes by +25.0% on March 2020 (WF) but "
+        "Newcastle: workforce (total WTE) changes by +25.0% on the same months of 2019/20 (WF) but "
         "activity (elective, outpatients and diagnostics) by +10.0% on the 2019/20 "
         "baseline (ACT), 15.0 percentage points apart over the same 2 months"
     )

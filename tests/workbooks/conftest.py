@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from workbooks.definition import Definition, load_definition
+from workbooks.model import TemplateSpec
 from workbooks.sample import make_sample_return
 from workbooks.types import MemberOrg, TemplateContext
+
+ROUNDS = Path(__file__).resolve().parents[2] / "rounds"
 
 MEMBERS = (
     MemberOrg("RTD", "The Newcastle upon Tyne Hospitals NHS Foundation Trust", "provider"),
@@ -18,8 +24,48 @@ MEMBERS = (
 )
 
 
+@functools.cache
+def definition(text: str | None = None, slug: str = "2021-22") -> Definition:
+    parsed, problems = load_definition(text=text or (ROUNDS / f"{slug}.yaml").read_text())
+    assert problems == [], problems
+    return parsed
+
+
+# A mid-round fix of the activity template: a DEXA line in diagnostics, issued as 2021.2.
+ACT_FIX = (
+    (
+        '''version: "2021.1"
+    title: "Activity and performance plan 2021/22"
+    changes: "First issue."''',
+        '''version: "2021.2"
+    title: "Activity and performance plan 2021/22"
+    changes: "Adds DEXA scans to diagnostics."''',
+    ),
+    (
+        "          - {code: DG-TOT,",
+        """          - {code: DG-DEXA, label: "Diagnostic tests: DEXA scan", unit: count}
+          - {code: DG-TOT,""",
+    ),
+    ("DG-GASTRO, DG-ECHO]", "DG-GASTRO, DG-ECHO, DG-DEXA]"),
+)
+
+
+def specs_of(collection_code: str, *, slug: str = "2021-22") -> tuple[TemplateSpec, ...]:
+    """The versions issued: the shipped definition's, and for ACT in 2021/22 its fix too."""
+    shipped = definition(slug=slug)
+    template = shipped.template_of(collection_code)
+    specs = (template,) if template else ()
+    if collection_code == shipped.erf_collection and slug == "2021-22":
+        text = (ROUNDS / f"{slug}.yaml").read_text()
+        for old, new in ACT_FIX:
+            assert old in text, old
+            text = text.replace(old, new)
+        specs += (definition(text).template_of(collection_code),)
+    return specs
+
+
 def ics_context(
-    collection_code: str = "ACT", *, stage: str = "draft", version: str = ""
+    collection_code: str = "ACT", *, stage: str = "draft", version: str = "", slug: str = "2021-22"
 ) -> TemplateContext:
     return TemplateContext(
         collection_code=collection_code,
@@ -30,7 +76,26 @@ def ics_context(
         organisation_name="North East and North Cumbria ICS",
         members=MEMBERS,
         template_version=version,
+        specs=specs_of(collection_code, slug=slug),
+        national_values=ERF_BASELINES if collection_code == "ACT" else (),
+        narrative_sections=narrative_sections(collection_code, slug=slug),
     )
+
+
+def narrative_sections(collection_code: str, *, slug: str = "2021-22") -> tuple:
+    narrative = definition(slug=slug).narrative_of(collection_code)
+    if narrative is None:
+        return ()
+    return tuple((section.heading, section.words, section.asks) for section in narrative.sections)
+
+
+# The national ERF baselines of the test system, as an admin would have loaded them.
+ERF_BASELINES = tuple(
+    (f"ERF-2021-{month:02d}", "Baseline value (£)", float(value))
+    for month, value in zip(
+        range(4, 10), (30_000_000, 29_000_000, 31_000_000, 30_500_000, 28_000_000, 30_000_000)
+    )
+)
 
 
 @pytest.fixture
@@ -69,3 +134,15 @@ def sheet_part(data: bytes, sheet: str) -> str:
     from workbooks.xlsxscan import sheet_parts
 
     return sheet_parts(zipfile.ZipFile(io.BytesIO(data)))[sheet]
+
+
+def with_far_cells(data: bytes, sheet: str) -> bytes:
+    """The workbook with cells at A1 and XFD1048576 of `sheet` (added when it is not there): a
+    dense reader would need 17 billion cells for it."""
+    workbook = load_workbook(io.BytesIO(data))
+    target = workbook[sheet] if sheet in workbook.sheetnames else workbook.create_sheet(sheet)
+    target["A1"] = target["A1"].value or "note"
+    target["XFD1048576"] = 1
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

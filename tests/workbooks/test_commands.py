@@ -3,10 +3,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
-from planning.demo import demo_round_create
-from tests.factories import CcgFactory, IcsFactory, TrustFactory
+from demo.seed import demo_round_create
+from planning.services import round_make_current
+from tests.factories import CcgFactory, IcsFactory, PlanningRoundFactory, TrustFactory
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_make_sample_return_then_validate_file_passes(system, tmp_path):
         0,
         0,
         0,
-        "2021.2",
+        "2021.1",
     )
 
 
@@ -152,7 +153,43 @@ def test_bench_validation_runs_without_demo_data(tmp_path):
     lines = output.splitlines()
     assert (code, lines[0], lines[2].split()[0], lines[2].split()[-3:-1]) == (
         0,
-        "ACT 2021.2 for QXX (15 members)",
+        "ACT 2021.1 for QXX (15 members)",
         "real",
         ["0", "0"],
     )
+
+
+@pytest.mark.django_db
+def test_make_sample_return_and_validate_file_take_the_round_by_name(system, tmp_path):
+    round_make_current(planning_round=PlanningRoundFactory(name="2022/23"))
+    path = tmp_path / "act.xlsx"
+
+    made, _ = run(
+        "make_sample_return",
+        "--collection",
+        "ACT",
+        "--organisation",
+        "QHM",
+        "--stage",
+        "draft",
+        "--round",
+        "2021/22",
+        "--out",
+        str(path),
+    )
+    checked, output = run(
+        "validate_file",
+        "--collection",
+        "ACT",
+        "--organisation",
+        "QHM",
+        "--round",
+        "2021/22",
+        str(path),
+        "--json",
+    )
+    with pytest.raises(CommandError) as missing:
+        run("validate_file", "--collection", "ACT", "--organisation", "QHM", str(path))
+
+    assert (made, checked, json.loads(output)["errors"]) == (0, 0, 0)
+    assert str(missing.value) == "No collection ACT in 2022/23."

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 import zipfile
 from contextlib import nullcontext
@@ -64,9 +65,21 @@ def test_inspect_upload_accepts_docx():
     )
 
 
-def test_inspect_upload_types_by_content_not_name(act_sample):
+def test_inspect_upload_refuses_a_name_that_is_not_of_the_detected_format(act_sample):
+    assert rejection(act_sample, filename="plan.pdf") == (
+        "plan.pdf holds an Excel workbook (.xlsx) but is named as another kind of file; save it "
+        "with a name ending .xlsx and upload it again."
+    )
+    assert rejection(minimal_pdf(), filename="plan.html") == (
+        "plan.html holds a PDF but is named as another kind of file; save it with a name ending "
+        ".pdf and upload it again."
+    )
+
+
+@pytest.mark.parametrize("filename", ["plan.xlsx", "PLAN.XLSX", "folder\\plan.xlsx"])
+def test_inspect_upload_accepts_the_formats_own_extension_in_any_case(act_sample, filename):
     assert (
-        inspect_upload(data=act_sample, filename="plan.pdf", accepted_formats=ALL, max_bytes=MAX)
+        inspect_upload(data=act_sample, filename=filename, accepted_formats=ALL, max_bytes=MAX)
         == "xlsx"
     )
 
@@ -271,3 +284,98 @@ def test_validate_workbook_reports_a_sheet_whose_part_is_missing(act_sample, act
     result = validate_workbook(data=buffer.getvalue(), context=act_context)
 
     assert [(f.rule, f.sheet) for f in result.findings] == [("STRUCT.SHEET", "Cover")]
+
+
+# Walking around the package check (each was accepted before) -----------------------------------
+
+MACRO_REFUSED = (
+    "Macro-enabled workbooks and documents are not accepted; save as .xlsx (or .docx) and upload "
+    "again."
+)
+VBA_RELATIONSHIP = (
+    b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/relationships/'
+    b'vbaProject" Target="vba.bin"/>'
+)
+
+
+def _entries(data: bytes) -> dict[str, bytes]:
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _rezip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _with_vba(data: bytes, *, padding: int, content_type: bool) -> bytes:
+    entries = _entries(data)
+    types = entries["[Content_Types].xml"]
+    declaration = b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+    insert_at = types.index(b"<Default")
+    entries["[Content_Types].xml"] = (
+        types[:insert_at]
+        + b"<!--"
+        + os.urandom(padding // 2).hex().encode()
+        + b"-->"
+        + (declaration if content_type else b"")
+        + types[insert_at:]
+    )
+    rels = entries["xl/_rels/workbook.xml.rels"]
+    entries["xl/_rels/workbook.xml.rels"] = rels.replace(
+        b"</Relationships>", VBA_RELATIONSHIP + b"</Relationships>"
+    )
+    entries["xl/vba.bin"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    return _rezip(entries)
+
+
+@pytest.mark.parametrize(
+    ("padding", "content_type"),
+    [(70 * 1024, True), (0, False), (2 * 1024 * 1024, True)],
+    ids=["content-type-after-64-KiB", "relationship-only", "content-type-after-2-MiB"],
+)
+def test_macro_project_is_refused_wherever_it_is_declared(act_sample, padding, content_type):
+    assert rejection(_with_vba(act_sample, padding=padding, content_type=content_type)) == (
+        MACRO_REFUSED
+    )
+
+
+def _sheet_renamed(data: bytes, *, new_name: str, prefix: bytes = b"") -> bytes:
+    """The Activity sheet moved to `new_name` (relationship and content type follow it)."""
+    entries = _entries(data)
+    part = sheet_part(data, "Activity")
+    entries[new_name] = prefix + entries.pop(part)
+    old_target = part.removeprefix("xl/").encode()
+    new_target = new_name.removeprefix("xl/").encode()
+    entries["xl/_rels/workbook.xml.rels"] = entries["xl/_rels/workbook.xml.rels"].replace(
+        old_target, new_target
+    )
+    entries["[Content_Types].xml"] = entries["[Content_Types].xml"].replace(
+        b"/" + part.encode(), b"/" + new_name.encode()
+    )
+    return _rezip(entries)
+
+
+@pytest.mark.parametrize(
+    "new_name", ["xl/worksheets/sheet3.XML", "xl/worksheets/sheet3.Xml", "xl/worksheets/sheet3.dat"]
+)
+def test_dtd_in_a_sheet_part_is_refused_whatever_the_parts_name(act_sample, new_name):
+    doctype = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">]>'
+    renamed = _sheet_renamed(act_sample, new_name=new_name)
+    content = _entries(renamed)[new_name]
+
+    upload = replace_entry(renamed, new_name, doctype + content)
+
+    assert rejection(upload).startswith("The file contains XML entity or DTD declarations")
+
+
+def test_sheet_part_with_an_unusual_name_and_no_dtd_is_accepted(act_sample):
+    renamed = _sheet_renamed(act_sample, new_name="xl/worksheets/sheet3.XML")
+
+    assert (
+        inspect_upload(data=renamed, filename="plan.xlsx", accepted_formats=ALL, max_bytes=MAX)
+        == "xlsx"
+    )

@@ -5,10 +5,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.workbooks.conftest import ics_context
-from workbooks.catalogue import SPECS
+from tests.workbooks.conftest import definition, ics_context, specs_of
 from workbooks.generate import build_template
-from workbooks.specs import has_workbook_template, latest_spec_version, spec_versions
+from workbooks.specs import spec_versions
+
+WORKBOOK_CODES = sorted(item.code for item in definition().collections if item.template)
 
 
 def open_template(context) -> object:
@@ -16,27 +17,21 @@ def open_template(context) -> object:
 
 
 def test_spec_versions_lists_act_versions_oldest_first():
-    assert spec_versions(collection_code="ACT") == ["2021.1", "2021.2"]
+    assert spec_versions(specs=specs_of("ACT")) == ["2021.1", "2021.2"]
 
 
-def test_spec_versions_empty_for_document_only_collections():
-    assert [spec_versions(collection_code=code) for code in ("NAR", "LMS-TOR", "LMS-OVS")] == [
-        [],
-        [],
-        [],
+def test_definition_has_no_workbook_template_for_document_only_collections():
+    assert [definition().template_of(code) for code in ("NAR", "LMS-TOR", "LMS-OVS")] == [
+        None,
+        None,
+        None,
     ]
 
 
-def test_has_workbook_template_for_every_xlsx_collection_of_demo_round():
-    codes = ("PCC", "FIN-SYS", "FIN-MH", "ACT", "WF", "MHWF-P", "MHWF-S", "MAT", "PIE", "CA")
-    assert [has_workbook_template(collection_code=code) for code in codes] == [True] * len(codes)
-
-
-def test_latest_spec_version_is_last_issued():
-    assert (
-        latest_spec_version(collection_code="ACT"),
-        latest_spec_version(collection_code="WF"),
-    ) == ("2021.2", "2021.1")
+def test_definition_has_a_workbook_template_for_every_xlsx_collection_of_2021_22():
+    assert WORKBOOK_CODES == sorted(
+        ["PCC", "FIN-SYS", "FIN-MH", "ACT", "WF", "MHWF-P", "MHWF-S", "MAT", "PIE", "CA"]
+    )
 
 
 def test_build_template_cover_holds_identifiers_in_cells_and_names():
@@ -69,7 +64,7 @@ def test_build_template_protects_every_sheet():
 
 def test_build_template_unlocks_inputs_and_locks_labels_and_formulas():
     sheet = open_template(ics_context())["Activity"]
-    assert [sheet[ref].protection.locked for ref in ("A4", "D4", "F4", "R4", "S4")] == [
+    assert [sheet[ref].protection.locked for ref in ("A4", "D4", "F4", "Q4", "R4")] == [
         True,
         True,
         False,
@@ -78,8 +73,14 @@ def test_build_template_unlocks_inputs_and_locks_labels_and_formulas():
     ]
 
 
-def test_build_template_total_column_is_a_formula():
-    assert open_template(ics_context())["Activity"]["S4"].value == '=IFERROR(SUM(G4:R4),"")'
+def test_build_template_total_column_adds_only_flows():
+    sheet = open_template(ics_context())["Activity"]
+    rows = {sheet[f"C{row}"].value: sheet[f"R{row}"].value for row in range(4, 30)}
+    assert (rows["EL-ORD"], rows["EL-RTT52"], rows["OP-REMOTE"]) == (
+        '=IFERROR(SUM(L4:Q4),"")',
+        '=IF(Q7="","",Q7)',
+        '=IFERROR(AVERAGE(L12:Q12),"")',
+    )
 
 
 def test_build_template_adds_data_validations_per_unit():
@@ -94,7 +95,7 @@ def test_build_template_adds_data_validations_per_unit():
 def test_build_template_prefills_system_then_member_blocks():
     context = ics_context()
     sheet = open_template(context)["Activity"]
-    measures = len(SPECS["ACT"][-1].sheets[0].measures)
+    measures = len(context.specs[-1].sheets[0].measures)
     starts = [sheet.cell(row=4 + block * measures, column=1).value for block in range(6)]
     assert starts == ["QHM", "RTD", "RR7", "RXP", "13T", "84H"]
 
@@ -107,21 +108,31 @@ def test_build_template_act_2021_2_adds_dexa_line():
     assert ("DG-DEXA" in codes("2021.1"), "DG-DEXA" in codes("2021.2")) == (False, True)
 
 
-def test_build_template_erf_sheet_carries_thresholds_and_working_day_ratios():
+def test_build_template_erf_sheet_carries_national_figures_locked():
     sheet = open_template(ics_context())["ERF"]
-    rows = [[sheet.cell(row=row, column=col).value for col in (1, 4, 5)] for row in range(4, 10)]
+    rows = [[sheet.cell(row=row, column=col).value for col in (1, 3, 4, 5)] for row in range(4, 10)]
     assert rows == [
-        ["ERF-04", 70, 1.0],
-        ["ERF-05", 75, 0.9048],
-        ["ERF-06", 80, 1.1],
-        ["ERF-07", 85, 0.9565],
-        ["ERF-08", 85, 1.0],
-        ["ERF-09", 85, 1.0476],
+        ["ERF-2021-04", 30_000_000, 70, 1.0],
+        ["ERF-2021-05", 29_000_000, 75, 0.9048],
+        ["ERF-2021-06", 31_000_000, 80, 1.1],
+        ["ERF-2021-07", 30_500_000, 85, 0.9565],
+        ["ERF-2021-08", 28_000_000, 85, 1.0],
+        ["ERF-2021-09", 30_000_000, 85, 1.0476],
+    ]
+    assert [sheet.cell(row=4, column=col).protection.locked for col in range(3, 11)] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        True,
+        True,
+        True,
     ]
 
 
-@pytest.mark.parametrize("code", sorted(SPECS))
+@pytest.mark.parametrize("code", WORKBOOK_CODES)
 def test_build_template_every_collection_has_instructions_and_its_sheets(code):
     workbook = open_template(ics_context(code))
-    expected = ["Cover", "Instructions"] + [sheet.name for sheet in SPECS[code][-1].sheets]
+    expected = ["Cover", "Instructions"] + [sheet.name for sheet in specs_of(code)[-1].sheets]
     assert workbook.sheetnames == expected

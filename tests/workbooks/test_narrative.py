@@ -4,9 +4,9 @@ import io
 
 import docx
 
-from tests.workbooks.conftest import ics_context
+from tests.workbooks.conftest import definition, ics_context
 from tests.workbooks.test_filecheck import minimal_pdf
-from workbooks.narrative import SECTIONS
+from workbooks.narrative import build_narrative_template
 from workbooks.validate import validate_file
 
 
@@ -65,7 +65,22 @@ def test_validate_narrative_warns_when_organisation_not_named():
 
 
 def test_validate_narrative_knows_sections_of_every_document_collection():
-    assert sorted(SECTIONS) == ["CA", "LMS-OVS", "LMS-TOR", "MAT", "NAR"]
+    assert sorted(definition().narratives) == ["CA", "LMS-OVS", "LMS-TOR", "MAT", "NAR"]
+
+
+def test_build_narrative_template_has_every_heading_the_check_reads():
+    context = ics_context("NAR")
+    data = build_narrative_template(context=context, title="Narrative plan 2021/22")
+    headings = [
+        paragraph.text
+        for paragraph in docx.Document(io.BytesIO(data)).paragraphs
+        if paragraph.style.name == "Heading 1"
+    ]
+    result = validate_file(data=data, file_format="docx", context=context)
+    assert (headings, result.findings) == (
+        [heading for heading, _words, _asks in context.narrative_sections],
+        [],
+    )
 
 
 def test_validate_narrative_checks_pdf_structure_only():

@@ -18,11 +18,15 @@ from functools import cache
 import docx
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
-from tests.workbooks.conftest import ics_context
+from erf.returns import erf_estimate_of_workbook
+from tests.workbooks.conftest import ics_context, specs_of
 from tests.workbooks.test_filecheck import minimal_pdf
+from workbooks.compare import compare_workbooks
 from workbooks.filecheck import inspect_upload
 from workbooks.generate import build_template
+from workbooks.reader import read_sheets, template_sheet_names
 from workbooks.sample import make_sample_return
 from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
@@ -63,6 +67,11 @@ def _context_for(seed: str):
     return ics_context("NAR") if seed in ("narrative", "pdf") else ics_context("ACT")
 
 
+def _filename_for(seed: str) -> str:
+    """A name of the seed's own format: a mismatched name is refused before the content is read."""
+    return {"narrative": "plan.docx", "pdf": "plan.pdf"}.get(seed, "plan.xlsx")
+
+
 SEEDS = ["template", "sample", "sample-with-errors", "narrative", "pdf"]
 
 
@@ -97,7 +106,10 @@ def check_upload(data: bytes, *, seed: str) -> str:
     with time_limit(TIME_LIMIT):
         try:
             file_format = inspect_upload(
-                data=data, filename="plan.xlsx", accepted_formats=ACCEPTED, max_bytes=MAX_BYTES
+                data=data,
+                filename=_filename_for(seed),
+                accepted_formats=ACCEPTED,
+                max_bytes=MAX_BYTES,
             )
         except RejectedFile as rejected:
             assert_clear(rejected.message)
@@ -324,9 +336,10 @@ ENTITY_DECLARATIONS = [
     declaration=st.sampled_from(ENTITY_DECLARATIONS),
     where=st.sampled_from(["after-declaration", "start", "after-comment", "padded"]),
     use_entity=st.booleans(),
+    suffix=st.sampled_from([None, ".XML", ".Xml", ".RELS", ".dat", ""]),
     data=st.data(),
 )
-def test_upload_with_xml_entities_is_rejected(seed, declaration, where, use_entity, data):
+def test_upload_with_xml_entities_is_rejected(seed, declaration, where, use_entity, suffix, data):
     entries = _entries(seeds()[seed])
     xml_indexes = [i for i, (name, _) in enumerate(entries) if name.endswith((".xml", ".rels"))]
     index = data.draw(st.sampled_from(xml_indexes), label="part")
@@ -343,8 +356,94 @@ def test_upload_with_xml_entities_is_rejected(seed, declaration, where, use_enti
         content = head + declaration + body
     if use_entity:
         content = content.replace(b"<v>", b"<v>&b;", 1).replace(b"<w:t>", b"<w:t>&b;", 1)
+    if suffix is not None:
+        # Parts are found through relationships, so the name proves nothing about the content.
+        name = name.rsplit(".", 1)[0] + suffix
     entries[index] = (name, content)
     upload = _zip(entries)
 
     assert check_upload(upload, seed=seed) == "rejected"
     check_workbook_validation(upload)
+
+
+VBA_CONTENT_TYPE = b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+VBA_RELATIONSHIP_TYPE = b"http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+
+
+@FUZZ
+@given(
+    seed=st.sampled_from(["template", "sample", "narrative"]),
+    declare_type=st.booleans(),
+    padding=st.integers(min_value=0, max_value=300_000),
+    relationship_part=st.integers(min_value=0, max_value=50),
+    target=st.sampled_from(["vba.bin", "vbaProject.bin", "media/image9.png", "../x.bin"]),
+    spelling=st.sampled_from(["as-is", "upper", "lower"]),
+)
+def test_macro_project_is_rejected_wherever_it_is_declared(
+    seed, declare_type, padding, relationship_part, target, spelling
+):
+    """A macro project declared by content type after any amount of padding, or by a relationship
+    in any relationship part, to a part of any name, in any spelling of its type."""
+    entries = dict(_entries(seeds()[seed]))
+    spell = {"as-is": bytes, "upper": bytes.upper, "lower": bytes.lower}[spelling]
+    if declare_type:
+        types = entries["[Content_Types].xml"]
+        at = types.index(b"<Default")
+        filler = b"<!--" + bytes(range(48, 58)) * (padding // 10) + b"-->"
+        entries["[Content_Types].xml"] = types[:at] + filler + spell(VBA_CONTENT_TYPE) + types[at:]
+    rels = sorted(name for name in entries if name.endswith(".rels"))
+    chosen = rels[relationship_part % len(rels)]
+    relationship = (
+        b'<Relationship Id="rIdMacro" Type="'
+        + spell(VBA_RELATIONSHIP_TYPE)
+        + b'" Target="'
+        + target.encode()
+        + b'"/>'
+    )
+    entries[chosen] = entries[chosen].replace(
+        b"</Relationships>", relationship + b"</Relationships>"
+    )
+    entries["xl/" + target.removeprefix("../")] = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    )
+
+    assert check_upload(_zip(list(entries.items())), seed=seed) == "rejected"
+
+
+FAR_COLUMNS = st.sampled_from(["A", "Z", "AA", "ZZ", "AAA", "XFC", "XFD"])
+FAR_ROWS = st.sampled_from([1, 2, 300, 65_536, 1_000_000, 1_048_576])
+
+
+@settings(FUZZ, max_examples=25)  # each example saves a workbook with openpyxl
+@given(
+    sheet=st.sampled_from(["Notes", "Cover", "Instructions", "Activity", "ERF", "Sheet1"]),
+    cells=st.lists(st.tuples(FAR_COLUMNS, FAR_ROWS), min_size=1, max_size=3),
+)
+def test_far_cells_on_any_sheet_are_read_within_limits_after_upload(sheet, cells):
+    """Every later read of a stored file (comparison, ERF breakdown, marked workbook) meets far cells
+    on a template sheet or an extra one with a result or a RejectedFile, never a dense allocation."""
+    workbook = load_workbook(io.BytesIO(seeds()["sample"]))
+    target = workbook[sheet] if sheet in workbook.sheetnames else workbook.create_sheet(sheet)
+    for column, row in cells:
+        target[f"{column}{row}"] = 1
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+    spec = specs_of("ACT")[-1]
+
+    check_upload(data, seed="sample")
+    with time_limit(TIME_LIMIT):
+        for read in (
+            lambda: read_sheets(data=data, names=template_sheet_names(spec)),
+            lambda: compare_workbooks(
+                old=seeds()["sample"],
+                new=data,
+                old_sheets=template_sheet_names(spec),
+                new_sheets=template_sheet_names(spec),
+            ),
+            lambda: erf_estimate_of_workbook(data=data),
+        ):
+            try:
+                read()
+            except RejectedFile as rejected:
+                assert_clear(rejected.message)

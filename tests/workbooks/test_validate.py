@@ -5,14 +5,16 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.workbooks.conftest import MEMBERS, edit_cells, ics_context
-from workbooks.catalogue import SPECS
+from tests.workbooks.conftest import MEMBERS, definition, edit_cells, ics_context
 from workbooks.sample import make_sample_return, sample_context
 from workbooks.types import TemplateContext
 from workbooks.validate import validate_file, validate_workbook
 
-# Activity sheet geometry (2021.2): row 4 is EL-ORD for the system, 5 EL-DC, 6 EL-TOT; G is Apr-21.
+# Activity sheet geometry (2021.2): row 4 is EL-ORD for the system, 5 EL-DC, 6 EL-TOT; F to K are
+# the 2019/20 months (Apr-19 to Sep-19), L to Q the plan (Apr-21 to Sep-21), R the total.
 EL_ORD, EL_DC, EL_TOT = 4, 5, 6
+BASELINE_COLS, PLAN_COLS = "FGHIJK", "LMNOPQ"
+WORKBOOK_CODES = sorted(item.code for item in definition().collections if item.template)
 
 
 def rules(result) -> list[tuple[str, str, str, str]]:
@@ -25,7 +27,7 @@ def value(data: bytes, sheet: str, ref: str):
     return load_workbook(io.BytesIO(data))[sheet][ref].value
 
 
-@pytest.mark.parametrize("code", sorted(SPECS))
+@pytest.mark.parametrize("code", WORKBOOK_CODES)
 def test_make_sample_return_is_valid_for_every_collection(code):
     context = ics_context(code)
     result = validate_workbook(data=make_sample_return(context=context), context=context)
@@ -52,7 +54,7 @@ def test_make_sample_return_is_deterministic_by_seed(act_context):
 
 def test_validate_workbook_reports_template_version_and_cells(act_sample, act_context):
     result = validate_workbook(data=act_sample, context=act_context)
-    assert (result.template_version, result.cells_read > 4_000) == ("2021.2", True)
+    assert (result.template_version, result.cells_read > 2_000) == ("2021.2", True)
 
 
 def test_validate_workbook_reports_progress(act_sample, act_context):
@@ -157,9 +159,9 @@ def test_validate_workbook_flags_formula_in_number_cell(act_sample, act_context)
 
 def test_validate_workbook_flags_formula_in_table_input(act_sample, act_context):
     result = validate_workbook(
-        data=edit_cells(act_sample, "ERF", {"C5": "=C4"}), context=act_context
+        data=edit_cells(act_sample, "ERF", {"G5": "=G4"}), context=act_context
     )
-    assert [(f.rule, f.sheet, f.cell) for f in result.findings] == [("TYPE.FORMULA", "ERF", "C5")]
+    assert [(f.rule, f.sheet, f.cell) for f in result.findings] == [("TYPE.FORMULA", "ERF", "G5")]
 
 
 def test_validate_workbook_flags_blank_required_cell(act_sample, act_context):
@@ -171,12 +173,12 @@ def test_validate_workbook_flags_blank_required_cell(act_sample, act_context):
 
 def test_validate_workbook_flags_out_of_range_and_fractional_values(act_sample, act_context):
     remote_row = 4 + 8  # OP-REMOTE, a percentage
-    data = edit_cells(act_sample, "ERF", {"E4": 3})
+    data = edit_cells(act_sample, "ERF", {"G4": -5})
     data = edit_cells(data, "Activity", {f"H{remote_row}": 140})
     result = validate_workbook(data=data, context=act_context)
     assert sorted((f.rule, f.sheet, f.cell) for f in result.findings) == [
         ("RANGE.MAX", "Activity", f"H{remote_row}"),
-        ("RANGE.MAX", "ERF", "E4"),
+        ("RANGE.MIN", "ERF", "G4"),
     ]
 
 
@@ -189,7 +191,7 @@ def test_validate_workbook_flags_fractional_count(act_sample, act_context):
 
 def test_validate_workbook_flags_total_not_sum_of_parts(act_sample, act_context):
     # Only a member's total is changed, so the system total (the sum of member totals) breaks too.
-    member_el_tot = EL_TOT + len(SPECS["ACT"][-1].sheets[0].measures)
+    member_el_tot = EL_TOT + len(act_context.specs[-1].sheets[0].measures)
     found = value(act_sample, "Activity", f"G{member_el_tot}")
     result = validate_workbook(
         data=edit_cells(act_sample, "Activity", {f"G{member_el_tot}": found + 10}),
@@ -228,12 +230,15 @@ def test_validate_workbook_sum_message_says_what_to_do(act_sample, act_context):
 def test_validate_workbook_warns_on_change_from_baseline(act_context):
     context = TemplateContext(**{**act_context.__dict__, "members": ()})
     data = make_sample_return(context=context)
-    baseline = value(data, "Activity", f"F{EL_ORD}")
-    months = {f"{col}{EL_ORD}": baseline * 3 for col in "GHIJKLMNOPQR"}
+    # Each month three times the same month of 2019/20: the monthly baseline, not one figure.
+    months = {
+        f"{plan}{EL_ORD}": value(data, "Activity", f"{base}{EL_ORD}") * 3
+        for base, plan in zip(BASELINE_COLS, PLAN_COLS)
+    }
     months.update(
         {
-            f"{col}{EL_TOT}": baseline * 3 + value(data, "Activity", f"{col}{EL_DC}")
-            for col in "GHIJKLMNOPQR"
+            f"{plan}{EL_TOT}": months[f"{plan}{EL_ORD}"] + value(data, "Activity", f"{plan}{EL_DC}")
+            for plan in PLAN_COLS
         }
     )
     result = validate_workbook(data=edit_cells(data, "Activity", months), context=context)
@@ -242,32 +247,33 @@ def test_validate_workbook_warns_on_change_from_baseline(act_context):
         {(f.rule, f.cell[1:]) for f in result.findings},
         result.warning_count,
         result.error_count,
-    ) == ({("ACT.PLAUS.BASE", str(EL_ORD)), ("ACT.PLAUS.BASE", str(EL_TOT))}, 24, 0)
+    ) == ({("ACT.PLAUS.BASE", str(EL_ORD)), ("ACT.PLAUS.BASE", str(EL_TOT))}, 12, 0)
+    assert "of the Apr-19 baseline" in result.findings[0].message
 
 
 def test_validate_workbook_warns_on_month_on_month_jump(act_context):
     context = TemplateContext(**{**act_context.__dict__, "members": ()})
     data = make_sample_return(context=context)
     row = 4 + 11  # DG-MRI, a part of DG-TOT; keep the total right
-    mri, total = value(data, "Activity", f"K{row}"), value(data, "Activity", f"K{4 + 19}")
+    mri, total = value(data, "Activity", f"N{row}"), value(data, "Activity", f"N{4 + 19}")
     data = edit_cells(
         data,
         "Activity",
-        {f"K{row}": round(mri * 0.6), f"K{4 + 19}": total - mri + round(mri * 0.6)},
+        {f"N{row}": round(mri * 0.6), f"N{4 + 19}": total - mri + round(mri * 0.6)},
     )
     result = validate_workbook(data=data, context=context)
     assert [(f.severity, f.rule, f.cell) for f in result.findings] == [
-        ("warning", "ACT.PLAUS.MONTH", f"K{row}"),
-        ("warning", "ACT.PLAUS.MONTH", f"L{row}"),
+        ("warning", "ACT.PLAUS.MONTH", f"N{row}"),
+        ("warning", "ACT.PLAUS.MONTH", f"O{row}"),
     ]
 
 
 def test_validate_workbook_warns_below_remote_outpatient_ambition(act_sample, act_context):
     result = validate_workbook(
-        data=edit_cells(act_sample, "Activity", {"G12": 10}), context=act_context
+        data=edit_cells(act_sample, "Activity", {"L12": 10}), context=act_context
     )
     assert [(f.severity, f.rule, f.cell, f.value) for f in result.findings] == [
-        ("warning", "ACT.PLAUS.FLOOR", "G12", "10")
+        ("warning", "ACT.PLAUS.FLOOR", "L12", "10")
     ]
 
 
@@ -317,7 +323,7 @@ def test_validation_result_values_are_the_numbers_entered(act_sample, act_contex
     result = validate_workbook(data=act_sample, context=act_context)
     book = load_workbook(io.BytesIO(act_sample), read_only=True)["Activity"]
     entered = {
-        (row[0], row[2]): row[6] for row in book.iter_rows(min_row=4, values_only=True) if row[0]
+        (row[0], row[2]): row[11] for row in book.iter_rows(min_row=4, values_only=True) if row[0]
     }
     values = [
         item for item in result.values() if item.sheet == "Activity" and item.period == "Apr-21"
@@ -338,12 +344,15 @@ def test_validation_result_values_mark_the_baseline_and_keep_column_order(act_sa
     assert [
         (item.position, item.period, item.is_baseline, item.organisation_kind)
         for item in system_el[:2]
-    ] == [(0, "2019/20 baseline", True, "self"), (1, "Apr-21", False, "self")]
-    assert len(system_el) == 13
+    ] == [(0, "Apr-19 baseline", True, "self"), (1, "May-19 baseline", True, "self")]
+    assert [(item.position, item.period, item.is_baseline) for item in system_el[6:7]] == [
+        (6, "Apr-21", False)
+    ]
+    assert len(system_el) == 12
 
 
 def test_validation_result_values_leave_out_cells_that_are_not_numbers(act_sample, act_context):
-    edited = edit_cells(act_sample, "Activity", {f"G{EL_ORD}": "n/a"})
+    edited = edit_cells(act_sample, "Activity", {f"L{EL_ORD}": "n/a"})
     result = validate_workbook(data=edited, context=act_context)
     found = {(item.organisation_code, item.measure, item.period) for item in result.values()}
     assert (act_context.organisation_code, "EL-ORD", "Apr-21") not in found

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from planning.services import REFERENCE_DIR, organisations_import_csv, reference_data_load
+from planning.reference_data import REFERENCE_DIR, organisations_import_csv, reference_data_load
 
 
 class Command(BaseCommand):

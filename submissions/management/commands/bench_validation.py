@@ -1,4 +1,7 @@
-"""Benchmark validation from a real-sized activity return up to a million cells (SPEC §8)."""
+"""Benchmark validation from a real-sized activity return up to a million cells.
+
+The activity return is the collection that carries the round's ERF estimate in the shipped
+2021/22 definition: the largest system template."""
 
 from __future__ import annotations
 
@@ -14,9 +17,11 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 from django.db.models import Count
 
+from planning.definitions import parse_definition, shipped_definition_text
 from planning.models import Organisation, OrganisationType
-from workbooks.bench import context_to_json
+from workbooks.bench import context_to_bytes
 from workbooks.sample import input_cell_count, make_sample_return, sample_context
+from workbooks.definition import Definition
 from workbooks.specs import resolve_spec
 from workbooks.types import MemberOrg, TemplateContext
 
@@ -25,8 +30,17 @@ from .validate_file import context_from_db
 DEFAULT_SIZES = "real,10000,100000,1000000"
 
 
+def benchmark_definition() -> Definition:
+    definition, problems = parse_definition(text=shipped_definition_text(slug="2021-22"))
+    if definition is None:
+        raise ValueError(f"The shipped 2021/22 definition has problems: {problems}")
+    return definition
+
+
 def synthetic_context() -> TemplateContext:
     """An ICS of ten providers and five CCGs, for a database without the demo data."""
+    definition = benchmark_definition()
+    collection = definition.collection(definition.erf_collection)
     members = tuple(
         MemberOrg(f"RX{index:03d}", f"Synthetic NHS Trust {index}", "provider")
         for index in range(1, 11)
@@ -35,13 +49,14 @@ def synthetic_context() -> TemplateContext:
         MemberOrg(f"0{index}X", f"NHS Synthetic CCG {index}", "ccg") for index in range(1, 6)
     )
     return TemplateContext(
-        collection_code="ACT",
-        collection_name="Activity and performance",
-        stage="draft",
-        round_name="2021/22",
+        collection_code=collection.code,
+        collection_name=collection.name,
+        stage=collection.stages[0].stage,
+        round_name=definition.name,
         organisation_code="QXX",
         organisation_name="Synthetic ICS",
         members=members,
+        specs=(definition.templates[collection.template],),
     )
 
 
@@ -56,7 +71,9 @@ def real_context() -> TemplateContext:
         )
         if ics is not None:
             return context_from_db(
-                collection_code="ACT", organisation_code=ics.ods_code, stage="draft"
+                collection_code=benchmark_definition().erf_collection,
+                organisation_code=ics.ods_code,
+                stage=None,
             )[0]
     except DatabaseError:  # no tables yet: migrate has not run
         pass
@@ -75,9 +92,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         base = real_context()
-        spec = resolve_spec(collection_code="ACT")
+        spec = resolve_spec(context=base)
         self.stdout.write(
-            f"ACT {spec.version} for {base.organisation_code} ({len(base.members)} members)"
+            f"{base.collection_code} {spec.version} for {base.organisation_code} ({len(base.members)} members)"
         )
         self.stdout.write(
             f"{'size':>9} {'input cells':>12} {'cells read':>11} {'validate s':>11} {'cells/s':>10} "
@@ -104,10 +121,9 @@ class Command(BaseCommand):
         # Our own interpreter running our own module on a file we just wrote: no outside input.
         completed = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "workbooks.bench", str(path)],
-            input=context_to_json(context),
+            input=context_to_bytes(context),
             capture_output=True,
-            text=True,
             check=True,
             cwd=settings.BASE_DIR,
         )
-        return json.loads(completed.stdout)
+        return json.loads(completed.stdout.decode())

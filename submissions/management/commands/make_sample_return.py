@@ -7,9 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from workbooks.sample import make_sample_return
-from workbooks.specs import has_workbook_template
 
-from .validate_file import context_from_db
+from .validate_file import ROUND_HELP, context_from_db
 
 
 class Command(BaseCommand):
@@ -20,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--organisation", required=True)
         parser.add_argument("--out", required=True)
         parser.add_argument("--stage")
+        parser.add_argument("--round", dest="round_name", help=ROUND_HELP)
         parser.add_argument(
             "--cells", type=int, help="Pad with synthetic member blocks to about N input cells"
         )
@@ -27,15 +27,16 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, **options):
-        if not has_workbook_template(collection_code=options["collection"]):
-            raise CommandError(
-                f"{options['collection']} is taken as a document, not a workbook; there is no template."
-            )
         context, _formats = context_from_db(
             collection_code=options["collection"],
             organisation_code=options["organisation"],
             stage=options["stage"],
+            round_name=options["round_name"],
         )
+        if not context.specs:
+            raise CommandError(
+                f"{options['collection']} is taken as a document, not a workbook; there is no template."
+            )
         data = make_sample_return(
             context=context, cells=options["cells"], errors=options["errors"], seed=options["seed"]
         )

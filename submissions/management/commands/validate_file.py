@@ -9,7 +9,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from planning.models import Collection, Organisation
+from planning.models import Collection, Organisation, PlanningRound
+from planning.selectors import current_round
 from submissions.services import template_context_for
 from workbooks.filecheck import inspect_upload
 from workbooks.sample import sample_context
@@ -20,23 +21,39 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
 def context_from_db(
-    *, collection_code: str, organisation_code: str, stage: str | None
+    *,
+    collection_code: str,
+    organisation_code: str,
+    stage: str | None,
+    round_name: str | None = None,
 ) -> tuple[TemplateContext, list[str]]:
-    """The template context and accepted formats for an organisation's return in the current round."""
+    """The template context and accepted formats for an organisation's return in the named round
+    (the current round when none is named)."""
     try:
         organisation = Organisation.objects.get(ods_code=organisation_code)
     except Organisation.DoesNotExist:
         raise CommandError(f"No organisation with ODS code {organisation_code}.") from None
-    collections = Collection.objects.filter(code=collection_code, planning_round__is_current=True)
+    planning_round = (
+        PlanningRound.objects.filter(name=round_name).first() if round_name else current_round()
+    )
+    if planning_round is None:
+        raise CommandError(
+            f"No planning round called {round_name}." if round_name else "No current round."
+        )
+    collections = Collection.objects.filter(code=collection_code, planning_round=planning_round)
     if stage:
         collections = collections.filter(stage=stage)
     collection = collections.select_related("planning_round").first()
     if collection is None:
         raise CommandError(
-            f"No collection {collection_code}{f' ({stage})' if stage else ''} in the current round."
+            f"No collection {collection_code}{f' ({stage})' if stage else ''} in "
+            f"{planning_round.name}."
         )
     context = template_context_for(collection=collection, organisation=organisation)
     return context, list(collection.accepted_formats)
+
+
+ROUND_HELP = "Name of the planning round, e.g. 2021/22 (default: the current round)"
 
 
 class Command(BaseCommand):
@@ -51,6 +68,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--stage", help="draft, final or single (default: the first stage of the collection)"
         )
+        parser.add_argument("--round", dest="round_name", help=ROUND_HELP)
         parser.add_argument("--json", action="store_true", help="Print the findings as JSON")
         parser.add_argument(
             "--cells", type=int, help="Validate as make_sample_return --cells N padded the template"
@@ -61,6 +79,7 @@ class Command(BaseCommand):
             collection_code=options["collection"],
             organisation_code=options["organisation"],
             stage=options["stage"],
+            round_name=options["round_name"],
         )
         if options["cells"]:
             context = sample_context(context=context, cells=options["cells"])

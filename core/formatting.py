@@ -1,0 +1,96 @@
+"""Time and text helpers shared by services, selectors and templates: a leaf module that imports
+no app, so any layer may use it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from workbooks.filecheck import FORMAT_NAMES
+
+# Colours follow the NHS.UK tag guidance: grey for not yet begun, blue for in progress,
+# red for needs action, green for done.
+STATUS_COLOURS = {
+    "not_started": "grey",
+    "uploaded": "blue",
+    "validating": "blue",
+    "queued": "blue",
+    "running": "blue",
+    "invalid": "red",
+    "rejected": "red",
+    "failed": "red",
+    "expired": "grey",
+    "valid": "aqua-green",
+    "submitted": "purple",
+    "approved": "green",
+    "done": "green",
+    "changes_requested": "orange",
+    "late": "yellow",
+}
+
+
+def days_until(deadline: dt.datetime, *, now: dt.datetime | None = None) -> int:
+    """Whole calendar days to the deadline in London time: 0 on the day, negative once past."""
+    now = now or timezone.now()
+    london_zone = timezone.get_default_timezone()
+    return (deadline.astimezone(london_zone).date() - now.astimezone(london_zone).date()).days
+
+
+def shift_london_datetime(value: dt.datetime, *, days: int) -> dt.datetime:
+    """Move a deadline by whole days keeping its London wall-clock time across clock changes."""
+    london_zone = timezone.get_default_timezone()
+    local = value.astimezone(london_zone).replace(tzinfo=None) + dt.timedelta(days=days)
+    return timezone.make_aware(local, london_zone)
+
+
+def london(value: dt.datetime | None) -> str:
+    """A deadline as people in England read it, always labelled with the time zone."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value, timezone.get_default_timezone())
+    hour = local.strftime("%I").lstrip("0")
+    minutes = "" if local.minute == 0 else local.strftime(":%M")
+    suffix = "pm" if local.hour >= 12 else "am"
+    clock = "midday" if (local.hour, local.minute) == (12, 0) else f"{hour}{minutes}{suffix}"
+    zone = "BST" if local.dst() else "GMT"
+    return f"{local.day} {local:%B %Y} at {clock} ({zone})"
+
+
+def _time_left(deadline: dt.datetime) -> str:
+    """Hours, or minutes in the last hour: the countdown people watch on deadline day."""
+    minutes = max(int((deadline - timezone.now()).total_seconds() // 60), 0)
+    hours = minutes // 60
+    if hours:
+        return f"{hours} hour{'s' if hours != 1 else ''} left"
+    return f"{minutes} minute{'s' if minutes != 1 else ''} left"
+
+
+def days_left_text(deadline: dt.datetime) -> str:
+    days = days_until(deadline)
+    if days > 1:
+        return f"{days} days left"
+    if days == 1:
+        return f"Due tomorrow ({_time_left(deadline)})"
+    if days == 0:
+        return (
+            f"Due today ({_time_left(deadline)})"
+            if timezone.now() <= deadline
+            else "Deadline passed today"
+        )
+    overdue = -days
+    return f"{overdue} day{'s' if overdue != 1 else ''} overdue"
+
+
+def pounds(value) -> str:
+    return f"£{value:,.0f}"
+
+
+def month_name(value: str) -> str:
+    """ "2021-04" → "April 2021"."""
+    return dt.datetime.strptime(value, "%Y-%m").strftime("%B %Y")
+
+
+def file_formats(codes) -> str:
+    """["xlsx", "pdf"] -> "Excel workbook (.xlsx) or PDF": what a person is asked to upload."""
+    return " or ".join(FORMAT_NAMES.get(code, code) for code in codes)
