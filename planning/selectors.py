@@ -252,7 +252,8 @@ def submission_visibility(*, user: User) -> Q:
     a return), and, for an ICS's lead CCG, those it submits on the ICS's behalf."""
     scope = user_scope(user=user)
     if scope.is_national_admin:
-        return Q()
+        # Not Q(): an empty Q vanishes when OR-ed with another condition.
+        return Q(pk__isnull=False)
     visible = (
         Q(organisation_id__in=scope.organisation_ids)
         | Q(system_id__in=scope.lead_ics_ids)

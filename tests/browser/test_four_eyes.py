@@ -62,7 +62,7 @@ def test_provider_hands_sign_off_to_its_system_and_takes_it_back(page, live_serv
 
     log_in(page, live_server, "lead-qhm")
     page.goto(return_url)
-    assert page.get_by_role("button", name="Submit version 1").is_visible()
+    assert page.get_by_test_id("submit-version").is_visible()
 
     log_in(page, live_server, "rtd-signatory")
     page.goto(f"{live_server.url}/organisations/RTD/sign-off/")
