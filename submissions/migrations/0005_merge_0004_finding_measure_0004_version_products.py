@@ -4,9 +4,11 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("submissions", "0004_finding_measure"),
-        ("submissions", "0004_version_products"),
+        ('submissions', '0004_finding_measure'),
+        ('submissions', '0004_version_products'),
     ]
 
-    operations = []
+    operations = [
+    ]
