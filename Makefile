@@ -23,13 +23,20 @@ run: install
 	$(PY) scripts/run.py --port $(PORT)
 
 test: install
-	bash scripts/test.sh
+	bash scripts/test.sh $(ARGS)
 
 bench: install
 	$(PY) manage.py bench_validation
 	mkdir -p var
 	$(PY) manage.py migrate --no-input --verbosity 0
 	$(PY) manage.py bench_dashboard
+
+# Ruff's checks (import sorting included) and layout, and the import contracts in pyproject.toml
+# (pure cores, domain below interface, apps in layers without cycles; docs/adr/0032).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 vendor-frontend:
 	bash scripts/vendor_frontend.sh

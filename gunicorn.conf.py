@@ -1,4 +1,5 @@
-"""gunicorn's settings for every way the portal is served (gunicorn reads ./gunicorn.conf.py itself).
+"""gunicorn's settings for every way the portal is served (gunicorn reads ./gunicorn.conf.py
+itself).
 
 gunicorn has no limit on a request body; the portal's own middleware refuses a body over
 UPLOAD_MAX_BYTES before reading it (core.limits), and the proxy in front should refuse the same

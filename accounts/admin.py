@@ -63,5 +63,6 @@ class InvitationAdmin(admin.ModelAdmin):
     exclude = []
 
     def has_add_permission(self, request):
-        # Invitations carry a secret token emailed once; they are made through the portal's invite page.
+        # Invitations carry a secret token emailed once; they are made through the portal's invite
+        # page.
         return False

@@ -148,7 +148,10 @@ class Delegation(models.Model):
         indexes = [models.Index(fields=["to_user", "ends_at"])]
 
     def __str__(self) -> str:
-        return f"{self.role_assignment} → {self.to_user} ({self.starts_at:%d %b} to {self.ends_at:%d %b %Y})"
+        return (
+            f"{self.role_assignment} → {self.to_user} "
+            f"({self.starts_at:%d %b} to {self.ends_at:%d %b %Y})"
+        )
 
     @property
     def delegator(self) -> User:

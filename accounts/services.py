@@ -58,7 +58,8 @@ def role_assign(
     region: Region | None = None,
     granted_by: User | None = None,
 ) -> RoleAssignment:
-    """Give the user a role (once); a new grant is audited, by `granted_by` or the signed-in user."""
+    """Give the user a role (once); a new grant is audited, by `granted_by` or the signed-in
+    user."""
     _check_scope(role=role, organisation=organisation, region=region)
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, organisation=organisation, region=region
@@ -144,7 +145,8 @@ def user_account_save(*, user: User, changed_by: User) -> User:
 
 
 def _token_snapshot(token: AuthToken) -> dict:
-    """What the audit trail keeps of a token: enough to tell tokens apart, never enough to use one."""
+    """What the audit trail keeps of a token: enough to tell tokens apart, never enough to use
+    one."""
     return {
         "token": token.token_key[:8],
         "created_at": token.created.isoformat(),
@@ -300,8 +302,10 @@ def invitation_notify_existing_user(*, invitation: Invitation, scope: str) -> No
         kind="invitation",
         subject="You have been invited to a new role",
         body=(
-            f"{invitation.invited_by.get_full_name() or invitation.invited_by.get_username()} invited you to be "
-            f"{invitation.get_role_display().lower()} for {scope}. Use the link in the email we sent you."
+            f"{invitation.invited_by.get_full_name() or invitation.invited_by.get_username()} "
+            f"invited you to be "
+            f"{invitation.get_role_display().lower()} for {scope}. Use the link in the email we "
+            f"sent you."
         ),
         dedupe_key=f"invitation:{invitation.pk}",
         email=False,
@@ -440,7 +444,8 @@ def delegation_create(
     if ends_at - starts_at > dt.timedelta(days=MAX_DELEGATION_DAYS):
         raise ValidationError(
             {
-                "ends_at": f"Cover can last at most {MAX_DELEGATION_DAYS} days; ask for a role instead."
+                "ends_at": f"Cover can last at most {MAX_DELEGATION_DAYS} days; ask for a role "
+                f"instead."
             }
         )
     if not reason.strip():

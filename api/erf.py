@@ -33,7 +33,8 @@ class ErfMonthSerializer(serializers.Serializer):
         min_value=0,
         max_value=200,
         required=False,
-        help_text="Threshold as a percentage of the baseline; defaults to the one of the round's ERF "
+        help_text="Threshold as a percentage of the baseline; defaults to the one of the round's "
+        "ERF "
         "scheme that covers the month.",
     )
     working_day_ratio = serializers.DecimalField(
@@ -48,7 +49,8 @@ class ErfMonthSerializer(serializers.Serializer):
     counting_coding_adjustment = serializers.DecimalField(
         **_MONEY,
         required=False,
-        help_text="Subtracted from both thresholds (£); negative where a service moved into the system.",
+        help_text="Subtracted from both thresholds (£); negative where a service moved into the "
+        "system.",
     )
 
     def validate_month(self, value: str) -> str:
@@ -140,7 +142,8 @@ class ErfEstimate(APIView):
 
 
 def _require_figures(*, months: list[dict], round_name: str | None) -> None:
-    """Without a scheme covering the months there is no national threshold or ratio to default to."""
+    """Without a scheme covering the months there is no national threshold or ratio to default
+    to."""
     where = f"the ERF scheme of {round_name}" if round_name else "every round's ERF scheme"
     errors = []
     for item in months:

@@ -26,19 +26,11 @@ from reviews import services as review_services
 from submissions import selectors, services
 from submissions.downloads import attachment, content_type_of
 from submissions.models import Finding, Submission, Version
-from submissions.transitions import TransitionConflict
 from triangulation.models import TriangulationFinding
 
 from . import serializers
 from .filters import SubmissionFilter
 from .throttling import ClientAddressScopedRateThrottle
-
-
-def validation_detail(error: ValidationError) -> dict:
-    """A service's ValidationError as an API body: messages by field, or one `detail`."""
-    if hasattr(error, "error_dict"):
-        return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
-    return {"detail": " ".join(error.messages)}
 
 
 class TokenView(APIView):
@@ -61,7 +53,8 @@ class TokenView(APIView):
             # The same lockout as the login page: a right password does not open a locked account.
             return Response(
                 {
-                    "detail": "Too many failed attempts. Try again in 30 minutes or reset your password."
+                    "detail": "Too many failed attempts. Try again in 30 minutes or reset your "
+                    "password."
                 },
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
@@ -162,8 +155,14 @@ class SubmissionAudit(generics.ListAPIView):
 class SubmissionTemplate(APIView):
     @extend_schema(
         responses={
-            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes
-        }
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
+            # A narrative return's template is a Word document with the headings asked for.
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ): bytes,
+        },
+        description="The workbook (or, for a narrative return, the document) made for the return.",
     )
     def get(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
@@ -238,10 +237,6 @@ class VersionCreate(APIView):
             outcome = services.version_create(
                 submission=submission, user=request.user, stream=upload, filename=upload.name
             )
-        except ValidationError as error:
-            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
-        except TransitionConflict as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         except PermissionDenied:
             raise Http404 from None
         return _version_response(
@@ -281,36 +276,17 @@ class SubmissionSubmit(APIView):
         )
         payload = serializers.SubmitSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        version = selectors.version_of_submission(
+        version = selectors.version_named(
             submission=submission, pk=payload.validated_data["version"]
         )
-        if version is None:
-            return _unknown("version")
-        try:
-            services.submission_submit(
-                submission=submission,
-                version=version,
-                user=request.user,
-                declaration=payload.validated_data["declaration"],
-                explanations=payload.validated_data["explanations"],
-            )
-        except ValidationError as error:
-            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
-        except (services.SubmitRefused, TransitionConflict) as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        services.submission_submit(
+            submission=submission,
+            version=version,
+            user=request.user,
+            declaration=payload.validated_data["declaration"],
+            explanations=payload.validated_data["explanations"],
+        )
         return Response(serializers.SubmissionSerializer(_submissions(request).get(pk=pk)).data)
-
-
-UNKNOWN_IDS = {
-    "version": "No such version of this return. Use the id of one of its versions (GET the return to list them).",
-    "parent": "No such comment on this return. Use the id of one of its comments "
-    "(GET /api/v1/submissions/{id}/comments/ to list them).",
-}
-
-
-def _unknown(field: str) -> Response:
-    """400 for an id in the body that names nothing of this return, saying where the ids are."""
-    return Response({field: [UNKNOWN_IDS[field]]}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def _reviewable_submission(request, pk: int):
@@ -341,34 +317,25 @@ class SubmissionReviews(APIView):
         },
         description="Decide on the submitted version. 403 when the reviewer uploaded or signed off "
         "that version (or it was signed off by someone covering for them), saying who can decide "
-        "instead; 409 when the version is no longer the one awaiting a "
-        "decision (or, for a provider's maternity return, is not endorsed yet); 400 when a reason is missing.",
+        "instead; 409 when the version is no longer the one awaiting a decision (or, for a "
+        "provider's maternity return, is not endorsed yet); 400 when a reason is missing.",
     )
     def post(self, request, pk: int):
         submission = _reviewable_submission(request, pk)
         object_permission_or_404(user=request.user, permission="reviews.decide", obj=submission)
         payload = serializers.DecisionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        version = selectors.version_of_submission(
+        version = selectors.version_named(
             submission=submission, pk=payload.validated_data["version"]
         )
-        if version is None:
-            return _unknown("version")
-        try:
-            decision = review_services.decision_record(
-                submission=submission,
-                version=version,
-                reviewer=request.user,
-                kind=payload.validated_data["decision"],
-                comment=payload.validated_data["comment"],
-                request=request,
-            )
-        except ValidationError as error:
-            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
-        except review_services.DecisionConflict as conflict:
-            return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
-        except PermissionDenied as refused:
-            return Response({"detail": str(refused)}, status=status.HTTP_403_FORBIDDEN)
+        decision = review_services.decision_record(
+            submission=submission,
+            version=version,
+            reviewer=request.user,
+            kind=payload.validated_data["decision"],
+            comment=payload.validated_data["comment"],
+            request=request,
+        )
         return Response(
             serializers.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED
         )
@@ -391,30 +358,17 @@ class SubmissionComments(APIView):
         payload = serializers.CommentRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        version = parent = None
-        if data["version"] is not None:
-            version = selectors.version_of_submission(submission=submission, pk=data["version"])
-            if version is None:
-                return _unknown("version")
-        if data["parent"] is not None:
-            parent = (
-                review_selectors.comments_of_submission(submission=submission)
-                .filter(pk=data["parent"])
-                .first()
-            )
-            if parent is None:
-                return _unknown("parent")
-        try:
-            comment = review_services.comment_add(
-                submission=submission,
-                author=request.user,
-                text=data["text"],
-                version=version,
-                sheet=data["sheet"],
-                cell=data["cell"],
-                parent=parent,
-                request=request,
-            )
-        except ValidationError as error:
-            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
+        version, parent = review_selectors.comment_references(
+            submission=submission, version_id=data["version"], parent_id=data["parent"]
+        )
+        comment = review_services.comment_add(
+            submission=submission,
+            author=request.user,
+            text=data["text"],
+            version=version,
+            sheet=data["sheet"],
+            cell=data["cell"],
+            parent=parent,
+            request=request,
+        )
         return Response(serializers.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

@@ -5,7 +5,8 @@ from django.db import models
 
 
 class AuditAction(models.TextChoices):
-    """The actions the portal records. `AuditEvent.action` is a plain CharField: apps may add more."""
+    """The actions the portal records. `AuditEvent.action` is a plain CharField: apps may add
+    more."""
 
     LOGIN = "login", "Signed in"
     LOGIN_FAILED = "login_failed", "Sign-in failed"
@@ -99,7 +100,10 @@ class AuditEvent(models.Model):
             return self.action.replace("_", " ").capitalize()
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} {self.action} {self.object_label}"
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} "
+            f"{self.action} {self.object_label}"
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -1,4 +1,5 @@
-"""Who may read the whole audit trail: national admins. A return's own history follows the return."""
+"""Who may read the whole audit trail: national admins. A return's own history follows the
+return."""
 
 from __future__ import annotations
 

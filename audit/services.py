@@ -61,7 +61,8 @@ def audit_submission_event(
     detail: str = "",
     request=None,
 ) -> AuditEvent:
-    """Record an action on a return (or on one of its versions), so it shows in the return's history."""
+    """Record an action on a return (or on one of its versions), so it shows in the return's
+    history."""
     return audit_record(
         action=action,
         actor=actor,

@@ -1,5 +1,6 @@
 """Who may see charts (SPEC §1): national admins everything, reviewers their regions, system
-leads their systems. Which scope each may open is checked by charts.selectors.chart_scope_for_user."""
+leads their systems. Which scope each may open is checked by
+charts.selectors.chart_scope_for_user."""
 
 from __future__ import annotations
 

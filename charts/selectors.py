@@ -14,10 +14,10 @@ from accounts.models import User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
 from planning.definitions import round_definition
-from workbooks.definition import ActivityChart
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound, Region
 from planning.selectors import collections_of_round, organisations_visible_to, regions_visible_to
 from submissions.models import ReturnValue, Submission, VersionStatus
+from workbooks.definition import ActivityChart
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,8 @@ class ActivityChartData:
 
 def counted_versions(*, submissions: QuerySet[Submission]) -> QuerySet[Submission]:
     """Each return with `counted_version_id`: the submitted version if there is one, else the latest
-    version if it was checked without errors (a draft), else none: a return with errors may not add up."""
+    version if it was checked without errors (a draft), else none: a return with errors may not add
+    up."""
     return submissions.annotate(
         counted_version_id=Case(
             When(submitted_version__isnull=False, then="submitted_version_id"),

@@ -126,7 +126,8 @@ def step_chart(
     deadline_day: dt.date,
     owed: int,
 ) -> StepChart:
-    """A cumulative count by day as a step line from zero, with the deadline day and the number owed."""
+    """A cumulative count by day as a step line from zero, with the deadline day and the number
+    owed."""
     top, bottom = TOP, HEIGHT - BOTTOM
     left, right = LEFT, WIDTH - RIGHT
     days = max((last_day - first_day).days + 1, 1)

@@ -25,7 +25,8 @@ class ChartRequest:
 
 
 def _chart_request(request: HttpRequest, *, collections_of) -> ChartRequest:
-    """The round, collection and scope asked for in the query string; 404 for any the user may not see."""
+    """The round, collection and scope asked for in the query string; 404 for any the user may not
+    see."""
     user = request.user
     scope = selectors.chart_scope_for_user(
         user=user,

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .exceptions import Conflict
+
 _WIDGET_CLASSES = {
     forms.TextInput: "nhsuk-input",
     forms.EmailInput: "nhsuk-input",
@@ -54,8 +56,15 @@ class NHSFormMixin:
                 widget.attrs["class"] = f"{css} {css.split()[0]}--error"
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: field errors by the field, the rest on top."""
+def add_service_errors(form: forms.Form, error: ValidationError | Conflict) -> None:
+    """Show a service's refusal on the form: field errors by the field, the rest (and a conflict,
+    in the words the API answers 409 with) on top."""
+    if isinstance(error, Conflict):
+        form.add_error(None, error.message)
+        return
     pairs = error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
     for field, messages in pairs:
-        form.add_error(field if field in form.fields else None, messages)
+        # A hidden field's error (an id that names nothing) is shown on top: nobody can see it
+        # there.
+        shown = field in form.fields and not form.fields[field].widget.is_hidden
+        form.add_error(field if shown else None, messages)

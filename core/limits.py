@@ -1,7 +1,9 @@
-"""Request bodies are capped before anything reads them (SPEC §8: no request can take a server down).
+"""Request bodies are capped before anything reads them (SPEC §8: no request can take a server
+down).
 
 `UPLOAD_MAX_BYTES` is the one limit. A request whose declared `Content-Length` is over it (plus room
-for the multipart envelope and the form's other fields) is answered 413 by `RequestSizeLimitMiddleware`,
+for the multipart envelope and the form's other fields) is answered 413 by
+`RequestSizeLimitMiddleware`,
 which sits before the session and CSRF middleware: the CSRF check reads the whole body of a POST, so
 without this a stranger could make the server spool a gigabyte to a temporary file. A body without a
 declared length (chunked) is cut at the same limit by `CappedUploadHandler` while it is parsed.

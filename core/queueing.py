@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +72,44 @@ def sweep_stuck_work(*, work: StuckWork, now: dt.datetime) -> dict[str, int]:
             work.send(pk)
             counts["requeued"] += 1
     return counts
+
+
+def work_claim(*, work: StuckWork, pk: int, give_up: Callable[[int, int], object]) -> int | None:
+    """Mark the row running and count the attempt. Returns the attempt number, or None when the
+    row is already finished (a duplicate delivery) or has used up its attempts, in which case
+    `give_up(pk, attempt)` ends it for good."""
+    claimed = work.model.objects.filter(pk=pk, status__in=[work.queued, work.running]).update(
+        status=work.running, attempts=F("attempts") + 1, started_at=timezone.now(), progress=0
+    )
+    if not claimed:
+        return None
+    attempt = work.model.objects.values_list("attempts", flat=True).get(pk=pk)
+    if attempt > work.max_attempts:
+        give_up(pk, attempt)
+        return None
+    return attempt
+
+
+def work_progress(*, work: StuckWork, pk: int, attempt: int) -> Callable[[int], None]:
+    """A progress writer for this attempt: at most one write a second, never 100 (only finishing
+    says done), and nothing once another attempt owns the row."""
+    last = [0.0]
+
+    def write(percent: int) -> None:
+        if time.monotonic() - last[0] >= 1.0 or percent >= 100:
+            last[0] = time.monotonic()
+            work.model.objects.filter(pk=pk, attempts=attempt).update(
+                progress=min(max(percent, 0), 99)
+            )
+
+    return write
+
+
+def work_finish(*, work: StuckWork, pk: int, attempt: int, **fields) -> bool:
+    """Write the result only if this attempt still owns the row; False when a newer attempt (sent
+    again by the sweeper) owns it, whose result then stands."""
+    return bool(
+        work.model.objects.filter(pk=pk, status=work.running, attempts=attempt).update(
+            finished_at=timezone.now(), progress=100, **fields
+        )
+    )

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-
-import yaml
 from dataclasses import dataclass
 
+import yaml
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from erf.services import national_baselines_import_csv
+from guidance.services import regional_contacts_load
+from planning.definitions import shipped_definition_text
+from planning.models import (
+    Organisation,
+    OrganisationType,
+    PlanningRound,
+    Region,
+    Stage,
+)
+from planning.reference_data import REFERENCE_DIR, reference_data_load
+from planning.round_states import RoundAction, round_transition
+from planning.services import (
+    round_create_from_definition,
+    round_definition_install,
+    round_make_current,
+)
 from reviews.models import DecisionKind
 from reviews.services import decision_record
 from submissions.models import Submission, VersionStatus
@@ -24,26 +40,9 @@ from submissions.services import (
     version_create,
 )
 from submissions.validation import version_validate
-from guidance.services import regional_contacts_load
 from triangulation.selectors import triangulated_codes
 from triangulation.services import triangulation_run
 from workbooks.sample import make_sample_return
-
-from planning.models import (
-    Organisation,
-    OrganisationType,
-    PlanningRound,
-    Region,
-    Stage,
-)
-from planning.definitions import shipped_definition_text
-from planning.reference_data import REFERENCE_DIR, reference_data_load
-from planning.round_states import RoundAction, round_transition
-from planning.services import (
-    round_create_from_definition,
-    round_definition_install,
-    round_make_current,
-)
 
 DEMO_ROUND_NAME = "2021/22"
 DEMO_DEFINITION = "2021-22"
@@ -199,7 +198,8 @@ def _demo_return(
 def demo_returns_create(*, planning_round: PlanningRound) -> int:
     """Upload generated activity, workforce and financial plans (draft stage) for a few systems and
     move them on: some submitted, approved or sent back, one with errors, and one (QHM) whose
-    workforce plan does not match its activity. Systems that already have an upload are left alone."""
+    workforce plan does not match its activity. Systems that already have an upload are left
+    alone."""
     collections = {
         collection.code: collection
         for collection in planning_round.collections.filter(
@@ -351,6 +351,25 @@ def demo_contacts_load(*planning_rounds: PlanningRound) -> None:
             regional_contacts_load(planning_round=planning_round, stream=stream)
 
 
+# 2019/20 is the base year of both rounds' Elective Recovery Fund schemes.
+DEMO_BASELINE_MONTHS = [f"2019-{month:02d}" for month in range(4, 13)] + [
+    f"2020-{month:02d}" for month in range(1, 4)
+]
+# Each demo system's monthly 2019/20 elective activity value (£), a little different each month.
+DEMO_BASELINE_VALUE = 28_000_000
+DEMO_BASELINE_MONTHLY_STEP = 250_000
+
+
+def demo_baselines_load() -> None:
+    """The national ERF baselines of the demo systems, as an admin would import them."""
+    rows = ["ods_code,month,baseline_value"] + [
+        f"{system.ics},{month},{DEMO_BASELINE_VALUE + DEMO_BASELINE_MONTHLY_STEP * (index % 4)}"
+        for system in DEMO_SYSTEMS
+        for index, month in enumerate(DEMO_BASELINE_MONTHS)
+    ]
+    national_baselines_import_csv(stream=io.BytesIO("\n".join(rows).encode()))
+
+
 @transaction.atomic
 def demo_seed(*, password: str, sample_returns: bool = False) -> dict[str, int]:
     """2021/22 as a closed round (with its sample returns) and 2022/23 as the current one."""
@@ -359,6 +378,7 @@ def demo_seed(*, password: str, sample_returns: bool = False) -> dict[str, int]:
     submissions_ensure_for_round(planning_round=previous)
     template_versions_ensure(planning_round=previous)
     users = demo_users_create(password=password)
+    demo_baselines_load()
     returns = demo_returns_create(planning_round=previous) if sample_returns else 0
     current = demo_current_round_create(previous=previous, admin=User.objects.get(username="admin"))
     template_versions_ensure(planning_round=current)

@@ -23,7 +23,8 @@ THRESHOLD_PCT: dict[str, Decimal] = {
     "2021-08": Decimal(85),
     "2021-09": Decimal(85),
 }
-# The funded activity level: activity between a month's threshold and this is paid at 100% of tariff.
+# The funded activity level: activity between a month's threshold and this is paid at 100% of
+# tariff.
 UPPER_PCT = Decimal(85)
 # Activity above the upper threshold is paid at 120% to cover pathway costs tariff does not.
 ABOVE_UPPER_RATE = Decimal("1.2")
@@ -112,7 +113,8 @@ def working_day_ratio_against(*, month: str, base_year: int) -> Decimal:
     )
 
 
-# month_estimate's keyword argument shares the function's name; this keeps the function reachable there.
+# month_estimate's keyword argument shares the function's name; this keeps the function reachable
+# there.
 _ratio_of_month = working_day_ratio
 
 
@@ -151,7 +153,8 @@ def month_estimate(
         raise ErfInputError(f"{month}: the threshold percentage must be between 0 and {upper_pct}.")
 
     def threshold(pct: Decimal) -> Decimal:
-        # A counting-and-coding adjustment larger than the threshold itself means every pound of activity
+        # A counting-and-coding adjustment larger than the threshold itself means every pound of
+        # activity
         # counts; a threshold below zero would pay for activity that was never delivered.
         return max(_ZERO, baseline * pct / 100 * ratio - counting_coding_adjustment)
 
@@ -177,7 +180,8 @@ def estimate(
     rate_between: Decimal = Decimal(1),
     rate_above_upper: Decimal = ABOVE_UPPER_RATE,
 ) -> Estimate:
-    """Each month on its own, and the total of the rounded monthly funding as a return would show it."""
+    """Each month on its own, and the total of the rounded monthly funding as a return would show
+    it."""
     seen = [item.month for item in months]
     duplicates = sorted({month for month in seen if seen.count(month) > 1})
     if duplicates:

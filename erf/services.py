@@ -1,4 +1,5 @@
-"""Loading the national ERF baselines: a CSV per system and base-year month, from national admins."""
+"""Loading the national ERF baselines: a CSV per system and base-year month, from national
+admins."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def _rows(stream: IO[bytes]) -> list[dict]:
     header = [column.strip() for column in (reader.fieldnames or [])]
     if not set(COLUMNS) <= set(header):
         raise ValidationError(
-            f"The first row must name the columns {', '.join(COLUMNS)} (found: {', '.join(header) or 'none'})."
+            f"The first row must name the columns {', '.join(COLUMNS)} (found: "
+            f"{', '.join(header) or 'none'})."
         )
     return [
         {(key or "").strip(): (value or "").strip() for key, value in row.items()} for row in reader

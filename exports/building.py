@@ -10,18 +10,23 @@ import hashlib
 import io
 import logging
 import tempfile
-import time
 import zipfile
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db.models import F
 from django.utils import timezone
 from openpyxl import Workbook
 
-from core.queueing import StuckWork, send_task, sweep_stuck_work
+from core.queueing import (
+    StuckWork,
+    send_task,
+    sweep_stuck_work,
+    work_claim,
+    work_finish,
+    work_progress,
+)
 from planning.definitions import erf_collection_code
 from submissions.models import Submission
 from workbooks.findings_csv import spreadsheet_cell
@@ -32,7 +37,8 @@ from .selectors import export_submissions, values_of_version
 logger = logging.getLogger(__name__)
 
 FAILED_MESSAGE = (
-    "We could not build this export after {attempts} attempts. Ask for it again; if that fails too, "
+    "We could not build this export after {attempts} attempts. Ask for it again; if that fails "
+    "too, "
     "contact the portal's support team."
 )
 COPY_CHUNK = 1024 * 1024
@@ -98,32 +104,38 @@ def _iso(value: dt.datetime | None) -> str:
     return _london(value).isoformat(sep=" ") if value else ""
 
 
+def _work() -> StuckWork:
+    """Export jobs as work for core.queueing: read per call, so settings in force apply."""
+    from .tasks import build_export
+
+    return StuckWork(
+        model=ExportJob,
+        queued=ExportStatus.QUEUED,
+        running=ExportStatus.RUNNING,
+        queued_stale=dt.timedelta(seconds=settings.EXPORT_QUEUED_STALE_SECONDS),
+        running_stale=dt.timedelta(seconds=settings.EXPORT_RUNNING_STALE_SECONDS),
+        max_attempts=settings.EXPORT_MAX_ATTEMPTS,
+        send=lambda pk: send_task(task=build_export, args=[pk], sweeper="the next sweep"),
+        fail=lambda pk, attempts: export_fail(
+            job_id=pk, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts)
+        ),
+    )
+
+
 def export_claim(*, job_id: int) -> int | None:
     """Mark the job running and count the attempt; None if it is finished or out of attempts."""
-    claimed = ExportJob.objects.filter(
-        pk=job_id, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
-    ).update(
-        status=ExportStatus.RUNNING,
-        attempts=F("attempts") + 1,
-        started_at=timezone.now(),
-        progress=0,
+    return work_claim(
+        work=_work(),
+        pk=job_id,
+        give_up=lambda pk, attempt: export_fail(
+            job_id=pk, attempt=attempt, message=FAILED_MESSAGE.format(attempts=attempt - 1)
+        ),
     )
-    if not claimed:
-        return None
-    attempts = ExportJob.objects.values_list("attempts", flat=True).get(pk=job_id)
-    if attempts > settings.EXPORT_MAX_ATTEMPTS:
-        export_fail(
-            job_id=job_id, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts - 1)
-        )
-        return None
-    return attempts
 
 
 def export_fail(*, job_id: int, attempt: int, message: str) -> bool:
-    return bool(
-        ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING, attempts=attempt).update(
-            status=ExportStatus.FAILED, message=message, finished_at=timezone.now(), progress=100
-        )
+    return work_finish(
+        work=_work(), pk=job_id, attempt=attempt, status=ExportStatus.FAILED, message=message
     )
 
 
@@ -133,14 +145,10 @@ def export_build(*, job_id: int) -> str | None:
     if attempt is None:
         return None
     job = ExportJob.objects.select_related("planning_round", "collection", "region").get(pk=job_id)
-    last = [0.0]
+    write_progress = work_progress(work=_work(), pk=job_id, attempt=attempt)
 
     def progress(done: int, total: int) -> None:
-        # At most one write a second: progress is for the person watching.
-        if time.monotonic() - last[0] >= 1.0:
-            last[0] = time.monotonic()
-            percent = min(99, int(100 * done / total)) if total else 0
-            ExportJob.objects.filter(pk=job_id, attempts=attempt).update(progress=percent)
+        write_progress(int(100 * done / total) if total else 0)
 
     builder = _write_consolidation if job.kind == ExportKind.CONSOLIDATION else _write_files_zip
     try:
@@ -155,14 +163,13 @@ def export_build(*, job_id: int) -> str | None:
         logger.exception("Export %s failed on attempt %s", job_id, attempt)
         _requeue(job_id=job_id, attempt=attempt)
         return None
-    finished = ExportJob.objects.filter(
-        pk=job_id, status=ExportStatus.RUNNING, attempts=attempt
-    ).update(
+    finished = work_finish(
+        work=_work(),
+        pk=job_id,
+        attempt=attempt,
         status=ExportStatus.DONE,
         file=name,
         size=size,
-        progress=100,
-        finished_at=timezone.now(),
         message="",
         **counts,
     )
@@ -282,7 +289,8 @@ def zip_member_name(*, submission: Submission) -> str:
     version = submission.submitted_version
     suffix = f".{version.file_format or 'bin'}"
     code = submission.organisation.ods_code
-    return f"{code}/{code}_{submission.collection.code}_{submission.collection.stage}_v{version.number}{suffix}"
+    collection = submission.collection
+    return f"{code}/{code}_{collection.code}_{collection.stage}_v{version.number}{suffix}"
 
 
 def _write_files_zip(
@@ -349,23 +357,7 @@ def _write_files_zip(
 def exports_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Re-send exports stuck waiting (the broker was down) or running (a worker died); fail those
     that have used up their attempts. Run periodically by Celery beat."""
-    from .tasks import build_export
-
-    return sweep_stuck_work(
-        now=now or timezone.now(),
-        work=StuckWork(
-            model=ExportJob,
-            queued=ExportStatus.QUEUED,
-            running=ExportStatus.RUNNING,
-            queued_stale=dt.timedelta(seconds=settings.EXPORT_QUEUED_STALE_SECONDS),
-            running_stale=dt.timedelta(seconds=settings.EXPORT_RUNNING_STALE_SECONDS),
-            max_attempts=settings.EXPORT_MAX_ATTEMPTS,
-            send=lambda pk: send_task(task=build_export, args=[pk], sweeper="the next sweep"),
-            fail=lambda pk, attempts: export_fail(
-                job_id=pk, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts)
-            ),
-        ),
-    )
+    return sweep_stuck_work(now=now or timezone.now(), work=_work())
 
 
 def exports_expire(*, now: dt.datetime | None = None) -> int:

@@ -45,7 +45,8 @@ def export_get_for_user(*, user: User, pk: int) -> ExportJob:
 
 
 def export_submissions(*, job: ExportJob) -> QuerySet[Submission]:
-    """The returns an export covers: the collection's (or the round's) returns in its region or nation."""
+    """The returns an export covers: the collection's (or the round's) returns in its region or
+    nation."""
     submissions = Submission.objects.filter(collection__planning_round_id=job.planning_round_id)
     if job.collection_id:
         submissions = submissions.filter(collection_id=job.collection_id)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.serializers import MessageSerializer
 from core.permissions import object_permission_or_404
 from planning.models import ExtensionRequest
-from api.views import validation_detail
 from planning.selectors import effective_deadline
 from submissions import selectors
 
@@ -76,7 +75,11 @@ class SubmissionExtensions(APIView):
             }
         )
 
-    @extend_schema(request=ExtensionRequestSerializer, responses={201: ExtensionSerializer})
+    @extend_schema(
+        request=ExtensionRequestSerializer,
+        responses={201: ExtensionSerializer, 409: MessageSerializer},
+        description="Ask for more time. 409 while an earlier request still waits for a decision.",
+    )
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
         object_permission_or_404(
@@ -84,21 +87,22 @@ class SubmissionExtensions(APIView):
         )
         payload = ExtensionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            created = extension_request_create(
-                collection=submission.collection,
-                organisation=submission.organisation,
-                requested_by=request.user,
-                request=request,
-                **payload.validated_data,
-            )
-        except ValidationError as error:
-            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
+        created = extension_request_create(
+            collection=submission.collection,
+            organisation=submission.organisation,
+            requested_by=request.user,
+            request=request,
+            **payload.validated_data,
+        )
         return Response(ExtensionSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
 class ExtensionDecision(APIView):
-    @extend_schema(request=ExtensionDecisionSerializer, responses={200: ExtensionSerializer})
+    @extend_schema(
+        request=ExtensionDecisionSerializer,
+        responses={200: ExtensionSerializer, 409: MessageSerializer},
+        description="Grant or refuse a request. 409 when it was decided or withdrawn meanwhile.",
+    )
     def post(self, request, pk: int):
         item = extension_request_get_for_user(user=request.user, pk=pk)
         object_permission_or_404(
@@ -107,15 +111,12 @@ class ExtensionDecision(APIView):
         payload = ExtensionDecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        try:
-            decided = extension_decide(
-                extension_request=item,
-                decided_by=request.user,
-                grant=data["decision"] == "grant",
-                deadline=data["deadline"],
-                reason=data["reason"],
-                request=request,
-            )
-        except ValidationError as error:
-            return Response(validation_detail(error), status=status.HTTP_400_BAD_REQUEST)
+        decided = extension_decide(
+            extension_request=item,
+            decided_by=request.user,
+            grant=data["decision"] == "grant",
+            deadline=data["deadline"],
+            reason=data["reason"],
+            request=request,
+        )
         return Response(ExtensionSerializer(decided).data)

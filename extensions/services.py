@@ -114,7 +114,8 @@ def extension_request_create(
         recipients=users_reviewing_region(region_id=organisation.region_id),
         kind="extension_requested",
         subject=f"{organisation.name} asks for more time for {collection}",
-        body=f"{requested_by.get_full_name() or requested_by.get_username()} asked to move the deadline of "
+        body=f"{requested_by.get_full_name() or requested_by.get_username()} asked to move the "
+        f"deadline of "
         f"{collection} to {london_text(deadline)}: {reason.strip()}",
         url=_extension_url(collection=collection, organisation=organisation),
     )
@@ -276,7 +277,8 @@ def deadline_extension_grant(
         recipients=users_of_organisation(organisation_id=organisation.pk),
         kind="extension_decided",
         subject=f"Your deadline for {collection} has changed",
-        body=f"The deadline of {collection} for {organisation.name} is now {london_text(deadline)}. {reason.strip()}",
+        body=f"The deadline of {collection} for {organisation.name} is now "
+        f"{london_text(deadline)}. {reason.strip()}",
         url=_extension_url(collection=collection, organisation=organisation),
     )
     return extension

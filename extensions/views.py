@@ -54,23 +54,22 @@ def _extension_page(
 
 @login_required
 def return_extensions(request: HttpRequest, pk: int) -> HttpResponse:
-    """A return's deadline: the extension in force, its history, and asking for or deciding on more time."""
+    """A return's deadline: the extension in force, its history, and asking for or deciding on more
+    time."""
     return _extension_page(request, submission_get_for_user(user=request.user, pk=pk))
 
 
 def _apply(
     request: HttpRequest, form, action, *, success: str, then: str, pk: int
 ) -> HttpResponse | None:
-    """Run a service with a valid form's data; on success say so and redirect, else show its errors."""
+    """Run a service with a valid form's data; on success say so and redirect, else show its
+    errors."""
     if not form.is_valid():
         return None
     try:
         action(**form.cleaned_data)
-    except ValidationError as error:
+    except (ValidationError, Conflict) as error:
         add_service_errors(form, error)
-        return None
-    except Conflict as conflict:
-        form.add_error(None, conflict.message)
         return None
     messages.success(request, success)
     return redirect(then, pk=pk)

@@ -104,3 +104,20 @@ def guidance_item_get_for_user(*, user: User, pk: int) -> GuidanceItem:
         )
     except GuidanceItem.DoesNotExist:
         raise Http404("No such guidance") from None
+
+
+def definition_for_finding(*, definitions: list[GuidanceItem], rule: str, message: str) -> str:
+    """The technical definition of the measure a finding is about: its rule starts with the
+    measure's code, or its message names the measure."""
+    code = rule.split(".", 1)[0]
+    lowered = message.lower()
+    for item in definitions:
+        if item.measure_code == code or item.title.lower() in lowered:
+            return f"{item.title} ({item.measure_code}): {item.body}"
+    return ""
+
+
+def measure_definition_items(*, planning_round: PlanningRound) -> list[GuidanceItem]:
+    return list(
+        GuidanceItem.objects.filter(planning_round=planning_round, kind=GuidanceKind.DEFINITION)
+    )

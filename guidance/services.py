@@ -25,7 +25,8 @@ def _document_suffix(upload: UploadedFile) -> str:
     if suffix not in DOCUMENT_FORMATS:
         raise ValidationError(
             {
-                "file": "Upload the document as PDF, Word (.docx), Excel (.xlsx) or PowerPoint (.pptx)."
+                "file": "Upload the document as PDF, Word (.docx), Excel (.xlsx) or PowerPoint "
+                "(.pptx)."
             }
         )
     if upload.size > MAX_DOCUMENT_BYTES:

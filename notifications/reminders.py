@@ -22,6 +22,7 @@ from submissions.models import Submission, SubmissionStatus
 from .models import Notification
 from .services import notifications_queue_in_batches, notify
 
+
 def reminder_stage(*, deadline: dt.datetime, now: dt.datetime) -> str | None:
     """Which reminder is due: 7 days before, 1 day before, or overdue; None while far off.
     The windows do not overlap, so a late first run sends the nearer reminder only."""
@@ -165,8 +166,10 @@ def reviewer_digests_send(*, now: dt.datetime | None = None) -> int:
         created += notify(
             recipients=[user],
             kind="digest",
-            subject=f"{count} return{'s' if count != 1 else ''} submitted in the last 24 hours to review",
-            body=f"Returns of your region submitted in the last 24 hours and waiting for review:\n{lines}",
+            subject=f"{count} return{'s' if count != 1 else ''} submitted in the last 24 hours to "
+            f"review",
+            body=f"Returns of your region submitted in the last 24 hours and waiting for "
+            f"review:\n{lines}",
             url=reverse("shell:home"),
             dedupe_key=f"digest:{day}",
             queue_email=False,

@@ -1,7 +1,8 @@
 """The progress dashboard as a spreadsheet: one header row, one row per organisation, as filtered.
 
 Small enough (a few hundred rows) to build within the request. Every text cell goes through
-spreadsheet_safe: organisation names come from imported reference data and must never run as formulas."""
+spreadsheet_safe: organisation names come from imported reference data and must never run as
+formulas."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ POUNDS = "£#,##0"
 
 
 def dashboard_table(*, dashboard: Dashboard) -> list[list[str | Decimal | None]]:
-    """Header row then one row per organisation: identifiers, the ERF total if shown, a status per return."""
+    """Header row then one row per organisation: identifiers, the ERF total if shown, a status per
+    return."""
     header = [
         *IDENTIFIER_HEADINGS,
         *([ERF_HEADING] if dashboard.shows_erf else []),

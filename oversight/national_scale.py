@@ -16,17 +16,17 @@ from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
 from planning.definitions import parse_definition, shipped_definition_text
-from planning.services import collection_fields, london_datetime
 from planning.models import (
     Collection,
     DeadlineExtension,
     Organisation,
     OrganisationType,
     PlanningRound,
-    RoundStatus,
     Region,
+    RoundStatus,
     TrustKind,
 )
+from planning.services import collection_fields, london_datetime
 from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
 
 REGIONS, ICSS, PROVIDERS, ROUNDS, VERSIONS = 7, 42, 220, 3, 10_000

@@ -11,7 +11,8 @@ from planning.rules import (
     is_regional_reviewer,
 )
 
-# The national picture, or the union of a reviewer's regions; a single region needs view_region_dashboard.
+# The national picture, or the union of a reviewer's regions; a single region needs
+# view_region_dashboard.
 can_view_dashboard = is_national_admin | is_regional_reviewer
 can_view_region_dashboard = can_view_region
 # A cell links to the return only for someone who may open it.

@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.selectors import user_scope
 from core.formatting import STATUS_COLOURS
 from planning.definitions import erf_collection_code
+from planning.history import organisations_in_force_on, placements_on
 from planning.models import (
     DeadlineExtension,
     Organisation,
@@ -28,7 +29,6 @@ from planning.models import (
     PlanningRound,
     Region,
 )
-from planning.history import organisations_in_force_on, placements_on
 from planning.selectors import collections_of_round, placed_sort_key, regions_visible_to
 from submissions.models import Submission, SubmissionStatus, VersionStatus
 
@@ -36,7 +36,8 @@ from .rules import can_open_returns_of
 
 
 class DashboardStatus(TextChoices):
-    """A cell's status: the return's own status, except that lateness outranks the work in progress."""
+    """A cell's status: the return's own status, except that lateness outranks the work in
+    progress."""
 
     NOT_STARTED = "not_started", "Not started"
     UPLOADED = "uploaded", "Uploaded"
@@ -69,7 +70,8 @@ def dashboard_status(
     now: dt.datetime,
     is_mandatory: bool = True,
 ) -> tuple[str, str]:
-    """(dashboard status, label) of one return. `deadline` is the organisation's, extension included.
+    """(dashboard status, label) of one return. `deadline` is the organisation's, extension
+    included.
 
     A decision outranks lateness: an approved return is done and one sent back is the region's
     next conversation, however late it first came in."""
@@ -154,7 +156,8 @@ class Dashboard:
 
 
 def _link_builder(name: str) -> Callable[[int], str]:
-    """A URL maker for one route reversed once: reverse() per cell costs more than the rest of the cell."""
+    """A URL maker for one route reversed once: reverse() per cell costs more than the rest of the
+    cell."""
     prefix, suffix = reverse(name, kwargs={"pk": 987654321}).split("987654321")
     return lambda pk: f"{prefix}{pk}{suffix}"
 
@@ -188,7 +191,7 @@ def _row_cells(
     """One organisation's cells, adding each owed return to its column's and region's counts.
     `links` (review page, return page) is None when the viewer may not open the returns."""
     cells = []
-    for column, owed in zip(columns, owes):
+    for column, owed in zip(columns, owes, strict=True):
         if not owed:
             cells.append(NOT_APPLICABLE_CELL)
             continue
@@ -224,8 +227,10 @@ def _row_cells(
 def _erf_totals(
     *, submissions: dict[tuple[int, int], tuple], collection_ids: list[int]
 ) -> dict[int, Decimal]:
-    """Organisation id → ERF six-month total of its latest checked activity return (final before draft).
-    Reads the total stored on the version at validation: reading workbooks here would cost seconds."""
+    """Organisation id → ERF six-month total of its latest checked activity return (final before
+    draft).
+    Reads the total stored on the version at validation: reading workbooks here would cost
+    seconds."""
     totals: dict[int, tuple[int, Decimal]] = {}
     for (collection_pk, organisation_pk), (
         _pk,

@@ -121,7 +121,8 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 class CollectionInline(admin.TabularInline):
-    """Shown for reference; each collection is edited on its own page, through the audited service."""
+    """Shown for reference; each collection is edited on its own page, through the audited
+    service."""
 
     model = Collection
     extra = 0

@@ -45,7 +45,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from submissions.models import TemplateVersion
-from workbooks.specs import template_layout_key
 from workbooks.definition import (
     CollectionDefinition,
     Definition,
@@ -57,6 +56,7 @@ from workbooks.definition import (
     template_from_data,
 )
 from workbooks.model import TemplateSpec
+from workbooks.specs import template_layout_key
 
 from .models import Collection, PlanningRound
 

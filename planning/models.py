@@ -80,7 +80,8 @@ class Organisation(models.Model):
         blank=True,
         related_name="led_systems",
         limit_choices_to={"org_type": OrganisationType.CCG},
-        help_text="For an ICS, the CCG that may submit some returns on its behalf (e.g. mental health finance).",
+        help_text="For an ICS, the CCG that may submit some returns on its behalf (e.g. mental "
+        "health finance).",
     )
     is_active = models.BooleanField(default=True)
     valid_from = models.DateField(
@@ -167,7 +168,8 @@ class OrganisationLink(models.Model):
 
     def __str__(self) -> str:
         held = f"{self.valid_from or '…'} to {self.valid_to or '…'}"
-        return f"{self.organisation.ods_code} {self.get_kind_display()}: {self.region or self.other} ({held})"
+        target = self.region or self.other
+        return f"{self.organisation.ods_code} {self.get_kind_display()}: {target} ({held})"
 
 
 class RoundStatus(models.TextChoices):

@@ -310,7 +310,8 @@ def organisations_import_csv(*, stream: IO[bytes]) -> tuple[str, ImportResult]:
                 return label, importer(rows())
     raise ValidationError(
         "The columns were not recognised. Use the header row of one of the reference files "
-        "(regions, ICSs, trusts, CCGs, Cancer Alliances or LMSs) or of an organisation changes file."
+        "(regions, ICSs, trusts, CCGs, Cancer Alliances or LMSs) or of an organisation changes "
+        "file."
     )
 
 

@@ -234,7 +234,8 @@ _TYPE_ORDER = {
 
 
 def organisation_sort_key(organisation: Organisation) -> tuple[str, int, str]:
-    """ICSs first with their members after each; organisations of no ICS last. Needs parent_ics loaded."""
+    """ICSs first with their members after each; organisations of no ICS last. Needs parent_ics
+    loaded."""
     ics = organisation if organisation.is_ics else organisation.parent_ics
     return placed_sort_key(organisation, system=ics)
 

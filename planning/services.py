@@ -16,18 +16,16 @@ from accounts.models import Role, User
 from accounts.selectors import users_holding_role
 from audit.models import AuditAction
 from audit.services import audit_record
-from notifications.services import notify
-
 from core.formatting import shift_london_datetime
+from notifications.services import notify
 from submissions.models import TemplateVersion, Version
-from workbooks.specs import template_layout_key
 from submissions.services import submissions_ensure_for_round, template_version_issue
-from workbooks.definition_roll import definition_roll_forward
 from workbooks.definition import CollectionDefinition, Definition, Problem
-
-from .definitions import DefinitionRejected, parse_definition
+from workbooks.definition_roll import definition_roll_forward
+from workbooks.specs import template_layout_key
 
 from . import rules as planning_rules
+from .definitions import DefinitionRejected, parse_definition
 from .models import (
     Collection,
     Organisation,
@@ -254,7 +252,8 @@ def _install_problems(*, planning_round: PlanningRound, definition: Definition) 
                 Problem(
                     f"templates.{item.template}.version",
                     None,
-                    f"Template version {template['version']} of {item.code} was already issued with "
+                    f"Template version {template['version']} of {item.code} was already issued "
+                    f"with "
                     "different content; give the changed template a new version number.",
                 )
             )

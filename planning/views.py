@@ -7,11 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from core.forms import add_service_errors
-from core.permissions import object_permission_or_404, permission_or_404
-
 from audit.models import AuditAction
 from audit.services import audit_record
+from core.forms import add_service_errors
+from core.permissions import object_permission_or_404, permission_or_404
 from submissions.downloads import attachment, content_type_of
 from submissions.services import template_for
 
@@ -355,7 +354,8 @@ def sign_off(request: HttpRequest, ods_code: str) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    f"From today a system lead of {organisation.parent_ics.name} may sign off your returns.",
+                    f"From today a system lead of {organisation.parent_ics.name} may sign off "
+                    "your returns.",
                 )
                 return redirect("planning:sign_off", ods_code=organisation.ods_code)
         except ValidationError as error:

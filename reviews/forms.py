@@ -15,7 +15,8 @@ TEXTAREA = {"rows": 4}
 
 
 def _id_or_none(value: str) -> int | None:
-    # A tampered hidden id is answered as "not part of this return", not as a field error on a hidden input.
+    # A tampered hidden id is answered as "not part of this return", not as a field error on a
+    # hidden input.
     return int(value) if value and value.isdigit() else None
 
 
@@ -76,6 +77,7 @@ class CommentForm(NHSFormMixin, forms.Form):
         return _id_or_none(self.cleaned_data["parent"])
 
     def __init__(self, *args, **kwargs):
-        # Shares a page with the decision form; distinct ids keep labels pointing at the right field.
+        # Shares a page with the decision form; distinct ids keep labels pointing at the right
+        # field.
         kwargs.setdefault("auto_id", "comment_%s")
         super().__init__(*args, **kwargs)

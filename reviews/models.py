@@ -15,7 +15,8 @@ class DecisionKind(models.TextChoices):
 
 
 class Decision(models.Model):
-    """A reviewer's decision on one submitted version; append-only, the review history of a return."""
+    """A reviewer's decision on one submitted version; append-only, the review history of a
+    return."""
 
     submission = models.ForeignKey(
         "submissions.Submission", on_delete=models.PROTECT, related_name="decisions"
@@ -33,7 +34,8 @@ class Decision(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # Sending a return back or reopening it without saying why leaves the organisation guessing.
+            # Sending a return back or reopening it without saying why leaves the organisation
+            # guessing.
             models.CheckConstraint(
                 name="decision_reason_when_required",
                 condition=~Q(kind__in=["request_changes", "reopen", "comment"]) | ~Q(comment=""),

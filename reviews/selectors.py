@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -19,8 +20,7 @@ from planning.definitions import collection_specs
 from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round, rounds_visible_to
 from submissions.models import ReturnValue, Submission, SubmissionStatus, Version
-from submissions.selectors import submissions_for_user
-
+from submissions.selectors import submissions_for_user, version_named
 from workbooks.model import GridSheet
 from workbooks.specs import spec_for
 
@@ -86,6 +86,26 @@ def submission_get_for_reviewer(*, user: User, pk: int) -> Submission:
 
 def decisions_of_submission(*, submission: Submission) -> QuerySet[Decision]:
     return submission.decisions.select_related("reviewer", "version").order_by("-created_at", "-id")
+
+
+UNKNOWN_PARENT = (
+    "That comment is not part of this return, so it cannot be answered. "
+    "Reload the page to see its comments."
+)
+
+
+def comment_references(
+    *, submission: Submission, version_id: int | None, parent_id: int | None
+) -> tuple[Version | None, Comment | None]:
+    """The version and the comment answered that a new comment names, both of this return; an id
+    that names nothing of it is refused alike in the browser and the API."""
+    version = None if version_id is None else version_named(submission=submission, pk=version_id)
+    parent = None
+    if parent_id is not None:
+        parent = comments_of_submission(submission=submission).filter(pk=parent_id).first()
+        if parent is None:
+            raise ValidationError({"parent": UNKNOWN_PARENT})
+    return version, parent
 
 
 _STANDING_KINDS = (DecisionKind.APPROVE, DecisionKind.REQUEST_CHANGES, DecisionKind.REOPEN)

@@ -17,8 +17,8 @@ from submissions.models import Submission, SubmissionStatus, Version
 from submissions.transitions import Action, TransitionConflict, state_allows, transition
 
 from . import rules as review_rules
-from .selectors import APPROVE, ENDORSE, four_eyes_refusal
 from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
+from .selectors import APPROVE, ENDORSE, four_eyes_refusal
 
 MAX_CELL_LENGTH = 20
 
@@ -44,11 +44,13 @@ def _stale_message(*, submission: Submission, version: Version) -> str:
     if submission.submitted_version_id and submission.submitted_version_id != version.pk:
         return (
             f"Version {version.number} is no longer the submitted version: version "
-            f"{submission.submitted_version.number} was submitted since. Reload the page and review that one."
+            f"{submission.submitted_version.number} was submitted since. Reload the page and "
+            f"review that one."
         )
     return (
         f"Version {version.number} is not awaiting a decision: the return is "
-        f"{SubmissionStatus(submission.status).label.lower()}. Reload the page to see its current state."
+        f"{SubmissionStatus(submission.status).label.lower()}. Reload the page to see its current "
+        f"state."
     )
 
 
@@ -98,8 +100,10 @@ def decision_record(
     if kind == DecisionKind.APPROVE and review_rules.needs_endorsement(submission):
         if not Endorsement.objects.filter(version=version).exists():
             raise DecisionConflict(
-                f"Version {version.number} cannot be approved yet: a provider's maternity return needs its "
-                "system lead's endorsement first. Ask the system lead to endorse it on the return page."
+                f"Version {version.number} cannot be approved yet: a provider's maternity return "
+                f"needs its "
+                "system lead's endorsement first. Ask the system lead to endorse it on the return "
+                "page."
             )
     with transaction.atomic():
         decision = Decision.objects.create(
@@ -148,9 +152,10 @@ def submission_reopen(
     *, submission: Submission, reviewer: User, reason: str, request=None
 ) -> Decision:
     """Send an approved return back to the organisation so a new version can be uploaded."""
-    if not review_rules.can_decide_on_submission(reviewer, submission):
+    if not review_rules.can_reopen_submission(reviewer, submission):
         raise PermissionDenied(
-            "Only a reviewer of the organisation's region can reopen this return."
+            "Only a reviewer of the organisation's region or a national admin can reopen this "
+            "return."
         )
     reason = reason.strip()
     if not reason:
@@ -160,7 +165,8 @@ def submission_reopen(
     version = submission.submitted_version
     if version is None:
         raise DecisionConflict(
-            "This return has no submitted version to reopen. Reload the page to see its current state."
+            "This return has no submitted version to reopen. Reload the page to see its current "
+            "state."
         )
     with transaction.atomic():
         decision = Decision.objects.create(
@@ -264,7 +270,8 @@ def comment_add(
 def endorsement_record(
     *, submission: Submission, version: Version, user: User, request=None
 ) -> Endorsement:
-    """The system lead endorses the submitted version of a provider's maternity return (seeds/004 §5.4)."""
+    """The system lead endorses the submitted version of a provider's maternity return (seeds/004
+    §5.4)."""
     if not review_rules.can_endorse_submission(user, submission):
         raise PermissionDenied(
             "Only the system lead of the provider's ICS can endorse this return."
@@ -274,7 +281,8 @@ def endorsement_record(
         raise PermissionDenied(refusal)
     if not _awaiting_decision(submission=submission, version=version):
         raise DecisionConflict(
-            f"Version {version.number} is not the submitted version awaiting review, so it cannot be endorsed. "
+            f"Version {version.number} is not the submitted version awaiting review, so it cannot "
+            f"be endorsed. "
             "Reload the page to see the current state."
         )
     with transaction.atomic():

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
@@ -20,7 +21,6 @@ from triangulation.selectors import triangulation_section
 from . import selectors, services
 from .filters import ReviewQueueFilter
 from .forms import CommentForm, DecisionForm, ReopenForm
-from .models import Comment
 from .rules import needs_endorsement
 
 QUEUE_PAGE_SIZE = 50
@@ -81,6 +81,9 @@ def _review_context(
         "needs_endorsement": needs_endorsement(submission),
         "endorsement": selectors.endorsement_of_version(version=version),
         "can_decide": request.user.has_perm("reviews.decide", submission),
+        "can_decide_now": version is not None
+        and request.user.has_perm("reviews.decide_now", submission),
+        "can_reopen_now": request.user.has_perm("reviews.reopen_now", submission),
         "decision_form": decision_form
         or DecisionForm(initial={"version": version.pk if version else None}),
         "reopen_form": reopen_form or ReopenForm(),
@@ -103,33 +106,27 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     status = None
     if form.is_valid():
-        version = submission_selectors.version_of_submission(
-            submission=submission, pk=form.cleaned_data["version"]
-        )
-        if version is None:
-            form.add_error(None, "That version is not part of this return. Reload the page.")
+        try:
+            services.decision_record(
+                submission=submission,
+                version=submission_selectors.version_named(
+                    submission=submission, pk=form.cleaned_data["version"]
+                ),
+                reviewer=request.user,
+                kind=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+                request=request,
+            )
+        except (ValidationError, Conflict) as error:
+            add_service_errors(form, error)
+        except PermissionDenied as refused:
+            form.add_error(None, str(refused))
+            status = 403
         else:
-            try:
-                services.decision_record(
-                    submission=submission,
-                    version=version,
-                    reviewer=request.user,
-                    kind=form.cleaned_data["decision"],
-                    comment=form.cleaned_data["comment"],
-                    request=request,
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            except services.DecisionConflict as conflict:
-                form.add_error(None, conflict.message)
-            except PermissionDenied as refused:
-                form.add_error(None, str(refused))
-                status = 403
-            else:
-                messages.success(
-                    request, f"Decision recorded: {submission.get_status_display().lower()}."
-                )
-                return redirect("reviews:detail", pk=submission.pk)
+            messages.success(
+                request, f"Decision recorded: {submission.get_status_display().lower()}."
+            )
+            return redirect("reviews:detail", pk=submission.pk)
     return render(
         request,
         "reviews/review_detail.html",
@@ -142,7 +139,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_get_for_reviewer(user=request.user, pk=pk)
-    object_permission_or_404(user=request.user, permission="reviews.decide", obj=submission)
+    object_permission_or_404(user=request.user, permission="reviews.reopen", obj=submission)
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
@@ -152,10 +149,8 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 request=request,
             )
-        except ValidationError as error:
+        except (ValidationError, Conflict) as error:
             add_service_errors(form, error)
-        except services.DecisionConflict as conflict:
-            form.add_error(None, conflict.message)
         else:
             messages.success(request, "Return reopened: the organisation can upload a new version.")
             return redirect("reviews:detail", pk=submission.pk)
@@ -177,15 +172,10 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        version = submission_selectors.version_of_submission(
-            submission=submission, pk=data["version"]
-        )
-        parent = (
-            Comment.objects.filter(submission=submission, pk=data["parent"]).first()
-            if data["parent"]
-            else None
-        )
         try:
+            version, parent = selectors.comment_references(
+                submission=submission, version_id=data["version"], parent_id=data["parent"]
+            )
             services.comment_add(
                 submission=submission,
                 author=request.user,
@@ -228,7 +218,8 @@ def endorse(request: HttpRequest, pk: int) -> HttpResponse:
     if version is None:
         messages.error(
             request,
-            "That version is no longer the one submitted. Reload the page and endorse the submitted version.",
+            "That version is no longer the one submitted. Reload the page and endorse the "
+            "submitted version.",
         )
     else:
         try:

@@ -1,7 +1,10 @@
-"""`make load` and `make chaos`: a deadline surge against the production-shaped stack on this machine.
+"""`make load` and `make chaos`: a deadline surge against the production-shaped stack on this
+machine.
 
-    python scripts/load.py            # make load: >=300 uploads from >=100 organisations in under 2 minutes
-    python scripts/load.py --chaos    # make chaos: a smaller surge while a worker, Redis and PostgreSQL fail
+    python scripts/load.py            # make load: >=300 uploads from >=100 organisations in under
+    2 minutes
+    python scripts/load.py --chaos    # make chaos: a smaller surge while a worker, Redis and
+    PostgreSQL fail
 
 Starts its own PostgreSQL database and Redis db (LOAD_DATABASE_URL, LOAD_REDIS_URL), the stack, the
 demo round; drives the surge over loopback; prints figures; checks the database and the stored
@@ -97,7 +100,8 @@ def mode_env(*, chaos: bool, chaos_dir: Path) -> dict[str, str]:
         "VALIDATION_QUEUED_STALE_SECONDS": "15",
         "VALIDATION_RUNNING_STALE_SECONDS": "25",
         "NOTIFICATION_EMAIL_SWEEP_SECONDS": "5",
-        # Longer than a PostgreSQL restart: a sender that emailed keeps trying to record it meanwhile.
+        # Longer than a PostgreSQL restart: a sender that emailed keeps trying to record it
+        # meanwhile.
         "NOTIFICATION_EMAIL_CLAIM_SECONDS": "45",
         "NOTIFICATION_EMAIL_QUEUED_STALE_SECONDS": "15",
         "LOADTEST_CHAOS_DIR": str(chaos_dir),
@@ -165,7 +169,9 @@ def main() -> int:
             refused = [
                 name
                 for name, ok in zip(
-                    people, pool.map(lambda name: people[name].login(name, password), people)
+                    people,
+                    pool.map(lambda name: people[name].login(name, password), people),
+                    strict=True,
                 )
                 if not ok
             ]
@@ -175,10 +181,13 @@ def main() -> int:
         surge.reviewers = [people[name] for name in people if name.startswith("reviewer-")]
         organisations = len({job.organisation for job in jobs})
         say(
-            f"{mode}: stack up at {stack.base_url} (gunicorn {stack.web_workers}x{stack.web_threads} gthread, "
-            f"2 validation workers, 1 for the other queues, beat) in {time.monotonic() - setup_began:.0f} s; "
+            f"{mode}: stack up at {stack.base_url} (gunicorn "
+            f"{stack.web_workers}x{stack.web_threads} gthread, "
+            f"2 validation workers, 1 for the other queues, beat) in "
+            f"{time.monotonic() - setup_began:.0f} s; "
             f"{len(jobs)} uploads from "
-            f"{organisations} organisations ({len(browser_users)} people in the browser, {len(tokens)} on the "
+            f"{organisations} organisations ({len(browser_users)} people in the browser, "
+            f"{len(tokens)} on the "
             f"API, {len(surge.reviewers)} reviewers watching the queue) over {args.seconds:.0f} s"
         )
 
@@ -208,8 +217,10 @@ def main() -> int:
             else 0.0
         )
         say(
-            f"\nSurge: {len(samples)} requests in {elapsed:.1f} s = {len(samples) / elapsed:.1f} req/s; "
-            f"{len(uploads)} upload requests within {window:.1f} s; drained {drained:.1f} s after the last answer"
+            f"\nSurge: {len(samples)} requests in {elapsed:.1f} s = {len(samples) / elapsed:.1f} "
+            f"req/s; "
+            f"{len(uploads)} upload requests within {window:.1f} s; drained {drained:.1f} s after "
+            f"the last answer"
         )
         say(endpoint_table(endpoint_figures(samples, elapsed=elapsed)))
         for failure, count in failures(samples).items():
@@ -217,7 +228,8 @@ def main() -> int:
         pages = [sample.seconds * 1000 for sample in samples if sample.is_page]
         page_p95 = percentile(pages, 95) if pages else 0.0
         say(
-            f"Page views: {len(pages)}, p50 {percentile(pages, 50) if pages else 0:.0f} ms, p95 {page_p95:.0f} ms"
+            f"Page views: {len(pages)}, p50 {percentile(pages, 50) if pages else 0:.0f} ms, p95 "
+            f"{page_p95:.0f} ms"
         )
 
         stored = stored_versions_read()
@@ -232,7 +244,8 @@ def main() -> int:
         ]
         say(f"Upload to validation result (database): {spread(to_result)}")
         say(
-            f"Upload to result seen by the uploader (polling every {surge.poll_every:.0f} s): {spread(seen)}"
+            f"Upload to result seen by the uploader (polling every {surge.poll_every:.0f} s): "
+            f"{spread(seen)}"
         )
         attempts = sorted(version.attempts for version in stored)
         say(
@@ -271,7 +284,8 @@ def main() -> int:
             result_p95 = percentile(to_result, 95) if to_result else 0.0
             if result_p95 >= RESULT_P95_LIMIT_S:
                 problems.append(
-                    f"upload-to-result p95 {result_p95:.1f} s is not under {RESULT_P95_LIMIT_S:.0f} s"
+                    f"upload-to-result p95 {result_p95:.1f} s is not under "
+                    f"{RESULT_P95_LIMIT_S:.0f} s"
                 )
             if page_p95 >= PAGE_P95_LIMIT_MS:
                 problems.append(
@@ -302,7 +316,8 @@ def chaos_checks(*, faults: Faults, surge: Surge, by_id: dict, errors: list) -> 
     say("\nFaults:")
     for fault in faults.done:
         say(
-            f"  at {fault.started:5.1f} s  {fault.name}: down {fault.seconds:.1f} s {fault.note}".rstrip()
+            f"  at {fault.started:5.1f} s  {fault.name}: down {fault.seconds:.1f} s "
+            f"{fault.note}".rstrip()
         )
     if "redis" in faults.kinds and not faults.lost_messages:
         problems.append("the Redis restart lost no queued work, so it proved nothing")
@@ -311,7 +326,8 @@ def chaos_checks(*, faults: Faults, surge: Surge, by_id: dict, errors: list) -> 
     during = [sample for sample in errors if sample.started <= faults.over_at + 2.0]
     after = [sample for sample in errors if sample.started > faults.over_at + 2.0]
     say(
-        f"Requests answered 5xx or refused: {len(during)} while a fault lasted, {len(after)} afterwards"
+        f"Requests answered 5xx or refused: {len(during)} while a fault lasted, {len(after)} "
+        f"afterwards"
     )
     if after:
         problems.append(f"{len(after)} requests failed after the last fault had ended")
@@ -331,11 +347,13 @@ def chaos_checks(*, faults: Faults, surge: Surge, by_id: dict, errors: list) -> 
         )
     else:
         say(
-            f"File that kills its worker every time: failed after {limit} attempts (claim {crash.attempts} gave up)"
+            f"File that kills its worker every time: failed after {limit} attempts (claim "
+            f"{crash.attempts} gave up)"
         )
     if slow is None or slow.status != "valid" or slow.attempts < 2:
         problems.append(
-            f"the check killed mid-task ended {slow and slow.status} after {slow and slow.attempts} "
+            f"the check killed mid-task ended {slow and slow.status} after "
+            f"{slow and slow.attempts} "
             "attempts; expected valid on a later attempt"
         )
     else:

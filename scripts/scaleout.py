@@ -36,7 +36,12 @@ from scripts.loadtest.checks import (  # noqa: E402
 )
 from scripts.loadtest.cluster import Cluster  # noqa: E402
 from scripts.loadtest.driver import Client, Surge  # noqa: E402
-from scripts.loadtest.figures import endpoint_figures, endpoint_table, failures, spread  # noqa: E402
+from scripts.loadtest.figures import (  # noqa: E402
+    endpoint_figures,
+    endpoint_table,
+    failures,
+    spread,
+)
 from scripts.loadtest.stack import free_port  # noqa: E402
 
 # Sweepers cut to seconds, as in `make chaos`: the killed host's work is taken up by the other.
@@ -178,7 +183,8 @@ def main() -> int:
         retried = sorted(v.attempts for v in stored if v.attempts > 1)
         say(f"Versions: {len(stored)}; taken up again after the kill: {len(retried)} {retried}")
         say(
-            f"Validations finished by worker host: {cluster.validations_by_host()}; "
+            "Validation tasks run by worker host (re-sent ones that found the work done "
+            f"included): {cluster.validations_by_host()}; "
             f"drained {drained:.1f} s after the surge"
         )
         problems += uploads_check(sent=surge.sent, stored=stored)
@@ -306,7 +312,8 @@ def storage_check(*, cluster: Cluster) -> list[str]:
         problems += [f"{host.name} stored {path} on its own disk" for path in host.local_files()]
     say(
         f"S3 bucket: {len(keys)} objects ({len(names)} uploaded versions, the rest exports); "
-        f"files on the hosts' own disks: {sum(len(h.local_files()) for h in cluster.hosts.values())}"
+        f"files on the hosts' own disks: "
+        f"{sum(len(h.local_files()) for h in cluster.hosts.values())}"
     )
     return problems
 

@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 
 from core.exceptions import Conflict
-from reviews.services import submission_reopen
 from planning.definitions import collection_specs
+from reviews.services import submission_reopen
 from workbooks.specs import spec_versions
 
 from .models import Finding, Submission, TemplateVersion, Version

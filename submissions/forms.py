@@ -33,7 +33,8 @@ class ExplanationsForm(NHSFormMixin, forms.Form):
                 ),
                 error_messages={
                     "required": f"Explain why {values} right: {group.title.lower()}",
-                    "min_length": f"Explain in a sentence why {values} right: {group.title.lower()}",
+                    "min_length": f"Explain in a sentence why {values} right: "
+                    f"{group.title.lower()}",
                 },
             )
 
@@ -65,7 +66,8 @@ class TemplateVersionIssueForm(NHSFormMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Older versions still accepted",
-        help_text="Returns made from a version not ticked here are refused with a message naming the accepted ones.",
+        help_text="Returns made from a version not ticked here are refused with a message naming "
+        "the accepted ones.",
     )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -126,6 +126,10 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} – {self.collection}"
 
+    @property
+    def is_done(self) -> bool:
+        return self.status in SubmissionStatus.DONE
+
     def save(self, *args, **kwargs) -> None:
         if self.region_id is None:
             self.system_id, self.region_id = placement_of(
@@ -211,7 +215,8 @@ class Version(models.Model):
         decimal_places=0,
         null=True,
         blank=True,
-        help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in pounds.",
+        help_text="The six-month Elective Recovery Fund estimate of a checked activity return, in "
+        "pounds.",
     )
 
     def download_name(self, suffix: str = "") -> str:

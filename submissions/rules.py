@@ -1,19 +1,35 @@
-"""Who may see and act on returns. Builds on the organisation predicates of planning.rules."""
+"""Who may see and act on returns, and what they may do now. Builds on the organisation predicates
+of planning.rules; "now" comes from the transition table, so no view or template compares statuses.
+
+Each action has two permissions: the role rule alone ("submissions.upload_version": is this
+person's return to upload to?), which views use to answer 404, and the role rule combined with
+the table ("submissions.upload_version_now"), which pages use to offer the action. A person with
+the role asking at the wrong moment gets the service's conflict message, not a 404."""
 
 from __future__ import annotations
 
 import rules
 
 from accounts.selectors import user_scope
-from planning.rules import is_member_of_organisation, is_national_admin
 
 from .selectors import (
     may_name_provider,
     may_upload,
-    named_provider_acts_for,
+    may_view_submission,
     signing_capacity,
     submit_refusal,
 )
+from .transitions import Action
+from .transitions import state_allows as table_allows
+
+
+def state_allows(action: str) -> rules.Predicate:
+    """The return's status lets `action` happen now."""
+
+    def allows(user, submission) -> bool:
+        return submission is not None and table_allows(status=submission.status, action=action)
+
+    return rules.predicate(allows, name=f"state_allows_{action}")
 
 
 @rules.predicate
@@ -27,29 +43,15 @@ def is_system_lead_of_submission(user, submission) -> bool:
 
 
 @rules.predicate
+def can_view_submission(user, submission) -> bool:
+    return submission is not None and may_view_submission(user=user, submission=submission)
+
+
+@rules.predicate
 def is_reviewer_of_submission(user, submission) -> bool:
     return (
         submission is not None and submission.region_id in user_scope(user=user).reviewer_region_ids
     )
-
-
-@rules.predicate
-def is_member_of_submission_organisation(user, submission) -> bool:
-    return submission is not None and is_member_of_organisation(user, submission.organisation)
-
-
-@rules.predicate
-def is_named_provider_of_submission(user, submission) -> bool:
-    return submission is not None and named_provider_acts_for(user=user, submission=submission)
-
-
-can_view_submission = (
-    is_national_admin
-    | is_member_of_submission_organisation
-    | is_system_lead_of_submission
-    | is_reviewer_of_submission
-    | is_named_provider_of_submission
-)
 
 
 @rules.predicate
@@ -81,9 +83,14 @@ def can_submit_version(user, version) -> bool:
 can_review_submission = is_reviewer_of_submission
 
 
+can_upload_now = can_upload_to_submission & state_allows(Action.UPLOAD)
+can_submit_now = can_submit_submission & state_allows(Action.SUBMIT)
+
 rules.add_perm("submissions.view_submission", can_view_submission)
 rules.add_perm("submissions.upload_version", can_upload_to_submission)
+rules.add_perm("submissions.upload_version_now", can_upload_now)
 rules.add_perm("submissions.submit_submission", can_submit_submission)
+rules.add_perm("submissions.submit_now", can_submit_now)
 rules.add_perm("submissions.review_submission", can_review_submission)
 rules.add_perm("submissions.submit_version", can_submit_version)
 rules.add_perm("submissions.name_provider", can_name_provider)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -12,9 +13,8 @@ from audit.services import audit_access_refused
 from planning.definitions import collection_specs
 from planning.models import DeadlineExtension, OrganisationType
 from planning.selectors import sign_off_delegated, submission_visibility
-from workbooks.rule_titles import rule_title
-
 from workbooks.reader import template_sheet_names
+from workbooks.rule_titles import rule_title
 from workbooks.specs import spec_for, template_layout_key
 from workbooks.types import Finding as FindingData
 
@@ -56,6 +56,12 @@ def submissions_for_user(*, user: User) -> QuerySet[Submission]:
         )
         .annotate(deadline=Coalesce(Subquery(extension), "collection__deadline"))
     )
+
+
+def may_view_submission(*, user: User, submission: Submission) -> bool:
+    """The rule of `submissions_for_user` asked of one return, so the permission and every list
+    agree (a lead CCG's people see the returns it submits on its ICS's behalf)."""
+    return submissions_for_user(user=user).filter(pk=submission.pk).exists()
 
 
 def submission_get_for_user(*, user: User, pk: int) -> Submission:
@@ -150,7 +156,8 @@ def _covering_note(*, delegator_id: int | None) -> str:
 def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity | None:
     """Whether and how the user may sign off this return: as its own signatory or system lead, as
     the system lead of the ICS a provider belongs to, as a signatory of an ICS's lead CCG for the
-    returns the lead CCG submits on its behalf, or covering for a colleague in one of those roles."""
+    returns the lead CCG submits on its behalf, or covering for a colleague in one of those
+    roles."""
     scope = user_scope(user=user)
     organisation = submission.organisation
     if organisation.pk in scope.signatory_organisation_ids:
@@ -167,7 +174,8 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
         delegator = scope.covering_for.get((Role.SYSTEM_LEAD, submission.system_id))
         kind = organisation.get_org_type_display()
         return SigningCapacity(
-            role=f"System lead of {submission.system.name}, for the {kind}{_covering_note(delegator_id=delegator)}",
+            role=f"System lead of {submission.system.name}, for the "
+            f"{kind}{_covering_note(delegator_id=delegator)}",
             on_behalf_of_id=delegator,
         )
     if _named_provider_acts_for(
@@ -182,7 +190,8 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
     if _lead_ccg_acts_for(submission=submission, organisation_ids=scope.signatory_organisation_ids):
         delegator = scope.covering_for.get((Role.SIGNATORY, organisation.lead_ccg_id))
         return SigningCapacity(
-            role=f"Signatory of the lead CCG, on behalf of the ICS{_covering_note(delegator_id=delegator)}",
+            role=f"Signatory of the lead CCG, on behalf of the "
+            f"ICS{_covering_note(delegator_id=delegator)}",
             on_behalf_of_id=delegator,
         )
     return None
@@ -274,8 +283,22 @@ def submission_for_collection(*, user: User, collection, organisation) -> Submis
         raise Http404("No such return") from None
 
 
+UNKNOWN_VERSION = (
+    "That version is not part of this return. Reload the page and choose one of its versions."
+)
+
+
+def version_named(*, submission: Submission, pk: int | str | None) -> Version:
+    """The return's own version a form or request names; refused alike in the browser and API."""
+    version = version_of_submission(submission=submission, pk=pk)
+    if version is None:
+        raise ValidationError({"version": UNKNOWN_VERSION})
+    return version
+
+
 def version_of_submission(*, submission: Submission, pk: int | str | None) -> Version | None:
-    """One of the return's own versions by id, or None: ids of other returns' versions find nothing."""
+    """One of the return's own versions by id, or None: ids of other returns' versions find
+    nothing."""
     if pk is None or not str(pk).isdigit():
         return None
     return submission.versions.filter(pk=int(pk)).first()

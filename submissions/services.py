@@ -26,9 +26,9 @@ from guidance.models import GuidanceKind
 from guidance.selectors import measure_definitions
 from guidance.services import guidance_publish
 from notifications.services import notify
+from planning.definitions import collection_narrative, collection_specs, round_definition
 from planning.history import members_on, organisations_in_force_on, placements_on
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
-from planning.definitions import collection_narrative, collection_specs, round_definition
 from planning.selectors import effective_deadline
 from workbooks.filecheck import inspect_upload
 from workbooks.generate import build_template
@@ -57,8 +57,10 @@ from .transitions import Action, TransitionConflict, transition
 logger = logging.getLogger(__name__)
 
 DECLARATION = (
-    "By submitting this return, {organisation} confirms that the plan is a reflection of the collective "
-    "intentions of the system for the rest of the year, that its activity and workforce plans align, and "
+    "By submitting this return, {organisation} confirms that the plan is a reflection of the "
+    "collective "
+    "intentions of the system for the rest of the year, that its activity and workforce plans "
+    "align, and "
     "that the plan is agreed by all partners."
 )
 MIN_EXPLANATION_LENGTH = 10
@@ -136,6 +138,10 @@ def template_version_issue(
     template_version = collection.template_versions.filter(version=version).first()
     if template_version is None:
         raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
+    accepted_before = sorted(
+        collection.template_versions.filter(is_accepted=True).values_list("version", flat=True),
+        key=template_layout_key,
+    )
     latest = template_version_latest(collection_id=collection.pk)
     if template_layout_key(version) < template_layout_key(latest.version):
         raise ValidationError(
@@ -159,6 +165,7 @@ def template_version_issue(
         action=AuditAction.TEMPLATE_ISSUED,
         actor=issued_by,
         obj=template_version,
+        before={"accepted": accepted_before},
         after={"version": version, "still_accepted": accepted, "note": note},
         request=request,
     )
@@ -335,7 +342,8 @@ class UploadOutcome:
         if self.duplicate:
             return (
                 f"This file is identical to version {self.version.number}, uploaded "
-                f"{timezone.localtime(self.version.uploaded_at):%d %B %Y at %H:%M}. No new version was made."
+                f"{timezone.localtime(self.version.uploaded_at):%d %B %Y at %H:%M}. No new "
+                f"version was made."
             )
         return f"Version {self.version.number} uploaded. It is being checked now."
 
@@ -554,9 +562,11 @@ def version_finished_notify(*, version_id: int) -> None:
     notify(
         recipients=[version.uploaded_by],
         kind="validation_finished",
-        subject=f"Version {version.number} of {submission.collection.code} {_FINISHED_TEXT[version.status]}",
+        subject=f"Version {version.number} of {submission.collection.code} "
+        f"{_FINISHED_TEXT[version.status]}",
         body=(
-            f"Version {version.number} of {submission.collection} for {submission.organisation.name} "
+            f"Version {version.number} of {submission.collection} for "
+            f"{submission.organisation.name} "
             f"{_FINISHED_TEXT[version.status]}.{counts}"
         ),
         url=reverse("submissions:version_detail", kwargs={"pk": version.pk}),

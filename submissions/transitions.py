@@ -69,7 +69,8 @@ def _notify_submitted(change: Change) -> None:
         kind="submitted",
         subject=f"{submission.collection.code} submitted by {organisation.name}",
         body=(
-            f"{actor.get_full_name() or actor.get_username()} submitted version {version.number} of "
+            f"{actor.get_full_name() or actor.get_username()} submitted version {version.number} "
+            f"of "
             f"{submission.collection} for {organisation.name}{late}."
         ),
         url=_return_url(submission),
@@ -202,7 +203,8 @@ def transition(
     extra column conditions) still hold in the database; then record the audit event and queue the
     notices, in the caller's transaction. `actor` is None for the portal's own work (validation).
     `version` is the version the change is about; `audit_object` (default: the version, else the
-    return) and `facts` (added to the event's "after") describe it. Updates `submission` in place."""
+    return) and `facts` (added to the event's "after") describe it. Updates `submission` in
+    place."""
     rule = TRANSITIONS[action]
     reason = reason.strip()
     if rule.needs_reason and not reason:

@@ -17,12 +17,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_submission_event
-from core.queueing import StuckWork, sweep_stuck_work
+from core.queueing import StuckWork, sweep_stuck_work, work_claim, work_finish, work_progress
 from erf.returns import erf_estimate_of_return
 from triangulation.services import triangulation_enqueue
 from workbooks.specs import spec_for
@@ -43,11 +42,13 @@ FAILED_MESSAGE = (
 )
 
 TOO_SLOW_MESSAGE = (
-    "Checking this file took longer than {seconds:g} seconds, far longer than any plan needs, so it was "
+    "Checking this file took longer than {seconds:g} seconds, far longer than any plan needs, so "
+    "it was "
     "stopped. Delete unused rows, columns and sheets, save it again and upload the new copy."
 )
 TOO_BIG_MESSAGE = (
-    "Checking this file needed more than {megabytes} MB of memory, far more than any plan needs, so it "
+    "Checking this file needed more than {megabytes} MB of memory, far more than any plan needs, "
+    "so it "
     "was stopped. Delete unused rows, columns and sheets, save it again and upload the new copy."
 )
 
@@ -58,7 +59,8 @@ def _address_space_in_use() -> int:
 
 
 class ValidationTimeout(BaseException):
-    """Raised by `time_limit`. A BaseException, not an Exception, so that a parser's broad "this file
+    """Raised by `time_limit`. A BaseException, not an Exception, so that a parser's broad "this
+    file
     is broken" handler cannot swallow it and report a slow file as a damaged one."""
 
 
@@ -99,25 +101,35 @@ def address_space_limit(*, extra_bytes: int) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
+def _work() -> StuckWork:
+    """Versions as work for core.queueing: read per call, so settings in force apply."""
+    return StuckWork(
+        model=Version,
+        queued=VersionStatus.QUEUED,
+        running=VersionStatus.RUNNING,
+        queued_stale=dt.timedelta(seconds=settings.VALIDATION_QUEUED_STALE_SECONDS),
+        running_stale=dt.timedelta(seconds=settings.VALIDATION_RUNNING_STALE_SECONDS),
+        max_attempts=settings.VALIDATION_MAX_ATTEMPTS,
+        send=lambda pk: enqueue_validation(version_id=pk),
+        fail=lambda pk, attempts: version_fail(
+            version_id=pk, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts)
+        ),
+    )
+
+
 def version_claim(*, version_id: int) -> int | None:
     """Mark the version running and count the attempt. Returns the attempt number, or None when
     the version is already finished (a duplicate delivery) or has used up its attempts."""
-    now = timezone.now()
-    claimed = Version.objects.filter(
-        pk=version_id, status__in=[VersionStatus.QUEUED, VersionStatus.RUNNING]
-    ).update(status=VersionStatus.RUNNING, attempts=F("attempts") + 1, started_at=now, progress=0)
-    if not claimed:
-        return None
-    attempts = Version.objects.values_list("attempts", flat=True).get(pk=version_id)
-    if attempts > settings.VALIDATION_MAX_ATTEMPTS:
-        version_fail(
-            version_id=version_id,
-            attempt=attempts,
-            message=FAILED_MESSAGE.format(attempts=attempts - 1),
-        )
-        return None
-    _move_submission(version_id=version_id, action=Action.START_VALIDATION)
-    return attempts
+    attempt = work_claim(
+        work=_work(),
+        pk=version_id,
+        give_up=lambda pk, attempt: version_fail(
+            version_id=pk, attempt=attempt, message=FAILED_MESSAGE.format(attempts=attempt - 1)
+        ),
+    )
+    if attempt is not None:
+        _move_submission(version_id=version_id, action=Action.START_VALIDATION)
+    return attempt
 
 
 def _move_submission(*, version_id: int, action: str, facts: dict | None = None) -> bool:
@@ -150,11 +162,7 @@ def _finish(*, version_id: int, attempt: int, action: str, **fields) -> bool:
     is its latest, and audit the finish in the same transaction: one row per version that finished
     (the return's move, when it moves, or the version's own), which is how `make chaos` shows that
     no version finished twice."""
-    finished = bool(
-        Version.objects.filter(
-            pk=version_id, status=VersionStatus.RUNNING, attempts=attempt
-        ).update(finished_at=timezone.now(), progress=100, **fields)
-    )
+    finished = work_finish(work=_work(), pk=version_id, attempt=attempt, **fields)
     if finished:
         version = Version.objects.select_related("submission__organisation").get(pk=version_id)
         facts = {
@@ -193,15 +201,7 @@ def version_validate(*, version_id: int) -> str | None:
     version = Version.objects.select_related(
         "submission__collection__planning_round", "submission__organisation"
     ).get(pk=version_id)
-    last_progress = [0.0]
-
-    def progress(percent: int) -> None:
-        # At most one write a second: progress is for people watching, not a log.
-        if time.monotonic() - last_progress[0] >= 1.0 or percent >= 100:
-            last_progress[0] = time.monotonic()
-            Version.objects.filter(pk=version_id, attempts=attempt).update(
-                progress=min(max(percent, 0), 99)
-            )
+    progress = work_progress(work=_work(), pk=version_id, attempt=attempt)
 
     context = template_context(submission=version.submission)
     with version.file.open("rb") as stream:
@@ -223,7 +223,8 @@ def version_validate(*, version_id: int) -> str | None:
                 progress=progress,
             )
     except (MemoryError, ValidationTimeout) as stopped:
-        # The same file would pass the same limit again: fail now rather than spend every attempt on it.
+        # The same file would pass the same limit again: fail now rather than spend every attempt on
+        # it.
         if isinstance(stopped, MemoryError):
             message = TOO_BIG_MESSAGE.format(megabytes=settings.VALIDATION_MEMORY_LIMIT_MB)
         else:
@@ -317,18 +318,4 @@ def _erf_total(*, version: Version, data: bytes, result: ValidationResult) -> De
 def versions_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Re-send versions stuck waiting (the broker was down) or running (a worker died); fail those
     that have used up their attempts. Run periodically by Celery beat."""
-    return sweep_stuck_work(
-        now=now or timezone.now(),
-        work=StuckWork(
-            model=Version,
-            queued=VersionStatus.QUEUED,
-            running=VersionStatus.RUNNING,
-            queued_stale=dt.timedelta(seconds=settings.VALIDATION_QUEUED_STALE_SECONDS),
-            running_stale=dt.timedelta(seconds=settings.VALIDATION_RUNNING_STALE_SECONDS),
-            max_attempts=settings.VALIDATION_MAX_ATTEMPTS,
-            send=lambda pk: enqueue_validation(version_id=pk),
-            fail=lambda pk, attempts: version_fail(
-                version_id=pk, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts)
-            ),
-        ),
-    )
+    return sweep_stuck_work(now=now or timezone.now(), work=_work())

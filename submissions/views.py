@@ -9,15 +9,17 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_submission_event
+from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404, permission_or_404
 from erf.returns import erf_estimate_of_version
+from guidance.selectors import definition_for_finding, measure_definition_items
+from planning.definitions import template_format
 from planning.models import Collection
 from planning.selectors import effective_deadline
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
-from planning.definitions import template_format
 from workbooks.types import Finding as FindingData
 
 from . import selectors, services
@@ -30,7 +32,7 @@ from .forms import (
 )
 from .models import ProductKind, ProductStatus, VersionStatus
 from .products import product_for
-from .transitions import TransitionConflict
+from .transitions import Action, state_allows
 
 
 def _panel_context(request: HttpRequest, submission, version) -> dict:
@@ -38,12 +40,20 @@ def _panel_context(request: HttpRequest, submission, version) -> dict:
     is_submittable = version is not None and not selectors.submit_refusal(
         submission=submission, version=version
     )
+    findings_by_sheet = (
+        selectors.findings_by_sheet(version=version) if version and version.is_finished else []
+    )
+    if findings_by_sheet:
+        definitions = measure_definition_items(planning_round=submission.collection.planning_round)
+        for _sheet, findings in findings_by_sheet:
+            for finding in findings:
+                finding.definition = definition_for_finding(
+                    definitions=definitions, rule=finding.rule, message=finding.message
+                )
     return {
         "submission": submission,
         "version": version,
-        "findings_by_sheet": selectors.findings_by_sheet(version=version)
-        if version and version.is_finished
-        else [],
+        "findings_by_sheet": findings_by_sheet,
         "can_submit": can_submit,
         "is_submittable": is_submittable,
         "may_submit_version": can_submit and is_submittable,
@@ -85,8 +95,8 @@ def submission_detail(request: HttpRequest, pk: int, upload_form=None, status=20
             collection=submission.collection, organisation=submission.organisation
         ),
         "upload_form": upload_form or UploadForm(),
-        "can_upload": request.user.has_perm("submissions.upload_version", submission)
-        and submission.status != "approved",
+        "can_upload": request.user.has_perm("submissions.upload_version_now", submission),
+        "reopenable": state_allows(status=submission.status, action=Action.REOPEN),
         "template_format": template_format(collection=submission.collection),
         "upload_limit": upload_limit_text(),
         "triangulation": triangulation_section(
@@ -110,9 +120,9 @@ def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
             outcome = services.version_create(
                 submission=submission, user=request.user, stream=upload, filename=upload.name
             )
-        except (ValidationError, TransitionConflict) as error:
+        except (ValidationError, Conflict) as error:
             form.add_error(
-                "file", error.messages if isinstance(error, ValidationError) else str(error)
+                "file", error.messages if isinstance(error, ValidationError) else error.message
             )
         else:
             (messages.info if outcome.duplicate else messages.success)(request, outcome.message)
@@ -193,9 +203,9 @@ def submit_check(request: HttpRequest, pk: int) -> HttpResponse:
                     for finding in group.findings
                 },
             )
-        except ValidationError as error:
+        except (ValidationError, Conflict) as error:
             add_service_errors(form, error)
-        except (TransitionConflict, PermissionDenied, services.SubmitRefused) as error:
+        except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
             request.session.pop(_explanations_key(version), None)
@@ -429,7 +439,8 @@ def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpRespo
 
 @login_required
 def latest_version_notice(request: HttpRequest, pk: int) -> HttpResponse:
-    """Polled while someone reads a version they may submit: says so if a colleague uploaded a newer one."""
+    """Polled while someone reads a version they may submit: says so if a colleague uploaded a
+    newer one."""
     submission = selectors.submission_get_for_user(user=request.user, pk=pk)
     seen = request.GET.get("seen", "")
     newer = submission.current_version if str(submission.current_version_id) != seen else None

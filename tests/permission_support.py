@@ -1,4 +1,5 @@
-"""Building blocks of the permission matrix (tests/test_permission_matrix.py) and its row modules."""
+"""Building blocks of the permission matrix (tests/test_permission_matrix.py) and its row
+modules."""
 
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ def _submission(world: World, ics_attr: str) -> Submission:
 
 
 def _version(world: World, ics_attr: str) -> Version:
-    """A checked version with one finding, made directly: the matrix is about access, not uploads."""
+    """A checked version with one finding, made directly: the matrix is about access, not
+    uploads."""
     submission = _submission(world, ics_attr)
     data = make_sample_return(context=template_context(submission=submission), errors=1)
     version = Version(
@@ -131,11 +133,10 @@ def _region(attr: str) -> Callable[[World], dict]:
 _round = lambda w: {"pk": w.planning_round.pk}  # noqa: E731
 _other_round = lambda w: {"pk": w.other_round.pk}  # noqa: E731
 _collection = lambda w: {"round_pk": w.planning_round.pk, "pk": w.collection.pk}  # noqa: E731
-_invite_data = lambda w: {
-    "email": "x@example.nhs.uk",
-    "role": "submitter",
-    "organisation": w.trust_a.pk,
-}  # noqa: E731
+
+
+def _invite_data(w: World) -> dict:
+    return {"email": "x@example.nhs.uk", "role": "submitter", "organisation": w.trust_a.pk}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""A system with an activity return and a narrative return, and users around it (fixture `act_world`)."""
+"""A system with an activity return and a narrative return, and users around it (fixture
+`act_world`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from accounts.models import Role, User
+from erf.models import NationalBaseline
 from planning.models import Collection, Organisation, OrganisationType, Region, Stage
 from submissions.models import Submission
 from submissions.services import (
@@ -14,7 +16,6 @@ from submissions.services import (
     template_context,
     template_versions_ensure,
 )
-from erf.models import NationalBaseline
 from tests.factories import (
     CcgFactory,
     CollectionFactory,

@@ -37,7 +37,8 @@ def _env_example() -> dict[str, str]:
 
 
 def _env_reads() -> dict[str, set[bool]]:
-    """Every variable config/ reads through django-environ -> for each read, whether it gives a default."""
+    """Every variable config/ reads through django-environ -> for each read, whether it gives a
+    default."""
     reads: dict[str, set[bool]] = {}
     for path in sorted((BASE_DIR / "config").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):

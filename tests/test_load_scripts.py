@@ -171,13 +171,16 @@ def test_notifications_check_wants_one_notice_and_one_email_each():
         finished_version_ids=[1, 2],
     ) == [
         "version 2: 0 'validation finished' notifications, not one",
-        "notification 1 ('Version 1 of ACT has no errors' to lead@example.invalid) never marked emailed",
-        "1 email(s) to lead@example.invalid ('Version 1 of ACT has no errors') beyond one per notification",
+        "notification 1 ('Version 1 of ACT has no errors' to lead@example.invalid) never marked "
+        "emailed",
+        "1 email(s) to lead@example.invalid ('Version 1 of ACT has no errors') beyond one per "
+        "notification",
     ]
     assert notifications_check(
         notifications=[notification()], emails=[], finished_version_ids=[]
     ) == [
-        "1 notification email(s) to lead@example.invalid ('Version 1 of ACT has no errors') never sent"
+        "1 notification email(s) to lead@example.invalid ('Version 1 of ACT has no errors') never "
+        "sent"
     ]
 
 
@@ -193,7 +196,8 @@ def test_notifications_check_counts_an_email_under_another_message_id_as_extra()
         emails=[email, replace(email, message_id="<other@x>")],
         finished_version_ids=[1],
     ) == [
-        "1 email(s) to lead@example.invalid ('Version 1 of ACT has no errors') beyond one per notification"
+        "1 email(s) to lead@example.invalid ('Version 1 of ACT has no errors') beyond one per "
+        "notification"
     ]
 
 

@@ -13,9 +13,13 @@ Expected answers: an HTTP status, LOGIN (302 to the login page) or REDIRECT (302
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.permission_rows import ROWS_FROM_APPS
+from accounts.models import User
+from tests.permission_rows import EXTRA_PRINCIPALS, ROWS_FROM_APPS
+from tests.permission_rows.admin_actions import ADMIN_ACTIONS
 from tests.permission_support import (  # noqa: F401 - re-exported for row modules' convenience
     ADMIN,
     ANONYMOUS,
@@ -367,14 +371,16 @@ MATRIX: list[Row] = [
 MATRIX += ROWS_FROM_APPS
 
 
-def _named_url_patterns(resolver: URLResolver, prefix: str = "") -> set[str]:
+def _named_url_patterns(
+    resolver: URLResolver, prefix: str = "", *, excluded=EXCLUDED_NAMESPACES
+) -> set[str]:
     names = set()
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
-            if pattern.namespace in EXCLUDED_NAMESPACES:
+            if pattern.namespace in excluded:
                 continue
             namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
-            names |= _named_url_patterns(pattern, namespace)
+            names |= _named_url_patterns(pattern, namespace, excluded=excluded)
         elif isinstance(pattern, URLPattern) and pattern.name:
             names.add(prefix + pattern.name)
     return names
@@ -386,16 +392,35 @@ def test_matrix_covers_every_named_url():
 
 
 def test_matrix_names_only_existing_urls():
-    assert {row.name for row in MATRIX} - _named_url_patterns(get_resolver()) == set()
+    existing = _named_url_patterns(get_resolver(), excluded=set())
+    assert {row.name for row in MATRIX} - existing == set()
 
 
 def test_matrix_rows_give_every_principal_an_answer():
-    assert [row.id for row in MATRIX if set(row.expected) != set(PRINCIPALS)] == []
+    assert [
+        row.id
+        for row in MATRIX
+        if not set(PRINCIPALS) <= set(row.expected) <= set(PRINCIPALS) | set(EXTRA_PRINCIPALS)
+    ] == []
+
+
+def test_matrix_covers_every_django_admin_action():
+    superuser = User(username="superuser", is_staff=True, is_superuser=True)
+    request = RequestFactory().get("/")
+    request.user = superuser
+    offered = {
+        model._meta.label: sorted(model_admin.get_actions(request))
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.get_actions(request)
+    }
+    assert offered == {label: sorted(actions) for label, actions in ADMIN_ACTIONS.items()}
 
 
 def _principal_client(client, world: World, principal: str):
     if principal == NO_ROLE:
         client.force_login(world.no_role_user)
+    elif principal in EXTRA_PRINCIPALS:
+        client.force_login(EXTRA_PRINCIPALS[principal](world))
     elif principal != ANONYMOUS:
         client.force_login(world.user(principal))
     return client
@@ -404,7 +429,7 @@ def _principal_client(client, world: World, principal: str):
 CASES = [
     pytest.param(row, principal, id=f"{row.id}-{principal}")
     for row in MATRIX
-    for principal in PRINCIPALS
+    for principal in row.expected
 ]
 
 

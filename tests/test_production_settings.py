@@ -14,7 +14,8 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 
 def _database_url() -> str:
-    # The database the tests run on when it is a server (CI: PostgreSQL), otherwise a throwaway SQLite file.
+    # The database the tests run on when it is a server (CI: PostgreSQL), otherwise a throwaway
+    # SQLite file.
     return os.environ.get("DATABASE_URL") or "sqlite:////tmp/portal-deploy-check.sqlite3"
 
 
@@ -55,14 +56,16 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_production_settings_check_a_kept_database_connection_before_reuse():
-    """Kept connections die when PostgreSQL restarts; unchecked, each would fail its next request."""
+    """Kept connections die when PostgreSQL restarts; unchecked, each would fail its next
+    request."""
     result = _manage(
         "shell",
         "-v",
         "0",
         "-c",
         "from django.db import connection; "
-        "print(connection.settings_dict['CONN_MAX_AGE'], connection.settings_dict['CONN_HEALTH_CHECKS'])",
+        "print(connection.settings_dict['CONN_MAX_AGE'], "
+        "connection.settings_dict['CONN_HEALTH_CHECKS'])",
         env=_production_env(),
     )
 
@@ -99,8 +102,10 @@ print(response.status_code, response.get("Location", ""))
 
 
 def test_production_healthz_answers_plain_http_for_container_healthcheck():
-    # docker-compose's web healthcheck fetches http://localhost:8000/healthz/ inside the container, where
-    # there is no TLS: with SECURE_SSL_REDIRECT on, a redirect to https would make web never healthy.
+    # docker-compose's web healthcheck fetches http://localhost:8000/healthz/ inside the container,
+    # where
+    # there is no TLS: with SECURE_SSL_REDIRECT on, a redirect to https would make web never
+    # healthy.
     env = _production_env(
         DATABASE_URL="sqlite:////tmp/portal-healthz-check.sqlite3", DJANGO_ALLOWED_HOSTS="localhost"
     )

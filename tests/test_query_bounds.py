@@ -136,7 +136,8 @@ class RoundDetail(AdminPage):
 
 
 # page -> the most queries it may make. Every page reads the session, the user and the user's roles
-# (3); the header's role list (1) and unread notification count (1); and for non-admins the template's `perms` check falls through to
+# (3); the header's role list (1) and unread notification count (1); and for non-admins the
+# template's `perms` check falls through to
 # ModelBackend (2). The rest is the page's own reads.
 BOUNDS: dict[str, tuple[Callable[[], Page], int]] = {
     "home": (Home, 9),

@@ -34,11 +34,13 @@ def _database_url() -> str:
         )
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
 def use_broker(url: str) -> None:
-    """Point this process's Celery app at another broker, dropping pooled connections to the old one."""
+    """Point this process's Celery app at another broker, dropping pooled connections to the old
+    one."""
     celery_app.conf.broker_url = url
     celery_app.conf.broker_write_url = url
     celery_app.conf.broker_read_url = url
@@ -150,7 +152,8 @@ def _workers_turn(settings, tmp_path: Path) -> Iterator[tuple[str, str]]:
     with real_workers_turn(settings.REDIS_URL):
         use_broker(settings.REDIS_URL)
         try:
-            # Messages left by an earlier, interrupted run would be validated against a database that is gone.
+            # Messages left by an earlier, interrupted run would be validated against a database
+            # that is gone.
             with celery_app.connection_for_write() as connection_:
                 for name in queues.ALL_QUEUES:
                     connection_.default_channel.queue_purge(name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-
 PROVIDER, COMMISSIONER, SYSTEM = "provider", "ccg", "system"
 WARNING = "warning"
 
@@ -234,7 +233,8 @@ def _comparisons(plan: TriangulationPlan) -> tuple[_Comparison, ...]:
             plan.activity,
             plan.workforce,
             "workforce",
-            "Check that the workforce plan is for the activity planned: more staff with little more "
+            "Check that the workforce plan is for the activity planned: more staff with little "
+            "more "
             "activity, or more activity without the staff to deliver it, needs putting right or "
             "explaining.",
         ),
@@ -243,7 +243,8 @@ def _comparisons(plan: TriangulationPlan) -> tuple[_Comparison, ...]:
             plan.activity,
             plan.expenditure,
             "cost",
-            "Check that the financial plan pays for the activity planned: costs growing much faster "
+            "Check that the financial plan pays for the activity planned: costs growing much "
+            "faster "
             "or slower than activity need putting right or explaining.",
         ),
         _Comparison(
@@ -289,9 +290,12 @@ def _compare(
                 rule=comparison.rule,
                 organisation_code=code,
                 message=(
-                    f"{names.get(code, code)}{whole}: {other.what} changes by {_percent(right_growth)} on "
-                    f"{other.basis} ({other.collection}) but {one.what} by {_percent(left_growth)} on {one.basis} "
-                    f"({one.collection}), {_points(abs(gap))} apart over the same {len(months)} months; the round "
+                    f"{names.get(code, code)}{whole}: {other.what} changes by "
+                    f"{_percent(right_growth)} on "
+                    f"{other.basis} ({other.collection}) but {one.what} by "
+                    f"{_percent(left_growth)} on {one.basis} "
+                    f"({one.collection}), {_points(abs(gap))} apart over the same {len(months)} "
+                    f"months; the round "
                     f"allows {_points(allowed)}. {comparison.advice}"
                 ),
                 figures=[
@@ -330,7 +334,8 @@ def _presence(
                 message=(
                     f"{name} has figures in the {_listed(having, plan)} but none in the "
                     f"{_listed(missing, plan)}. "
-                    "Check whether the provider was left out of one plan, or should no longer be in the others: "
+                    "Check whether the provider was left out of one plan, or should no longer be "
+                    "in the others: "
                     "the system's returns must cover the same providers."
                 ),
                 figures=[("Figures in", ", ".join(having)), ("No figures in", ", ".join(missing))],
@@ -353,7 +358,8 @@ def _commissioners(
     system_code: str,
     side: Side,
 ) -> list[TriFinding]:
-    """TRI.CCG.001: the CCGs' planned activity against the sum of the providers', measure by measure."""
+    """TRI.CCG.001: the CCGs' planned activity against the sum of the providers', measure by
+    measure."""
     if not activity.commissioners or not activity.providers:
         return []
     commissioned: Series = {}
@@ -379,11 +385,16 @@ def _commissioners(
                 rule="TRI.CCG.001",
                 organisation_code=system_code,
                 message=(
-                    f"{names.get(system_code, system_code)}: the CCGs plan to commission {ccg_total:,.0f} {what} "
-                    f"({measure}) over {len(months)} months but the providers plan to deliver {provider_total:,.0f}: "
-                    f"{abs(gap):.1f}% {direction}, beyond the {bands.commissioner:g}% the round allows. Check that the "
-                    "commissioner and provider rows of the activity return describe the same activity; patients from "
-                    "outside the system or care bought elsewhere explain part of a gap, and should be in the narrative."
+                    f"{names.get(system_code, system_code)}: the CCGs plan to commission "
+                    f"{ccg_total:,.0f} {what} "
+                    f"({measure}) over {len(months)} months but the providers plan to deliver "
+                    f"{provider_total:,.0f}: "
+                    f"{abs(gap):.1f}% {direction}, beyond the {bands.commissioner:g}% the round "
+                    f"allows. Check that the "
+                    "commissioner and provider rows of the activity return describe the same "
+                    "activity; patients from "
+                    "outside the system or care bought elsewhere explain part of a gap, and "
+                    "should be in the narrative."
                 ),
                 figures=[
                     (f"CCGs' planned {what}", f"{ccg_total:,.0f}"),

@@ -38,15 +38,18 @@ class TriangulationBands(models.Model):
     )
     cost_tolerance = _tolerance(
         DEFAULT_COST_TOLERANCE,
-        "Percentage points expenditure growth (H1 on the 2019/20 H1 outturn) may differ from activity growth.",
+        "Percentage points expenditure growth (H1 on the 2019/20 H1 outturn) may differ from "
+        "activity growth.",
     )
     pay_tolerance = _tolerance(
         DEFAULT_PAY_TOLERANCE,
-        "Percentage points pay growth (substantive, bank and agency) may differ from workforce growth.",
+        "Percentage points pay growth (substantive, bank and agency) may differ from workforce "
+        "growth.",
     )
     commissioner_tolerance = _tolerance(
         DEFAULT_COMMISSIONER_TOLERANCE,
-        "Percent by which the CCGs' planned activity may differ from the sum of the providers', per measure.",
+        "Percent by which the CCGs' planned activity may differ from the sum of the providers', "
+        "per measure.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -70,14 +73,16 @@ class TriangulationRun(models.Model):
     requested_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When a return of the system last changed; later than ran_at means a run is owed.",
+        help_text="When a return of the system last changed; later than ran_at means a run is "
+        "owed.",
     )
     ran_at = models.DateTimeField(
         null=True, blank=True, help_text="When the last run started reading the returns."
     )
     attempts = models.PositiveSmallIntegerField(
         default=0,
-        help_text="Runs started since the last request; the sweeper stops re-sending after the limit.",
+        help_text="Runs started since the last request; the sweeper stops re-sending after the "
+        "limit.",
     )
     versions = models.ManyToManyField(
         "submissions.Version",

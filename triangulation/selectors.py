@@ -4,11 +4,9 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, Q
 
-from planning.models import Collection, OrganisationType, Stage
-from submissions.models import Submission, Version
-
 from planning.definitions import round_definition
-from planning.models import PlanningRound
+from planning.models import Collection, OrganisationType, PlanningRound, Stage
+from submissions.models import Submission, Version
 
 from .checks import RULE_TITLES, Bands, TriangulationPlan, plan_from_data
 from .models import TriangulationBands, TriangulationFinding, TriangulationRun
@@ -39,8 +37,10 @@ def triangulated_codes(*, planning_round_id: int) -> tuple[str, ...]:
 
 
 def triangulated_collections(*, planning_round_id: int, stage: str) -> dict[str, Collection]:
-    """The collection of each triangulated return at `stage`: its own stage's if it has one, else its
-    single-stage one (the system financial plan is returned once and checked with draft and final)."""
+    """The collection of each triangulated return at `stage`: its own stage's if it has one, else
+    its
+    single-stage one (the system financial plan is returned once and checked with draft and
+    final)."""
     found: dict[str, Collection] = {}
     for collection in Collection.objects.filter(
         planning_round_id=planning_round_id,

@@ -1,9 +1,10 @@
-"""Measure one validation in a fresh process, so peak memory is this file's alone.
+"""Measure one workbook in a fresh process, so its peak memory is that work's alone.
 
-Run as `python -m workbooks.bench PATH` with the context pickled on stdin (a padded system has
-thousands of members, too long for argv, and the context carries its templates); prints one JSON
-object. Used by the
-`bench_validation` management command, which starts one child per workbook size.
+`python -m workbooks.bench read PATH` times a bare python-calamine read of every sheet, the floor
+validation is compared with. `python -m workbooks.bench validate PATH [--mark]` validates with the
+context pickled on stdin (a padded system has thousands of members, too long for argv, and the
+context carries its templates) and, with `--mark`, then builds the marked workbook from the findings
+as the worker does. Each prints one JSON object. Used by the `bench_validation` management command.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import pickle
 import resource
 import sys
 import time
+from typing import TYPE_CHECKING
+
 from python_calamine import CalamineWorkbook
 
-from .types import TemplateContext
-from .validate import validate_workbook
+if TYPE_CHECKING:
+    from .types import TemplateContext
 
 
 def context_to_bytes(context: TemplateContext) -> bytes:
@@ -29,35 +32,57 @@ def context_from_bytes(data: bytes) -> TemplateContext:
     return pickle.loads(data)  # noqa: S301
 
 
-def bare_calamine_seconds(data: bytes) -> float:
-    """Time to read every sheet's values with python-calamine and nothing else: the floor we compare with."""
+def peak_mb() -> float:
+    """This process's own peak resident memory. ru_maxrss survives exec, so in a child of the large
+    bench process it would report the parent's peak; VmHWM belongs to this address space alone."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bare_read(*, data: bytes) -> dict:
+    """Every sheet's values read with python-calamine and nothing else."""
     started = time.perf_counter()
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     for name in workbook.sheet_names:
         workbook.get_sheet_by_name(name).to_python()
-    return time.perf_counter() - started
+    return {"seconds": time.perf_counter() - started, "peak_mb": peak_mb()}
 
 
-def measure(*, data: bytes, context: TemplateContext) -> dict:
+def validate(*, data: bytes, context: TemplateContext, mark: bool) -> dict:
+    # Imported here, so the bare read's process carries calamine alone and validation's carries
+    # everything validation needs: the peaks compare the two jobs.
+    from .highlight import highlight_workbook
+    from .validate import validate_workbook
+
     result = validate_workbook(data=data, context=context)
-    # ru_maxrss is in KiB on Linux; read it before the calamine-only pass so it is validation's peak.
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {
+    figures = {
         "cells": result.cells_read,
         "seconds": result.seconds,
         "errors": result.error_count,
         "warnings": result.warning_count,
-        "peak_mb": peak_mb,
-        "calamine_seconds": bare_calamine_seconds(data),
+        # Read before marking, so it is validation's peak alone.
+        "peak_mb": peak_mb(),
     }
+    if mark:
+        started = time.perf_counter()
+        highlight_workbook(data=data, findings=result.findings)
+        figures["mark_seconds"] = time.perf_counter() - started
+    return figures
 
 
 def main(argv: list[str]) -> None:
-    (path,) = argv
-    context = context_from_bytes(sys.stdin.buffer.read())
+    mode, path, *flags = argv
     with open(path, "rb") as handle:
         data = handle.read()
-    print(json.dumps(measure(data=data, context=context)))
+    if mode == "read":
+        figures = bare_read(data=data)
+    else:
+        context = context_from_bytes(sys.stdin.buffer.read())
+        figures = validate(data=data, context=context, mark="--mark" in flags)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

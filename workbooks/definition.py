@@ -1,4 +1,5 @@
-"""A planning round as data: the definition file (YAML), its schema, and what the portal reads from it.
+"""A planning round as data: the definition file (YAML), its schema, and what the portal reads from
+it.
 
 Everything that changes from one round to the next is in the file: the timetable, each collection
 (who owes it, stages and London deadlines, formats), the sign-off declarations, each workbook
@@ -602,7 +603,8 @@ def erf_sheet_data(*, sheet: dict, erf: dict, working_day_ratio) -> dict:
                 "header": "Estimated additional funding (£)",
                 "unit": "gbp",
                 "kind": "formula",
-                "formula": f"=ROUND({between}*MAX(0,MIN(G{{r}},I{{r}})-H{{r}})+{above}*MAX(0,G{{r}}-I{{r}}),0)",
+                "formula": f"=ROUND({between}*MAX(0,MIN(G{{r}},I{{r}})-H{{r}})"
+                f"+{above}*MAX(0,G{{r}}-I{{r}}),0)",
             },
         ],
     }

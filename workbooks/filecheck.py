@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import io
 import posixpath
-from pathlib import PurePosixPath
 import zipfile
 import zlib
 from collections.abc import Sequence
+from pathlib import PurePosixPath
 from xml.parsers import expat
 
 from .types import RejectedFile
@@ -41,10 +41,12 @@ DAMAGED = "The file is damaged or incomplete; save it again and upload the new c
 def inspect_upload(
     *, data: bytes, filename: str, accepted_formats: Sequence[str], max_bytes: int
 ) -> str:
-    """The detected format ("xlsx", "docx" or "pdf"), or RejectedFile with a sentence for the user."""
+    """The detected format ("xlsx", "docx" or "pdf"), or RejectedFile with a sentence for the
+    user."""
     if len(data) > max_bytes:
         raise RejectedFile(
-            f"The file is {len(data) / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB."
+            f"The file is {len(data) / 1_048_576:.1f} MB; the limit is "
+            f"{max_bytes / 1_048_576:.0f} MB."
         )
     if not data:
         raise RejectedFile("The file is empty.")
@@ -63,7 +65,8 @@ def _check_extension(*, filename: str, detected: str) -> None:
     extension = PurePosixPath(filename.replace("\\", "/")).suffix.lower()
     if extension not in EXTENSIONS[detected]:
         raise RejectedFile(
-            f"{filename or 'This file'} holds {_article(FORMAT_NAMES[detected])} but is named as another "
+            f"{filename or 'This file'} holds {_article(FORMAT_NAMES[detected])} but is named as "
+            f"another "
             f"kind of file; save it with a name ending {' or '.join(EXTENSIONS[detected])} and "
             "upload it again."
         )
@@ -74,7 +77,8 @@ def _article(noun: str) -> str:
 
 
 def check_package(*, data: bytes) -> zipfile.ZipFile:
-    """The opened zip of an OOXML package that passed every container check (used by validation too)."""
+    """The opened zip of an OOXML package that passed every container check (used by validation
+    too)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -98,7 +102,8 @@ def _detect(data: bytes) -> str:
     if "xl/workbook.xml" not in names and "word/document.xml" not in names:
         return "other"
     # Every XML part, relationships and document properties included: the parsers open more of the
-    # package than the parts we read ourselves (python-docx loads them all), and Office writes no DTD.
+    # package than the parts we read ourselves (python-docx loads them all), and Office writes no
+    # DTD.
     check_xml_parts(archive)
     _refuse_macros(archive)
     return "xlsx" if "xl/workbook.xml" in names else "docx"
@@ -106,7 +111,8 @@ def _detect(data: bytes) -> str:
 
 def check_xml_parts(archive: zipfile.ZipFile) -> None:
     """Refuse a DTD or entity declaration in any part that is XML, whatever its name says: a part
-    is found by its relationships, so `sheet3.XML` or `sheet3.dat` is read as a sheet all the same."""
+    is found by its relationships, so `sheet3.XML` or `sheet3.dat` is read as a sheet all the
+    same."""
     for info in archive.infolist():
         with archive.open(info) as stream:
             head = stream.read(XML_HEAD_BYTES)
@@ -159,7 +165,10 @@ def _not_accepted(*, filename: str, detected: str, accepted_formats: Sequence[st
     accepted = " or ".join(FORMAT_NAMES.get(code, code) for code in accepted_formats)
     if detected == "other":
         return f"{filename or 'This file'} is not a file type we accept; upload an {accepted}."
-    return f"{filename or 'This file'} is a {FORMAT_NAMES[detected]}; this return accepts an {accepted}."
+    return (
+        f"{filename or 'This file'} is a {FORMAT_NAMES[detected]}; "
+        f"this return accepts an {accepted}."
+    )
 
 
 def _check_pdf(data: bytes) -> None:
@@ -176,7 +185,8 @@ def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
         )
     names = [info.filename for info in infos]
     if len(set(names)) != len(names):
-        # Readers disagree on which of two same-named parts counts, so one could be checked and the other read.
+        # Readers disagree on which of two same-named parts counts, so one could be checked and the
+        # other read.
         raise RejectedFile(
             "The file holds two parts with the same name, which Excel and Word never write; "
             "save it again and upload the new copy."
@@ -211,7 +221,8 @@ def _check_name(name: str) -> None:
 
 
 def _check_streams(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """Inflate every entry with a byte budget: sizes in the directory can lie; zlib output cannot."""
+    """Inflate every entry with a byte budget: sizes in the directory can lie; zlib output
+    cannot."""
     total = 0
     for info in infos:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -264,5 +275,6 @@ def _check_prolog(head: bytes) -> None:
     except (expat.ExpatError, LookupError, ValueError):
         # LookupError: an XML declaration naming an encoding Python does not know.
         raise RejectedFile(DAMAGED) from None
-    # A prolog longer than the head (comments padding out a late DOCTYPE) is not something Office writes.
+    # A prolog longer than the head (comments padding out a late DOCTYPE) is not something Office
+    # writes.
     raise RejectedFile(DAMAGED)

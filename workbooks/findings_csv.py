@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from .types import Finding
 
 HEADER = ("severity", "rule", "sheet", "cell", "value", "message")
-# A cell starting with one of these is run as a formula by Excel and other spreadsheets (CSV injection).
+# A cell starting with one of these is run as a formula by Excel and other spreadsheets (CSV
+# injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 

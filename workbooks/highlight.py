@@ -19,7 +19,8 @@ MAX_COMMENT_CHARS = 2_000  # Excel shows long comments badly; the CSV has every 
 
 
 def highlight_workbook(*, data: bytes, findings: Sequence[Finding]) -> bytes:
-    """Red for a cell with an error, amber for one with only warnings; the comment lists every message."""
+    """Red for a cell with an error, amber for one with only warnings; the comment lists every
+    message."""
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in findings:
         if finding.sheet and finding.cell:

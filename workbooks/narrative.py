@@ -100,7 +100,8 @@ def _docx(*, data: bytes, context: TemplateContext) -> tuple[list[Finding], int]
                 "",
                 "",
                 "",
-                f"The document does not name {context.organisation_name} ({context.organisation_code}); "
+                f"The document does not name {context.organisation_name} "
+                f"({context.organisation_code}); "
                 "check that this is the right organisation's plan.",
             )
         )

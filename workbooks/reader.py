@@ -46,7 +46,8 @@ def template_sheet_names(spec: TemplateSpec | None) -> list[str]:
 def sheet_extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
     """(rows, columns) up to the furthest cell actually present. The `<dimension>` a sheet declares
     is only a claim and python-calamine sizes its grid by the cells, not by it (pinned by
-    tests/workbooks/test_reader.py), so a false claim costs nothing and is not trusted either way."""
+    tests/workbooks/test_reader.py), so a false claim costs nothing and is not trusted either
+    way."""
     scan = scan_sheet(archive, part, formula_cols=range(0))
     return scan.max_row, scan.max_col
 
@@ -96,7 +97,8 @@ def read_sheets(
 def template_extent(sheet: GridSheet | TableSheet, *, context: TemplateContext) -> tuple[int, int]:
     """(rows, columns) the template fills on a data sheet for this organisation."""
     if isinstance(sheet, GridSheet):
-        # The organisation's own block, then one per member of the kinds the sheet lists (grid_blocks).
+        # The organisation's own block, then one per member of the kinds the sheet lists
+        # (grid_blocks).
         blocks = 1 + sum(member.kind in sheet.member_kinds for member in context.members)
         return FIRST_DATA_ROW + blocks * len(sheet.measures) - 1, sheet.total_col
     return FIRST_DATA_ROW + len(sheet.rows) - 1, sheet.first_value_col + len(sheet.columns) - 1

@@ -1,5 +1,6 @@
 """Plain-English names of the validation rules, so people read "A large change in a month", never
-a rule code. Rules are named by their last parts: a collection's own prefix ("ACT.", "WF.") varies."""
+a rule code. Rules are named by their last parts: a collection's own prefix ("ACT.", "WF.")
+varies."""
 
 from __future__ import annotations
 

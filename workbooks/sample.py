@@ -1,7 +1,10 @@
-"""Plausible completed returns, written into the real generated template, for demos, tests and benchmarks.
+"""Plausible completed returns, written into the real generated template, for demos, tests and
+benchmarks.
 
-By default a sample passes every rule with no warnings. `errors=K` plants exactly K errors, each of a
-kind that trips one rule only (text in a number cell, a blank required cell, a formula where a number
+By default a sample passes every rule with no warnings. `errors=K` plants exactly K errors, each of
+a
+kind that trips one rule only (text in a number cell, a blank required cell, a formula where a
+number
 belongs): every other rule skips a cell that is not a number, so nothing cascades.
 """
 
@@ -75,7 +78,8 @@ def make_sample_return(
     growth: Sequence[float] | None = None,
 ) -> bytes:
     """`growth`, when given, is one factor per month against the baseline, shared by every additive
-    row: returns of one system made with the same factors agree across activity, workforce and money,
+    row: returns of one system made with the same factors agree across activity, workforce and
+    money,
     and its commissioner blocks split the providers' activity between them."""
     if cells:
         context = sample_context(context=context, cells=cells)
@@ -111,7 +115,8 @@ def _series(
         months = count - baselines
         if len(growth) < months:
             raise ValueError(
-                f"{measure.code} has {months} months but only {len(growth)} growth factors were given."
+                f"{measure.code} has {months} months but only {len(growth)} growth factors were "
+                f"given."
             )
         series = [base] * baselines + [base * factor for factor in growth[:months]]
     else:
@@ -193,7 +198,8 @@ def _split_between(others: list, members: list, *, by_row: dict[int, list], coun
 
 
 def _tidy(value: float) -> float | int:
-    # Sums of one-decimal figures pick up binary noise (0.30000000000000004); keep what a person would type.
+    # Sums of one-decimal figures pick up binary noise (0.30000000000000004); keep what a person
+    # would type.
     return round(value, 2) if isinstance(value, float) else value
 
 

@@ -5,7 +5,6 @@ definition (`workbooks.definition`), passed in `TemplateContext.specs`: no colle
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 
 from .model import TemplateSpec

@@ -37,7 +37,8 @@ class TemplateContext:
     # Figures the server holds for this organisation and shows in locked cells, e.g. its ERF
     # baselines: (row code, column header, value).
     national_values: tuple[tuple[str, str, float], ...] = ()
-    # A narrative's sections: (heading, words any one of which in a heading covers it, what to write).
+    # A narrative's sections: (heading, words any one of which in a heading covers it, what to
+    # write).
     narrative_sections: tuple[tuple[str, tuple[str, ...], str], ...] = ()
     narrative_title: str = ""
 
@@ -65,7 +66,8 @@ class Finding:
 
 
 class ReturnedValue(NamedTuple):
-    """One number of a grid sheet, as the organisation entered it: the long-table form of a return."""
+    """One number of a grid sheet, as the organisation entered it: the long-table form of a
+    return."""
 
     sheet: str
     organisation_code: str

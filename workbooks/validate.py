@@ -31,8 +31,6 @@ from .model import (
     table_input_cols,
 )
 from .narrative import validate_narrative
-from .specs import spec_for, spec_versions
-from .types import Finding, GridNumbers, RejectedFile, TemplateContext, ValidationResult
 from .reader import (
     MAX_SHEET_AREA,
     UNREADABLE,
@@ -40,6 +38,8 @@ from .reader import (
     template_extent,
     too_large_message,
 )
+from .specs import spec_for, spec_versions
+from .types import Finding, GridNumbers, RejectedFile, TemplateContext, ValidationResult
 from .xlsxscan import SheetScan, scan_sheet, sheet_parts
 
 MAX_FINDINGS = 5_000  # beyond this the submitter needs to fix the pattern, not read a longer list
@@ -260,7 +260,7 @@ def _check_cover(
     state: dict,
 ) -> TemplateSpec | None:
     found = {}
-    for field, label, ref, _name in COVER_FIELDS:
+    for field, _label, ref, _name in COVER_FIELDS:
         found[field] = _text(_cell_value(rows, int(ref[1:]), ord(ref[0]) - 64)).strip()
     version = found["template_version"]
     state["version"] = version
@@ -271,7 +271,8 @@ def _check_cover(
             "B3",
             found["collection_code"],
             f"This is the template for {found['collection_code'] or 'an unknown return'}, not "
-            f"{context.collection_code}; download the {context.collection_code} template and use that.",
+            f"{context.collection_code}; download the {context.collection_code} template and use "
+            f"that.",
         )
         return None
     spec = spec_for(specs=context.specs, version=version)
@@ -282,7 +283,8 @@ def _check_cover(
             COVER_SHEET,
             "B9",
             version,
-            f"Template version '{version}' is not one we issued for {context.collection_code} (issued: "
+            f"Template version '{version}' is not one we issued for {context.collection_code} "
+            f"(issued: "
             f"{', '.join(known)}); download the current template and copy your figures into it.",
         )
         return None
@@ -293,7 +295,8 @@ def _check_cover(
             "B9",
             version,
             f"Template version {version} is no longer accepted for this return; accepted versions: "
-            f"{', '.join(accepted_versions)}. Download the current template and copy your figures in.",
+            f"{', '.join(accepted_versions)}. Download the current template and copy your figures "
+            f"in.",
         )
     if found["stage"] != context.stage:
         findings.error(
@@ -301,18 +304,23 @@ def _check_cover(
             COVER_SHEET,
             "B5",
             found["stage"],
-            f"The template is for the {found['stage'] or 'unknown'} stage, but this upload is for the "
-            f"{context.stage} stage; download the {context.stage} template (your figures can be copied).",
+            f"The template is for the {found['stage'] or 'unknown'} stage, but this upload is for "
+            f"the "
+            f"{context.stage} stage; download the {context.stage} template (your figures can be "
+            f"copied).",
         )
     if found["organisation_code"] != context.organisation_code:
-        # Rows are pre-filled per organisation, so checking them against another's would only add noise.
+        # Rows are pre-filled per organisation, so checking them against another's would only add
+        # noise.
         findings.error(
             "STRUCT.IDENTIFIER",
             COVER_SHEET,
             "B7",
             found["organisation_code"],
-            f"The template is for organisation '{found['organisation_code']}', but this upload is for "
-            f"'{context.organisation_code}'; download the template for {context.organisation_code}.",
+            f"The template is for organisation '{found['organisation_code']}', but this upload is "
+            f"for "
+            f"'{context.organisation_code}'; download the template for "
+            f"{context.organisation_code}.",
         )
         return None
     return spec
@@ -392,13 +400,15 @@ def _check_headers(rows: list[list], *, sheet: GridSheet | TableSheet, findings:
                 sheet.name,
                 f"{col_letter(col)}{HEADER_ROW}",
                 found,
-                f"The column heading should be '{expected}'; do not insert, delete or move columns.",
+                f"The column heading should be '{expected}'; do not insert, delete or move "
+                f"columns.",
             )
     return ok
 
 
 class CellCheck:
-    """Type, range and completeness of one input cell; returns the number or None when it is not one."""
+    """Type, range and completeness of one input cell; returns the number or None when it is not
+    one."""
 
     @staticmethod
     def check(
@@ -500,6 +510,15 @@ class CellCheck:
         return float(value)
 
 
+NUMBER_TYPES = frozenset((float, int))
+
+
+def _all_whole(cells: list, kinds: set[type]) -> bool:
+    if kinds == {float}:
+        return all(map(float.is_integer, cells))
+    return all(value == int(value) for value in cells)
+
+
 class GridCheck:
     def __init__(
         self,
@@ -525,7 +544,11 @@ class GridCheck:
         self.numbers: dict[
             int, list[float | None]
         ] = {}  # row -> value-column numbers (None: not a number)
-        self.letters = [col_letter(col) for col in range(sheet.first_value_col, sheet.total_col)]
+        # The sheet's geometry is derived on every access; a million-cell return asks per row.
+        self.first_value_col = sheet.first_value_col
+        self.total_col = sheet.total_col
+        self.baseline_count = sheet.baseline_count
+        self.letters = [col_letter(col) for col in range(self.first_value_col, self.total_col)]
 
     def run(self) -> None:
         for block in self.blocks:
@@ -570,21 +593,33 @@ class GridCheck:
                 self.sheet.name,
                 cell,
                 found,
-                f"Row {row} should be {grid_row.measure.code} for {grid_row.org_code}; do not insert, "
+                f"Row {row} should be {grid_row.measure.code} for {grid_row.org_code}; do not "
+                "insert, "
                 "delete or reorder rows. Download the template again and copy your figures in.",
             )
             return
         unit = UNITS[grid_row.measure.unit]
-        first = self.sheet.first_value_col - 1
+        first = self.first_value_col - 1
         cells = values[first : first + len(self.letters)]
         cells += [""] * (len(self.letters) - len(cells))
         formulas = self.scan.formulas.get(row, ())
-        if self.sheet.total_col in formulas:
-            formulas = formulas - {self.sheet.total_col}
+        if self.total_col in formulas:
+            formulas = formulas - {self.total_col}
         else:
             self._locked_total_changed(grid_row, values)
         minimum, maximum = unit.minimum, unit.maximum
         whole = unit.number_kind == "whole"
+        # Fast path for the common row: plain numbers in range, no formula, checked a row at a time.
+        kinds = set(map(type, cells))
+        if (
+            not formulas
+            and kinds <= NUMBER_TYPES
+            and (minimum is None or min(cells) >= minimum)
+            and (maximum is None or max(cells) <= maximum)
+            and (not whole or _all_whole(cells, kinds))
+        ):
+            self.numbers[row] = [float(value) for value in cells]
+            return
         numbers: list[float | None] = []
         for index, value in enumerate(cells):
             kind = type(value)
@@ -598,7 +633,7 @@ class GridCheck:
             ):
                 numbers.append(float(value))
                 continue
-            col = self.sheet.first_value_col + index
+            col = self.first_value_col + index
             what = (
                 f"{grid_row.measure.label} for {grid_row.org_name} "
                 f"({self.sheet.value_headers[index]})"
@@ -637,12 +672,13 @@ class GridCheck:
             if total is None or any(part is None for part in parts + minus):
                 continue
             tolerance = UNITS[total_row.measure.unit].tolerance + 1e-6
-            for index, found in enumerate(total):
-                terms = [part[index] for part in parts]
-                negative = [part[index] for part in minus]
-                if found is None or None in terms or None in negative:
+            split = 1 + len(parts)
+            # Column by column through the rows at once; sums in the same order as term by term.
+            for index, column in enumerate(zip(total, *parts, *minus, strict=True)):
+                if None in column:
                     continue
-                expected = sum(terms) - sum(negative)
+                found = column[0]
+                expected = sum(column[1:split]) - sum(column[split:])
                 if abs(found - expected) > tolerance:
                     labels = " + ".join(
                         self.sheet.measure(code).label.lower() for code in rule.parts
@@ -655,8 +691,10 @@ class GridCheck:
                         self.sheet.name,
                         f"{self.letters[index]}{total_row.row}",
                         found,
-                        f"{total_row.measure.label} for {total_row.org_name} ({self.sheet.value_headers[index]}) is "
-                        f"{_num(found)}, but {labels} = {_num(expected)}; make the total equal the sum of its parts.",
+                        f"{total_row.measure.label} for {total_row.org_name} "
+                        f"({self.sheet.value_headers[index]}) is "
+                        f"{_num(found)}, but {labels} = {_num(expected)}; make the total equal "
+                        f"the sum of its parts.",
                     )
 
     def _system_total(self) -> None:
@@ -684,64 +722,99 @@ class GridCheck:
                         self.sheet.name,
                         f"{self.letters[index]}{total_row.row}",
                         found,
-                        f"The system total of {total_row.measure.label.lower()} ({self.sheet.value_headers[index]}) "
-                        f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them agree.",
+                        f"The system total of {total_row.measure.label.lower()} "
+                        f"({self.sheet.value_headers[index]}) "
+                        f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them "
+                        f"agree.",
                     )
 
     def _plausibility(self, row: int, measure: Measure, org_name: str) -> None:
+        floor, band, month_band = measure.floor, measure.baseline_band, measure.month_band
+        if floor is None and not band and month_band is None:
+            return
         numbers = self.numbers[row]
-        offset = self.sheet.baseline_count
+        offset = self.baseline_count
         monthly = bool(self.sheet.baseline_periods)
-        periods = self.sheet.periods
-        code = self.spec.collection_code
         for index, value in enumerate(numbers[offset:]):
             if value is None:
                 continue
             # A monthly baseline compares each month with the same month of the baseline year.
             baseline = numbers[index if monthly else 0] if offset else None
-            baseline_label = self.sheet.baseline_headers[index if monthly else 0] if offset else ""
-            cell = f"{self.letters[index + offset]}{row}"
-            what = f"{measure.label} for {org_name} in {periods[index]}"
-            if measure.floor is not None and value < measure.floor:
-                self.findings.warning(
-                    f"{code}.PLAUS.FLOOR",
-                    self.sheet.name,
-                    cell,
-                    value,
-                    f"{what} is {_num(value)}%, below {measure.floor:g}% ({measure.floor_reason}); "
-                    "check the figure or explain it.",
-                    measure=measure.label,
-                )
-            if measure.baseline_band and baseline:
-                low, high = measure.baseline_band
-                if not low * baseline <= value <= high * baseline:
-                    self.findings.warning(
-                        f"{code}.PLAUS.BASE",
-                        self.sheet.name,
-                        cell,
-                        value,
-                        f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the {baseline_label} "
-                        f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%"
-                        f"{f' ({measure.band_reason})' if measure.band_reason else ''}. Check the "
-                        "figure or explain the change.",
-                        measure=measure.label,
-                    )
             previous = numbers[offset + index - 1] if index else None
+            # Messages are built only for a figure that needs one: most figures need none.
             if (
-                measure.month_band is not None
-                and previous
-                and abs(value - previous) > measure.month_band * previous
+                (floor is not None and value < floor)
+                or (band and baseline and not band[0] * baseline <= value <= band[1] * baseline)
+                or (
+                    month_band is not None
+                    and previous
+                    and abs(value - previous) > month_band * previous
+                )
             ):
+                self._plausibility_warnings(
+                    row, measure, org_name, index=index, baseline=baseline, previous=previous
+                )
+
+    def _plausibility_warnings(
+        self,
+        row: int,
+        measure: Measure,
+        org_name: str,
+        *,
+        index: int,
+        baseline: float | None,
+        previous: float | None,
+    ) -> None:
+        offset = self.baseline_count
+        value = self.numbers[row][offset + index]
+        monthly = bool(self.sheet.baseline_periods)
+        periods = self.sheet.periods
+        code = self.spec.collection_code
+        baseline_label = self.sheet.baseline_headers[index if monthly else 0] if offset else ""
+        cell = f"{self.letters[index + offset]}{row}"
+        what = f"{measure.label} for {org_name} in {periods[index]}"
+        if measure.floor is not None and value < measure.floor:
+            self.findings.warning(
+                f"{code}.PLAUS.FLOOR",
+                self.sheet.name,
+                cell,
+                value,
+                f"{what} is {_num(value)}%, below {measure.floor:g}% ({measure.floor_reason}); "
+                "check the figure or explain it.",
+                measure=measure.label,
+            )
+        if measure.baseline_band and baseline:
+            low, high = measure.baseline_band
+            if not low * baseline <= value <= high * baseline:
                 self.findings.warning(
-                    f"{code}.PLAUS.MONTH",
+                    f"{code}.PLAUS.BASE",
                     self.sheet.name,
                     cell,
                     value,
-                    f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on {periods[index - 1]} "
-                    f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% in a month needs "
-                    "checking or explaining.",
+                    f"{what} is {_num(value)}, {100 * value / baseline:.0f}% of the "
+                    f"{baseline_label} "
+                    f"({_num(baseline)}); we expect {100 * low:.0f}% to {100 * high:.0f}%"
+                    f"{f' ({measure.band_reason})' if measure.band_reason else ''}. Check the "
+                    "figure or explain the change.",
                     measure=measure.label,
                 )
+        if (
+            measure.month_band is not None
+            and previous
+            and abs(value - previous) > measure.month_band * previous
+        ):
+            self.findings.warning(
+                f"{code}.PLAUS.MONTH",
+                self.sheet.name,
+                cell,
+                value,
+                f"{what} is {_num(value)}, {100 * (value - previous) / previous:+.0f}% on "
+                f"{periods[index - 1]} "
+                f"({_num(previous)}); a change of more than {100 * measure.month_band:.0f}% "
+                "in a month needs "
+                "checking or explaining.",
+                measure=measure.label,
+            )
 
 
 def _check_table(
@@ -767,7 +840,8 @@ def _check_table(
                 sheet.name,
                 f"A{row}",
                 found,
-                f"Row {row} should be {table_row.code} ({table_row.label}); do not insert, delete or "
+                f"Row {row} should be {table_row.code} ({table_row.label}); do not insert, delete "
+                f"or "
                 "reorder rows.",
             )
             continue

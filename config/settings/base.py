@@ -280,7 +280,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_RATES": {"token": env("API_TOKEN_RATE", default="30/minute")},
 }
-# API tokens (django-rest-knox): stored only as a hash, one per device or script, each expiring on its
+# API tokens (django-rest-knox): stored only as a hash, one per device or script, each expiring on
+# its
 # own; revoked when the owner's password changes or is reset, or the account is disabled.
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 REST_KNOX = {
@@ -299,6 +300,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_common_answers",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SubmissionStatusEnum": "submissions.models.SubmissionStatus",
         "VersionStatusEnum": "submissions.models.VersionStatus",
@@ -342,7 +347,8 @@ EXPORT_RUNNING_STALE_SECONDS = env.int("EXPORT_RUNNING_STALE_SECONDS", default=1
 VALIDATION_SOFT_TIME_LIMIT_SECONDS = env.float("VALIDATION_SOFT_TIME_LIMIT_SECONDS", default=120)
 VALIDATION_TIME_LIMIT_SECONDS = env.float("VALIDATION_TIME_LIMIT_SECONDS", default=150)
 VALIDATION_MEMORY_LIMIT_MB = env.int("VALIDATION_MEMORY_LIMIT_MB", default=1536)
-# Short in the load and chaos runs (scripts/loadtest), which wait for the sweepers to recover faults.
+# Short in the load and chaos runs (scripts/loadtest), which wait for the sweepers to recover
+# faults.
 VALIDATION_SWEEP_SECONDS = env.float("VALIDATION_SWEEP_SECONDS", default=60.0)
 NOTIFICATION_EMAIL_SWEEP_SECONDS = env.float("NOTIFICATION_EMAIL_SWEEP_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
@@ -389,7 +395,8 @@ NOTIFICATION_EMAIL_QUEUED_STALE_SECONDS = env.int(
 # (Celery's rate_limit): 50 x 6 = 300 emails a minute, below a mail provider's usual send rate.
 NOTIFICATION_EMAIL_BATCH = env.int("NOTIFICATION_EMAIL_BATCH", default=50)
 NOTIFICATION_EMAIL_BATCH_RATE = env("NOTIFICATION_EMAIL_BATCH_RATE", default="6/m")
-# Fail fast when the broker is down: the upload is already safe in the database and the sweeper re-sends it.
+# Fail fast when the broker is down: the upload is already safe in the database and the sweeper
+# re-sends it.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False

@@ -17,7 +17,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)  # noqa: F405
 # A kept connection is checked before each request reuses it: after PostgreSQL restarts, every
-# gunicorn thread would otherwise answer one 500 on its dead connection (tests/test_production_settings.py).
+# gunicorn thread would otherwise answer one 500 on its dead connection
+# (tests/test_production_settings.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 if env("ANYMAIL_PROVIDER_BACKEND", default=""):  # noqa: F405
     EMAIL_BACKEND = env("ANYMAIL_PROVIDER_BACKEND")  # noqa: F405

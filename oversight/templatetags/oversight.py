@@ -15,7 +15,8 @@ from oversight.selectors import NOT_APPLICABLE
 register = template.Library()
 
 _NOT_APPLICABLE_HTML = (
-    f'<td class="nhsuk-table__cell" data-status="{NOT_APPLICABLE}"><span aria-hidden="true">–</span>'
+    f'<td class="nhsuk-table__cell" data-status="{NOT_APPLICABLE}"><span '
+    f'aria-hidden="true">–</span>'
     '<span class="nhsuk-u-visually-hidden">Not applicable</span></td>'
 )
 
@@ -27,10 +28,12 @@ def _cell_html(cell: dict) -> str:
     if cell["url"]:
         tag = f'<a href="{escape(cell["url"])}">{tag}</a>'
     if cell["extended_to"]:
-        tag += f'<br><span class="nhsuk-body-s">Extended to {escape(london(cell["extended_to"]))}</span>'
+        extended_to = escape(london(cell["extended_to"]))
+        tag += f'<br><span class="nhsuk-body-s">Extended to {extended_to}</span>'
     return f'<td class="nhsuk-table__cell" data-status="{cell["status"]}">{tag}</td>'
 
 
 @register.filter
 def matrix_cells(cells: list[dict]) -> SafeString:
-    return mark_safe("".join(_cell_html(cell) for cell in cells))  # noqa: S308 - every value escaped above
+    # noqa: S308 - every value escaped above
+    return mark_safe("".join(_cell_html(cell) for cell in cells))

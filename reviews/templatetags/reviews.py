@@ -26,9 +26,7 @@ def return_reviews(context, submission):
         "comment_form": CommentForm(initial={"version": submission.current_version_id}),
         "needs_endorsement": needs_endorsement(submission),
         "endorsement": endorsement,
-        "can_endorse": user.has_perm("reviews.endorse", submission)
-        and submission.status == "submitted"
-        and endorsement is None,
+        "can_endorse": user.has_perm("reviews.endorse_now", submission) and endorsement is None,
         "csrf_token": context.get("csrf_token"),
     }
 

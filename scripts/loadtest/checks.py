@@ -78,7 +78,8 @@ def uploads_check(*, sent: list[SentUpload], stored: list[StoredVersion]) -> lis
         version = by_content.get((upload.submission_id, upload.sha256))
         if upload.http_status not in ACCEPTED_HTTP:
             problems.append(
-                f"upload {upload.key} by {upload.username} was not accepted (HTTP {upload.http_status})"
+                f"upload {upload.key} by {upload.username} was not accepted (HTTP "
+                f"{upload.http_status})"
             )
             if version is not None:
                 # Stored although the answer was lost: it must still finish like any other.
@@ -86,7 +87,8 @@ def uploads_check(*, sent: list[SentUpload], stored: list[StoredVersion]) -> lis
             continue
         if version is None:
             problems.append(
-                f"upload {upload.key} by {upload.username} was accepted but no version holds its bytes"
+                f"upload {upload.key} by {upload.username} was accepted but no version holds its "
+                f"bytes"
             )
             continue
         claimed.add(version.id)

@@ -122,7 +122,8 @@ class Surge:
     _done: threading.Event = field(default_factory=threading.Event)
 
     def run(self, *, during: Callable[[float], None] | None = None) -> float:
-        """Send every job at its moment in the window; returns seconds from start to the last answer.
+        """Send every job at its moment in the window; returns seconds from start to the last
+        answer.
         `during` runs alongside from the start, given the surge's time.monotonic() origin."""
         self.recorder.started = time.monotonic()
         spacing = self.seconds / max(len(self.jobs), 1)
@@ -256,7 +257,8 @@ class Surge:
                     and answer.json()["status"] in FINAL
                 )
             else:
-                # What the page does: fetch the panel every second until it stops asking to be refreshed.
+                # What the page does: fetch the panel every second until it stops asking to be
+                # refreshed.
                 answer = client.call(
                     "GET",
                     f"/versions/{upload.version_id}/panel/",

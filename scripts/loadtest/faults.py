@@ -96,7 +96,8 @@ class Faults:
         time.sleep(max(0.0, moment - self.now()))
 
     def kill_worker_mid_task(self, timeout: float = 60) -> None:
-        """Wait for the slow file's check to start, then SIGKILL that whole worker and start it again."""
+        """Wait for the slow file's check to start, then SIGKILL that whole worker and start it
+        again."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             marks = list(self.chaos_dir.glob("slow-*"))

@@ -35,7 +35,8 @@ class Sample:
 
 
 def percentile(values: Sequence[float], p: float) -> float:
-    """The nearest-rank percentile: the smallest value with at least p% of the values at or below it."""
+    """The nearest-rank percentile: the smallest value with at least p% of the values at or below
+    it."""
     if not values:
         raise ValueError("no values")
     if not 0 < p <= 100:
@@ -82,11 +83,13 @@ def endpoint_figures(samples: Iterable[Sample], *, elapsed: float) -> list[Endpo
 def endpoint_table(rows: Sequence[EndpointFigures]) -> str:
     width = max([len("endpoint"), *(len(row.endpoint) for row in rows)])
     lines = [
-        f"{'endpoint':<{width}}  {'count':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'endpoint':<{width}}  {'count':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} "
         f"{'max ms':>8} {'5xx':>4}"
     ]
     lines += [
-        f"{row.endpoint:<{width}}  {row.count:>6} {row.per_second:>7.2f} {row.p50_ms:>8.0f} {row.p95_ms:>8.0f} "
+        f"{row.endpoint:<{width}}  {row.count:>6} {row.per_second:>7.2f} {row.p50_ms:>8.0f} "
+        f"{row.p95_ms:>8.0f} "
         f"{row.p99_ms:>8.0f} {row.max_ms:>8.0f} {row.server_errors:>4}"
         for row in rows
     ]

@@ -260,7 +260,8 @@ class Stack:
 
     def web_ready(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.base_url}/healthz/", timeout=2) as response:  # noqa: S310 - loopback
+            # noqa: S310 - loopback
+            with urllib.request.urlopen(f"{self.base_url}/healthz/", timeout=2) as response:
                 return response.status == 200
         except OSError:
             return False
@@ -285,7 +286,8 @@ class Stack:
             process.stop()
 
     def finish(self, *, keep: bool, problems: list[str], target: str) -> int:
-        """After the stack has stopped: drop its data (unless kept) and say whether the run passed."""
+        """After the stack has stopped: drop its data (unless kept) and say whether the run
+        passed."""
         if not keep:
             try:
                 from django.db import connections

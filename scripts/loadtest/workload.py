@@ -18,8 +18,9 @@ from dataclasses import dataclass
 CRASH_MARKER = b"LOADTEST-CRASH-WORKER"
 SLOW_MARKER = b"LOADTEST-SLOW-VALIDATION"
 
-SYSTEM_COLLECTIONS = (("ACT", "draft"), ("WF", "draft"), ("FIN-SYS", "single"))
-PROVIDER_COLLECTIONS = (("PCC", "single"), ("PIE", "single"))
+# Whatever the current round asks for: its workbook returns still open to a first upload (a draft
+# or a single stage), uploaded by the systems' leads and the providers' submitters.
+OPEN_STAGES = ("draft", "single")
 
 
 @dataclass(frozen=True)
@@ -52,31 +53,29 @@ def _pairs(*, organisations: int) -> list[tuple]:
     from planning.models import OrganisationType
     from submissions.models import Submission
 
-    wanted = [
-        (OrganisationType.ICS, "lead-", SYSTEM_COLLECTIONS),
-        (OrganisationType.PROVIDER, "submit-", PROVIDER_COLLECTIONS),
-    ]
+    wanted = [(OrganisationType.ICS, "lead-"), (OrganisationType.PROVIDER, "submit-")]
     rounds: list[list[tuple]] = []
     chosen = 0
-    for org_type, prefix, collections in wanted:
+    for org_type, prefix in wanted:
         submissions = (
             Submission.objects.filter(
-                collection__planning_round__is_current=True, organisation__org_type=org_type
+                collection__planning_round__is_current=True,
+                collection__stage__in=OPEN_STAGES,
+                collection__accepted_formats__contains=["xlsx"],
+                organisation__org_type=org_type,
             )
             .select_related("collection__planning_round", "organisation")
-            .order_by("organisation__ods_code")
+            .order_by("organisation__ods_code", "collection__code")
         )
         by_org: dict[str, list[Submission]] = {}
         for submission in submissions:
-            if (submission.collection.code, submission.collection.stage) in collections:
-                by_org.setdefault(submission.organisation.ods_code, []).append(submission)
+            by_org.setdefault(submission.organisation.ods_code, []).append(submission)
         users = {user.username: user for user in User.objects.filter(username__startswith=prefix)}
         for code, owned in by_org.items():
             user = users.get(f"{prefix}{code.lower()}")
-            if user is None or len(owned) < len(collections) or chosen >= organisations:
+            if user is None or chosen >= organisations:
                 continue
             chosen += 1
-            owned.sort(key=lambda submission: submission.collection.code)
             for index, submission in enumerate(owned):
                 while len(rounds) <= index:
                     rounds.append([])

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0004_finding_measure'),
-        ('submissions', '0004_version_products'),
+        ("submissions", "0004_finding_measure"),
+        ("submissions", "0004_version_products"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0004_template_snapshot_and_named_provider'),
-        ('submissions', '0005_merge_0004_finding_measure_0004_version_products'),
+        ("submissions", "0004_template_snapshot_and_named_provider"),
+        ("submissions", "0005_merge_0004_finding_measure_0004_version_products"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -1,4 +1,5 @@
-"""API tokens expire, end with the password or the account, and their owner lists and revokes them."""
+"""API tokens expire, end with the password or the account, and their owner lists and revokes
+them."""
 
 from __future__ import annotations
 

@@ -65,8 +65,8 @@ def test_invite_sends_email_with_link(client, admin, django_capture_on_commit_ca
     assert message.to == ["new.lead@example.nhs.uk"]
     assert message.subject == "You have been invited to the plan submission portal"
     assert (
-        "Nat Admin has invited you to the NHS plan submission portal as system lead for Alpha ICS (QAA)."
-        in (message.body)
+        "Nat Admin has invited you to the NHS plan submission portal as system lead for Alpha ICS "
+        "(QAA)." in (message.body)
     )
     assert message.body.count(settings.SITE_URL.rstrip("/") + path) == 1
     assert (invitation.email, invitation.role, invitation.organisation, invitation.invited_by) == (

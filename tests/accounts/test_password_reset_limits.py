@@ -1,4 +1,5 @@
-"""Password reset is limited per email address and per client address without saying who has an account."""
+"""Password reset is limited per email address and per client address without saying who has an
+account."""
 
 from __future__ import annotations
 

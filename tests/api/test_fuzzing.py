@@ -2,9 +2,11 @@
 application (no network) as the system leads of two ICSs, each with returns, versions, findings,
 comments, decisions, extension requests and audit events of their own.
 
-For every generated call: no 5xx; the same call without a token answers 401 or 403; and nothing
-of the other system comes back. Path and body ids are drawn partly from the other system's
-real objects, so "another organisation's id" is tried on every operation, not left to chance."""
+For every generated call: no 5xx, and an answer the schema documents (schemathesis' conformance
+checks: status code, content type, body and headers); the same call without a token answers 401 or
+403; and nothing of the other system comes back. Path and body ids are drawn partly from the other
+system's real objects, so "another organisation's id" is tried on every operation, not left to
+chance."""
 
 from __future__ import annotations
 
@@ -22,12 +24,13 @@ from django.urls import Resolver404, resolve
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from schemathesis import GenerationMode
+from schemathesis import GenerationMode, checks
+from schemathesis.core.failures import FailureGroup
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
-from planning.models import Organisation, OrganisationType, Stage
 from extensions.services import extension_request_create
+from planning.models import Organisation, OrganisationType, Stage
 from reviews.services import comment_add, decision_record
 from submissions.models import Finding, Submission
 from submissions.services import (
@@ -37,23 +40,24 @@ from submissions.services import (
 )
 from tests.conftest import module_transaction
 from tests.factories import (
-    api_token,
     CollectionFactory,
     IcsFactory,
     PlanningRoundFactory,
     RegionFactory,
     TrustFactory,
+    api_token,
     london,
     user_with_role,
 )
 from tests.reviews.support import submit
 from workbooks.sample import make_sample_return
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 SCHEMA_PATH = "/api/v1/schema/"
 # Per operation and per user: 25 examples, each sent with and without a token (about a minute in
-# all). API_FUZZ_EXAMPLES raises it for a deeper run by hand; derandomized, so a run repeats exactly.
+# all). API_FUZZ_EXAMPLES raises it for a deeper run by hand; derandomized, so a run repeats
+# exactly.
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "25"))
 # The system leads call every operation; the regions' reviewers also call those only they may use.
 REVIEWER_OPERATIONS = {
@@ -83,7 +87,8 @@ def _callers() -> list[tuple[str, str, str, str]]:
 
 @dataclass
 class System:
-    """One ICS and its region's reviewer: their API tokens, and every kind of object the API can show
+    """One ICS and its region's reviewer: their API tokens, and every kind of object the API can
+    show
     of the ICS, by kind."""
 
     users: dict[str, User]
@@ -295,7 +300,8 @@ ERF_MONTHS = ["2021-04", "2021-06", "2021-09", "2022-01", "2021-13", "0000-00"]
 
 
 def _no_route(path: str) -> bool:
-    """True for a path no view answers (a negative id, say): its 404 comes before any authentication."""
+    """True for a path no view answers (a negative id, say): its 404 comes before any
+    authentication."""
     try:
         resolve(path)
     except Resolver404:
@@ -306,6 +312,28 @@ def _no_route(path: str) -> bool:
 def _ids(me: System, other: System) -> st.SearchStrategy[int]:
     known = sorted(set(me.all_ids()) | set(other.all_ids()))
     return st.one_of(st.sampled_from(known), st.integers(min_value=-1, max_value=2**31))
+
+
+# Every answer is one the schema documents: its status code, content type, body and headers.
+CONFORMANCE = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+    checks.response_headers_conformance,
+]
+
+
+def _nonconformance(case, response, label: str) -> list[str]:
+    if _no_route(case.formatted_path):
+        # No operation answers a path like /submissions/-1/: Django's own 404 page, not the API's.
+        return [] if response.status_code == 404 else [f"{label}: {response.status_code}"]
+    try:
+        case.validate_response(response, checks=CONFORMANCE)
+    except (AssertionError, FailureGroup) as failure:
+        first_line = str(failure).strip().splitlines()
+        return [f"{label}: {response.status_code} {' / '.join(first_line[:3])}"]
+    return []
 
 
 @pytest.mark.parametrize(("method", "path", "side", "role"), _callers())
@@ -342,7 +370,8 @@ def test_api_operation_survives_fuzzing_without_leaks(systems, wsgi_app, method,
             for name in ("version", "parent"):
                 if name in case.body:
                     case.body[name] = data.draw(_ids(me, other), label=name)
-            # A real month now and then, so the ERF calculator gets past its month check into the arithmetic.
+            # A real month now and then, so the ERF calculator gets past its month check into the
+            # arithmetic.
             months = case.body.get("months")
             for month in months if isinstance(months, list) else []:
                 if isinstance(month, dict) and "month" in month:
@@ -355,8 +384,7 @@ def test_api_operation_survives_fuzzing_without_leaks(systems, wsgi_app, method,
         label = f"{method} {case.formatted_path} as {me.users[role].username}"
 
         response = case.call(headers=auth)
-        if response.status_code >= 500:
-            problems.append(f"{label}: {response.status_code}")
+        problems.extend(_nonconformance(case, response, label))
         found = leaks(_json(response), other)
         if found:
             problems.append(f"{label}: shows {', '.join(found)}")
@@ -364,6 +392,7 @@ def test_api_operation_survives_fuzzing_without_leaks(systems, wsgi_app, method,
             problems.append(f"{label}: {response.status_code} for the other system's {kind}")
         if (method, path) not in OPEN_OPERATIONS:
             anonymous = case.call()
+            problems.extend(_nonconformance(case, anonymous, f"{label} without a token"))
             if anonymous.status_code not in (401, 403) and not (
                 anonymous.status_code == 404 and _no_route(case.formatted_path)
             ):

@@ -1,4 +1,5 @@
-"""Issue 4 item 7: the audit trail (append-only, every action, refused access, history, search, export)."""
+"""Issue 4 item 7: the audit trail (append-only, every action, refused access, history, search,
+export)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.test.utils import CaptureQueriesContext
@@ -129,7 +131,7 @@ def test_upload_recorded_with_before_and_after(act_world):
 
 
 def test_rejected_upload_recorded(act_world):
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         _upload(act_world, b"not a workbook", name="plan.xlsx")
     (event,) = _events(AuditAction.UPLOAD_REJECTED)
     assert (event.actor, event.submission_id) == (act_world.lead, act_world.submission.pk)
@@ -199,7 +201,7 @@ def test_template_issue_invitation_role_and_extension_recorded(act_world):
     )
 
     assert [(e.actor, e.before) for e in _events(AuditAction.TEMPLATE_ISSUED)] == [
-        (admin, {"accepted": []})
+        (admin, {"accepted": [version]})
     ]
     (sent,) = _events(AuditAction.INVITATION_SENT)
     (accepted,) = _events(AuditAction.INVITATION_ACCEPTED)
@@ -230,7 +232,8 @@ def test_role_assign_records_a_new_grant_only(db, act_world):
     assert len(_events(AuditAction.ROLE_GRANTED)) == 1
 
 
-# Refused access ------------------------------------------------------------------------------------
+# Refused access
+# ------------------------------------------------------------------------------------
 
 
 def test_hidden_return_refused_access_recorded_naming_the_user(client, act_world):

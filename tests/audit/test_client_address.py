@@ -1,4 +1,5 @@
-"""One client address for lockout, throttling and audit: X-Forwarded-For only from trusted proxies."""
+"""One client address for lockout, throttling and audit: X-Forwarded-For only from trusted
+proxies."""
 
 from __future__ import annotations
 

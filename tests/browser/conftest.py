@@ -38,7 +38,8 @@ def _is_ignored(message) -> bool:
 
 @pytest.fixture
 def console_errors(page):
-    """Every console error and uncaught exception of the page; the test fails on any left at the end."""
+    """Every console error and uncaught exception of the page; the test fails on any left at the
+    end."""
     errors: list[str] = []
     page.on(
         "console",

@@ -1,4 +1,5 @@
-"""The national admin's progress dashboard in a real browser: filter to a region, drill down, axe."""
+"""The national admin's progress dashboard in a real browser: filter to a region, drill down,
+axe."""
 
 from __future__ import annotations
 

@@ -166,7 +166,8 @@ def test_anonymous_account_pages_accessible(page: Page, live_server, console_err
 
 
 def test_invalid_invitation_page_accessible(page: Page, live_server):
-    # No console_errors here: Chromium logs every 4xx document as a console error, and 410 is the point.
+    # No console_errors here: Chromium logs every 4xx document as a console error, and 410 is the
+    # point.
     response = page.goto(f"{live_server.url}/accounts/invitations/not-a-token/")
 
     assert response.status == 410

@@ -35,7 +35,8 @@ def test_step_chart_steps_up_on_each_day_and_marks_the_deadline():
     )
     day = (chart.right - chart.left) / 4
     assert chart.path == (
-        f"M{chart.left},{chart.bottom}H{chart.left + day}V{chart.bottom - (chart.bottom - chart.top) / 2}"
+        f"M{chart.left},{chart.bottom}H{chart.left + day}"
+        f"V{chart.bottom - (chart.bottom - chart.top) / 2}"
         f"H{chart.left + 2 * day}V{float(chart.top)}H{chart.right}"
     )
     assert (chart.deadline_x, chart.owed_y) == (chart.left + 3 * day, chart.top)

@@ -20,7 +20,6 @@ from hypothesis import settings as fuzz_settings
 from hypothesis import strategies as st
 
 from core.limits import request_max_bytes
-
 from submissions.models import Version
 
 ROOT = Path(__file__).resolve().parents[2]

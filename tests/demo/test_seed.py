@@ -8,10 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-
-from accounts.models import Role, RoleAssignment, User
 from django.utils import timezone
 
+from accounts.models import Role, RoleAssignment, User
 from guidance.models import RegionalContact
 from planning.models import (
     Collection,
@@ -24,7 +23,7 @@ from planning.models import (
 )
 from tests.conftest import module_transaction
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 LONDON = ZoneInfo("Europe/London")
 DEMO_PASSWORD = "demo-password-for-tests"

@@ -117,7 +117,8 @@ def test_erf_estimate_takes_the_scheme_of_the_round_whose_months_the_request_giv
         month="2022-05", baseline="1000", activity="1100", counting_coding_adjustment="0"
     )
     body = api.post(URL, {"months": [month]}, format="json").json()
-    # 104% of the 2019/20 value, paid at tariff above it; May 2022 has as many working days as May 2019.
+    # 104% of the 2019/20 value, paid at tariff above it; May 2022 has as many working days as May
+    # 2019.
     assert (body["months"][0]["threshold_pct"], body["months"][0]["working_day_ratio"]) == (
         "104.00",
         "1.0000",
@@ -160,8 +161,8 @@ def test_erf_estimate_answers_400_for_absurd_numbers(api, overrides):
 @pytest.mark.parametrize("literal", ["1e400", "NaN", "Infinity", "1" + "0" * 30])
 def test_erf_estimate_answers_400_for_absurd_json_numbers(api, literal):
     body = (
-        '{"months": [{"month": "2021-05", "baseline": %s, "activity": "1", '
-        '"working_day_ratio": %s}]}' % (literal, literal)
+        f'{{"months": [{{"month": "2021-05", "baseline": {literal}, "activity": "1", '
+        f'"working_day_ratio": {literal}}}]}}'
     )
 
     response = api.post(URL, body, content_type="application/json")

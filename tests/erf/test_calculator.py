@@ -68,7 +68,7 @@ def _example(case: str):
                 activity=D(activity),
                 counting_coding_adjustment=D(500_000),
             )
-            for month, activity in zip(EXAMPLE_MONTHS, EXAMPLE_ACTIVITY[case])
+            for month, activity in zip(EXAMPLE_MONTHS, EXAMPLE_ACTIVITY[case], strict=True)
         ]
     )
 

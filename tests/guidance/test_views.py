@@ -184,3 +184,50 @@ def test_regional_contact_is_one_per_region_and_round(admin, planning_round):
     )
 
     assert list(RegionalContact.objects.values_list("email", flat=True)) == ["b@nhs.net"]
+
+
+def test_findings_show_the_technical_definition_of_their_measure(client, admin):
+    from django.core.files.base import ContentFile
+
+    from submissions.models import Finding, Submission, Version
+
+    ics = IcsFactory()
+    lead = user_with_role(Role.SYSTEM_LEAD, organisation=ics)
+    submission = SubmissionFactory(collection=CollectionFactory(code="ACT"), organisation=ics)
+    guidance_publish(
+        planning_round=submission.collection.planning_round,
+        kind=GuidanceKind.DEFINITION,
+        title="Elective day case spells",
+        body="Spells with a day case intended management.",
+        measure_code="EL-DC",
+        user=admin,
+    )
+    version = Version(
+        submission=submission,
+        number=1,
+        file_format="xlsx",
+        sha256="0" * 64,
+        size=1,
+        original_name="plan.xlsx",
+        uploaded_by=lead,
+        status="valid",
+    )
+    version.file.save("upload", ContentFile(b"x"), save=False)
+    version.save()
+    for rule, message in (
+        ("EL-DC.PLAUS.BASELINE", "Far above 2019/20."),
+        ("STRUCT.ROWS", "Row 9 should be EL-ORD."),
+    ):
+        Finding.objects.create(
+            version=version, severity="warning", rule=rule, sheet="Activity", message=message
+        )
+    Submission.objects.filter(pk=submission.pk).update(current_version=version)
+    client.force_login(lead)
+
+    response = client.get(reverse("submissions:version_detail", kwargs={"pk": version.pk}))
+
+    assert response.content.decode().count('data-testid="finding-definition"') == 1
+    assert (
+        "Elective day case spells (EL-DC): Spells with a day case intended management."
+        in response.content.decode()
+    )

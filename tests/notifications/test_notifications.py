@@ -421,5 +421,6 @@ def test_notifications_page_queries_bounded_whatever_the_data_size(client, db):
         with CaptureQueriesContext(connection) as context:
             assert client.get(reverse("notifications:list")).status_code == 200
         counts.append(len(context.captured_queries))
-    # session, user, roles, header roles, unread count, page count, page rows, and the perms fall-through
+    # session, user, roles, header roles, unread count, page count, page rows, and the perms
+    # fall-through
     assert counts[0] == counts[1] <= 10

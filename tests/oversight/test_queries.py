@@ -43,7 +43,8 @@ STATUSES = itertools.cycle(
 
 
 class Dashboard(Page):
-    """Every page of growth adds a region's worth of organisations, returns, versions and extensions."""
+    """Every page of growth adds a region's worth of organisations, returns, versions and
+    extensions."""
 
     role = Role.NATIONAL_ADMIN
 
@@ -98,6 +99,7 @@ def test_dashboard_queries_bounded_whatever_the_data_size(db, client, page_class
     assert (small, large) == (bound, bound)
 
 
+@pytest.mark.slow
 def test_dashboard_queries_at_national_scale(db, client):
     data = national_scale_build(prefix="NAT")
     url = f"{reverse('oversight:dashboard')}?round={data.current_round.pk}"

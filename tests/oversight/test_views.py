@@ -71,7 +71,8 @@ def test_dashboard_page_shows_the_matrix_counts_and_time_to_deadline(client, fil
     assert "4 days overdue" in html
     assert "£1,234,567" in html
     assert (
-        f'<a href="/review/{filled.ics_a.submissions.get().pk}/"><strong class="nhsuk-tag nhsuk-tag--purple">'
+        f'<a href="/review/{filled.ics_a.submissions.get().pk}/"><strong class="nhsuk-tag '
+        f'nhsuk-tag--purple">'
         "Submitted</strong></a>" in html
     )
     assert '<strong class="nhsuk-tag nhsuk-tag--yellow">Overdue</strong>' in html

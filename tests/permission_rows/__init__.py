@@ -1,6 +1,7 @@
 """Permission-matrix rows of later apps, one module each; list each module's ROWS here."""
 
 from tests.permission_rows import (
+    admin_actions,
     audit,
     charts,
     cover_and_deadlines,
@@ -8,6 +9,7 @@ from tests.permission_rows import (
     erf,
     exports,
     guidance,
+    lead_ccg_and_cover,
     oversight,
     reviews,
     rounds,
@@ -25,4 +27,8 @@ ROWS_FROM_APPS: list[Row] = [
     *exports.ROWS,
     *rounds.ROWS,
     *guidance.ROWS,
+    *lead_ccg_and_cover.ROWS,
+    *admin_actions.ROWS,
 ]
+# Principals only some rows answer for, each made on demand from the world.
+EXTRA_PRINCIPALS = {**lead_ccg_and_cover.EXTRA_PRINCIPALS, **admin_actions.EXTRA_PRINCIPALS}

@@ -75,7 +75,12 @@ ROWS = [
         only(*SEES_SYSTEM_A),
         label="own system",
     ),
-    Row("extensions:return_extensions", _submission_kwargs("ics_b"), only(*ADMIN), label="other system"),
+    Row(
+        "extensions:return_extensions",
+        _submission_kwargs("ics_b"),
+        only(*ADMIN),
+        label="other system",
+    ),
     Row(
         "extensions:request",
         _submission_kwargs("ics_a"),

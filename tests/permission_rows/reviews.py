@@ -74,12 +74,17 @@ ROWS: list[Row] = [
     Row(
         "reviews:reopen",
         _submission_kwargs("ics_a"),
-        only(*REVIEWER, ok=400),
+        # National admins may reopen too, as they can from Django admin.
+        only(*REVIEWER, *ADMIN, ok=400),
         method="post",
         label="own region, no reason",
     ),
     Row(
-        "reviews:reopen", _submission_kwargs("ics_b"), nobody(), method="post", label="other region"
+        "reviews:reopen",
+        _submission_kwargs("ics_b"),
+        only(*ADMIN, ok=400),
+        method="post",
+        label="other region",
     ),
     Row("reviews:compare", _with_version("ics_a"), only(*REVIEWER, *ADMIN), label="own region"),
     Row("reviews:compare", _with_version("ics_b"), only(*ADMIN), label="other region"),

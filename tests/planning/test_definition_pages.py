@@ -13,8 +13,8 @@ from audit.models import AuditEvent
 from notifications.models import Notification
 from planning.definitions import parse_definition, shipped_definition_text
 from planning.models import PlanningRound, RoundStatus
-from planning.services import round_create_from_definition
 from planning.round_states import RoundAction, round_transition
+from planning.services import round_create_from_definition
 from submissions.services import template_for
 from tests.factories import IcsFactory, RegionFactory, TrustFactory, user_with_role
 

@@ -14,9 +14,9 @@ from django.core import serializers
 
 from accounts.models import Role
 from audit.models import AuditEvent
-from oversight.selectors import dashboard_for_user
 from demo.seed import demo_round_create
 from extensions.services import extension_request_create
+from oversight.selectors import dashboard_for_user
 from planning.history import members_on, placements_on
 from planning.models import (
     DeadlineExtension,

@@ -244,7 +244,10 @@ def test_ccg_import_reports_unknown_ics_and_bad_dates(db):
 
 
 def _changes(*rows: str) -> io.BytesIO:
-    header = "effective_from,change,ods_code,org_type,name,region_code,system_ods_code,predecessor_ods_codes,note\n"
+    header = (
+        "effective_from,change,ods_code,org_type,name,region_code,system_ods_code,"
+        "predecessor_ods_codes,note\n"
+    )
     return _csv(header + "".join(f"{row}\n" for row in rows))
 
 

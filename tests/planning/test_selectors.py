@@ -306,7 +306,8 @@ def test_days_until_across_clocks_going_forward(now_utc, expected):
 
 
 def test_days_until_across_clocks_going_back():
-    # Clocks go back at 01:00 UTC on 31 October 2021: 23:30 UTC on the 31st is 23:30 GMT, the same day.
+    # Clocks go back at 01:00 UTC on 31 October 2021: 23:30 UTC on the 31st is 23:30 GMT, the same
+    # day.
     deadline = london(2021, 11, 1)
 
     assert days_until(deadline, now=dt.datetime(2021, 10, 30, 23, 30, tzinfo=UTC)) == 1

@@ -9,36 +9,21 @@ import time_machine
 from django.core.files.base import ContentFile
 
 from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
-from submissions.services import submission_submit, version_create
-from submissions.validation import version_validate
+from tests.checked_returns import signed_off, version_in_state
 from tests.factories import london
 
 
 def submit(*, submission: Submission, user, data: bytes, name: str = "plan.xlsx") -> Version:
-    """Upload, validate and submit `data` as the next version of `submission`."""
-    outcome = version_create(
-        submission=submission, user=user, stream=io.BytesIO(data), filename=name
+    """Upload, validate and submit `data` as the next version of `submission`, before the
+    deadline."""
+    version = version_in_state(
+        submission=submission, state="valid", user=user, data=data, filename=name
     )
-    version_validate(version_id=outcome.version.pk)
-    outcome.version.refresh_from_db()
-    submission.refresh_from_db()
-    assert outcome.version.status == VersionStatus.VALID, list(
-        outcome.version.findings.values_list("message")
-    )
-    explanations = {
-        f.pk: "Planned service change explains this value."
-        for f in outcome.version.findings.filter(severity="warning")
-    }
+    assert version.status == VersionStatus.VALID, list(version.findings.values_list("message"))
     with time_machine.travel(london(2021, 5, 5)):
-        submission_submit(
-            submission=submission,
-            version=outcome.version,
-            user=user,
-            declaration=True,
-            explanations=explanations,
-        )
+        signed_off(submission=submission, version=version, user=user)
     submission.refresh_from_db()
-    return outcome.version
+    return version
 
 
 def stored_version(
@@ -50,7 +35,8 @@ def stored_version(
     status: str = VersionStatus.VALID,
     template_version: str = "",
 ) -> Version:
-    """A version written straight to the database, for tests about reading versions, not making them."""
+    """A version written straight to the database, for tests about reading versions, not making
+    them."""
     version = Version(
         submission=submission,
         number=number,
@@ -68,7 +54,8 @@ def stored_version(
 
 
 def put_in_state(*, submission: Submission, state: str, version: Version) -> Submission:
-    """Move a return straight to `state`; a decided-on or submitted return carries its submitted version."""
+    """Move a return straight to `state`; a decided-on or submitted return carries its submitted
+    version."""
     has_submitted = state in (
         SubmissionStatus.SUBMITTED,
         SubmissionStatus.APPROVED,

@@ -12,11 +12,10 @@ from planning.models import Stage
 from reviews.models import Comment, Decision
 from reviews.selectors import version_totals
 from submissions.models import ProductKind, Submission, VersionProduct
-from submissions.products import comparison_changes, product_build, product_for
 from submissions.models import SubmissionStatus as S
+from submissions.products import comparison_changes, product_build, product_for
 from submissions.services import submissions_ensure_for_round
 from tests.factories import (
-    api_token,
     CollectionFactory,
     IcsFactory,
     PlanningRoundFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     SubmissionFactory,
     TrustFactory,
     UserFactory,
+    api_token,
     grant,
     london,
 )

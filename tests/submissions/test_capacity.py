@@ -8,10 +8,10 @@ from django.http import Http404
 
 from accounts.models import Role
 from audit.models import AuditAction, AuditEvent
-from notifications.models import Notification
-from planning.models import Organisation
 from extensions.selectors import extension_request_get_for_user
 from extensions.services import extension_request_create
+from notifications.models import Notification
+from planning.models import Organisation
 from planning.services import sign_off_delegation_grant, sign_off_delegation_revoke
 from submissions.models import Submission
 from submissions.selectors import (

@@ -18,7 +18,11 @@ from submissions.services import version_create
 from submissions.validation import FAILED_MESSAGE, TOO_SLOW_MESSAGE, versions_sweep
 from tests.worker_support import queued_messages, use_broker, wait_for
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def upload(act_world, data: bytes) -> Version:
@@ -43,7 +47,8 @@ def test_upload_is_validated_by_a_real_worker(act_world, worker):
 
 
 def test_worker_killed_mid_task_still_finishes_once(act_world, worker):
-    # Padded with made-up member rows, so it has errors: what matters here is that it takes long enough.
+    # Padded with made-up member rows, so it has errors: what matters here is that it takes long
+    # enough.
     version = upload(act_world, act_world.sample(cells=400_000))
     wait_for(
         lambda: Version.objects.filter(pk=version.pk, status=VersionStatus.RUNNING).exists(),
@@ -93,7 +98,8 @@ def test_validation_past_the_memory_cap_in_native_code_ends_failed_after_its_att
     act_world, worker, settings
 ):
     # calamine (Rust) aborts its process when an allocation is refused, so the cap kills the pool
-    # child rather than raising MemoryError: each attempt is a crash, and the last one fails the version.
+    # child rather than raising MemoryError: each attempt is a crash, and the last one fails the
+    # version.
     restart_with(worker, VALIDATION_MEMORY_LIMIT_MB=40)
     version = upload(act_world, act_world.sample(cells=400_000))
 

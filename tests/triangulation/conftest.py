@@ -1,4 +1,5 @@
-"""One system's activity, workforce and finance returns (fixture `tri_world`), on top of `act_world`."""
+"""One system's activity, workforce and finance returns (fixture `tri_world`), on top of
+`act_world`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The rules of triangulation on plain figures: each fires just beyond its band and not at its edge."""
+"""The rules of triangulation on plain figures: each fires just beyond its band and not at its
+edge."""
 
 from __future__ import annotations
 
@@ -179,7 +180,8 @@ def test_a_provider_missing_from_one_return_is_named_with_the_returns_it_is_in()
         ),
     ]
     assert presence[0].message.startswith(
-        "Gateshead has figures in the activity return (ACT) and workforce return (WF) but none in the "
+        "Gateshead has figures in the activity return (ACT) and workforce return (WF) but none in "
+        "the "
         "system financial plan (FIN-SYS)."
     )
     assert presence[0].severity == "warning"

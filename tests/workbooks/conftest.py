@@ -93,7 +93,9 @@ def narrative_sections(collection_code: str, *, slug: str = "2021-22") -> tuple:
 ERF_BASELINES = tuple(
     (f"ERF-2021-{month:02d}", "Baseline value (£)", float(value))
     for month, value in zip(
-        range(4, 10), (30_000_000, 29_000_000, 31_000_000, 30_500_000, 28_000_000, 30_000_000)
+        range(4, 10),
+        (30_000_000, 29_000_000, 31_000_000, 30_500_000, 28_000_000, 30_000_000),
+        strict=True,
     )
 )
 
@@ -109,7 +111,8 @@ def act_sample(act_context) -> bytes:
 
 
 def edit_cells(data: bytes, sheet: str, changes: dict[str, object]) -> bytes:
-    """The workbook with `changes` ({"F4": value}) applied, saved by openpyxl as a person's Excel would."""
+    """The workbook with `changes` ({"F4": value}) applied, saved by openpyxl as a person's Excel
+    would."""
     workbook = load_workbook(io.BytesIO(data))
     for ref, value in changes.items():
         workbook[sheet][ref] = value

@@ -26,8 +26,10 @@ def rejection(data: bytes, accepted=ALL, filename: str = "plan.xlsx") -> str:
 
 def minimal_pdf() -> bytes:
     return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
-        b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 "
+        b"R]/Count 1>>"
+        b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root "
+        b"1 0 R>>\n%%EOF\n"
     )
 
 
@@ -135,7 +137,8 @@ def test_inspect_upload_rejects_zip_bomb_quickly():
 
 
 def test_inspect_upload_rejects_lying_central_directory():
-    # Sizes in the directory say 10 bytes; the stream inflates to 5 MB. Streaming with a budget catches it.
+    # Sizes in the directory say 10 bytes; the stream inflates to 5 MB. Streaming with a budget
+    # catches it.
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", b"<Types/>")
@@ -172,7 +175,9 @@ def test_inspect_upload_rejects_billion_laughs_in_workbook(act_sample):
             b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
             for n in range(1, 10)
         )
-        + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+        + b"]><worksheet "
+        b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row '
+        b'r="1">'
         b'<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
     )
     bomb = replace_entry(act_sample, sheet_part(act_sample, "Cover"), laughs)

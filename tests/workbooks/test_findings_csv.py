@@ -10,7 +10,8 @@ def test_findings_csv_writes_header_and_rows():
     )
     assert (
         text
-        == "severity,rule,sheet,cell,value,message\r\nerror,ACT.SUM.001,Activity,G6,12,Make it add up.\r\n"
+        == "severity,rule,sheet,cell,value,message\r\nerror,ACT.SUM.001,Activity,G6,12,Make it "
+        "add up.\r\n"
     )
 
 

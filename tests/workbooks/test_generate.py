@@ -136,3 +136,23 @@ def test_build_template_every_collection_has_instructions_and_its_sheets(code):
     workbook = open_template(ics_context(code))
     expected = ["Cover", "Instructions"] + [sheet.name for sheet in specs_of(code)[-1].sheets]
     assert workbook.sheetnames == expected
+
+
+def test_build_template_grid_rows_read_back_as_filled(act_context):
+    written = [12, 3.25, None, "n/a", "=1+1", " padded ", 0.1 + 0.2, 10**17, "A & <B>", 7, 8, 9]
+    data = build_template(
+        context=act_context, fill=lambda sheet, row: written if row == 4 else None
+    )
+    sheet = load_workbook(io.BytesIO(data))["Activity"]
+    cells = sheet["F4":"Q4"][0]
+    assert (
+        [cell.value for cell in cells],
+        cells[0].protection.locked,
+        sheet["A4"].protection.locked,
+        sheet["R4"].value,
+    ) == (
+        [12, 3.25, None, "n/a", "=1+1", " padded ", 0.3, 10**17, "A & <B>", 7, 8, 9],
+        False,
+        True,
+        '=IFERROR(SUM(L4:Q4),"")',
+    )

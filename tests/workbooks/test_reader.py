@@ -103,3 +103,30 @@ def test_validation_warns_of_cells_beyond_the_template_on_its_own_sheet(act_samp
     assert [(f.severity, f.rule, f.sheet, f.cell) for f in result.findings] == [
         ("warning", "STRUCT.OUTSIDE", "ERF", "Z40")
     ]
+
+
+def test_scan_sheet_counts_a_cell_whose_row_has_more_digits_than_excel_allows(act_sample):
+    part = sheet_part(act_sample, "ERF")
+    xml = zipfile.ZipFile(io.BytesIO(act_sample)).read(part)
+    far = xml.replace(
+        b"</sheetData>", b'<row r="9"><c r="XFD123456789" t="n"><v>1</v></c></row></sheetData>'
+    )
+    archive = zipfile.ZipFile(io.BytesIO(replace_entry(act_sample, part, far)))
+
+    scan = scan_sheet(archive, part, formula_cols=range(0))
+
+    assert (scan.max_row, scan.max_col) == (123456789, 16384)
+
+
+def test_scan_sheet_counts_a_cell_whose_reference_is_not_its_first_attribute(act_sample):
+    """calamine takes the reference from any place in the cell and would size its grid by it."""
+    part = sheet_part(act_sample, "ERF")
+    xml = zipfile.ZipFile(io.BytesIO(act_sample)).read(part)
+    far = xml.replace(
+        b"</sheetData>", b'<row r="1048576"><c t="n" r="XFD1048576"><v>1</v></c></row></sheetData>'
+    )
+    archive = zipfile.ZipFile(io.BytesIO(replace_entry(act_sample, part, far)))
+
+    scan = scan_sheet(archive, part, formula_cols=range(0))
+
+    assert (scan.max_row, scan.max_col) == (1048576, 16384)

@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from functools import cache
 
 import docx
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from erf.returns import erf_estimate_of_workbook
+from erf.returns import erf_sheet, planned_activity
 from tests.workbooks.conftest import ics_context, specs_of
 from tests.workbooks.test_filecheck import minimal_pdf
 from workbooks.compare import compare_workbooks
@@ -30,6 +31,8 @@ from workbooks.reader import read_sheets, template_sheet_names
 from workbooks.sample import make_sample_return
 from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
+
+pytestmark = pytest.mark.slow
 
 ACCEPTED = ("xlsx", "docx", "pdf")
 MAX_BYTES = 50 * 1024 * 1024
@@ -126,7 +129,8 @@ def check_upload(data: bytes, *, seed: str) -> str:
 
 
 def check_workbook_validation(data: bytes) -> None:
-    """validate_file is also safe on an xlsx it is handed directly: it re-checks the package itself."""
+    """validate_file is also safe on an xlsx it is handed directly: it re-checks the package
+    itself."""
     with time_limit(TIME_LIMIT):
         try:
             result = validate_file(data=data, file_format="xlsx", context=ics_context("ACT"))
@@ -186,7 +190,8 @@ def test_truncated_upload_is_rejected_or_validated(seed, keep):
 
 @st.composite
 def mutated_entries(draw) -> tuple[str, bytes]:
-    """A real package with one of its entries edited, dropped, renamed, duplicated or added, re-zipped
+    """A real package with one of its entries edited, dropped, renamed, duplicated or added,
+    re-zipped
     so that the zip itself is sound and the parsers behind it meet the damage."""
     seed = draw(st.sampled_from(ZIP_SEEDS))
     entries = _entries(seeds()[seed])
@@ -420,8 +425,10 @@ FAR_ROWS = st.sampled_from([1, 2, 300, 65_536, 1_000_000, 1_048_576])
     cells=st.lists(st.tuples(FAR_COLUMNS, FAR_ROWS), min_size=1, max_size=3),
 )
 def test_far_cells_on_any_sheet_are_read_within_limits_after_upload(sheet, cells):
-    """Every later read of a stored file (comparison, ERF breakdown, marked workbook) meets far cells
-    on a template sheet or an extra one with a result or a RejectedFile, never a dense allocation."""
+    """Every later read of a stored file (comparison, ERF breakdown, marked workbook) meets far
+    cells
+    on a template sheet or an extra one with a result or a RejectedFile, never a dense
+    allocation."""
     workbook = load_workbook(io.BytesIO(seeds()["sample"]))
     target = workbook[sheet] if sheet in workbook.sheetnames else workbook.create_sheet(sheet)
     for column, row in cells:
@@ -441,7 +448,7 @@ def test_far_cells_on_any_sheet_are_read_within_limits_after_upload(sheet, cells
                 old_sheets=template_sheet_names(spec),
                 new_sheets=template_sheet_names(spec),
             ),
-            lambda: erf_estimate_of_workbook(data=data),
+            lambda: planned_activity(data=data, sheet=erf_sheet(spec)),
         ):
             try:
                 read()

@@ -233,7 +233,7 @@ def test_validate_workbook_warns_on_change_from_baseline(act_context):
     # Each month three times the same month of 2019/20: the monthly baseline, not one figure.
     months = {
         f"{plan}{EL_ORD}": value(data, "Activity", f"{base}{EL_ORD}") * 3
-        for base, plan in zip(BASELINE_COLS, PLAN_COLS)
+        for base, plan in zip(BASELINE_COLS, PLAN_COLS, strict=True)
     }
     months.update(
         {

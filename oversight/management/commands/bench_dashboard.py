@@ -103,5 +103,6 @@ class Command(BaseCommand):
                 else f"OVER {TARGET_MS} ms"
             )
             self.stdout.write(
-                f"{name:<16} {rows:>5} {queries.count:>8} {median:>10.1f} {max(timings):>8.1f}  {verdict}"
+                f"{name:<16} {rows:>5} {queries.count:>8} {median:>10.1f} {max(timings):>8.1f}  "
+                f"{verdict}"
             )

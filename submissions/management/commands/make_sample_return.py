@@ -1,4 +1,5 @@
-"""Write a plausible completed return, built on the real template, optionally padded and with planted errors."""
+"""Write a plausible completed return, built on the real template, optionally padded and with
+planted errors."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ class Command(BaseCommand):
         )
         if not context.specs:
             raise CommandError(
-                f"{options['collection']} is taken as a document, not a workbook; there is no template."
+                f"{options['collection']} is taken as a document, not a workbook; there is no "
+                f"template."
             )
         data = make_sample_return(
             context=context, cells=options["cells"], errors=options["errors"], seed=options["seed"]
@@ -43,5 +45,6 @@ class Command(BaseCommand):
         Path(options["out"]).write_bytes(data)
         padded = f"; validate it with --cells {options['cells']}" if options["cells"] else ""
         self.stdout.write(
-            f"Wrote {options['out']} ({len(data):,} bytes, {options['errors']} planted errors{padded})."
+            f"Wrote {options['out']} ({len(data):,} bytes, {options['errors']} planted "
+            f"errors{padded})."
         )

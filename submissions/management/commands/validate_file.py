@@ -120,6 +120,7 @@ class Command(BaseCommand):
                 f"{finding.message}"
             )
         self.stdout.write(
-            f"{result.error_count} errors, {result.warning_count} warnings; {result.cells_read} cells read in "
+            f"{result.error_count} errors, {result.warning_count} warnings; {result.cells_read} "
+            f"cells read in "
             f"{result.seconds:.3f} s (template version {result.template_version or 'unknown'})."
         )
