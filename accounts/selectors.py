@@ -137,6 +137,23 @@ def users_reviewing_region(*, region_id: int | None) -> QuerySet[User]:
     ).distinct()
 
 
+def users_holding_role(*, role: str, organisation_id: int | None) -> QuerySet[User]:
+    """Active people who hold the role at the organisation themselves (not through cover)."""
+    return User.objects.filter(
+        is_active=True,
+        role_assignments__organisation_id=organisation_id,
+        role_assignments__role=role,
+    ).distinct()
+
+
+def people_named(*, users: QuerySet[User], limit: int = 3) -> str:
+    """ "Ann Lee, Bo Sun or Cy Ray": a few people to ask, by name."""
+    names = [user.get_full_name() or user.get_username() for user in users.order_by("pk")[:limit]]
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def api_tokens_of(*, user: User) -> QuerySet[AuthToken]:
     """The user's API tokens still in force, newest first."""
     return (

@@ -259,11 +259,18 @@ class SubmissionSubmit(APIView):
         responses={
             200: serializers.SubmissionSerializer,
             400: OpenApiResponse(description="Declaration or explanations missing"),
+            403: OpenApiResponse(
+                description="A system lead of a provider that has not handed sign-off to its "
+                "system: says whom to ask"
+            ),
             409: serializers.MessageSerializer,
         },
     )
     def post(self, request, pk: int):
         submission = selectors.submission_get_for_user(user=request.user, pk=pk)
+        refusal = selectors.signing_refusal(user=request.user, submission=submission)
+        if refusal:
+            return Response({"detail": refusal}, status=status.HTTP_403_FORBIDDEN)
         object_permission_or_404(
             user=request.user, permission="submissions.submit_submission", obj=submission
         )
@@ -305,12 +312,13 @@ class SubmissionReviews(APIView):
         responses={
             201: serializers.DecisionSerializer,
             400: serializers.MessageSerializer,
+            403: serializers.MessageSerializer,
             409: serializers.MessageSerializer,
         },
-        description="Decide on the submitted version. 409 when the version is no longer the one "
-        "awaiting a "
-        "decision (or, for a provider's maternity return, is not endorsed yet); 400 when a reason "
-        "is missing.",
+        description="Decide on the submitted version. 403 when the reviewer uploaded or signed off "
+        "that version (or it was signed off by someone covering for them), saying who can decide "
+        "instead; 409 when the version is no longer the one awaiting a decision (or, for a "
+        "provider's maternity return, is not endorsed yet); 400 when a reason is missing.",
     )
     def post(self, request, pk: int):
         submission = _reviewable_submission(request, pk)

@@ -28,6 +28,11 @@ class AuditAction(models.TextChoices):
     PERMISSIONS_CHANGED = "permissions_changed", "Changed a person's account permissions"
     DELEGATION = "delegation", "Handed a role on for cover"
     DELEGATION_ENDED = "delegation_ended", "Ended cover early"
+    SIGN_OFF_DELEGATED = "sign_off_delegated", "Handed sign-off to the system"
+    SIGN_OFF_DELEGATION_REVOKED = (
+        "sign_off_delegation_revoked",
+        "Took sign-off back from the system",
+    )
     ACCESS_REFUSED = "access_refused", "Access refused"
     TEMPLATE_ISSUED = "template_issued", "Issued a template version"
     ROUND_COPIED = "round_copied", "Copied a planning round into a draft"

@@ -32,9 +32,9 @@ class ChartScope:
     def organisations(self) -> Q:
         """Submissions of the organisations in scope; a system's are its own and its members'."""
         if self.system is not None:
-            return Q(organisation=self.system) | Q(organisation__parent_ics=self.system)
+            return Q(system=self.system)
         if self.region_ids is not None:
-            return Q(organisation__region_id__in=self.region_ids)
+            return Q(region_id__in=self.region_ids)
         return Q()
 
     def systems(self) -> Q:

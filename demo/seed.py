@@ -76,23 +76,6 @@ def demo_round_create() -> PlanningRound:
     return planning_round
 
 
-def demo_ccgs_create() -> None:
-    """One CCG per ICS: the reference data lists none, and the activity return has CCG rows."""
-    for ics in Organisation.objects.filter(org_type=ICS):
-        ccg, _ = Organisation.objects.get_or_create(
-            ods_code=f"{ics.ods_code}-CCG",
-            defaults={
-                "name": f"NHS {ics.name} CCG",
-                "org_type": OrganisationType.CCG,
-                "region_id": ics.region_id,
-                "parent_ics": ics,
-                "note": "Demo data: CCG constructed per ICS; not from the reference files.",
-            },
-        )
-        if ics.lead_ccg_id is None:
-            Organisation.objects.filter(pk=ics.pk).update(lead_ccg=ccg)
-
-
 def _demo_user(username: str, password_hash: str, first_name: str) -> User:
     user, created = User.objects.get_or_create(
         username=username,
@@ -147,8 +130,8 @@ def demo_users_create(*, password: str) -> int:
             lambda org: f"lms-{org.parent_ics.ods_code.lower()}",
         ),
         (
-            Organisation.objects.filter(org_type=OrganisationType.CCG).select_related("parent_ics"),
-            lambda org: f"ccg-{org.parent_ics.ods_code.lower()}",
+            Organisation.objects.filter(org_type=OrganisationType.CCG),
+            lambda org: f"ccg-{org.ods_code.lower()}",
         ),
         (Organisation.objects.filter(org_type=CA), lambda org: f"ca-{org.ods_code.lower()}"),
     )
@@ -391,7 +374,6 @@ def demo_baselines_load() -> None:
 def demo_seed(*, password: str, sample_returns: bool = False) -> dict[str, int]:
     """2021/22 as a closed round (with its sample returns) and 2022/23 as the current one."""
     reference_data_load()
-    demo_ccgs_create()
     previous = demo_round_create()
     submissions_ensure_for_round(planning_round=previous)
     template_versions_ensure(planning_round=previous)

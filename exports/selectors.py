@@ -51,11 +51,11 @@ def export_submissions(*, job: ExportJob) -> QuerySet[Submission]:
     if job.collection_id:
         submissions = submissions.filter(collection_id=job.collection_id)
     if job.region_id:
-        submissions = submissions.filter(organisation__region_id=job.region_id)
+        submissions = submissions.filter(region_id=job.region_id)
     return submissions.select_related(
-        "collection", "organisation", "organisation__region", "submitted_version"
+        "collection", "organisation", "region", "submitted_version"
     ).order_by(
-        "organisation__region__name",
+        "region__name",
         "organisation__ods_code",
         "collection__deadline",
         "collection__code",

@@ -141,14 +141,14 @@ def reviewer_digests_send(*, now: dt.datetime | None = None) -> int:
     waiting: dict[int, list[Submission]] = defaultdict(list)
     for submission in (
         Submission.objects.filter(
-            Q(organisation__region_id__in=set().union(*regions_of.values())),
+            Q(region_id__in=set().union(*regions_of.values())),
             status=SubmissionStatus.SUBMITTED,
             submitted_at__gte=now - dt.timedelta(hours=24),
         )
         .select_related("collection", "organisation")
         .order_by("organisation__name", "collection__code")
     ):
-        waiting[submission.organisation.region_id].append(submission)
+        waiting[submission.region_id].append(submission)
     day = timezone.localdate(now).isoformat()
     created: list[Notification] = []
     for user_id, user in reviewers.items():

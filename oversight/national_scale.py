@@ -136,6 +136,7 @@ def national_scale_build(*, prefix: str = "NS") -> NationalScale:
             name=f"{prefix} round {index + 1}",
             starts_on=(first_deadline + shift).date(),
             ends_on=(first_deadline + shift + dt.timedelta(days=364)).date(),
+            reference_date=(first_deadline + shift).date(),
             status=RoundStatus.PUBLISHED,
         )
         rounds.append(planning_round)
@@ -155,6 +156,10 @@ def national_scale_build(*, prefix: str = "NS") -> NationalScale:
                     Submission(
                         collection=collection,
                         organisation=organisation,
+                        system_id=organisation.pk
+                        if organisation.is_ics
+                        else organisation.parent_ics_id,
+                        region_id=organisation.region_id,
                         status=status,
                         is_late=submitted and len(submissions) % 5 == 0,
                         submitted_at=collection.deadline if submitted else None,

@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.selectors import user_scope
 from core.formatting import STATUS_COLOURS
 from planning.definitions import erf_collection_code
+from planning.history import organisations_in_force_on, placements_on
 from planning.models import (
     DeadlineExtension,
     ExtensionRequest,
@@ -30,7 +31,7 @@ from planning.models import (
     PlanningRound,
     Region,
 )
-from planning.selectors import collections_of_round, organisation_sort_key, regions_visible_to
+from planning.selectors import collections_of_round, placed_sort_key, regions_visible_to
 from submissions.models import Submission, SubmissionStatus, VersionStatus
 
 from .rules import can_open_returns_of
@@ -322,25 +323,24 @@ def dashboard_for_user(
         )
         for c in collections
     ]
-    organisations = list(
-        Organisation.objects.filter(is_active=True, region_id__in=region_ids)
-        .select_related("parent_ics")
-        .only(
-            "pk",
-            "ods_code",
-            "name",
-            "org_type",
-            "trust_kind",
-            "region_id",
-            "parent_ics__name",
-            "parent_ics__ods_code",
+    # The round's organisations where they stood on its reference date (ADR 0030).
+    placements = placements_on(day=planning_round.reference_date)
+    organisations = [
+        organisation
+        for organisation in organisations_in_force_on(day=planning_round.reference_date).only(
+            "pk", "ods_code", "name", "org_type", "trust_kind", "region_id", "parent_ics_id"
         )
-    )
+        if placements.region_id(organisation) in region_ids
+    ]
+    # A system and its members stand in the same region, so the systems are among the rows.
+    systems = {
+        organisation.pk: organisation for organisation in organisations if organisation.is_ics
+    }
     submissions = {
         (collection_pk, organisation_pk): (pk, status_, is_late, version_status, erf_total)
         for pk, collection_pk, organisation_pk, status_, is_late, version_status, erf_total in (
             Submission.objects.filter(
-                collection__planning_round=planning_round, organisation__region_id__in=region_ids
+                collection__planning_round=planning_round, region_id__in=region_ids
             ).values_list(
                 "pk",
                 "collection_id",
@@ -355,7 +355,8 @@ def dashboard_for_user(
     extensions = dict(
         ((collection_pk, organisation_pk), deadline)
         for collection_pk, organisation_pk, deadline in DeadlineExtension.objects.filter(
-            collection__planning_round=planning_round, organisation__region_id__in=region_ids
+            collection__planning_round=planning_round,
+            organisation_id__in=[organisation.pk for organisation in organisations],
         ).values_list("collection_id", "organisation_id", "deadline")
     )
     erf_code = erf_collection_code(planning_round=planning_round)
@@ -369,8 +370,19 @@ def dashboard_for_user(
     # Admins may open every return; anyone else is asked organisation by organisation.
     opens_all = user_scope(user=user).is_national_admin
     rows = []
-    organisations.sort(key=lambda o: (region_by_id[o.region_id].name, *organisation_sort_key(o)))
+
+    def system_of(organisation: Organisation) -> Organisation | None:
+        return systems.get(placements.system_id(organisation))
+
+    organisations.sort(
+        key=lambda o: (
+            region_by_id[placements.region_id(o)].name,
+            *placed_sort_key(o, system=system_of(o)),
+        )
+    )
     for organisation in organisations:
+        region_id = placements.region_id(organisation)
+        system = system_of(organisation)
         owes = [collection.is_owed_by(organisation) for collection in collections]
         if not any(owes):
             continue
@@ -380,7 +392,7 @@ def dashboard_for_user(
             owes=owes,
             submissions=submissions,
             extensions=extensions,
-            summary=summaries[organisation.region_id],
+            summary=summaries[region_id],
             now=now,
             links=links if opens_all or can_open_returns_of(user, organisation) else None,
         )
@@ -394,10 +406,8 @@ def dashboard_for_user(
                 "ods_code": organisation.ods_code,
                 "name": organisation.name,
                 "type": type_labels[organisation.org_type],
-                "region": region_by_id[organisation.region_id].name,
-                "ics": organisation.parent_ics.ods_code
-                if organisation.parent_ics_id
-                else (organisation.ods_code if organisation.is_ics else ""),
+                "region": region_by_id[region_id].name,
+                "ics": system.ods_code if system else "",
                 "erf_total": erf_totals.get(organisation.id),
                 "cells": cells,
             }

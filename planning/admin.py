@@ -1,19 +1,48 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from .models import Collection, Organisation, PlanningRound, Region
+from .models import (
+    Collection,
+    Organisation,
+    OrganisationLink,
+    PlanningRound,
+    Region,
+    SignOffDelegation,
+)
 from .reference_data import organisations_import_csv
-from .services import collection_update, round_make_current, round_update
+from .services import (
+    collection_update,
+    round_make_current,
+    round_update,
+    sign_off_delegation_revoke,
+)
 
 
 class OrganisationImportForm(forms.Form):
     file = forms.FileField(
-        help_text="One of the reference CSVs: regions, ICSs, trusts, Cancer Alliances or LMSs."
+        help_text="One of the reference CSVs (regions, ICSs, trusts, CCGs, Cancer Alliances or "
+        "LMSs), or an organisation changes file (ICBs established, organisations moving between "
+        "systems or closing, each from its effective date)."
     )
+
+
+class OrganisationLinkInline(admin.TabularInline):
+    """The relationships an organisation held before its latest changes, with their dates."""
+
+    model = OrganisationLink
+    fk_name = "organisation"
+    extra = 0
+    can_delete = False
+    fields = ["kind", "other", "region", "valid_from", "valid_to", "source"]
+    readonly_fields = fields
+    verbose_name = "earlier relationship"
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Region)
@@ -31,14 +60,31 @@ class OrganisationAdmin(admin.ModelAdmin):
         "trust_kind",
         "region",
         "parent_ics",
+        "valid_from",
+        "valid_to",
         "is_active",
     ]
     list_filter = ["org_type", "trust_kind", "region", "is_active"]
+    inlines = [OrganisationLinkInline]
+    # A relationship changes from a date, through an organisation changes file, so that rounds
+    # with an earlier reference date keep seeing the organisation where it was (ADR 0030).
+    dated_fields = [
+        "org_type",
+        "region",
+        "parent_ics",
+        "lead_ccg",
+        "covered_icss",
+        "valid_from",
+        "valid_to",
+    ]
     search_fields = ["ods_code", "name"]
     list_select_related = ["region", "parent_ics"]
     autocomplete_fields = ["parent_ics"]
     filter_horizontal = ["covered_icss"]
     change_list_template = "admin/planning/organisation/change_list.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.dated_fields if obj is not None else []
 
     def get_urls(self):
         return [
@@ -99,7 +145,7 @@ def _changed_fields(form) -> dict:
 class PlanningRoundAdmin(admin.ModelAdmin):
     """Edits go through the same audited services as the portal's round pages."""
 
-    list_display = ["name", "starts_on", "ends_on", "is_current"]
+    list_display = ["name", "starts_on", "ends_on", "reference_date", "is_current"]
     inlines = [CollectionInline]
     actions = ["make_current"]
 
@@ -146,3 +192,34 @@ class CollectionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         collection_update(collection=obj, changed_by=request.user, **_changed_fields(form))
+
+
+@admin.register(SignOffDelegation)
+class SignOffDelegationAdmin(admin.ModelAdmin):
+    """Providers hand sign-off to their system on their "Who signs off your returns" page; here
+    it can be read and taken back, through the same service."""
+
+    list_display = ["organisation", "system", "starts_on", "granted_by", "revoked_at"]
+    list_select_related = ["organisation", "system", "granted_by"]
+    list_filter = ["revoked_at"]
+    search_fields = ["organisation__ods_code", "organisation__name", "system__ods_code"]
+    readonly_fields = [field.name for field in SignOffDelegation._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Take sign-off back from the system")
+    def revoke(self, request, queryset):
+        for delegation in queryset.filter(revoked_at__isnull=True):
+            try:
+                sign_off_delegation_revoke(
+                    delegation=delegation, user=request.user, request=request
+                )
+            except (PermissionDenied, ValidationError) as refused:
+                self.message_user(request, f"{delegation}: {refused}", messages.ERROR)
+            else:
+                self.message_user(request, f"{delegation}: sign-off taken back.")

@@ -72,6 +72,16 @@ class CollectionForm(NHSFormMixin, forms.ModelForm):
         }
 
 
+class SignOffDelegationForm(NHSFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why should the system sign off your returns?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="For example, the board's decision and its date. Everyone at the system and "
+        "your organisation can read this.",
+    )
+
+
 class DefinitionForm(NHSFormMixin, forms.Form):
     """A round definition as a file or as text; the file wins when both are given."""
 

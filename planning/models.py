@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -11,6 +13,11 @@ class OrganisationType(models.TextChoices):
     CCG = "ccg", "Clinical Commissioning Group"
     LMS = "lms", "Local Maternity System"
     CANCER_ALLIANCE = "cancer_alliance", "Cancer Alliance"
+    ICB = "icb", "Integrated Care Board"
+
+
+# The organisations other organisations belong to: ICSs until ICBs succeeded them on 1 July 2022.
+SYSTEM_TYPES = (OrganisationType.ICS, OrganisationType.ICB)
 
 
 class TrustKind(models.TextChoices):
@@ -32,8 +39,19 @@ class Region(models.Model):
         return self.name
 
 
+def in_force_on(day: dt.date, *, prefix: str = "") -> Q:
+    """Rows whose valid_from/valid_to (empty: unbounded) include the day."""
+    return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": day})) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": day})
+    )
+
+
 class Organisation(models.Model):
-    ods_code = models.CharField("ODS code", max_length=16, unique=True)
+    """An organisation with its relationships as they stand from the latest change on. Earlier
+    relationships are OrganisationLink rows, each with the dates it held (see ADR 0030)."""
+
+    # An ICB keeps the ODS code of the ICS it succeeds, so the code is unique per type.
+    ods_code = models.CharField("ODS code", max_length=16)
     name = models.CharField(max_length=300)
     org_type = models.CharField("type", max_length=20, choices=OrganisationType.choices)
     trust_kind = models.CharField(max_length=20, choices=TrustKind.choices, blank=True)
@@ -44,15 +62,15 @@ class Organisation(models.Model):
         null=True,
         blank=True,
         related_name="members",
-        limit_choices_to={"org_type": OrganisationType.ICS},
-        help_text="The ICS a provider, CCG or LMS belongs to.",
+        limit_choices_to={"org_type__in": SYSTEM_TYPES},
+        help_text="The ICS or ICB a provider, CCG or LMS belongs to.",
     )
     covered_icss = models.ManyToManyField(
         "self",
         symmetrical=False,
         blank=True,
         related_name="covering_organisations",
-        limit_choices_to={"org_type": OrganisationType.ICS},
+        limit_choices_to={"org_type__in": SYSTEM_TYPES},
         help_text="For a Cancer Alliance, the ICSs it covers; for a trust, further ICSs it serves.",
     )
     lead_ccg = models.ForeignKey(
@@ -66,18 +84,33 @@ class Organisation(models.Model):
         "health finance).",
     )
     is_active = models.BooleanField(default=True)
+    valid_from = models.DateField(
+        null=True, blank=True, help_text="The day it was established; empty if before 2021."
+    )
+    valid_to = models.DateField(
+        null=True, blank=True, help_text="Its last day; empty while it exists."
+    )
     note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["ods_code", "org_type"], name="unique_ods_code_per_type"
+            ),
+            models.CheckConstraint(
+                name="organisation_ends_after_start",
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+            ),
             models.CheckConstraint(
                 name="trust_kind_only_for_providers",
                 condition=Q(org_type=OrganisationType.PROVIDER) | Q(trust_kind=""),
             ),
             models.CheckConstraint(
                 name="ics_has_no_parent_ics",
-                condition=~Q(org_type=OrganisationType.ICS) | Q(parent_ics__isnull=True),
+                condition=~Q(org_type__in=SYSTEM_TYPES) | Q(parent_ics__isnull=True),
             ),
         ]
 
@@ -86,7 +119,57 @@ class Organisation(models.Model):
 
     @property
     def is_ics(self) -> bool:
-        return self.org_type == OrganisationType.ICS
+        return self.org_type in SYSTEM_TYPES
+
+
+class LinkKind(models.TextChoices):
+    REGION = "region", "NHS England region"
+    SYSTEM = "system", "Integrated care system"
+    COVERS = "covers", "Further system covered"
+    LEAD_CCG = "lead_ccg", "Lead CCG"
+    SUCCEEDS = "succeeds", "Succeeds"
+
+
+class OrganisationLink(models.Model):
+    """One relationship of an organisation for the days it held: its region, its system, a system
+    it covers (a Cancer Alliance, a trust serving several), an ICS's lead CCG, or an organisation
+    an ICB succeeds. The relationships in force after the last row are the organisation's own
+    fields, so a round reads a row when one covers its reference date and the fields otherwise."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(max_length=10, choices=LinkKind.choices)
+    other = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=200, help_text="The import or edit that recorded it.")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "kind", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                name="link_names_region_or_organisation",
+                condition=(Q(kind="region", region__isnull=False, other__isnull=True))
+                | (~Q(kind="region") & Q(region__isnull=True, other__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="link_ends_after_start",
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "valid_to"])]
+
+    def __str__(self) -> str:
+        held = f"{self.valid_from or '…'} to {self.valid_to or '…'}"
+        target = self.region or self.other
+        return f"{self.organisation.ods_code} {self.get_kind_display()}: {target} ({held})"
 
 
 class RoundStatus(models.TextChoices):
@@ -99,6 +182,10 @@ class PlanningRound(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text='For example "2021/22 H1".')
     starts_on = models.DateField()
     ends_on = models.DateField()
+    reference_date = models.DateField(
+        help_text="The round uses the organisations, and the systems and regions they belong to, "
+        "in force on this day."
+    )
     status = models.CharField(
         max_length=10,
         choices=RoundStatus.choices,
@@ -307,3 +394,37 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} {self.collection.code}: {self.get_status_display()}"
+
+
+class SignOffDelegation(models.Model):
+    """A provider hands the sign-off of its returns to its system, in the portal, from a day on,
+    until it revokes it. Without one only the provider's own signatories sign its returns."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="sign_off_delegations"
+    )
+    system = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    starts_on = models.DateField()
+    reason = models.TextField()
+    granted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "system"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_sign_off_delegation_in_force",
+            ),
+            models.CheckConstraint(name="sign_off_delegation_has_reason", condition=~Q(reason="")),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.organisation.ods_code} → {self.system.ods_code} from {self.starts_on:%d %b %Y}"
+        )

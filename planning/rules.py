@@ -6,6 +6,8 @@ import rules
 
 from accounts.selectors import user_scope
 
+from .models import OrganisationType
+
 
 @rules.predicate
 def is_national_admin(user) -> bool:
@@ -47,6 +49,11 @@ def is_reviewer_of_organisation(user, organisation) -> bool:
 
 
 @rules.predicate
+def is_provider(user, organisation) -> bool:
+    return organisation is not None and organisation.org_type == OrganisationType.PROVIDER
+
+
+@rules.predicate
 def is_reviewer_of_region(user, region) -> bool:
     return region is not None and region.pk in user_scope(user=user).reviewer_region_ids
 
@@ -69,6 +76,7 @@ can_manage_rounds = is_national_admin
 can_view_round = is_national_admin | is_round_visible_to_organisations
 can_decide_extension = is_national_admin | is_reviewer_of_organisation
 can_manage_people = is_national_admin
+can_hand_sign_off = is_provider & (is_national_admin | is_signatory_of_organisation)
 
 rules.add_perm("planning.view_organisation", can_view_organisation)
 rules.add_perm("planning.act_for_organisation", can_act_for_organisation)
@@ -78,3 +86,4 @@ rules.add_perm("planning.manage_rounds", can_manage_rounds)
 rules.add_perm("planning.view_round", can_view_round)
 rules.add_perm("planning.decide_extension", can_decide_extension)
 rules.add_perm("accounts.manage_people", can_manage_people)
+rules.add_perm("planning.hand_sign_off", can_hand_sign_off)

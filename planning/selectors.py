@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from .models import (
     PlanningRound,
     Region,
     RoundStatus,
+    SignOffDelegation,
 )
 
 
@@ -224,6 +225,7 @@ def region_organisations(
 
 _TYPE_ORDER = {
     OrganisationType.ICS: 0,
+    OrganisationType.ICB: 0,
     OrganisationType.LMS: 1,
     OrganisationType.CCG: 2,
     OrganisationType.PROVIDER: 3,
@@ -235,23 +237,50 @@ def organisation_sort_key(organisation: Organisation) -> tuple[str, int, str]:
     """ICSs first with their members after each; organisations of no ICS last. Needs parent_ics
     loaded."""
     ics = organisation if organisation.is_ics else organisation.parent_ics
-    return (ics.name if ics else "~", _TYPE_ORDER[organisation.org_type], organisation.name)
+    return placed_sort_key(organisation, system=ics)
 
 
-def return_visibility(*, user: User) -> Q:
-    """Which rows of a model with `collection` and `organisation` (a return, an extension request)
-    the user may read: those of organisations they see, and, for an ICS's lead CCG, those of the
-    returns it submits on the ICS's behalf; of a draft round, only national admins read any."""
-    visible = Q(organisation__in=organisations_visible_to(user=user).values("pk"))
+def placed_sort_key(
+    organisation: Organisation, *, system: Organisation | None
+) -> tuple[str, int, str]:
+    """Systems first with their members after each, given the system the organisation is in."""
+    return (system.name if system else "~", _TYPE_ORDER[organisation.org_type], organisation.name)
+
+
+def submission_visibility(*, user: User) -> Q:
+    """Which returns the user may read: their organisations', those of the system and region each
+    return was placed in on its round's reference date (so later organisation changes never move
+    a return), and, for an ICS's lead CCG, those it submits on the ICS's behalf."""
     scope = user_scope(user=user)
+    if scope.is_national_admin:
+        # Not Q(): an empty Q vanishes when OR-ed with another condition.
+        return Q(pk__isnull=False)
+    visible = (
+        Q(organisation_id__in=scope.organisation_ids)
+        | Q(system_id__in=scope.lead_ics_ids)
+        | Q(region_id__in=scope.reviewer_region_ids)
+    )
     if scope.organisation_ids:
         visible |= Q(
             collection__lead_ccg_may_submit=True,
             organisation__lead_ccg_id__in=scope.organisation_ids,
         )
-    if scope.is_national_admin:
-        return visible
+    # Of a draft round, only national admins read any return.
     return visible & ~Q(collection__planning_round__status=RoundStatus.DRAFT)
+
+
+def return_visibility(*, user: User) -> Q:
+    """Which rows of a model with `collection` and `organisation` (an extension request) the user
+    may read: those whose return they may read."""
+    return Q(
+        Exists(
+            Submission.objects.filter(
+                submission_visibility(user=user),
+                collection=OuterRef("collection"),
+                organisation=OuterRef("organisation"),
+            )
+        )
+    )
 
 
 def returns_on_behalf_of_led_systems(
@@ -280,4 +309,23 @@ def system_members_visible_to(*, user: User, organisation: Organisation) -> list
         .filter(parent_ics=organisation, is_active=True)
         .select_related("parent_ics"),
         key=organisation_sort_key,
+    )
+
+
+def sign_off_delegated(*, organisation_id: int, system_id: int | None) -> bool:
+    """Whether the organisation has handed the sign-off of its returns to the system, from today."""
+    return (
+        system_id is not None
+        and SignOffDelegation.objects.filter(
+            organisation_id=organisation_id,
+            system_id=system_id,
+            revoked_at__isnull=True,
+            starts_on__lte=timezone.localdate(),
+        ).exists()
+    )
+
+
+def sign_off_delegations_of(*, organisation: Organisation) -> QuerySet[SignOffDelegation]:
+    return SignOffDelegation.objects.filter(organisation=organisation).select_related(
+        "system", "granted_by", "revoked_by"
     )

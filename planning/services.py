@@ -7,22 +7,33 @@ import datetime as dt
 from dataclasses import dataclass
 
 import yaml
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.selectors import users_holding_role
 from audit.models import AuditAction
 from audit.services import audit_record
 from core.formatting import shift_london_datetime
+from notifications.services import notify
 from submissions.models import TemplateVersion, Version
 from submissions.services import submissions_ensure_for_round, template_version_issue
 from workbooks.definition import CollectionDefinition, Definition, Problem
 from workbooks.definition_roll import definition_roll_forward
 from workbooks.specs import template_layout_key
 
+from . import rules as planning_rules
 from .definitions import DefinitionRejected, parse_definition
-from .models import Collection, PlanningRound, RoundStatus
+from .models import (
+    Collection,
+    Organisation,
+    OrganisationType,
+    PlanningRound,
+    RoundStatus,
+    SignOffDelegation,
+)
 
 
 @transaction.atomic
@@ -37,6 +48,7 @@ def round_copy(
         name=name,
         starts_on=source.starts_on + dt.timedelta(days=shift_days),
         ends_on=source.ends_on + dt.timedelta(days=shift_days),
+        reference_date=source.reference_date + dt.timedelta(days=shift_days),
         status=RoundStatus.DRAFT,
         copied_from=source,
     )
@@ -343,7 +355,10 @@ def round_create_from_definition(
             [Problem("round.name", None, f"A round called {definition.name} already exists.")]
         )
     planning_round = PlanningRound.objects.create(
-        name=definition.name, starts_on=definition.starts_on, ends_on=definition.ends_on
+        name=definition.name,
+        starts_on=definition.starts_on,
+        ends_on=definition.ends_on,
+        reference_date=definition.starts_on,
     )
     round_definition_install(planning_round=planning_round, text=text, user=user, request=request)
     return planning_round
@@ -440,3 +455,75 @@ def round_roll_forward(
         request=request,
     )
     return new_round
+
+
+# Sign-off handed to the system -------------------------------------------------------------------
+
+
+def _check_may_hand_sign_off(*, organisation: Organisation, user: User) -> None:
+    if not planning_rules.can_hand_sign_off(user, organisation):
+        raise PermissionDenied(
+            f"Only a signatory of {organisation.name} (or a national admin) can hand its sign-off "
+            "to its system or take it back."
+        )
+
+
+@transaction.atomic
+def sign_off_delegation_grant(
+    *, organisation: Organisation, granted_by: User, reason: str, request=None
+) -> SignOffDelegation:
+    """A provider hands the sign-off of its returns to its system from today, until revoked."""
+    _check_may_hand_sign_off(organisation=organisation, user=granted_by)
+    if organisation.org_type != OrganisationType.PROVIDER or organisation.parent_ics_id is None:
+        raise ValidationError("Only a provider that belongs to a system can hand sign-off to it.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the system signs off your returns."})
+    system = organisation.parent_ics
+    if SignOffDelegation.objects.filter(
+        organisation=organisation, system=system, revoked_at__isnull=True
+    ).exists():
+        raise ValidationError(f"{system.name} already signs off your returns. Reload the page.")
+    delegation = SignOffDelegation.objects.create(
+        organisation=organisation,
+        system=system,
+        starts_on=timezone.localdate(),
+        reason=reason.strip(),
+        granted_by=granted_by,
+    )
+    audit_record(
+        action=AuditAction.SIGN_OFF_DELEGATED,
+        actor=granted_by,
+        obj=delegation,
+        organisation_code=organisation.ods_code,
+        after={"system": system.ods_code, "from": delegation.starts_on.isoformat()},
+        detail=delegation.reason,
+        request=request,
+    )
+    notify(
+        recipients=users_holding_role(role=Role.SYSTEM_LEAD, organisation_id=system.pk),
+        kind="sign_off_delegation",
+        subject=f"{organisation.name} hands the sign-off of its returns to {system.name}",
+        body=f"From {delegation.starts_on:%d %B %Y} a system lead of {system.name} may sign off "
+        f"the returns of {organisation.name}: {delegation.reason}",
+        url=reverse("planning:organisation_returns", kwargs={"ods_code": organisation.ods_code}),
+    )
+    return delegation
+
+
+@transaction.atomic
+def sign_off_delegation_revoke(*, delegation: SignOffDelegation, user: User, request=None) -> None:
+    """The provider takes sign-off back: its own signatories sign its returns from now on."""
+    _check_may_hand_sign_off(organisation=delegation.organisation, user=user)
+    revoked = SignOffDelegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=user
+    )
+    if not revoked:
+        raise ValidationError("Sign-off was already taken back. Reload the page.")
+    audit_record(
+        action=AuditAction.SIGN_OFF_DELEGATION_REVOKED,
+        actor=user,
+        obj=delegation,
+        organisation_code=delegation.organisation.ods_code,
+        before={"system": delegation.system.ods_code},
+        request=request,
+    )

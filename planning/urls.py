@@ -5,6 +5,7 @@ from . import views
 app_name = "planning"
 urlpatterns = [
     path("organisations/<str:ods_code>/", views.organisation_returns, name="organisation_returns"),
+    path("organisations/<str:ods_code>/sign-off/", views.sign_off, name="sign_off"),
     path("regions/", views.region_list, name="region_list"),
     path("regions/<str:code>/", views.region_detail, name="region_detail"),
     path("rounds/", views.round_list, name="round_list"),

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from core.permissions import permission_or_404
+from core.forms import add_service_errors
+from core.permissions import object_permission_or_404, permission_or_404
 from submissions.downloads import attachment, content_type_of
 from submissions.services import template_for
 
@@ -60,6 +61,7 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
             else [],
             "done_count": sum(row.is_done for row in rows),
             "can_act": request.user.has_perm("planning.act_for_organisation", organisation),
+            "can_hand_sign_off": request.user.has_perm("planning.hand_sign_off", organisation),
         },
     )
 
@@ -323,4 +325,52 @@ def template_preview(request: HttpRequest, round_pk: int, pk: int) -> HttpRespon
         request,
         "planning/template_preview.html",
         {"collection": collection, "owing": owing, "not_found": bool(code)},
+    )
+
+
+@login_required
+def sign_off(request: HttpRequest, ods_code: str) -> HttpResponse:
+    """A provider's signatory hands the sign-off of its returns to its system, or takes it back."""
+    organisation = selectors.organisation_get_for_user(user=request.user, ods_code=ods_code)
+    object_permission_or_404(
+        user=request.user, permission="planning.hand_sign_off", obj=organisation
+    )
+    delegations = selectors.sign_off_delegations_of(organisation=organisation)
+    in_force = next((d for d in delegations if d.revoked_at is None), None)
+    form = forms.SignOffDelegationForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if in_force is not None:
+                services.sign_off_delegation_revoke(
+                    delegation=in_force, user=request.user, request=request
+                )
+                messages.success(
+                    request, "Sign-off taken back: only your signatories sign your returns."
+                )
+                return redirect("planning:sign_off", ods_code=organisation.ods_code)
+            if form.is_valid():
+                services.sign_off_delegation_grant(
+                    organisation=organisation,
+                    granted_by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+                messages.success(
+                    request,
+                    f"From today a system lead of {organisation.parent_ics.name} may sign off "
+                    "your returns.",
+                )
+                return redirect("planning:sign_off", ods_code=organisation.ods_code)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return render(
+        request,
+        "planning/sign_off.html",
+        {
+            "organisation": organisation,
+            "in_force": in_force,
+            "delegations": delegations,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
     )

@@ -1,6 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from .models import Comment, Decision, Endorsement
+from submissions.models import SubmissionStatus
+
+from .models import Comment, Decision, DecisionKind, Endorsement, SubmittedReturn
+from .services import DecisionConflict, decision_record
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -47,3 +51,39 @@ class EndorsementAdmin(ReadOnlyAdmin):
         "version__submission__collection",
         "endorsed_by",
     ]
+
+
+@admin.register(SubmittedReturn)
+class SubmittedReturnAdmin(ReadOnlyAdmin):
+    """Approving from the admin goes through the same service, and its refusals, as the portal."""
+
+    list_display = ["organisation", "collection", "submitted_by", "submitted_at"]
+    list_select_related = ["organisation", "collection", "submitted_by"]
+    search_fields = ["organisation__ods_code", "organisation__name", "collection__code"]
+    actions = ["approve"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=SubmissionStatus.SUBMITTED)
+            .select_related("submitted_version", "region", "system")
+        )
+
+    @admin.action(description="Approve the submitted version")
+    def approve(self, request, queryset):
+        for submission in queryset:
+            try:
+                decision_record(
+                    submission=submission,
+                    version=submission.submitted_version,
+                    reviewer=request.user,
+                    kind=DecisionKind.APPROVE,
+                    request=request,
+                )
+            except (PermissionDenied, ValidationError) as refused:
+                self.message_user(request, f"{submission}: {refused}", messages.ERROR)
+            except DecisionConflict as conflict:
+                self.message_user(request, f"{submission}: {conflict.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{submission}: approved.")

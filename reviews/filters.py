@@ -64,9 +64,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
         return super().filter_queryset(queryset)
 
     def filter_ics(self, queryset, name, value):
-        return queryset.filter(
-            Q(organisation__ods_code=value) | Q(organisation__parent_ics__ods_code=value)
-        )
+        return queryset.filter(Q(organisation__ods_code=value) | Q(system__ods_code=value))
 
     def filter_late(self, queryset, name, value):
         return queryset.filter(is_late=value == "yes")

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from submissions.models import Submission
+
 
 class DecisionKind(models.TextChoices):
     APPROVE = "approve", "Approve"
@@ -103,3 +105,11 @@ class Endorsement(models.Model):
 
     def __str__(self) -> str:
         return f"Endorsement of {self.version} by {self.endorsed_by}"
+
+
+class SubmittedReturn(Submission):
+    """Returns awaiting a decision, as the Django admin lists them for its approve action."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "submitted return"

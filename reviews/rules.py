@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import rules
 
-from accounts.selectors import user_scope
 from planning.definitions import collection_definition
 from planning.models import OrganisationType
 from planning.rules import is_member_of_organisation, is_national_admin, is_regional_reviewer
-from submissions.rules import can_review_submission, state_allows
+from submissions.rules import can_review_submission, is_system_lead_of_submission, state_allows
 from submissions.transitions import Action
 
 
@@ -19,15 +18,6 @@ def needs_endorsement(submission) -> bool:
         return False
     item = collection_definition(collection=submission.collection)
     return bool(item and item.endorsed_by_system)
-
-
-@rules.predicate
-def is_system_lead_of_parent_ics(user, submission) -> bool:
-    return (
-        submission is not None
-        and submission.organisation.parent_ics_id is not None
-        and submission.organisation.parent_ics_id in user_scope(user=user).lead_ics_ids
-    )
 
 
 @rules.predicate
@@ -44,7 +34,7 @@ can_see_review_queue = is_national_admin | is_regional_reviewer
 can_view_review = is_national_admin | can_review_submission
 can_decide_on_submission = can_review_submission
 can_comment_on_submission = can_review_submission | is_member_of_submitting_organisation
-can_endorse_submission = endorsement_applies & is_system_lead_of_parent_ics
+can_endorse_submission = endorsement_applies & is_system_lead_of_submission
 # National admins may reopen too: Django admin's "Reopen approved returns" is theirs.
 can_reopen_submission = is_national_admin | can_review_submission
 # What the review page offers now: the role rule and the transition table together.

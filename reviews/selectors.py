@@ -9,8 +9,13 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from accounts.models import User
-from accounts.selectors import user_scope
+from accounts.models import Role, User
+from accounts.selectors import (
+    people_named,
+    user_scope,
+    users_holding_role,
+    users_reviewing_region,
+)
 from planning.definitions import collection_specs
 from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round, rounds_visible_to
@@ -31,14 +36,14 @@ def review_queue_for_user(*, user: User) -> QuerySet[Submission]:
     scope = user_scope(user=user)
     submissions = submissions_for_user(user=user)
     if not scope.is_national_admin:
-        submissions = submissions.filter(organisation__region_id__in=scope.reviewer_region_ids)
+        submissions = submissions.filter(region_id__in=scope.reviewer_region_ids)
     last_side = (
         Comment.objects.filter(submission_id=OuterRef("pk"))
         .order_by("-created_at", "-id")
         .values("side")[:1]
     )
     return (
-        submissions.select_related("organisation__parent_ics")
+        submissions.select_related("system")
         .annotate(last_comment_side=Coalesce(Subquery(last_side), Value("")))
         .annotate(
             waiting=Q(status=SubmissionStatus.SUBMITTED)
@@ -268,4 +273,47 @@ def _measure_total(*, measure: Measure, months: list[Decimal], baseline: Decimal
         averaged=not adds_up,
         # The baseline is one month's figure: over the same months for a flow.
         baseline=baseline * len(months) if baseline is not None and adds_up else baseline,
+    )
+
+
+APPROVE, ENDORSE = "approve", "endorse"
+
+
+def four_eyes_refusal(*, user: User, submission: Submission, version: Version, action: str) -> str:
+    """Why the user may not approve or endorse this version (they uploaded it, signed it off, or
+    it was signed off by someone covering for them), naming who can instead; "" when they may."""
+    signer = submission.submitted_by
+    reasons = []
+    if version.uploaded_by_id == user.pk:
+        reasons.append("uploaded it")
+    if submission.submitted_by_id == user.pk and submission.submitted_version_id == version.pk:
+        reasons.append("signed it off")
+    if submission.submitted_on_behalf_of_id == user.pk and signer is not None:
+        reasons.append(
+            f"had it signed off by {signer.get_full_name() or signer.get_username()}, "
+            "who was covering for you"
+        )
+    if not reasons:
+        return ""
+    conflicted = {
+        user.pk,
+        version.uploaded_by_id,
+        submission.submitted_by_id,
+        submission.submitted_on_behalf_of_id,
+    } - {None}
+    if action == APPROVE:
+        others = users_reviewing_region(region_id=submission.region_id)
+        role = f"reviewers of {submission.region.name}"
+    else:
+        others = users_holding_role(role=Role.SYSTEM_LEAD, organisation_id=submission.system_id)
+        role = f"system leads of {submission.system.name}" if submission.system_id else ""
+    names = people_named(users=others.exclude(pk__in=conflicted))
+    instead = (
+        f"Ask {names} ({role}) to {action} it."
+        if names
+        else f"No one else holds that role, so ask a national admin to {action} it."
+    )
+    return (
+        f"You cannot {action} version {version.number}: you {' and '.join(reasons)}, and a "
+        f"second person must {action} what one person prepared. {instead}"
     )

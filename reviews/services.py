@@ -18,6 +18,7 @@ from submissions.transitions import Action, TransitionConflict, state_allows, tr
 
 from . import rules as review_rules
 from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
+from .selectors import APPROVE, ENDORSE, four_eyes_refusal
 
 MAX_CELL_LENGTH = 20
 
@@ -90,6 +91,12 @@ def decision_record(
         raise ValidationError({"comment": "Write the comment."})
     if not _awaiting_decision(submission=submission, version=version):
         raise DecisionConflict(_stale_message(submission=submission, version=version))
+    if kind == DecisionKind.APPROVE:
+        refusal = four_eyes_refusal(
+            user=reviewer, submission=submission, version=version, action=APPROVE
+        )
+        if refusal:
+            raise PermissionDenied(refusal)
     if kind == DecisionKind.APPROVE and review_rules.needs_endorsement(submission):
         if not Endorsement.objects.filter(version=version).exists():
             raise DecisionConflict(
@@ -269,6 +276,9 @@ def endorsement_record(
         raise PermissionDenied(
             "Only the system lead of the provider's ICS can endorse this return."
         )
+    refusal = four_eyes_refusal(user=user, submission=submission, version=version, action=ENDORSE)
+    if refusal:
+        raise PermissionDenied(refusal)
     if not _awaiting_decision(submission=submission, version=version):
         raise DecisionConflict(
             f"Version {version.number} is not the submitted version awaiting review, so it cannot "

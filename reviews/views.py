@@ -108,6 +108,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_get_for_reviewer(user=request.user, pk=pk)
     object_permission_or_404(user=request.user, permission="reviews.decide", obj=submission)
     form = DecisionForm(request.POST)
+    status = None
     if form.is_valid():
         try:
             services.decision_record(
@@ -122,6 +123,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except (ValidationError, Conflict) as error:
             add_service_errors(form, error)
+        except PermissionDenied as refused:
+            form.add_error(None, str(refused))
+            status = 403
         else:
             messages.success(
                 request, f"Decision recorded: {submission.get_status_display().lower()}."
@@ -131,7 +135,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "reviews/review_detail.html",
         _review_context(request, submission, decision_form=form),
-        status=409 if form.errors.get("__all__") else 400,
+        status=status or (409 if form.errors.get("__all__") else 400),
     )
 
 

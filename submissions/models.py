@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from planning.history import placement_of
+
 
 class SubmissionStatus(models.TextChoices):
     NOT_STARTED = "not_started", "Not started"
@@ -55,6 +57,19 @@ class Submission(models.Model):
     )
     organisation = models.ForeignKey(
         "planning.Organisation", on_delete=models.PROTECT, related_name="submissions"
+    )
+    # Where the organisation stood on the round's reference date, kept with the return so that
+    # later organisation changes never move a return between systems or regions (ADR 0030).
+    system = models.ForeignKey(
+        "planning.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="member_submissions",
+        help_text="The ICS or ICB the organisation belonged to on the round's reference date.",
+    )
+    region = models.ForeignKey(
+        "planning.Region", on_delete=models.PROTECT, related_name="submissions"
     )
     status = models.CharField(
         max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.NOT_STARTED
@@ -116,6 +131,14 @@ class Submission(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status in SubmissionStatus.DONE
+
+    def save(self, *args, **kwargs) -> None:
+        if self.region_id is None:
+            self.system_id, self.region_id = placement_of(
+                organisation=self.organisation,
+                day=self.collection.planning_round.reference_date,
+            )
+        super().save(*args, **kwargs)
 
 
 class TemplateVersion(models.Model):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import rules
 
-from planning.rules import is_reviewer_of_organisation
+from accounts.selectors import user_scope
 
 from .selectors import (
     may_name_provider,
@@ -33,8 +33,25 @@ def state_allows(action: str) -> rules.Predicate:
 
 
 @rules.predicate
+def is_system_lead_of_submission(user, submission) -> bool:
+    """The lead of the system the return was placed in on its round's reference date."""
+    return (
+        submission is not None
+        and submission.system_id is not None
+        and submission.system_id in user_scope(user=user).lead_ics_ids
+    )
+
+
+@rules.predicate
 def can_view_submission(user, submission) -> bool:
     return submission is not None and may_view_submission(user=user, submission=submission)
+
+
+@rules.predicate
+def is_reviewer_of_submission(user, submission) -> bool:
+    return (
+        submission is not None and submission.region_id in user_scope(user=user).reviewer_region_ids
+    )
 
 
 @rules.predicate
@@ -63,9 +80,7 @@ def can_submit_version(user, version) -> bool:
     )
 
 
-@rules.predicate
-def can_review_submission(user, submission) -> bool:
-    return submission is not None and is_reviewer_of_organisation(user, submission.organisation)
+can_review_submission = is_reviewer_of_submission
 
 
 can_upload_now = can_upload_to_submission & state_allows(Action.UPLOAD)

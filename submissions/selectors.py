@@ -8,11 +8,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import Role, User
-from accounts.selectors import user_scope
+from accounts.selectors import people_named, user_scope, users_holding_role
 from audit.services import audit_access_refused
 from planning.definitions import collection_specs
-from planning.models import DeadlineExtension
-from planning.selectors import return_visibility
+from planning.models import DeadlineExtension, OrganisationType
+from planning.selectors import sign_off_delegated, submission_visibility
 from workbooks.reader import template_sheet_names
 from workbooks.rule_titles import rule_title
 from workbooks.specs import spec_for, template_layout_key
@@ -44,7 +44,7 @@ def submissions_for_user(*, user: User) -> QuerySet[Submission]:
     ).values("deadline")[:1]
     return (
         Submission.objects.filter(
-            return_visibility(user=user) | _named_provider_visibility(user=user)
+            submission_visibility(user=user) | _named_provider_visibility(user=user)
         )
         .select_related(
             "collection",
@@ -166,11 +166,15 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
         return SigningCapacity(
             role=f"{role.label}{_covering_note(delegator_id=delegator)}", on_behalf_of_id=delegator
         )
-    if organisation.parent_ics_id and organisation.parent_ics_id in scope.lead_ics_ids:
-        delegator = scope.covering_for.get((Role.SYSTEM_LEAD, organisation.parent_ics_id))
+    if (
+        submission.system_id
+        and submission.system_id in scope.lead_ics_ids
+        and _system_may_sign(submission=submission)
+    ):
+        delegator = scope.covering_for.get((Role.SYSTEM_LEAD, submission.system_id))
         kind = organisation.get_org_type_display()
         return SigningCapacity(
-            role=f"System lead of {organisation.parent_ics.name}, for the "
+            role=f"System lead of {submission.system.name}, for the "
             f"{kind}{_covering_note(delegator_id=delegator)}",
             on_behalf_of_id=delegator,
         )
@@ -191,6 +195,35 @@ def signing_capacity(*, user: User, submission: Submission) -> SigningCapacity |
             on_behalf_of_id=delegator,
         )
     return None
+
+
+def _system_may_sign(*, submission: Submission) -> bool:
+    """A provider's returns are signed by its own signatories, unless it has handed sign-off to
+    its system in the portal."""
+    organisation = submission.organisation
+    return organisation.org_type != OrganisationType.PROVIDER or sign_off_delegated(
+        organisation_id=organisation.pk, system_id=submission.system_id
+    )
+
+
+def signing_refusal(*, user: User, submission: Submission) -> str:
+    """Why a system lead who may read a provider's return may not sign it, and whom to ask."""
+    if (
+        submission.system_id not in user_scope(user=user).lead_ics_ids
+        or _system_may_sign(submission=submission)
+        or signing_capacity(user=user, submission=submission)
+    ):
+        return ""
+    organisation = submission.organisation
+    signatories = people_named(
+        users=users_holding_role(role=Role.SIGNATORY, organisation_id=organisation.pk)
+    )
+    ask = f"Ask {signatories} to sign it off, or" if signatories else "Ask"
+    return (
+        f"Only a signatory of {organisation.name} can sign off this return: it has not handed "
+        f"sign-off to {submission.system.name} in the portal. {ask} a signatory of "
+        f"{organisation.name} to hand sign-off to the system from its returns page."
+    )
 
 
 def _lead_ccg_acts_for(*, submission: Submission, organisation_ids: frozenset[int]) -> bool:
@@ -237,10 +270,7 @@ def may_upload(*, user: User, submission: Submission) -> bool:
     organisation = submission.organisation
     return (
         organisation.pk in scope.organisation_ids
-        or (
-            organisation.parent_ics_id is not None
-            and organisation.parent_ics_id in scope.lead_ics_ids
-        )
+        or (submission.system_id is not None and submission.system_id in scope.lead_ics_ids)
         or _lead_ccg_acts_for(submission=submission, organisation_ids=scope.organisation_ids)
         or _named_provider_acts_for(submission=submission, organisation_ids=scope.organisation_ids)
     )

@@ -27,6 +27,7 @@ from guidance.selectors import measure_definitions
 from guidance.services import guidance_publish
 from notifications.services import notify
 from planning.definitions import collection_narrative, collection_specs, round_definition
+from planning.history import members_on, organisations_in_force_on, placements_on
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
 from planning.selectors import effective_deadline
 from workbooks.filecheck import inspect_upload
@@ -98,10 +99,18 @@ def declaration_text(*, organisation: Organisation) -> str:
 
 
 def submissions_ensure_for_round(*, planning_round: PlanningRound) -> int:
-    """Create the (empty) return of every organisation for every collection it owes. Idempotent."""
-    organisations = list(Organisation.objects.filter(is_active=True))
+    """Create the (empty) return of every organisation in force on the round's reference date for
+    every collection it owes, placed in its system and region of that day. Idempotent."""
+    day = planning_round.reference_date
+    organisations = list(organisations_in_force_on(day=day))
+    placements = placements_on(day=day)
     wanted = [
-        Submission(collection=collection, organisation=organisation)
+        Submission(
+            collection=collection,
+            organisation=organisation,
+            system_id=placements.system_id(organisation),
+            region_id=placements.region_id(organisation),
+        )
         for collection in planning_round.collections.all()
         for organisation in organisations
         if collection.is_owed_by(organisation)
@@ -263,15 +272,15 @@ def submission_name_provider(
 # Templates --------------------------------------------------------------------------------------
 
 
-def member_organisations(*, organisation: Organisation) -> tuple[MemberOrg, ...]:
-    """The providers and CCGs whose rows a system's template carries: providers first, each by
-    code."""
-    if organisation.org_type != OrganisationType.ICS:
+def member_organisations(*, organisation: Organisation, day: dt.date) -> tuple[MemberOrg, ...]:
+    """The providers and CCGs whose rows a system's template carries, as the system stood on the
+    day: providers first, each by code."""
+    if not organisation.is_ics:
         return ()
-    members = Organisation.objects.filter(
-        parent_ics=organisation,
-        is_active=True,
-        org_type__in=[OrganisationType.PROVIDER, OrganisationType.CCG],
+    members = members_on(
+        system=organisation,
+        day=day,
+        types=[OrganisationType.PROVIDER, OrganisationType.CCG],
     )
     ordered = sorted(
         members, key=lambda member: (member.org_type != OrganisationType.PROVIDER, member.ods_code)
@@ -295,7 +304,9 @@ def template_context_for(
         round_name=collection.planning_round.name,
         organisation_code=organisation.ods_code,
         organisation_name=organisation.name,
-        members=member_organisations(organisation=organisation),
+        members=member_organisations(
+            organisation=organisation, day=collection.planning_round.reference_date
+        ),
         template_version=template_version,
         measure_definitions=tuple(
             sorted(measure_definitions(planning_round=collection.planning_round).items())

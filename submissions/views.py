@@ -54,6 +54,7 @@ def _panel_context(request: HttpRequest, submission, version) -> dict:
         "can_submit": can_submit,
         "is_submittable": is_submittable,
         "may_submit_version": can_submit and is_submittable,
+        "signing_refusal": selectors.signing_refusal(user=request.user, submission=submission),
         "is_current": version is not None and version.pk == submission.current_version_id,
     }
 

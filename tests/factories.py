@@ -81,6 +81,7 @@ class PlanningRoundFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Round {n}")
     starts_on = dt.date(2021, 4, 1)
     ends_on = dt.date(2022, 3, 31)
+    reference_date = factory.SelfAttribute("starts_on")
     status = RoundStatus.PUBLISHED
     is_current = False
     definition = factory.LazyFunction(lambda: shipped_definition().data)

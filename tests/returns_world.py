@@ -82,7 +82,7 @@ def act_world(db) -> ReturnWorld:
         parent_ics=ics,
     )
     TrustFactory(ods_code="RR7", name="Gateshead Health NHS Foundation Trust", parent_ics=ics)
-    CcgFactory(ods_code="QHM-CCG", name="NHS North East and North Cumbria CCG", parent_ics=ics)
+    CcgFactory(ods_code="13T", name="NHS Newcastle Gateshead CCG", parent_ics=ics)
     planning_round = PlanningRoundFactory(name="2021/22", is_current=True)
     act = CollectionFactory(
         planning_round=planning_round,

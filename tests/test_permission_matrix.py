@@ -127,6 +127,10 @@ MATRIX: list[Row] = [
         label="cancer alliance in own region",
     ),
     Row("planning:organisation_returns", lambda w: {"ods_code": "NOPE"}, nobody(), label="unknown"),
+    # planning: who signs off a provider's returns
+    Row("planning:sign_off", _org("trust_a"), only("signatory", *ADMIN), label="own trust"),
+    Row("planning:sign_off", _org("trust_b"), only(*ADMIN), label="other trust"),
+    Row("planning:sign_off", _org("ics_a"), nobody(), label="a system hands nothing on"),
     # planning: regions
     Row("planning:region_list", None, only(*ADMIN)),
     Row(

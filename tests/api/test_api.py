@@ -8,10 +8,19 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from submissions.models import SubmissionStatus, Version
+from planning.models import Organisation
+from submissions.models import Submission, SubmissionStatus, Version
 from submissions.services import submissions_ensure_for_round
 from submissions.validation import version_validate
-from tests.factories import PASSWORD, IcsFactory, api_token, user_with_role
+from tests.factories import (
+    PASSWORD,
+    CollectionFactory,
+    IcsFactory,
+    api_token,
+    grant,
+    user_with_role,
+)
+from tests.reviews.support import put_in_state, stored_version, submit
 
 
 @pytest.fixture
@@ -247,3 +256,52 @@ def test_extension_decision_by_the_organisation_is_404(api, act_world):
         f"/api/v1/extensions/{asked.json()['id']}/decision/", {"decision": "grant"}, format="json"
     )
     assert response.status_code == 404
+
+
+def _token_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
+    return client
+
+
+def test_api_refuses_an_approval_by_the_person_who_uploaded_and_signed_the_version(act_world):
+    version = submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample())
+    grant(act_world.lead, Role.REGIONAL_REVIEWER, region=act_world.ics.region)
+
+    response = _token_client(act_world.lead).post(
+        f"/api/v1/submissions/{act_world.submission.pk}/reviews/",
+        {"version": version.pk, "decision": "approve"},
+        format="json",
+    )
+
+    assert response.status_code == 403
+    assert response.json()["detail"].endswith(
+        "Ask reviewer-y63 (reviewers of North East and Yorkshire) to approve it."
+    )
+    assert act_world.submission.decisions.count() == 0
+
+
+def test_api_refuses_a_system_lead_signing_a_provider_return_not_handed_to_the_system(
+    act_world,
+):
+    trust = Organisation.objects.get(ods_code="RTD")
+    pcc = CollectionFactory(
+        planning_round=act_world.act.planning_round, code="PCC", submitted_by=["provider"]
+    )
+    submission = Submission.objects.create(collection=pcc, organisation=trust)
+    version = stored_version(submission=submission, number=1, data=b"x", user=act_world.lead)
+    put_in_state(submission=submission, state=SubmissionStatus.VALID, version=version)
+
+    response = _token_client(act_world.lead).post(
+        f"/api/v1/submissions/{submission.pk}/submit/",
+        {"version": version.pk, "declaration": True, "explanations": {}},
+        format="json",
+    )
+
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith(
+        "Only a signatory of The Newcastle upon Tyne Hospitals NHS Foundation Trust can sign off "
+        "this return"
+    )
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.VALID

@@ -54,7 +54,7 @@ def qhm(db):
         name="The Newcastle upon Tyne Hospitals NHS Foundation Trust",
         parent_ics=ics,
     )
-    CcgFactory(ods_code="QHM-CCG", name="NHS North East and North Cumbria CCG", parent_ics=ics)
+    CcgFactory(ods_code="13T", name="NHS Newcastle Gateshead CCG", parent_ics=ics)
     erf_baselines_load(organisation=ics)
     user_with_role(Role.NATIONAL_ADMIN, username="admin")
     lead = user_with_role(Role.SYSTEM_LEAD, organisation=ics, username="lead-qhm")

@@ -23,10 +23,11 @@ from tests.oversight.support import in_state
 from tests.test_query_bounds import LARGE, SMALL, Page, _queries
 
 # Session, user, roles (3); header roles and unread count (2); the round, the filter's regions and
-# returns (3); the dashboard's regions, collections, organisations, returns and extensions (5).
-NATIONAL_BOUND = 13
-# One region: its lookup replaces the dashboard's regions. Portal permissions are answered from
-# roles alone (User.has_perm), so a reviewer's navigation reads no Django permission tables.
+# returns (3); the dashboard's regions, collections, organisations, where they stood on the round's
+# reference date, returns and extensions (6).
+NATIONAL_BOUND = 14
+# One region: its lookup replaces the dashboard's regions, and a reviewer's navigation is answered
+# by the rules without ModelBackend's permission reads.
 REGION_BOUND = NATIONAL_BOUND
 # An export has no page header (-2) and records the download in the audit trail (+1).
 EXPORT_BOUND = NATIONAL_BOUND - 1

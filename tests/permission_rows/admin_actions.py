@@ -46,8 +46,10 @@ ADMIN_ACTIONS = {
     "planning.Region": ["delete_selected"],
     "planning.Organisation": ["delete_selected"],
     "planning.PlanningRound": ["make_current"],
+    "planning.SignOffDelegation": ["revoke"],
     "planning.DeadlineExtension": ["delete_selected"],
     "submissions.Submission": ["reopen"],
+    "reviews.SubmittedReturn": ["approve"],
     "submissions.TemplateVersion": ["delete_selected"],
     "triangulation.TriangulationBands": ["delete_selected"],
 }

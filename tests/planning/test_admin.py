@@ -12,11 +12,20 @@ from django.utils import timezone
 from accounts.models import Role
 from audit.models import AuditAction, AuditEvent
 from notifications.models import Notification
-from planning.models import DeadlineExtension, ExtensionRequest, ExtensionStatus, PlanningRound
+from planning.models import (
+    DeadlineExtension,
+    ExtensionRequest,
+    ExtensionStatus,
+    Organisation,
+    PlanningRound,
+    SignOffDelegation,
+)
+from planning.services import sign_off_delegation_grant
 from tests.factories import (
     CollectionFactory,
     IcsFactory,
     PlanningRoundFactory,
+    UserFactory,
     london,
     user_with_role,
 )
@@ -161,3 +170,25 @@ def test_extension_admin_refuses_what_the_portal_refuses(admin_client, collectio
     assert "Extensions can be at most" in str(response.context["adminform"].form.non_field_errors())
     assert DeadlineExtension.objects.count() == 0
     assert _actions(AuditAction.EXTENSION_DECIDED) == []
+
+
+def test_admin_takes_sign_off_back_through_the_service_and_refuses_anyone_else(client, act_world):
+    trust = Organisation.objects.get(ods_code="RTD")
+    signatory = user_with_role(Role.SIGNATORY, organisation=trust, username="rtd-signatory")
+    delegation = sign_off_delegation_grant(
+        organisation=trust, granted_by=signatory, reason="Board minute 21/34"
+    )
+    url = reverse("admin:planning_signoffdelegation_changelist")
+    action = {"action": "revoke", "_selected_action": [delegation.pk]}
+
+    client.force_login(UserFactory(username="staff-only", is_staff=True, is_superuser=True))
+    refused = [str(m) for m in client.post(url, action, follow=True).context["messages"]]
+    client.force_login(user_with_role(Role.NATIONAL_ADMIN, is_staff=True, is_superuser=True))
+    revoked = [str(m) for m in client.post(url, action, follow=True).context["messages"]]
+
+    assert refused == [
+        f"{delegation}: Only a signatory of The Newcastle upon Tyne Hospitals NHS Foundation "
+        "Trust (or a national admin) can hand its sign-off to its system or take it back."
+    ]
+    assert revoked == [f"{delegation}: sign-off taken back."]
+    assert SignOffDelegation.objects.get(pk=delegation.pk).revoked_at is not None

@@ -38,6 +38,19 @@ def test_organisation_ods_code_unique():
         )
 
 
+def test_organisation_icb_keeps_the_ods_code_of_the_ics_it_succeeds():
+    ics = IcsFactory(ods_code="QAA")
+
+    icb = Organisation.objects.create(
+        ods_code="QAA", name="NHS Test ICB", org_type=OrganisationType.ICB, region=ics.region
+    )
+
+    assert sorted(Organisation.objects.filter(ods_code="QAA").values_list("pk", flat=True)) == [
+        ics.pk,
+        icb.pk,
+    ]
+
+
 def test_organisation_trust_kind_only_for_providers():
     ics = IcsFactory()
 
@@ -102,7 +115,10 @@ def test_round_name_unique():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         PlanningRound.objects.create(
-            name="2021/22", starts_on=dt.date(2021, 4, 1), ends_on=dt.date(2022, 3, 31)
+            name="2021/22",
+            starts_on=dt.date(2021, 4, 1),
+            ends_on=dt.date(2022, 3, 31),
+            reference_date=dt.date(2021, 4, 1),
         )
 
 

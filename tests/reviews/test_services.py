@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import Role
+from accounts.selectors import forget_user_scope
 from audit.models import AuditEvent
 from notifications.models import Notification
 from planning.models import OrganisationType
@@ -19,7 +20,7 @@ from reviews.services import (
 from submissions.models import Submission
 from submissions.models import SubmissionStatus as S
 from submissions.services import submissions_ensure_for_round, template_context
-from tests.factories import CollectionFactory, TrustFactory, london, user_with_role
+from tests.factories import CollectionFactory, TrustFactory, grant, london, user_with_role
 from tests.reviews.support import put_in_state, stored_version, submit
 from workbooks.sample import make_sample_return
 
@@ -367,3 +368,98 @@ def test_an_ics_maternity_return_needs_no_endorsement(act_world, maternity):
         kind=DecisionKind.APPROVE,
     )
     assert Submission.objects.get(pk=ics_submission.pk).status == S.APPROVED
+
+
+# Four eyes ----------------------------------------------------------------------------------------
+
+
+def test_nobody_approves_a_version_they_uploaded_and_signed_and_is_told_who_can(
+    act_world, submitted
+):
+    _also_reviewer(act_world.lead, act_world)
+
+    with pytest.raises(PermissionDenied) as refused:
+        decision_record(
+            submission=act_world.submission,
+            version=submitted,
+            reviewer=act_world.lead,
+            kind=DecisionKind.APPROVE,
+        )
+
+    assert str(refused.value) == (
+        f"You cannot approve version 1: you uploaded it and signed it off, and a second person "
+        f"must approve what one person prepared. Ask {_name(act_world.reviewer)} (reviewers of "
+        "North East and Yorkshire) to approve it."
+    )
+    assert Submission.objects.get(pk=act_world.submission.pk).status == S.SUBMITTED
+
+
+def test_nobody_approves_a_version_signed_by_someone_covering_for_them(act_world):
+    colleague = user_with_role(Role.SIGNATORY, organisation=act_world.ics, username="colleague")
+    version = submit(submission=act_world.submission, user=colleague, data=act_world.sample())
+    Submission.objects.filter(pk=act_world.submission.pk).update(
+        submitted_on_behalf_of=act_world.lead
+    )
+    act_world.submission.refresh_from_db()
+    _also_reviewer(act_world.lead, act_world)
+
+    with pytest.raises(PermissionDenied) as refused:
+        decision_record(
+            submission=act_world.submission,
+            version=version,
+            reviewer=act_world.lead,
+            kind=DecisionKind.APPROVE,
+        )
+
+    assert "who was covering for you" in str(refused.value)
+    assert f"Ask {_name(act_world.reviewer)}" in str(refused.value)
+
+
+def test_request_changes_is_not_a_four_eyes_decision(act_world, submitted):
+    _also_reviewer(act_world.lead, act_world)
+
+    decision = decision_record(
+        submission=act_world.submission,
+        version=submitted,
+        reviewer=act_world.lead,
+        kind=DecisionKind.REQUEST_CHANGES,
+        comment="Our own numbers need another look.",
+    )
+
+    assert decision.kind == DecisionKind.REQUEST_CHANGES
+
+
+def test_a_lead_who_signed_a_providers_maternity_return_may_not_endorse_it(act_world):
+    trust = TrustFactory(ods_code="RXP", parent_ics=act_world.ics, region=act_world.ics.region)
+    mat = CollectionFactory(
+        planning_round=act_world.act.planning_round,
+        code="MAT",
+        submitted_by=[OrganisationType.PROVIDER],
+        accepted_formats=["xlsx"],
+    )
+    submission = Submission.objects.create(collection=mat, organisation=trust)
+    other_lead = user_with_role(Role.SYSTEM_LEAD, organisation=act_world.ics, username="lead-two")
+    signatory = user_with_role(Role.SIGNATORY, organisation=trust, username="rxp-signatory")
+    version = stored_version(submission=submission, number=1, data=b"x", user=act_world.lead)
+    put_in_state(submission=submission, state=S.SUBMITTED, version=version)
+    Submission.objects.filter(pk=submission.pk).update(submitted_by=signatory)
+    submission.refresh_from_db()
+
+    with pytest.raises(PermissionDenied) as refused:
+        endorsement_record(submission=submission, version=version, user=act_world.lead)
+
+    assert str(refused.value) == (
+        "You cannot endorse version 1: you uploaded it, and a second person must endorse what one "
+        f"person prepared. Ask {_name(other_lead)} (system leads of North East and North Cumbria) "
+        "to endorse it."
+    )
+    assert endorsement_record(submission=submission, version=version, user=other_lead)
+
+
+def _also_reviewer(user, act_world) -> None:
+    grant(user, Role.REGIONAL_REVIEWER, region=act_world.ics.region)
+    forget_user_scope(user=user)
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()

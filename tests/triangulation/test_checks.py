@@ -35,7 +35,7 @@ def activity(month: float = 110, *, providers=("RTD",), ccg: float | None = None
         )
     if ccg is not None:
         numbers += block(
-            "QHM-CCG",
+            "13T",
             "ccg",
             {
                 "EL-TOT": (100, ccg),
