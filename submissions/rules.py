@@ -83,8 +83,13 @@ def can_submit_version(user, version) -> bool:
 can_review_submission = is_reviewer_of_submission
 
 
-can_upload_now = can_upload_to_submission & state_allows(Action.UPLOAD)
-can_submit_now = can_submit_submission & state_allows(Action.SUBMIT)
+# A submitted return takes a newer draft (upload_draft) and another version (resubmit) too.
+can_upload_now = can_upload_to_submission & (
+    state_allows(Action.UPLOAD) | state_allows(Action.UPLOAD_DRAFT)
+)
+can_submit_now = can_submit_submission & (
+    state_allows(Action.SUBMIT) | state_allows(Action.RESUBMIT)
+)
 
 rules.add_perm("submissions.view_submission", can_view_submission)
 rules.add_perm("submissions.upload_version", can_upload_to_submission)

@@ -312,6 +312,7 @@ def test_return_page_says_a_newer_draft_is_not_submitted(client, act_world):
     page = client.get(_url("detail", act_world.submission.pk)).content.decode()
     assert "Version 1 stays submitted until you submit another version" in page
     assert 'data-testid="draft-notice"' in page
+    assert 'name="file"' in page  # a submitted return still takes a newer draft
 
 
 def test_submit_of_a_version_with_errors_goes_back_saying_why(client, act_world):
