@@ -103,9 +103,7 @@ def test_system_lead_sees_task_list_and_logs_out(
     )
     tasks = page.get_by_test_id("returns").locator(".nhsuk-task-list__item")
     expect(tasks).to_have_count(len(ICS_COLLECTIONS))
-    assert [
-        name.split()[0] for name in tasks.locator(".nhsuk-task-list__name").all_inner_texts()
-    ] == ICS_COLLECTIONS
+    assert [task.split()[0] for task in tasks.all_inner_texts()] == ICS_COLLECTIONS
     expect(tasks.locator(".nhsuk-task-list__status")).to_have_text(
         ["Not started"] * len(ICS_COLLECTIONS)
     )
@@ -135,6 +133,9 @@ def test_admin_pages_accessible(page: Page, live_server, north_east, console_err
     user_with_role(Role.NATIONAL_ADMIN, username="admin")
     act = Collection.objects.get(code="ACT", stage="draft")
     log_in(page, live_server.url, "admin")
+    expect(page.get_by_role("heading", level=1)).to_have_text("National overview")
+    assert_accessible(page)
+    page.get_by_role("link", name="Regions and their organisations").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Regions")
     assert_accessible(page)
 
