@@ -147,7 +147,7 @@ def test_seed_demo_users_have_their_roles_and_log_in_with_the_password(db, seede
             response.context["user"].username,
         )
     assert landed == {
-        "admin": ("/regions/", 200, "admin"),
+        "admin": ("/", 200, "admin"),
         "lead-qhm": ("/organisations/QHM/", 200, "lead-qhm"),
         "submit-rtd": ("/organisations/RTD/", 200, "submit-rtd"),
         "reviewer-y63": ("/regions/Y63/", 200, "reviewer-y63"),
