@@ -35,16 +35,11 @@ def two_regions(transactional_db):
     user_with_role(Role.NATIONAL_ADMIN, username="admin")
 
 
-@pytest.mark.xfail(
-    reason="the Filter details of the dashboard stays closed when its summary is clicked since "
-    "the merge of the dashboard layout work; open question for the next session",
-    strict=False,
-)
 def test_admin_filters_the_dashboard_to_a_region_and_drills_down(
     page: Page, live_server, two_regions, console_errors
 ):
     log_in(page, live_server.url, "admin")
-    page.get_by_role("link", name="Progress").click()
+    page.get_by_role("link", name="See progress by region, return and organisation").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Progress: England")
     expect(page.get_by_test_id("matrix").locator("tbody tr")).to_have_count(3)
