@@ -109,7 +109,8 @@ class ErfEstimateSerializer(serializers.Serializer):
 
 
 class ErfEstimate(APIView):
-    """Estimate the Elective Recovery Fund payment, month by month (seeds/004 §3)."""
+    """Estimate the Elective Recovery Fund payment, month by month (the 2021/22 implementation
+    guidance §3)."""
 
     @extend_schema(request=ErfEstimateRequestSerializer, responses={200: ErfEstimateSerializer})
     def post(self, request):

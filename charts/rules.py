@@ -1,4 +1,4 @@
-"""Who may see charts (SPEC §1): national admins everything, reviewers their regions, system
+"""Who may see charts: national admins everything, reviewers their regions, system
 leads their systems. Which scope each may open is checked by
 charts.selectors.chart_scope_for_user."""
 

@@ -1,4 +1,4 @@
-"""Request bodies are capped before anything reads them (SPEC §8: no request can take a server
+"""Request bodies are capped before anything reads them (no request can take a server
 down).
 
 `UPLOAD_MAX_BYTES` is the one limit. A request whose declared `Content-Length` is over it (plus room

@@ -11,7 +11,7 @@ from audit.services import audit_record
 
 def permission_or_404(permission: str):
     """Require a signed-in user holding a global permission; anyone else gets 404, not 403,
-    so the page's existence does not leak (SPEC §1)."""
+    so the page's existence does not leak."""
 
     def decorator(view):
         @login_required

@@ -2,7 +2,7 @@
 
 The database row is the record of the work; the broker message is only a nudge. If the broker is
 down the row stays queued and the owning sweeper sends it again, so a failed send is logged, not
-raised (SPEC §8: no upload lost because the broker was down).
+raised (no upload lost because the broker was down).
 """
 
 from __future__ import annotations

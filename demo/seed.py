@@ -1,4 +1,4 @@
-"""The 2021/22 demo round (SPEC §3, seeds/004 §1.2, §5–6) and its users."""
+"""The 2021/22 demo round (the 2021/22 implementation guidance §1.2, §5–6) and its users."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The Elective Recovery Fund estimate (SPEC §7, seeds/004 §3): pure functions, no Django.
+"""The Elective Recovery Fund estimate (the 2021/22 implementation guidance §3): pure functions, no
+Django.
 
 Money is Decimal throughout and only the final figures of each month are rounded to the pound, so
 the thresholds and payments agree with the guidance's worked example to the pound.

@@ -1,4 +1,4 @@
-"""Who may ask for and download exports (SPEC §1): national admins any scope, regional reviewers
+"""Who may ask for and download exports: national admins any scope, regional reviewers
 their own regions. Each job is looked up through exports.selectors.exports_for_user."""
 
 from __future__ import annotations

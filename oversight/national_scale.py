@@ -1,4 +1,4 @@
-"""Synthetic national-scale data for the dashboard's benchmark and query-count test (SPEC §8):
+"""Synthetic national-scale data for the dashboard's benchmark and query-count test:
 7 regions, 42 ICSs, 220 providers, 3 rounds of the demo collections and 10,000 versions.
 
 Everything is bulk-created under a code prefix of its own, so it can be built inside a transaction

@@ -1,4 +1,4 @@
-"""Who may see the progress dashboards (SPEC §1). Deny by default."""
+"""Who may see the progress dashboards. Deny by default."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The progress dashboard of a planning round: organisations × collections with a status per cell.
 
 Everything is read in a fixed handful of queries (collections, organisations, returns, extensions)
-and assembled in Python, so the page costs the same number of queries for one ICS or for England
-(SPEC §8). Cells are plain dicts with their label, colour and link already worked out: the template
+and assembled in Python, so the page costs the same number of queries for one ICS or for England.
+Cells are plain dicts with their label, colour and link already worked out: the template
 only prints them, because template tags and URL reversing per cell would dominate a 260 × 19 table.
 """
 

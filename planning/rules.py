@@ -1,4 +1,4 @@
-"""Who may see and do what with organisations and rounds (SPEC §1). Deny by default."""
+"""Who may see and do what with organisations and rounds. Deny by default."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from .models import (
 
 
 def organisations_visible_to(*, user: User) -> QuerySet[Organisation]:
-    """Every organisation whose returns the user may read (SPEC §1); the basis of every lookup."""
+    """Every organisation whose returns the user may read; the basis of every lookup."""
     scope = user_scope(user=user)
     organisations = Organisation.objects.select_related("region", "parent_ics")
     if scope.is_national_admin:

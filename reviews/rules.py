@@ -1,4 +1,5 @@
-"""Who may review, comment on and endorse returns (SPEC §1, seeds/004 §5.4). Deny by default."""
+"""Who may review, comment on and endorse returns (the 2021/22 implementation guidance §5.4). Deny
+by default."""
 
 from __future__ import annotations
 

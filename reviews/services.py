@@ -270,7 +270,8 @@ def comment_add(
 def endorsement_record(
     *, submission: Submission, version: Version, user: User, request=None
 ) -> Endorsement:
-    """The system lead endorses the submitted version of a provider's maternity return (seeds/004
+    """The system lead endorses the submitted version of a provider's maternity return (the 2021/22
+    implementation guidance
     §5.4)."""
     if not review_rules.can_endorse_submission(user, submission):
         raise PermissionDenied(

@@ -1,4 +1,4 @@
-"""Triangulation across the returns of one system at one stage (SPEC §6, last kind of rule).
+"""Triangulation across the returns of one system at one stage (the last kind of validation rule).
 
 Pure functions over the numbers validation stored (organisation × measure × period): no database,
 so every rule can be tested at its band edges with plain figures. What is compared (which returns,

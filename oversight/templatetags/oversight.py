@@ -1,7 +1,7 @@
 """The progress matrix's cells as HTML, one call per row.
 
 A 260 × 19 matrix is ~5,000 cells; rendering each through template nodes costs most of the page's
-time budget (SPEC §8: 200 ms), so a row's cells are joined here in one pass."""
+time budget (200 ms), so a row's cells are joined here in one pass."""
 
 from __future__ import annotations
 

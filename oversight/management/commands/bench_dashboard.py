@@ -1,4 +1,4 @@
-"""Time the progress dashboard at national scale (SPEC §8: under 200 ms, bounded queries).
+"""Time the progress dashboard at national scale (under 200 ms, bounded queries).
 
 Builds the synthetic national data set (oversight.national_scale) inside a transaction, renders the
 national and one regional dashboard through the full request stack, prints the figures and rolls
