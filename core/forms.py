@@ -137,28 +137,45 @@ class DateTimePartsWidget(forms.MultiWidget):
 
 class DeadlineField(forms.Field):
     """A deadline typed into the GOV.UK date input, in UK time. No time given means noon, as the
-    planning guidance sets deadlines."""
+    planning guidance sets deadlines. Errors follow the GOV.UK date input's wording, naming the
+    field by its label: "Enter the deadline", "Deadline must include a month"."""
 
     widget = DateTimePartsWidget
-    default_error_messages = {
-        "required": "Enter the date, with its day, month and year.",
-        "invalid": "Enter a real date, for example 13 5 2021.",
-        "incomplete": "Enter the day, the month and the year.",
-        "invalid_time": "Enter the time as hours and minutes, for example 17:00.",
-    }
+    parts = ("day", "month", "year")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        name = self.label or "Date"
+        given = kwargs.get("error_messages") or {}
+        self.error_messages = {
+            "required": f"Enter the {name[:1].lower()}{name[1:]}",
+            "invalid": f"{name} must be a real date",
+            "incomplete": f"{name} must include a {{missing}}",
+            "invalid_time": "Enter the time in hours and minutes, for example 17:00",
+            **given,
+        }
 
     def to_python(self, value):
         day, month, year, clock = (list(value or []) + [None] * 4)[:4]
-        if not any(part not in (None, "") for part in (day, month, year)):
+        given = {
+            part: entry not in (None, "")
+            for part, entry in zip(self.parts, (day, month, year), strict=True)
+        }
+        if not any(given.values()):
             return None
-        if any(part in (None, "") for part in (day, month, year)):
-            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
+        if not all(given.values()):
+            missing = " and a ".join(part for part, there in given.items() if not there)
+            raise ValidationError(
+                self.error_messages["incomplete"].format(missing=missing), code="incomplete"
+            )
         try:
             date = dt.date(int(year), int(month), int(day))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         try:
-            hour, minute = (int(part) for part in (clock or "12:00").strip().split(":"))
+            hour, minute = (
+                int(part) for part in (clock or "12:00").strip().replace(".", ":").split(":")
+            )
             time = dt.time(hour, minute)
         except ValueError:
             raise ValidationError(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import NHSFormMixin
+from core.forms import DeadlineField, NHSFormMixin
 from workbooks.definition import MAX_DEFINITION_BYTES
 
 from .models import Collection, FileFormat, OrganisationType, PlanningRound, TrustKind
@@ -44,10 +44,9 @@ class CollectionForm(NHSFormMixin, forms.ModelForm):
     accepted_formats = forms.MultipleChoiceField(
         choices=FileFormat.choices, widget=forms.CheckboxSelectMultiple
     )
-    deadline = forms.DateTimeField(
-        help_text="UK time, for example 2021-05-06 12:00.",
-        input_formats=["%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        widget=forms.DateTimeInput(format="%Y-%m-%d %H:%M"),
+    deadline = DeadlineField(
+        label="Deadline",
+        help_text="For example, 6 5 2021 and 17:00. UK time; without a time, the deadline is noon.",
     )
 
     class Meta:
