@@ -532,3 +532,24 @@ def test_api_hidden_submission_detail_refusal_recorded(client, act_world):
     assert [(e.actor, e.submission_id) for e in _events(AuditAction.ACCESS_REFUSED)] == [
         (act_world.outsider, act_world.submission.pk)
     ]
+
+
+def test_audit_trail_tells_what_changed_in_words_never_as_a_dictionary(client, act_world):
+    admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
+    audit_record(
+        action=AuditAction.COLLECTION_CHANGED,
+        actor=admin,
+        before={"status": "changes_requested", "deadline": "2021-05-06T11:00:00+00:00"},
+        after={"status": "submitted", "deadline": "2021-05-13T16:30:00+00:00", "is_late": True},
+    )
+    client.force_login(admin)
+    page = client.get(reverse("audit:search")).content.decode()
+    assert [
+        sentence in page
+        for sentence in (
+            "Status changed from changes requested to submitted.",
+            "Deadline changed from 6 May 2021 at midday (BST) to 13 May 2021 at 5:30pm (BST).",
+            "Is late: yes.",
+        )
+    ] == [True, True, True]
+    assert ("{&#x27;status&#x27;" in page, "changes_requested" in page) == (False, False)

@@ -293,7 +293,8 @@ def test_collection_edit_view_says_what_is_wrong_with_the_deadline_as_gov_uk_doe
         },
     )
     page = response.content.decode()
-    assert (response.status_code, f'<a href="#id_deadline_0">{message}</a>' in page) == (200, True)
+    assert (response.status_code, f'<a href="#id_deadline_0">{message}</a>' in page) == (400, True)
+    assert "<title>Error: " in page
     assert f'<span class="nhsuk-u-visually-hidden">Error:</span> {message}</span>' in page
 
 
