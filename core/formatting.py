@@ -116,12 +116,23 @@ def _plain_value(value) -> str:
             if moment is not None and moment.tzinfo is not None:
                 return london(moment)
         if value.replace("_", "").isalpha() and value.islower():
-            return value.replace("_", " ")
+            return _words(value)
     return str(value)
 
 
+# Initialisms people write in capitals, wherever they appear in a field name or an enumeration.
+_INITIALISMS = {"ccg", "ics", "icb", "lms", "erf", "ods", "nhs", "wte"}
+
+
+def _words(name: str) -> str:
+    """ "lead_ccg_may_submit" -> "lead CCG may submit"."""
+    return " ".join(
+        word.upper() if word in _INITIALISMS else word for word in name.split("_") if word
+    )
+
+
 def _plain_key(key: str) -> str:
-    return key.replace("_", " ")
+    return _words(key)
 
 
 def plain_changes(*, before: dict | None, after: dict | None) -> list[str]:
@@ -129,7 +140,8 @@ def plain_changes(*, before: dict | None, after: dict | None) -> list[str]:
     before, after = before or {}, after or {}
     sentences = []
     for key in dict.fromkeys([*before, *after]):
-        name = _plain_key(key).capitalize()
+        words = _plain_key(key)
+        name = words[:1].upper() + words[1:]
         if key in before and key in after:
             sentences.append(
                 f"{name} changed from {_plain_value(before[key])} to {_plain_value(after[key])}."

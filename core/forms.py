@@ -135,12 +135,20 @@ class DateTimePartsWidget(forms.MultiWidget):
         return [local.day, local.month, local.year, f"{local:%H:%M}"]
 
 
-class DeadlineField(forms.Field):
-    """A deadline typed into the GOV.UK date input, in UK time. No time given means noon, as the
-    planning guidance sets deadlines. Errors follow the GOV.UK date input's wording, naming the
-    field by its label: "Enter the deadline", "Deadline must include a month"."""
+class DatePartsWidget(DateTimePartsWidget):
+    """The GOV.UK date input alone: day, month and year."""
 
-    widget = DateTimePartsWidget
+    parts = ("day", "month", "year")
+
+    def decompress(self, value):
+        return [value.day, value.month, value.year] if value else [None, None, None]
+
+
+class DatePartsField(forms.Field):
+    """A date typed into the GOV.UK date input. Errors follow the GOV.UK date input's wording,
+    naming the field by its label: "Enter the first day", "First day must include a month"."""
+
+    widget = DatePartsWidget
     parts = ("day", "month", "year")
 
     def __init__(self, **kwargs):
@@ -155,8 +163,7 @@ class DeadlineField(forms.Field):
             **given,
         }
 
-    def to_python(self, value):
-        day, month, year, clock = (list(value or []) + [None] * 4)[:4]
+    def _date(self, day, month, year) -> dt.date | None:
         given = {
             part: entry not in (None, "")
             for part, entry in zip(self.parts, (day, month, year), strict=True)
@@ -169,9 +176,25 @@ class DeadlineField(forms.Field):
                 self.error_messages["incomplete"].format(missing=missing), code="incomplete"
             )
         try:
-            date = dt.date(int(year), int(month), int(day))
+            return dt.date(int(year), int(month), int(day))
         except (TypeError, ValueError, OverflowError):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def to_python(self, value):
+        return self._date(*(list(value or []) + [None] * 3)[:3])
+
+
+class DeadlineField(DatePartsField):
+    """A deadline typed into the GOV.UK date input and a time box, in UK time. No time given means
+    noon, as the planning guidance sets deadlines."""
+
+    widget = DateTimePartsWidget
+
+    def to_python(self, value):
+        day, month, year, clock = (list(value or []) + [None] * 4)[:4]
+        date = self._date(day, month, year)
+        if date is None:
+            return None
         try:
             hour, minute = (
                 int(part) for part in (clock or "12:00").strip().replace(".", ":").split(":")

@@ -33,16 +33,21 @@ class RoundCopyForm(NHSFormMixin, forms.Form):
 
 class CollectionForm(NHSFormMixin, forms.ModelForm):
     submitted_by = forms.MultipleChoiceField(
-        choices=OrganisationType.choices, widget=forms.CheckboxSelectMultiple, label="Submitted by"
+        choices=OrganisationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who submits it",
     )
     trust_kinds = forms.MultipleChoiceField(
         choices=TrustKind.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        label="Kinds of trust that submit it",
         help_text="Leave empty for every kind of trust.",
     )
     accepted_formats = forms.MultipleChoiceField(
-        choices=FileFormat.choices, widget=forms.CheckboxSelectMultiple
+        choices=FileFormat.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="File formats accepted",
     )
     deadline = DeadlineField(
         label="Deadline",
@@ -63,8 +68,6 @@ class CollectionForm(NHSFormMixin, forms.ModelForm):
             "description",
         ]
         labels = {
-            "submitted_by": "Who submits it",
-            "trust_kinds": "Kinds of trust that submit it",
             "closes_at_deadline": "Closes at the deadline",
             "is_mandatory": "Every organisation listed must submit it",
             "lead_ccg_may_submit": "A system's lead CCG may submit it for the system",
