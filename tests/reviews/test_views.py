@@ -250,7 +250,7 @@ def test_review_page_shows_the_summary_and_decides(client, act_world, submitted)
     client.force_login(act_world.reviewer)
     page = client.get(f"/review/{act_world.submission.pk}/")
     assert page.status_code == 200
-    assert page.context["totals"] and b"Key totals" in page.content
+    assert page.context["key_figures"] and b"Key figures of version 1" in page.content
     response = client.post(
         f"/review/{act_world.submission.pk}/decide/",
         {"version": submitted.pk, "decision": "request_changes", "comment": ""},
