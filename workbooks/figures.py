@@ -72,16 +72,17 @@ class KeyFigure:
         if self.baseline is None:
             return ""
         difference = self.plan - self.baseline
+        if not difference:
+            return "No change"
         if self.unit == "percent":
             # A change in a percentage is told in points: 30% to 33% is up 3 points, not 10%.
-            size = f"{abs(difference):.1f} percentage points"
+            size, suffix = abs(difference), " percentage points"
         elif self.baseline:
-            size = f"{abs(100 * difference / self.baseline):,.1f}%"
+            size, suffix = abs(100 * difference / self.baseline), "%"
         else:
-            return "No baseline to compare" if difference else "No change"
-        if size.startswith(("0.0 ", "0.0%")):
-            return "No change"
-        return f"{'Up' if difference > 0 else 'Down'} {size}"
+            return "No baseline to compare"
+        shown = f"{size:,.1f}{suffix}" if size >= Decimal("0.05") else f"less than 0.1{suffix}"
+        return f"{'Up' if difference > 0 else 'Down'} {shown}"
 
 
 def _formed(numbers: list[Decimal], *, kind: str) -> Decimal:

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from workbooks.definition import template_from_data
-from workbooks.figures import baseline_name, figure_text, key_figures
+from workbooks.figures import KeyFigure, baseline_name, figure_text, key_figures
 
 MONTHS = ["Apr-21", "May-21", "Jun-21"]
 
@@ -113,3 +113,17 @@ def test_figure_text_writes_thousands_separators_and_units():
         figure_text(Decimal("0.95"), unit="ratio"),
         figure_text(Decimal("33.333"), unit="percent"),
     ] == ["1,234,568", "£1,235", "£0", "0.95", "33.3%"]
+
+
+def test_key_figure_change_never_calls_a_small_change_no_change():
+    figure = KeyFigure(
+        code="FLOW",
+        label="Elective spells",
+        unit="count",
+        kind="flow",
+        plan=Decimal(25177),
+        baseline=Decimal(25188),
+        months=6,
+        last_period="Sep-21",
+    )
+    assert figure.change == "Down less than 0.1%"
