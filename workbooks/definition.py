@@ -153,6 +153,7 @@ class Definition:
     name: str
     starts_on: dt.date
     ends_on: dt.date
+    reference_date: dt.date  # the day whose organisations and relationships the round uses
     guidance: tuple[str, ...]
     timetable: tuple[tuple[dt.date, str], ...]
     declarations: dict[str, str]
@@ -267,6 +268,7 @@ _FORMS = {
     "date": "a date like 2022-03-17",
     "starts_on": "a date like 2022-04-01",
     "ends_on": "a date like 2023-03-31",
+    "reference_date": "a date like 2022-04-01",
     "version": "a template version like 2022.1",
     "id": "an official measure id like E.M.10a",
 }
@@ -345,6 +347,12 @@ def _cross_problems(data: dict, located: _Located) -> list[Problem]:
     round_ = data["round"]
     if round_["ends_on"] < round_["starts_on"]:
         add(("round", "ends_on"), "The round must end after it starts.")
+    if round_.get("reference_date", round_["starts_on"]) > round_["ends_on"]:
+        add(
+            ("round", "reference_date"),
+            "The reference date is after the round ends; organisations are read on a day the "
+            "round runs, or before it.",
+        )
     templates, narratives = data.get("templates", {}), data.get("narratives", {})
     seen = set()
     for index, collection in enumerate(data["collections"]):
@@ -729,6 +737,7 @@ def build_definition(*, data: dict, working_day_ratio=working_day_ratio_against)
         name=round_["name"],
         starts_on=dt.date.fromisoformat(round_["starts_on"]),
         ends_on=dt.date.fromisoformat(round_["ends_on"]),
+        reference_date=dt.date.fromisoformat(round_.get("reference_date", round_["starts_on"])),
         guidance=tuple(round_.get("guidance", ())),
         timetable=tuple(
             (dt.date.fromisoformat(item["date"]), item["what"])

@@ -52,6 +52,37 @@ def test_load_definition_says_what_a_deadline_should_look_like():
     ]
 
 
+def test_load_definition_says_what_a_reference_date_should_look_like():
+    text = TEXT_2122.replace("reference_date: 2021-04-01", 'reference_date: "1 April 2021"')
+    assert problems_of(text) == [
+        (
+            "round.reference_date",
+            line_of(text, "1 April 2021"),
+            "'1 April 2021' is not a date like 2022-04-01",
+        )
+    ]
+
+
+def test_load_definition_refuses_a_reference_date_after_the_round_ends():
+    text = TEXT_2122.replace("reference_date: 2021-04-01", "reference_date: 2022-07-01")
+    assert problems_of(text) == [
+        (
+            "round.reference_date",
+            line_of(text, "reference_date: 2022-07-01"),
+            "The reference date is after the round ends; organisations are read on a day the "
+            "round runs, or before it.",
+        )
+    ]
+
+
+def test_shipped_rounds_read_organisations_on_their_first_day():
+    dates = [
+        load_definition(text=(ROUNDS / f"{slug}.yaml").read_text())[0].reference_date.isoformat()
+        for slug in ("2021-22", "2022-23")
+    ]
+    assert dates == ["2021-04-01", "2022-04-01"]
+
+
 def test_load_definition_refuses_a_sum_of_an_unknown_measure():
     text = TEXT_2122.replace("total: EL-TOT,", "total: EL-TOTAL,")
     assert problems_of(text) == [
