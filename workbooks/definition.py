@@ -115,6 +115,15 @@ class ErfMonth:
 
 
 @dataclass(frozen=True)
+class ThresholdRun:
+    """Consecutive scheme months with the same threshold, as a page lists them."""
+
+    first: str
+    last: str
+    threshold_pct: Decimal
+
+
+@dataclass(frozen=True)
 class ErfScheme:
     months: tuple[ErfMonth, ...]
     upper_threshold_pct: Decimal
@@ -122,6 +131,21 @@ class ErfScheme:
     rate_above_upper: Decimal
     working_day_base_year: int  # financial year, by its first calendar year (2019 = 2019/20)
     threshold_source: str
+    threshold_confirmed: bool = True
+
+    @property
+    def base_year_label(self) -> str:
+        return f"{self.working_day_base_year}/{(self.working_day_base_year + 1) % 100:02d}"
+
+    @property
+    def threshold_runs(self) -> tuple[ThresholdRun, ...]:
+        runs: list[ThresholdRun] = []
+        for item in self.months:
+            if runs and runs[-1].threshold_pct == item.threshold_pct:
+                runs[-1] = ThresholdRun(runs[-1].first, item.month, item.threshold_pct)
+            else:
+                runs.append(ThresholdRun(item.month, item.month, item.threshold_pct))
+        return tuple(runs)
 
     def base_month(self, month: str) -> str:
         """The month of the base year `month` is compared with (same calendar month)."""
@@ -715,6 +739,7 @@ def _erf_scheme(data: dict | None) -> ErfScheme | None:
         rate_above_upper=Decimal(str(data["rates"]["above_upper"])),
         working_day_base_year=data["working_day_base_year"],
         threshold_source=data["threshold_source"],
+        threshold_confirmed=data.get("threshold_confirmed", True),
     )
 
 

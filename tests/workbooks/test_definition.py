@@ -238,4 +238,17 @@ def test_2022_23_erf_threshold_is_set_by_the_national_team_and_says_where_from()
         {"104"},
         12,
     )
-    assert scheme.threshold_source.startswith("Set by the national planning team")
+    assert (
+        scheme.threshold_confirmed,
+        "national planning team's working figures" in (scheme.threshold_source),
+    ) == (False, True)
+
+
+def test_erf_scheme_lists_thresholds_as_runs_of_months():
+    scheme = load_definition(text=TEXT_2122)[0].erf
+    assert [(run.first, run.last, str(run.threshold_pct)) for run in scheme.threshold_runs] == [
+        ("2021-04", "2021-04", "70"),
+        ("2021-05", "2021-05", "75"),
+        ("2021-06", "2021-06", "80"),
+        ("2021-07", "2021-09", "85"),
+    ]
