@@ -130,8 +130,9 @@ def test_2021_22_activity_has_no_mental_health_rows_and_carries_measure_ids():
     assert ([code for code in codes if code.startswith("MH-")], ids) == (
         [],
         {
-            "EL-ORD": "E.M.10a",
-            "EL-DC": "E.M.10b",
+            "EL-ORD": "E.M.10b",
+            "EL-DC": "E.M.10a",
+            "EL-TOT": "E.M.10",
             "EL-RTT52": "E.B.18",
             "OP-FA": "E.M.8",
             "OP-FU": "E.M.9",
