@@ -12,7 +12,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
-from erf.services import national_baselines_import_csv
 from guidance.services import regional_contacts_load
 from planning.definitions import erf_collection_code, shipped_definition_text
 from planning.models import (
@@ -31,6 +30,7 @@ from planning.services import (
 )
 from reviews.models import DecisionKind
 from reviews.services import decision_record
+from submissions.erf_estimates import erf_baselines_import
 from submissions.models import Submission, VersionStatus
 from submissions.services import (
     submission_submit,
@@ -371,7 +371,7 @@ def demo_baselines_load() -> None:
         for system in DEMO_SYSTEMS
         for index, month in enumerate(DEMO_BASELINE_MONTHS)
     ]
-    national_baselines_import_csv(stream=io.BytesIO("\n".join(rows).encode()))
+    erf_baselines_import(stream=io.BytesIO("\n".join(rows).encode()))
 
 
 @transaction.atomic
