@@ -108,7 +108,7 @@ def test_load_definition_refuses_a_chart_that_adds_up_a_rate():
     assert problems_of(text) == [
         (
             "charts.activity.measures[2].code",
-            line_of(text, "label: \"Remote share\""),
+            line_of(text, 'label: "Remote share"'),
             "OP-REMOTE is a rate; rates are never added up across organisations.",
         )
     ]

@@ -383,6 +383,6 @@ def test_validate_workbook_messages_keep_the_capitals_of_labels_and_name_members
         "diagnostic tests: MRI + diagnostic tests: CT + diagnostic tests: non-obstetric ultrasound"
     )
     assert messages["ACT.SYS.001"].startswith(
-        "The system total of diagnostic tests: total (May-19 baseline) is 1, but the trusts' blocks "
-        "add up to "
+        "The system total of diagnostic tests: total (May-19 baseline) is 1, but the trusts' "
+        "blocks add up to "
     )
