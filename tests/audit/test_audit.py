@@ -425,8 +425,16 @@ def test_audit_search_filters_by_actor_action_organisation_object_and_dates(clie
     assert found(actor="lead-qhm") == {("lead-qhm", "login"), ("lead-qhm", "upload")}
     assert found(action="login", organisation="qmj") == {("lead-qmj", "login")}
     assert found(object=f"submissions.Version:{version.pk}") == {("lead-qhm", "upload")}
-    assert found(since="2021-05-02", until="2021-05-03", action="login") == {("lead-qmj", "login")}
-    assert found(until="2021-05-01") == {("lead-qhm", "login")}
+    assert found(
+        since_day="2",
+        since_month="5",
+        since_year="2021",
+        until_day="3",
+        until_month="5",
+        until_year="2021",
+        action="login",
+    ) == {("lead-qmj", "login")}
+    assert found(until_day="1", until_month="5", until_year="2021") == {("lead-qhm", "login")}
 
 
 def test_audit_export_streams_filtered_rows_neutralises_formulas_and_is_audited(client, act_world):
@@ -553,3 +561,18 @@ def test_audit_trail_tells_what_changed_in_words_never_as_a_dictionary(client, a
         )
     ] == [True, True, True]
     assert ("{&#x27;status&#x27;" in page, "changes_requested" in page) == (False, False)
+
+
+def test_audit_search_finds_review_actions_and_takes_dates_in_the_gov_uk_date_input(
+    client, act_world
+):
+    admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
+    audit_record(action="review.approve", actor=act_world.reviewer)
+    client.force_login(admin)
+    response = client.get(reverse("audit:search"), {"action": "review.approve"})
+    assert [e.action_label for e in response.context["page"]] == ["Approved a return"]
+    page = client.get(
+        reverse("audit:search"), {"since_day": "2", "since_month": "", "since_year": "2021"}
+    ).content.decode()
+    assert ('name="since_day"' in page, 'type="date"' in page) == (True, False)
+    assert "From date must include a month" in page
