@@ -49,6 +49,10 @@ class NHSFormMixin:
             if name not in self.fields:
                 continue
             widget = self.fields[name].widget
+            if isinstance(widget, DateTimePartsWidget):
+                # GOV.UK marks the date input's boxes, not a box around them.
+                widget.in_error = True
+                continue
             error_id = f"{self.add_prefix(name)}-error"
             widget.attrs["aria-describedby"] = (
                 f"{widget.attrs.get('aria-describedby', '')} {error_id}".strip()
@@ -81,6 +85,7 @@ class DateTimePartsWidget(forms.MultiWidget):
 
     parts = ("day", "month", "year", "time")
     labels = {"day": "Day", "month": "Month", "year": "Year", "time": "Time (optional)"}
+    in_error = False
 
     def __init__(self, attrs=None):
         sizes = {"day": 2, "month": 2, "year": 4, "time": 5}
@@ -111,7 +116,9 @@ class DateTimePartsWidget(forms.MultiWidget):
                 sub["value"] or "",
                 flatatt(
                     {
-                        key: value
+                        key: f"{value} nhsuk-input--error"
+                        if key == "class" and self.in_error
+                        else value
                         for key, value in sub["attrs"].items()
                         if key != "id" and not (part == "time" and key == "required")
                     }

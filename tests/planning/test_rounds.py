@@ -296,6 +296,8 @@ def test_collection_edit_view_says_what_is_wrong_with_the_deadline_as_gov_uk_doe
     assert (response.status_code, f'<a href="#id_deadline_0">{message}</a>' in page) == (400, True)
     assert "<title>Error: " in page
     assert f'<span class="nhsuk-u-visually-hidden">Error:</span> {message}</span>' in page
+    # Each box of the date input is marked, as GOV.UK does.
+    assert page.count("nhsuk-date-input__input nhsuk-input--width-2 nhsuk-input--error") == 2
 
 
 def test_collection_edit_view_shows_the_deadline_in_london_time_in_the_date_input(
