@@ -47,7 +47,7 @@ def _dashboard(request: HttpRequest) -> tuple[Dashboard, DashboardFilterForm]:
 
 # Organisations a page of the matrix shows: the page stays within a few screens; the downloads
 # hold every row.
-MATRIX_PAGE_SIZE = 25
+MATRIX_PAGE_SIZE = 15
 
 
 @permission_or_404("oversight.view_dashboard")

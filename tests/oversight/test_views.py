@@ -107,7 +107,7 @@ def test_dashboard_page_reports_a_bad_filter_and_shows_everything(client, filled
     assert "Choose a status from the list; until you do, the table shows them all." in html
 
 
-def test_dashboard_page_shows_25_organisations_a_page_and_the_export_holds_them_all(
+def test_dashboard_page_shows_15_organisations_a_page_and_the_export_holds_them_all(
     client, filled
 ):
     for number in range(30):
@@ -115,13 +115,13 @@ def test_dashboard_page_shows_25_organisations_a_page_and_the_export_holds_them_
     client.force_login(filled.user("national_admin"))
 
     first = client.get("/dashboard/").content.decode()
-    last = client.get("/dashboard/?region=YA1&page=2").content.decode()
+    last = client.get("/dashboard/?region=YA1&page=3").content.decode()
     exported = _read_csv(client.get("/dashboard/progress.csv?page=2").content)
 
-    assert (first.count('data-organisation="'), last.count('data-organisation="')) == (25, 6)
-    assert "Showing 1 to 25 of 32 organisations" in first
-    assert "Showing 26 to 31 of 31 organisations" in last
-    assert 'href="?region=YA1&amp;page=1"' in last
+    assert (first.count('data-organisation="'), last.count('data-organisation="')) == (15, 1)
+    assert "Showing 1 to 15 of 32 organisations" in first
+    assert "Showing 31 to 31 of 31 organisations" in last
+    assert 'href="?region=YA1&amp;page=2"' in last
     assert len(exported) == 1 + 32
 
 
