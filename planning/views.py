@@ -77,7 +77,7 @@ def region_list(request: HttpRequest) -> HttpResponse:
 
 
 # A region has a hundred or more organisations: a few pages rather than a dozen screens.
-REGION_PAGE_SIZE = 50
+REGION_PAGE_SIZE = 40
 
 
 @login_required

@@ -4,7 +4,7 @@ from accounts.models import Role
 from tests.factories import IcsFactory, RegionFactory, TrustFactory, user_with_role
 
 
-def test_region_page_lists_fifty_organisations_a_page(client, db):
+def test_region_page_lists_forty_organisations_a_page(client, db):
     region = RegionFactory(code="Y63", name="North East and Yorkshire")
     ics = IcsFactory(ods_code="QHM", region=region)
     for number in range(54):
@@ -14,6 +14,6 @@ def test_region_page_lists_fifty_organisations_a_page(client, db):
     first = client.get("/regions/Y63/")
     second = client.get("/regions/Y63/?page=2")
 
-    assert (len(first.context["rows"]), len(second.context["rows"])) == (50, 5)
-    assert "Showing 51 to 55 of 55 organisations." in second.content.decode()
+    assert (len(first.context["rows"]), len(second.context["rows"])) == (40, 15)
+    assert "Showing 41 to 55 of 55 organisations." in second.content.decode()
     assert 'href="?page=1"' in second.content.decode()
