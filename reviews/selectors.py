@@ -207,6 +207,7 @@ def comparison_default(*, submission: Submission, versions: list[Version]) -> Co
 
 
 COMPARISON_PAGE_SIZE = 50
+OUTSIDE_TEMPLATE = "Outside the template's rows and columns"
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,18 @@ class SheetChanges:
     @property
     def count_text(self) -> str:
         return f"{self.count:,} change" + ("" if self.count == 1 else "s")
+
+    @property
+    def by_organisation(self) -> list[tuple[str, list[LabelledChange]]]:
+        """The page's changes in runs of one organisation (the template lays each one's rows out
+        together), so its name heads its rows instead of repeating on each."""
+        runs: list[tuple[str, list[LabelledChange]]] = []
+        for item in self.changes:
+            organisation = item.label.organisation if item.label else OUTSIDE_TEMPLATE
+            if not runs or runs[-1][0] != organisation:
+                runs.append((organisation, []))
+            runs[-1][1].append(item)
+        return runs
 
 
 @dataclass(frozen=True)
