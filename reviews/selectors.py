@@ -332,9 +332,7 @@ def comparison_page(
 
 def _template_labels(*, submission: Submission, version: Version) -> dict[str, SheetLabels]:
     specs = collection_specs(collection=version.submission.collection)
-    spec = spec_for(specs=specs, version=version.template_version) or (
-        specs[-1] if specs else None
-    )
+    spec = spec_for(specs=specs, version=version.template_version) or (specs[-1] if specs else None)
     if spec is None:
         return {}
     organisation = submission.organisation

@@ -107,9 +107,7 @@ def test_dashboard_page_reports_a_bad_filter_and_shows_everything(client, filled
     assert "Choose a status from the list; until you do, the table shows them all." in html
 
 
-def test_dashboard_page_shows_15_organisations_a_page_and_the_export_holds_them_all(
-    client, filled
-):
+def test_dashboard_page_shows_15_organisations_a_page_and_the_export_holds_them_all(client, filled):
     for number in range(30):
         IcsFactory(ods_code=f"Q{number:02d}", name=f"System {number:02d}", region=filled.region_a)
     client.force_login(filled.user("national_admin"))

@@ -141,7 +141,11 @@ def test_compare_page_labels_each_change_with_organisation_measure_and_period(cl
 
     comparison = response.context["comparison"]
     assert [
-        (sheet.name, sheet.period_header, [(item.change.cell, item.label) for item in sheet.changes])
+        (
+            sheet.name,
+            sheet.period_header,
+            [(item.change.cell, item.label) for item in sheet.changes],
+        )
         for sheet in comparison.sheets
     ] == [
         (
@@ -162,7 +166,9 @@ def test_compare_page_labels_each_change_with_organisation_measure_and_period(cl
         ("ERF", "Month", [("D5", CellLabel(act_world.ics.name, "Threshold %", "May 2021"))]),
     ]
     page = response.content.decode()
-    assert "+1,000" in page and "Cell M33" in page
+    assert "+1,000" in page
+    # Each organisation's changes sit under its name.
+    assert 'portal-changes__organisation">Gateshead Health NHS Foundation Trust</th>' in page
     assert "Showing 1 to 3 of 3 changes" in page
     assert response.context["old"] == v1
 
@@ -238,9 +244,10 @@ def test_compare_page_pages_through_changes_fifty_at_a_time_grouped_by_sheet(cli
         (sheet.name, sheet.count, sheet.first_page, len(sheet.changes))
         for sheet in second.context["comparison"].sheets
     ] == [("Activity", 120, 1, 50), ("ERF", 1, 3, 0)]
-    assert [
-        (sheet.name, len(sheet.changes)) for sheet in last.context["comparison"].sheets
-    ] == [("Activity", 20), ("ERF", 1)]
+    assert [(sheet.name, len(sheet.changes)) for sheet in last.context["comparison"].sheets] == [
+        ("Activity", 20),
+        ("ERF", 1),
+    ]
     assert "Showing 101 to 121 of 121 changes" in last.content.decode()
     assert 'href="?page=2"' in last.content.decode()
 
