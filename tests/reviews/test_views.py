@@ -71,7 +71,8 @@ def test_version_diff_lists_exactly_the_changed_cells(act_world):
     assert _diff(old=v1, new=v1) == []
 
 
-def test_compare_page_shows_the_changes_and_draft_against_final(client, act_world):
+def _final_stage(act_world) -> Submission:
+    """The system's final activity return, due after the draft."""
     final = CollectionFactory(
         planning_round=act_world.act.planning_round,
         code="ACT",
@@ -82,7 +83,11 @@ def test_compare_page_shows_the_changes_and_draft_against_final(client, act_worl
         accepted_formats=["xlsx"],
     )
     submissions_ensure_for_round(planning_round=final.planning_round)
-    final_submission = Submission.objects.get(collection=final, organisation=act_world.ics)
+    return Submission.objects.get(collection=final, organisation=act_world.ics)
+
+
+def test_compare_page_shows_the_changes_and_draft_against_final(client, act_world):
+    final_submission = _final_stage(act_world)
     draft_data = edited(act_world.sample(), {})
     final_data = edited(
         draft_data, {("Activity", "G4"): cell_value(draft_data, "Activity", "G4") + 1}
@@ -192,17 +197,7 @@ def test_compare_page_opens_on_the_two_newest_versions_of_the_same_stage(client,
 def test_compare_page_with_one_version_of_a_stage_opens_on_the_other_stages_newest(
     client, act_world
 ):
-    final = CollectionFactory(
-        planning_round=act_world.act.planning_round,
-        code="ACT",
-        stage=Stage.FINAL,
-        name="Activity and performance",
-        deadline=london(2021, 6, 3),
-        submitted_by=["ics"],
-        accepted_formats=["xlsx"],
-    )
-    submissions_ensure_for_round(planning_round=final.planning_round)
-    final_submission = Submission.objects.get(collection=final, organisation=act_world.ics)
+    final_submission = _final_stage(act_world)
     data = act_world.sample()
     drafts = [
         stored_version(
