@@ -20,14 +20,7 @@ class ChartFilterForm(NHSFormMixin, forms.Form):
     def __init__(self, *args, rounds, collections, regions, systems, national: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["round"].choices = [(r.pk, r.name) for r in rounds]
-        self.fields["collection"].choices = [
-            (
-                c.pk,
-                f"{c.code}: {c.name}"
-                + ("" if c.stage == "single" else f" ({c.get_stage_display().lower()})"),
-            )
-            for c in collections
-        ]
+        self.fields["collection"].choices = [(c.pk, c.title) for c in collections]
         if regions:
             self.fields["region"].choices = [
                 ("", "England" if national else "All your regions"),

@@ -13,6 +13,7 @@ from workbooks.filecheck import FORMAT_NAMES
 # red for needs action, green for done.
 STATUS_COLOURS = {
     "not_started": "grey",
+    "not_submitted": "grey",
     "uploaded": "blue",
     "validating": "blue",
     "queued": "blue",

@@ -28,8 +28,7 @@ class ExportRequestForm(NHSFormMixin, forms.Form):
         self.fields["planning_round"].queryset = rounds
         self.fields["collection"].queryset = collections
         self.fields["collection"].label_from_instance = lambda c: (
-            f"{c.planning_round.name} · {c.code}: {c.name}"
-            + ("" if c.stage == "single" else f" ({c.get_stage_display().lower()})")
+            f"{c.planning_round.name} · {c.title}"
         )
         self.fields["region"].queryset = regions
         if national:

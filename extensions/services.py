@@ -83,7 +83,7 @@ def extension_request_create(
     if not reason.strip():
         raise ValidationError({"reason": "Say why you need more time."})
     if not collection.is_owed_by(organisation):
-        raise ValidationError(f"{organisation.name} does not owe {collection.code}.")
+        raise ValidationError(f"{organisation.name} does not owe {collection.title}.")
     _check_extension_deadline(collection=collection, deadline=deadline)
     current = DeadlineExtension.objects.filter(
         collection=collection, organisation=organisation
@@ -211,7 +211,7 @@ def deadline_change_check(
     if not reason.strip():
         raise ValidationError({"reason": "Say why the deadline changes."})
     if not collection.is_owed_by(organisation):
-        raise ValidationError(f"{organisation.name} does not owe {collection.code}.")
+        raise ValidationError(f"{organisation.name} does not owe {collection.title}.")
     if deadline < collection.deadline:
         raise ValidationError(
             {"deadline": "An organisation's deadline cannot be earlier than the collection's."}

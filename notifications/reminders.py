@@ -41,13 +41,13 @@ def _reminder_text(*, stage: str, submission: Submission, deadline: dt.datetime)
     name = f"{submission.collection} for {submission.organisation.name}"
     if stage == "overdue":
         return (
-            f"Overdue: {submission.collection.code} was due {when}",
+            f"Overdue: {submission.collection.title} was due {when}",
             f"{name} was due {when} and has not been submitted. Submit it as soon as you can; "
             "it will be marked late.",
         )
     days = "7 days" if stage == "7d" else "1 day"
     return (
-        f"Reminder: {submission.collection.code} is due in {days}",
+        f"Reminder: {submission.collection.title} is due in {days}",
         f"{name} is due {when} and has not been submitted yet.",
     )
 
@@ -158,7 +158,7 @@ def reviewer_digests_send(*, now: dt.datetime | None = None) -> int:
         if not submissions:
             continue
         lines = "\n".join(
-            f"- {s.collection.code} {s.organisation.name} ({s.organisation.ods_code}): "
+            f"- {s.collection.title}, {s.organisation.name} ({s.organisation.ods_code}): "
             f"{timezone.localtime(s.submitted_at):%d %b %H:%M}{' (late)' if s.is_late else ''}"
             for s in submissions
         )

@@ -4,8 +4,6 @@ from django import forms
 
 from core.forms import NHSFormMixin
 
-from .selectors import DashboardStatus
-
 
 class DashboardFilterForm(NHSFormMixin, forms.Form):
     """The dashboard's filters: plain GET parameters, so the form works without JavaScript."""
@@ -17,14 +15,19 @@ class DashboardFilterForm(NHSFormMixin, forms.Form):
     status = forms.ChoiceField(
         label="Status",
         required=False,
-        choices=[("", "Any"), *DashboardStatus.choices],
         help_text="Shows the organisations with at least one return in this status.",
     )
 
     def __init__(
-        self, *args, regions: list[tuple[str, str]], collections: list[tuple[int, str]], **kwargs
+        self,
+        *args,
+        regions: list[tuple[str, str]],
+        collections: list[tuple[int, str]],
+        statuses: list[tuple[str, str]],
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Any"), *statuses]
         self.fields["region"].choices = [
             ("", "All your regions" if len(regions) > 1 else "All"),
             *regions,

@@ -32,7 +32,14 @@ from planning.models import (
     Region,
 )
 from planning.selectors import collections_of_round, placed_sort_key, regions_visible_to
-from submissions.models import Submission, SubmissionStatus, VersionStatus
+from submissions.models import (
+    NOT_SUBMITTED,
+    NOT_SUBMITTED_LABEL,
+    Submission,
+    SubmissionStatus,
+    VersionStatus,
+    status_as_shown,
+)
 
 from .rules import can_open_returns_of
 
@@ -42,6 +49,7 @@ class DashboardStatus(TextChoices):
     progress."""
 
     NOT_STARTED = "not_started", "Not started"
+    NOT_SUBMITTED = NOT_SUBMITTED, NOT_SUBMITTED_LABEL
     UPLOADED = "uploaded", "Being checked"
     INVALID = "invalid", "Has errors"
     VALID = "valid", "No errors"
@@ -77,11 +85,12 @@ def dashboard_status(
     deadline: dt.datetime,
     now: dt.datetime,
     is_mandatory: bool = True,
+    round_closed: bool = False,
 ) -> tuple[str, str, str]:
     """(dashboard status, label, lateness) of one return. `deadline` is the organisation's,
     extension included. Lateness ("Late" for a return submitted after its deadline, "Overdue" for
     a mandatory one still not in) is shown beside the status, never instead of it; an optional
-    return is never overdue.
+    return is never overdue, nor is one of a closed round: it was not submitted.
 
     A decision outranks lateness: an approved return is done and one sent back is the region's
     next conversation, however late it first came in."""
@@ -93,9 +102,20 @@ def dashboard_status(
             DashboardStatus.SUBMITTED.label,
             SUBMITTED_LATE_LABEL if is_late else "",
         )
+    if round_closed:
+        shown, label = status_as_shown(status=status, round_closed=True)
+        return shown, label, ""
     in_progress = _IN_PROGRESS[status]
     overdue = is_mandatory and now > deadline
     return in_progress, in_progress.label, OVERDUE_LABEL if overdue else ""
+
+
+def dashboard_statuses(*, planning_round: PlanningRound) -> list[DashboardStatus]:
+    """The statuses a return of the round can show: once the round is closed every return not
+    sent is "not submitted", and while it is open none is."""
+    if planning_round.is_closed:
+        return [status for status in DashboardStatus if status not in _IN_PROGRESS.values()]
+    return [status for status in DashboardStatus if status != DashboardStatus.NOT_SUBMITTED]
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -107,19 +127,13 @@ class Column:
     """One collection (a return at one stage), with its counts over the rows in scope."""
 
     pk: int
-    code: str
-    stage: str
-    stage_label: str
-    name: str
+    heading: str
     deadline: dt.datetime
     is_mandatory: bool = True
+    statuses: list[DashboardStatus] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     owed: int = 0
     done: int = 0
-
-    @property
-    def heading(self) -> str:
-        return self.code if self.stage == "single" else f"{self.code} ({self.stage_label.lower()})"
 
     @property
     def percent(self) -> int | None:
@@ -129,7 +143,7 @@ class Column:
     def status_counts(self) -> list[tuple[str, str, int]]:
         return [
             (status.value, status.label, self.counts.get(status.value, 0))
-            for status in DashboardStatus
+            for status in self.statuses
         ]
 
 
@@ -155,6 +169,7 @@ class Dashboard:
     rows: list[dict]
     regions: list[RegionSummary]
     shows_erf: bool
+    statuses: list[DashboardStatus]
     owed: int = 0
     done: int = 0
 
@@ -203,6 +218,7 @@ def _row_cells(
     extensions: dict[tuple[int, int], dt.datetime],
     summary: RegionSummary,
     now: dt.datetime,
+    round_closed: bool,
     links: tuple[Callable[[int], str], Callable[[int], str]] | None,
 ) -> list[dict]:
     """One organisation's cells, adding each owed return to its column's and region's counts.
@@ -222,6 +238,7 @@ def _row_cells(
             deadline=extended_to or column.deadline,
             now=now,
             is_mandatory=column.is_mandatory,
+            round_closed=round_closed,
         )
         url = None
         if submission and links:
@@ -311,15 +328,14 @@ def dashboard_for_user(
     region_ids = [r.pk for r in regions]
     round_collections = list(collections_of_round(planning_round=planning_round))
     collections = [c for c in round_collections if collection_id is None or c.pk == collection_id]
+    statuses = dashboard_statuses(planning_round=planning_round)
     columns = [
         Column(
             pk=c.pk,
-            code=c.code,
-            stage=c.stage,
-            stage_label=c.get_stage_display(),
-            name=c.name,
+            heading=c.title,
             deadline=c.deadline,
             is_mandatory=c.is_mandatory,
+            statuses=statuses,
         )
         for c in collections
     ]
@@ -394,6 +410,7 @@ def dashboard_for_user(
             extensions=extensions,
             summary=summaries[region_id],
             now=now,
+            round_closed=planning_round.is_closed,
             links=links if opens_all or can_open_returns_of(user, organisation) else None,
         )
         if status and not any(
@@ -421,6 +438,7 @@ def dashboard_for_user(
         rows=rows,
         regions=region_summaries,
         shows_erf=bool(erf_collections),
+        statuses=statuses,
         owed=sum(s.owed for s in region_summaries),
         done=sum(s.done for s in region_summaries),
     )

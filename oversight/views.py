@@ -15,7 +15,7 @@ from submissions.downloads import attachment, content_type_of
 
 from . import exports
 from .forms import DashboardFilterForm
-from .selectors import Dashboard, DashboardStatus, dashboard_for_user
+from .selectors import Dashboard, dashboard_for_user, dashboard_statuses
 
 
 def _dashboard(request: HttpRequest) -> tuple[Dashboard, DashboardFilterForm]:
@@ -32,7 +32,13 @@ def _dashboard(request: HttpRequest) -> tuple[Dashboard, DashboardFilterForm]:
         (collection.pk, str(collection))
         for collection in collections_of_round(planning_round=planning_round)
     ]
-    form = DashboardFilterForm(request.GET, regions=regions, collections=collections)
+    statuses = dashboard_statuses(planning_round=planning_round)
+    form = DashboardFilterForm(
+        request.GET,
+        regions=regions,
+        collections=collections,
+        statuses=[(status.value, status.label) for status in statuses],
+    )
     form.is_valid()
     filters = form.cleaned_data
     dashboard = dashboard_for_user(
@@ -64,7 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "status_choices": DashboardStatus.choices,
+            "status_choices": [(status.value, status.label) for status in dashboard.statuses],
         },
     )
 

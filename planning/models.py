@@ -301,9 +301,16 @@ class Collection(models.Model):
     def formats_text(self) -> str:
         return " or ".join(FileFormat(value).label for value in self.accepted_formats)
 
+    @property
+    def title(self) -> str:
+        """The return as people name it: "Activity and performance (draft)". The code stays
+        for machines (URLs, downloads, the API)."""
+        if self.stage == Stage.SINGLE:
+            return self.name
+        return f"{self.name} ({self.get_stage_display().lower()})"
+
     def __str__(self) -> str:
-        stage = "" if self.stage == Stage.SINGLE else f" ({self.get_stage_display().lower()})"
-        return f"{self.code}{stage}: {self.name}"
+        return self.title
 
     def clean(self) -> None:
         unknown_types = set(self.submitted_by) - set(OrganisationType.values)
@@ -393,7 +400,7 @@ class ExtensionRequest(models.Model):
         indexes = [models.Index(fields=["collection", "organisation", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.organisation.ods_code} {self.collection.code}: {self.get_status_display()}"
+        return f"{self.organisation.ods_code} {self.collection}: {self.get_status_display()}"
 
 
 class SignOffDelegation(models.Model):

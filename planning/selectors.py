@@ -11,7 +11,7 @@ from accounts.models import User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
 from core.formatting import days_until
-from submissions.models import Submission, SubmissionStatus
+from submissions.models import Submission, SubmissionStatus, status_as_shown
 
 from .models import (
     Collection,
@@ -140,8 +140,10 @@ class ReturnRow:
         return self.submission.status if self.submission else SubmissionStatus.NOT_STARTED
 
     @property
-    def status_label(self) -> str:
-        return SubmissionStatus(self.status).label
+    def shown_status(self) -> tuple[str, str]:
+        return status_as_shown(
+            status=self.status, round_closed=self.collection.planning_round.is_closed
+        )
 
     @property
     def is_done(self) -> bool:
@@ -149,7 +151,12 @@ class ReturnRow:
 
     @property
     def is_overdue(self) -> bool:
-        return self.collection.is_mandatory and not self.is_done and timezone.now() > self.deadline
+        return (
+            self.collection.is_mandatory
+            and not self.collection.planning_round.is_closed
+            and not self.is_done
+            and timezone.now() > self.deadline
+        )
 
     @property
     def days_left(self) -> int:

@@ -217,7 +217,7 @@ def collection_edit(request: HttpRequest, round_pk: int, pk: int) -> HttpRespons
         services.collection_update(
             collection=collection, changed_by=request.user, **form.cleaned_data
         )
-        messages.success(request, f"{collection.code} saved.")
+        messages.success(request, f"{collection.title} saved.")
         return redirect("planning:round_detail", pk=round_pk)
     return render(
         request,

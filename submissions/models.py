@@ -35,6 +35,19 @@ class SubmissionStatus(models.TextChoices):
     REACHED_REGION = nonmember(frozenset({"submitted", "approved", "changes_requested"}))
 
 
+NOT_SUBMITTED = "not_submitted"
+NOT_SUBMITTED_LABEL = "Not submitted"
+
+
+def status_as_shown(*, status: str, round_closed: bool) -> tuple[str, str]:
+    """(status, label) as people read it. A return the region never received by the time its
+    round closed was not submitted: its last draft state, or a count of days overdue, no longer
+    tells anyone anything."""
+    if round_closed and status not in SubmissionStatus.REACHED_REGION:
+        return NOT_SUBMITTED, NOT_SUBMITTED_LABEL
+    return status, SubmissionStatus(status).label
+
+
 class VersionStatus(models.TextChoices):
     QUEUED = "queued", "Waiting to be checked"
     RUNNING = "running", "Being checked"
@@ -129,6 +142,12 @@ class Submission(models.Model):
         return f"{self.organisation.ods_code} – {self.collection}"
 
     @property
+    def shown_status(self) -> tuple[str, str]:
+        return status_as_shown(
+            status=self.status, round_closed=self.collection.planning_round.is_closed
+        )
+
+    @property
     def is_done(self) -> bool:
         return self.status in SubmissionStatus.DONE
 
@@ -172,7 +191,7 @@ class TemplateVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.collection.code} template {self.version}"
+        return f"{self.collection.title} template {self.version}"
 
 
 def version_upload_to(instance: Version, filename: str) -> str:

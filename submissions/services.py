@@ -583,7 +583,7 @@ def version_finished_notify(*, version_id: int) -> None:
     notify(
         recipients=[version.uploaded_by],
         kind="validation_finished",
-        subject=f"Version {version.number} of {submission.collection.code} "
+        subject=f"Version {version.number} of {submission.collection.title} "
         f"{_FINISHED_TEXT[version.status]}",
         body=(
             f"Version {version.number} of {submission.collection} for "

@@ -64,7 +64,7 @@ def _notify_submitted(change: Change) -> None:
     late = " (late)" if submission.is_late else ""
     message = {
         "kind": "submitted",
-        "subject": f"{submission.collection.code} submitted by {organisation.name}",
+        "subject": f"{submission.collection.title} submitted by {organisation.name}",
         "body": (
             f"{actor.get_full_name() or actor.get_username()} submitted version {version.number} "
             f"of {submission.collection} for {organisation.name}{late}."
@@ -105,7 +105,7 @@ def _notify_decided(verb: str) -> Callable[[Change], None]:
         reason = f" {change.reason}" if change.reason else ""
         _notify_organisation(
             change,
-            subject=f"{collection.code} version {number} {verb}",
+            subject=f"{collection.title} version {number} {verb}",
             body=f"Your regional team {verb} version {number} of {collection}.{reason}",
         )
 
@@ -116,7 +116,7 @@ def _notify_reopened(change: Change) -> None:
     collection = change.submission.collection
     _notify_organisation(
         change,
-        subject=f"{collection.code} reopened",
+        subject=f"{collection.title} reopened",
         body=f"Your regional team reopened {collection}: {change.reason}",
     )
 

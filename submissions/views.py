@@ -454,7 +454,7 @@ def template_versions(request: HttpRequest, round_pk: int, pk: int) -> HttpRespo
             form.add_error(None, error)
         else:
             messages.success(
-                request, f"{collection.code} template {form.cleaned_data['version']} issued."
+                request, f"{collection.title} template {form.cleaned_data['version']} issued."
             )
             return redirect("submissions:template_versions", round_pk=round_pk, pk=pk)
     return render(

@@ -274,6 +274,20 @@ def test_deadline_reminders_sent_once_at_each_stage_even_when_run_twice(act_worl
     }  # members of both ICSs; not the reviewer
 
 
+def test_deadline_reminder_names_the_return_without_its_code(act_world):
+    deadline_reminders_send(now=london(2021, 5, 6, 13))
+
+    reminder = Notification.objects.get(
+        recipient=act_world.lead,
+        dedupe_key__startswith=f"reminder-overdue:{act_world.submission.pk}:",
+    )
+    assert (reminder.subject, reminder.body) == (
+        "Overdue: Activity and performance (draft) was due 6 May 2021 at 12:00",
+        "Activity and performance (draft) for North East and North Cumbria was due 6 May 2021 at "
+        "12:00 and has not been submitted. Submit it as soon as you can; it will be marked late.",
+    )
+
+
 def test_deadline_reminders_none_while_far_off_or_for_submitted_returns(act_world):
     assert deadline_reminders_send(now=london(2021, 4, 20)) == 0
     Submission.objects.filter(organisation=act_world.ics).update(status=SubmissionStatus.SUBMITTED)

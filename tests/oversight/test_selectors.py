@@ -58,6 +58,31 @@ def test_an_optional_return_is_never_overdue():
     ) == (D.NOT_STARTED, "Not started", "")
 
 
+@pytest.mark.parametrize(
+    ("status", "is_late", "expected"),
+    [
+        (S.NOT_STARTED, False, (D.NOT_SUBMITTED, "Not submitted", "")),
+        (S.VALID, False, (D.NOT_SUBMITTED, "Not submitted", "")),
+        (S.INVALID, False, (D.NOT_SUBMITTED, "Not submitted", "")),
+        (S.SUBMITTED, True, (D.SUBMITTED, "Submitted", "Late")),
+        (S.APPROVED, True, (D.APPROVED, "Approved", "")),
+    ],
+)
+def test_dashboard_status_of_a_closed_round_is_not_submitted_never_overdue(
+    status, is_late, expected
+):
+    assert (
+        dashboard_status(
+            status=status,
+            is_late=is_late,
+            deadline=DEADLINE,
+            now=AFTER_DEADLINE,
+            round_closed=True,
+        )
+        == expected
+    )
+
+
 def _cells(dashboard) -> dict[str, list[tuple[str, str]]]:
     return {
         row["ods_code"]: [(cell["status"], cell["label"]) for cell in row["cells"]]
@@ -96,12 +121,14 @@ def test_dashboard_cells_of_returns_not_owed_are_not_applicable(world):
     pcc = CollectionFactory(
         planning_round=world.planning_round,
         code="PCC",
+        name="Provider capital plan",
         deadline=london(2021, 4, 12),
         submitted_by=[OrganisationType.PROVIDER],
     )
     mhwf = CollectionFactory(
         planning_round=world.planning_round,
         code="MHWF-P",
+        name="Mental health workforce",
         stage=Stage.DRAFT,
         submitted_by=[OrganisationType.PROVIDER],
         trust_kinds=[TrustKind.MENTAL_HEALTH],
@@ -113,7 +140,11 @@ def test_dashboard_cells_of_returns_not_owed_are_not_applicable(world):
         now=london(2021, 4, 1),
     )
 
-    assert [column.heading for column in dashboard.columns] == ["PCC", "ACT", "MHWF-P (draft)"]
+    assert [column.heading for column in dashboard.columns] == [
+        "Provider capital plan",
+        world.collection.name,
+        "Mental health workforce (draft)",
+    ]
     assert [column.pk for column in dashboard.columns] == [pcc.pk, world.collection.pk, mhwf.pk]
     assert {code: [status for status, _ in cells] for code, cells in _cells(dashboard).items()} == {
         "QAA": [NOT_APPLICABLE, D.NOT_STARTED, NOT_APPLICABLE],
@@ -127,6 +158,7 @@ def test_dashboard_counts_and_percentages_by_return_and_region(world):
     pcc = CollectionFactory(
         planning_round=world.planning_round,
         code="PCC",
+        name="Provider capital plan",
         deadline=london(2021, 4, 12),
         submitted_by=[OrganisationType.PROVIDER],
     )
@@ -252,7 +284,7 @@ def test_dashboard_collection_filter_keeps_one_column_and_its_organisations(worl
         now=BEFORE_DEADLINE,
     )
 
-    assert [column.code for column in dashboard.columns] == ["PCC"]
+    assert [column.pk for column in dashboard.columns] == [pcc.pk]
     assert [row["ods_code"] for row in dashboard.rows] == ["RA1", "RA2", "RB1"]
 
 

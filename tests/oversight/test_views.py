@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -10,7 +11,8 @@ import time_machine
 
 from oversight.exports import ERF_HEADING, IDENTIFIER_HEADINGS
 from oversight.selectors import dashboard_for_user
-from submissions.models import SubmissionStatus
+from planning.models import PlanningRound, RoundStatus
+from submissions.models import Submission, SubmissionStatus
 from tests.factories import IcsFactory
 from tests.oversight.support import AFTER_DEADLINE, in_state
 
@@ -28,7 +30,7 @@ def _read_csv(content: bytes) -> list[list[str]]:
 
 def _expected(dashboard) -> list[list]:
     """The selector's matrix as a table: identifiers, ERF total, one status label per return."""
-    header = [*IDENTIFIER_HEADINGS, ERF_HEADING, *(f"{c.code}" for c in dashboard.columns)]
+    header = [*IDENTIFIER_HEADINGS, ERF_HEADING, *(c.heading for c in dashboard.columns)]
     return [
         header,
         *(
@@ -78,6 +80,31 @@ def test_dashboard_page_shows_the_matrix_counts_and_time_to_deadline(client, fil
     )
     assert '<strong class="nhsuk-tag nhsuk-tag--yellow">Overdue</strong>' in html
     assert "1 of 2 returns submitted or approved (50%)" in html
+
+
+@time_machine.travel(AFTER_DEADLINE)
+def test_dashboard_page_of_a_closed_round_says_not_submitted_and_counts_no_days(client, filled):
+    in_state(
+        collection=filled.collection,
+        organisation=filled.ics_b,
+        status=SubmissionStatus.VALID,
+        uploader=filled.user("system_lead"),
+    )
+    Submission.objects.filter(organisation=filled.ics_a).update(is_late=True)
+    PlanningRound.objects.filter(pk=filled.planning_round.pk).update(
+        status=RoundStatus.CLOSED, is_current=False
+    )
+    client.force_login(filled.user("national_admin"))
+
+    html = client.get(f"/dashboard/?round={filled.planning_round.pk}").content.decode()
+
+    cells = re.findall(r'<td class="nhsuk-table__cell" data-status="[a-z_]+">.*?</td>', html)
+    assert [re.sub(r"<[^>]+>", " ", cell).split() for cell in cells] == [
+        ["Submitted", "Late"],
+        ["Not", "submitted"],
+    ]
+    assert re.findall(r'data-testid="time-left">([^<]*)<', html) == ["Round closed"]
+    assert ("overdue" in html.lower(), "Not started" in html) == (False, False)
 
 
 def test_dashboard_page_filters_by_region_for_a_reviewer_and_refuses_another(client, filled):

@@ -148,11 +148,15 @@ def test_collection_clean_rejects_unknown_types_and_formats():
     assert list(format_error.value.message_dict) == ["accepted_formats"]
 
 
-def test_collection_str_names_stage_unless_single():
+def test_collection_title_names_stage_unless_single_without_code():
     draft = CollectionFactory.build(code="ACT", name="Activity", stage=Stage.DRAFT)
     single = CollectionFactory.build(code="PCC", name="Capital", stage=Stage.SINGLE)
 
-    assert (str(draft), str(single)) == ("ACT (draft): Activity", "PCC: Capital")
+    assert (draft.title, str(draft), single.title) == (
+        "Activity (draft)",
+        "Activity (draft)",
+        "Capital",
+    )
 
 
 def test_collection_is_owed_by_organisation_type():

@@ -228,7 +228,7 @@ def test_returns_for_organisation_lists_owed_collections_in_deadline_order(db):
         (draft, SubmissionStatus.SUBMITTED, True),
         (final, SubmissionStatus.NOT_STARTED, False),
     ]
-    assert [row.status_label for row in rows] == ["Not started", "Submitted", "Not started"]
+    assert [row.shown_status[1] for row in rows] == ["Not started", "Submitted", "Not started"]
 
 
 def test_returns_for_organisation_extension_moves_deadline_for_that_organisation_only(db):

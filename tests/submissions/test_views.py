@@ -3,14 +3,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 
 import openpyxl
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from planning.models import PlanningRound, RoundStatus
 from submissions.models import (
     Finding,
     ProductKind,
@@ -24,6 +27,7 @@ from submissions.models import (
 )
 from submissions.products import product_build, product_for, products_sweep
 from submissions.validation import version_validate
+from tests.factories import london
 from tests.workbooks.conftest import replace_entry, sheet_part
 
 
@@ -45,6 +49,57 @@ def test_submission_page_shows_the_return_to_its_organisation(client, act_world)
     response = client.get(reverse("submissions:detail", kwargs={"pk": act_world.submission.pk}))
     assert response.status_code == 200
     assert "Download the template" in response.content.decode()
+
+
+def _title_and_heading(html: str) -> tuple[str, str]:
+    return (
+        re.search(r"<title>(.*?)</title>", html).group(1),
+        re.search(r"<h1>(.*?)</h1>", html).group(1),
+    )
+
+
+def test_submission_page_and_task_list_name_the_return_without_its_code(client, act_world):
+    client.force_login(act_world.lead)
+
+    page = client.get(reverse("submissions:detail", kwargs={"pk": act_world.submission.pk}))
+    home = client.get(reverse("planning:organisation_returns", kwargs={"ods_code": "QHM"}))
+
+    assert _title_and_heading(page.content.decode()) == (
+        "Activity and performance (draft) – North East and North Cumbria – Plan submission "
+        "portal – NHS England",
+        "Activity and performance (draft)",
+    )
+    assert re.findall(
+        r'class="nhsuk-link nhsuk-task-list__link"[^>]*>([^<]*)<', home.content.decode()
+    ) == [
+        "Activity and performance (draft)",
+        "Narrative plan (draft)",
+    ]
+
+
+@time_machine.travel(london(2026, 12, 4))
+def test_return_and_home_page_of_a_closed_round_say_not_submitted_without_days(client, act_world):
+    PlanningRound.objects.filter(pk=act_world.act.planning_round_id).update(
+        status=RoundStatus.CLOSED, is_current=False
+    )
+    client.force_login(act_world.lead)
+
+    page = client.get(
+        reverse("submissions:detail", kwargs={"pk": act_world.submission.pk})
+    ).content.decode()
+    home = client.get(
+        reverse("planning:organisation_returns", kwargs={"ods_code": "QHM"}),
+        {"round": act_world.act.planning_round_id},
+    ).content.decode()
+
+    status = r'<strong class="nhsuk-tag nhsuk-tag--[a-z-]+">([^<]*)</strong>'
+    assert re.search(r'id="submission-status">' + status, page).group(1) == "Not submitted"
+    assert re.findall(r'-status">\s*' + status, home) == ["Not submitted", "Not submitted"]
+    assert (
+        "The 2021/22 round is closed." in page,
+        "overdue" in page + home,
+        "Not started" in page + home,
+    ) == (True, False, False)
 
 
 def test_submission_page_is_404_for_another_organisation(client, act_world):
