@@ -38,7 +38,7 @@ def reminder_stage(*, deadline: dt.datetime, now: dt.datetime) -> str | None:
 
 def _reminder_text(*, stage: str, submission: Submission, deadline: dt.datetime) -> tuple[str, str]:
     when = timezone.localtime(deadline).strftime("%-d %B %Y at %H:%M")
-    name = f"{submission.collection} for {submission.organisation.name}"
+    name = submission.title
     if stage == "overdue":
         return (
             f"Overdue: {submission.collection.title} was due {when}",

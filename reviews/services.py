@@ -250,7 +250,7 @@ def comment_add(
             detail=text,
             request=request,
         )
-        subject = f"New comment on {submission.collection.title} for {submission.organisation.name}{where}"
+        subject = f"New comment on {submission.title}{where}"
         body = f"{author.get_full_name() or author.get_username()} wrote: {text}"
         if side == CommentSide.REGION:
             _notify_organisation(submission=submission, subject=subject, body=body)
@@ -301,7 +301,7 @@ def endorsement_record(
             notify(
                 recipients=users_reviewing_region(region_id=submission.organisation.region_id),
                 kind="review",
-                subject=f"{submission.collection.title} for {submission.organisation.name} endorsed",
+                subject=f"{submission.title} endorsed",
                 body=f"The system lead endorsed version {version.number}; it can now be approved.",
                 url=reverse("reviews:detail", kwargs={"pk": submission.pk}),
             )

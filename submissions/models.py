@@ -142,6 +142,12 @@ class Submission(models.Model):
         return f"{self.organisation.ods_code} – {self.collection}"
 
     @property
+    def title(self) -> str:
+        """The return as a sentence names it: "Activity and performance (draft) for North East
+        and North Cumbria"."""
+        return f"{self.collection.title} for {self.organisation.name}"
+
+    @property
     def shown_status(self) -> tuple[str, str]:
         return status_as_shown(
             status=self.status, round_closed=self.collection.planning_round.is_closed

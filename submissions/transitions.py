@@ -67,7 +67,7 @@ def _notify_submitted(change: Change) -> None:
         "subject": f"{submission.collection.title} submitted by {organisation.name}",
         "body": (
             f"{actor.get_full_name() or actor.get_username()} submitted version {version.number} "
-            f"of {submission.collection} for {organisation.name}{late}."
+            f"of {submission.title}{late}."
         ),
         "dedupe_key": f"submitted:{submission.pk}:{version.pk}",
     }

@@ -58,7 +58,7 @@ def test_audit_and_notification_pages_accessible(page: Page, live_server, audite
 
     for path, heading in [
         ("/notifications/", "Notifications"),
-        (f"/returns/{audited.pk}/history/", "History of ACT"),
+        (f"/returns/{audited.pk}/history/", "History of Activity and performance"),
         ("/audit/", "Audit trail"),
         ("/audit/?action=download&organisation=QHM", "Audit trail"),
     ]:

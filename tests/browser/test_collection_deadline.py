@@ -58,5 +58,5 @@ def test_admin_sets_a_collections_deadline_with_the_date_input(page: Page, live_
     deadline.get_by_label("Month").fill("10")
     deadline.get_by_label("Time (optional)").fill("17:30")
     page.get_by_role("button", name="Save collection").click()
-    expect(page.get_by_text("ACT saved.")).to_be_visible()
+    expect(page.get_by_text(f"{collection.title} saved.")).to_be_visible()
     assert Collection.objects.get(pk=collection.pk).deadline == london(2021, 10, 27, 17, 30)

@@ -86,7 +86,7 @@ def test_national_admin_sees_the_partly_filled_demo_round_and_downloads_the_cons
     page.get_by_label("Consolidated values of a return (xlsx)").check()
     page.get_by_label("Planning round").select_option(label="2021/22")
     page.get_by_label("Return to consolidate").select_option(
-        label="2021/22 · ACT: Activity and performance (draft)"
+        label="2021/22 · Activity and performance (draft)"
     )
     page.get_by_role("button", name="Build the export").click()
     download_link = page.get_by_test_id("export-download")

@@ -48,7 +48,7 @@ def test_lead_uploads_fixes_and_submits_a_return(page, live_server, act_world, w
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
-    page.get_by_role("link", name="ACT Activity and performance – draft").click()
+    page.get_by_role("link", name="Activity and performance (draft)").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the template (.xlsx)").click()
     assert download.value.suggested_filename == "ACT-draft-QHM-template-2021.1.xlsx"

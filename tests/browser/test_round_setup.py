@@ -133,7 +133,7 @@ def test_admin_sets_up_and_publishes_2022_23_and_lead_returns_a_validated_plan(
     log_in(page, live_server.url, "lead-qhm")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your returns for 2022/23")
     _shot(page, "6-lead-returns")
-    page.get_by_role("link", name="ACT Activity and performance – draft").click()
+    page.get_by_role("link", name="Activity and performance (draft)").click()
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile(r"Download the template")).click()
     labels = _strings(Path(download.value.path()).read_bytes())

@@ -90,7 +90,7 @@ def test_template_version_issue_tells_every_organisation_that_owes_it(act, admin
     )
 
     body = (
-        "Version 2021.2 of the ACT: Activity and performance template is available. Adds a DEXA "
+        "Version 2021.2 of the Activity and performance template is available. Adds a DEXA "
         "line to diagnostics. Returns made from version 2021.1 are still accepted."
     )
     assert sorted(
@@ -98,7 +98,7 @@ def test_template_version_issue_tells_every_organisation_that_owes_it(act, admin
     ) == sorted((lead.pk, body) for lead in leads)
     assert not Notification.objects.filter(recipient=bystander).exists()
     assert list(GuidanceItem.objects.values_list("kind", "title", "body")) == [
-        ("notice", "New ACT: Activity and performance template: version 2021.2", body)
+        ("notice", "New Activity and performance template: version 2021.2", body)
     ]
     assert list(AuditEvent.objects.filter(action="template_issued").values_list("after")) == [
         (
