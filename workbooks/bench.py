@@ -54,7 +54,6 @@ def bare_read(*, data: bytes) -> dict:
 def validate(*, data: bytes, context: TemplateContext, mark: bool) -> dict:
     # Imported here, so the bare read's process carries calamine alone and validation's carries
     # everything validation needs: the peaks compare the two jobs.
-    from .highlight import highlight_workbook
     from .validate import validate_workbook
 
     result = validate_workbook(data=data, context=context)
@@ -67,7 +66,12 @@ def validate(*, data: bytes, context: TemplateContext, mark: bool) -> dict:
         "peak_mb": peak_mb(),
     }
     if mark:
+        from .highlight import highlight_workbook
+        from .reader import check_stored
+
         started = time.perf_counter()
+        # As the worker builds it: the stored file checked again, then marked.
+        check_stored(data=data)
         highlight_workbook(data=data, findings=result.findings)
         figures["mark_seconds"] = time.perf_counter() - started
     return figures

@@ -1074,6 +1074,8 @@ def _only_total_formulas(formulas, *, total: int, count: int) -> np.ndarray:
         rows = np.array(formulas.rows, dtype=np.int64) - FIRST_DATA_ROW
         found = np.zeros(count, dtype=bool)
         found[rows[(rows >= 0) & (rows < count)]] = True
+        others = np.array(list(formulas.others), dtype=np.int64) - FIRST_DATA_ROW
+        found[others[(others >= 0) & (others < count)]] = False
         return found
     only_total = {total}
     return np.fromiter(

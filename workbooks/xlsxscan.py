@@ -44,28 +44,39 @@ DOC_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationshi
 
 
 class ColumnFormulas(Mapping):
-    """row -> {column} for a sheet whose formulas all stand in one column: the rows as a list
-    instead of a set per row (a grid's total has a formula on every row; a set each would add a
-    tenth to the memory of a million-cell check)."""
+    """row -> columns holding a formula, for a sheet whose formulas stand mostly in one column:
+    those rows as a list instead of a set per row (a grid's total has a formula on every row; a
+    set each would add a tenth to the memory of a million-cell check), and any others apart."""
 
     def __init__(self, col: int) -> None:
         self.col = col
         self.rows: list[int] = []
+        self.others: dict[int, set[int]] = {}
         self._cols = frozenset((col,))
         self._lookup: frozenset[int] | None = None
 
-    def __getitem__(self, row: int) -> frozenset[int]:
+    def add(self, found: dict[int, set[int]]) -> None:
+        for row, cols in found.items():
+            if cols == self._cols:
+                self.rows.append(row)
+            else:
+                self.others.setdefault(row, set()).update(cols)
+
+    def __getitem__(self, row: int) -> AbstractSet[int]:
         if self._lookup is None:
             self._lookup = frozenset(self.rows)
-        if row not in self._lookup:
-            raise KeyError(row)
-        return self._cols
+        others = self.others.get(row, set())
+        if row in self._lookup:
+            return self._cols | others
+        if others:
+            return frozenset(others)
+        raise KeyError(row)
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self.rows)
+        return iter(dict.fromkeys([*self.rows, *self.others]))
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(dict.fromkeys([*self.rows, *self.others]))
 
 
 @dataclass
@@ -124,7 +135,7 @@ def scan_sheet(
     then only a bound, which is all a sheet inside its template needs. `budget` counts the bytes
     inflated, for a part the package check left to its reader."""
     if within is not None:
-        quick = _QuickScan(within=within, formula_col=formula_cols[-1] if formula_cols else None)
+        quick = _QuickScan(within=within, formula_cols=formula_cols)
         if _stream(archive, part, budget, quick.segment):
             return quick.scan
     scan = SheetScan()
@@ -154,18 +165,18 @@ def _stream(archive, part: str, budget: InflateBudget | None, visit) -> bool:
 
 
 def _last_cell_start(buffer: bytes) -> int:
-    # A cell starts within the last few hundred bytes of any segment of sheet data.
-    start = _cell_start_before(buffer, len(buffer), since=max(0, len(buffer) - 64 * 1024))
-    if start < 0:
-        start = _cell_start_before(buffer, len(buffer))
+    start = _cell_start_before(buffer, len(buffer))
     return start if start > 0 else max(0, len(buffer) - 64)
 
 
-def _cell_start_before(segment: bytes, end: int, since: int = 0) -> int:
-    start = max(segment.rfind(b"<c ", since, end), segment.rfind(b":c ", since, end))
-    if start >= 0 and segment[start] == ord(":"):
-        start = segment.rfind(b"<", 0, start)
-    return start
+def _cell_start_before(segment: bytes, end: int) -> int:
+    # A cell's start is a few dozen bytes before its formula, or the end of a segment: look there
+    # first, so finding it does not cost a search back through the whole segment each time.
+    for since in (max(0, end - 4096), 0):
+        start = max(segment.rfind(b"<c ", since, end), segment.rfind(b":c ", since, end))
+        if start >= 0:
+            return segment.rfind(b"<", 0, start) if segment[start] == ord(":") else start
+    return -1
 
 
 def _scan_segment(segment: bytes, scan: SheetScan, formula_cols: range) -> None:
@@ -174,8 +185,11 @@ def _scan_segment(segment: bytes, scan: SheetScan, formula_cols: range) -> None:
     if refs:
         scan.max_col = max(scan.max_col, max(map(col_index, {letters for letters, _ in refs})))
         scan.max_row = max(scan.max_row, max(map(int, {digits for _letters, digits in refs})))
-    if not formula_cols:
-        return
+    if formula_cols:
+        _formulas_of(segment, scan.formulas, formula_cols)
+
+
+def _formulas_of(segment: bytes, formulas: dict[int, set[int]], formula_cols: range) -> None:
     for match in FORMULA.finditer(segment):
         start = _cell_start_before(segment, match.start())
         ref = CELL_REF.match(segment, start) if start >= 0 else None
@@ -183,14 +197,16 @@ def _scan_segment(segment: bytes, scan: SheetScan, formula_cols: range) -> None:
             continue
         col = col_index(ref.group(1))
         if col in formula_cols:
-            scan.formulas.setdefault(int(ref.group(2)), set()).add(col)
+            formulas.setdefault(int(ref.group(2)), set()).add(col)
 
 
 class _QuickScan:
     """The searches that vouch for a sheet inside its template, segment by segment."""
 
-    def __init__(self, *, within: tuple[int, int], formula_col: int | None) -> None:
+    def __init__(self, *, within: tuple[int, int], formula_cols: range) -> None:
         rows, cols = within
+        self.formula_cols = formula_cols
+        formula_col = formula_cols[-1] if formula_cols else None
         self.scan = SheetScan(max_row=rows, max_col=cols)
         self.beyond = re.compile(
             rb"r=[\"'](?:"
@@ -212,9 +228,13 @@ class _QuickScan:
         if self.in_column is None:
             return True
         rows = self.in_column.findall(segment)
-        if len(rows) != len(PLAIN_FORMULA.findall(segment)):
-            return False
-        self.scan.formulas.rows.extend(map(int, rows))
+        if len(rows) == len(PLAIN_FORMULA.findall(segment)):
+            self.scan.formulas.rows.extend(map(int, rows))
+        else:
+            # A formula elsewhere too: this segment's are placed one by one.
+            found: dict[int, set[int]] = {}
+            _formulas_of(segment, found, self.formula_cols)
+            self.scan.formulas.add(found)
         return True
 
 
