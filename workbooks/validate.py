@@ -267,7 +267,7 @@ def _load(
     except CalamineError:
         # calamine reads a sheet's XML only now: a sheet broken inside a sound zip is found here.
         raise RejectedFile(UNREADABLE) from None
-    state["cells"] += sum(len(row) for row in rows)
+    state["cells"] += sum(map(len, rows))
     return rows, scan
 
 
@@ -610,9 +610,13 @@ class GridCheck:
     def numbers_read(self) -> GridNumbers:
         count = len(self.measures)
         rows = tuple(
-            (code, kind, measure.code, FIRST_DATA_ROW + block * count + offset)
-            for block, (code, _name, kind) in enumerate(self.orgs)
-            for offset, measure in enumerate(self.measures)
+            zip(
+                (code for code, _name, _kind in self.orgs for _ in range(count)),
+                (kind for _code, _name, kind in self.orgs for _ in range(count)),
+                [measure.code for measure in self.measures] * len(self.orgs),
+                range(FIRST_DATA_ROW, FIRST_DATA_ROW + count * len(self.orgs)),
+                strict=True,
+            )
         )
         return GridNumbers(
             sheet_name=self.sheet.name,
@@ -1004,9 +1008,6 @@ class GridBlockValues:
                 yield start + position, index
 
 
-FLOAT_ONLY = {float}
-
-
 def _clean_rows(check: GridCheck, lines: list[list], *, count: int, width: int):
     """Each row's value cells, all the rows' values as an array (NaN where not a plain number),
     and which rows are clean: in their place, only the locked total a formula, and every value a
@@ -1017,12 +1018,16 @@ def _clean_rows(check: GridCheck, lines: list[list], *, count: int, width: int):
         # A sheet cut short or narrowed: every row goes through the row-by-row rules.
         return [], np.full((count, width), np.nan), clean
     cells = [line[first : first + width] for line in lines]
-    kinds = set(map(type, chain.from_iterable(cells)))
-    if kinds <= FLOAT_ONLY:
-        typed = np.ones(count, dtype=bool)
+    # Plain floats are what calamine gives for numbers; anything else (text, a blank, TRUE, a
+    # date) leaves its row to the row-by-row rules.
+    typed = (
+        np.fromiter(map(float.__instancecheck__, chain.from_iterable(cells)), bool, count * width)
+        .reshape(count, width)
+        .all(axis=1)
+    )
+    if typed.all():
         values = np.fromiter(chain.from_iterable(cells), float, count * width).reshape(count, width)
     else:
-        typed = np.fromiter((set(map(type, row)) <= FLOAT_ONLY for row in cells), bool, count)
         gap = [np.nan] * width
         values = np.array(
             [row if ok else gap for row, ok in zip(cells, typed.tolist(), strict=True)],

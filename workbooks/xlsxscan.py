@@ -191,13 +191,18 @@ def _scan_segment(segment: bytes, scan: SheetScan, formula_cols: range) -> None:
 
 def _formulas_of(segment: bytes, formulas: dict[int, set[int]], formula_cols: range) -> None:
     for match in FORMULA.finditer(segment):
-        start = _cell_start_before(segment, match.start())
-        ref = CELL_REF.match(segment, start) if start >= 0 else None
-        if ref is None:
-            continue
-        col = col_index(ref.group(1))
-        if col in formula_cols:
-            formulas.setdefault(int(ref.group(2)), set()).add(col)
+        _place(segment, match.start(), formulas, formula_cols)
+
+
+def _place(segment: bytes, at: int, formulas: dict[int, set[int]], formula_cols: range) -> None:
+    """Record the formula starting at `at` under its cell's row and column."""
+    start = _cell_start_before(segment, at)
+    ref = CELL_REF.match(segment, start) if start >= 0 else None
+    if ref is None:
+        return
+    col = col_index(ref.group(1))
+    if col in formula_cols:
+        formulas.setdefault(int(ref.group(2)), set()).add(col)
 
 
 class _QuickScan:
@@ -230,11 +235,16 @@ class _QuickScan:
         rows = self.in_column.findall(segment)
         if len(rows) == len(PLAIN_FORMULA.findall(segment)):
             self.scan.formulas.rows.extend(map(int, rows))
-        else:
-            # A formula elsewhere too: this segment's are placed one by one.
-            found: dict[int, set[int]] = {}
-            _formulas_of(segment, found, self.formula_cols)
-            self.scan.formulas.add(found)
+            return True
+        # A formula elsewhere too: the column's are taken as before, and only the others are
+        # placed one by one.
+        in_column = {match.end() - 3: match.group(1) for match in self.in_column.finditer(segment)}
+        self.scan.formulas.rows.extend(map(int, in_column.values()))
+        others: dict[int, set[int]] = {}
+        for match in PLAIN_FORMULA.finditer(segment):
+            if match.start() not in in_column:
+                _place(segment, match.start(), others, self.formula_cols)
+        self.scan.formulas.add(others)
         return True
 
 
