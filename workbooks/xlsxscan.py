@@ -29,6 +29,7 @@ from .model import col_letter
 from .types import RejectedFile
 
 CHUNK = 4 * 1024 * 1024
+FORMULA_BLOCK = 64 * 1024
 # Elements may carry a namespace prefix (<x:c>, <x:f>): calamine reads them by their local name.
 PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 FORMULA = re.compile(rb"<" + PREFIX + rb"f[\s>/]")
@@ -139,7 +140,7 @@ def scan_sheet(
         if _stream(archive, part, budget, quick.segment):
             return quick.scan
     scan = SheetScan()
-    _stream(archive, part, budget, lambda segment: _scan_segment(segment, scan, formula_cols))
+    _stream(archive, part, budget, lambda *segment: _scan_segment(*segment, scan, formula_cols))
     return scan
 
 
@@ -155,9 +156,10 @@ def _stream(archive, part: str, budget: InflateBudget | None, visit) -> bool:
                     budget.take(len(chunk))
                 buffer = carry + chunk
                 if not chunk:
-                    return visit(buffer) is not False
+                    return visit(buffer, len(buffer)) is not False
+                # The segment is the buffer up to `cut`, passed as a bound rather than copied.
                 cut = _last_cell_start(buffer)
-                if visit(buffer[:cut]) is False:
+                if visit(buffer, cut) is False:
                     return False
                 carry = buffer[cut:]
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
@@ -179,19 +181,15 @@ def _cell_start_before(segment: bytes, end: int) -> int:
     return -1
 
 
-def _scan_segment(segment: bytes, scan: SheetScan, formula_cols: range) -> None:
+def _scan_segment(segment: bytes, end: int, scan: SheetScan, formula_cols: range) -> None:
     # One regular-expression pass for both coordinates: half the work of one pass for each.
-    refs = CELL_REF.findall(segment)
+    refs = CELL_REF.findall(segment, 0, end)
     if refs:
         scan.max_col = max(scan.max_col, max(map(col_index, {letters for letters, _ in refs})))
         scan.max_row = max(scan.max_row, max(map(int, {digits for _letters, digits in refs})))
     if formula_cols:
-        _formulas_of(segment, scan.formulas, formula_cols)
-
-
-def _formulas_of(segment: bytes, formulas: dict[int, set[int]], formula_cols: range) -> None:
-    for match in FORMULA.finditer(segment):
-        _place(segment, match.start(), formulas, formula_cols)
+        for match in FORMULA.finditer(segment, 0, end):
+            _place(segment, match.start(), scan.formulas, formula_cols)
 
 
 def _place(segment: bytes, at: int, formulas: dict[int, set[int]], formula_cols: range) -> None:
@@ -216,36 +214,52 @@ class _QuickScan:
         self.beyond = re.compile(
             rb"r=[\"'](?:"
             + _letters_beyond(col_letter(cols))
-            + rb"|[A-Z]++(?:"
+            + b"|[A-Z]{1,%d}+(?:" % len(col_letter(cols))
             + _digits_beyond(str(rows))
             + rb"))"
         )
         self.in_column = None
         if formula_col:
             self.scan.formulas = ColumnFormulas(formula_col)
-            self.in_column = re.compile(
-                rb'<c r="' + col_letter(formula_col).encode() + rb'([0-9]+)"[^<>]*><f[\s>/]'
-            )
+            letters = col_letter(formula_col).encode()
+            self.in_column = re.compile(rb'<c r="' + letters + rb'([0-9]+)"[^<>]*><f[\s>/]')
 
-    def segment(self, segment: bytes) -> bool:
-        if PREFIXED.search(segment) or self.beyond.search(segment):
+    def segment(self, segment: bytes, end: int) -> bool:
+        if PREFIXED.search(segment, 0, end) or self.beyond.search(segment, 0, end):
             return False
         if self.in_column is None:
             return True
-        rows = self.in_column.findall(segment)
-        if len(rows) == len(PLAIN_FORMULA.findall(segment)):
-            self.scan.formulas.rows.extend(map(int, rows))
-            return True
-        # A formula elsewhere too: the column's are taken as before, and only the others are
-        # placed one by one.
-        in_column = {match.end() - 3: match.group(1) for match in self.in_column.finditer(segment)}
-        self.scan.formulas.rows.extend(map(int, in_column.values()))
-        others: dict[int, set[int]] = {}
-        for match in PLAIN_FORMULA.finditer(segment):
-            if match.start() not in in_column:
-                _place(segment, match.start(), others, self.formula_cols)
-        self.scan.formulas.add(others)
+        start = 0
+        while start < end:
+            # Blocks of a segment, cut at cell starts: a formula typed where a figure belongs
+            # sends only its own block down the slower path.
+            stop = (
+                _cell_start_before(segment, start + FORMULA_BLOCK)
+                if start + FORMULA_BLOCK < end
+                else end
+            )
+            stop = end if stop <= start else stop
+            self._formulas(segment, start, stop)
+            start = stop
         return True
+
+    def _formulas(self, segment: bytes, start: int, stop: int) -> None:
+        formulas = self.scan.formulas
+        rows = self.in_column.findall(segment, start, stop)
+        if len(rows) == len(PLAIN_FORMULA.findall(segment, start, stop)):
+            formulas.rows.extend(map(int, rows))
+            return
+        # A formula elsewhere too: the column's are taken as before, the others placed one by one.
+        in_column = {
+            match.end() - 3: match.group(1)
+            for match in self.in_column.finditer(segment, start, stop)
+        }
+        formulas.rows.extend(map(int, in_column.values()))
+        placed: dict[int, set[int]] = {}
+        for match in PLAIN_FORMULA.finditer(segment, start, stop):
+            if match.start() not in in_column:
+                _place(segment, match.start(), placed, self.formula_cols)
+        formulas.add(placed)
 
 
 def _letters_beyond(letters: str) -> bytes:
