@@ -133,44 +133,48 @@ def test_scan_sheet_counts_a_cell_whose_reference_is_not_its_first_attribute(act
     assert (scan.max_row, scan.max_col) == (1048576, 16384)
 
 
+def _quick_scan(data: bytes, context, name: str, edit, *, formulas: bool):
+    """The sheet `name` of the return, its XML edited, scanned as validation scans it: within
+    the template's extent."""
+    part = sheet_part(data, name)
+    edited = edit(zipfile.ZipFile(io.BytesIO(data)).read(part))
+    archive = zipfile.ZipFile(io.BytesIO(replace_entry(data, part, edited)))
+    sheet = specs_of("ACT")[-1].sheet(name)
+    return scan_sheet(
+        archive,
+        part,
+        formula_cols=range(sheet.first_value_col, sheet.total_col + 1) if formulas else range(0),
+        within=template_extent(sheet, context=context),
+    )
+
+
 def test_scan_sheet_counts_a_cell_written_with_a_namespace_prefix(act_sample, act_context):
     """calamine reads <x:c> as a cell whatever its prefix; the quick searches must not vouch for
     a sheet holding one out of their sight."""
-    part = sheet_part(act_sample, "ERF")
-    xml = zipfile.ZipFile(io.BytesIO(act_sample)).read(part)
-    far = xml.replace(
-        b"</sheetData>",
-        b'<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="9000">'
-        b'<x:c r="XFD9000" t="n"><x:v>1</x:v></x:c></x:row></sheetData>',
-    )
-    archive = zipfile.ZipFile(io.BytesIO(replace_entry(act_sample, part, far)))
-    sheet = specs_of("ACT")[-1].sheet("ERF")
 
-    scan = scan_sheet(
-        archive, part, formula_cols=range(0), within=template_extent(sheet, context=act_context)
-    )
+    def far(xml: bytes) -> bytes:
+        return xml.replace(
+            b"</sheetData>",
+            b'<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            b'r="9000"><x:c r="XFD9000" t="n"><x:v>1</x:v></x:c></x:row></sheetData>',
+        )
+
+    scan = _quick_scan(act_sample, act_context, "ERF", far, formulas=False)
 
     assert (scan.max_row, scan.max_col) == (9000, 16384)
 
 
 def test_scan_sheet_takes_a_formula_written_with_a_namespace_prefix(act_sample, act_context):
-    part = sheet_part(act_sample, "Activity")
-    xml = zipfile.ZipFile(io.BytesIO(act_sample)).read(part)
-    prefixed = re.sub(
-        rb'<c r="H5" s="5" t="n"><v>([^<]*)</v></c>',
-        rb'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="H5" '
-        rb's="5"><x:f>1+1</x:f><x:v>\1</x:v></x:c>',
-        xml,
-        count=1,
-    )
-    archive = zipfile.ZipFile(io.BytesIO(replace_entry(act_sample, part, prefixed)))
-    sheet = specs_of("ACT")[-1].sheet("Activity")
+    def prefixed(xml: bytes) -> bytes:
+        return re.sub(
+            rb'<c r="H5" s="5" t="n"><v>([^<]*)</v></c>',
+            rb'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="H5" '
+            rb's="5"><x:f>1+1</x:f><x:v>\1</x:v></x:c>',
+            xml,
+            count=1,
+        )
 
-    scan = scan_sheet(
-        archive,
-        part,
-        formula_cols=range(sheet.first_value_col, sheet.total_col + 1),
-        within=template_extent(sheet, context=act_context),
-    )
+    scan = _quick_scan(act_sample, act_context, "Activity", prefixed, formulas=True)
+    total_col = specs_of("ACT")[-1].sheet("Activity").total_col
 
-    assert (scan.formulas.get(5), scan.formulas.get(6)) == ({8, sheet.total_col}, {sheet.total_col})
+    assert (scan.formulas.get(5), scan.formulas.get(6)) == ({8, total_col}, {total_col})
