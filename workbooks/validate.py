@@ -1,8 +1,10 @@
 """Validate an uploaded return against the rules declared for its collection and template version.
 
 Values come from python-calamine (fast, Rust); formulas and the real extent of each sheet come from
-one streaming pass over the sheet XML (`workbooks.xlsxscan`). Rules are the declarations of the
-round's definition (`workbooks.definition`, in `context.specs`); this module only knows rule kinds.
+one streaming pass over the sheet XML (`workbooks.xlsxscan`), the sheet's only inflation here.
+Rules are the declarations of the round's definition (`workbooks.definition`, in `context.specs`);
+this module only knows rule kinds. A grid's rules run over its whole block of values at once
+(numpy), and each finding is then built by the row-by-row code, so the words never differ.
 """
 
 from __future__ import annotations
