@@ -209,7 +209,10 @@ def collection_edit(request: HttpRequest, round_pk: int, pk: int) -> HttpRespons
         messages.success(request, f"{collection.code} saved.")
         return redirect("planning:round_detail", pk=round_pk)
     return render(
-        request, "planning/collection_form.html", {"form": form, "collection": collection}
+        request,
+        "planning/collection_form.html",
+        {"form": form, "collection": collection},
+        status=400 if form.is_bound else 200,
     )
 
 

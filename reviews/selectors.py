@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -16,13 +12,10 @@ from accounts.selectors import (
     users_holding_role,
     users_reviewing_region,
 )
-from planning.definitions import collection_specs
 from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round, rounds_visible_to
-from submissions.models import ReturnValue, Submission, SubmissionStatus, Version
+from submissions.models import Submission, SubmissionStatus, Version
 from submissions.selectors import submissions_for_user, version_named
-from workbooks.model import UNITS, GridSheet, Measure
-from workbooks.specs import spec_for
 
 from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
 from .rules import can_view_review
@@ -176,104 +169,6 @@ def comparable_version_get(*, submission: Submission, pk: str | int | None) -> V
 def has_waiting_comment(*, submission: Submission) -> bool:
     last = submission.comments.order_by("-created_at", "-id").values_list("side", flat=True).first()
     return last == CommentSide.ORGANISATION
-
-
-# Workbook contents ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MeasureTotal:
-    code: str
-    label: str
-    unit: str
-    total: Decimal
-    averaged: bool = False
-    baseline: Decimal | None = None
-
-    @property
-    def change(self) -> str:
-        """The change against the baseline, e.g. "+4.2%"; "" without a baseline to compare."""
-        if not self.baseline:
-            return ""
-        return f"{100 * (self.total - self.baseline) / self.baseline:+.1f}%"
-
-
-def _headline(numbers: list[Decimal], *, adds_up: bool) -> Decimal:
-    """Flows (activity, staff, money) add up over the months; rates and shares are averaged, as
-    adding up twelve monthly percentages means nothing."""
-    if adds_up:
-        return sum(numbers, Decimal(0))
-    return sum(numbers, Decimal(0)) / len(numbers) if numbers else Decimal(0)
-
-
-@dataclass(frozen=True)
-class SheetTotals:
-    sheet: str
-    title: str
-    periods: int
-    totals: list[MeasureTotal]
-
-
-def measure_adds_up(*, measure: Measure) -> bool:
-    """Whether a measure's months add up to a total (a flow) or not (a rate or a share). Read from
-    its unit for now; the round's definition will say so of each measure."""
-    return UNITS[measure.unit].additive
-
-
-def version_totals(*, version: Version) -> list[SheetTotals]:
-    """Per grid sheet, each measure of the organisation's own (system total) block summed over the
-    months: the headline figures a reviewer reads first. The baseline column is not a month.
-    From the values validation stored, so the page never opens the file."""
-    if version.file_format != "xlsx" or not version.template_version:
-        return []
-    spec = spec_for(
-        specs=collection_specs(collection=version.submission.collection),
-        version=version.template_version,
-    )
-    if spec is None:
-        return []
-    months: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
-    baselines: dict[tuple[str, str], Decimal] = {}
-    own = ReturnValue.objects.filter(version=version, organisation_kind="self").values_list(
-        "sheet", "measure", "is_baseline", "value"
-    )
-    for sheet_name, measure, is_baseline, value in own:
-        # Through str so 0.1 + 0.2 style binary noise does not show up in a total.
-        number = Decimal(str(value))
-        if is_baseline:
-            baselines[(sheet_name, measure)] = number
-        else:
-            months[(sheet_name, measure)].append(number)
-    return [
-        SheetTotals(
-            sheet=sheet.name,
-            title=sheet.title,
-            periods=len(sheet.periods),
-            totals=[
-                _measure_total(
-                    measure=measure,
-                    months=months[(sheet.name, measure.code)],
-                    baseline=baselines.get((sheet.name, measure.code)),
-                )
-                for measure in sheet.measures
-            ],
-        )
-        for sheet in spec.sheets
-        if isinstance(sheet, GridSheet)
-    ]
-
-
-def _measure_total(*, measure: Measure, months: list[Decimal], baseline: Decimal | None):
-    adds_up = measure_adds_up(measure=measure)
-    return MeasureTotal(
-        code=measure.code,
-        label=measure.label,
-        unit=measure.unit,
-        total=_headline(months, adds_up=adds_up),
-        averaged=not adds_up,
-        # The baseline is one month's figure: over the same months for a flow.
-        baseline=baseline * len(months) if baseline is not None and adds_up else baseline,
-    )
 
 
 APPROVE, ENDORSE = "approve", "endorse"

@@ -72,7 +72,7 @@ def _review_context(
     return {
         "submission": submission,
         "version": version,
-        "totals": selectors.version_totals(version=version) if version else [],
+        "key_figures": submission_selectors.version_key_figures(version=version),
         "erf": erf_estimate_of_version(version=version),
         "erf_version": version,
         "triangulation": triangulation_section(submission=submission, version=version),

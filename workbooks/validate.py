@@ -26,6 +26,7 @@ from .model import (
     COVER_SHEET,
     FIRST_DATA_ROW,
     HEADER_ROW,
+    MEMBER_NAMES,
     UNITS,
     GridRow,
     GridSheet,
@@ -105,6 +106,12 @@ def _text(value: object) -> str:
 
 def _num(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _in_sentence(label: str) -> str:
+    """A measure's label inside a sentence: "Elective spells" -> "elective spells", but "A&E
+    attendances" and "GPs" keep their capitals."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def validate_file(
@@ -751,8 +758,10 @@ class GridCheck:
         expected = sum(figure(code) for code in rule.parts) - sum(
             figure(code) for code in rule.minus
         )
-        labels = " + ".join(self.sheet.measure(code).label.lower() for code in rule.parts)
-        labels += "".join(f" - {self.sheet.measure(code).label.lower()}" for code in rule.minus)
+        labels = " + ".join(_in_sentence(self.sheet.measure(code).label) for code in rule.parts)
+        labels += "".join(
+            f" - {_in_sentence(self.sheet.measure(code).label)}" for code in rule.minus
+        )
         self.findings.error(
             rule.code,
             self.sheet.name,
@@ -772,7 +781,8 @@ class GridCheck:
         ]
         if not members:
             return
-        kinds = " and ".join(f"{kind} blocks" for kind in self.sheet.total_of)
+        kinds = " and ".join(f"{MEMBER_NAMES.get(kind, kind)}'" for kind in self.sheet.total_of)
+        kinds += " blocks"
         count = len(self.measures)
         for offset, measure in enumerate(self.measures):
             unit = UNITS[measure.unit]
@@ -793,7 +803,7 @@ class GridCheck:
                     self.sheet.name,
                     f"{self.letters[index]}{row}",
                     found,
-                    f"The system total of {measure.label.lower()} "
+                    f"The system total of {_in_sentence(measure.label)} "
                     f"({self.sheet.value_headers[index]}) "
                     f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them "
                     f"agree.",

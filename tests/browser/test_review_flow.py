@@ -46,7 +46,7 @@ def test_reviewer_requests_changes_then_compares_and_approves(page, live_server,
     assert page.get_by_label("Waiting for me").is_checked()
     assert serious_violations(page) == []
     page.get_by_role("link", name="North East and North Cumbria").click()
-    assert page.get_by_test_id("totals-Activity").is_visible()
+    assert page.get_by_test_id("figures-Activity").is_visible()
     assert serious_violations(page) == []
     page.get_by_label("Request changes (back to the organisation)").check()
     page.locator("#id_comment").fill("Elective ordinary admissions in April look too high.")

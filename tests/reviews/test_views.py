@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,8 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from planning.models import Stage
 from reviews.models import Comment, Decision
-from reviews.selectors import version_totals
-from submissions.models import ProductKind, Submission, VersionProduct
+from submissions.models import ProductKind, ReturnValue, Submission, VersionProduct
 from submissions.models import SubmissionStatus as S
 from submissions.products import comparison_changes, product_build, product_for
 from submissions.services import submissions_ensure_for_round
@@ -160,31 +160,82 @@ def test_comparison_of_large_files_is_prepared_in_the_background_with_progress(
     assert "1 cell changed" in ready.content.decode()
 
 
-def test_version_totals_sum_the_organisations_own_rows_over_the_months(act_world):
-    version = submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample())
-    data = version.file.open("rb").read()
-    activity = next(sheet for sheet in version_totals(version=version) if sheet.sheet == "Activity")
-    first = activity.totals[0]
-    months = [cell_value(data, "Activity", f"{col}4") for col in "LMNOPQ"[: activity.periods]]
-    assert first.total == sum(Decimal(str(value)) for value in months)
-    assert first.code == cell_value(data, "Activity", "C4")
-    # The baseline is the column just before the first month.
-    baseline = Decimal(str(cell_value(data, "Activity", "K4"))) * activity.periods
-    assert (first.averaged, first.baseline) == (False, baseline)
+def _own_activity(version, rows: dict[str, tuple[list, list]]) -> None:
+    """Sets the system's own Activity figures of `version`: six baseline months, then six months."""
+    ReturnValue.objects.filter(version=version, organisation_kind="self", measure__in=rows).delete()
+    ReturnValue.objects.bulk_create(
+        ReturnValue(
+            version=version,
+            sheet="Activity",
+            organisation_code=version.submission.organisation.ods_code,
+            organisation_kind="self",
+            measure=code,
+            position=position,
+            period=f"column {position}",
+            is_baseline=position < 6,
+            value=value,
+        )
+        for code, (baselines, months) in rows.items()
+        for position, value in enumerate(baselines + months)
+    )
 
 
-def test_version_totals_average_a_share_instead_of_adding_it_up(act_world):
-    version = submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample())
-    data = version.file.open("rb").read()
-    activity = next(sheet for sheet in version_totals(version=version) if sheet.sheet == "Activity")
-    remote = next(total for total in activity.totals if total.unit == "percent")
-    row = 4 + [total.code for total in activity.totals].index(remote.code)
-    months = [
-        Decimal(str(cell_value(data, "Activity", f"{col}{row}")))
-        for col in "LMNOPQ"[: activity.periods]
+FLOW_SNAPSHOT_RATE = {
+    "EL-TOT": ([1000] * 6, [1100, 1200, 1300, 1400, 1500, 1600]),
+    "EL-RTT52": ([40, 40, 40, 40, 40, 50], [900, 850, 800, 750, 700, 650]),
+    "OP-REMOTE": ([5, 5, 5, 5, 5, 5], [30, 32, 34, 36, 38, 40]),
+}
+
+
+def _figure_rows(page, codes) -> list[list[str]]:
+    html = page.content.decode()
+    return [
+        [" ".join(cell.split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for code in codes
+        for row in re.findall(rf'<tr[^>]*data-testid="figure-{code}">(.*?)</tr>', html, re.S)
     ]
-    assert (remote.averaged, remote.total) == (True, sum(months) / len(months))
-    assert remote.total <= 100
+
+
+EXPECTED_FIGURES = [
+    [
+        'Elective spells: total <span class="nhsuk-body-s nhsuk-u-secondary-text-color">'
+        "(total of 6 months)</span>",
+        "8,100",
+        "6,000",
+        "Up 35.0%",
+    ],
+    [
+        "Patients waiting more than 52 weeks (RTT) "
+        '<span class="nhsuk-body-s nhsuk-u-secondary-text-color">(at Sep-21)</span>',
+        "650",
+        "50",
+        "Up 1,200.0%",
+    ],
+    [
+        "Outpatient attendances delivered remotely (share) "
+        '<span class="nhsuk-body-s nhsuk-u-secondary-text-color">(average of 6 months)</span>',
+        "35.0%",
+        "5.0%",
+        "Up 30.0 percentage points",
+    ],
+]
+
+
+def test_review_page_key_figures_add_up_flows_take_snapshots_last_and_average_rates(
+    client, act_world, submitted
+):
+    _own_activity(submitted, FLOW_SNAPSHOT_RATE)
+    client.force_login(act_world.reviewer)
+    page = client.get(f"/review/{act_world.submission.pk}/")
+    assert _figure_rows(page, FLOW_SNAPSHOT_RATE) == EXPECTED_FIGURES
+    assert "Baseline (Apr-19 to Sep-19)" in page.content.decode()
+
+
+def test_return_page_key_figures_match_the_review_page(client, act_world, submitted):
+    _own_activity(submitted, FLOW_SNAPSHOT_RATE)
+    client.force_login(act_world.lead)
+    page = client.get(f"/returns/{act_world.submission.pk}/")
+    assert _figure_rows(page, FLOW_SNAPSHOT_RATE) == EXPECTED_FIGURES
 
 
 # Review page and decisions ----------------------------------------------------------------------
@@ -199,7 +250,7 @@ def test_review_page_shows_the_summary_and_decides(client, act_world, submitted)
     client.force_login(act_world.reviewer)
     page = client.get(f"/review/{act_world.submission.pk}/")
     assert page.status_code == 200
-    assert page.context["totals"] and b"Key totals" in page.content
+    assert page.context["key_figures"] and b"Key figures of version 1" in page.content
     response = client.post(
         f"/review/{act_world.submission.pk}/decide/",
         {"version": submitted.pk, "decision": "request_changes", "comment": ""},
