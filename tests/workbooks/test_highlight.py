@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 from openpyxl import load_workbook
 
@@ -59,6 +60,8 @@ def test_highlight_workbook_marks_cells_the_sheet_never_wrote_as_openpyxl_does(a
     patched = highlight_workbook(data=act_sample, findings=findings)
     loaded = _through_openpyxl(act_sample, marks)
 
+    # Patched, not saved by openpyxl (which names its comments part comment1.xml).
+    assert "xl/comments/portalComments1.xml" in zipfile.ZipFile(io.BytesIO(patched)).namelist()
     assert _marks(patched, refs) == _marks(loaded, refs)
     assert _marks(patched, refs)[:3] == [
         ("Z5", ERROR_RGB, "ERROR STRUCT.OUTSIDE: Beyond the template."),
