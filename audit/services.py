@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -13,6 +14,36 @@ from workbooks.findings_csv import spreadsheet_safe
 from .client_address import client_ip
 from .context import current_request
 from .models import AuditAction, AuditEvent
+
+
+def _audit_value(value):
+    """A field's value as the audit trail keeps it (JSON)."""
+    if isinstance(value, dt.datetime):
+        # One zone, so the same instant read from a form and from the database compares equal.
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_audit_value(item) for item in value]
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def audit_changes_apply(*, instance: models.Model, fields: dict) -> tuple[dict, dict]:
+    """Set `fields` on `instance`, answering what changed since it was stored: (before, after) of
+    those fields only, as the audit trail keeps them. Compared with the stored row, as a bound
+    ModelForm has already changed the instance by the time it is valid."""
+    stored = type(instance).objects.get(pk=instance.pk)
+    before, after = {}, {}
+    for name, value in fields.items():
+        old = getattr(stored, name)
+        if _audit_value(old) != _audit_value(value):
+            before[name], after[name] = _audit_value(old), _audit_value(value)
+        setattr(instance, name, value)
+    return before, after
 
 
 def audit_record(

@@ -32,10 +32,13 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_filter = ["status", "is_late", "collection__planning_round", "collection__code"]
     list_select_related = ["organisation", "collection"]
     search_fields = ["organisation__ods_code", "organisation__name", "collection__code"]
-    readonly_fields = [field.name for field in Submission._meta.fields]
     actions = ["reopen"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # A return's status changes only through transition(), by the reopen action here.
         return False
 
     def has_delete_permission(self, request, obj=None):
@@ -134,10 +137,15 @@ class TemplateVersionAdmin(admin.ModelAdmin):
     list_select_related = ["collection", "issued_by"]
     readonly_fields = ["issued_by", "issued_at"]
 
+    def has_change_permission(self, request, obj=None):
+        # Which layouts are accepted changes only by issuing a new one (audited, and every
+        # organisation owing the return told), as when a round's definition is updated.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
         # Issuing goes through the service: older versions stay accepted as they were.
         still_accepted = list(
             obj.collection.template_versions.filter(is_accepted=True).values_list(

@@ -9,12 +9,15 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import User
+from audit.models import AuditAction
+from audit.services import audit_changes_apply, audit_record
 from core.queueing import send_task, send_task_on_commit
 from planning.models import Organisation
 from submissions.models import ReturnValue, Submission, Version, VersionStatus
 
 from .checks import Number, ReturnNumbers, TriangulationPlan, check_system
-from .models import TriangulationFinding, TriangulationRun
+from .models import TriangulationBands, TriangulationFinding, TriangulationRun
 from .selectors import (
     bands_for_round,
     is_triangulated,
@@ -179,3 +182,30 @@ def triangulation_run(*, system_id: int, planning_round_id: int, stage: str) -> 
         run.versions.set(by_collection.values())
         TriangulationRun.objects.filter(pk=run.pk).update(ran_at=started)
     return len(found)
+
+
+_BAND_FIELDS = ("workforce_tolerance", "cost_tolerance", "pay_tolerance", "commissioner_tolerance")
+
+
+@transaction.atomic
+def triangulation_bands_save(*, bands: TriangulationBands, changed_by: User) -> TriangulationBands:
+    """Save a round's bands (made or edited in Django admin), audited with before and after; a
+    round's first bands are recorded against the defaults they replace."""
+    fields = {name: getattr(bands, name) for name in _BAND_FIELDS}
+    stored = TriangulationBands.objects.filter(pk=bands.pk).first() if bands.pk else None
+    if stored is None:
+        # What the round used until now: the model's defaults.
+        bands_before = TriangulationBands(planning_round_id=bands.planning_round_id)
+        bands_before.save()
+        bands.pk = bands_before.pk
+    before, after = audit_changes_apply(instance=bands, fields=fields)
+    bands.save()
+    if after:
+        audit_record(
+            action=AuditAction.TRIANGULATION_BANDS_CHANGED,
+            actor=changed_by,
+            obj=bands,
+            before=before,
+            after=after,
+        )
+    return bands
