@@ -215,9 +215,12 @@ def test_admin_action_leaves_one_audit_event_per_record(act_world, staff, label,
     )
 
     assert response.status_code == 302
-    assert list(
-        AuditEvent.objects.filter(id__gt=since).order_by("id").values_list("action", flat=True)
-    ) == expected
+    assert (
+        list(
+            AuditEvent.objects.filter(id__gt=since).order_by("id").values_list("action", flat=True)
+        )
+        == expected
+    )
 
 
 def test_admin_bands_added_and_changed_each_leave_one_audit_event(act_world, staff):
