@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from knox.models import AuthToken
 
+from core.admin import ReadOnlyAdmin
+
 from .models import Invitation, RoleAssignment, User
 from .services import api_tokens_revoke, role_assignment_save, role_remove, user_account_save
 
@@ -55,7 +57,11 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdmin):
+    """Invitations carry a secret token emailed once and are sent from the portal's invite page,
+    audited. The role one grants is decided when it is sent, so it is never changed here; a wrong
+    invitation is left to expire and a new one sent."""
+
     list_display = [
         "email",
         "role",
@@ -65,19 +71,6 @@ class InvitationAdmin(admin.ModelAdmin):
         "expires_at",
         "accepted_at",
     ]
-
-    def has_add_permission(self, request):
-        # Invitations carry a secret token emailed once; they are made through the portal's invite
-        # page, audited.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # The role an invitation grants is decided when it is sent; changing it here would grant
-        # a role nobody audited. A wrong invitation is left to expire and a new one sent.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.unregister(AuthToken)

@@ -32,10 +32,11 @@ def _audit_value(value):
     return value
 
 
-def audit_changes_apply(*, instance: models.Model, fields: dict) -> tuple[dict, dict]:
-    """Set `fields` on `instance`, answering what changed since it was stored: (before, after) of
-    those fields only, as the audit trail keeps them. Compared with the stored row, as a bound
-    ModelForm has already changed the instance by the time it is valid."""
+def audit_changes_apply(*, instance: models.Model, fields: dict, action: str, actor) -> None:
+    """Set `fields` on `instance` and record one event with the before and after of those that
+    changed since the row was stored (none when nothing did). Compared with the stored row, as a
+    bound ModelForm has already changed the instance by the time it is valid. Call it in the
+    transaction that saves the instance."""
     stored = type(instance).objects.get(pk=instance.pk)
     before, after = {}, {}
     for name, value in fields.items():
@@ -43,7 +44,8 @@ def audit_changes_apply(*, instance: models.Model, fields: dict) -> tuple[dict, 
         if _audit_value(old) != _audit_value(value):
             before[name], after[name] = _audit_value(old), _audit_value(value)
         setattr(instance, name, value)
-    return before, after
+    if after:
+        audit_record(action=action, actor=actor, obj=instance, before=before, after=after)
 
 
 def audit_record(

@@ -5,6 +5,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     Collection,
     Organisation,
@@ -204,7 +206,7 @@ class CollectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignOffDelegation)
-class SignOffDelegationAdmin(admin.ModelAdmin):
+class SignOffDelegationAdmin(ReadOnlyAdmin):
     """Providers hand sign-off to their system on their "Who signs off your returns" page; here
     it can be read and taken back, through the same service."""
 
@@ -214,15 +216,6 @@ class SignOffDelegationAdmin(admin.ModelAdmin):
     search_fields = ["organisation__ods_code", "organisation__name", "system__ods_code"]
     readonly_fields = [field.name for field in SignOffDelegation._meta.fields]
     actions = ["revoke"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Take sign-off back from the system")
     def revoke(self, request, queryset):

@@ -95,17 +95,11 @@ def collection_update(
     *, collection: Collection, changed_by: User | None = None, **fields
 ) -> Collection:
     """Edit a collection (its deadline included), audited with the fields' before and after."""
-    before, after = audit_changes_apply(instance=collection, fields=fields)
+    audit_changes_apply(
+        instance=collection, fields=fields, action=AuditAction.COLLECTION_CHANGED, actor=changed_by
+    )
     collection.full_clean()
     collection.save()
-    if after:
-        audit_record(
-            action=AuditAction.COLLECTION_CHANGED,
-            actor=changed_by,
-            obj=collection,
-            before=before,
-            after=after,
-        )
     # A change of who submits may add organisations that owe the return.
     submissions_ensure_for_round(planning_round=collection.planning_round)
     return collection
@@ -117,17 +111,11 @@ def round_update(
 ) -> PlanningRound:
     """Edit a round's name or dates, audited with before and after (publishing and making it
     current have their own services)."""
-    before, after = audit_changes_apply(instance=planning_round, fields=fields)
+    audit_changes_apply(
+        instance=planning_round, fields=fields, action=AuditAction.ROUND_CHANGED, actor=changed_by
+    )
     planning_round.full_clean()
     planning_round.save()
-    if after:
-        audit_record(
-            action=AuditAction.ROUND_CHANGED,
-            actor=changed_by,
-            obj=planning_round,
-            before=before,
-            after=after,
-        )
     return planning_round
 
 

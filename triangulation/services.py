@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditAction
-from audit.services import audit_changes_apply, audit_record
+from audit.services import audit_changes_apply
 from core.queueing import send_task, send_task_on_commit
 from planning.models import Organisation
 from submissions.models import ReturnValue, Submission, Version, VersionStatus
@@ -192,20 +192,14 @@ def triangulation_bands_save(*, bands: TriangulationBands, changed_by: User) -> 
     """Save a round's bands (made or edited in Django admin), audited with before and after; a
     round's first bands are recorded against the defaults they replace."""
     fields = {name: getattr(bands, name) for name in _BAND_FIELDS}
-    stored = TriangulationBands.objects.filter(pk=bands.pk).first() if bands.pk else None
-    if stored is None:
-        # What the round used until now: the model's defaults.
-        bands_before = TriangulationBands(planning_round_id=bands.planning_round_id)
-        bands_before.save()
-        bands.pk = bands_before.pk
-    before, after = audit_changes_apply(instance=bands, fields=fields)
+    if bands.pk is None:
+        # Stored first with what the round used until now, the defaults, to compare against.
+        bands.pk = TriangulationBands.objects.create(planning_round_id=bands.planning_round_id).pk
+    audit_changes_apply(
+        instance=bands,
+        fields=fields,
+        action=AuditAction.TRIANGULATION_BANDS_CHANGED,
+        actor=changed_by,
+    )
     bands.save()
-    if after:
-        audit_record(
-            action=AuditAction.TRIANGULATION_BANDS_CHANGED,
-            actor=changed_by,
-            obj=bands,
-            before=before,
-            after=after,
-        )
     return bands
