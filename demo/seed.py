@@ -278,11 +278,14 @@ def _definition_time(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%d %H:%M")
 
 
-def demo_current_definition_text(*, today: dt.date) -> str:
-    """The shipped 2022/23 definition with its timetable moved to around `today`: draft plans due
-    in ten days and final plans in five weeks, each deadline at its own London time, the days in
-    between (and the timetable) spaced in proportion, no deadline sooner than three days away."""
-    data = yaml.safe_load(shipped_definition_text(slug=CURRENT_DEFINITION))
+def definition_text_moved(*, slug: str, today: dt.date, name: str | None = None) -> str:
+    """A shipped definition with its timetable moved to around `today`: draft plans due in ten
+    days and final plans in five weeks, each deadline at its own London time, the days in between
+    (and the timetable) spaced in proportion, no deadline sooner than three days away. `name`
+    renames the round, so a moved copy can stand beside the round it was made from."""
+    data = yaml.safe_load(shipped_definition_text(slug=slug))
+    if name is not None:
+        data["round"]["name"] = name
     stages = [stage for collection in data["collections"] for stage in collection["stages"]]
 
     def first(stage_name: str) -> dt.date:
@@ -314,7 +317,8 @@ def demo_current_round_create(*, previous: PlanningRound, admin: User) -> Planni
     if existing is not None:
         return existing
     current = round_create_from_definition(
-        text=demo_current_definition_text(today=timezone.localdate()), user=admin
+        text=definition_text_moved(slug=CURRENT_DEFINITION, today=timezone.localdate()),
+        user=admin,
     )
     round_transition(planning_round=current, action=RoundAction.PUBLISH, user=admin)
     round_make_current(planning_round=current, user=admin)
