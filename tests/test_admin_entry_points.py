@@ -258,3 +258,29 @@ def test_admin_bands_added_and_changed_each_leave_one_audit_event(act_world, sta
         ("triangulation_bands_changed", {"workforce_tolerance": 15.0}),
     ]
     assert TriangulationBands.objects.get().workforce_tolerance == Decimal("15")
+
+
+# Records Django admin refuses to delete, one of each from the world.
+UNDELETABLE = {
+    "accounts.User": lambda world: world.submitter,
+    "planning.Organisation": lambda world: world.ics,
+    "planning.Region": lambda world: world.region,
+    "planning.PlanningRound": lambda world: world.act.planning_round,
+    "submissions.Submission": lambda world: world.submission,
+    "submissions.TemplateVersion": lambda world: world.act.template_versions.first(),
+}
+
+
+@pytest.mark.parametrize("label", list(UNDELETABLE))
+def test_admin_refuses_to_delete_what_the_portal_never_deletes(act_world, staff, label):
+    record = UNDELETABLE[label](act_world)
+    app_label, model = label.split(".")
+    since = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+
+    response = staff.post(
+        reverse(f"admin:{app_label}_{model.lower()}_delete", args=[record.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert type(record).objects.filter(pk=record.pk).exists()
+    assert not AuditEvent.objects.filter(id__gt=since).exists()
