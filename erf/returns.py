@@ -134,15 +134,26 @@ def erf_estimate_of_version(*, version) -> Estimate | None:
     if version is None or version.status not in VersionStatus.CHECKED or version.erf_total is None:
         return None
     # A version's file never changes, so its breakdown is read once and kept for every later page
-    # view; the national figures are part of the key, so loading new baselines shows at once.
+    # view; the stored total is part of the key, and working the estimate out again with new
+    # baselines forgets the breakdown (`estimate_forget`).
     return cache.get_or_set(
-        f"erf-estimate:{version.pk}:{version.sha256}:{version.erf_total}",
-        lambda: _estimate_from_file(version),
+        _cache_key(version),
+        lambda: estimate_of_stored_file(version),
         timeout=ESTIMATE_CACHE_SECONDS,
     )
 
 
-def _estimate_from_file(version) -> Estimate | None:
+def _cache_key(version) -> str:
+    return f"erf-estimate:{version.pk}:{version.sha256}:{version.erf_total}"
+
+
+def estimate_forget(*, version) -> None:
+    cache.delete(_cache_key(version))
+
+
+def estimate_of_stored_file(version) -> Estimate | None:
+    """The estimate of a checked version's stored file against the template version it was made
+    from, with the national figures held now."""
     specs = collection_specs(collection=version.submission.collection)
     spec = next((spec for spec in specs if spec.version == version.template_version), None)
     if spec is None:

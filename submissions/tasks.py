@@ -3,6 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from .erf_estimates import estimate_refresh_run, estimate_refreshes_sweep
 from .products import product_build, products_sweep
 from .validation import version_validate, versions_sweep
 
@@ -38,3 +39,20 @@ def build_version_product(product_id: int) -> str | None:
 @shared_task(ignore_result=True)
 def sweep_stuck_products() -> dict[str, int]:
     return products_sweep()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=540,
+    time_limit=600,
+    ignore_result=True,
+)
+def refresh_erf_estimates(refresh_id: int) -> str | None:
+    """Thin: the work and its idempotence live in submissions.erf_estimates."""
+    return estimate_refresh_run(refresh_id=refresh_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_stuck_erf_refreshes() -> dict[str, int]:
+    return estimate_refreshes_sweep()
