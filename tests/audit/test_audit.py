@@ -1,4 +1,4 @@
-"""Issue 4 item 7: the audit trail (append-only, every action, refused access, history, search,
+"""The audit trail (append-only, every action, refused access, history, search,
 export)."""
 
 from __future__ import annotations
