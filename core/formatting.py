@@ -28,6 +28,10 @@ STATUS_COLOURS = {
     "done": "green",
     "changes_requested": "orange",
     "late": "yellow",
+    "pending": "blue",
+    "granted": "green",
+    "refused": "red",
+    "withdrawn": "grey",
 }
 
 

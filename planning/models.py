@@ -402,6 +402,14 @@ class ExtensionRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} {self.collection}: {self.get_status_display()}"
 
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ExtensionStatus.PENDING
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in (ExtensionStatus.GRANTED, ExtensionStatus.REFUSED)
+
 
 class SignOffDelegation(models.Model):
     """A provider hands the sign-off of its returns to its system, in the portal, from a day on,

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import users_holding_role
 from audit.models import AuditAction
-from audit.services import audit_record
+from audit.services import audit_changes_apply, audit_record
 from core.formatting import shift_london_datetime
 from notifications.services import notify
 from submissions.models import TemplateVersion, Version
@@ -90,50 +90,16 @@ def round_copy(
     return new_round
 
 
-def _audit_value(value):
-    """A field's value as the audit trail keeps it (JSON)."""
-    if isinstance(value, dt.datetime):
-        # One zone, so the same instant read from a form and from the database compares equal.
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_audit_value(item) for item in value]
-    if isinstance(value, models.Model):
-        return str(value)
-    return value
-
-
-def _apply_audited(*, instance: models.Model, fields: dict) -> tuple[dict, dict]:
-    """Set `fields` on `instance`, answering what changed since it was stored: (before, after) of
-    those fields only. Compared with the stored row, as a bound ModelForm has already changed
-    the instance by the time it is valid."""
-    stored = type(instance).objects.get(pk=instance.pk)
-    before, after = {}, {}
-    for name, value in fields.items():
-        old = getattr(stored, name)
-        if _audit_value(old) != _audit_value(value):
-            before[name], after[name] = _audit_value(old), _audit_value(value)
-        setattr(instance, name, value)
-    return before, after
-
-
 @transaction.atomic
 def collection_update(
     *, collection: Collection, changed_by: User | None = None, **fields
 ) -> Collection:
     """Edit a collection (its deadline included), audited with the fields' before and after."""
-    before, after = _apply_audited(instance=collection, fields=fields)
+    audit_changes_apply(
+        instance=collection, fields=fields, action=AuditAction.COLLECTION_CHANGED, actor=changed_by
+    )
     collection.full_clean()
     collection.save()
-    if after:
-        audit_record(
-            action=AuditAction.COLLECTION_CHANGED,
-            actor=changed_by,
-            obj=collection,
-            before=before,
-            after=after,
-        )
     # A change of who submits may add organisations that owe the return.
     submissions_ensure_for_round(planning_round=collection.planning_round)
     return collection
@@ -145,17 +111,11 @@ def round_update(
 ) -> PlanningRound:
     """Edit a round's name or dates, audited with before and after (publishing and making it
     current have their own services)."""
-    before, after = _apply_audited(instance=planning_round, fields=fields)
+    audit_changes_apply(
+        instance=planning_round, fields=fields, action=AuditAction.ROUND_CHANGED, actor=changed_by
+    )
     planning_round.full_clean()
     planning_round.save()
-    if after:
-        audit_record(
-            action=AuditAction.ROUND_CHANGED,
-            actor=changed_by,
-            obj=planning_round,
-            before=before,
-            after=after,
-        )
     return planning_round
 
 

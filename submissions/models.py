@@ -264,8 +264,17 @@ class Version(models.Model):
         return f"{self.submission} v{self.number}"
 
     @property
+    def is_valid(self) -> bool:
+        """Checked and free of errors."""
+        return self.status == VersionStatus.VALID
+
+    @property
     def is_finished(self) -> bool:
         return self.status in VersionStatus.FINISHED
+
+    @property
+    def is_checked(self) -> bool:
+        return self.status in VersionStatus.CHECKED
 
 
 class Severity(models.TextChoices):
@@ -386,6 +395,14 @@ class VersionProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.version}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ProductStatus.DONE
+
+    @property
+    def has_failed(self) -> bool:
+        return self.status == ProductStatus.FAILED
 
     @property
     def is_finished(self) -> bool:

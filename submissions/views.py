@@ -33,7 +33,7 @@ from .forms import (
     TemplateVersionIssueForm,
     UploadForm,
 )
-from .models import ProductKind, ProductStatus, VersionStatus
+from .models import ProductKind
 from .products import product_for
 from .transitions import Action, state_allows
 
@@ -388,10 +388,7 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _marked_workbook(request: HttpRequest, pk: int):
     version = selectors.version_get_for_user(user=request.user, pk=pk)
-    if version.file_format != "xlsx" or version.status not in (
-        VersionStatus.VALID,
-        VersionStatus.INVALID,
-    ):
+    if version.file_format != "xlsx" or not version.is_checked:
         raise Http404
     return version, product_for(kind=ProductKind.MARKED, version=version)
 
@@ -400,7 +397,7 @@ def _marked_workbook(request: HttpRequest, pk: int):
 def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
     """The workbook with its findings marked; while a large one is prepared, a page saying so."""
     version, product = _marked_workbook(request, pk)
-    if product.status != ProductStatus.DONE:
+    if not product.is_ready:
         return render(
             request,
             "submissions/marked_workbook.html",
