@@ -104,7 +104,7 @@ class TemplateVersionForm(forms.ModelForm):
             and version not in spec_versions(specs=collection_specs(collection=collection))
         ):
             raise ValidationError(
-                {"version": f"{collection.code} has no template layout {version}."}
+                {"version": f"{collection.title} has no template layout {version}."}
             )
         return data
 

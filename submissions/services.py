@@ -158,7 +158,7 @@ def template_version_issue(
     list(Collection.objects.select_for_update().filter(pk=collection.pk))
     template_version = collection.template_versions.filter(version=version).first()
     if template_version is None:
-        raise ValidationError({"version": f"{collection.code} has no template layout {version}."})
+        raise ValidationError({"version": f"{collection.title} has no template layout {version}."})
     accepted_before = sorted(
         collection.template_versions.filter(is_accepted=True).values_list("version", flat=True),
         key=template_layout_key,
