@@ -114,8 +114,11 @@ def round_get_for_user(*, user: User, pk: int | str) -> PlanningRound:
 
 def collections_of_round(*, planning_round: PlanningRound) -> QuerySet[Collection]:
     """The round's returns in the order people meet them: by deadline, then code and stage."""
-    return Collection.objects.filter(planning_round=planning_round).order_by(
-        "deadline", "code", "stage"
+    # The round comes along: each row's status depends on whether it is closed.
+    return (
+        Collection.objects.filter(planning_round=planning_round)
+        .select_related("planning_round")
+        .order_by("deadline", "code", "stage")
     )
 
 
