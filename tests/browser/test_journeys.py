@@ -23,20 +23,20 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 
-# What an ICS owes in the demo round, by deadline then code.
+# What an ICS owes in the demo round, by deadline then code, as the task list names it.
 ICS_COLLECTIONS = [
-    "ACT",
-    "FIN-MH",
-    "FIN-SYS",
-    "MAT",
-    "MHWF-S",
-    "NAR",
-    "WF",  # 6 May: drafts and single returns
-    "ACT",
-    "LMS-OVS",
-    "MHWF-S",
-    "NAR",
-    "WF",  # 3 June: finals and LMS oversight
+    "Activity and performance (draft)",
+    "Mental health financial plan",
+    "System financial plan",
+    "Ockenden actions and Birth-rate Plus position and plan",
+    "Mental health workforce, system level (draft)",
+    "Narrative plan (draft)",
+    "Workforce: acute, community and primary care (draft)",  # 6 May: drafts and single returns
+    "Activity and performance (final)",
+    "ICS plan for oversight of its LMS",
+    "Mental health workforce, system level (final)",
+    "Narrative plan (final)",
+    "Workforce: acute, community and primary care (final)",  # 3 June: finals, LMS oversight
 ]
 
 
@@ -103,7 +103,7 @@ def test_system_lead_sees_task_list_and_logs_out(
     )
     tasks = page.get_by_test_id("returns").locator(".nhsuk-task-list__item")
     expect(tasks).to_have_count(len(ICS_COLLECTIONS))
-    assert [task.split()[0] for task in tasks.all_inner_texts()] == ICS_COLLECTIONS
+    assert [task.splitlines()[0] for task in tasks.all_inner_texts()] == ICS_COLLECTIONS
     expect(tasks.locator(".nhsuk-task-list__status")).to_have_text(
         ["Not started"] * len(ICS_COLLECTIONS)
     )
@@ -143,7 +143,7 @@ def test_admin_pages_accessible(page: Page, live_server, north_east, console_err
         ("/rounds/", "Planning rounds"),
         (f"/rounds/{act.planning_round_id}/", "2021/22"),
         (f"/rounds/{act.planning_round_id}/copy/", "Copy to a new round"),
-        (f"/rounds/{act.planning_round_id}/collections/{act.pk}/", "ACT draft"),
+        (f"/rounds/{act.planning_round_id}/collections/{act.pk}/", f"Edit {act.title}"),
         ("/accounts/invite/", "Invite a person"),
     ]:
         page.goto(live_server.url + path)
