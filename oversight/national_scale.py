@@ -147,11 +147,7 @@ def national_scale_build(*, prefix: str = "NS") -> NationalScale:
         for organisation in organisations:
             if collection.is_owed_by(organisation):
                 status = next(statuses)
-                submitted = status in (
-                    SubmissionStatus.SUBMITTED,
-                    SubmissionStatus.APPROVED,
-                    SubmissionStatus.CHANGES_REQUESTED,
-                )
+                submitted = status in SubmissionStatus.REACHED_REGION
                 submissions.append(
                     Submission(
                         collection=collection,

@@ -109,13 +109,12 @@ def comment_references(
 
 
 _STANDING_KINDS = (DecisionKind.APPROVE, DecisionKind.REQUEST_CHANGES, DecisionKind.REOPEN)
-_DECIDED_STATUSES = (SubmissionStatus.APPROVED, SubmissionStatus.CHANGES_REQUESTED)
 
 
 def standing_decisions(*, submissions: list[Submission]) -> dict[int, Decision]:
     """The decision each return's status rests on (approved, or changes asked for), newest first
     by return; returns awaiting or without a decision have none. One query for any number."""
-    decided = [s.pk for s in submissions if s is not None and s.status in _DECIDED_STATUSES]
+    decided = [s.pk for s in submissions if s is not None and s.status in SubmissionStatus.DECIDED]
     if not decided:
         return {}
     standing: dict[int, Decision] = {}

@@ -33,7 +33,7 @@ from .forms import (
     TemplateVersionIssueForm,
     UploadForm,
 )
-from .models import ProductKind, ProductStatus, VersionStatus
+from .models import ProductKind, ProductStatus
 from .products import product_for
 from .transitions import Action, state_allows
 
@@ -387,10 +387,7 @@ def version_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _marked_workbook(request: HttpRequest, pk: int):
     version = selectors.version_get_for_user(user=request.user, pk=pk)
-    if version.file_format != "xlsx" or version.status not in (
-        VersionStatus.VALID,
-        VersionStatus.INVALID,
-    ):
+    if version.file_format != "xlsx" or not version.is_checked:
         raise Http404
     return version, product_for(kind=ProductKind.MARKED, version=version)
 
