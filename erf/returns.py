@@ -15,13 +15,13 @@ from decimal import Decimal, InvalidOperation
 from django.core.cache import cache
 
 from planning.definitions import collection_specs, round_definition
-from submissions.models import VersionStatus
 from workbooks.definition import ERF_ACTIVITY, ERF_ADJUSTMENT, ErfScheme, erf_row_code
+from workbooks.erf_calendar import working_day_ratio_against
 from workbooks.model import TableSheet, TemplateSpec
 from workbooks.reader import read_sheets
 from workbooks.types import RejectedFile
 
-from .calculator import ErfInputError, Estimate, MonthInput, estimate, working_day_ratio_against
+from .calculator import ErfInputError, Estimate, MonthInput, estimate
 from .selectors import baselines_of
 
 ESTIMATE_CACHE_SECONDS = 7 * 24 * 3600
@@ -131,7 +131,7 @@ def erf_estimate_of_return(*, submission, data: bytes, spec: TemplateSpec) -> Es
 def erf_estimate_of_version(*, version) -> Estimate | None:
     """The estimate shown with an activity return's version, once the version has been checked.
     Validation stored its total; a version without one has no complete ERF sheet to break down."""
-    if version is None or version.status not in VersionStatus.CHECKED or version.erf_total is None:
+    if version is None or not version.is_checked or version.erf_total is None:
         return None
     # A version's file never changes, so its breakdown is read once and kept for every later page
     # view; the national figures are part of the key, so loading new baselines shows at once.

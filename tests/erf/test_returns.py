@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from erf import returns
-from erf.calculator import MonthInput, estimate, working_day_ratio_against
+from erf.calculator import MonthInput, estimate
 from erf.models import NationalBaseline
 from erf.returns import erf_estimate_of_return
 from submissions.models import Version
@@ -16,6 +16,7 @@ from submissions.services import template_context, version_create
 from submissions.validation import version_validate
 from tests.returns_world import ERF_BASELINES
 from tests.workbooks.conftest import edit_cells
+from workbooks.erf_calendar import working_day_ratio_against
 
 
 def _planned(data: bytes) -> dict[str, tuple[Decimal, Decimal]]:
