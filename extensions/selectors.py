@@ -5,7 +5,8 @@ from django.http import Http404
 
 from accounts.models import User
 from planning.models import Collection, ExtensionRequest, ExtensionStatus, Organisation
-from planning.selectors import regions_visible_to, return_visibility
+from planning.selectors import regions_visible_to
+from submissions.selectors import return_visibility
 
 
 def extension_history(

@@ -26,8 +26,8 @@ from planning.models import (
     RoundStatus,
     TrustKind,
 )
-from planning.services import collection_fields, london_datetime
 from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
+from submissions.rounds import collection_fields, london_datetime
 
 REGIONS, ICSS, PROVIDERS, ROUNDS, VERSIONS = 7, 42, 220, 3, 10_000
 # A provider mix close to England's: mostly acute, then mental health, community and the rest.

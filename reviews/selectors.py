@@ -16,11 +16,10 @@ from accounts.selectors import (
     users_holding_role,
     users_reviewing_region,
 )
-from planning.definitions import collection_specs
 from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round, rounds_visible_to
 from submissions.models import ReturnValue, Submission, SubmissionStatus, Version
-from submissions.selectors import submissions_for_user, version_named
+from submissions.selectors import collection_specs, submissions_for_user, version_named
 from workbooks.model import UNITS, GridSheet, Measure
 from workbooks.specs import spec_for
 

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
-from erf.returns import erf_estimate_of_version
 from planning.models import Collection
 from submissions import selectors as submission_selectors
 from submissions.models import ProductKind, ProductStatus
@@ -73,7 +72,7 @@ def _review_context(
         "submission": submission,
         "version": version,
         "totals": selectors.version_totals(version=version) if version else [],
-        "erf": erf_estimate_of_version(version=version),
+        "erf": submission_selectors.erf_estimate_of_version(version=version),
         "erf_version": version,
         "triangulation": triangulation_section(submission=submission, version=version),
         "findings_by_sheet": submission_selectors.findings_by_sheet(version=version)

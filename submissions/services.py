@@ -26,7 +26,7 @@ from guidance.models import GuidanceKind
 from guidance.selectors import measure_definitions
 from guidance.services import guidance_publish
 from notifications.services import notify
-from planning.definitions import collection_narrative, collection_specs, round_definition
+from planning.definitions import collection_narrative, round_definition
 from planning.history import members_on, organisations_in_force_on, placements_on
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
 from planning.selectors import effective_deadline
@@ -47,6 +47,7 @@ from .models import (
     VersionStatus,
 )
 from .selectors import (
+    collection_specs,
     signing_capacity,
     submit_refusal,
     template_layout_key,

@@ -15,7 +15,6 @@ from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404, permission_or_404
-from erf.returns import erf_estimate_of_version
 from guidance.selectors import definition_for_finding, measure_definition_items
 from planning.definitions import template_format
 from planning.models import Collection
@@ -74,7 +73,7 @@ def _page_context(request: HttpRequest, submission) -> dict:
             if panel["can_submit"]
             and not selectors.submit_refusal(submission=submission, version=v)
         },
-        "erf": erf_estimate_of_version(version=version),
+        "erf": selectors.erf_estimate_of_version(version=version),
         "erf_version": version,
     }
 
