@@ -15,10 +15,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from extensions.models import DeadlineExtension
 from planning.definitions import parse_definition, shipped_definition_text
 from planning.models import (
     Collection,
-    DeadlineExtension,
     Organisation,
     OrganisationType,
     PlanningRound,

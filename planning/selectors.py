@@ -12,7 +12,6 @@ from audit.services import audit_access_refused
 
 from .models import (
     Collection,
-    DeadlineExtension,
     Organisation,
     OrganisationType,
     PlanningRound,
@@ -121,13 +120,6 @@ def collections_owed_by(
 ) -> list[Collection]:
     collections = collections_of_round(planning_round=planning_round)
     return [collection for collection in collections if collection.is_owed_by(organisation)]
-
-
-def effective_deadline(*, collection: Collection, organisation: Organisation) -> dt.datetime:
-    extension = DeadlineExtension.objects.filter(
-        collection=collection, organisation=organisation
-    ).first()
-    return extension.deadline if extension else collection.deadline
 
 
 _TYPE_ORDER = {

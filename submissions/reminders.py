@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ORGANISATION_ROLES, Role, RoleAssignment, User
+from extensions.models import DeadlineExtension
 from notifications.models import Notification
 from notifications.services import notifications_queue_in_batches, notify
-from planning.models import DeadlineExtension
 from planning.selectors import round_open_for_reminders
 
 from .models import Submission, SubmissionStatus

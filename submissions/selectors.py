@@ -18,15 +18,9 @@ from audit.services import audit_access_refused
 from core.formatting import days_until
 from erf.calculator import Estimate
 from erf.returns import erf_estimate_of_return
+from extensions.models import DeadlineExtension
 from planning.definitions import round_definition
-from planning.models import (
-    Collection,
-    DeadlineExtension,
-    Organisation,
-    OrganisationType,
-    PlanningRound,
-    Region,
-)
+from planning.models import Collection, Organisation, OrganisationType, PlanningRound, Region
 from planning.selectors import (
     collections_owed_by,
     organisation_sort_key,

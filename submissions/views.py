@@ -15,10 +15,10 @@ from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404, permission_or_404
+from extensions.deadlines import effective_deadline
 from guidance.selectors import definition_for_finding, measure_definition_items
 from planning.definitions import template_format
 from planning.models import Collection
-from planning.selectors import effective_deadline
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
 from workbooks.rule_titles import rule_title

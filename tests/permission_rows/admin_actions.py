@@ -47,7 +47,7 @@ ADMIN_ACTIONS = {
     "planning.Organisation": ["delete_selected"],
     "planning.PlanningRound": ["make_current"],
     "planning.SignOffDelegation": ["revoke"],
-    "planning.DeadlineExtension": ["delete_selected"],
+    "extensions.DeadlineExtension": ["delete_selected"],
     "submissions.Submission": ["reopen"],
     "reviews.SubmittedReturn": ["approve"],
     "submissions.TemplateVersion": ["delete_selected"],

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from extensions.deadlines import effective_deadline
 from planning.models import OrganisationType, Stage, TrustKind
-from planning.selectors import effective_deadline
 from submissions import selectors
 from submissions.models import SubmissionStatus
 from tests.factories import (
