@@ -41,7 +41,7 @@ def _audit_value(value):
     return value
 
 
-def apply_audited(*, instance: models.Model, fields: dict) -> tuple[dict, dict]:
+def _apply_audited(*, instance: models.Model, fields: dict) -> tuple[dict, dict]:
     """Set `fields` on `instance`, answering what changed since it was stored: (before, after) of
     those fields only. Compared with the stored row, as a bound ModelForm has already changed
     the instance by the time it is valid."""
@@ -55,23 +55,30 @@ def apply_audited(*, instance: models.Model, fields: dict) -> tuple[dict, dict]:
     return before, after
 
 
+def save_audited(
+    *, instance: models.Model, fields: dict, action: str, changed_by: User | None
+) -> None:
+    """Set `fields` on `instance`, validate and save it, and record one `action` event with the
+    before and after of the fields that changed (none when nothing did)."""
+    before, after = _apply_audited(instance=instance, fields=fields)
+    instance.full_clean()
+    instance.save()
+    if after:
+        audit_record(action=action, actor=changed_by, obj=instance, before=before, after=after)
+
+
 @transaction.atomic
 def round_update(
     *, planning_round: PlanningRound, changed_by: User | None = None, **fields
 ) -> PlanningRound:
     """Edit a round's name or dates, audited with before and after (publishing and making it
     current have their own services)."""
-    before, after = apply_audited(instance=planning_round, fields=fields)
-    planning_round.full_clean()
-    planning_round.save()
-    if after:
-        audit_record(
-            action=AuditAction.ROUND_CHANGED,
-            actor=changed_by,
-            obj=planning_round,
-            before=before,
-            after=after,
-        )
+    save_audited(
+        instance=planning_round,
+        fields=fields,
+        action=AuditAction.ROUND_CHANGED,
+        changed_by=changed_by,
+    )
     return planning_round
 
 

@@ -19,7 +19,7 @@ from audit.services import audit_record
 from core.formatting import shift_london_datetime
 from planning.definitions import DefinitionRejected, parse_definition
 from planning.models import Collection, PlanningRound, RoundStatus
-from planning.services import apply_audited
+from planning.services import save_audited
 from workbooks.definition import CollectionDefinition, Definition, Problem
 from workbooks.definition_roll import definition_roll_forward
 from workbooks.specs import template_layout_key
@@ -87,17 +87,12 @@ def collection_update(
     *, collection: Collection, changed_by: User | None = None, **fields
 ) -> Collection:
     """Edit a collection (its deadline included), audited with the fields' before and after."""
-    before, after = apply_audited(instance=collection, fields=fields)
-    collection.full_clean()
-    collection.save()
-    if after:
-        audit_record(
-            action=AuditAction.COLLECTION_CHANGED,
-            actor=changed_by,
-            obj=collection,
-            before=before,
-            after=after,
-        )
+    save_audited(
+        instance=collection,
+        fields=fields,
+        action=AuditAction.COLLECTION_CHANGED,
+        changed_by=changed_by,
+    )
     # A change of who submits may add organisations that owe the return.
     submissions_ensure_for_round(planning_round=collection.planning_round)
     return collection

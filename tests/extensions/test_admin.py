@@ -12,31 +12,11 @@ from audit.models import AuditAction, AuditEvent
 from extensions.models import DeadlineExtension, ExtensionRequest, ExtensionStatus
 from notifications.models import Notification
 from tests.factories import (
-    CollectionFactory,
-    IcsFactory,
-    PlanningRoundFactory,
     london,
     user_with_role,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def collection():
-    return CollectionFactory(
-        planning_round=PlanningRoundFactory(name="2021/22", is_current=True),
-        code="ACT",
-        deadline=london(2021, 5, 6),
-        submitted_by=["ics"],
-    )
-
-
-@pytest.fixture
-def ics():
-    ics = IcsFactory(ods_code="QAA")
-    user_with_role(Role.SYSTEM_LEAD, organisation=ics, username="lead-qaa")
-    return ics
 
 
 def _decisions() -> list[tuple]:

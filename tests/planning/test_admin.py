@@ -14,32 +14,12 @@ from audit.models import AuditAction, AuditEvent
 from planning.models import Organisation, PlanningRound, SignOffDelegation
 from planning.services import sign_off_delegation_grant
 from tests.factories import (
-    CollectionFactory,
-    IcsFactory,
     PlanningRoundFactory,
     UserFactory,
-    london,
     user_with_role,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def collection():
-    return CollectionFactory(
-        planning_round=PlanningRoundFactory(name="2021/22", is_current=True),
-        code="ACT",
-        deadline=london(2021, 5, 6),
-        submitted_by=["ics"],
-    )
-
-
-@pytest.fixture
-def ics():
-    ics = IcsFactory(ods_code="QAA")
-    user_with_role(Role.SYSTEM_LEAD, organisation=ics, username="lead-qaa")
-    return ics
 
 
 def _form_data(response) -> dict:
