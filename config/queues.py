@@ -21,6 +21,10 @@ TASK_ROUTES = {
     "submissions.tasks.send_deadline_reminders": {"queue": REMINDERS},
     "submissions.tasks.send_reviewer_digests": {"queue": REMINDERS},
     "notifications.tasks.send_reminder_emails": {"queue": REMINDERS},
+    # Re-reading stored returns in bulk after a national admin loads ERF baselines: batch work like
+    # an export, which must never hold up an upload's result on the validation queue.
+    "submissions.tasks.refresh_erf_estimates": {"queue": EXPORTS},
+    "submissions.tasks.sweep_stuck_erf_refreshes": {"queue": EXPORTS},
     "submissions.tasks.*": {"queue": VALIDATION},
     "notifications.tasks.*": {"queue": NOTIFICATIONS},
     "exports.tasks.*": {"queue": EXPORTS},

@@ -12,9 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
-from erf.services import national_baselines_import_csv
 from guidance.services import regional_contacts_load
-from planning.definitions import shipped_definition_text
+from planning.definitions import erf_collection_code, shipped_definition_text
 from planning.models import (
     Organisation,
     OrganisationType,
@@ -27,6 +26,7 @@ from planning.round_states import RoundAction, round_transition
 from planning.services import round_make_current
 from reviews.models import DecisionKind
 from reviews.services import decision_record
+from submissions.erf_estimates import erf_baselines_import
 from submissions.models import Submission, VersionStatus
 from submissions.rounds import round_create_from_definition, round_definition_install
 from submissions.services import (
@@ -37,7 +37,7 @@ from submissions.services import (
     version_create,
 )
 from submissions.validation import version_validate
-from triangulation.selectors import triangulated_codes
+from triangulation.selectors import triangulation_plan
 from triangulation.services import triangulation_run
 from workbooks.sample import make_sample_return
 
@@ -197,11 +197,13 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
     move them on: some submitted, approved or sent back, one with errors, and one (QHM) whose
     workforce plan does not match its activity. Systems that already have an upload are left
     alone."""
+    # The returns compared across a system: the activity plan, the workforce plan and the money.
+    plan = triangulation_plan(planning_round_id=planning_round.pk)
+    activity, workforce = plan.activity.collection, plan.workforce.collection
     collections = {
         collection.code: collection
         for collection in planning_round.collections.filter(
-            code__in=triangulated_codes(planning_round_id=planning_round.pk),
-            stage__in=[Stage.DRAFT, Stage.SINGLE],
+            code__in=plan.collections, stage__in=[Stage.DRAFT, Stage.SINGLE]
         )
     }
     uploaded = 0
@@ -221,8 +223,8 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
         reviewer = User.objects.get(username=f"reviewer-{ics.region.code.lower()}")
         versions = {}
         for code, submission in sorted(submissions.items()):
-            growth = system.workforce_growth if code == "WF" else DEMO_GROWTH
-            errors = 2 if system.outcome == ERRORS and code == "ACT" else 0
+            growth = system.workforce_growth if code == workforce else DEMO_GROWTH
+            errors = 2 if system.outcome == ERRORS and code == activity else 0
             versions[code] = _demo_return(
                 submission=submission, user=lead, growth=growth, errors=errors, seed=seed
             )
@@ -245,13 +247,13 @@ def demo_returns_create(*, planning_round: PlanningRound) -> int:
                 "Elective day cases fall in August: check the theatre plan and resubmit.",
             ),
         }
-        if system.outcome in decisions and "ACT" in versions:
+        if system.outcome in decisions and activity in versions:
             kind, comment = decisions[system.outcome]
-            submission = submissions["ACT"]
+            submission = submissions[activity]
             submission.refresh_from_db()
             decision_record(
                 submission=submission,
-                version=versions["ACT"],
+                version=versions[activity],
                 reviewer=reviewer,
                 kind=kind,
                 comment=comment,
@@ -275,11 +277,14 @@ def _definition_time(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%d %H:%M")
 
 
-def demo_current_definition_text(*, today: dt.date) -> str:
-    """The shipped 2022/23 definition with its timetable moved to around `today`: draft plans due
-    in ten days and final plans in five weeks, each deadline at its own London time, the days in
-    between (and the timetable) spaced in proportion, no deadline sooner than three days away."""
-    data = yaml.safe_load(shipped_definition_text(slug=CURRENT_DEFINITION))
+def definition_text_moved(*, slug: str, today: dt.date, name: str | None = None) -> str:
+    """A shipped definition with its timetable moved to around `today`: draft plans due in ten
+    days and final plans in five weeks, each deadline at its own London time, the days in between
+    (and the timetable) spaced in proportion, no deadline sooner than three days away. `name`
+    renames the round, so a moved copy can stand beside the round it was made from."""
+    data = yaml.safe_load(shipped_definition_text(slug=slug))
+    if name is not None:
+        data["round"]["name"] = name
     stages = [stage for collection in data["collections"] for stage in collection["stages"]]
 
     def first(stage_name: str) -> dt.date:
@@ -311,7 +316,8 @@ def demo_current_round_create(*, previous: PlanningRound, admin: User) -> Planni
     if existing is not None:
         return existing
     current = round_create_from_definition(
-        text=demo_current_definition_text(today=timezone.localdate()), user=admin
+        text=definition_text_moved(slug=CURRENT_DEFINITION, today=timezone.localdate()),
+        user=admin,
     )
     round_transition(planning_round=current, action=RoundAction.PUBLISH, user=admin)
     round_make_current(planning_round=current, user=admin)
@@ -321,14 +327,16 @@ def demo_current_round_create(*, previous: PlanningRound, admin: User) -> Planni
 
 
 def demo_current_returns_create(*, planning_round: PlanningRound) -> int:
-    """A few systems have uploaded their draft activity plan; nothing is submitted yet."""
+    """A few systems have uploaded their draft activity plan (the return carrying the ERF
+    estimate); nothing is submitted yet."""
+    activity = erf_collection_code(planning_round=planning_round)
     uploaded = 0
     for seed, code in enumerate(CURRENT_ROUND_UPLOADS, start=1):
         submission = (
             Submission.objects.filter(
                 organisation__ods_code=code,
                 collection__planning_round=planning_round,
-                collection__code="ACT",
+                collection__code=activity,
                 collection__stage=Stage.DRAFT,
                 current_version=None,
             )
@@ -364,7 +372,7 @@ def demo_baselines_load() -> None:
         for system in DEMO_SYSTEMS
         for index, month in enumerate(DEMO_BASELINE_MONTHS)
     ]
-    national_baselines_import_csv(stream=io.BytesIO("\n".join(rows).encode()))
+    erf_baselines_import(stream=io.BytesIO("\n".join(rows).encode()))
 
 
 @transaction.atomic

@@ -61,6 +61,10 @@ class MonthEstimate:
 class Estimate:
     months: list[MonthEstimate]
     total: Decimal
+    # What the months were paid by, for a page to explain the figures.
+    upper_pct: Decimal = UPPER_PCT
+    rate_between: Decimal = Decimal(1)
+    rate_above_upper: Decimal = ABOVE_UPPER_RATE
 
 
 def working_day_ratio(*, month: str) -> Decimal:
@@ -165,5 +169,9 @@ def estimate(
         for item in months
     ]
     return Estimate(
-        months=results, total=sum((result.additional_funding for result in results), _ZERO)
+        months=results,
+        total=sum((result.additional_funding for result in results), _ZERO),
+        upper_pct=upper_pct,
+        rate_between=rate_between,
+        rate_above_upper=rate_above_upper,
     )

@@ -11,7 +11,7 @@ from planning.models import Collection, Organisation, PlanningRound
 from workbooks.definition import ERF_BASELINE, ErfScheme, erf_row_code
 from workbooks.erf_calendar import working_day_ratio_against
 
-from .models import NationalBaseline
+from .models import EstimateRefresh, NationalBaseline, RefreshStatus
 
 
 def baselines_of(*, organisation: Organisation, scheme: ErfScheme) -> dict[str, Decimal]:
@@ -46,6 +46,15 @@ def baselines_summary() -> dict[str, int]:
         "months": len({month for _organisation, month in rows}),
         "rows": len(rows),
     }
+
+
+def estimate_refresh_pending() -> int:
+    """How many returns' estimates are waiting to be worked out again with new baselines."""
+    return sum(
+        EstimateRefresh.objects.filter(
+            status__in=[RefreshStatus.QUEUED, RefreshStatus.RUNNING]
+        ).values_list("return_count", flat=True)
+    )
 
 
 def erf_scheme_covering(*, months: list[str], round_name: str | None = None) -> ErfScheme | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
@@ -22,6 +23,14 @@ from .models import NationalBaseline
 COLUMNS = ("ods_code", "month", "baseline_value")
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass
+class BaselinesImport(ImportResult):
+    # (system id, base-year month) of each baseline added or changed: what estimates read.
+    changed: set[tuple[int, str]] = field(default_factory=set)
+    # Returns whose estimate is being worked out again with them (set by the caller that asks).
+    returns_to_update: int = 0
 
 
 def _rows(stream: IO[bytes]) -> list[dict]:
@@ -49,10 +58,10 @@ def _rows(stream: IO[bytes]) -> list[dict]:
 @transaction.atomic
 def national_baselines_import_csv(
     *, stream: IO[bytes], user: User | None = None, request=None
-) -> ImportResult:
+) -> BaselinesImport:
     """Create or update each system's baseline for each base-year month; running it twice changes
     nothing. A file with any bad row changes nothing, so the figures never mix two files."""
-    result = ImportResult()
+    result = BaselinesImport()
     systems = {
         organisation.ods_code: organisation
         for organisation in Organisation.objects.filter(org_type=OrganisationType.ICS)
@@ -92,9 +101,11 @@ def national_baselines_import_csv(
                 organisation=system, month=month, value=value, loaded_by=user
             )
             result.created += 1
+            result.changed.add((system.pk, month))
         elif baseline.value != value:
             NationalBaseline.objects.filter(pk=baseline.pk).update(value=value, loaded_by=user)
             result.updated += 1
+            result.changed.add((system.pk, month))
         else:
             result.unchanged += 1
     audit_record(

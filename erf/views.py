@@ -6,10 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from core.permissions import permission_or_404
+from submissions.erf_estimates import erf_baselines_import
 
 from .forms import BaselinesImportForm
-from .selectors import baselines_summary
-from .services import national_baselines_import_csv
+from .selectors import baselines_summary, estimate_refresh_pending
+from .services import BaselinesImport
 
 
 @permission_or_404("planning.manage_rounds")
@@ -19,23 +20,38 @@ def baselines_import(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            result = national_baselines_import_csv(
+            result = erf_baselines_import(
                 stream=form.cleaned_data["file"], user=request.user, request=request
             )
         except ValidationError as error:
             form.add_error("file", error)
         else:
             if not result.errors:
-                messages.success(
-                    request,
-                    f"Baselines loaded: {result.created} added, {result.updated} changed, "
-                    f"{result.unchanged} already held.",
-                )
+                messages.success(request, _loaded_message(result))
                 return redirect("erf:baselines_import")
             errors = result.errors[:50]
             form.add_error("file", "Nothing was loaded: fix the rows listed below and try again.")
     return render(
         request,
         "erf/baselines_import.html",
-        {"form": form, "row_errors": errors, "summary": baselines_summary()},
+        {
+            "form": form,
+            "row_errors": errors,
+            "summary": baselines_summary(),
+            "refreshing": estimate_refresh_pending(),
+        },
+    )
+
+
+def _loaded_message(result: BaselinesImport) -> str:
+    count = result.returns_to_update
+    updates = (
+        f"The ERF estimates of {count} return{'s' if count != 1 else ''} will be updated with them "
+        "in the next few minutes."
+        if count
+        else "No uploaded return's ERF estimate uses them, so none changes."
+    )
+    return (
+        f"Baselines loaded: {result.created} added, {result.updated} changed, "
+        f"{result.unchanged} already held. {updates}"
     )

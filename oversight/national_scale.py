@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from planning.models import (
 )
 from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
 from submissions.rounds import collection_fields, london_datetime
+from workbooks.definition import Definition
 
 REGIONS, ICSS, PROVIDERS, ROUNDS, VERSIONS = 7, 42, 220, 3, 10_000
 # A provider mix close to England's: mostly acute, then mental health, community and the rest.
@@ -67,8 +69,14 @@ class NationalScale:
         return self.rounds[-1]
 
 
-def _collections(planning_round: PlanningRound, *, shift: dt.timedelta) -> list[Collection]:
+@cache
+def _definition() -> Definition:
     definition, _problems = parse_definition(text=shipped_definition_text(slug="2021-22"))
+    return definition
+
+
+def _collections(planning_round: PlanningRound, *, shift: dt.timedelta) -> list[Collection]:
+    definition = _definition()
     collections = [
         Collection(
             planning_round=planning_round,
@@ -198,7 +206,7 @@ def _versions(submissions: list[Submission], *, uploader: User) -> None:
                 status=VERSION_STATUS.get(submission.status, VersionStatus.VALID),
                 progress=100,
                 erf_total=Decimal(1_000_000 + submission.pk)
-                if submission.collection.code == "ACT"
+                if submission.collection.code == _definition().erf_collection
                 else None,
             )
             for submission in started[: VERSIONS - len(versions)]

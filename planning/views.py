@@ -17,7 +17,7 @@ from submissions.downloads import attachment, content_type_of
 from submissions.services import template_for
 
 from . import forms, selectors, services
-from .definitions import parse_definition
+from .definitions import parse_definition, round_erf_scheme
 from .models import Collection, Organisation, PlanningRound
 from .round_states import (
     RoundAction,
@@ -109,6 +109,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": round_actions_allowed(planning_round=planning_round),
             "may_make_current": round_may_be_made_current(planning_round=planning_round),
             "RoundAction": RoundAction,
+            "erf_scheme": round_erf_scheme(planning_round=planning_round),
         },
     )
 

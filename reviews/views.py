@@ -14,6 +14,7 @@ from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
 from planning.models import Collection
 from submissions import selectors as submission_selectors
+from submissions.erf_estimates import erf_estimate_of_version
 from submissions.models import ProductKind, ProductStatus
 from submissions.products import comparison_changes, product_for
 from triangulation.selectors import triangulation_section
@@ -72,7 +73,7 @@ def _review_context(
         "submission": submission,
         "version": version,
         "totals": selectors.version_totals(version=version) if version else [],
-        "erf": submission_selectors.erf_estimate_of_version(version=version),
+        "erf": erf_estimate_of_version(version=version),
         "erf_version": version,
         "triangulation": triangulation_section(submission=submission, version=version),
         "findings_by_sheet": submission_selectors.findings_by_sheet(version=version)

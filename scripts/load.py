@@ -137,8 +137,10 @@ def main() -> int:
         import django
 
         django.setup()
+        from scripts.loadtest.surge_round import surge_round_install
         from scripts.loadtest.workload import api_tokens, reviewer_usernames, workload_build
 
+        surge_round_install()
         jobs = workload_build(
             uploads=args.uploads, organisations=args.organisations, chaos=args.chaos
         )

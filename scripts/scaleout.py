@@ -252,10 +252,17 @@ def export_check(*, cluster: Cluster, password: str) -> list[str]:
     from django.db import connections
 
     from exports.models import ExportJob, ExportStatus
-    from planning.models import Collection
+    from planning.definitions import erf_collection_code
+    from planning.models import PlanningRound
     from scripts.loadtest.driver import CSRF_INPUT, Recorder
 
-    collection = Collection.objects.filter(code="ACT").order_by("pk").first()
+    # The demo's first round (2021/22) has submitted activity returns: its ERF collection's.
+    first_round = PlanningRound.objects.order_by("pk").first()
+    collection = (
+        first_round.collections.filter(code=erf_collection_code(planning_round=first_round))
+        .order_by("pk")
+        .first()
+    )
     on_b, on_a = Client(cluster.base_url_b, Recorder()), Client(cluster.base_url, Recorder())
     if not (on_b.login("admin", password) and on_a.login("admin", password)):
         return ["could not sign in as the national admin"]

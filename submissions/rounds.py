@@ -174,6 +174,18 @@ def _install_problems(*, planning_round: PlanningRound, definition: Definition) 
                     f"{template['version']} is older. Give the template a version after {newest}.",
                 )
             )
+    if definition.reference_date != planning_round.reference_date and (
+        Version.objects.filter(submission__collection__planning_round=planning_round).exists()
+    ):
+        # Returns keep the system and region they were placed in on the reference date (ADR 0030).
+        problems.append(
+            Problem(
+                "round.reference_date",
+                None,
+                f"The round already has uploads, so the organisations it reads cannot change: keep "
+                f"the reference date {planning_round.reference_date:%Y-%m-%d}.",
+            )
+        )
     return problems
 
 
@@ -193,6 +205,7 @@ def round_definition_install(
         definition_source=text,
         starts_on=definition.starts_on,
         ends_on=definition.ends_on,
+        reference_date=definition.reference_date,
     )
     planning_round.refresh_from_db()
     wanted = set()
@@ -260,7 +273,7 @@ def round_create_from_definition(
         name=definition.name,
         starts_on=definition.starts_on,
         ends_on=definition.ends_on,
-        reference_date=definition.starts_on,
+        reference_date=definition.reference_date,
     )
     round_definition_install(planning_round=planning_round, text=text, user=user, request=request)
     return planning_round

@@ -5,7 +5,6 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -16,8 +15,6 @@ from accounts.models import Role, User
 from accounts.selectors import people_named, user_scope, users_holding_role
 from audit.services import audit_access_refused
 from core.formatting import days_until
-from erf.calculator import Estimate
-from erf.returns import erf_estimate_of_return
 from extensions.models import DeadlineExtension
 from planning.definitions import round_definition
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound, Region
@@ -637,30 +634,3 @@ def collection_specs(*, collection: Collection) -> tuple[TemplateSpec, ...]:
     definition = round_definition(planning_round=collection.planning_round)
     template = definition.template_of(collection.code) if definition else None
     return (template,) if template else ()
-
-
-# A version's file never changes, so its ERF breakdown is worked out once a week at most.
-ESTIMATE_CACHE_SECONDS = 7 * 24 * 3600
-
-
-def erf_estimate_of_version(*, version) -> Estimate | None:
-    """The estimate shown with an activity return's version, once the version has been checked.
-    Validation stored its total; a version without one has no complete ERF sheet to break down."""
-    if version is None or not version.is_checked or version.erf_total is None:
-        return None
-    # A version's file never changes, so its breakdown is read once and kept for every later page
-    # view; the national figures are part of the key, so loading new baselines shows at once.
-    return cache.get_or_set(
-        f"erf-estimate:{version.pk}:{version.sha256}:{version.erf_total}",
-        lambda: _estimate_from_file(version),
-        timeout=ESTIMATE_CACHE_SECONDS,
-    )
-
-
-def _estimate_from_file(version) -> Estimate | None:
-    specs = collection_specs(collection=version.submission.collection)
-    spec = next((spec for spec in specs if spec.version == version.template_version), None)
-    if spec is None:
-        return None
-    with version.file.open("rb") as stream:
-        return erf_estimate_of_return(submission=version.submission, data=stream.read(), spec=spec)

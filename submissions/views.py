@@ -26,6 +26,7 @@ from workbooks.types import Finding as FindingData
 
 from . import selectors, services
 from .downloads import attachment, content_type_of, streamed_attachment
+from .erf_estimates import erf_estimate_of_version
 from .forms import (
     CheckAnswersForm,
     ExplanationsForm,
@@ -73,7 +74,7 @@ def _page_context(request: HttpRequest, submission) -> dict:
             if panel["can_submit"]
             and not selectors.submit_refusal(submission=submission, version=v)
         },
-        "erf": selectors.erf_estimate_of_version(version=version),
+        "erf": erf_estimate_of_version(version=version),
         "erf_version": version,
     }
 

@@ -22,6 +22,8 @@ def _queue_of(task_name: str) -> str:
         ("submissions.tasks.send_deadline_reminders", queues.REMINDERS),
         ("submissions.tasks.send_reviewer_digests", queues.REMINDERS),
         ("notifications.tasks.send_reminder_emails", queues.REMINDERS),
+        ("submissions.tasks.refresh_erf_estimates", queues.EXPORTS),
+        ("submissions.tasks.sweep_stuck_erf_refreshes", queues.EXPORTS),
         ("exports.tasks.build_export", queues.EXPORTS),
         ("exports.tasks.sweep_stuck_exports", queues.EXPORTS),
         ("triangulation.tasks.run_triangulation", queues.TRIANGULATION),

@@ -114,6 +114,15 @@ class ErfMonth:
 
 
 @dataclass(frozen=True)
+class ThresholdRun:
+    """Consecutive scheme months with the same threshold, as a page lists them."""
+
+    first: str
+    last: str
+    threshold_pct: Decimal
+
+
+@dataclass(frozen=True)
 class ErfScheme:
     months: tuple[ErfMonth, ...]
     upper_threshold_pct: Decimal
@@ -121,6 +130,21 @@ class ErfScheme:
     rate_above_upper: Decimal
     working_day_base_year: int  # financial year, by its first calendar year (2019 = 2019/20)
     threshold_source: str
+    threshold_confirmed: bool = True
+
+    @property
+    def base_year_label(self) -> str:
+        return f"{self.working_day_base_year}/{(self.working_day_base_year + 1) % 100:02d}"
+
+    @property
+    def threshold_runs(self) -> tuple[ThresholdRun, ...]:
+        runs: list[ThresholdRun] = []
+        for item in self.months:
+            if runs and runs[-1].threshold_pct == item.threshold_pct:
+                runs[-1] = ThresholdRun(runs[-1].first, item.month, item.threshold_pct)
+            else:
+                runs.append(ThresholdRun(item.month, item.month, item.threshold_pct))
+        return tuple(runs)
 
     def base_month(self, month: str) -> str:
         """The month of the base year `month` is compared with (same calendar month)."""
@@ -152,6 +176,7 @@ class Definition:
     name: str
     starts_on: dt.date
     ends_on: dt.date
+    reference_date: dt.date  # the day whose organisations and relationships the round uses
     guidance: tuple[str, ...]
     timetable: tuple[tuple[dt.date, str], ...]
     declarations: dict[str, str]
@@ -266,6 +291,7 @@ _FORMS = {
     "date": "a date like 2022-03-17",
     "starts_on": "a date like 2022-04-01",
     "ends_on": "a date like 2023-03-31",
+    "reference_date": "a date like 2022-04-01",
     "version": "a template version like 2022.1",
     "id": "an official measure id like E.M.10a",
 }
@@ -344,6 +370,12 @@ def _cross_problems(data: dict, located: _Located) -> list[Problem]:
     round_ = data["round"]
     if round_["ends_on"] < round_["starts_on"]:
         add(("round", "ends_on"), "The round must end after it starts.")
+    if round_.get("reference_date", round_["starts_on"]) > round_["ends_on"]:
+        add(
+            ("round", "reference_date"),
+            "The reference date is after the round ends; organisations are read on a day the "
+            "round runs, or before it.",
+        )
     templates, narratives = data.get("templates", {}), data.get("narratives", {})
     seen = set()
     for index, collection in enumerate(data["collections"]):
@@ -706,6 +738,7 @@ def _erf_scheme(data: dict | None) -> ErfScheme | None:
         rate_above_upper=Decimal(str(data["rates"]["above_upper"])),
         working_day_base_year=data["working_day_base_year"],
         threshold_source=data["threshold_source"],
+        threshold_confirmed=data.get("threshold_confirmed", True),
     )
 
 
@@ -728,6 +761,7 @@ def build_definition(*, data: dict, working_day_ratio=working_day_ratio_against)
         name=round_["name"],
         starts_on=dt.date.fromisoformat(round_["starts_on"]),
         ends_on=dt.date.fromisoformat(round_["ends_on"]),
+        reference_date=dt.date.fromisoformat(round_.get("reference_date", round_["starts_on"])),
         guidance=tuple(round_.get("guidance", ())),
         timetable=tuple(
             (dt.date.fromisoformat(item["date"]), item["what"])

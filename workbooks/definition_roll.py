@@ -1,10 +1,11 @@
 """Roll a round definition forward a year: the next round's first draft.
 
-Everything dated moves on a year: the round's name and dates, its periods and baseline months,
-the ERF months and working-day base year, template versions, and years written in labels and
-text ("2021/22", "Apr-21", "April 2021", "2019/20"). Deadlines and timetable dates move by 52
-weeks, so each stays on the same weekday, at the same London time. The admin then edits what the
-new guidance changes; the result is checked like any other definition when it is installed.
+Everything dated moves on a year: the round's name and dates (its reference date too), its
+periods and baseline months, the ERF months and working-day base year, template versions, and
+years written in labels and text ("2021/22", "Apr-21", "April 2021", "2019/20"). Deadlines and
+timetable dates move by 52 weeks, so each stays on the same weekday, at the same London time. The
+admin then edits what the new guidance changes; the result is checked like any other definition
+when it is installed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import re
 from typing import Any
 
 WEEKS_A_YEAR = dt.timedelta(weeks=52)
+# Dates that move to the same day of the month a year on (1 April stays 1 April), not by 52 weeks.
+CALENDAR_DATES = ("starts_on", "ends_on", "reference_date")
 _MONTHS = "|".join(calendar.month_name[1:])
 _SHORT_MONTHS = "|".join(calendar.month_abbr[1:])
 
@@ -60,7 +63,7 @@ def _roll_value(key: str, value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value + WEEKS_A_YEAR
     if isinstance(value, dt.date):
-        return _a_year_on(value) if key in ("starts_on", "ends_on") else value + WEEKS_A_YEAR
+        return _a_year_on(value) if key in CALENDAR_DATES else value + WEEKS_A_YEAR
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return value
     if isinstance(value, int):
@@ -74,7 +77,7 @@ def _roll_string(key: str, value: str) -> str:
         return f"{day + WEEKS_A_YEAR:%Y-%m-%d} {match.group(4)}"
     if match := _DATE.match(value):
         day = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        rolled = _a_year_on(day) if key in ("starts_on", "ends_on") else day + WEEKS_A_YEAR
+        rolled = _a_year_on(day) if key in CALENDAR_DATES else day + WEEKS_A_YEAR
         return f"{rolled:%Y-%m-%d}"
     if match := _MONTH.match(value):
         return f"{int(match.group(1)) + 1}-{match.group(2)}"

@@ -341,6 +341,11 @@ EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 EXPORT_QUEUED_STALE_SECONDS = env.int("EXPORT_QUEUED_STALE_SECONDS", default=300)
 # Longer than build_export's hard time limit (1800 s): a slow national zip is not a dead worker.
 EXPORT_RUNNING_STALE_SECONDS = env.int("EXPORT_RUNNING_STALE_SECONDS", default=1900)
+# Working ERF estimates out again after a baselines import (submissions.erf_estimates): longer
+# than refresh_erf_estimates's hard time limit (600 s) before a running one counts as stuck.
+ERF_REFRESH_QUEUED_STALE_SECONDS = env.int("ERF_REFRESH_QUEUED_STALE_SECONDS", default=300)
+ERF_REFRESH_RUNNING_STALE_SECONDS = env.int("ERF_REFRESH_RUNNING_STALE_SECONDS", default=700)
+ERF_REFRESH_MAX_ATTEMPTS = env.int("ERF_REFRESH_MAX_ATTEMPTS", default=3)
 # One validation's budget. A million-cell workbook takes about 6 s and 200 MB (make bench); past the
 # soft limit the version fails with a message, the hard limit kills a child stuck in native code,
 # and the address-space cap turns a blow-up into a MemoryError instead of the machine swapping (or,
@@ -362,6 +367,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": VALIDATION_SWEEP_SECONDS,
     },
     "sweep-stuck-exports": {"task": "exports.tasks.sweep_stuck_exports", "schedule": 120.0},
+    "sweep-stuck-erf-refreshes": {
+        "task": "submissions.tasks.sweep_stuck_erf_refreshes",
+        "schedule": 120.0,
+    },
     "expire-old-exports": {
         "task": "exports.tasks.expire_old_exports",
         "schedule": crontab(minute=20, hour=2),

@@ -5,12 +5,14 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from demo.seed import definition_text_moved
 from guidance.models import RegionalContact
 from planning.models import (
     Collection,
@@ -75,7 +77,7 @@ def test_seed_demo_twice_changes_nothing(db, seeded):
     assert Organisation.objects.filter(org_type=OrganisationType.ICS).count() == 42
 
 
-def test_seed_demo_round_has_the_spec_collections(db, seeded):
+def test_seed_demo_round_has_the_guidance_collections(db, seeded):
     planning_round = PlanningRound.objects.get(name="2021/22")
     found = {
         (c.code, c.stage): c.deadline.astimezone(LONDON) for c in planning_round.collections.all()
@@ -215,3 +217,19 @@ def test_make_run_seeds_the_sample_returns():
 
     run = (Path(__file__).resolve().parents[2] / "scripts" / "run.py").read_text()
     assert 'manage("seed_demo", "--password", password, "--sample-returns")' in run
+
+
+def test_definition_text_moved_renames_the_round_and_brings_every_deadline_after_today():
+    today = dt.date(2026, 12, 4)
+    data = yaml.safe_load(definition_text_moved(slug="2021-22", today=today, name="Deadline surge"))
+    deadlines = sorted(
+        dt.datetime.strptime(stage["deadline"], "%Y-%m-%d %H:%M").date()
+        for collection in data["collections"]
+        for stage in collection["stages"]
+    )
+
+    assert (data["round"]["name"], deadlines[0], deadlines[-1]) == (
+        "Deadline surge",
+        dt.date(2026, 12, 7),
+        dt.date(2027, 1, 8),
+    )

@@ -152,3 +152,28 @@ def test_round_copy_of_a_defined_round_rolls_its_definition_a_year_on(admin_clie
     ]
     assert "Apr-22" in labels and "Sep-22" in labels
     assert [label for label in labels if "Apr-21" in label or "April 2021" in label] == []
+
+
+@pytest.mark.parametrize(
+    ("slug", "threshold", "unconfirmed"),
+    [
+        ("2022-23", "104% of the 2019/20 value, April 2022 to March 2023", True),
+        ("2021-22", "85% of the 2019/20 value, July 2021 to September 2021", False),
+    ],
+)
+def test_round_page_says_where_the_erf_threshold_came_from_and_whether_it_is_confirmed(
+    admin_client, slug, threshold, unconfirmed
+):
+    text = shipped_definition_text(slug=slug)
+    planning_round = round_create_from_definition(text=text)
+    check = admin_client.post(reverse("planning:round_define"), {"text": text}).content.decode()
+    page = admin_client.get(
+        reverse("planning:round_detail", kwargs={"pk": planning_round.pk})
+    ).content.decode()
+    source = parse_definition(text=text)[0].erf.threshold_source
+    for shown in (check, page):
+        assert (
+            threshold in shown,
+            source.replace("'", "&#x27;") in shown,
+            'data-testid="erf-threshold-unconfirmed"' in shown,
+        ) == (True, True, unconfirmed)

@@ -18,6 +18,7 @@ from submissions.rounds import round_create_from_definition, round_definition_in
 from submissions.rules import can_submit_submission, can_upload_to_submission, can_view_submission
 from submissions.selectors import collection_specs
 from submissions.services import submission_name_provider
+from tests.checked_returns import checked_version
 from tests.factories import CcgFactory, IcsFactory, RegionFactory, TrustFactory, user_with_role
 
 TEXT_2122 = shipped_definition_text(slug="2021-22")
@@ -94,6 +95,31 @@ def test_round_create_from_definition_makes_collections_templates_and_returns(sy
     )
     assert [spec.version for spec in collection_specs(collection=act)] == ["2021.1"]
     assert AuditEvent.objects.filter(action="round_defined").count() == 1
+
+
+def test_round_create_from_definition_reads_organisations_on_its_reference_date(systems):
+    text = TEXT_2122.replace("reference_date: 2021-04-01", "reference_date: 2021-03-15")
+    assert round_create_from_definition(text=text).reference_date == dt.date(2021, 3, 15)
+
+
+def test_round_definition_install_moves_the_reference_date_of_a_round_without_uploads(systems):
+    planning_round = round_create_from_definition(text=TEXT_2122)
+    text = TEXT_2122.replace("reference_date: 2021-04-01", "reference_date: 2021-03-15")
+    round_definition_install(planning_round=planning_round, text=text)
+    planning_round.refresh_from_db()
+    assert planning_round.reference_date == dt.date(2021, 3, 15)
+
+
+def test_round_definition_install_keeps_the_reference_date_once_returns_are_uploaded(act_world):
+    planning_round = act_world.act.planning_round
+    checked_version(submission=act_world.submission, user=act_world.lead)
+    text = TEXT_2122.replace("reference_date: 2021-04-01", "reference_date: 2021-03-15")
+    with pytest.raises(DefinitionRejected) as rejected:
+        round_definition_install(planning_round=planning_round, text=text)
+    assert [problem.message for problem in rejected.value.problems] == [
+        "The round already has uploads, so the organisations it reads cannot change: keep the "
+        f"reference date {planning_round.reference_date:%Y-%m-%d}."
+    ]
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,37 @@ def test_load_definition_says_what_a_deadline_should_look_like():
     ]
 
 
+def test_load_definition_says_what_a_reference_date_should_look_like():
+    text = TEXT_2122.replace("reference_date: 2021-04-01", 'reference_date: "1 April 2021"')
+    assert problems_of(text) == [
+        (
+            "round.reference_date",
+            line_of(text, "1 April 2021"),
+            "'1 April 2021' is not a date like 2022-04-01",
+        )
+    ]
+
+
+def test_load_definition_refuses_a_reference_date_after_the_round_ends():
+    text = TEXT_2122.replace("reference_date: 2021-04-01", "reference_date: 2022-07-01")
+    assert problems_of(text) == [
+        (
+            "round.reference_date",
+            line_of(text, "reference_date: 2022-07-01"),
+            "The reference date is after the round ends; organisations are read on a day the "
+            "round runs, or before it.",
+        )
+    ]
+
+
+def test_shipped_rounds_read_organisations_on_their_first_day():
+    dates = [
+        load_definition(text=(ROUNDS / f"{slug}.yaml").read_text())[0].reference_date.isoformat()
+        for slug in ("2021-22", "2022-23")
+    ]
+    assert dates == ["2021-04-01", "2022-04-01"]
+
+
 def test_load_definition_refuses_a_sum_of_an_unknown_measure():
     text = TEXT_2122.replace("total: EL-TOT,", "total: EL-TOTAL,")
     assert problems_of(text) == [
@@ -99,8 +130,9 @@ def test_2021_22_activity_has_no_mental_health_rows_and_carries_measure_ids():
     assert ([code for code in codes if code.startswith("MH-")], ids) == (
         [],
         {
-            "EL-ORD": "E.M.10a",
-            "EL-DC": "E.M.10b",
+            "EL-ORD": "E.M.10b",
+            "EL-DC": "E.M.10a",
+            "EL-TOT": "E.M.10",
             "EL-RTT52": "E.B.18",
             "OP-FA": "E.M.8",
             "OP-FU": "E.M.9",
@@ -207,4 +239,17 @@ def test_2022_23_erf_threshold_is_set_by_the_national_team_and_says_where_from()
         {"104"},
         12,
     )
-    assert scheme.threshold_source.startswith("Set by the national planning team")
+    assert (
+        scheme.threshold_confirmed,
+        "national planning team's working figures" in (scheme.threshold_source),
+    ) == (False, True)
+
+
+def test_erf_scheme_lists_thresholds_as_runs_of_months():
+    scheme = load_definition(text=TEXT_2122)[0].erf
+    assert [(run.first, run.last, str(run.threshold_pct)) for run in scheme.threshold_runs] == [
+        ("2021-04", "2021-04", "70"),
+        ("2021-05", "2021-05", "75"),
+        ("2021-06", "2021-06", "80"),
+        ("2021-07", "2021-09", "85"),
+    ]

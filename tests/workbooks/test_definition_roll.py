@@ -12,6 +12,7 @@ round:
   name: "2021/22"
   starts_on: 2021-04-01
   ends_on: 2022-03-31
+  reference_date: 2021-04-01
 timetable:
   - {date: 2021-05-06, what: "Draft plans due"}
 collections:
@@ -45,6 +46,7 @@ def test_definition_roll_forward_moves_everything_dated_a_year_on():
         "name": "2022/23",
         "starts_on": dt.date(2022, 4, 1),
         "ends_on": dt.date(2023, 3, 31),
+        "reference_date": dt.date(2022, 4, 1),
     }
     assert rolled["timetable"] == [{"date": dt.date(2022, 5, 5), "what": "Draft plans due"}]
     assert rolled["collections"][0]["stages"] == [
