@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from core.forms import NHSFormMixin
+from core.forms import DatePartsField, NHSFormMixin
 from planning.models import Organisation, Region
 
 from .models import ORGANISATION_ROLES, Role
@@ -89,14 +89,8 @@ class DelegationForm(NHSFormMixin, forms.Form):
         label="Colleague who covers it",
         help_text="Someone who already works for the same organisation or region.",
     )
-    starts_on = forms.DateField(
-        label="From",
-        help_text="For example 2021-05-03.",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    ends_on = forms.DateField(
-        label="Until (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    starts_on = DatePartsField(label="First day of cover", help_text="For example, 3 5 2021.")
+    ends_on = DatePartsField(label="Last day of cover", help_text="For example, 14 5 2021.")
     reason = forms.CharField(label="Reason", help_text="For example annual leave.", max_length=500)
 
     def __init__(self, *args, assignments, colleagues, **kwargs):

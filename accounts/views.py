@@ -176,8 +176,11 @@ def delegations(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            colleague, last_day = data["to_user"], data["ends_on"]
             messages.success(
-                request, f"{data['to_user']} covers your role until {data['ends_on']:%d %B %Y}."
+                request,
+                f"{colleague.get_full_name() or colleague.username} covers your role until "
+                f"{last_day.day} {last_day:%B %Y}.",
             )
             return redirect("accounts:delegations")
     context = {
@@ -187,7 +190,9 @@ def delegations(request: HttpRequest) -> HttpResponse:
         "received": delegations_received_by(user=request.user),
         "now": timezone.now(),
     }
-    return render(request, "accounts/delegations.html", context)
+    return render(
+        request, "accounts/delegations.html", context, status=400 if form.is_bound else 200
+    )
 
 
 @require_POST

@@ -5,16 +5,33 @@ from rest_framework import serializers
 from audit.models import AuditEvent
 from submissions.models import Finding, Submission, Version
 from triangulation.models import TriangulationFinding
+from workbooks.rule_titles import rule_title
 
 
 class FindingSerializer(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField(help_text="The kind of check, in plain English.")
+
     class Meta:
         model = Finding
-        fields = ["id", "severity", "rule", "sheet", "cell", "value", "message", "explanation"]
+        fields = [
+            "id",
+            "severity",
+            "rule",
+            "title",
+            "sheet",
+            "cell",
+            "value",
+            "message",
+            "explanation",
+        ]
+
+    def get_title(self, finding: Finding) -> str:
+        return rule_title(finding.rule)
 
 
 class TriangulationFindingSerializer(serializers.ModelSerializer):
     stage = serializers.CharField(source="run.stage")
+    title = serializers.CharField(read_only=True, help_text="The kind of check, in plain English.")
     figures = serializers.ListField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="The figures compared, as [label, value] pairs.",
@@ -29,6 +46,7 @@ class TriangulationFindingSerializer(serializers.ModelSerializer):
             "id",
             "severity",
             "rule",
+            "title",
             "stage",
             "organisation_code",
             "organisation_name",

@@ -3,7 +3,17 @@ from __future__ import annotations
 import django_filters
 from django import forms
 
-from .models import AuditAction, AuditEvent
+from core.forms import DatePartsField
+
+from .models import REVIEW_ACTION_LABELS, AuditAction, AuditEvent
+
+EXAMPLE = "For example, 3 5 2021."
+
+
+class DatePartsFilter(django_filters.Filter):
+    """A date filter typed into the GOV.UK date input."""
+
+    field_class = DatePartsField
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -12,7 +22,11 @@ class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(
         field_name="actor_name", lookup_expr="iexact", label="Username"
     )
-    action = django_filters.ChoiceFilter(choices=AuditAction.choices, empty_label="Any action")
+    # Reviews record their own actions beside the portal's.
+    action = django_filters.ChoiceFilter(
+        choices=AuditAction.choices + list(REVIEW_ACTION_LABELS.items()),
+        empty_label="Any action",
+    )
     organisation = django_filters.CharFilter(
         field_name="organisation_code", lookup_expr="iexact", label="Organisation code"
     )
@@ -22,17 +36,11 @@ class AuditEventFilter(django_filters.FilterSet):
         label="Object",
         help_text="A type and id, like submissions.Version:12, or words of its name",
     )
-    since = django_filters.DateFilter(
-        field_name="occurred_at",
-        lookup_expr="date__gte",
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
+    since = DatePartsFilter(
+        field_name="occurred_at", lookup_expr="date__gte", label="From date", help_text=EXAMPLE
     )
-    until = django_filters.DateFilter(
-        field_name="occurred_at",
-        lookup_expr="date__lte",
-        label="To",
-        widget=forms.DateInput(attrs={"type": "date"}),
+    until = DatePartsFilter(
+        field_name="occurred_at", lookup_expr="date__lte", label="To date", help_text=EXAMPLE
     )
 
     class Meta:
@@ -43,6 +51,8 @@ class AuditEventFilter(django_filters.FilterSet):
     def form(self):
         form = super().form
         for field in form.fields.values():
+            if isinstance(field, DatePartsField):
+                continue  # the date input styles its own boxes
             css = (
                 "nhsuk-select"
                 if isinstance(field.widget, forms.Select)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from core.formatting import plain_changes
+
 
 class AuditAction(models.TextChoices):
     """The actions the portal records. `AuditEvent.action` is a plain CharField: apps may add
@@ -108,6 +110,10 @@ class AuditEvent(models.Model):
             return AuditAction(self.action).label
         except ValueError:
             return REVIEW_ACTION_LABELS.get(self.action, "Another action")
+
+    @property
+    def changes(self) -> list[str]:
+        return plain_changes(before=self.before, after=self.after)
 
     def __str__(self) -> str:
         return (

@@ -94,3 +94,60 @@ def month_name(value: str) -> str:
 def file_formats(codes) -> str:
     """["xlsx", "pdf"] -> "Excel workbook (.xlsx) or PDF": what a person is asked to upload."""
     return " or ".join(FORMAT_NAMES.get(code, code) for code in codes)
+
+
+def _plain_value(value) -> str:
+    """A value recorded in an audit event as a person reads it: yes or no, a London time, an
+    enumeration's words ("changes_requested" -> "changes requested"), a list joined."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "" or value == []:
+        return "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain_value(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{_plain_key(key)} {_plain_value(item)}" for key, item in value.items())
+    if isinstance(value, str):
+        if "T" in value:
+            try:
+                moment = dt.datetime.fromisoformat(value)
+            except ValueError:
+                moment = None
+            if moment is not None and moment.tzinfo is not None:
+                return london(moment)
+        if value.replace("_", "").isalpha() and value.islower():
+            return _words(value)
+    return str(value)
+
+
+# Initialisms people write in capitals, wherever they appear in a field name or an enumeration.
+_INITIALISMS = {"ccg", "ics", "icb", "lms", "erf", "ods", "nhs", "wte"}
+
+
+def _words(name: str) -> str:
+    """ "lead_ccg_may_submit" -> "lead CCG may submit"."""
+    return " ".join(
+        word.upper() if word in _INITIALISMS else word for word in name.split("_") if word
+    )
+
+
+def _plain_key(key: str) -> str:
+    return _words(key)
+
+
+def plain_changes(*, before: dict | None, after: dict | None) -> list[str]:
+    """What an audit event changed, one short sentence per field, never a dictionary."""
+    before, after = before or {}, after or {}
+    sentences = []
+    for key in dict.fromkeys([*before, *after]):
+        words = _plain_key(key)
+        name = words[:1].upper() + words[1:]
+        if key in before and key in after:
+            sentences.append(
+                f"{name} changed from {_plain_value(before[key])} to {_plain_value(after[key])}."
+            )
+        elif key in after:
+            sentences.append(f"{name}: {_plain_value(after[key])}.")
+        else:
+            sentences.append(f"{name} was {_plain_value(before[key])}.")
+    return sentences

@@ -49,6 +49,10 @@ class NHSFormMixin:
             if name not in self.fields:
                 continue
             widget = self.fields[name].widget
+            if isinstance(widget, DateTimePartsWidget):
+                # GOV.UK marks the date input's boxes, not a box around them.
+                widget.in_error = True
+                continue
             error_id = f"{self.add_prefix(name)}-error"
             widget.attrs["aria-describedby"] = (
                 f"{widget.attrs.get('aria-describedby', '')} {error_id}".strip()
@@ -81,6 +85,7 @@ class DateTimePartsWidget(forms.MultiWidget):
 
     parts = ("day", "month", "year", "time")
     labels = {"day": "Day", "month": "Month", "year": "Year", "time": "Time (optional)"}
+    in_error = False
 
     def __init__(self, attrs=None):
         sizes = {"day": 2, "month": 2, "year": 4, "time": 5}
@@ -111,7 +116,9 @@ class DateTimePartsWidget(forms.MultiWidget):
                 sub["value"] or "",
                 flatatt(
                     {
-                        key: value
+                        key: f"{value} nhsuk-input--error"
+                        if key == "class" and self.in_error
+                        else value
                         for key, value in sub["attrs"].items()
                         if key != "id" and not (part == "time" and key == "required")
                     }
@@ -135,30 +142,70 @@ class DateTimePartsWidget(forms.MultiWidget):
         return [local.day, local.month, local.year, f"{local:%H:%M}"]
 
 
-class DeadlineField(forms.Field):
-    """A deadline typed into the GOV.UK date input, in UK time. No time given means noon, as the
-    planning guidance sets deadlines."""
+class DatePartsWidget(DateTimePartsWidget):
+    """The GOV.UK date input alone: day, month and year."""
+
+    parts = ("day", "month", "year")
+
+    def decompress(self, value):
+        return [value.day, value.month, value.year] if value else [None, None, None]
+
+
+class DatePartsField(forms.Field):
+    """A date typed into the GOV.UK date input. Errors follow the GOV.UK date input's wording,
+    naming the field by its label: "Enter the first day", "First day must include a month"."""
+
+    widget = DatePartsWidget
+    parts = ("day", "month", "year")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        name = self.label or "Date"
+        given = kwargs.get("error_messages") or {}
+        self.error_messages = {
+            "required": f"Enter the {name[:1].lower()}{name[1:]}",
+            "invalid": f"{name} must be a real date",
+            "incomplete": f"{name} must include a {{missing}}",
+            "invalid_time": "Enter the time in hours and minutes, for example 17:00",
+            **given,
+        }
+
+    def _date(self, day, month, year) -> dt.date | None:
+        given = {
+            part: entry not in (None, "")
+            for part, entry in zip(self.parts, (day, month, year), strict=True)
+        }
+        if not any(given.values()):
+            return None
+        if not all(given.values()):
+            missing = " and a ".join(part for part, there in given.items() if not there)
+            raise ValidationError(
+                self.error_messages["incomplete"].format(missing=missing), code="incomplete"
+            )
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except (TypeError, ValueError, OverflowError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def to_python(self, value):
+        return self._date(*(list(value or []) + [None] * 3)[:3])
+
+
+class DeadlineField(DatePartsField):
+    """A deadline typed into the GOV.UK date input and a time box, in UK time. No time given means
+    noon, as the planning guidance sets deadlines."""
 
     widget = DateTimePartsWidget
-    default_error_messages = {
-        "required": "Enter the date, with its day, month and year.",
-        "invalid": "Enter a real date, for example 13 5 2021.",
-        "incomplete": "Enter the day, the month and the year.",
-        "invalid_time": "Enter the time as hours and minutes, for example 17:00.",
-    }
 
     def to_python(self, value):
         day, month, year, clock = (list(value or []) + [None] * 4)[:4]
-        if not any(part not in (None, "") for part in (day, month, year)):
+        date = self._date(day, month, year)
+        if date is None:
             return None
-        if any(part in (None, "") for part in (day, month, year)):
-            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
         try:
-            date = dt.date(int(year), int(month), int(day))
-        except (TypeError, ValueError):
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        try:
-            hour, minute = (int(part) for part in (clock or "12:00").strip().split(":"))
+            hour, minute = (
+                int(part) for part in (clock or "12:00").strip().replace(".", ":").split(":")
+            )
             time = dt.time(hour, minute)
         except ValueError:
             raise ValidationError(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -44,16 +45,25 @@ def _dashboard(request: HttpRequest) -> tuple[Dashboard, DashboardFilterForm]:
     return dashboard, form
 
 
+# Organisations a page of the matrix shows: the page stays within a few screens; the downloads
+# hold every row.
+MATRIX_PAGE_SIZE = 15
+
+
 @permission_or_404("oversight.view_dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     dashboard, form = _dashboard(request)
+    page = Paginator(dashboard.rows, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "oversight/dashboard.html",
         {
             "dashboard": dashboard,
             "form": form,
-            "query": request.GET.urlencode(),
+            "page": page,
+            "query": query.urlencode(),
             "status_choices": DashboardStatus.choices,
         },
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import NHSFormMixin
+from core.forms import DeadlineField, NHSFormMixin
 from workbooks.definition import MAX_DEFINITION_BYTES
 
 from .models import Collection, FileFormat, OrganisationType, PlanningRound, TrustKind
@@ -33,21 +33,25 @@ class RoundCopyForm(NHSFormMixin, forms.Form):
 
 class CollectionForm(NHSFormMixin, forms.ModelForm):
     submitted_by = forms.MultipleChoiceField(
-        choices=OrganisationType.choices, widget=forms.CheckboxSelectMultiple, label="Submitted by"
+        choices=OrganisationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who submits it",
     )
     trust_kinds = forms.MultipleChoiceField(
         choices=TrustKind.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        label="Kinds of trust that submit it",
         help_text="Leave empty for every kind of trust.",
     )
     accepted_formats = forms.MultipleChoiceField(
-        choices=FileFormat.choices, widget=forms.CheckboxSelectMultiple
+        choices=FileFormat.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="File formats accepted",
     )
-    deadline = forms.DateTimeField(
-        help_text="UK time, for example 2021-05-06 12:00.",
-        input_formats=["%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        widget=forms.DateTimeInput(format="%Y-%m-%d %H:%M"),
+    deadline = DeadlineField(
+        label="Deadline",
+        help_text="For example, 6 5 2021 and 17:00. UK time; without a time, the deadline is noon.",
     )
 
     class Meta:
@@ -64,8 +68,6 @@ class CollectionForm(NHSFormMixin, forms.ModelForm):
             "description",
         ]
         labels = {
-            "submitted_by": "Who submits it",
-            "trust_kinds": "Kinds of trust that submit it",
             "closes_at_deadline": "Closes at the deadline",
             "is_mandatory": "Every organisation listed must submit it",
             "lead_ccg_may_submit": "A system's lead CCG may submit it for the system",

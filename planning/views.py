@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -79,16 +80,26 @@ def region_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A region has a hundred or more organisations: a few pages rather than a dozen screens.
+REGION_PAGE_SIZE = 40
+
+
 @login_required
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A reviewer's landing page: the region's organisations, grouped by ICS."""
     region = selectors.region_get_for_user(user=request.user, code=code)
     planning_round = selectors.current_round()
     rows = submission_selectors.region_organisations(region=region, planning_round=planning_round)
+    page = Paginator(rows, REGION_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "planning/region_detail.html",
-        {"region": region, "rows": rows, "planning_round": planning_round},
+        {
+            "region": region,
+            "rows": page.object_list,
+            "page": page,
+            "planning_round": planning_round,
+        },
     )
 
 
@@ -213,7 +224,10 @@ def collection_edit(request: HttpRequest, round_pk: int, pk: int) -> HttpRespons
         messages.success(request, f"{collection.code} saved.")
         return redirect("planning:round_detail", pk=round_pk)
     return render(
-        request, "planning/collection_form.html", {"form": form, "collection": collection}
+        request,
+        "planning/collection_form.html",
+        {"form": form, "collection": collection},
+        status=400 if form.is_bound else 200,
     )
 
 

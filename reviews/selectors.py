@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -18,9 +19,10 @@ from accounts.selectors import (
 )
 from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round, rounds_visible_to
-from submissions.models import ReturnValue, Submission, SubmissionStatus, Version
+from submissions.models import Submission, SubmissionStatus, Version
 from submissions.selectors import collection_specs, submissions_for_user, version_named
-from workbooks.model import UNITS, GridSheet, Measure
+from submissions.services import member_organisations
+from workbooks.compare import CellChange, CellLabel, SheetLabels, template_labels
 from workbooks.specs import spec_for
 
 from .models import Comment, CommentSide, Decision, DecisionKind, Endorsement
@@ -171,107 +173,180 @@ def comparable_version_get(*, submission: Submission, pk: str | int | None) -> V
         raise Http404("No such version of this return") from None
 
 
+@dataclass(frozen=True)
+class ComparisonChoice:
+    """The two versions a comparison opens on, oldest first, and why when they are of two stages."""
+
+    old: Version
+    new: Version
+    note: str = ""
+
+
+def comparison_default(*, submission: Submission, versions: list[Version]) -> ComparisonChoice:
+    """The two newest versions of this return's stage; with only one, that one and the newest of
+    the other stage. `versions` is `comparable_versions`, oldest stage first."""
+    own = [version for version in versions if version.submission_id == submission.pk]
+    if len(own) >= 2:
+        return ComparisonChoice(old=own[-2], new=own[-1])
+    others = [version for version in versions if version.submission_id != submission.pk]
+    if not own or not others:
+        return ComparisonChoice(old=versions[-1], new=versions[-1])
+    only, other = own[-1], others[-1]
+    stage = only.submission.collection.get_stage_display().lower()
+    other_stage = other.submission.collection.get_stage_display().lower()
+    old, new = sorted((only, other), key=versions.index)
+    return ComparisonChoice(
+        old=old,
+        new=new,
+        note=f"This return has one {stage} version, so it is compared with the newest "
+        f"{other_stage} version (version {other.number}).",
+    )
+
+
+COMPARISON_PAGE_SIZE = 50
+OUTSIDE_TEMPLATE = "Outside the template's rows and columns"
+
+
+@dataclass(frozen=True)
+class LabelledChange:
+    change: CellChange
+    label: CellLabel | None  # None for a cell outside the template's rows and columns
+
+    @property
+    def before(self) -> str:
+        return _shown(self.change.old)
+
+    @property
+    def after(self) -> str:
+        return _shown(self.change.new)
+
+    @property
+    def difference(self) -> str:
+        if self.change.difference is None:
+            return ""
+        return ("+" if self.change.difference > 0 else "") + _shown(self.change.difference)
+
+
+def _shown(value: object) -> str:
+    """A figure with thousands separators and without binary noise; words as they are."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return "" if value is None else str(value)
+    return f"{Decimal(str(value)).normalize():,f}"
+
+
+@dataclass(frozen=True)
+class SheetChanges:
+    """One sheet's changes on the page shown, and how many the sheet has in all."""
+
+    name: str
+    title: str
+    period_header: str
+    count: int
+    first_page: int
+    changes: list[LabelledChange]
+
+    @property
+    def count_text(self) -> str:
+        return f"{self.count:,} change" + ("" if self.count == 1 else "s")
+
+    @property
+    def by_organisation(self) -> list[tuple[str, list[LabelledChange]]]:
+        """The page's changes in runs of one organisation (the template lays each one's rows out
+        together), so its name heads its rows instead of repeating on each."""
+        runs: list[tuple[str, list[LabelledChange]]] = []
+        for item in self.changes:
+            organisation = item.label.organisation if item.label else OUTSIDE_TEMPLATE
+            if not runs or runs[-1][0] != organisation:
+                runs.append((organisation, []))
+            runs[-1][1].append(item)
+        return runs
+
+
+@dataclass(frozen=True)
+class ComparisonPage:
+    page: Page
+    sheets: list[SheetChanges]  # every sheet with a change, those on this page with theirs
+    listed: int  # the changes kept for listing (the first few thousand of a whole new file)
+    total: int  # every change found
+
+    @property
+    def showing(self) -> str:
+        """E.g. "Showing 51 to 100 of 5,762 changes"."""
+        noun = "change" if self.total == 1 else "changes"
+        return (
+            f"Showing {self.page.start_index():,} to {self.page.end_index():,} of "
+            f"{self.total:,} {noun}"
+        )
+
+    @property
+    def unlisted(self) -> str:
+        """What to do about changes beyond those kept for listing; "" when all are listed."""
+        if self.total <= self.listed:
+            return ""
+        return (
+            f"Only the first {self.listed:,} changes are listed here. Download the two files to "
+            "compare the rest."
+        )
+
+
+def comparison_page(
+    *,
+    submission: Submission,
+    version: Version,
+    changes: list[CellChange],
+    total: int,
+    number: str | None,
+) -> ComparisonPage:
+    """One page of the changes, grouped by sheet, each labelled with its organisation, measure and
+    period from the template `version` was made from (the newer of the two)."""
+    page = Paginator(changes, COMPARISON_PAGE_SIZE).get_page(number)
+    labels = _template_labels(submission=submission, version=version)
+    counts = Counter(change.sheet for change in changes)
+    starts: dict[str, int] = {}
+    for index, change in enumerate(changes):
+        starts.setdefault(change.sheet, index // COMPARISON_PAGE_SIZE + 1)
+    on_page: dict[str, list[LabelledChange]] = defaultdict(list)
+    for change in page.object_list:
+        sheet = labels.get(change.sheet)
+        on_page[change.sheet].append(
+            LabelledChange(change=change, label=sheet.label(change.cell) if sheet else None)
+        )
+    sheets = []
+    for name, count in counts.items():
+        sheet = labels.get(name)
+        sheets.append(
+            SheetChanges(
+                name=name,
+                title=sheet.title if sheet else name,
+                period_header=sheet.period_header if sheet else "Period",
+                count=count,
+                first_page=starts[name],
+                changes=on_page.get(name, []),
+            )
+        )
+    return ComparisonPage(page=page, sheets=sheets, listed=len(changes), total=total)
+
+
+def _template_labels(*, submission: Submission, version: Version) -> dict[str, SheetLabels]:
+    specs = collection_specs(collection=version.submission.collection)
+    spec = spec_for(specs=specs, version=version.template_version) or (specs[-1] if specs else None)
+    if spec is None:
+        return {}
+    organisation = submission.organisation
+    return template_labels(
+        spec=spec,
+        organisation_code=organisation.ods_code,
+        organisation_name=organisation.name,
+        members=member_organisations(
+            organisation=organisation,
+            day=submission.collection.planning_round.reference_date,
+        ),
+    )
+
+
 def has_waiting_comment(*, submission: Submission) -> bool:
     last = submission.comments.order_by("-created_at", "-id").values_list("side", flat=True).first()
     return last == CommentSide.ORGANISATION
-
-
-# Workbook contents ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MeasureTotal:
-    code: str
-    label: str
-    unit: str
-    total: Decimal
-    averaged: bool = False
-    baseline: Decimal | None = None
-
-    @property
-    def change(self) -> str:
-        """The change against the baseline, e.g. "+4.2%"; "" without a baseline to compare."""
-        if not self.baseline:
-            return ""
-        return f"{100 * (self.total - self.baseline) / self.baseline:+.1f}%"
-
-
-def _headline(numbers: list[Decimal], *, adds_up: bool) -> Decimal:
-    """Flows (activity, staff, money) add up over the months; rates and shares are averaged, as
-    adding up twelve monthly percentages means nothing."""
-    if adds_up:
-        return sum(numbers, Decimal(0))
-    return sum(numbers, Decimal(0)) / len(numbers) if numbers else Decimal(0)
-
-
-@dataclass(frozen=True)
-class SheetTotals:
-    sheet: str
-    title: str
-    periods: int
-    totals: list[MeasureTotal]
-
-
-def measure_adds_up(*, measure: Measure) -> bool:
-    """Whether a measure's months add up to a total (a flow) or not (a rate or a share). Read from
-    its unit for now; the round's definition will say so of each measure."""
-    return UNITS[measure.unit].additive
-
-
-def version_totals(*, version: Version) -> list[SheetTotals]:
-    """Per grid sheet, each measure of the organisation's own (system total) block summed over the
-    months: the headline figures a reviewer reads first. The baseline column is not a month.
-    From the values validation stored, so the page never opens the file."""
-    if version.file_format != "xlsx" or not version.template_version:
-        return []
-    spec = spec_for(
-        specs=collection_specs(collection=version.submission.collection),
-        version=version.template_version,
-    )
-    if spec is None:
-        return []
-    months: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
-    baselines: dict[tuple[str, str], Decimal] = {}
-    own = ReturnValue.objects.filter(version=version, organisation_kind="self").values_list(
-        "sheet", "measure", "is_baseline", "value"
-    )
-    for sheet_name, measure, is_baseline, value in own:
-        # Through str so 0.1 + 0.2 style binary noise does not show up in a total.
-        number = Decimal(str(value))
-        if is_baseline:
-            baselines[(sheet_name, measure)] = number
-        else:
-            months[(sheet_name, measure)].append(number)
-    return [
-        SheetTotals(
-            sheet=sheet.name,
-            title=sheet.title,
-            periods=len(sheet.periods),
-            totals=[
-                _measure_total(
-                    measure=measure,
-                    months=months[(sheet.name, measure.code)],
-                    baseline=baselines.get((sheet.name, measure.code)),
-                )
-                for measure in sheet.measures
-            ],
-        )
-        for sheet in spec.sheets
-        if isinstance(sheet, GridSheet)
-    ]
-
-
-def _measure_total(*, measure: Measure, months: list[Decimal], baseline: Decimal | None):
-    adds_up = measure_adds_up(measure=measure)
-    return MeasureTotal(
-        code=measure.code,
-        label=measure.label,
-        unit=measure.unit,
-        total=_headline(months, adds_up=adds_up),
-        averaged=not adds_up,
-        # The baseline is one month's figure: over the same months for a flow.
-        baseline=baseline * len(months) if baseline is not None and adds_up else baseline,
-    )
 
 
 APPROVE, ENDORSE = "approve", "endorse"

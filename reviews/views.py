@@ -72,7 +72,7 @@ def _review_context(
     return {
         "submission": submission,
         "version": version,
-        "totals": selectors.version_totals(version=version) if version else [],
+        "key_figures": submission_selectors.version_key_figures(version=version),
         "erf": erf_estimate_of_version(version=version),
         "erf_version": version,
         "triangulation": triangulation_section(submission=submission, version=version),
@@ -244,29 +244,42 @@ def _comparison_context(request: HttpRequest, pk: int) -> dict:
     versions = list(selectors.comparable_versions(submission=submission))
     if not versions:
         raise Http404
-    latest = submission.submitted_version or submission.current_version or versions[-1]
-    own = [v for v in versions if v.submission_id == submission.pk]
-    default_old = next((v for v in reversed(own) if v.number < latest.number), latest)
+    choice = selectors.comparison_default(submission=submission, versions=versions)
+    chosen = "a" in request.GET or "b" in request.GET
     old = selectors.comparable_version_get(
-        submission=submission, pk=request.GET.get("a") or default_old.pk
+        submission=submission, pk=request.GET.get("a") or choice.old.pk
     )
     new = selectors.comparable_version_get(
-        submission=submission, pk=request.GET.get("b") or latest.pk
+        submission=submission, pk=request.GET.get("b") or choice.new.pk
     )
     is_workbook = old.file_format == "xlsx" and new.file_format == "xlsx"
     product = (
-        product_for(kind=ProductKind.COMPARISON, version=new, other=old) if is_workbook else None
+        product_for(kind=ProductKind.COMPARISON, version=new, other=old)
+        if is_workbook and old.pk != new.pk
+        else None
     )
     done = product is not None and product.status == ProductStatus.DONE
+    query = request.GET.copy()
+    query.pop("page", None)
     return {
         "submission": submission,
         "versions": versions,
         "old": old,
         "new": new,
+        "note": "" if chosen else choice.note,
         "product": product,
-        "changes": comparison_changes(product=product) if done else [],
+        "comparison": selectors.comparison_page(
+            submission=submission,
+            version=new,
+            changes=comparison_changes(product=product),
+            total=product.change_count,
+            number=request.GET.get("page"),
+        )
+        if done
+        else None,
         "is_workbook": is_workbook,
         "query": request.GET.urlencode(),
+        "page_query": query.urlencode(),
     }
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
@@ -25,7 +26,8 @@ from planning.selectors import (
     submission_visibility,
 )
 from workbooks.definition import template_from_data
-from workbooks.model import TemplateSpec
+from workbooks.figures import KeyFigure, baseline_name, key_figures
+from workbooks.model import GridSheet, TemplateSpec
 from workbooks.reader import template_sheet_names
 from workbooks.rule_titles import rule_title
 from workbooks.specs import spec_for, template_layout_key
@@ -33,6 +35,7 @@ from workbooks.types import Finding as FindingData
 
 from .models import (
     Finding,
+    ReturnValue,
     Severity,
     Submission,
     SubmissionStatus,
@@ -634,3 +637,43 @@ def collection_specs(*, collection: Collection) -> tuple[TemplateSpec, ...]:
     definition = round_definition(planning_round=collection.planning_round)
     template = definition.template_of(collection.code) if definition else None
     return (template,) if template else ()
+
+
+@dataclass(frozen=True)
+class SheetFigures:
+    sheet: str
+    title: str
+    baseline: str
+    figures: list[KeyFigure]
+
+
+def version_key_figures(*, version: Version | None) -> list[SheetFigures]:
+    """Per grid sheet, the headline figure of each measure of the organisation's own (total) block,
+    formed as the round's definition says of the measure (`workbooks.figures`), with its change
+    against the baseline. From the values validation stored, so the page never opens the file."""
+    if version is None or version.file_format != "xlsx" or not version.template_version:
+        return []
+    spec = spec_for(
+        specs=collection_specs(collection=version.submission.collection),
+        version=version.template_version,
+    )
+    if spec is None:
+        return []
+    values: dict[str, list[tuple[str, int, bool, Decimal]]] = {}
+    own = ReturnValue.objects.filter(version=version, organisation_kind="self").values_list(
+        "sheet", "measure", "position", "is_baseline", "value"
+    )
+    for sheet, measure, position, is_baseline, value in own:
+        # Through str so 0.1 + 0.2 style binary noise does not show up in a total.
+        values.setdefault(sheet, []).append((measure, position, is_baseline, Decimal(str(value))))
+    sheets = (sheet for sheet in spec.sheets if isinstance(sheet, GridSheet))
+    return [
+        SheetFigures(
+            sheet=sheet.name,
+            title=sheet.title,
+            baseline=baseline_name(sheet=sheet),
+            figures=figures,
+        )
+        for sheet in sheets
+        if (figures := key_figures(sheet=sheet, values=values.get(sheet.name, ())))
+    ]

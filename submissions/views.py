@@ -76,6 +76,7 @@ def _page_context(request: HttpRequest, submission) -> dict:
         },
         "erf": erf_estimate_of_version(version=version),
         "erf_version": version,
+        "key_figures": selectors.version_key_figures(version=version),
     }
 
 

@@ -133,6 +133,10 @@ def _percent(value: float) -> str:
     return f"{value:+.1f}%"
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _points(value: float) -> str:
     return f"{value:.1f} percentage point{'s' if round(value, 1) != 1 else ''}"
 
@@ -216,16 +220,6 @@ class _Comparison:
     advice: str
 
 
-# What each kind of check is called where people read the findings.
-RULE_TITLES = {
-    "TRI.PRV.001": "Providers missing from a return",
-    "TRI.WF.001": "Workforce against activity",
-    "TRI.FIN.001": "Expenditure against activity",
-    "TRI.FIN.002": "Pay against workforce",
-    "TRI.CCG.001": "Commissioners' activity against providers'",
-}
-
-
 def _comparisons(plan: TriangulationPlan) -> tuple[_Comparison, ...]:
     return (
         _Comparison(
@@ -291,19 +285,14 @@ def _compare(
                 organisation_code=code,
                 message=(
                     f"{names.get(code, code)}{whole}: {other.what} changes by "
-                    f"{_percent(right_growth)} on "
-                    f"{other.basis} ({other.collection}) but {one.what} by "
-                    f"{_percent(left_growth)} on {one.basis} "
-                    f"({one.collection}), {_points(abs(gap))} apart over the same {len(months)} "
-                    f"months; the round "
+                    f"{_percent(right_growth)} on {other.basis} in the {other.name} but "
+                    f"{one.what} by {_percent(left_growth)} on {one.basis} in the {one.name}, "
+                    f"{_points(abs(gap))} apart over the same {len(months)} months; the round "
                     f"allows {_points(allowed)}. {comparison.advice}"
                 ),
                 figures=[
-                    (f"{one.collection}: {one.what} against {one.basis}", _percent(left_growth)),
-                    (
-                        f"{other.collection}: {other.what} against {other.basis}",
-                        _percent(right_growth),
-                    ),
+                    (f"{_capital(one.what)} against {one.basis}", _percent(left_growth)),
+                    (f"{_capital(other.what)} against {other.basis}", _percent(right_growth)),
                     ("Gap", _points(abs(gap))),
                     ("Allowed", _points(allowed)),
                 ],
@@ -338,7 +327,10 @@ def _presence(
                     "in the others: "
                     "the system's returns must cover the same providers."
                 ),
-                figures=[("Figures in", ", ".join(having)), ("No figures in", ", ".join(missing))],
+                figures=[
+                    ("Figures in", _capital(_listed(having, plan))),
+                    ("No figures in", _capital(_listed(missing, plan))),
+                ],
                 collections=tuple(r.code for r in returns),
             )
         )
@@ -346,7 +338,7 @@ def _presence(
 
 
 def _listed(codes: list[str], plan: TriangulationPlan) -> str:
-    named = [f"{plan.return_names[code]} ({code})" for code in codes]
+    named = [plan.return_names[code] for code in codes]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
@@ -387,7 +379,7 @@ def _commissioners(
                 message=(
                     f"{names.get(system_code, system_code)}: the CCGs plan to commission "
                     f"{ccg_total:,.0f} {what} "
-                    f"({measure}) over {len(months)} months but the providers plan to deliver "
+                    f"over {len(months)} months but the providers plan to deliver "
                     f"{provider_total:,.0f}: "
                     f"{abs(gap):.1f}% {direction}, beyond the {bands.commissioner:g}% the round "
                     f"allows. Check that the "

@@ -7,6 +7,7 @@ from django.db import models
 
 from planning.models import Stage
 from submissions.models import Severity
+from workbooks.rule_titles import rule_title
 
 DEFAULT_WORKFORCE_TOLERANCE = Decimal("10")
 DEFAULT_COST_TOLERANCE = Decimal("10")
@@ -126,3 +127,8 @@ class TriangulationFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.organisation_code}"
+
+    @property
+    def title(self) -> str:
+        """The kind of check in plain English; `rule` is its code, for machines."""
+        return rule_title(self.rule)

@@ -7,8 +7,9 @@ from django.db.models import F, Prefetch, Q
 from planning.definitions import round_definition
 from planning.models import Collection, OrganisationType, PlanningRound, Stage
 from submissions.models import Submission, Version
+from workbooks.rule_titles import rule_title
 
-from .checks import RULE_TITLES, Bands, TriangulationPlan, plan_from_data
+from .checks import Bands, TriangulationPlan, plan_from_data
 from .models import TriangulationBands, TriangulationFinding, TriangulationRun
 
 
@@ -90,7 +91,7 @@ class TriangulationSection:
         grouped: dict[str, list[TriangulationFinding]] = {}
         for finding in self.findings:
             grouped.setdefault(finding.rule, []).append(finding)
-        return [(RULE_TITLES.get(rule, rule), findings) for rule, findings in grouped.items()]
+        return [(rule_title(rule), findings) for rule, findings in grouped.items()]
 
 
 def triangulation_findings_of_version(*, version: Version) -> list[TriangulationFinding]:

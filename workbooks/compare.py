@@ -9,7 +9,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .model import COVER_SHEET, INSTRUCTIONS_SHEET, col_letter
+from .model import (
+    COVER_FIELDS,
+    COVER_SHEET,
+    FIRST_DATA_ROW,
+    INSTRUCTIONS_SHEET,
+    GridSheet,
+    TableSheet,
+    TemplateSpec,
+    col_letter,
+    grid_blocks,
+)
 from .reader import read_sheets
 
 Cell = tuple[str, int, int]  # sheet, row, column (1-based)
@@ -90,3 +100,96 @@ def _cell_sort_key(cell: str) -> tuple[int, int]:
     for letter in letters:
         column = column * 26 + ord(letter) - 64
     return (number, column)
+
+
+@dataclass(frozen=True)
+class CellLabel:
+    """What a cell holds, in the template's own words: whose figure, of what, for when. A table
+    sheet's rows stand where a grid's periods do (its `SheetLabels.period_header` names them)."""
+
+    organisation: str
+    measure: str
+    period: str
+
+
+@dataclass(frozen=True)
+class SheetLabels:
+    name: str
+    title: str
+    period_header: str
+    rows: dict[int, tuple[str, str]]  # row number: organisation and measure (grid) or row label
+    columns: dict[int, str]  # column number: its header
+    by_row: bool = False  # a table sheet: rows are the periods, columns the measures
+
+    def label(self, cell: str) -> CellLabel | None:
+        """The cell's label; None for a cell outside the template's rows and columns."""
+        row, column = _cell_sort_key(cell)
+        if row not in self.rows or column not in self.columns:
+            return None
+        organisation, row_label = self.rows[row]
+        if self.by_row:
+            return CellLabel(organisation, self.columns[column], row_label)
+        return CellLabel(organisation, row_label, self.columns[column])
+
+
+def template_labels(
+    *, spec: TemplateSpec, organisation_code: str, organisation_name: str, members: tuple
+) -> dict[str, SheetLabels]:
+    """The labels of every sheet of the template, from its definition, by sheet name."""
+    # The cover's fields are one column of values, each row's label its field's name.
+    sheets = {
+        COVER_SHEET: SheetLabels(
+            name=COVER_SHEET,
+            title="Cover",
+            period_header="",
+            rows={
+                _cell_sort_key(cell)[0]: (organisation_name, label)
+                for _, label, cell, _ in COVER_FIELDS
+            },
+            columns={2: ""},
+        )
+    }
+    for sheet in spec.sheets:
+        if isinstance(sheet, GridSheet):
+            sheets[sheet.name] = _grid_labels(
+                sheet,
+                organisation_code=organisation_code,
+                organisation_name=organisation_name,
+                members=members,
+            )
+        else:
+            sheets[sheet.name] = _table_labels(sheet, organisation_name=organisation_name)
+    return sheets
+
+
+def _grid_labels(
+    sheet: GridSheet, *, organisation_code: str, organisation_name: str, members: tuple
+) -> SheetLabels:
+    rows = {
+        grid_row.row: (grid_row.org_name, grid_row.measure.label)
+        for block in grid_blocks(
+            sheet=sheet,
+            organisation_code=organisation_code,
+            organisation_name=organisation_name,
+            members=members,
+        )
+        for grid_row in block.rows.values()
+    }
+    return SheetLabels(
+        sheet.name, sheet.title, "Period", rows, dict(enumerate(sheet.headers, start=1))
+    )
+
+
+def _table_labels(sheet: TableSheet, *, organisation_name: str) -> SheetLabels:
+    rows = {
+        FIRST_DATA_ROW + offset: (organisation_name, table_row.label)
+        for offset, table_row in enumerate(sheet.rows)
+    }
+    return SheetLabels(
+        sheet.name,
+        sheet.title,
+        sheet.label_header,
+        rows,
+        dict(enumerate(sheet.headers, start=1)),
+        by_row=True,
+    )

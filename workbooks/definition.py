@@ -480,12 +480,18 @@ def _reader_problems(reader: dict, data: dict, path: tuple, add) -> None:
     if sheet is None:
         add(path + ("sheet",), f"The {code} template has no grid sheet {reader['sheet']!r}.")
         return
-    codes = {measure["code"] for measure in sheet["measures"]}
+    kinds = {measure["code"]: measure.get("kind", "flow") for measure in sheet["measures"]}
     for index, item in enumerate(reader["measures"]):
-        if item["code"] not in codes:
+        if item["code"] not in kinds:
             add(
                 path + ("measures", index, "code"),
                 f"{item['code']} is not a measure of the {reader['sheet']} sheet.",
+            )
+        elif kinds[item["code"]] == "rate":
+            # Charts and the checks across returns add organisations' figures up.
+            add(
+                path + ("measures", index, "code"),
+                f"{item['code']} is a rate; rates are never added up across organisations.",
             )
 
 

@@ -6,9 +6,11 @@ import csv
 import io
 from collections.abc import Sequence
 
+from .rule_titles import rule_title
 from .types import Finding
 
-HEADER = ("severity", "rule", "sheet", "cell", "value", "message")
+# For people opening it in a spreadsheet: each check by its name, never its code.
+HEADER = ("Severity", "Check", "Sheet", "Cell", "Value", "What to check")
 # A cell starting with one of these is run as a formula by Excel and other spreadsheets (CSV
 # injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -29,5 +31,13 @@ def findings_csv(*, findings: Sequence[Finding]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
     for finding in findings:
-        writer.writerow([spreadsheet_safe(str(getattr(finding, field))) for field in HEADER])
+        row = (
+            finding.severity.capitalize(),
+            rule_title(finding.rule),
+            finding.sheet,
+            finding.cell,
+            finding.value,
+            finding.message,
+        )
+        writer.writerow([spreadsheet_safe(str(cell)) for cell in row])
     return buffer.getvalue()

@@ -12,6 +12,14 @@ FIRST_DATA_ROW = 4
 GRID_KEY_HEADERS = ("Org code", "Org name", "Measure code", "Measure", "Unit")
 TABLE_KEY_HEADERS = ("Code",)
 TOTAL_HEADER = "Total, average or latest"
+# Each kind of member organisation as messages name them, in the plural.
+MEMBER_NAMES = {
+    "ics": "ICSs",
+    "provider": "trusts",
+    "ccg": "CCGs",
+    "lms": "LMSs",
+    "cancer_alliance": "Cancer Alliances",
+}
 
 
 @dataclass(frozen=True)

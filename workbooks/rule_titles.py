@@ -31,6 +31,12 @@ RULE_TITLES = {
     "FILE.REJECTED": "The file could not be read",
     "PDF.PAGES": "The PDF has no pages",
     "VALIDATION.TRUNCATED": "Too many findings to list",
+    # Checks across a system's returns.
+    "TRI.PRV.001": "Providers missing from a return",
+    "TRI.WF.001": "Workforce against activity",
+    "TRI.FIN.001": "Expenditure against activity",
+    "TRI.FIN.002": "Pay against workforce",
+    "TRI.CCG.001": "Commissioners' activity against providers'",
 }
 
 

@@ -20,6 +20,7 @@ from .model import (
     COVER_SHEET,
     FIRST_DATA_ROW,
     HEADER_ROW,
+    MEMBER_NAMES,
     UNITS,
     GridBlock,
     GridSheet,
@@ -100,6 +101,12 @@ def _text(value: object) -> str:
 
 def _num(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _in_sentence(label: str) -> str:
+    """A measure's label inside a sentence: "Elective spells" -> "elective spells", but "A&E
+    attendances" and "GPs" keep their capitals."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def validate_file(
@@ -695,10 +702,10 @@ class GridCheck:
                 expected = sum(column[1:split]) - sum(column[split:])
                 if abs(found - expected) > tolerance:
                     labels = " + ".join(
-                        self.sheet.measure(code).label.lower() for code in rule.parts
+                        _in_sentence(self.sheet.measure(code).label) for code in rule.parts
                     )
                     labels += "".join(
-                        f" - {self.sheet.measure(code).label.lower()}" for code in rule.minus
+                        f" - {_in_sentence(self.sheet.measure(code).label)}" for code in rule.minus
                     )
                     self.findings.error(
                         rule.code,
@@ -716,7 +723,8 @@ class GridCheck:
         members = [block for block in self.blocks[1:] if block.org_kind in self.sheet.total_of]
         if not members:
             return
-        kinds = " and ".join(f"{kind} blocks" for kind in self.sheet.total_of)
+        kinds = " and ".join(f"{MEMBER_NAMES.get(kind, kind)}'" for kind in self.sheet.total_of)
+        kinds += " blocks"
         for code, total_row in own.rows.items():
             unit = UNITS[total_row.measure.unit]
             if not unit.additive:
@@ -736,7 +744,7 @@ class GridCheck:
                         self.sheet.name,
                         f"{self.letters[index]}{total_row.row}",
                         found,
-                        f"The system total of {total_row.measure.label.lower()} "
+                        f"The system total of {_in_sentence(total_row.measure.label)} "
                         f"({self.sheet.value_headers[index]}) "
                         f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them "
                         f"agree.",

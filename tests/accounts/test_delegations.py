@@ -101,6 +101,44 @@ def test_delegation_refuses_overlong_cover(act_world):
         )
 
 
+def _day(name: str, day: dt.date) -> dict[str, str]:
+    """A date as the GOV.UK date input's three boxes post it."""
+    return {
+        f"{name}_day": str(day.day),
+        f"{name}_month": str(day.month),
+        f"{name}_year": str(day.year),
+    }
+
+
+def test_delegations_page_takes_dates_in_the_gov_uk_date_input_with_its_errors(client, act_world):
+    assignment = RoleAssignment.objects.get(user=act_world.lead, role=Role.SYSTEM_LEAD)
+    client.force_login(act_world.lead)
+    page = client.get(reverse("accounts:delegations")).content.decode()
+    assert ('name="starts_on_day"' in page, 'type="date"' in page) == (True, False)
+    response = client.post(
+        reverse("accounts:delegations"),
+        {
+            "assignment": assignment.pk,
+            "to_user": act_world.submitter.pk,
+            "starts_on_day": "3",
+            "starts_on_year": "2021",
+            **_day("ends_on", dt.date(2021, 2, 28)),
+            "ends_on_day": "30",
+            "reason": "Annual leave",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert [
+        message in page
+        for message in (
+            '<a href="#id_starts_on_0">First day of cover must include a month</a>',
+            '<a href="#id_ends_on_0">Last day of cover must be a real date</a>',
+            "<title>Error: ",
+        )
+    ] == [True, True, True]
+
+
 def test_delegations_page_sets_up_cover(client, act_world):
     assignment = RoleAssignment.objects.get(user=act_world.lead, role=Role.SYSTEM_LEAD)
     client.force_login(act_world.lead)
@@ -110,8 +148,8 @@ def test_delegations_page_sets_up_cover(client, act_world):
         {
             "assignment": assignment.pk,
             "to_user": act_world.submitter.pk,
-            "starts_on": today.isoformat(),
-            "ends_on": (today + dt.timedelta(days=3)).isoformat(),
+            **_day("starts_on", today),
+            **_day("ends_on", today + dt.timedelta(days=3)),
             "reason": "Annual leave",
         },
     )

@@ -425,8 +425,31 @@ def test_audit_search_filters_by_actor_action_organisation_object_and_dates(clie
     assert found(actor="lead-qhm") == {("lead-qhm", "login"), ("lead-qhm", "upload")}
     assert found(action="login", organisation="qmj") == {("lead-qmj", "login")}
     assert found(object=f"submissions.Version:{version.pk}") == {("lead-qhm", "upload")}
-    assert found(since="2021-05-02", until="2021-05-03", action="login") == {("lead-qmj", "login")}
-    assert found(until="2021-05-01") == {("lead-qhm", "login")}
+    assert found(
+        since_day="2",
+        since_month="5",
+        since_year="2021",
+        until_day="3",
+        until_month="5",
+        until_year="2021",
+        action="login",
+    ) == {("lead-qmj", "login")}
+    assert found(until_day="1", until_month="5", until_year="2021") == {("lead-qhm", "login")}
+
+
+def test_audit_search_shows_25_events_a_page_and_opens_the_search_only_when_used(client, db):
+    admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
+    for _ in range(30):
+        audit_record(action=AuditAction.LOGIN, actor=admin)
+    client.force_login(admin)
+
+    first = client.get(reverse("audit:search"))
+    searched = client.get(reverse("audit:search"), {"actor": "admin", "page": 2})
+
+    # Thirty events and the sign-in.
+    assert (len(first.context["page"]), len(searched.context["page"])) == (25, 6)
+    assert '<details class="nhsuk-details">' in first.content.decode()
+    assert '<details class="nhsuk-details" open>' in searched.content.decode()
 
 
 def test_audit_export_streams_filtered_rows_neutralises_formulas_and_is_audited(client, act_world):
@@ -532,3 +555,39 @@ def test_api_hidden_submission_detail_refusal_recorded(client, act_world):
     assert [(e.actor, e.submission_id) for e in _events(AuditAction.ACCESS_REFUSED)] == [
         (act_world.outsider, act_world.submission.pk)
     ]
+
+
+def test_audit_trail_tells_what_changed_in_words_never_as_a_dictionary(client, act_world):
+    admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
+    audit_record(
+        action=AuditAction.COLLECTION_CHANGED,
+        actor=admin,
+        before={"status": "changes_requested", "deadline": "2021-05-06T11:00:00+00:00"},
+        after={"status": "submitted", "deadline": "2021-05-13T16:30:00+00:00", "is_late": True},
+    )
+    client.force_login(admin)
+    page = client.get(reverse("audit:search")).content.decode()
+    assert [
+        sentence in page
+        for sentence in (
+            "Status changed from changes requested to submitted.",
+            "Deadline changed from 6 May 2021 at midday (BST) to 13 May 2021 at 5:30pm (BST).",
+            "Is late: yes.",
+        )
+    ] == [True, True, True]
+    assert ("{&#x27;status&#x27;" in page, "changes_requested" in page) == (False, False)
+
+
+def test_audit_search_finds_review_actions_and_takes_dates_in_the_gov_uk_date_input(
+    client, act_world
+):
+    admin = user_with_role(Role.NATIONAL_ADMIN, username="admin")
+    audit_record(action="review.approve", actor=act_world.reviewer)
+    client.force_login(admin)
+    response = client.get(reverse("audit:search"), {"action": "review.approve"})
+    assert [e.action_label for e in response.context["page"]] == ["Approved a return"]
+    page = client.get(
+        reverse("audit:search"), {"since_day": "2", "since_month": "", "since_year": "2021"}
+    ).content.decode()
+    assert ('name="since_day"' in page, 'type="date"' in page) == (True, False)
+    assert "From date must include a month" in page

@@ -46,12 +46,13 @@ def test_reviewer_requests_changes_then_compares_and_approves(page, live_server,
     assert page.get_by_label("Waiting for me").is_checked()
     assert serious_violations(page) == []
     page.get_by_role("link", name="North East and North Cumbria").click()
-    assert page.get_by_test_id("totals-Activity").is_visible()
+    assert page.get_by_test_id("figures-Activity").is_visible()
     assert serious_violations(page) == []
     page.get_by_label("Request changes (back to the organisation)").check()
     page.locator("#id_comment").fill("Elective ordinary admissions in April look too high.")
     page.get_by_role("button", name="Record decision").click()
     assert page.locator("#review-status").get_by_text("Changes requested").is_visible()
+    page.get_by_test_id("add-comment").get_by_text("Add a comment").click()
     page.locator("#comment_text").fill("Please check this cell against your PAS extract.")
     page.locator("#comment_sheet").fill("Activity")
     page.locator("#comment_cell").fill("G4")
@@ -69,7 +70,7 @@ def test_reviewer_requests_changes_then_compares_and_approves(page, live_server,
     log_in(page, live_server, "reviewer-y63")
     page.goto(f"{live_server.url}/review/{act_world.submission.pk}/")
     assert page.get_by_text("Corrected from the PAS extract in version 2.").is_visible()
-    page.get_by_role("button", name="Compare versions").click()
+    page.get_by_role("link", name="Compare versions").click()
     assert page.get_by_role(
         "heading", name="Draft version 1 compared with draft version 2"
     ).is_visible()

@@ -41,6 +41,6 @@ def test_large_comparison_shows_progress_then_the_changes(
 
     product_build(product_id=VersionProduct.objects.get(version=v2, other=v1).pk, limited=True)
 
-    page.get_by_text("1 cell changed").wait_for(timeout=10_000)
+    page.get_by_text("Showing 1 to 1 of 1 change").wait_for(timeout=10_000)
     page.screenshot(path=str(tmp_path / "comparison-ready.png"), full_page=True)
-    assert page.locator("[data-testid=changes] tbody tr").count() == 1
+    assert page.locator("[data-testid=changes] tbody tr[data-cell]").count() == 1

@@ -215,7 +215,7 @@ def test_extension_request_page_uses_the_date_input_and_says_what_is_wrong(clien
     )
     page = response.content.decode()
     assert response.status_code == 400
-    assert '<a href="#id_deadline_0">Enter a real date, for example 13 5 2021.</a>' in page
+    assert '<a href="#id_deadline_0">New deadline must be a real date</a>' in page
     assert "<title>Error: " in page
 
 

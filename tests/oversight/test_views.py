@@ -11,6 +11,7 @@ import time_machine
 from oversight.exports import ERF_HEADING, IDENTIFIER_HEADINGS
 from oversight.selectors import dashboard_for_user
 from submissions.models import SubmissionStatus
+from tests.factories import IcsFactory
 from tests.oversight.support import AFTER_DEADLINE, in_state
 
 EXPORTS = ("/dashboard/progress.xlsx", "/dashboard/progress.csv")
@@ -104,6 +105,22 @@ def test_dashboard_page_reports_a_bad_filter_and_shows_everything(client, filled
         html.count('data-organisation="'),
     ) == (200, True, 2)
     assert "Choose a status from the list; until you do, the table shows them all." in html
+
+
+def test_dashboard_page_shows_15_organisations_a_page_and_the_export_holds_them_all(client, filled):
+    for number in range(30):
+        IcsFactory(ods_code=f"Q{number:02d}", name=f"System {number:02d}", region=filled.region_a)
+    client.force_login(filled.user("national_admin"))
+
+    first = client.get("/dashboard/").content.decode()
+    last = client.get("/dashboard/?region=YA1&page=3").content.decode()
+    exported = _read_csv(client.get("/dashboard/progress.csv?page=2").content)
+
+    assert (first.count('data-organisation="'), last.count('data-organisation="')) == (15, 1)
+    assert "Showing 1 to 15 of 32 organisations" in first
+    assert "Showing 31 to 31 of 31 organisations" in last
+    assert 'href="?region=YA1&amp;page=2"' in last
+    assert len(exported) == 1 + 32
 
 
 @time_machine.travel(AFTER_DEADLINE)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -235,6 +236,16 @@ def test_round_make_current_view_switches_current_round(admin_client, source):
     assert list(PlanningRound.objects.filter(is_current=True)) == [other]
 
 
+def _deadline(day: str, month: str, year: str, time: str) -> dict[str, str]:
+    """The GOV.UK date input's boxes and the time box, as the browser posts them."""
+    return {
+        "deadline_day": day,
+        "deadline_month": month,
+        "deadline_year": year,
+        "deadline_time": time,
+    }
+
+
 def test_collection_edit_view_saves_deadline_in_london_time(admin_client, source):
     collection = source.collections.get(code="ACT")
 
@@ -242,7 +253,7 @@ def test_collection_edit_view_saves_deadline_in_london_time(admin_client, source
         reverse("planning:collection_edit", kwargs={"round_pk": source.pk, "pk": collection.pk}),
         {
             "name": "Activity and performance",
-            "deadline": "2021-05-06 12:00",
+            **_deadline("6", "5", "2021", ""),
             "submitted_by": ["ics"],
             "accepted_formats": ["xlsx"],
             "is_mandatory": "on",
@@ -260,6 +271,52 @@ def test_collection_edit_view_saves_deadline_in_london_time(admin_client, source
     )
 
 
+@pytest.mark.parametrize(
+    ("boxes", "message"),
+    [
+        (("", "", "", ""), "Enter the deadline"),
+        (("6", "", "", "17:00"), "Deadline must include a month and a year"),
+        (("31", "2", "2021", ""), "Deadline must be a real date"),
+        (("6", "5", "2021", "25:00"), "Enter the time in hours and minutes, for example 17:00"),
+    ],
+)
+def test_collection_edit_view_says_what_is_wrong_with_the_deadline_as_gov_uk_does(
+    admin_client, source, boxes, message
+):
+    collection = source.collections.get(code="ACT")
+    response = admin_client.post(
+        reverse("planning:collection_edit", kwargs={"round_pk": source.pk, "pk": collection.pk}),
+        {
+            "name": "Activity",
+            "submitted_by": ["ics"],
+            "accepted_formats": ["xlsx"],
+            **_deadline(*boxes),
+        },
+    )
+    page = response.content.decode()
+    assert (response.status_code, f'<a href="#id_deadline_0">{message}</a>' in page) == (400, True)
+    assert "<title>Error: " in page
+    assert f'<span class="nhsuk-u-visually-hidden">Error:</span> {message}</span>' in page
+    # Each box of the date input is marked, as GOV.UK does.
+    assert page.count("nhsuk-date-input__input nhsuk-input--width-2 nhsuk-input--error") == 2
+
+
+def test_collection_edit_view_shows_the_deadline_in_london_time_in_the_date_input(
+    admin_client, source
+):
+    collection = source.collections.get(code="ACT")
+    collection.deadline = london(2021, 10, 27, 17, 30)
+    collection.save()
+    page = admin_client.get(
+        reverse("planning:collection_edit", kwargs={"round_pk": source.pk, "pk": collection.pk})
+    ).content.decode()
+    boxes = re.findall(r'name="deadline_(day|month|year|time)" id="[^"]+" value="([^"]*)"', page)
+    assert boxes == [("day", "27"), ("month", "10"), ("year", "2021"), ("time", "17:30")]
+    assert (
+        '<legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Deadline</legend>' in page
+    )
+
+
 def _audited(action: str) -> list[tuple]:
     return [
         (event.actor_name, event.object_label, event.before, event.after)
@@ -274,7 +331,7 @@ def test_collection_edit_is_audited_with_before_and_after(admin_client, source):
         reverse("planning:collection_edit", kwargs={"round_pk": source.pk, "pk": collection.pk}),
         {
             "name": "Activity",
-            "deadline": "2021-10-27 17:30",
+            **_deadline("27", "10", "2021", "17:30"),
             "submitted_by": ["ics"],
             "accepted_formats": ["xlsx"],
             "is_mandatory": "on",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,8 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from planning.models import Stage
 from reviews.models import Comment, Decision
-from reviews.selectors import version_totals
-from submissions.models import ProductKind, Submission, VersionProduct
+from submissions.models import ProductKind, ReturnValue, Submission, VersionProduct
 from submissions.models import SubmissionStatus as S
 from submissions.products import comparison_changes, product_build, product_for
 from submissions.services import submissions_ensure_for_round
@@ -29,7 +29,7 @@ from tests.factories import (
 )
 from tests.reviews.support import cell_value, edited, stored_version, submit
 from tests.workbooks.conftest import with_far_cells
-from workbooks.compare import CellChange
+from workbooks.compare import CellChange, CellLabel
 
 # Comparison -------------------------------------------------------------------------------------
 
@@ -37,6 +37,13 @@ from workbooks.compare import CellChange
 def _diff(*, old, new) -> list[CellChange]:
     product = product_for(kind=ProductKind.COMPARISON, version=new, other=old)
     return comparison_changes(product=product)
+
+
+def _listed(response) -> list[CellChange]:
+    """The changes on the comparison page shown, in the order listed."""
+    return [
+        item.change for sheet in response.context["comparison"].sheets for item in sheet.changes
+    ]
 
 
 def test_version_diff_lists_exactly_the_changed_cells(act_world):
@@ -64,7 +71,8 @@ def test_version_diff_lists_exactly_the_changed_cells(act_world):
     assert _diff(old=v1, new=v1) == []
 
 
-def test_compare_page_shows_the_changes_and_draft_against_final(client, act_world):
+def _final_stage(act_world) -> Submission:
+    """The system's final activity return, due after the draft."""
     final = CollectionFactory(
         planning_round=act_world.act.planning_round,
         code="ACT",
@@ -75,7 +83,11 @@ def test_compare_page_shows_the_changes_and_draft_against_final(client, act_worl
         accepted_formats=["xlsx"],
     )
     submissions_ensure_for_round(planning_round=final.planning_round)
-    final_submission = Submission.objects.get(collection=final, organisation=act_world.ics)
+    return Submission.objects.get(collection=final, organisation=act_world.ics)
+
+
+def test_compare_page_shows_the_changes_and_draft_against_final(client, act_world):
+    final_submission = _final_stage(act_world)
     draft_data = edited(act_world.sample(), {})
     final_data = edited(
         draft_data, {("Activity", "G4"): cell_value(draft_data, "Activity", "G4") + 1}
@@ -92,9 +104,7 @@ def test_compare_page_shows_the_changes_and_draft_against_final(client, act_worl
         f"/review/{final_submission.pk}/compare/?a={draft.pk}&b={final_version.pk}"
     )
     assert response.status_code == 200
-    assert [(c.sheet, c.cell, c.difference) for c in response.context["changes"]] == [
-        ("Activity", "G4", 1)
-    ]
+    assert [(c.sheet, c.cell, c.difference) for c in _listed(response)] == [("Activity", "G4", 1)]
     assert "Draft version 1 compared with final version 1" in response.content.decode()
     other = stored_version(
         submission=act_world.other_submission, number=1, data=draft_data, user=act_world.outsider
@@ -109,6 +119,159 @@ def test_compare_page_shows_the_changes_and_draft_against_final(client, act_worl
         client.get(f"/review/{final_submission.pk}/compare/?a=x&b={final_version.pk}").status_code
         == 404
     )
+
+
+def _many_changes(data: bytes, rows: int) -> bytes:
+    """`data` with the April figure of the first `rows` rows of the activity sheet set to a
+    million and more, which no sample figure is."""
+    return edited(data, {("Activity", f"L{row}"): 1_000_000 + row for row in range(4, 4 + rows)})
+
+
+def test_compare_page_labels_each_change_with_organisation_measure_and_period(client, act_world):
+    base = edited(act_world.sample(), {})
+    # Row 33 is the first provider's first measure: the system's own block has 29 rows.
+    changed = edited(
+        base,
+        {
+            ("Activity", "L4"): cell_value(base, "Activity", "L4") + 1000,
+            ("Activity", "M33"): cell_value(base, "Activity", "M33") - 2,
+            ("ERF", "D5"): "see note",
+        },
+    )
+    v1 = stored_version(submission=act_world.submission, number=1, data=base, user=act_world.lead)
+    stored_version(submission=act_world.submission, number=2, data=changed, user=act_world.lead)
+    client.force_login(act_world.reviewer)
+
+    response = client.get(f"/review/{act_world.submission.pk}/compare/")
+
+    comparison = response.context["comparison"]
+    assert [
+        (
+            sheet.name,
+            sheet.period_header,
+            [(item.change.cell, item.label) for item in sheet.changes],
+        )
+        for sheet in comparison.sheets
+    ] == [
+        (
+            "Activity",
+            "Period",
+            [
+                ("L4", CellLabel(act_world.ics.name, "Elective ordinary spells", "Apr-21")),
+                (
+                    "M33",
+                    CellLabel(
+                        "Gateshead Health NHS Foundation Trust",
+                        "Elective ordinary spells",
+                        "May-21",
+                    ),
+                ),
+            ],
+        ),
+        ("ERF", "Month", [("D5", CellLabel(act_world.ics.name, "Threshold %", "May 2021"))]),
+    ]
+    page = response.content.decode()
+    assert "+1,000" in page
+    # Each organisation's changes sit under its name.
+    assert 'portal-changes__organisation">Gateshead Health NHS Foundation Trust</th>' in page
+    assert "Showing 1 to 3 of 3 changes" in page
+    assert response.context["old"] == v1
+
+
+def test_compare_page_opens_on_the_two_newest_versions_of_the_same_stage(client, act_world):
+    data = act_world.sample()
+    versions = [
+        stored_version(
+            submission=act_world.submission, number=number, data=data, user=act_world.lead
+        )
+        for number in (1, 2, 3)
+    ]
+    client.force_login(act_world.reviewer)
+
+    response = client.get(f"/review/{act_world.submission.pk}/compare/")
+
+    assert (response.context["old"], response.context["new"]) == (versions[1], versions[2])
+    assert response.context["note"] == ""
+
+
+def test_compare_page_with_one_version_of_a_stage_opens_on_the_other_stages_newest(
+    client, act_world
+):
+    final_submission = _final_stage(act_world)
+    data = act_world.sample()
+    drafts = [
+        stored_version(
+            submission=act_world.submission, number=number, data=data, user=act_world.lead
+        )
+        for number in (1, 2)
+    ]
+    final_version = stored_version(
+        submission=final_submission, number=1, data=data, user=act_world.lead
+    )
+    client.force_login(act_world.reviewer)
+
+    response = client.get(f"/review/{final_submission.pk}/compare/")
+    chosen = client.get(
+        f"/review/{final_submission.pk}/compare/?a={drafts[0].pk}&b={final_version.pk}"
+    )
+
+    assert (response.context["old"], response.context["new"]) == (drafts[1], final_version)
+    assert response.context["note"] == (
+        "This return has one final version, so it is compared with the newest draft version "
+        "(version 2)."
+    )
+    assert "This return has one final version" in response.content.decode()
+    assert (chosen.context["old"], chosen.context["note"]) == (drafts[0], "")
+
+
+def test_compare_page_pages_through_changes_fifty_at_a_time_grouped_by_sheet(client, act_world):
+    base = edited(act_world.sample(), {})
+    changed = edited(_many_changes(base, 120), {("ERF", "D5"): "see note"})
+    stored_version(submission=act_world.submission, number=1, data=base, user=act_world.lead)
+    stored_version(submission=act_world.submission, number=2, data=changed, user=act_world.lead)
+    client.force_login(act_world.reviewer)
+    url = f"/review/{act_world.submission.pk}/compare/"
+
+    second, last = client.get(f"{url}?page=2"), client.get(f"{url}?page=3")
+
+    assert "Showing 51 to 100 of 121 changes" in second.content.decode()
+    assert [
+        (sheet.name, sheet.count, sheet.first_page, len(sheet.changes))
+        for sheet in second.context["comparison"].sheets
+    ] == [("Activity", 120, 1, 50), ("ERF", 1, 3, 0)]
+    assert [(sheet.name, len(sheet.changes)) for sheet in last.context["comparison"].sheets] == [
+        ("Activity", 20),
+        ("ERF", 1),
+    ]
+    assert "Showing 101 to 121 of 121 changes" in last.content.decode()
+    assert 'href="?page=2"' in last.content.decode()
+
+
+def test_compare_page_queries_do_not_grow_with_the_changes(client, act_world):
+    base = edited(act_world.sample(), {})
+    v1 = stored_version(submission=act_world.submission, number=1, data=base, user=act_world.lead)
+    few = stored_version(
+        submission=act_world.submission, number=2, data=_many_changes(base, 2), user=act_world.lead
+    )
+    many = stored_version(
+        submission=act_world.submission,
+        number=3,
+        data=_many_changes(base, 150),
+        user=act_world.lead,
+    )
+    client.force_login(act_world.reviewer)
+    url = f"/review/{act_world.submission.pk}/compare/"
+    client.get(f"{url}?a={v1.pk}&b={few.pk}")  # each comparison is built once, then kept
+    client.get(f"{url}?a={v1.pk}&b={many.pk}")
+
+    counts = []
+    for version in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"{url}?a={v1.pk}&b={version.pk}").status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    assert counts[1] <= 20
 
 
 def test_review_and_compare_pages_survive_an_extra_sheet_with_cells_at_a1_and_xfd1048576(
@@ -126,7 +289,7 @@ def test_review_and_compare_pages_survive_an_extra_sheet_with_cells_at_a1_and_xf
     compare = client.get(f"/review/{act_world.submission.pk}/compare/?a={first.pk}&b={second.pk}")
 
     assert (review.status_code, compare.status_code) == (200, 200)
-    assert compare.context["changes"] == []
+    assert compare.context["comparison"].listed == 0
     assert [f.rule for f in second.findings.all()] == ["STRUCT.EXTRA_SHEET"]
 
 
@@ -151,40 +314,91 @@ def test_comparison_of_large_files_is_prepared_in_the_background_with_progress(
     product_build(product_id=product.pk, limited=True)
     ready = client.get(url)
 
-    assert (waiting.status_code, waiting.context["changes"]) == (200, [])
+    assert (waiting.status_code, waiting.context["comparison"]) == (200, None)
     assert "We are preparing the comparison of these two versions" in panel.content.decode()
     assert f'hx-get="/review/{act_world.submission.pk}/compare/panel/?a={v1.pk}' in (
         waiting.content.decode()
     )
-    assert [(c.sheet, c.cell) for c in ready.context["changes"]] == [("ERF", "D5")]
-    assert "1 cell changed" in ready.content.decode()
+    assert [(c.sheet, c.cell) for c in _listed(ready)] == [("ERF", "D5")]
+    assert "Showing 1 to 1 of 1 change" in ready.content.decode()
 
 
-def test_version_totals_sum_the_organisations_own_rows_over_the_months(act_world):
-    version = submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample())
-    data = version.file.open("rb").read()
-    activity = next(sheet for sheet in version_totals(version=version) if sheet.sheet == "Activity")
-    first = activity.totals[0]
-    months = [cell_value(data, "Activity", f"{col}4") for col in "LMNOPQ"[: activity.periods]]
-    assert first.total == sum(Decimal(str(value)) for value in months)
-    assert first.code == cell_value(data, "Activity", "C4")
-    # The baseline is the column just before the first month.
-    baseline = Decimal(str(cell_value(data, "Activity", "K4"))) * activity.periods
-    assert (first.averaged, first.baseline) == (False, baseline)
+def _own_activity(version, rows: dict[str, tuple[list, list]]) -> None:
+    """Sets the system's own Activity figures of `version`: six baseline months, then six months."""
+    ReturnValue.objects.filter(version=version, organisation_kind="self", measure__in=rows).delete()
+    ReturnValue.objects.bulk_create(
+        ReturnValue(
+            version=version,
+            sheet="Activity",
+            organisation_code=version.submission.organisation.ods_code,
+            organisation_kind="self",
+            measure=code,
+            position=position,
+            period=f"column {position}",
+            is_baseline=position < 6,
+            value=value,
+        )
+        for code, (baselines, months) in rows.items()
+        for position, value in enumerate(baselines + months)
+    )
 
 
-def test_version_totals_average_a_share_instead_of_adding_it_up(act_world):
-    version = submit(submission=act_world.submission, user=act_world.lead, data=act_world.sample())
-    data = version.file.open("rb").read()
-    activity = next(sheet for sheet in version_totals(version=version) if sheet.sheet == "Activity")
-    remote = next(total for total in activity.totals if total.unit == "percent")
-    row = 4 + [total.code for total in activity.totals].index(remote.code)
-    months = [
-        Decimal(str(cell_value(data, "Activity", f"{col}{row}")))
-        for col in "LMNOPQ"[: activity.periods]
+FLOW_SNAPSHOT_RATE = {
+    "EL-TOT": ([1000] * 6, [1100, 1200, 1300, 1400, 1500, 1600]),
+    "EL-RTT52": ([40, 40, 40, 40, 40, 50], [900, 850, 800, 750, 700, 650]),
+    "OP-REMOTE": ([5, 5, 5, 5, 5, 5], [30, 32, 34, 36, 38, 40]),
+}
+
+
+def _figure_rows(page, codes) -> list[list[str]]:
+    html = page.content.decode()
+    return [
+        [" ".join(cell.split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for code in codes
+        for row in re.findall(rf'<tr[^>]*data-testid="figure-{code}">(.*?)</tr>', html, re.S)
     ]
-    assert (remote.averaged, remote.total) == (True, sum(months) / len(months))
-    assert remote.total <= 100
+
+
+EXPECTED_FIGURES = [
+    [
+        'Elective spells: total <span class="nhsuk-body-s nhsuk-u-secondary-text-color">'
+        "(total of 6 months)</span>",
+        "8,100",
+        "6,000",
+        "Up 35.0%",
+    ],
+    [
+        "Patients waiting more than 52 weeks (RTT) "
+        '<span class="nhsuk-body-s nhsuk-u-secondary-text-color">(at Sep-21)</span>',
+        "650",
+        "50",
+        "Up 1,200.0%",
+    ],
+    [
+        "Outpatient attendances delivered remotely (share) "
+        '<span class="nhsuk-body-s nhsuk-u-secondary-text-color">(average of 6 months)</span>',
+        "35.0%",
+        "5.0%",
+        "Up 30.0 percentage points",
+    ],
+]
+
+
+def test_review_page_key_figures_add_up_flows_take_snapshots_last_and_average_rates(
+    client, act_world, submitted
+):
+    _own_activity(submitted, FLOW_SNAPSHOT_RATE)
+    client.force_login(act_world.reviewer)
+    page = client.get(f"/review/{act_world.submission.pk}/")
+    assert _figure_rows(page, FLOW_SNAPSHOT_RATE) == EXPECTED_FIGURES
+    assert "Baseline (Apr-19 to Sep-19)" in page.content.decode()
+
+
+def test_return_page_key_figures_match_the_review_page(client, act_world, submitted):
+    _own_activity(submitted, FLOW_SNAPSHOT_RATE)
+    client.force_login(act_world.lead)
+    page = client.get(f"/returns/{act_world.submission.pk}/")
+    assert _figure_rows(page, FLOW_SNAPSHOT_RATE) == EXPECTED_FIGURES
 
 
 # Review page and decisions ----------------------------------------------------------------------
@@ -199,7 +413,7 @@ def test_review_page_shows_the_summary_and_decides(client, act_world, submitted)
     client.force_login(act_world.reviewer)
     page = client.get(f"/review/{act_world.submission.pk}/")
     assert page.status_code == 200
-    assert page.context["totals"] and b"Key totals" in page.content
+    assert page.context["key_figures"] and b"Key figures of version 1" in page.content
     response = client.post(
         f"/review/{act_world.submission.pk}/decide/",
         {"version": submitted.pk, "decision": "request_changes", "comment": ""},

@@ -131,7 +131,7 @@ def test_findings_csv_lists_every_finding(client, act_world):
     response = client.get(reverse("submissions:version_findings_csv", kwargs={"pk": version.pk}))
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == version.error_count + version.warning_count
-    assert {row["severity"] for row in rows} >= {"error"}
+    assert {row["Severity"] for row in rows} >= {"Error"}
 
 
 def test_highlighted_workbook_comments_the_offending_cells(client, act_world):

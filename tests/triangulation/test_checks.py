@@ -176,13 +176,15 @@ def test_a_provider_missing_from_one_return_is_named_with_the_returns_it_is_in()
         (
             "RR7",
             ("ACT", "WF", "FIN-SYS"),
-            [("Figures in", "ACT, WF"), ("No figures in", "FIN-SYS")],
+            [
+                ("Figures in", "Activity return and workforce return"),
+                ("No figures in", "System financial plan"),
+            ],
         ),
     ]
     assert presence[0].message.startswith(
-        "Gateshead has figures in the activity return (ACT) and workforce return (WF) but none in "
-        "the "
-        "system financial plan (FIN-SYS)."
+        "Gateshead has figures in the activity return and workforce return but none in the "
+        "system financial plan."
     )
     assert presence[0].severity == "warning"
 
@@ -202,17 +204,18 @@ def test_a_finding_says_what_was_compared_and_what_to_check():
     )
     assert finding.figures == [
         (
-            "ACT: activity (elective, outpatients and diagnostics) against the 2019/20 baseline",
+            "Activity (elective, outpatients and diagnostics) against the 2019/20 baseline",
             "+10.0%",
         ),
-        ("WF: workforce (total WTE) against the same months of 2019/20", "+25.0%"),
+        ("Workforce (total WTE) against the same months of 2019/20", "+25.0%"),
         ("Gap", "15.0 percentage points"),
         ("Allowed", "10.0 percentage points"),
     ]
     assert finding.collections == ("ACT", "WF")
     assert finding.message.startswith(
-        "Newcastle: workforce (total WTE) changes by +25.0% on the same months of 2019/20 (WF) but "
-        "activity (elective, outpatients and diagnostics) by +10.0% on the 2019/20 "
-        "baseline (ACT), 15.0 percentage points apart over the same 2 months"
+        "Newcastle: workforce (total WTE) changes by +25.0% on the same months of 2019/20 in the "
+        "workforce return but activity (elective, outpatients and diagnostics) by +10.0% on the "
+        "2019/20 baseline in the activity return, 15.0 percentage points apart over the same 2 "
+        "months"
     )
     assert "Check that the workforce plan is for the activity planned" in finding.message

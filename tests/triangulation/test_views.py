@@ -45,8 +45,8 @@ def test_return_pages_show_the_warnings_and_then_the_empty_state(client, tri_wor
     assert act_page.count(WF_WARNING) == 3
     assert "The Newcastle upon Tyne Hospitals NHS Foundation Trust" in act_page
     wf_page = page(client, tri_world.base.lead, "submissions:detail", tri_world.returns["WF"])
-    assert wf_page.count("TRI.WF.001") == 3
-    assert wf_page.count("TRI.FIN.002") == 3
+    assert wf_page.count(WF_WARNING) == 3
+    assert wf_page.count("pay (substantive, bank and agency) changes by") == 3
 
     tri_world.upload("WF", seed=2)
     tri_world.run()
@@ -71,7 +71,8 @@ def test_warnings_do_not_block_submit_and_the_reviewer_sees_them(client, tri_wor
     assert submission.status == SubmissionStatus.SUBMITTED
     review = page(client, tri_world.base.reviewer, "reviews:detail", submission)
     assert "Checks across the system's returns" in review
-    assert review.count("TRI.WF.001") == 3
+    assert review.count(WF_WARNING) == 3
+    assert "Workforce against activity: 3 warnings" in review
 
 
 def test_returns_outside_the_checks_have_no_section(client, act_world):
@@ -124,21 +125,22 @@ def test_findings_csv_and_api_carry_the_warnings(client, tri_world):
         reverse("submissions:version_findings_csv", kwargs={"pk": versions["ACT"].pk})
     )
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert [(row["rule"], row["sheet"], row["cell"]) for row in rows] == [
-        ("TRI.WF.001", "Across returns", "RR7"),
-        ("TRI.WF.001", "Across returns", "RTD"),
-        ("TRI.WF.001", "Across returns", "QHM"),
+    assert [(row["Check"], row["Sheet"], row["Cell"]) for row in rows] == [
+        ("Workforce against activity", "Across returns", "RR7"),
+        ("Workforce against activity", "Across returns", "RTD"),
+        ("Workforce against activity", "Across returns", "QHM"),
     ]
-    assert rows[0]["value"].startswith(
-        "ACT: activity (elective, outpatients and diagnostics) against the 2019/20 baseline: +"
+    assert rows[0]["Value"].startswith(
+        "Activity (elective, outpatients and diagnostics) against the 2019/20 baseline: +"
     )
     body = client.get(f"/api/v1/versions/{versions['WF'].pk}/").json()
     assert [
-        (f["rule"], f["stage"], f["organisation_code"]) for f in body["triangulation_findings"]
+        (f["rule"], f["title"], f["stage"], f["organisation_code"])
+        for f in body["triangulation_findings"]
     ][:3] == [
-        ("TRI.WF.001", "draft", "RR7"),
-        ("TRI.WF.001", "draft", "RTD"),
-        ("TRI.WF.001", "draft", "QHM"),
+        ("TRI.WF.001", "Workforce against activity", "draft", "RR7"),
+        ("TRI.WF.001", "Workforce against activity", "draft", "RTD"),
+        ("TRI.WF.001", "Workforce against activity", "draft", "QHM"),
     ]
     assert sorted(body["triangulation_findings"][0]["versions"]) == sorted(
         [versions["ACT"].pk, versions["WF"].pk]
@@ -176,7 +178,8 @@ def test_return_page_queries_do_not_grow_with_the_findings(client, tri_world):
 def test_return_page_groups_the_warnings_by_kind_of_check(client, tri_world):
     mismatched(tri_world)
     wf_page = page(client, tri_world.base.lead, "submissions:detail", tri_world.returns["WF"])
-    summaries = re.findall(r'<span class="nhsuk-details__summary-text">([^<]+)</span>', wf_page)
+    section = wf_page.split('data-testid="triangulation"', 1)[1]
+    summaries = re.findall(r'<span class="nhsuk-details__summary-text">([^<]+)</span>', section)
     assert summaries == [
         "Workforce against activity: 3 warnings",
         "Pay against workforce: 3 warnings",
@@ -206,3 +209,30 @@ def test_a_version_left_out_of_the_last_comparison_is_not_called_clear(tri_world
     tri_world.run()
     section = triangulation_section(submission=tri_world.returns["WF"], version=versions["WF"])
     assert (section.compared, section.findings) == (False, [])
+
+
+def test_triangulation_findings_reach_people_without_rule_or_collection_codes(client, tri_world):
+    versions = mismatched(tri_world)
+    wf_page = page(client, tri_world.base.lead, "submissions:detail", tri_world.returns["WF"])
+    client.force_login(tri_world.base.lead)
+    csv_text = client.get(
+        reverse("submissions:version_findings_csv", kwargs={"pk": versions["WF"].pk})
+    ).content.decode("utf-8-sig")
+    messages = [
+        f["message"]
+        for f in client.get(f"/api/v1/versions/{versions['WF'].pk}/").json()[
+            "triangulation_findings"
+        ]
+    ]
+    shown = [wf_page, csv_text, *messages]
+    assert [re.findall(r"TRI\.|\(ACT\)|\(WF\)|\(FIN-SYS\)", text) for text in shown] == [
+        [] for _ in shown
+    ]
+    assert messages[0] == (
+        "Gateshead Health NHS Foundation Trust: workforce (total WTE) changes by +17.5% on the "
+        "same months of 2019/20 in the workforce return but activity (elective, outpatients and "
+        "diagnostics) by +2.5% on the 2019/20 baseline in the activity return, 15.0 percentage "
+        "points apart over the same 6 months; the round allows 10.0 percentage points. Check that "
+        "the workforce plan is for the activity planned: more staff with little more activity, or "
+        "more activity without the staff to deliver it, needs putting right or explaining."
+    )

@@ -101,6 +101,19 @@ def test_load_definition_refuses_a_rate_that_is_added_up():
     ]
 
 
+def test_load_definition_refuses_a_chart_that_adds_up_a_rate():
+    text = TEXT_2122.replace(
+        '- {code: DG-TOT, label: "Diagnostic tests"}', '- {code: OP-REMOTE, label: "Remote share"}'
+    )
+    assert problems_of(text) == [
+        (
+            "charts.activity.measures[2].code",
+            line_of(text, 'label: "Remote share"'),
+            "OP-REMOTE is a rate; rates are never added up across organisations.",
+        )
+    ]
+
+
 def test_load_definition_refuses_an_unknown_format_version():
     assert problems_of(TEXT_2122.replace("format: 1", "format: 2")) == [
         ("format", 4, "This portal reads round definitions in format 1; the file says 2.")

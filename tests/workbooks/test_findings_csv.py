@@ -4,14 +4,14 @@ from workbooks.findings_csv import findings_csv
 from workbooks.types import Finding
 
 
-def test_findings_csv_writes_header_and_rows():
+def test_findings_csv_names_each_check_in_plain_english_never_its_code():
     text = findings_csv(
         findings=[Finding("error", "ACT.SUM.001", "Activity", "G6", "12", "Make it add up.")]
     )
     assert (
         text
-        == "severity,rule,sheet,cell,value,message\r\nerror,ACT.SUM.001,Activity,G6,12,Make it "
-        "add up.\r\n"
+        == "Severity,Check,Sheet,Cell,Value,What to check\r\nError,Totals do not add up,Activity,"
+        "G6,12,Make it add up.\r\n"
     )
 
 

@@ -367,3 +367,22 @@ def test_validation_result_values_leave_out_cells_that_are_not_numbers(act_sampl
     found = {(item.organisation_code, item.measure, item.period) for item in result.values()}
     assert (act_context.organisation_code, "EL-ORD", "Apr-21") not in found
     assert (act_context.organisation_code, "EL-DC", "Apr-21") in found
+
+
+def test_validate_workbook_messages_keep_the_capitals_of_labels_and_name_members_in_words(
+    act_sample, act_context
+):
+    measures = [measure.code for measure in act_context.specs[-1].sheets[0].measures]
+    dg_tot = 4 + measures.index("DG-TOT")
+    data = edit_cells(act_sample, "Activity", {f"G{dg_tot}": 1})
+    messages = {
+        f.rule: f.message for f in validate_workbook(data=data, context=act_context).findings
+    }
+    assert messages["ACT.SUM.003"].startswith(
+        "Diagnostic tests: total for North East and North Cumbria ICS (May-19 baseline) is 1, but "
+        "diagnostic tests: MRI + diagnostic tests: CT + diagnostic tests: non-obstetric ultrasound"
+    )
+    assert messages["ACT.SYS.001"].startswith(
+        "The system total of diagnostic tests: total (May-19 baseline) is 1, but the trusts' "
+        "blocks add up to "
+    )
