@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from knox.models import AuthToken
+
+from core.admin import ReadOnlyAdmin
 
 from .models import Invitation, RoleAssignment, User
-from .services import role_assignment_save, role_remove, user_account_save
+from .services import api_tokens_revoke, role_assignment_save, role_remove, user_account_save
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -16,6 +19,11 @@ class UserAdmin(DjangoUserAdmin):
     """Role and account-permission changes made here go through the audited services."""
 
     inlines = [RoleAssignmentInline]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a person would take their roles and tokens with them unaudited; the portal
+        # deactivates instead (clearing "Active" here is audited and revokes their tokens).
+        return False
 
     def save_model(self, request, obj, form, change):
         user_account_save(user=obj, changed_by=request.user)
@@ -49,7 +57,11 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdmin):
+    """Invitations carry a secret token emailed once and are sent from the portal's invite page,
+    audited. The role one grants is decided when it is sent, so it is never changed here; a wrong
+    invitation is left to expire and a new one sent."""
+
     list_display = [
         "email",
         "role",
@@ -59,10 +71,39 @@ class InvitationAdmin(admin.ModelAdmin):
         "expires_at",
         "accepted_at",
     ]
-    readonly_fields = ["token_hash", "invited_by", "accepted_at", "accepted_by"]
-    exclude = []
+
+
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued by their owner; here they can only be read and revoked, through the same
+    audited service as the owner's "API tokens" page."""
+
+    list_display = ["token_key", "user", "created", "expiry"]
+    list_select_related = ["user"]
+    search_fields = ["token_key", "user__username"]
+    fields = ["token_key", "user", "created", "expiry"]
 
     def has_add_permission(self, request):
-        # Invitations carry a secret token emailed once; they are made through the portal's invite
-        # page.
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        self._revoke(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset.select_related("user"):
+            self._revoke(request, token)
+
+    def _revoke(self, request, token: AuthToken) -> None:
+        api_tokens_revoke(
+            user=token.user,
+            token_key=token.token_key,
+            reason="Revoked in Django admin.",
+            actor=request.user,
+            request=request,
+        )

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read only: the trail is append-only, so nobody adds, changes or deletes a row here."""
 
     list_display = [
@@ -20,15 +22,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_name", "object_label", "organisation_code", "=object_id"]
     date_hierarchy = "occurred_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]

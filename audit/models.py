@@ -49,6 +49,10 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "Exported the audit trail"
     ROUND_CHANGED = "round_changed", "Changed a planning round"
     COLLECTION_CHANGED = "collection_changed", "Changed a collection"
+    TRIANGULATION_BANDS_CHANGED = (
+        "triangulation_bands_changed",
+        "Changed a round's triangulation bands",
+    )
     TOKEN_ISSUED = "token_issued", "Issued an API token"
     TOKEN_REVOKED = "token_revoked", "Revoked an API token"
     PASSWORD_RESET_REQUESTED = "password_reset_requested", "Asked to reset a password"

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -13,6 +14,38 @@ from workbooks.findings_csv import spreadsheet_safe
 from .client_address import client_ip
 from .context import current_request
 from .models import AuditAction, AuditEvent
+
+
+def _audit_value(value):
+    """A field's value as the audit trail keeps it (JSON)."""
+    if isinstance(value, dt.datetime):
+        # One zone, so the same instant read from a form and from the database compares equal.
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_audit_value(item) for item in value]
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def audit_changes_apply(*, instance: models.Model, fields: dict, action: str, actor) -> None:
+    """Set `fields` on `instance` and record one event with the before and after of those that
+    changed since the row was stored (none when nothing did). Compared with the stored row, as a
+    bound ModelForm has already changed the instance by the time it is valid. Call it in the
+    transaction that saves the instance."""
+    stored = type(instance).objects.get(pk=instance.pk)
+    before, after = {}, {}
+    for name, value in fields.items():
+        old = getattr(stored, name)
+        if _audit_value(old) != _audit_value(value):
+            before[name], after[name] = _audit_value(old), _audit_value(value)
+        setattr(instance, name, value)
+    if after:
+        audit_record(action=action, actor=actor, obj=instance, before=before, after=after)
 
 
 def audit_record(

@@ -22,7 +22,7 @@ from .services import audit_csv_rows, audit_record
 
 PAGE_SIZE = 50
 # Each event of the whole trail names its object and address, so a row takes three lines.
-SEARCH_PAGE_SIZE = 25
+SEARCH_PAGE_SIZE = 20
 
 
 @login_required

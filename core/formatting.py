@@ -27,6 +27,10 @@ STATUS_COLOURS = {
     "done": "green",
     "changes_requested": "orange",
     "late": "yellow",
+    "pending": "blue",
+    "granted": "green",
+    "refused": "red",
+    "withdrawn": "grey",
 }
 
 

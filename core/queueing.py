@@ -36,8 +36,9 @@ def send_task_on_commit(*, task, args: list, sweeper: str) -> None:
 
 @dataclass(frozen=True)
 class StuckWork:
-    """Rows of work claimed with an attempt counter (validation, exports): what `sweep_stuck_work`
-    needs to know of them. Each model has `status`, `attempts`, `queued_at` and `started_at`."""
+    """Rows of work claimed with an attempt counter (validation, exports, version products): what
+    the helpers below need to know of them. Each model has `status`, `attempts`, `queued_at`,
+    `started_at` and `finished_at`, and `progress` where `tracks_progress`."""
 
     model: type[models.Model]
     queued: str
@@ -46,7 +47,12 @@ class StuckWork:
     running_stale: dt.timedelta
     max_attempts: int
     send: Callable[[int], None]  # queue the row's id again
-    fail: Callable[[int, int], object]  # (id, attempts): end it for good
+    fail: Callable[[int, int, str], object]  # (id, attempt, message): end it for good
+    failed_message: str  # why it ended, with `{attempts}` for the attempts used
+    tracks_progress: bool = True
+
+    def progress_fields(self, percent: int) -> dict:
+        return {"progress": percent} if self.tracks_progress else {}
 
 
 def sweep_stuck_work(*, work: StuckWork, now: dt.datetime) -> dict[str, int]:
@@ -58,7 +64,7 @@ def sweep_stuck_work(*, work: StuckWork, now: dt.datetime) -> dict[str, int]:
     stale_running = rows.filter(status=work.running, started_at__lt=now - work.running_stale)
     for pk, attempts in stale_running.values_list("pk", "attempts"):
         if attempts >= work.max_attempts:
-            work.fail(pk, attempts)
+            work.fail(pk, attempts, work.failed_message.format(attempts=attempts))
             counts["failed"] += 1
         elif rows.filter(pk=pk, status=work.running, attempts=attempts).update(
             status=work.queued, queued_at=now
@@ -74,18 +80,21 @@ def sweep_stuck_work(*, work: StuckWork, now: dt.datetime) -> dict[str, int]:
     return counts
 
 
-def work_claim(*, work: StuckWork, pk: int, give_up: Callable[[int, int], object]) -> int | None:
+def work_claim(*, work: StuckWork, pk: int) -> int | None:
     """Mark the row running and count the attempt. Returns the attempt number, or None when the
-    row is already finished (a duplicate delivery) or has used up its attempts, in which case
-    `give_up(pk, attempt)` ends it for good."""
+    row is already finished (a duplicate delivery) or has used up its attempts, in which case it
+    is failed for good with `failed_message`."""
     claimed = work.model.objects.filter(pk=pk, status__in=[work.queued, work.running]).update(
-        status=work.running, attempts=F("attempts") + 1, started_at=timezone.now(), progress=0
+        status=work.running,
+        attempts=F("attempts") + 1,
+        started_at=timezone.now(),
+        **work.progress_fields(0),
     )
     if not claimed:
         return None
     attempt = work.model.objects.values_list("attempts", flat=True).get(pk=pk)
     if attempt > work.max_attempts:
-        give_up(pk, attempt)
+        work.fail(pk, attempt, work.failed_message.format(attempts=attempt - 1))
         return None
     return attempt
 
@@ -110,6 +119,16 @@ def work_finish(*, work: StuckWork, pk: int, attempt: int, **fields) -> bool:
     again by the sweeper) owns it, whose result then stands."""
     return bool(
         work.model.objects.filter(pk=pk, status=work.running, attempts=attempt).update(
-            finished_at=timezone.now(), progress=100, **fields
+            finished_at=timezone.now(), **work.progress_fields(100), **fields
         )
     )
+
+
+def work_requeue(*, work: StuckWork, pk: int, attempt: int) -> None:
+    """Put this attempt's row back in the queue and send it now, after an unexpected error, rather
+    than leave it running until the sweeper's stale time; the next claim fails it once its
+    attempts are used up."""
+    if work.model.objects.filter(pk=pk, status=work.running, attempts=attempt).update(
+        status=work.queued, queued_at=timezone.now()
+    ):
+        work.send(pk)

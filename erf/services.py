@@ -3,8 +3,6 @@ admins."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -16,7 +14,7 @@ from django.db import transaction
 from accounts.models import User
 from audit.services import audit_record
 from planning.models import Organisation, OrganisationType
-from planning.reference_data import ImportResult
+from planning.reference_data import ImportResult, csv_upload_reader
 
 from .models import NationalBaseline
 
@@ -34,16 +32,11 @@ class BaselinesImport(ImportResult):
 
 
 def _rows(stream: IO[bytes]) -> list[dict]:
-    raw = stream.read(MAX_IMPORT_BYTES + 1)
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise ValidationError("The file is larger than 2 MB; a baselines file is far smaller.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError(
-            "The file is not UTF-8 text. Save it as CSV UTF-8 and try again."
-        ) from None
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv_upload_reader(
+        stream=stream,
+        max_bytes=MAX_IMPORT_BYTES,
+        too_large="The file is larger than 2 MB; a baselines file is far smaller.",
+    )
     header = [column.strip() for column in (reader.fieldnames or [])]
     if not set(COLUMNS) <= set(header):
         raise ValidationError(

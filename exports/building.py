@@ -26,6 +26,7 @@ from core.queueing import (
     work_claim,
     work_finish,
     work_progress,
+    work_requeue,
 )
 from planning.definitions import erf_collection_code
 from submissions.models import Submission
@@ -115,21 +116,9 @@ def _work() -> StuckWork:
         queued_stale=dt.timedelta(seconds=settings.EXPORT_QUEUED_STALE_SECONDS),
         running_stale=dt.timedelta(seconds=settings.EXPORT_RUNNING_STALE_SECONDS),
         max_attempts=settings.EXPORT_MAX_ATTEMPTS,
-        send=lambda pk: send_task(task=build_export, args=[pk], sweeper="the next sweep"),
-        fail=lambda pk, attempts: export_fail(
-            job_id=pk, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts)
-        ),
-    )
-
-
-def export_claim(*, job_id: int) -> int | None:
-    """Mark the job running and count the attempt; None if it is finished or out of attempts."""
-    return work_claim(
-        work=_work(),
-        pk=job_id,
-        give_up=lambda pk, attempt: export_fail(
-            job_id=pk, attempt=attempt, message=FAILED_MESSAGE.format(attempts=attempt - 1)
-        ),
+        send=lambda pk: send_task(task=build_export, args=[pk], sweeper="the stuck-export sweeper"),
+        fail=lambda pk, attempt, message: export_fail(job_id=pk, attempt=attempt, message=message),
+        failed_message=FAILED_MESSAGE,
     )
 
 
@@ -141,7 +130,7 @@ def export_fail(*, job_id: int, attempt: int, message: str) -> bool:
 
 def export_build(*, job_id: int) -> str | None:
     """Build the job's file once. Returns its final status, or None when there was nothing to do."""
-    attempt = export_claim(job_id=job_id)
+    attempt = work_claim(work=_work(), pk=job_id)
     if attempt is None:
         return None
     job = ExportJob.objects.select_related("planning_round", "collection", "region").get(pk=job_id)
@@ -158,10 +147,8 @@ def export_build(*, job_id: int) -> str | None:
             output.seek(0)
             name = default_storage.save(export_upload_to(job, ""), File(output))
     except Exception:
-        # Try again now rather than leave the job "being built" until the sweeper's stale time; the
-        # claim fails it once its attempts are used up, with a message to the person who asked.
         logger.exception("Export %s failed on attempt %s", job_id, attempt)
-        _requeue(job_id=job_id, attempt=attempt)
+        work_requeue(work=_work(), pk=job_id, attempt=attempt)
         return None
     finished = work_finish(
         work=_work(),
@@ -178,15 +165,6 @@ def export_build(*, job_id: int) -> str | None:
         default_storage.delete(name)
         return None
     return ExportStatus.DONE
-
-
-def _requeue(*, job_id: int, attempt: int) -> None:
-    from .tasks import build_export
-
-    if ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING, attempts=attempt).update(
-        status=ExportStatus.QUEUED, queued_at=timezone.now()
-    ):
-        send_task(task=build_export, args=[job_id], sweeper="the stuck-export sweeper")
 
 
 def _write_consolidation(

@@ -94,6 +94,22 @@ class ExportJob(models.Model):
         return f"Export {self.pk}: {self.get_kind_display()}"
 
     @property
+    def is_ready(self) -> bool:
+        return self.status == ExportStatus.DONE
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == ExportStatus.RUNNING
+
+    @property
+    def has_failed(self) -> bool:
+        return self.status == ExportStatus.FAILED
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == ExportStatus.EXPIRED
+
+    @property
     def is_finished(self) -> bool:
         return self.status in ExportStatus.FINISHED
 

@@ -18,7 +18,7 @@ from submissions.downloads import content_type_of, streamed_attachment
 
 from . import selectors, services
 from .forms import ExportRequestForm
-from .models import ExportJob, ExportStatus
+from .models import ExportJob
 
 PAGE_SIZE = 25
 
@@ -103,7 +103,7 @@ def _panel_context(job: ExportJob) -> dict:
 @permission_or_404("exports.request_export")
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
     job = selectors.export_get_for_user(user=request.user, pk=pk)
-    if job.status != ExportStatus.DONE or not job.file:
+    if not job.is_ready or not job.file:
         raise Http404("This export is not ready")
     filename = services.export_filename(job=job)
     audit_record(

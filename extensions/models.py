@@ -4,6 +4,8 @@ and decisions that set it (`ExtensionRequest`)."""
 
 from __future__ import annotations
 
+from enum import nonmember
+
 from django.db import models
 from django.db.models import Q
 
@@ -42,6 +44,9 @@ class ExtensionStatus(models.TextChoices):
     GRANTED = "granted", "Granted"
     REFUSED = "refused", "Refused"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # Its region has answered: granted or refused.
+    DECIDED = nonmember(frozenset({"granted", "refused"}))
 
 
 class ExtensionRequest(models.Model):
@@ -82,3 +87,11 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} {self.collection.code}: {self.get_status_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ExtensionStatus.PENDING
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in ExtensionStatus.DECIDED

@@ -35,7 +35,7 @@ def _extension_page(
     collection, organisation = submission.collection, submission.organisation
     history = list(selectors.extension_history(collection=collection, organisation=organisation))
     can_decide = request.user.has_perm("planning.decide_extension", organisation)
-    pending = [item for item in history if item.status == ExtensionStatus.PENDING]
+    pending = [item for item in history if item.is_pending]
     decision_forms = decision_forms or {}
     context = {
         "submission": submission,

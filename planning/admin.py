@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from core.admin import ReadOnlyAdmin
 from submissions.rounds import collection_update
 
 from .models import (
@@ -42,14 +43,22 @@ class OrganisationLinkInline(admin.TabularInline):
         return False
 
 
+class ReferenceDataAdmin(admin.ModelAdmin):
+    """Reference data comes and goes by import, with dates; deleting a row here would take its
+    returns' deadlines, extensions and sign-off arrangements with it, unaudited."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ReferenceDataAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ReferenceDataAdmin):
     list_display = [
         "ods_code",
         "name",
@@ -146,16 +155,17 @@ class PlanningRoundAdmin(admin.ModelAdmin):
     inlines = [CollectionInline]
     actions = ["make_current"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # Publishing and making current have their own audited services (the portal's round
-        # pages, and the action here).
-        return ["status", "is_current", "copied_from"] if obj else ["status", "is_current"]
+    # Publishing and making current have their own audited services (the portal's round pages,
+    # and the action here).
+    readonly_fields = ["status", "is_current", "copied_from"]
+
+    def has_add_permission(self, request):
+        # A round is set up from its definition file or copied from another in the portal, both
+        # audited, and comes with its collections; a bare round here would have none.
+        return False
 
     def save_model(self, request, obj, form, change):
-        if change:
-            round_update(planning_round=obj, changed_by=request.user, **_changed_fields(form))
-        else:
-            super().save_model(request, obj, form, change)
+        round_update(planning_round=obj, changed_by=request.user, **_changed_fields(form))
 
     @admin.action(description="Make the selected round current")
     def make_current(self, request, queryset):
@@ -192,7 +202,7 @@ class CollectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignOffDelegation)
-class SignOffDelegationAdmin(admin.ModelAdmin):
+class SignOffDelegationAdmin(ReadOnlyAdmin):
     """Providers hand sign-off to their system on their "Who signs off your returns" page; here
     it can be read and taken back, through the same service."""
 
@@ -202,12 +212,6 @@ class SignOffDelegationAdmin(admin.ModelAdmin):
     search_fields = ["organisation__ods_code", "organisation__name", "system__ods_code"]
     readonly_fields = [field.name for field in SignOffDelegation._meta.fields]
     actions = ["revoke"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Take sign-off back from the system")
     def revoke(self, request, queryset):

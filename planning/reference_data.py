@@ -286,18 +286,28 @@ _IMPORTERS = (
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-def organisations_import_csv(*, stream: IO[bytes]) -> tuple[str, ImportResult]:
-    """Create or update organisations from one reference CSV; running it twice changes nothing."""
-    raw = stream.read(MAX_IMPORT_BYTES + 1)
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise ValidationError("The file is larger than 5 MB; reference files are far smaller.")
+def csv_upload_reader(*, stream: IO[bytes], max_bytes: int, too_large: str) -> csv.DictReader:
+    """An uploaded CSV's rows, read no further than `max_bytes` (refused with `too_large`) and
+    refused unless UTF-8 (with or without the byte-order mark Excel writes)."""
+    raw = stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise ValidationError(too_large)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError(
             "The file is not UTF-8 text. Save it as CSV UTF-8 and try again."
         ) from None
-    reader = csv.DictReader(io.StringIO(text))
+    return csv.DictReader(io.StringIO(text))
+
+
+def organisations_import_csv(*, stream: IO[bytes]) -> tuple[str, ImportResult]:
+    """Create or update organisations from one reference CSV; running it twice changes nothing."""
+    reader = csv_upload_reader(
+        stream=stream,
+        max_bytes=MAX_IMPORT_BYTES,
+        too_large="The file is larger than 5 MB; reference files are far smaller.",
+    )
     header = {column.strip() for column in (reader.fieldnames or [])}
     rows = lambda: [{key.strip(): value for key, value in row.items() if key} for row in reader]  # noqa: E731
     if CHANGE_COLUMNS <= header:

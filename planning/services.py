@@ -4,17 +4,15 @@ editing a collection) is `submissions.rounds`."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import users_holding_role
 from audit.models import AuditAction
-from audit.services import audit_record
+from audit.services import audit_changes_apply, audit_record
 from notifications.services import notify
 
 from . import rules as planning_rules
@@ -27,58 +25,17 @@ from .models import (
 )
 
 
-def _audit_value(value):
-    """A field's value as the audit trail keeps it (JSON)."""
-    if isinstance(value, dt.datetime):
-        # One zone, so the same instant read from a form and from the database compares equal.
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_audit_value(item) for item in value]
-    if isinstance(value, models.Model):
-        return str(value)
-    return value
-
-
-def _apply_audited(*, instance: models.Model, fields: dict) -> tuple[dict, dict]:
-    """Set `fields` on `instance`, answering what changed since it was stored: (before, after) of
-    those fields only. Compared with the stored row, as a bound ModelForm has already changed
-    the instance by the time it is valid."""
-    stored = type(instance).objects.get(pk=instance.pk)
-    before, after = {}, {}
-    for name, value in fields.items():
-        old = getattr(stored, name)
-        if _audit_value(old) != _audit_value(value):
-            before[name], after[name] = _audit_value(old), _audit_value(value)
-        setattr(instance, name, value)
-    return before, after
-
-
-def save_audited(
-    *, instance: models.Model, fields: dict, action: str, changed_by: User | None
-) -> None:
-    """Set `fields` on `instance`, validate and save it, and record one `action` event with the
-    before and after of the fields that changed (none when nothing did)."""
-    before, after = _apply_audited(instance=instance, fields=fields)
-    instance.full_clean()
-    instance.save()
-    if after:
-        audit_record(action=action, actor=changed_by, obj=instance, before=before, after=after)
-
-
 @transaction.atomic
 def round_update(
     *, planning_round: PlanningRound, changed_by: User | None = None, **fields
 ) -> PlanningRound:
     """Edit a round's name or dates, audited with before and after (publishing and making it
     current have their own services)."""
-    save_audited(
-        instance=planning_round,
-        fields=fields,
-        action=AuditAction.ROUND_CHANGED,
-        changed_by=changed_by,
+    audit_changes_apply(
+        instance=planning_round, fields=fields, action=AuditAction.ROUND_CHANGED, actor=changed_by
     )
+    planning_round.full_clean()
+    planning_round.save()
     return planning_round
 
 

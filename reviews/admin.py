@@ -1,23 +1,11 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.admin import ReadOnlyAdmin
 from submissions.models import SubmissionStatus
 
 from .models import Comment, Decision, DecisionKind, Endorsement, SubmittedReturn
 from .services import DecisionConflict, decision_record
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Review records are evidence: they are read in the admin, never edited or deleted there."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Decision)

@@ -15,7 +15,7 @@ from core.permissions import object_permission_or_404, permission_or_404
 from planning.models import Collection
 from submissions import selectors as submission_selectors
 from submissions.erf_estimates import erf_estimate_of_version
-from submissions.models import ProductKind, ProductStatus
+from submissions.models import ProductKind
 from submissions.products import comparison_changes, product_for
 from triangulation.selectors import triangulation_section
 
@@ -258,7 +258,7 @@ def _comparison_context(request: HttpRequest, pk: int) -> dict:
         if is_workbook and old.pk != new.pk
         else None
     )
-    done = product is not None and product.status == ProductStatus.DONE
+    done = product is not None and product.is_ready
     query = request.GET.copy()
     query.pop("page", None)
     return {

@@ -4,6 +4,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 
+from core.admin import ReadOnlyAdmin
 from core.exceptions import Conflict
 from reviews.services import submission_reopen
 from workbooks.specs import spec_versions
@@ -13,33 +14,15 @@ from .selectors import collection_specs
 from .services import template_version_issue
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Versions and findings are a record: nobody edits or deletes them, not even in the admin."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ReadOnlyAdmin):
+    """A return's status changes only through transition(), by the reopen action here."""
+
     list_display = ["organisation", "collection", "status", "submitted_at", "is_late"]
     list_filter = ["status", "is_late", "collection__planning_round", "collection__code"]
     list_select_related = ["organisation", "collection"]
     search_fields = ["organisation__ods_code", "organisation__name", "collection__code"]
-    readonly_fields = [field.name for field in Submission._meta.fields]
     actions = ["reopen"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Reopen approved returns (back to the organisation, with a reason)")
     def reopen(self, request, queryset):
@@ -134,10 +117,15 @@ class TemplateVersionAdmin(admin.ModelAdmin):
     list_select_related = ["collection", "issued_by"]
     readonly_fields = ["issued_by", "issued_at"]
 
+    def has_change_permission(self, request, obj=None):
+        # Which layouts are accepted changes only by issuing a new one (audited, and every
+        # organisation owing the return told), as when a round's definition is updated.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
         # Issuing goes through the service: older versions stay accepted as they were.
         still_accepted = list(
             obj.collection.template_versions.filter(is_accepted=True).values_list(

@@ -109,28 +109,17 @@ def _work() -> StuckWork:
         running_stale=dt.timedelta(seconds=settings.ERF_REFRESH_RUNNING_STALE_SECONDS),
         max_attempts=settings.ERF_REFRESH_MAX_ATTEMPTS,
         send=lambda pk: send_task(task=refresh_erf_estimates, args=[pk], sweeper="the next sweep"),
-        fail=lambda pk, attempts: _fail(refresh_id=pk, attempt=attempts),
-    )
-
-
-def _fail(*, refresh_id: int, attempt: int) -> bool:
-    return work_finish(
-        work=_work(),
-        pk=refresh_id,
-        attempt=attempt,
-        status=RefreshStatus.FAILED,
-        message=FAILED_MESSAGE.format(attempts=attempt),
+        fail=lambda pk, attempt, message: work_finish(
+            work=_work(), pk=pk, attempt=attempt, status=RefreshStatus.FAILED, message=message
+        ),
+        failed_message=FAILED_MESSAGE,
     )
 
 
 def estimate_refresh_run(*, refresh_id: int) -> str | None:
     """Work out each version's estimate again and store it where it changed. Returns the final
     status, or None when there was nothing to do (already done, or another attempt owns it)."""
-    attempt = work_claim(
-        work=_work(),
-        pk=refresh_id,
-        give_up=lambda pk, attempt: _fail(refresh_id=pk, attempt=attempt - 1),
-    )
+    attempt = work_claim(work=_work(), pk=refresh_id)
     if attempt is None:
         return None
     refresh = EstimateRefresh.objects.get(pk=refresh_id)

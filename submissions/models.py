@@ -241,6 +241,11 @@ class Version(models.Model):
         return f"{self.submission} v{self.number}"
 
     @property
+    def is_valid(self) -> bool:
+        """Checked and free of errors."""
+        return self.status == VersionStatus.VALID
+
+    @property
     def is_finished(self) -> bool:
         return self.status in VersionStatus.FINISHED
 
@@ -370,6 +375,14 @@ class VersionProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.version}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ProductStatus.DONE
+
+    @property
+    def has_failed(self) -> bool:
+        return self.status == ProductStatus.FAILED
 
     @property
     def is_finished(self) -> bool:

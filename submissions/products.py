@@ -16,10 +16,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from core.queueing import StuckWork, send_task, send_task_on_commit, sweep_stuck_work
+from core.queueing import (
+    StuckWork,
+    send_task,
+    send_task_on_commit,
+    sweep_stuck_work,
+    work_claim,
+    work_finish,
+    work_requeue,
+)
 from workbooks.compare import CellChange, compare_workbooks
 from workbooks.highlight import highlight_workbook
 from workbooks.reader import check_stored
@@ -69,36 +76,35 @@ def _task():
     return build_version_product
 
 
-def product_claim(*, product_id: int) -> int | None:
-    """Mark the product running and count the attempt; None if it is finished or out of attempts."""
-    claimed = VersionProduct.objects.filter(
-        pk=product_id, status__in=[ProductStatus.QUEUED, ProductStatus.RUNNING]
-    ).update(status=ProductStatus.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now())
-    if not claimed:
-        return None
-    attempts = VersionProduct.objects.values_list("attempts", flat=True).get(pk=product_id)
-    if attempts > settings.PRODUCT_MAX_ATTEMPTS:
-        product_fail(
-            product_id=product_id,
-            attempt=attempts,
-            message=FAILED_MESSAGE.format(attempts=attempts - 1),
-        )
-        return None
-    return attempts
+def _work() -> StuckWork:
+    """Products as work for core.queueing, retried and swept like validations: read per call, so
+    settings in force apply."""
+    return StuckWork(
+        model=VersionProduct,
+        queued=ProductStatus.QUEUED,
+        running=ProductStatus.RUNNING,
+        queued_stale=dt.timedelta(seconds=settings.VALIDATION_QUEUED_STALE_SECONDS),
+        running_stale=dt.timedelta(seconds=settings.VALIDATION_RUNNING_STALE_SECONDS),
+        max_attempts=settings.PRODUCT_MAX_ATTEMPTS,
+        send=lambda pk: send_task(task=_task(), args=[pk], sweeper=SWEEPER),
+        fail=lambda pk, attempt, message: product_fail(
+            product_id=pk, attempt=attempt, message=message
+        ),
+        failed_message=FAILED_MESSAGE,
+        tracks_progress=False,
+    )
 
 
 def product_fail(*, product_id: int, attempt: int, message: str) -> bool:
-    return bool(
-        VersionProduct.objects.filter(
-            pk=product_id, status=ProductStatus.RUNNING, attempts=attempt
-        ).update(status=ProductStatus.FAILED, message=message, finished_at=timezone.now())
+    return work_finish(
+        work=_work(), pk=product_id, attempt=attempt, status=ProductStatus.FAILED, message=message
     )
 
 
 def product_build(*, product_id: int, limited: bool = False) -> str | None:
     """Build the product once; `limited` (on a worker) runs it inside the validation's time and
     address-space limits, which cannot be set for one thread of a web process."""
-    attempt = product_claim(product_id=product_id)
+    attempt = work_claim(work=_work(), pk=product_id)
     if attempt is None:
         return None
     product = VersionProduct.objects.select_related(
@@ -121,14 +127,20 @@ def product_build(*, product_id: int, limited: bool = False) -> str | None:
         return ProductStatus.FAILED
     except Exception:
         logger.exception("Product %s failed on attempt %s", product_id, attempt)
-        _requeue(product_id=product_id, attempt=attempt)
+        work_requeue(work=_work(), pk=product_id, attempt=attempt)
         return None
     name = ""
     if "file" in fields:
         name = product.file.storage.save(product_upload_to(product, ""), fields.pop("file"))
-    finished = VersionProduct.objects.filter(
-        pk=product_id, status=ProductStatus.RUNNING, attempts=attempt
-    ).update(status=ProductStatus.DONE, finished_at=timezone.now(), message="", file=name, **fields)
+    finished = work_finish(
+        work=_work(),
+        pk=product_id,
+        attempt=attempt,
+        status=ProductStatus.DONE,
+        message="",
+        file=name,
+        **fields,
+    )
     if not finished and name:
         # A newer attempt owns the product now (the sweeper re-sent it): keep only its file.
         product.file.storage.delete(name)
@@ -186,28 +198,7 @@ def comparison_changes(*, product: VersionProduct) -> list[CellChange]:
     ]
 
 
-def _requeue(*, product_id: int, attempt: int) -> None:
-    if VersionProduct.objects.filter(
-        pk=product_id, status=ProductStatus.RUNNING, attempts=attempt
-    ).update(status=ProductStatus.QUEUED, queued_at=timezone.now()):
-        send_task(task=_task(), args=[product_id], sweeper=SWEEPER)
-
-
 def products_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Re-send products stuck waiting (the broker lost them) or running (a worker died); fail those
     that have used up their attempts. Run periodically by Celery beat."""
-    return sweep_stuck_work(
-        now=now or timezone.now(),
-        work=StuckWork(
-            model=VersionProduct,
-            queued=ProductStatus.QUEUED,
-            running=ProductStatus.RUNNING,
-            queued_stale=dt.timedelta(seconds=settings.VALIDATION_QUEUED_STALE_SECONDS),
-            running_stale=dt.timedelta(seconds=settings.VALIDATION_RUNNING_STALE_SECONDS),
-            max_attempts=settings.PRODUCT_MAX_ATTEMPTS,
-            send=lambda pk: send_task(task=_task(), args=[pk], sweeper="the next sweep"),
-            fail=lambda pk, attempts: product_fail(
-                product_id=pk, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts)
-            ),
-        ),
-    )
+    return sweep_stuck_work(now=now or timezone.now(), work=_work())

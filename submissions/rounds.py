@@ -15,11 +15,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditAction
-from audit.services import audit_record
+from audit.services import audit_changes_apply, audit_record
 from core.formatting import shift_london_datetime
 from planning.definitions import DefinitionRejected, parse_definition
 from planning.models import Collection, PlanningRound, RoundStatus
-from planning.services import save_audited
 from workbooks.definition import CollectionDefinition, Definition, Problem
 from workbooks.definition_roll import definition_roll_forward
 from workbooks.specs import template_layout_key
@@ -87,12 +86,11 @@ def collection_update(
     *, collection: Collection, changed_by: User | None = None, **fields
 ) -> Collection:
     """Edit a collection (its deadline included), audited with the fields' before and after."""
-    save_audited(
-        instance=collection,
-        fields=fields,
-        action=AuditAction.COLLECTION_CHANGED,
-        changed_by=changed_by,
+    audit_changes_apply(
+        instance=collection, fields=fields, action=AuditAction.COLLECTION_CHANGED, actor=changed_by
     )
+    collection.full_clean()
+    collection.save()
     # A change of who submits may add organisations that owe the return.
     submissions_ensure_for_round(planning_round=collection.planning_round)
     return collection

@@ -111,22 +111,17 @@ def _work() -> StuckWork:
         running_stale=dt.timedelta(seconds=settings.VALIDATION_RUNNING_STALE_SECONDS),
         max_attempts=settings.VALIDATION_MAX_ATTEMPTS,
         send=lambda pk: enqueue_validation(version_id=pk),
-        fail=lambda pk, attempts: version_fail(
-            version_id=pk, attempt=attempts, message=FAILED_MESSAGE.format(attempts=attempts)
+        fail=lambda pk, attempt, message: version_fail(
+            version_id=pk, attempt=attempt, message=message
         ),
+        failed_message=FAILED_MESSAGE,
     )
 
 
 def version_claim(*, version_id: int) -> int | None:
     """Mark the version running and count the attempt. Returns the attempt number, or None when
     the version is already finished (a duplicate delivery) or has used up its attempts."""
-    attempt = work_claim(
-        work=_work(),
-        pk=version_id,
-        give_up=lambda pk, attempt: version_fail(
-            version_id=pk, attempt=attempt, message=FAILED_MESSAGE.format(attempts=attempt - 1)
-        ),
-    )
+    attempt = work_claim(work=_work(), pk=version_id)
     if attempt is not None:
         _move_submission(version_id=version_id, action=Action.START_VALIDATION)
     return attempt

@@ -33,7 +33,7 @@ from .forms import (
     TemplateVersionIssueForm,
     UploadForm,
 )
-from .models import ProductKind, ProductStatus
+from .models import ProductKind
 from .products import product_for
 from .transitions import Action, state_allows
 
@@ -397,7 +397,7 @@ def _marked_workbook(request: HttpRequest, pk: int):
 def version_highlighted(request: HttpRequest, pk: int) -> HttpResponse:
     """The workbook with its findings marked; while a large one is prepared, a page saying so."""
     version, product = _marked_workbook(request, pk)
-    if product.status != ProductStatus.DONE:
+    if not product.is_ready:
         return render(
             request,
             "submissions/marked_workbook.html",

@@ -1,4 +1,4 @@
-"""docker-compose.yml and .env.example describe the production stack of SPEC §9."""
+"""docker-compose.yml and .env.example describe the production stack."""
 
 from __future__ import annotations
 

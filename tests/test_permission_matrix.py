@@ -1,4 +1,4 @@
-"""Who gets what from every URL of the portal (SPEC §1: deny by default, denied objects are 404).
+"""Who gets what from every URL of the portal (deny by default, denied objects are 404).
 
 One row of MATRIX is one request: a URL name, how to build its arguments from the world (see
 tests/world.py), and the expected answer for each principal. Principals are the "A"-side users

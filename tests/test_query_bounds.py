@@ -1,4 +1,4 @@
-"""SPEC §8: the number of queries of every page is bounded whatever the data size.
+"""The number of queries of every page is bounded whatever the data size.
 
 Each page is loaded with small data and again after adding much more; the query count must be
 the same and within the page's bound.

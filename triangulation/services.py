@@ -9,12 +9,15 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import User
+from audit.models import AuditAction
+from audit.services import audit_changes_apply
 from core.queueing import send_task, send_task_on_commit
 from planning.models import Organisation
 from submissions.models import ReturnValue, Submission, Version, VersionStatus
 
 from .checks import Number, ReturnNumbers, TriangulationPlan, check_system
-from .models import TriangulationFinding, TriangulationRun
+from .models import TriangulationBands, TriangulationFinding, TriangulationRun
 from .selectors import (
     bands_for_round,
     is_triangulated,
@@ -179,3 +182,24 @@ def triangulation_run(*, system_id: int, planning_round_id: int, stage: str) -> 
         run.versions.set(by_collection.values())
         TriangulationRun.objects.filter(pk=run.pk).update(ran_at=started)
     return len(found)
+
+
+_BAND_FIELDS = ("workforce_tolerance", "cost_tolerance", "pay_tolerance", "commissioner_tolerance")
+
+
+@transaction.atomic
+def triangulation_bands_save(*, bands: TriangulationBands, changed_by: User) -> TriangulationBands:
+    """Save a round's bands (made or edited in Django admin), audited with before and after; a
+    round's first bands are recorded against the defaults they replace."""
+    fields = {name: getattr(bands, name) for name in _BAND_FIELDS}
+    if bands.pk is None:
+        # Stored first with what the round used until now, the defaults, to compare against.
+        bands.pk = TriangulationBands.objects.create(planning_round_id=bands.planning_round_id).pk
+    audit_changes_apply(
+        instance=bands,
+        fields=fields,
+        action=AuditAction.TRIANGULATION_BANDS_CHANGED,
+        actor=changed_by,
+    )
+    bands.save()
+    return bands

@@ -12,7 +12,7 @@ import io
 import posixpath
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
@@ -79,14 +79,34 @@ def _article(noun: str) -> str:
 def check_package(*, data: bytes) -> zipfile.ZipFile:
     """The opened zip of an OOXML package that passed every container check (used by validation
     too)."""
+    archive = open_package(data=data)
+    check_streams(archive, budget=InflateBudget())
+    return archive
+
+
+def open_package(*, data: bytes) -> zipfile.ZipFile:
+    """The zip, once its directory passed the checks; no entry is inflated yet."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
         raise RejectedFile(DAMAGED) from None
     _check_directory(infos)
-    _check_streams(archive, infos)
     return archive
+
+
+class InflateBudget:
+    """The bytes all of a package's entries may inflate to, counted as they are inflated: sizes in
+    the directory can lie; zlib output cannot. A reader that streams a part itself counts it here
+    instead of having it inflated twice."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def take(self, size: int) -> None:
+        self.total += size
+        if self.total > MAX_TOTAL_BYTES:
+            raise RejectedFile("The file expands to more data than a plan return can hold.")
 
 
 def _detect(data: bytes) -> str:
@@ -220,23 +240,25 @@ def _check_name(name: str) -> None:
         raise RejectedFile("The file contains a part with an unsafe name and was not opened.")
 
 
-def _check_streams(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """Inflate every entry with a byte budget: sizes in the directory can lie; zlib output
-    cannot."""
-    total = 0
-    for info in infos:
+def check_streams(
+    archive: zipfile.ZipFile,
+    *,
+    budget: InflateBudget,
+    names: Collection[str] | None = None,
+    skip: Collection[str] = (),
+) -> None:
+    """Inflate each entry (those `names`, or all but `skip`) within the budget."""
+    for info in archive.infolist():
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise RejectedFile(
                 "The file uses a compression method Excel and Word do not; save it again."
             )
+        if (names is not None and info.filename not in names) or info.filename in skip:
+            continue
         try:
             with archive.open(info) as stream:
                 while chunk := stream.read(STREAM_CHUNK):
-                    total += len(chunk)
-                    if total > MAX_TOTAL_BYTES:
-                        raise RejectedFile(
-                            "The file expands to more data than a plan return can hold."
-                        )
+                    budget.take(len(chunk))
         except (
             zipfile.BadZipFile,
             zlib.error,

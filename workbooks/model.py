@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from openpyxl.utils import get_column_letter
-
 HEADER_ROW = 3
 FIRST_DATA_ROW = 4
 GRID_KEY_HEADERS = ("Org code", "Org name", "Measure code", "Measure", "Unit")
@@ -222,7 +220,13 @@ def grid_blocks(
 
 
 def col_letter(col: int) -> str:
-    return get_column_letter(col)
+    """Excel's letters for a 1-based column (1 -> A, 27 -> AA); written out rather than taken from
+    openpyxl, whose package import would add a third to validation's memory."""
+    letters = ""
+    while col > 0:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 COVER_SHEET = "Cover"

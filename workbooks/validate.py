@@ -1,20 +1,26 @@
 """Validate an uploaded return against the rules declared for its collection and template version.
 
 Values come from python-calamine (fast, Rust); formulas and the real extent of each sheet come from
-one streaming pass over the sheet XML (`workbooks.xlsxscan`). Rules are the declarations of the
-round's definition (`workbooks.definition`, in `context.specs`); this module only knows rule kinds.
+one streaming pass over the sheet XML (`workbooks.xlsxscan`), the sheet's only inflation here.
+Rules are the declarations of the round's definition (`workbooks.definition`, in `context.specs`);
+this module only knows rule kinds. A grid's rules run over its whole block of values at once
+(numpy), and each finding is then built by the row-by-row code, so the words never differ.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
+import operator
 import time
 from collections.abc import Callable, Sequence
+from itertools import chain
 
+import numpy as np
 from python_calamine import CalamineError, CalamineWorkbook
 
-from .filecheck import check_package
+from .filecheck import InflateBudget, check_streams, open_package
 from .model import (
     COVER_FIELDS,
     COVER_SHEET,
@@ -22,16 +28,14 @@ from .model import (
     HEADER_ROW,
     MEMBER_NAMES,
     UNITS,
-    GridBlock,
+    GridRow,
     GridSheet,
     Measure,
     TableSheet,
     TemplateSpec,
     col_letter,
-    grid_blocks,
     table_input_cols,
 )
-from .narrative import validate_narrative
 from .reader import (
     MAX_SHEET_AREA,
     UNREADABLE,
@@ -41,8 +45,9 @@ from .reader import (
 )
 from .specs import spec_for, spec_versions
 from .types import Finding, GridNumbers, RejectedFile, TemplateContext, ValidationResult
-from .xlsxscan import SheetScan, scan_sheet, sheet_parts
+from .xlsxscan import ColumnFormulas, SheetScan, scan_sheet, sheet_parts
 
+WORKBOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 MAX_FINDINGS = 5_000  # beyond this the submitter needs to fix the pattern, not read a longer list
 Progress = Callable[[int], None]
 
@@ -121,6 +126,9 @@ def validate_file(
         return validate_workbook(
             data=data, context=context, accepted_versions=accepted_versions, progress=progress
         )
+    # Imported here: python-docx and lxml would otherwise sit in the memory of every workbook check.
+    from .narrative import validate_narrative
+
     result = validate_narrative(data=data, file_format=file_format, context=context)
     if progress:
         progress(100)
@@ -138,7 +146,12 @@ def validate_workbook(
     report = progress or (lambda percent: None)
     report(0)
     findings = Findings()
-    state = {"cells": 0, "version": "", "grids": []}
+    state = {"cells": 0, "version": "", "grids": [], "budget": None}
+    # The values of a large return are a hundred thousand lists that live until the end of the
+    # check and hold no cycles; the cycle collector would walk them again at every few hundred new
+    # lists (a third of the check's time on a million-cell return), so it waits until the end.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         _validate(
             data=data,
@@ -150,6 +163,9 @@ def validate_workbook(
         )
     except RejectedFile as rejected:
         findings.error("FILE.REJECTED", "", "", "", rejected.message)
+    finally:
+        if collecting:
+            gc.enable()
     report(100)
     return ValidationResult(
         findings=findings.finish(),
@@ -169,9 +185,18 @@ def _validate(
     state: dict,
     report: Callable[[int], None],
 ) -> None:
-    archive = check_package(data=data)
+    archive = open_package(data=data)
+    # The sheets are inflated once, by the scan before calamine reads each; every other part here.
+    budget = state["budget"] = InflateBudget()
+    check_streams(archive, budget=budget, names=WORKBOOK_PARTS)
     try:
         parts = sheet_parts(archive)
+    except MemoryError:
+        raise
+    except Exception:  # the XML parser raises its own types for a broken workbook
+        raise RejectedFile(UNREADABLE) from None
+    check_streams(archive, budget=budget, skip=set(parts.values()))
+    try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except MemoryError:
         raise  # a limit on the check, not a fault of the file: the caller reports it
@@ -232,8 +257,11 @@ def _load(
     formula_cols: range,
     findings: Findings,
     state: dict,
+    within: tuple[int, int] | None = None,
 ) -> tuple[list[list], SheetScan] | None:
-    scan = scan_sheet(archive, parts[name], formula_cols=formula_cols)
+    scan = scan_sheet(
+        archive, parts[name], formula_cols=formula_cols, within=within, budget=state["budget"]
+    )
     if scan.area > MAX_SHEET_AREA:
         findings.error(
             "STRUCT.SIZE",
@@ -248,7 +276,7 @@ def _load(
     except CalamineError:
         # calamine reads a sheet's XML only now: a sheet broken inside a sound zip is found here.
         raise RejectedFile(UNREADABLE) from None
-    state["cells"] += sum(len(row) for row in rows)
+    state["cells"] += sum(map(len, rows))
     return rows, scan
 
 
@@ -360,6 +388,7 @@ def _validate_sheet(
         if isinstance(sheet, GridSheet)
         else sheet.first_value_col + len(sheet.columns)
     )
+    last_row, last_col = template_extent(sheet, context=context)
     loaded = _load(
         workbook,
         archive,
@@ -368,11 +397,12 @@ def _validate_sheet(
         formula_cols=range(sheet.first_value_col, last_input + 1),
         findings=findings,
         state=state,
+        # A bound is all a sheet inside its template needs, unless the template is too large.
+        within=(last_row, last_col) if last_row * last_col <= MAX_SHEET_AREA else None,
     )
     if loaded is None:
         return
     rows, scan = loaded
-    last_row, last_col = template_extent(sheet, context=context)
     if scan.max_row > last_row or scan.max_col > last_col:
         findings.warning(
             "STRUCT.OUTSIDE",
@@ -537,6 +567,10 @@ def _all_whole(cells: list, kinds: set[type]) -> bool:
 
 
 class GridCheck:
+    """A grid sheet's rules, run over the whole block of values at once: the checks find the
+    cells that need a finding, and each finding is then built, in the order and with the words of
+    the row-by-row rules, by the same code that builds it for a single row."""
+
     def __init__(
         self,
         *,
@@ -552,12 +586,14 @@ class GridCheck:
         self.rows = rows
         self.scan = scan
         self.findings = findings
-        self.blocks = grid_blocks(
-            sheet=sheet,
-            organisation_code=context.organisation_code,
-            organisation_name=context.organisation_name,
-            members=context.members,
-        )
+        # The organisations in block order, the submitting one first (as grid_blocks lays them);
+        # a block's rows are the sheet's measures in order, so a row's place gives both.
+        self.orgs = [(context.organisation_code, context.organisation_name, "self")] + [
+            (member.code, member.name, member.kind)
+            for member in context.members
+            if member.kind in sheet.member_kinds
+        ]
+        self.measures = sheet.measures
         self.numbers: dict[
             int, list[float | None]
         ] = {}  # row -> value-column numbers (None: not a number)
@@ -567,24 +603,29 @@ class GridCheck:
         self.baseline_count = sheet.baseline_count
         self.letters = [col_letter(col) for col in range(self.first_value_col, self.total_col)]
 
+    def grid_row(self, index: int) -> GridRow:
+        code, name, kind = self.orgs[index // len(self.measures)]
+        return GridRow(
+            FIRST_DATA_ROW + index, code, name, kind, self.measures[index % len(self.measures)]
+        )
+
     def run(self) -> None:
-        for block in self.blocks:
-            for grid_row in block.rows.values():
-                self._row(grid_row)
-        for block in self.blocks:
-            self._sums(block)
+        block = GridBlockValues.read(self)
+        self._sums(block)
         if self.sheet.total_rule:
-            self._system_total()
-        for block in self.blocks:
-            for grid_row in block.rows.values():
-                if grid_row.row in self.numbers:
-                    self._plausibility(grid_row.row, grid_row.measure, grid_row.org_name)
+            self._system_total(block)
+        self._plausibility(block)
 
     def numbers_read(self) -> GridNumbers:
+        count = len(self.measures)
         rows = tuple(
-            (grid_row.org_code, block.org_kind, code, grid_row.row)
-            for block in self.blocks
-            for code, grid_row in block.rows.items()
+            zip(
+                (code for code, _name, _kind in self.orgs for _ in range(count)),
+                (kind for _code, _name, kind in self.orgs for _ in range(count)),
+                [measure.code for measure in self.measures] * len(self.orgs),
+                range(FIRST_DATA_ROW, FIRST_DATA_ROW + count * len(self.orgs)),
+                strict=True,
+            )
         )
         return GridNumbers(
             sheet_name=self.sheet.name,
@@ -684,98 +725,109 @@ class GridCheck:
             "and copy your figures into it.",
         )
 
-    def _sums(self, block: GridBlock) -> None:
+    def _sums(self, block: GridBlockValues) -> None:
+        codes = {measure.code: index for index, measure in enumerate(self.measures)}
+        flagged = []
         for rule in self.sheet.sums:
-            total_row = block.rows[rule.total]
-            total = self.numbers.get(total_row.row)
-            parts = [self.numbers.get(block.rows[code].row) for code in rule.parts]
-            minus = [self.numbers.get(block.rows[code].row) for code in rule.minus]
-            if total is None or any(part is None for part in parts + minus):
-                continue
-            tolerance = UNITS[total_row.measure.unit].tolerance + 1e-6
-            split = 1 + len(parts)
-            # Column by column through the rows at once; sums in the same order as term by term.
-            for index, column in enumerate(zip(total, *parts, *minus, strict=True)):
-                if None in column:
-                    continue
-                found = column[0]
-                expected = sum(column[1:split]) - sum(column[split:])
-                if abs(found - expected) > tolerance:
-                    labels = " + ".join(
-                        _in_sentence(self.sheet.measure(code).label) for code in rule.parts
-                    )
-                    labels += "".join(
-                        f" - {_in_sentence(self.sheet.measure(code).label)}" for code in rule.minus
-                    )
-                    self.findings.error(
-                        rule.code,
-                        self.sheet.name,
-                        f"{self.letters[index]}{total_row.row}",
-                        found,
-                        f"{total_row.measure.label} for {total_row.org_name} "
-                        f"({self.sheet.value_headers[index]}) is "
-                        f"{_num(found)}, but {labels} = {_num(expected)}; make the total equal "
-                        f"the sum of its parts.",
-                    )
+            total = codes[rule.total]
+            terms = [codes[code] for code in (*rule.parts, *rule.minus)]
+            tolerance = UNITS[self.measures[total].unit].tolerance + 1e-6
+            flagged.append(
+                block.sum_gaps(
+                    total=total,
+                    parts=terms[: len(rule.parts)],
+                    minus=terms[len(rule.parts) :],
+                    tolerance=tolerance,
+                )
+            )
+        if not flagged:
+            return
+        # Block by block, then rule by rule, then column by column, as the rules read.
+        for block_index, rule_index, index in np.argwhere(np.stack(flagged, axis=1)).tolist():
+            self._sum_error(self.sheet.sums[rule_index], block_index, index)
 
-    def _system_total(self) -> None:
-        own = self.blocks[0]
-        members = [block for block in self.blocks[1:] if block.org_kind in self.sheet.total_of]
+    def _sum_error(self, rule, block_index: int, index: int) -> None:
+        count = len(self.measures)
+        codes = {measure.code: offset for offset, measure in enumerate(self.measures)}
+        total_row = self.grid_row(block_index * count + codes[rule.total])
+
+        def figure(code: str) -> float:
+            return self.numbers[FIRST_DATA_ROW + block_index * count + codes[code]][index]
+
+        found = figure(rule.total)
+        expected = sum(figure(code) for code in rule.parts) - sum(
+            figure(code) for code in rule.minus
+        )
+        labels = " + ".join(_in_sentence(self.sheet.measure(code).label) for code in rule.parts)
+        labels += "".join(
+            f" - {_in_sentence(self.sheet.measure(code).label)}" for code in rule.minus
+        )
+        self.findings.error(
+            rule.code,
+            self.sheet.name,
+            f"{self.letters[index]}{total_row.row}",
+            found,
+            f"{total_row.measure.label} for {total_row.org_name} "
+            f"({self.sheet.value_headers[index]}) is "
+            f"{_num(found)}, but {labels} = {_num(expected)}; make the total equal "
+            f"the sum of its parts.",
+        )
+
+    def _system_total(self, block: GridBlockValues) -> None:
+        members = [
+            index
+            for index, (_code, _name, kind) in enumerate(self.orgs)
+            if index and kind in self.sheet.total_of
+        ]
         if not members:
             return
         kinds = " and ".join(f"{MEMBER_NAMES.get(kind, kind)}'" for kind in self.sheet.total_of)
         kinds += " blocks"
-        for code, total_row in own.rows.items():
-            unit = UNITS[total_row.measure.unit]
+        count = len(self.measures)
+        for offset, measure in enumerate(self.measures):
+            unit = UNITS[measure.unit]
             if not unit.additive:
                 continue
-            total = self.numbers.get(total_row.row)
-            parts = [self.numbers.get(block.rows[code].row) for block in members]
-            if total is None or any(part is None for part in parts):
-                continue
-            for index, found in enumerate(total):
-                terms = [part[index] for part in parts]
-                if found is None or None in terms:
-                    continue
-                expected = sum(terms)
-                if abs(found - expected) > unit.tolerance + 1e-6:
-                    self.findings.error(
-                        self.sheet.total_rule,
-                        self.sheet.name,
-                        f"{self.letters[index]}{total_row.row}",
-                        found,
-                        f"The system total of {_in_sentence(total_row.measure.label)} "
-                        f"({self.sheet.value_headers[index]}) "
-                        f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them "
-                        f"agree.",
-                    )
+            gaps = block.member_gaps(
+                measure=offset, members=members, tolerance=unit.tolerance + 1e-6
+            )
+            for index in np.flatnonzero(gaps).tolist():
+                row = FIRST_DATA_ROW + offset
+                found = self.numbers[row][index]
+                expected = sum(
+                    self.numbers[FIRST_DATA_ROW + member * count + offset][index]
+                    for member in members
+                )
+                self.findings.error(
+                    self.sheet.total_rule,
+                    self.sheet.name,
+                    f"{self.letters[index]}{row}",
+                    found,
+                    f"The system total of {_in_sentence(measure.label)} "
+                    f"({self.sheet.value_headers[index]}) "
+                    f"is {_num(found)}, but the {kinds} add up to {_num(expected)}; make them "
+                    f"agree.",
+                )
 
-    def _plausibility(self, row: int, measure: Measure, org_name: str) -> None:
-        floor, band, month_band = measure.floor, measure.baseline_band, measure.month_band
-        if floor is None and not band and month_band is None:
-            return
-        numbers = self.numbers[row]
+    def _plausibility(self, block: GridBlockValues) -> None:
         offset = self.baseline_count
         monthly = bool(self.sheet.baseline_periods)
-        for index, value in enumerate(numbers[offset:]):
-            if value is None:
-                continue
+        for position, index in block.implausible(
+            measures=self.measures, offset=offset, monthly=monthly
+        ):
+            grid_row = self.grid_row(position)
+            numbers = self.numbers[grid_row.row]
             # A monthly baseline compares each month with the same month of the baseline year.
             baseline = numbers[index if monthly else 0] if offset else None
             previous = numbers[offset + index - 1] if index else None
-            # Messages are built only for a figure that needs one: most figures need none.
-            if (
-                (floor is not None and value < floor)
-                or (band and baseline and not band[0] * baseline <= value <= band[1] * baseline)
-                or (
-                    month_band is not None
-                    and previous
-                    and abs(value - previous) > month_band * previous
-                )
-            ):
-                self._plausibility_warnings(
-                    row, measure, org_name, index=index, baseline=baseline, previous=previous
-                )
+            self._plausibility_warnings(
+                grid_row.row,
+                grid_row.measure,
+                grid_row.org_name,
+                index=index,
+                baseline=baseline,
+                previous=previous,
+            )
 
     def _plausibility_warnings(
         self,
@@ -837,6 +889,217 @@ class GridCheck:
                 "checking or explaining.",
                 measure=measure.label,
             )
+
+
+class GridBlockValues:
+    """A grid's numbers as one array, rows in template order by value columns, with which figures
+    were not numbers (None in the row-by-row rules) and which rows were read at all. Its
+    questions return the cells that need a finding; the findings are built from the numbers the
+    rows kept, so their words are exactly the row-by-row rules'."""
+
+    CHUNK_ROWS = 16_384  # bounds the temporary arrays of the plausibility bands
+
+    def __init__(self, *, values, blank, present, blocks: int) -> None:
+        self.values = values
+        self.blank = blank
+        self.present = present
+        self.blocks = blocks
+
+    @classmethod
+    def read(cls, check: GridCheck) -> GridBlockValues:
+        """Checks every row as the row-by-row rules would: a row of plain numbers in range, in its
+        place, with only its locked total a formula, is taken as it is; any other row goes
+        through `GridCheck._row`, which finds what is wrong with it."""
+        count = len(check.orgs) * len(check.measures)
+        width = len(check.letters)
+        lines = check.rows[FIRST_DATA_ROW - 1 : FIRST_DATA_ROW - 1 + count]
+        cells, values, clean = _clean_rows(check, lines, count=count, width=width)
+        numbers = check.numbers
+        unclean = []
+        for index, ok in enumerate(clean.tolist()):
+            if ok:
+                numbers[FIRST_DATA_ROW + index] = cells[index]
+            else:
+                check._row(check.grid_row(index))
+                unclean.append(index)
+        blank = np.zeros((count, width), dtype=bool)
+        present = clean
+        for index in unclean:
+            row_numbers = numbers.get(FIRST_DATA_ROW + index)
+            if row_numbers is None:
+                values[index] = np.nan
+                continue
+            present[index] = True
+            values[index] = [np.nan if number is None else number for number in row_numbers]
+            blank[index] = [number is None for number in row_numbers]
+        return cls(values=values, blank=blank, present=present, blocks=len(check.orgs))
+
+    def _by_block(self, array):
+        return array.reshape(self.blocks, -1, *array.shape[1:])
+
+    def sum_gaps(
+        self, *, total: int, parts: list[int], minus: list[int], tolerance: float
+    ) -> np.ndarray:
+        """(block, column) where the total is not the parts less the minus, added in the order
+        the row-by-row rule adds them (so the sums are the same to the last bit)."""
+        values, blank, present = (
+            self._by_block(self.values),
+            self._by_block(self.blank),
+            self._by_block(self.present),
+        )
+        terms = [total, *parts, *minus]
+        expected = np.zeros(values[:, total].shape)
+        for part in parts:
+            expected = expected + values[:, part]
+        taken = np.zeros(expected.shape)
+        for part in minus:
+            taken = taken + values[:, part]
+        with np.errstate(invalid="ignore", over="ignore"):
+            gaps = np.abs(values[:, total] - (expected - taken)) > tolerance
+        return present[:, terms].all(axis=1)[:, None] & ~blank[:, terms].any(axis=1) & gaps
+
+    def member_gaps(self, *, measure: int, members: list[int], tolerance: float) -> np.ndarray:
+        """Columns where the submitting organisation's figure is not its members' added up."""
+        values, blank, present = (
+            self._by_block(self.values),
+            self._by_block(self.blank),
+            self._by_block(self.present),
+        )
+        if not (present[0, measure] and present[members, measure].all()):
+            return np.zeros(values.shape[2], dtype=bool)
+        # Accumulated one member after another, as sum() adds them.
+        expected = np.add.accumulate(values[members, measure], axis=0)[-1]
+        with np.errstate(invalid="ignore", over="ignore"):
+            gaps = np.abs(values[0, measure] - expected) > tolerance
+        return ~blank[0, measure] & ~blank[members, measure].any(axis=0) & gaps
+
+    def implausible(self, *, measures, offset: int, monthly: bool):
+        """(row position, period index) of each figure outside a plausibility band, in row order."""
+        nan = np.nan
+        per_measure = np.array(
+            [
+                (
+                    nan if measure.floor is None else measure.floor,
+                    bool(measure.baseline_band),
+                    measure.baseline_band[0] if measure.baseline_band else nan,
+                    measure.baseline_band[1] if measure.baseline_band else nan,
+                    nan if measure.month_band is None else measure.month_band,
+                )
+                for measure in measures
+            ],
+            dtype=float,
+        ).reshape(len(measures), 5)
+        count, width = self.values.shape
+        periods = width - offset
+        baseline_cols = np.arange(periods) if monthly else np.zeros(periods, dtype=int)
+        for start in range(0, count, self.CHUNK_ROWS):
+            stop = min(count, start + self.CHUNK_ROWS)
+            params = per_measure[np.arange(start, stop) % len(measures)]
+            floor, banded, low, high, month_band = (params[:, column, None] for column in range(5))
+            values = self.values[start:stop]
+            blank = self.blank[start:stop]
+            figures, figure_blank = values[:, offset:], blank[:, offset:]
+            previous = np.empty_like(figures)
+            previous[:, 1:] = figures[:, :-1]
+            previous_set = np.zeros(figures.shape, dtype=bool)
+            previous_set[:, 1:] = ~figure_blank[:, :-1] & (figures[:, :-1] != 0)
+            with np.errstate(invalid="ignore", over="ignore"):
+                flagged = (figures < floor) | (
+                    previous_set & (np.abs(figures - previous) > month_band * previous)
+                )
+                if offset:
+                    baseline = values[:, baseline_cols]
+                    baseline_set = ~blank[:, baseline_cols] & (baseline != 0)
+                    flagged |= (
+                        (banded != 0)
+                        & baseline_set
+                        & ~((low * baseline <= figures) & (figures <= high * baseline))
+                    )
+            flagged &= self.present[start:stop, None] & ~figure_blank
+            for position, index in np.argwhere(flagged).tolist():
+                yield start + position, index
+
+
+def _clean_rows(check: GridCheck, lines: list[list], *, count: int, width: int):
+    """Each row's value cells, all the rows' values as an array (NaN where not a plain number),
+    and which rows are clean: in their place, only the locked total a formula, and every value a
+    plain number the row-by-row rules pass without a word."""
+    first = check.first_value_col - 1
+    clean = np.zeros(count, dtype=bool)
+    if count == 0 or len(lines) < count or min(map(len, lines)) < check.total_col:
+        # A sheet cut short or narrowed: every row goes through the row-by-row rules.
+        return [], np.full((count, width), np.nan), clean
+    cells = [line[first : first + width] for line in lines]
+    # Plain floats are what calamine gives for numbers; anything else (text, a blank, TRUE, a
+    # date) leaves its row to the row-by-row rules.
+    typed = (
+        np.fromiter(map(float.__instancecheck__, chain.from_iterable(cells)), bool, count * width)
+        .reshape(count, width)
+        .all(axis=1)
+    )
+    if typed.all():
+        values = np.fromiter(chain.from_iterable(cells), float, count * width).reshape(count, width)
+    else:
+        gap = [np.nan] * width
+        values = np.array(
+            [row if ok else gap for row, ok in zip(cells, typed.tolist(), strict=True)],
+            dtype=float,
+        ).reshape(count, width)
+    measures = check.measures
+    repeat = len(check.orgs)
+    orgs = _equal(
+        [line[0] for line in lines],
+        # A code with spaces around it is never matched: the row-by-row rule strips what it reads.
+        [code if code == code.strip() else None for code, _n, _k in check.orgs for _ in measures],
+    )
+    codes = _equal([line[2] for line in lines], [measure.code for measure in measures] * repeat)
+    formulas_ok = _only_total_formulas(check.scan.formulas, total=check.total_col, count=count)
+    units = [UNITS[measure.unit] for measure in measures]
+    lowest, highest, whole, percent = (
+        np.tile(np.array(column), repeat)[:, None]
+        for column in zip(
+            *(
+                (
+                    -np.inf if unit.minimum is None else unit.minimum,
+                    np.inf if unit.maximum is None else unit.maximum,
+                    unit.number_kind == "whole",
+                    unit.code == "percent",
+                )
+                for unit in units
+            ),
+            strict=True,
+        )
+    )
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(values) & (values >= lowest) & (values <= highest)
+        ok &= ~whole | (values == np.trunc(values))
+        # A share typed as a fraction (0.3 for 30%) gets its hint from the row-by-row rules.
+        ok &= ~(percent & (values > 0) & (values < 1))
+    clean = ok.all(axis=1) & typed & orgs & codes & formulas_ok
+    return cells, values, clean
+
+
+def _equal(found: list, expected: list) -> np.ndarray:
+    if found == expected:
+        return np.ones(len(found), dtype=bool)
+    return np.fromiter(map(operator.eq, found, expected), bool, len(found))
+
+
+def _only_total_formulas(formulas, *, total: int, count: int) -> np.ndarray:
+    """Which grid rows hold a formula in the total column and nowhere else."""
+    if isinstance(formulas, ColumnFormulas) and formulas.col == total:
+        rows = np.array(formulas.rows, dtype=np.int64) - FIRST_DATA_ROW
+        found = np.zeros(count, dtype=bool)
+        found[rows[(rows >= 0) & (rows < count)]] = True
+        others = np.array(list(formulas.others), dtype=np.int64) - FIRST_DATA_ROW
+        found[others[(others >= 0) & (others < count)]] = False
+        return found
+    only_total = {total}
+    return np.fromiter(
+        (formulas.get(row) == only_total for row in range(FIRST_DATA_ROW, FIRST_DATA_ROW + count)),
+        bool,
+        count,
+    )
 
 
 def _check_table(

@@ -23,7 +23,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 
-# What an ICS owes in the demo round, by deadline then code (SPEC §3).
+# What an ICS owes in the demo round, by deadline then code.
 ICS_COLLECTIONS = [
     "ACT",
     "FIN-MH",

@@ -1,7 +1,7 @@
-"""Issue 5's "Done when", on the demo round partly filled in by `seed_demo --sample-returns`: the
-national admin sees the progress matrix with an ICS's ERF estimate, the triangulation warning of
-the system whose workforce plan outruns its activity, a chart against the baseline, and downloads
-the national consolidation built by a real worker."""
+"""The national overview end to end, on the demo round partly filled in by
+`seed_demo --sample-returns`: the national admin sees the progress matrix with an ICS's ERF
+estimate, the triangulation warning of the system whose workforce plan outruns its activity, a
+chart against the baseline, and downloads the national consolidation built by a real worker."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §8: the charts read aggregates, so their query count does not grow with the returns."""
+"""The charts read aggregates, so their query count does not grow with the returns."""
 
 from __future__ import annotations
 

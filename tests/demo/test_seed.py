@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 LONDON = ZoneInfo("Europe/London")
 DEMO_PASSWORD = "demo-password-for-tests"
 
-# SPEC §3: code -> {stage: deadline date}; every deadline is noon London time.
+# Code -> {stage: deadline date}; every deadline is noon London time.
 DEMO_TIMETABLE = {
     "PCC": {"single": dt.date(2021, 4, 12)},
     "FIN-SYS": {"single": dt.date(2021, 5, 6)},

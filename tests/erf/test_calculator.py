@@ -1,4 +1,5 @@
-"""The ERF calculator against the bank-holiday calendar and the worked example of seeds/004 §3."""
+"""The ERF calculator against the bank-holiday calendar and the worked example of the
+2021/22 implementation guidance (§3)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def test_working_day_ratio_refuses_a_month_outside_2021_22():
         working_day_ratio(month="2020-04")
 
 
-# seeds/004 §3, worked example: baseline £30m, counting and coding £0.5m, April to July.
+# The 2021/22 implementation guidance, §3, worked example: baseline £30m, counting and coding
+# £0.5m, April to July.
 EXAMPLE_ACTIVITY = {
     "below": (20_000_000, 20_000_000, 20_000_000, 20_000_000),
     "above": (26_000_000, 26_000_000, 28_000_000, 25_000_000),

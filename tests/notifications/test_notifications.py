@@ -1,4 +1,4 @@
-"""Issue 4 item 6: notifications in the portal and by email, each sent once."""
+"""Notifications in the portal and by email, each sent once."""
 
 from __future__ import annotations
 

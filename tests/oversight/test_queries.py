@@ -1,4 +1,4 @@
-"""SPEC §8: the dashboard's query count does not grow with the data, up to national scale."""
+"""The dashboard's query count does not grow with the data, up to national scale."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Permission-matrix rows of the audit trail and notifications (issue 4, items 6-8)."""
+"""Permission-matrix rows of the audit trail and notifications."""
 
 from tests.permission_support import (
     ADMIN,

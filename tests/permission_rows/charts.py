@@ -1,4 +1,4 @@
-"""Permission-matrix rows of the charts (issue 5, item 4): national admins see everything,
+"""Permission-matrix rows of the charts: national admins see everything,
 reviewers their region, system leads their system; anything else is 404."""
 
 from tests.permission_support import ADMIN, Row, only

@@ -1,4 +1,4 @@
-"""Permission-matrix rows of the Elective Recovery Fund calculator (issue 5, item 2)."""
+"""Permission-matrix rows of the Elective Recovery Fund calculator."""
 
 from tests.permission_support import ADMIN, Row, everyone, only
 

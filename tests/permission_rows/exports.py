@@ -1,4 +1,4 @@
-"""Permission-matrix rows of background exports (issue 5, item 5): national admins any scope,
+"""Permission-matrix rows of background exports: national admins any scope,
 regional reviewers their own region's exports; anything else is 404."""
 
 from django.core.files.base import ContentFile

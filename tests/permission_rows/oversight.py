@@ -1,4 +1,4 @@
-"""Permission-matrix rows of the progress dashboard and its exports (issue 5, item 1)."""
+"""Permission-matrix rows of the progress dashboard and its exports."""
 
 from tests.permission_support import ADMIN, Row, nobody, only
 

@@ -285,7 +285,7 @@ def test_queue_marks_returns_waiting_for_the_reviewer(act_world, submitted):
     assert queue.get(pk=act_world.submission.pk).waiting is True
 
 
-# Endorsement of a provider's maternity return (seeds/004 §5.4) ----------------------------------
+# Endorsement of a provider's maternity return (2021/22 implementation guidance, §5.4) ---------
 
 
 @pytest.fixture

@@ -151,7 +151,7 @@ def test_make_sample_return_pads_and_validate_file_matches(system, tmp_path):
 def test_bench_validation_runs_without_demo_data(tmp_path):
     code, output = run("bench_validation", "--sizes", "real")
     lines = output.splitlines()
-    assert (code, lines[0], lines[2].split()[0], lines[2].split()[-4:-2]) == (
+    assert (code, lines[0], lines[2].split()[0], lines[2].split()[-5:-3]) == (
         0,
         "ACT 2021.1 for QXX (15 members)",
         "real",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 import textwrap
@@ -130,3 +131,50 @@ def test_scan_sheet_counts_a_cell_whose_reference_is_not_its_first_attribute(act
     scan = scan_sheet(archive, part, formula_cols=range(0))
 
     assert (scan.max_row, scan.max_col) == (1048576, 16384)
+
+
+def _quick_scan(data: bytes, context, name: str, edit, *, formulas: bool):
+    """The sheet `name` of the return, its XML edited, scanned as validation scans it: within
+    the template's extent."""
+    part = sheet_part(data, name)
+    edited = edit(zipfile.ZipFile(io.BytesIO(data)).read(part))
+    archive = zipfile.ZipFile(io.BytesIO(replace_entry(data, part, edited)))
+    sheet = specs_of("ACT")[-1].sheet(name)
+    return scan_sheet(
+        archive,
+        part,
+        formula_cols=range(sheet.first_value_col, sheet.total_col + 1) if formulas else range(0),
+        within=template_extent(sheet, context=context),
+    )
+
+
+def test_scan_sheet_counts_a_cell_written_with_a_namespace_prefix(act_sample, act_context):
+    """calamine reads <x:c> as a cell whatever its prefix; the quick searches must not vouch for
+    a sheet holding one out of their sight."""
+
+    def far(xml: bytes) -> bytes:
+        return xml.replace(
+            b"</sheetData>",
+            b'<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            b'r="9000"><x:c r="XFD9000" t="n"><x:v>1</x:v></x:c></x:row></sheetData>',
+        )
+
+    scan = _quick_scan(act_sample, act_context, "ERF", far, formulas=False)
+
+    assert (scan.max_row, scan.max_col) == (9000, 16384)
+
+
+def test_scan_sheet_takes_a_formula_written_with_a_namespace_prefix(act_sample, act_context):
+    def prefixed(xml: bytes) -> bytes:
+        return re.sub(
+            rb'<c r="H5" s="5" t="n"><v>([^<]*)</v></c>',
+            rb'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="H5" '
+            rb's="5"><x:f>1+1</x:f><x:v>\1</x:v></x:c>',
+            xml,
+            count=1,
+        )
+
+    scan = _quick_scan(act_sample, act_context, "Activity", prefixed, formulas=True)
+    total_col = specs_of("ACT")[-1].sheet("Activity").total_col
+
+    assert (scan.formulas.get(5), scan.formulas.get(6)) == ({8, total_col}, {total_col})

@@ -37,6 +37,8 @@ MEMORY_RATIO = 1.3  # validation's peak against the bare read's, each in its own
 REAL_SECONDS = 0.1
 MARK_RATIO = 3.0  # marked workbook against validation
 SAMPLE_SECONDS = 30.0
+PLANTED_ERRORS = 100
+REPEATS = 3
 
 
 def benchmark_definition(*, slug: str) -> Definition:
@@ -120,6 +122,10 @@ def _child(*args: str, context: TemplateContext | None = None) -> dict:
     return json.loads(completed.stdout.decode())
 
 
+def _best(runs: list[dict]) -> dict:
+    return {key: min(run[key] for run in runs) for key in runs[0]}
+
+
 def _verdict(holds: bool) -> str:
     return "met" if holds else "NOT MET"
 
@@ -152,9 +158,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"{'size':>9} {'input cells':>12} {'cells read':>11} {'validate s':>11} "
-            f"{'s/M cells':>10} "
-            f"{'peak MB':>8} {'read s':>7} {'read MB':>8} {'time x':>7} {'mem x':>6} "
-            f"{'errors':>7} {'warnings':>9} {'build s':>8} {'mark s':>7}"
+            f"{'cpu s':>7} {'cpu s/M':>8} {'peak MB':>8} {'read s':>7} {'read cpu':>8} "
+            f"{'read MB':>8} {'time x':>7} {'cpu x':>6} {'mem x':>6} {'errors':>7} "
+            f"{'warnings':>9} {'build s':>8} {'mark s':>7} {'mark cpu':>8}"
         )
         sizes = options["sizes"].split(",")
         largest = max((size for size in sizes if size != "real"), key=int, default=None)
@@ -163,25 +169,33 @@ class Command(BaseCommand):
             for size in sizes:
                 context = base if size == "real" else sample_context(context=base, cells=int(size))
                 started = time.perf_counter()
-                data = make_sample_return(context=context)
+                # Padded returns carry planted errors, so the marked workbook has cells to mark.
+                planted = 0 if size == "real" else PLANTED_ERRORS
+                data = make_sample_return(context=context, errors=planted, seed=1)
                 built = time.perf_counter() - started
                 path = Path(directory) / f"act-{size}.xlsx"
                 path.write_bytes(data)
                 del data
-                read = _child("read", str(path))
                 flags = ("--mark",) if size == largest else ()
-                figures = _child("validate", str(path), *flags, context=context)
+                reads, checks = [], []
+                # Read and check taken in turns, each figure the best of its runs: on a shared
+                # machine the other sessions' load only ever adds time.
+                for _ in range(REPEATS):
+                    reads.append(_child("read", str(path)))
+                    checks.append(_child("validate", str(path), *flags, context=context))
+                read, figures = _best(reads), _best(checks)
                 figures.update(built=built, read=read)
                 rows[size] = figures
                 self.stdout.write(
                     f"{size:>9} {input_cell_count(spec=spec, context=context):>12,} "
-                    f"{figures['cells']:>11,} {figures['seconds']:>11.3f} "
-                    f"{figures['seconds'] * 1e6 / max(figures['cells'], 1):>10.3f} "
-                    f"{figures['peak_mb']:>8.0f} {read['seconds']:>7.3f} {read['peak_mb']:>8.0f} "
-                    f"{figures['seconds'] / read['seconds']:>7.2f} "
+                    f"{figures['cells']:>11,} {figures['seconds']:>11.3f} {figures['cpu']:>7.3f} "
+                    f"{figures['cpu'] * 1e6 / max(figures['cells'], 1):>8.3f} "
+                    f"{figures['peak_mb']:>8.0f} {read['seconds']:>7.3f} {read['cpu']:>8.3f} "
+                    f"{read['peak_mb']:>8.0f} {figures['seconds'] / read['seconds']:>7.2f} "
+                    f"{figures['cpu'] / read['cpu']:>6.2f} "
                     f"{figures['peak_mb'] / read['peak_mb']:>6.2f} {figures['errors']:>7} "
                     f"{figures['warnings']:>9} {built:>8.1f} "
-                    f"{figures.get('mark_seconds', 0):>7.1f}"
+                    f"{figures.get('mark_seconds', 0):>7.1f} {figures.get('mark_cpu', 0):>8.1f}"
                 )
         self._targets(rows, largest)
 
@@ -197,10 +211,17 @@ class Command(BaseCommand):
             return
         figures = rows[largest]
         read = figures["read"]
+        self.stdout.write(
+            f"  (time is CPU time, the best of {REPEATS} runs each; wall clock on this shared "
+            f"machine: validation {figures['seconds']:.2f} s against the read's "
+            f"{read['seconds']:.2f} s, {figures['seconds'] / read['seconds']:.2f}x; marked "
+            f"workbook {figures['mark_seconds']:.2f} s, "
+            f"{figures['mark_seconds'] / figures['seconds']:.2f}x)"
+        )
         checks = (
             (
                 f"validation of {largest} cells against the bare read, time",
-                figures["seconds"] / read["seconds"],
+                figures["cpu"] / read["cpu"],
                 TIME_RATIO,
             ),
             (
@@ -210,7 +231,7 @@ class Command(BaseCommand):
             ),
             (
                 f"marked workbook of {largest} cells against its validation, time",
-                figures["mark_seconds"] / figures["seconds"],
+                figures["mark_cpu"] / figures["cpu"],
                 MARK_RATIO,
             ),
         )
@@ -223,8 +244,8 @@ class Command(BaseCommand):
             f"(under {SAMPLE_SECONDS:.0f} s): {_verdict(figures['built'] < SAMPLE_SECONDS)}"
         )
         per_million = ", ".join(
-            f"{size}: {rows[size]['seconds'] * 1e6 / max(rows[size]['cells'], 1):.3f} s"
+            f"{size}: {rows[size]['cpu'] * 1e6 / max(rows[size]['cells'], 1):.3f} s"
             for size in rows
             if size != "real"
         )
-        self.stdout.write(f"  time per million cells read: {per_million}")
+        self.stdout.write(f"  CPU time per million cells read: {per_million}")
