@@ -4,6 +4,7 @@ import datetime as dt
 import enum
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -20,7 +21,6 @@ from knox.models import AuthToken
 from audit.models import AuditAction
 from audit.services import audit_record
 from notifications.services import notify
-from planning.models import Organisation, Region
 
 from .models import (
     DELEGABLE_ROLES,
@@ -32,6 +32,11 @@ from .models import (
     User,
 )
 from .selectors import forget_user_scope
+
+if TYPE_CHECKING:
+    # Named in annotations only: a role's scope is one of planning's organisations or regions
+    # (a lazy relation on the model), and planning, above accounts, asks accounts for roles.
+    from planning.models import Organisation, Region
 
 
 def _check_scope(*, role: str, organisation: Organisation | None, region: Region | None) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import rules
 
+from accounts.rules import is_national_admin, is_regional_reviewer
 from accounts.selectors import user_scope
-from planning.rules import is_national_admin, is_regional_reviewer
 
 
 @rules.predicate

@@ -18,8 +18,8 @@ DEFAULT = "celery"
 
 # Exact names first (Celery tries them before the patterns), then whole apps by pattern.
 TASK_ROUTES = {
-    "notifications.tasks.send_deadline_reminders": {"queue": REMINDERS},
-    "notifications.tasks.send_reviewer_digests": {"queue": REMINDERS},
+    "submissions.tasks.send_deadline_reminders": {"queue": REMINDERS},
+    "submissions.tasks.send_reviewer_digests": {"queue": REMINDERS},
     "notifications.tasks.send_reminder_emails": {"queue": REMINDERS},
     # Re-reading stored returns in bulk after a national admin loads ERF baselines: batch work like
     # an export, which must never hold up an upload's result on the validation queue.

@@ -23,15 +23,12 @@ from planning.models import (
 )
 from planning.reference_data import REFERENCE_DIR, reference_data_load
 from planning.round_states import RoundAction, round_transition
-from planning.services import (
-    round_create_from_definition,
-    round_definition_install,
-    round_make_current,
-)
+from planning.services import round_make_current
 from reviews.models import DecisionKind
 from reviews.services import decision_record
 from submissions.erf_estimates import erf_baselines_import
 from submissions.models import Submission, VersionStatus
+from submissions.rounds import round_create_from_definition, round_definition_install
 from submissions.services import (
     submission_submit,
     submissions_ensure_for_round,

@@ -7,13 +7,14 @@ the thresholds and payments agree with the guidance's worked example to the poun
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from erf import bank_holidays
+from workbooks.erf_calendar import (
+    ErfInputError,
+    parse_month,
+    working_days,
+)
 
 # The national thresholds, as a percentage of the 2019/20 value, for the months the scheme covers.
 THRESHOLD_PCT: dict[str, Decimal] = {
@@ -30,13 +31,8 @@ UPPER_PCT = Decimal(85)
 # Activity above the upper threshold is paid at 120% to cover pathway costs tariff does not.
 ABOVE_UPPER_RATE = Decimal("1.2")
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _POUND = Decimal(1)
 _ZERO = Decimal(0)
-
-
-class ErfInputError(ValueError):
-    """Input the estimate cannot be made from; the message is fit to show the person who gave it."""
 
 
 @dataclass(frozen=True)
@@ -71,29 +67,6 @@ class Estimate:
     rate_above_upper: Decimal = ABOVE_UPPER_RATE
 
 
-def parse_month(month: str) -> tuple[int, int]:
-    match = _MONTH.match(month)
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ErfInputError(f"“{month}” is not a month; write it as YYYY-MM, for example 2021-04.")
-    return int(match.group(1)), int(match.group(2))
-
-
-def working_days(*, year: int, month: int) -> int:
-    """Monday-to-Friday days of the month that are not England and Wales bank holidays."""
-    if year not in bank_holidays.YEARS:
-        raise ErfInputError(
-            f"Bank holidays are only held for {min(bank_holidays.YEARS)} to "
-            f"{max(bank_holidays.YEARS)}, not {year}."
-        )
-    days_in_month = calendar.monthrange(year, month)[1]
-    return sum(
-        1
-        for day in range(1, days_in_month + 1)
-        if dt.date(year, month, day).weekday() < 5
-        and dt.date(year, month, day) not in bank_holidays.DATES
-    )
-
-
 def working_day_ratio(*, month: str) -> Decimal:
     """Working days in the 2021/22 month over the same month of 2019/20, unrounded.
 
@@ -105,16 +78,6 @@ def working_day_ratio(*, month: str) -> Decimal:
         raise ErfInputError(f"{month} is not a month of 2021/22; give its working-day ratio.")
     return Decimal(working_days(year=year, month=number)) / Decimal(
         working_days(year=year - 2, month=number)
-    )
-
-
-def working_day_ratio_against(*, month: str, base_year: int) -> Decimal:
-    """Working days in `month` over the same calendar month of the financial year starting in
-    April of `base_year` (2019 for 2019/20), unrounded."""
-    year, number = parse_month(month)
-    base = base_year if number >= 4 else base_year + 1
-    return Decimal(working_days(year=year, month=number)) / Decimal(
-        working_days(year=base, month=number)
     )
 
 

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.core.cache import cache
-
-from planning.definitions import collection_specs, round_definition
-from submissions.models import VersionStatus
+from planning.definitions import round_definition
 from workbooks.definition import ERF_ACTIVITY, ERF_ADJUSTMENT, ErfScheme, erf_row_code
+from workbooks.erf_calendar import working_day_ratio_against
 from workbooks.model import TableSheet, TemplateSpec
 from workbooks.reader import read_sheets
 from workbooks.types import RejectedFile
 
-from .calculator import ErfInputError, Estimate, MonthInput, estimate, working_day_ratio_against
+from .calculator import ErfInputError, Estimate, MonthInput, estimate
 from .selectors import baselines_of
 
-ESTIMATE_CACHE_SECONDS = 7 * 24 * 3600
 # The ERF sheet is a few months by ten columns; it may be read in a web request (once per version),
 # so a sheet padded far beyond that is not read at all.
 ERF_MAX_AREA = 10_000
@@ -126,37 +123,3 @@ def erf_estimate_of_return(*, submission, data: bytes, spec: TemplateSpec) -> Es
         return None
     baselines = baselines_of(organisation=submission.organisation, scheme=definition.erf)
     return scheme_estimate(scheme=definition.erf, baselines=baselines, planned=planned)
-
-
-def erf_estimate_of_version(*, version) -> Estimate | None:
-    """The estimate shown with an activity return's version, once the version has been checked.
-    Validation stored its total; a version without one has no complete ERF sheet to break down."""
-    if version is None or version.status not in VersionStatus.CHECKED or version.erf_total is None:
-        return None
-    # A version's file never changes, so its breakdown is read once and kept for every later page
-    # view; the stored total is part of the key, and working the estimate out again with new
-    # baselines forgets the breakdown (`estimate_forget`).
-    return cache.get_or_set(
-        _cache_key(version),
-        lambda: estimate_of_stored_file(version),
-        timeout=ESTIMATE_CACHE_SECONDS,
-    )
-
-
-def _cache_key(version) -> str:
-    return f"erf-estimate:{version.pk}:{version.sha256}:{version.erf_total}"
-
-
-def estimate_forget(*, version) -> None:
-    cache.delete(_cache_key(version))
-
-
-def estimate_of_stored_file(version) -> Estimate | None:
-    """The estimate of a checked version's stored file against the template version it was made
-    from, with the national figures held now."""
-    specs = collection_specs(collection=version.submission.collection)
-    spec = next((spec for spec in specs if spec.version == version.template_version), None)
-    if spec is None:
-        return None
-    with version.file.open("rb") as stream:
-        return erf_estimate_of_return(submission=version.submission, data=stream.read(), spec=spec)

@@ -9,8 +9,8 @@ from decimal import Decimal
 from planning.definitions import round_definition
 from planning.models import Collection, Organisation, PlanningRound
 from workbooks.definition import ERF_BASELINE, ErfScheme, erf_row_code
+from workbooks.erf_calendar import working_day_ratio_against
 
-from .calculator import working_day_ratio_against
 from .models import EstimateRefresh, NationalBaseline, RefreshStatus
 
 

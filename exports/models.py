@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from enum import nonmember
 
 from django.conf import settings
 from django.db import models
@@ -19,8 +20,9 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     EXPIRED = "expired", "Expired"
 
+    # Nothing more will happen to it.
+    FINISHED = nonmember(frozenset({"done", "failed", "expired"}))
 
-FINISHED_EXPORT_STATUSES = (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)
 
 EXTENSIONS = {ExportKind.CONSOLIDATION: "xlsx", ExportKind.FILES: "zip"}
 
@@ -109,7 +111,7 @@ class ExportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in FINISHED_EXPORT_STATUSES
+        return self.status in ExportStatus.FINISHED
 
     @property
     def scope_label(self) -> str:

@@ -1,12 +1,11 @@
-"""Django admin for the deadline in force (planning.models.DeadlineExtension), kept here beside
-the services it goes through."""
+"""Django admin for the deadline in force (`DeadlineExtension`): every change goes through the
+services, audited and kept in the request history."""
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from planning.models import DeadlineExtension
-
+from .models import DeadlineExtension
 from .services import deadline_change_check, deadline_extension_grant
 
 

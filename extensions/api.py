@@ -9,10 +9,10 @@ from rest_framework.views import APIView
 
 from api.serializers import MessageSerializer
 from core.permissions import object_permission_or_404
-from planning.models import ExtensionRequest
-from planning.selectors import effective_deadline
+from extensions.deadlines import effective_deadline
 from submissions import selectors
 
+from .models import ExtensionRequest
 from .selectors import extension_history, extension_request_get_for_user
 from .services import extension_decide, extension_request_create
 

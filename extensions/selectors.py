@@ -4,8 +4,11 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from planning.models import Collection, ExtensionRequest, ExtensionStatus, Organisation
-from planning.selectors import regions_visible_to, return_visibility
+from planning.models import Collection, Organisation
+from planning.selectors import regions_visible_to
+from submissions.selectors import return_visibility
+
+from .models import ExtensionRequest, ExtensionStatus
 
 
 def extension_history(

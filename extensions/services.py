@@ -1,6 +1,7 @@
 """Deadline extensions: an organisation asks its region for more time, a reviewer grants (perhaps
 for less time) or refuses, or sets an organisation's deadline directly. Every change is kept in the
-request history and audited; the deadline in force is `planning.models.DeadlineExtension`."""
+request history and audited; the deadline in force is `DeadlineExtension`, read through
+`extensions.deadlines`."""
 
 from __future__ import annotations
 
@@ -18,14 +19,10 @@ from audit.services import audit_record
 from core.exceptions import Conflict
 from core.formatting import london as london_text
 from notifications.services import notify
-from planning.models import (
-    Collection,
-    DeadlineExtension,
-    ExtensionRequest,
-    ExtensionStatus,
-    Organisation,
-)
+from planning.models import Collection, Organisation
 from submissions.models import Submission
+
+from .models import DeadlineExtension, ExtensionRequest, ExtensionStatus
 
 MAX_EXTENSION_DAYS = 60
 

@@ -11,8 +11,7 @@ from django.views.decorators.http import require_POST
 from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
-from planning.models import ExtensionStatus
-from planning.selectors import effective_deadline
+from extensions.deadlines import effective_deadline
 from submissions.selectors import (
     submission_for_collection,
     submission_get_for_user,
@@ -21,6 +20,7 @@ from submissions.selectors import (
 
 from . import selectors, services
 from .forms import DeadlineChangeForm, ExtensionDecisionForm, ExtensionRequestForm
+from .models import ExtensionStatus
 
 
 def _extension_page(

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.db.models import QuerySet
-
-from accounts.models import User
 
 from .models import Notification
 

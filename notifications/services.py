@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
 from core.queueing import send_task_on_commit
 
 from .models import Notification

@@ -4,7 +4,6 @@ from celery import shared_task
 from django.conf import settings
 
 from .emails import notifications_email, notifications_email_unsent
-from .reminders import deadline_reminders_send, reviewer_digests_send
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -26,13 +25,3 @@ def send_reminder_emails(notification_ids: list[int]) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_unsent_notification_emails() -> int:
     return notifications_email_unsent()
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def send_deadline_reminders() -> int:
-    return deadline_reminders_send()
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def send_reviewer_digests() -> int:
-    return reviewer_digests_send()

@@ -16,10 +16,10 @@ from functools import cache
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from extensions.models import DeadlineExtension
 from planning.definitions import parse_definition, shipped_definition_text
 from planning.models import (
     Collection,
-    DeadlineExtension,
     Organisation,
     OrganisationType,
     PlanningRound,
@@ -27,8 +27,8 @@ from planning.models import (
     RoundStatus,
     TrustKind,
 )
-from planning.services import collection_fields, london_datetime
 from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
+from submissions.rounds import collection_fields, london_datetime
 from workbooks.definition import Definition
 
 REGIONS, ICSS, PROVIDERS, ROUNDS, VERSIONS = 7, 42, 220, 3, 10_000
@@ -155,11 +155,7 @@ def national_scale_build(*, prefix: str = "NS") -> NationalScale:
         for organisation in organisations:
             if collection.is_owed_by(organisation):
                 status = next(statuses)
-                submitted = status in (
-                    SubmissionStatus.SUBMITTED,
-                    SubmissionStatus.APPROVED,
-                    SubmissionStatus.CHANGES_REQUESTED,
-                )
+                submitted = status in SubmissionStatus.REACHED_REGION
                 submissions.append(
                     Submission(
                         collection=collection,

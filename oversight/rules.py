@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import rules
 
-from planning.rules import (
-    can_view_organisation,
-    can_view_region,
-    is_national_admin,
-    is_regional_reviewer,
-)
+from accounts.rules import is_national_admin, is_regional_reviewer
+from planning.rules import can_view_organisation, can_view_region
 
 # The national picture, or the union of a reviewer's regions; a single region needs
 # view_region_dashboard.

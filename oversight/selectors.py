@@ -20,17 +20,10 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_scope
 from core.formatting import STATUS_COLOURS
+from extensions.models import DeadlineExtension, ExtensionRequest, ExtensionStatus
 from planning.definitions import erf_collection_code
 from planning.history import organisations_in_force_on, placements_on
-from planning.models import (
-    DeadlineExtension,
-    ExtensionRequest,
-    ExtensionStatus,
-    Organisation,
-    OrganisationType,
-    PlanningRound,
-    Region,
-)
+from planning.models import Organisation, OrganisationType, PlanningRound, Region
 from planning.selectors import collections_of_round, placed_sort_key, regions_visible_to
 from submissions.models import (
     NOT_SUBMITTED,

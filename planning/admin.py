@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from core.admin import ReadOnlyAdmin
+from submissions.rounds import collection_update
 
 from .models import (
     Collection,
@@ -16,12 +17,7 @@ from .models import (
     SignOffDelegation,
 )
 from .reference_data import organisations_import_csv
-from .services import (
-    collection_update,
-    round_make_current,
-    round_update,
-    sign_off_delegation_revoke,
-)
+from .services import round_make_current, round_update, sign_off_delegation_revoke
 
 
 class OrganisationImportForm(forms.Form):

@@ -10,7 +10,7 @@ Checking (nothing is stored):
     shipped_definition_text(*, slug: str) -> str
         A definition shipped with the portal, e.g. slug "2021-22" or "2022-23".
 
-Installing (in `planning.services`, because it creates returns):
+Installing (in `submissions.rounds`, because it creates returns):
     round_definition_install(*, planning_round, text, user=None, request=None) -> Definition
         Checks `text`, then makes the round match it: timetable dates, collections (stages,
         London deadlines, who owes them, formats, mandatory, closing), returns owed, and a new
@@ -25,13 +25,11 @@ Installing (in `planning.services`, because it creates returns):
 Reading a round:
     round_definition(*, planning_round) -> Definition | None
     collection_definition(*, collection) -> CollectionDefinition | None
-    collection_specs(*, collection) -> tuple[TemplateSpec, ...]
-        The workbook template versions issued for the collection, oldest first (what
-        validation accepts a cover's version from); before any is issued, the definition's
-        template; () for a document-only collection.
     collection_narrative(*, collection) -> Narrative | None
     template_format(*, collection) -> str   ("xlsx", "docx" for a narrative's Word template, "")
     round_erf_scheme(*, planning_round) -> ErfScheme | None
+    (The workbook templates issued for a collection are `submissions.selectors.collection_specs`:
+    template versions are issued with the returns.)
     erf_collection_code(*, planning_round) -> str   ("" when the round has no ERF scheme)
 """
 
@@ -44,7 +42,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from submissions.models import TemplateVersion
 from workbooks.definition import (
     CollectionDefinition,
     Definition,
@@ -53,10 +50,7 @@ from workbooks.definition import (
     Problem,
     definition_from_data,
     load_definition,
-    template_from_data,
 )
-from workbooks.model import TemplateSpec
-from workbooks.specs import template_layout_key
 
 from .models import Collection, PlanningRound
 
@@ -102,28 +96,6 @@ def round_definition(*, planning_round: PlanningRound) -> Definition | None:
 def collection_definition(*, collection: Collection) -> CollectionDefinition | None:
     definition = round_definition(planning_round=collection.planning_round)
     return definition.collection(collection.code) if definition else None
-
-
-@lru_cache(maxsize=256)
-def _spec_of(collection_code: str, template_json: str) -> TemplateSpec:
-    return template_from_data(collection_code=collection_code, data=json.loads(template_json))
-
-
-def collection_specs(*, collection: Collection) -> tuple[TemplateSpec, ...]:
-    issued = TemplateVersion.objects.filter(collection=collection).exclude(template={})
-    # Newest layout last by its number, whenever each was issued: the one organisations download.
-    templates = [
-        row.template for row in sorted(issued, key=lambda row: template_layout_key(row.version))
-    ]
-    specs = tuple(
-        _spec_of(collection.code, json.dumps(template, sort_keys=True)) for template in templates
-    )
-    if specs:
-        return specs
-    # Nothing issued yet (a collection made outside the install): the definition's template.
-    definition = round_definition(planning_round=collection.planning_round)
-    template = definition.template_of(collection.code) if definition else None
-    return (template,) if template else ()
 
 
 def template_format(*, collection: Collection) -> str:

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import rules
 
+from accounts.rules import is_national_admin
 from accounts.selectors import user_scope
 
 from .models import OrganisationType
-
-
-@rules.predicate
-def is_national_admin(user) -> bool:
-    return user_scope(user=user).is_national_admin
-
-
-@rules.predicate
-def is_regional_reviewer(user) -> bool:
-    return user_scope(user=user).is_reviewer
 
 
 @rules.predicate
@@ -75,7 +66,6 @@ can_view_region = is_national_admin | is_reviewer_of_region
 can_manage_rounds = is_national_admin
 can_view_round = is_national_admin | is_round_visible_to_organisations
 can_decide_extension = is_national_admin | is_reviewer_of_organisation
-can_manage_people = is_national_admin
 can_hand_sign_off = is_provider & (is_national_admin | is_signatory_of_organisation)
 
 rules.add_perm("planning.view_organisation", can_view_organisation)
@@ -85,5 +75,4 @@ rules.add_perm("planning.view_region", can_view_region)
 rules.add_perm("planning.manage_rounds", can_manage_rounds)
 rules.add_perm("planning.view_round", can_view_round)
 rules.add_perm("planning.decide_extension", can_decide_extension)
-rules.add_perm("accounts.manage_people", can_manage_people)
 rules.add_perm("planning.hand_sign_off", can_hand_sign_off)

@@ -1,21 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_scope
 from audit.services import audit_access_refused
-from core.formatting import days_until
-from submissions.models import Submission, SubmissionStatus, status_as_shown
 
 from .models import (
     Collection,
-    DeadlineExtension,
     Organisation,
     OrganisationType,
     PlanningRound,
@@ -129,110 +125,6 @@ def collections_owed_by(
     return [collection for collection in collections if collection.is_owed_by(organisation)]
 
 
-@dataclass(frozen=True)
-class ReturnRow:
-    """One line of an organisation's task list."""
-
-    collection: Collection
-    submission: Submission | None
-    deadline: dt.datetime
-    extension: DeadlineExtension | None
-
-    @property
-    def status(self) -> str:
-        return self.submission.status if self.submission else SubmissionStatus.NOT_STARTED
-
-    @property
-    def shown_status(self) -> tuple[str, str]:
-        return status_as_shown(
-            status=self.status, round_closed=self.collection.planning_round.is_closed
-        )
-
-    @property
-    def is_done(self) -> bool:
-        return self.status in SubmissionStatus.DONE
-
-    @property
-    def is_overdue(self) -> bool:
-        return (
-            self.collection.is_mandatory
-            and not self.collection.planning_round.is_closed
-            and not self.is_done
-            and timezone.now() > self.deadline
-        )
-
-    @property
-    def days_left(self) -> int:
-        return days_until(self.deadline)
-
-
-def returns_for_organisation(
-    *, organisation: Organisation, planning_round: PlanningRound
-) -> list[ReturnRow]:
-    """Every return the organisation owes in the round, in three queries whatever the size."""
-    collections = collections_owed_by(organisation=organisation, planning_round=planning_round)
-    submissions = {
-        submission.collection_id: submission
-        for submission in Submission.objects.filter(
-            organisation=organisation, collection__planning_round=planning_round
-        )
-    }
-    extensions = {
-        extension.collection_id: extension
-        for extension in DeadlineExtension.objects.filter(
-            organisation=organisation, collection__planning_round=planning_round
-        )
-    }
-    rows = []
-    for collection in collections:
-        extension = extensions.get(collection.pk)
-        rows.append(
-            ReturnRow(
-                collection=collection,
-                submission=submissions.get(collection.pk),
-                deadline=extension.deadline if extension else collection.deadline,
-                extension=extension,
-            )
-        )
-    return rows
-
-
-def effective_deadline(*, collection: Collection, organisation: Organisation) -> dt.datetime:
-    extension = DeadlineExtension.objects.filter(
-        collection=collection, organisation=organisation
-    ).first()
-    return extension.deadline if extension else collection.deadline
-
-
-@dataclass(frozen=True)
-class RegionOrganisationRow:
-    organisation: Organisation
-    submitted: int
-
-
-def region_organisations(
-    *, region: Region, planning_round: PlanningRound | None
-) -> list[RegionOrganisationRow]:
-    """A region's organisations, ICSs first with their members after each, and submitted counts."""
-    organisations = list(
-        Organisation.objects.filter(region=region, is_active=True)
-        .select_related("parent_ics")
-        .annotate(
-            submitted=Count(
-                "submissions",
-                filter=Q(
-                    submissions__collection__planning_round=planning_round,
-                    submissions__status__in=SubmissionStatus.DONE,
-                ),
-            )
-        )
-    )
-    return [
-        RegionOrganisationRow(organisation=o, submitted=o.submitted)
-        for o in sorted(organisations, key=organisation_sort_key)
-    ]
-
-
 _TYPE_ORDER = {
     OrganisationType.ICS: 0,
     OrganisationType.ICB: 0,
@@ -277,36 +169,6 @@ def submission_visibility(*, user: User) -> Q:
         )
     # Of a draft round, only national admins read any return.
     return visible & ~Q(collection__planning_round__status=RoundStatus.DRAFT)
-
-
-def return_visibility(*, user: User) -> Q:
-    """Which rows of a model with `collection` and `organisation` (an extension request) the user
-    may read: those whose return they may read."""
-    return Q(
-        Exists(
-            Submission.objects.filter(
-                submission_visibility(user=user),
-                collection=OuterRef("collection"),
-                organisation=OuterRef("organisation"),
-            )
-        )
-    )
-
-
-def returns_on_behalf_of_led_systems(
-    *, organisation: Organisation, planning_round: PlanningRound
-) -> list[tuple[Organisation, list[ReturnRow]]]:
-    """For a lead CCG: the returns of the ICSs it leads that it submits on their behalf."""
-    led = []
-    for ics in Organisation.objects.filter(lead_ccg=organisation):
-        rows = [
-            row
-            for row in returns_for_organisation(organisation=ics, planning_round=planning_round)
-            if row.collection.lead_ccg_may_submit
-        ]
-        if rows:
-            led.append((ics, rows))
-    return led
 
 
 def system_members_visible_to(*, user: User, organisation: Organisation) -> list[Organisation]:

@@ -12,6 +12,8 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
+from submissions import rounds
+from submissions import selectors as submission_selectors
 from submissions.downloads import attachment, content_type_of
 from submissions.services import template_for
 
@@ -39,7 +41,9 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
     organisation = selectors.organisation_get_for_user(user=request.user, ods_code=ods_code)
     planning_round = _round_from_request(request)
     rows = (
-        selectors.returns_for_organisation(organisation=organisation, planning_round=planning_round)
+        submission_selectors.returns_for_organisation(
+            organisation=organisation, planning_round=planning_round
+        )
         if planning_round
         else []
     )
@@ -55,7 +59,7 @@ def organisation_returns(request: HttpRequest, ods_code: str) -> HttpResponse:
             "system_members": selectors.system_members_visible_to(
                 user=request.user, organisation=organisation
             ),
-            "on_behalf": selectors.returns_on_behalf_of_led_systems(
+            "on_behalf": submission_selectors.returns_on_behalf_of_led_systems(
                 organisation=organisation, planning_round=planning_round
             )
             if planning_round
@@ -85,7 +89,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A reviewer's landing page: the region's organisations, grouped by ICS."""
     region = selectors.region_get_for_user(user=request.user, code=code)
     planning_round = selectors.current_round()
-    rows = selectors.region_organisations(region=region, planning_round=planning_round)
+    rows = submission_selectors.region_organisations(region=region, planning_round=planning_round)
     page = Paginator(rows, REGION_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -127,7 +131,7 @@ def round_copy(request: HttpRequest, pk: int) -> HttpResponse:
     rolls = bool(source.definition_source)
     form = forms.RoundCopyForm(request.POST or None, rolls_definition=rolls)
     if request.method == "POST" and form.is_valid():
-        copy = services.round_roll_forward if rolls else services.round_copy
+        copy = rounds.round_roll_forward if rolls else rounds.round_copy
         try:
             new_round = copy(source=source, user=request.user, request=request, **form.cleaned_data)
         except ValidationError as error:
@@ -214,7 +218,7 @@ def collection_edit(request: HttpRequest, round_pk: int, pk: int) -> HttpRespons
     collection = get_object_or_404(Collection, pk=pk, planning_round_id=round_pk)
     form = forms.CollectionForm(request.POST or None, instance=collection)
     if request.method == "POST" and form.is_valid():
-        services.collection_update(
+        rounds.collection_update(
             collection=collection, changed_by=request.user, **form.cleaned_data
         )
         messages.success(request, f"{collection.title} saved.")
@@ -246,7 +250,7 @@ def _definition_page(request: HttpRequest, *, planning_round: PlanningRound | No
         context |= {"problems": problems, "form": forms.DefinitionForm(initial={"text": text})}
         return render(request, "planning/round_definition.html", context)
     fixes = (
-        services.definition_template_fixes(planning_round=planning_round, definition=definition)
+        rounds.definition_template_fixes(planning_round=planning_round, definition=definition)
         if planning_round
         else []
     )
@@ -272,16 +276,14 @@ def _definition_page(request: HttpRequest, *, planning_round: PlanningRound | No
 
 def _install(request: HttpRequest, *, planning_round, text: str, fixes) -> PlanningRound:
     if planning_round is None:
-        created = services.round_create_from_definition(
-            text=text, user=request.user, request=request
-        )
+        created = rounds.round_create_from_definition(text=text, user=request.user, request=request)
         messages.success(
             request,
             f"{created.name} is set up as a draft: only national admins see it until you "
             "publish it.",
         )
         return created
-    services.round_definition_update(
+    rounds.round_definition_update(
         planning_round=planning_round,
         text=text,
         note=fixes.cleaned_data["note"],
@@ -295,7 +297,7 @@ def _install(request: HttpRequest, *, planning_round, text: str, fixes) -> Plann
 
 def _definition_deadlines(definition) -> list[tuple]:
     return [
-        (item, stage, services.london_datetime(stage.deadline))
+        (item, stage, rounds.london_datetime(stage.deadline))
         for item in definition.collections
         for stage in item.stages
     ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import rules
 
+from accounts.rules import is_national_admin, is_regional_reviewer
 from planning.definitions import collection_definition
 from planning.models import OrganisationType
-from planning.rules import is_member_of_organisation, is_national_admin, is_regional_reviewer
+from planning.rules import is_member_of_organisation
 from submissions.rules import can_review_submission, is_system_lead_of_submission, state_allows
 from submissions.transitions import Action
 

@@ -17,11 +17,10 @@ from accounts.selectors import (
     users_holding_role,
     users_reviewing_region,
 )
-from planning.definitions import collection_specs
 from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round, rounds_visible_to
 from submissions.models import Submission, SubmissionStatus, Version
-from submissions.selectors import submissions_for_user, version_named
+from submissions.selectors import collection_specs, submissions_for_user, version_named
 from submissions.services import member_organisations
 from workbooks.compare import CellChange, CellLabel, SheetLabels, template_labels
 from workbooks.specs import spec_for
@@ -111,13 +110,12 @@ def comment_references(
 
 
 _STANDING_KINDS = (DecisionKind.APPROVE, DecisionKind.REQUEST_CHANGES, DecisionKind.REOPEN)
-_DECIDED_STATUSES = (SubmissionStatus.APPROVED, SubmissionStatus.CHANGES_REQUESTED)
 
 
 def standing_decisions(*, submissions: list[Submission]) -> dict[int, Decision]:
     """The decision each return's status rests on (approved, or changes asked for), newest first
     by return; returns awaiting or without a decision have none. One query for any number."""
-    decided = [s.pk for s in submissions if s is not None and s.status in _DECIDED_STATUSES]
+    decided = [s.pk for s in submissions if s is not None and s.status in SubmissionStatus.DECIDED]
     if not decided:
         return {}
     standing: dict[int, Decision] = {}

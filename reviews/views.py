@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.permissions import object_permission_or_404, permission_or_404
-from erf.returns import erf_estimate_of_version
 from planning.models import Collection
 from submissions import selectors as submission_selectors
+from submissions.erf_estimates import erf_estimate_of_version
 from submissions.models import ProductKind
 from submissions.products import comparison_changes, product_for
 from triangulation.selectors import triangulation_section

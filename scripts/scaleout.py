@@ -286,7 +286,7 @@ def export_check(*, cluster: Cluster, password: str) -> list[str]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         job = ExportJob.objects.get(pk=job_id)
-        if job.status in (ExportStatus.DONE, ExportStatus.FAILED):
+        if job.status in ExportStatus.FINISHED:
             break
         connections.close_all()
         time.sleep(1)

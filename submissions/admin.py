@@ -6,11 +6,11 @@ from django.template.response import TemplateResponse
 
 from core.admin import ReadOnlyAdmin
 from core.exceptions import Conflict
-from planning.definitions import collection_specs
 from reviews.services import submission_reopen
 from workbooks.specs import spec_versions
 
 from .models import Finding, Submission, TemplateVersion, Version
+from .selectors import collection_specs
 from .services import template_version_issue
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import IO
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -29,15 +30,20 @@ from core.queueing import (
     work_finish,
     work_progress,
 )
+from erf.calculator import Estimate
 from erf.models import EstimateRefresh, RefreshStatus
-from erf.returns import estimate_forget, estimate_of_stored_file
+from erf.returns import erf_estimate_of_return
 from erf.services import BaselinesImport, national_baselines_import_csv
 from planning.definitions import round_definition
 from planning.models import PlanningRound
 
 from .models import ReturnValue, Version, VersionStatus
+from .selectors import collection_specs
 
 logger = logging.getLogger(__name__)
+
+# A version's file never changes, so its ERF breakdown is read once and kept a week at most.
+ESTIMATE_CACHE_SECONDS = 7 * 24 * 3600
 
 SWEEPER = "the stuck ERF estimate sweeper"
 FAILED_MESSAGE = "The estimates could not be worked out again after {attempts} attempts."
@@ -151,3 +157,37 @@ def estimate_refreshes_sweep(*, now: dt.datetime | None = None) -> dict[str, int
     """Send again refreshes stuck waiting (the broker lost them) or running (a worker died); fail
     those that used up their attempts. Run by Celery beat."""
     return sweep_stuck_work(now=now or timezone.now(), work=_work())
+
+
+def erf_estimate_of_version(*, version) -> Estimate | None:
+    """The estimate shown with an activity return's version, once the version has been checked.
+    Validation stored its total; a version without one has no complete ERF sheet to break down."""
+    if version is None or not version.is_checked or version.erf_total is None:
+        return None
+    # A version's file never changes, so its breakdown is read once and kept for every later page
+    # view; the stored total is part of the key, and working the estimate out again with new
+    # baselines forgets the breakdown (`estimate_forget`).
+    return cache.get_or_set(
+        _cache_key(version),
+        lambda: estimate_of_stored_file(version),
+        timeout=ESTIMATE_CACHE_SECONDS,
+    )
+
+
+def _cache_key(version) -> str:
+    return f"erf-estimate:{version.pk}:{version.sha256}:{version.erf_total}"
+
+
+def estimate_forget(*, version) -> None:
+    cache.delete(_cache_key(version))
+
+
+def estimate_of_stored_file(version) -> Estimate | None:
+    """The estimate of a checked version's stored file against the template version it was made
+    from, with the national figures held now."""
+    specs = collection_specs(collection=version.submission.collection)
+    spec = next((spec for spec in specs if spec.version == version.template_version), None)
+    if spec is None:
+        return None
+    with version.file.open("rb") as stream:
+        return erf_estimate_of_return(submission=version.submission, data=stream.read(), spec=spec)

@@ -33,6 +33,8 @@ class SubmissionStatus(models.TextChoices):
     DONE = nonmember(frozenset({"submitted", "approved"}))
     # The region has seen it: submitted, and perhaps decided on since.
     REACHED_REGION = nonmember(frozenset({"submitted", "approved", "changes_requested"}))
+    # A reviewer's decision stands on it: approved, or sent back for changes.
+    DECIDED = nonmember(frozenset({"approved", "changes_requested"}))
 
 
 NOT_SUBMITTED = "not_submitted"
@@ -344,6 +346,9 @@ class ProductStatus(models.TextChoices):
     DONE = "done", "Ready"
     FAILED = "failed", "Could not be prepared"
 
+    # Nothing more will happen to it.
+    FINISHED = nonmember(frozenset({"done", "failed"}))
+
 
 def product_upload_to(instance: VersionProduct, filename: str) -> str:
     return f"products/{instance.version_id}/{uuid.uuid4().hex}.xlsx"
@@ -406,4 +411,4 @@ class VersionProduct(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (ProductStatus.DONE, ProductStatus.FAILED)
+        return self.status in ProductStatus.FINISHED

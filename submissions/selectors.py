@@ -1,21 +1,33 @@
 from __future__ import annotations
 
+import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import people_named, user_scope, users_holding_role
 from audit.services import audit_access_refused
-from planning.definitions import collection_specs
-from planning.models import DeadlineExtension, OrganisationType
-from planning.selectors import sign_off_delegated, submission_visibility
+from core.formatting import days_until
+from extensions.models import DeadlineExtension
+from planning.definitions import round_definition
+from planning.models import Collection, Organisation, OrganisationType, PlanningRound, Region
+from planning.selectors import (
+    collections_owed_by,
+    organisation_sort_key,
+    sign_off_delegated,
+    submission_visibility,
+)
+from workbooks.definition import template_from_data
 from workbooks.figures import KeyFigure, baseline_name, key_figures
-from workbooks.model import GridSheet
+from workbooks.model import GridSheet, TemplateSpec
 from workbooks.reader import template_sheet_names
 from workbooks.rule_titles import rule_title
 from workbooks.specs import spec_for, template_layout_key
@@ -30,6 +42,7 @@ from .models import (
     TemplateVersion,
     Version,
     VersionStatus,
+    status_as_shown,
 )
 from .transitions import Action, allowed_actions
 
@@ -483,6 +496,159 @@ def template_sheets_of(*, version: Version) -> list[str]:
         return template_sheet_names(None)
     spec = spec_for(specs=specs, version=version.template_version)
     return template_sheet_names(spec or specs[-1])
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    """One line of an organisation's task list."""
+
+    collection: Collection
+    submission: Submission | None
+    deadline: dt.datetime
+    extension: DeadlineExtension | None
+
+    @property
+    def status(self) -> str:
+        return self.submission.status if self.submission else SubmissionStatus.NOT_STARTED
+
+    @property
+    def status_label(self) -> str:
+        return self.shown_status[1]
+
+    @property
+    def shown_status(self) -> tuple[str, str]:
+        return status_as_shown(
+            status=self.status, round_closed=self.collection.planning_round.is_closed
+        )
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in SubmissionStatus.DONE
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.collection.is_mandatory
+            and not self.collection.planning_round.is_closed
+            and not self.is_done
+            and timezone.now() > self.deadline
+        )
+
+    @property
+    def days_left(self) -> int:
+        return days_until(self.deadline)
+
+
+def returns_for_organisation(
+    *, organisation: Organisation, planning_round: PlanningRound
+) -> list[ReturnRow]:
+    """Every return the organisation owes in the round, in three queries whatever the size."""
+    collections = collections_owed_by(organisation=organisation, planning_round=planning_round)
+    submissions = {
+        submission.collection_id: submission
+        for submission in Submission.objects.filter(
+            organisation=organisation, collection__planning_round=planning_round
+        )
+    }
+    extensions = {
+        extension.collection_id: extension
+        for extension in DeadlineExtension.objects.filter(
+            organisation=organisation, collection__planning_round=planning_round
+        )
+    }
+    rows = []
+    for collection in collections:
+        extension = extensions.get(collection.pk)
+        rows.append(
+            ReturnRow(
+                collection=collection,
+                submission=submissions.get(collection.pk),
+                deadline=extension.deadline if extension else collection.deadline,
+                extension=extension,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class RegionOrganisationRow:
+    organisation: Organisation
+    submitted: int
+
+
+def region_organisations(
+    *, region: Region, planning_round: PlanningRound | None
+) -> list[RegionOrganisationRow]:
+    """A region's organisations, ICSs first with their members after each, and submitted counts."""
+    organisations = list(
+        Organisation.objects.filter(region=region, is_active=True)
+        .select_related("parent_ics")
+        .annotate(
+            submitted=Count(
+                "submissions",
+                filter=Q(
+                    submissions__collection__planning_round=planning_round,
+                    submissions__status__in=SubmissionStatus.DONE,
+                ),
+            )
+        )
+    )
+    return [
+        RegionOrganisationRow(organisation=o, submitted=o.submitted)
+        for o in sorted(organisations, key=organisation_sort_key)
+    ]
+
+
+def return_visibility(*, user: User) -> Q:
+    """Which rows of a model with `collection` and `organisation` (an extension request) the user
+    may read: those whose return they may read."""
+    return Q(
+        Exists(
+            Submission.objects.filter(
+                submission_visibility(user=user),
+                collection=OuterRef("collection"),
+                organisation=OuterRef("organisation"),
+            )
+        )
+    )
+
+
+def returns_on_behalf_of_led_systems(
+    *, organisation: Organisation, planning_round: PlanningRound
+) -> list[tuple[Organisation, list[ReturnRow]]]:
+    """For a lead CCG: the returns of the ICSs it leads that it submits on their behalf."""
+    led = []
+    for ics in Organisation.objects.filter(lead_ccg=organisation):
+        rows = [
+            row
+            for row in returns_for_organisation(organisation=ics, planning_round=planning_round)
+            if row.collection.lead_ccg_may_submit
+        ]
+        if rows:
+            led.append((ics, rows))
+    return led
+
+
+@lru_cache(maxsize=256)
+def _spec_of(collection_code: str, template_json: str) -> TemplateSpec:
+    return template_from_data(collection_code=collection_code, data=json.loads(template_json))
+
+
+def collection_specs(*, collection: Collection) -> tuple[TemplateSpec, ...]:
+    issued = TemplateVersion.objects.filter(collection=collection).exclude(template={})
+    # Newest layout last by its number, whenever each was issued: the one organisations download.
+    templates = [
+        row.template for row in sorted(issued, key=lambda row: template_layout_key(row.version))
+    ]
+    specs = tuple(
+        _spec_of(collection.code, json.dumps(template, sort_keys=True)) for template in templates
+    )
+    if specs:
+        return specs
+    # Nothing issued yet (a collection made outside the install): the definition's template.
+    definition = round_definition(planning_round=collection.planning_round)
+    template = definition.template_of(collection.code) if definition else None
+    return (template,) if template else ()
 
 
 @dataclass(frozen=True)

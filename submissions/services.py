@@ -22,14 +22,14 @@ from core.exceptions import Conflict
 from core.limits import upload_limit_text
 from core.queueing import send_task
 from erf.selectors import national_values_for
+from extensions.deadlines import effective_deadline
 from guidance.models import GuidanceKind
 from guidance.selectors import measure_definitions
 from guidance.services import guidance_publish
 from notifications.services import notify
-from planning.definitions import collection_narrative, collection_specs, round_definition
+from planning.definitions import collection_narrative, round_definition
 from planning.history import members_on, organisations_in_force_on, placements_on
 from planning.models import Collection, Organisation, OrganisationType, PlanningRound
-from planning.selectors import effective_deadline
 from workbooks.filecheck import inspect_upload
 from workbooks.generate import build_template
 from workbooks.narrative import build_narrative_template
@@ -47,6 +47,7 @@ from .models import (
     VersionStatus,
 )
 from .selectors import (
+    collection_specs,
     signing_capacity,
     submit_refusal,
     template_layout_key,

@@ -5,6 +5,7 @@ from django.conf import settings
 
 from .erf_estimates import estimate_refresh_run, estimate_refreshes_sweep
 from .products import product_build, products_sweep
+from .reminders import deadline_reminders_send, reviewer_digests_send
 from .validation import version_validate, versions_sweep
 
 
@@ -39,6 +40,16 @@ def build_version_product(product_id: int) -> str | None:
 @shared_task(ignore_result=True)
 def sweep_stuck_products() -> dict[str, int]:
     return products_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_deadline_reminders() -> int:
+    return deadline_reminders_send()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_reviewer_digests() -> int:
+    return reviewer_digests_send()
 
 
 @shared_task(

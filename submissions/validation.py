@@ -23,7 +23,6 @@ from audit.models import AuditAction
 from audit.services import audit_submission_event
 from core.queueing import StuckWork, sweep_stuck_work, work_claim, work_finish, work_progress
 from erf.returns import erf_estimate_of_return
-from triangulation.services import triangulation_enqueue
 from workbooks.specs import spec_for
 from workbooks.types import RejectedFile, ValidationResult
 from workbooks.validate import validate_file
@@ -31,6 +30,7 @@ from workbooks.validate import validate_file
 from .models import Finding, ReturnValue, Submission, Version, VersionStatus
 from .selectors import template_versions_accepted
 from .services import enqueue_validation, template_context, version_finished_notify
+from .signals import return_values_changed
 from .transitions import Action, TransitionConflict, transition
 
 logger = logging.getLogger(__name__)
@@ -242,7 +242,7 @@ def version_validate(*, version_id: int) -> str | None:
             ):
                 version_finished_notify(version_id=version_id)
                 # The return no longer has a checked current version: its cross-return findings go.
-                triangulation_enqueue(version=version)
+                return_values_changed.send(sender=Version, version=version)
         return VersionStatus.REJECTED
 
     status = VersionStatus.INVALID if result.error_count else VersionStatus.VALID
@@ -285,7 +285,7 @@ def version_validate(*, version_id: int) -> str | None:
             transaction.set_rollback(True)
             return None
         version_finished_notify(version_id=version_id)
-        triangulation_enqueue(version=version)
+        return_values_changed.send(sender=Version, version=version)
     return status
 
 

@@ -15,11 +15,10 @@ from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.limits import upload_limit_text
 from core.permissions import object_permission_or_404, permission_or_404
-from erf.returns import erf_estimate_of_version
+from extensions.deadlines import effective_deadline
 from guidance.selectors import definition_for_finding, measure_definition_items
 from planning.definitions import template_format
 from planning.models import Collection
-from planning.selectors import effective_deadline
 from triangulation.selectors import triangulation_findings_of_version, triangulation_section
 from workbooks.findings_csv import findings_csv
 from workbooks.rule_titles import rule_title
@@ -27,6 +26,7 @@ from workbooks.types import Finding as FindingData
 
 from . import selectors, services
 from .downloads import attachment, content_type_of, streamed_attachment
+from .erf_estimates import erf_estimate_of_version
 from .forms import (
     CheckAnswersForm,
     ExplanationsForm,

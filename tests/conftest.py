@@ -95,6 +95,31 @@ def world(db):
     return build_world()
 
 
+@pytest.fixture
+def collection(db):
+    """The current round's ACT collection, owed by ICSs, due 6 May 2021 (one collection, for
+    Django admin's pages)."""
+    from tests.factories import CollectionFactory, PlanningRoundFactory, london
+
+    return CollectionFactory(
+        planning_round=PlanningRoundFactory(name="2021/22", is_current=True),
+        code="ACT",
+        deadline=london(2021, 5, 6),
+        submitted_by=["ics"],
+    )
+
+
+@pytest.fixture
+def ics(db):
+    """An ICS (QAA) with its system lead, lead-qaa, its only person."""
+    from accounts.models import Role
+    from tests.factories import IcsFactory, user_with_role
+
+    ics = IcsFactory(ods_code="QAA")
+    user_with_role(Role.SYSTEM_LEAD, organisation=ics, username="lead-qaa")
+    return ics
+
+
 @contextmanager
 def module_transaction(django_db_blocker):
     """Data built once for a module inside a transaction that is rolled back after the module.

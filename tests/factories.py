@@ -8,10 +8,10 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from accounts.models import Role, RoleAssignment, User
+from extensions.models import DeadlineExtension
 from planning.definitions import parse_definition, shipped_definition_text
 from planning.models import (
     Collection,
-    DeadlineExtension,
     Organisation,
     OrganisationType,
     PlanningRound,

@@ -50,7 +50,7 @@ OFFERED = {
     "planning.PlanningRound": (False, True, False),
     "planning.Collection": (False, True, False),
     "planning.SignOffDelegation": (False, False, False),
-    "planning.DeadlineExtension": (True, True, True),
+    "extensions.DeadlineExtension": (True, True, True),
     "submissions.Submission": (False, False, False),
     "submissions.Version": (False, False, False),
     "submissions.Finding": (False, False, False),
@@ -158,7 +158,7 @@ ACTIONS: dict[tuple[str, str], tuple[Callable[[ReturnWorld], list[int]], dict, l
         {"post": "yes"},
         ["token_revoked", "token_revoked"],
     ),
-    ("planning.DeadlineExtension", "delete_selected"): (
+    ("extensions.DeadlineExtension", "delete_selected"): (
         _an_extension,
         {"post": "yes"},
         ["extension_decided"],

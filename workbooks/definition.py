@@ -30,9 +30,8 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
-from erf import bank_holidays
-from erf.calculator import working_day_ratio_against
-
+from . import bank_holidays
+from .erf_calendar import working_day_ratio_against
 from .model import (
     GridSheet,
     Measure,

@@ -385,11 +385,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # CELERY_TIMEZONE is Europe/London: the digest goes at 07:00 London time all year.
     "send-deadline-reminders": {
-        "task": "notifications.tasks.send_deadline_reminders",
+        "task": "submissions.tasks.send_deadline_reminders",
         "schedule": crontab(minute=5),
     },
     "send-reviewer-digests": {
-        "task": "notifications.tasks.send_reviewer_digests",
+        "task": "submissions.tasks.send_reviewer_digests",
         "schedule": crontab(hour=7, minute=0),
     },
 }

@@ -17,7 +17,8 @@ def surge_round_install() -> None:
     from accounts.models import User
     from demo.seed import definition_text_moved
     from planning.round_states import RoundAction, round_transition
-    from planning.services import round_create_from_definition, round_make_current
+    from planning.services import round_make_current
+    from submissions.rounds import round_create_from_definition
 
     admin = User.objects.get(username="admin")
     text = definition_text_moved(

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from accounts.models import Role
 from erf.models import NationalBaseline
-from erf.returns import erf_estimate_of_return, erf_estimate_of_version
+from erf.returns import erf_estimate_of_return
 from erf.services import national_baselines_import_csv
+from submissions.erf_estimates import erf_estimate_of_version
 from submissions.services import template_context
 from tests.checked_returns import checked_version
 from tests.factories import IcsFactory, RegionFactory, user_with_role

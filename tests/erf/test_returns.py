@@ -8,14 +8,16 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from erf import returns
-from erf.calculator import MonthInput, estimate, working_day_ratio_against
+from erf.calculator import MonthInput, estimate
 from erf.models import NationalBaseline
 from erf.returns import erf_estimate_of_return
+from submissions import erf_estimates
 from submissions.models import Version
 from submissions.services import template_context, version_create
 from submissions.validation import version_validate
 from tests.returns_world import ERF_BASELINES
 from tests.workbooks.conftest import edit_cells
+from workbooks.erf_calendar import working_day_ratio_against
 
 
 def _planned(data: bytes) -> dict[str, tuple[Decimal, Decimal]]:
@@ -125,12 +127,12 @@ def test_erf_estimate_of_version_reads_the_file_once_and_only_with_a_stored_tota
     reads = []
     real = returns.erf_estimate_of_return
     monkeypatch.setattr(
-        returns,
+        erf_estimates,
         "erf_estimate_of_return",
         lambda **kwargs: reads.append(kwargs) or real(**kwargs),
     )
-    found = [returns.erf_estimate_of_version(version=version) for _ in range(2)]
+    found = [erf_estimates.erf_estimate_of_version(version=version) for _ in range(2)]
     assert [item.total for item in found] == [_expected(data, threshold=THRESHOLDS_2021)] * 2
     assert len(reads) == 1
     version.erf_total = None
-    assert returns.erf_estimate_of_version(version=version) is None
+    assert erf_estimates.erf_estimate_of_version(version=version) is None

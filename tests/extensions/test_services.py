@@ -7,14 +7,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from core.exceptions import Conflict
+from extensions.deadlines import effective_deadline
+from extensions.models import DeadlineExtension, ExtensionRequest, ExtensionStatus
 from extensions.services import (
     deadline_extension_grant,
     extension_decide,
     extension_request_create,
     extension_withdraw,
 )
-from planning.models import DeadlineExtension, ExtensionRequest, ExtensionStatus
-from planning.selectors import effective_deadline
 from tests.factories import london
 
 

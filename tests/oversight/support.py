@@ -41,11 +41,7 @@ def in_state(
             uploaded_by=uploader,
             erf_total=erf_total,
         )
-    submitted = status in (
-        SubmissionStatus.SUBMITTED,
-        SubmissionStatus.APPROVED,
-        SubmissionStatus.CHANGES_REQUESTED,
-    )
+    submitted = status in SubmissionStatus.REACHED_REGION
     Submission.objects.filter(pk=submission.pk).update(
         status=status,
         is_late=is_late,

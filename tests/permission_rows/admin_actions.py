@@ -45,7 +45,7 @@ ADMIN_ACTIONS = {
     "knox.AuthToken": ["delete_selected"],
     "planning.PlanningRound": ["make_current"],
     "planning.SignOffDelegation": ["revoke"],
-    "planning.DeadlineExtension": ["delete_selected"],
+    "extensions.DeadlineExtension": ["delete_selected"],
     "submissions.Submission": ["reopen"],
     "reviews.SubmittedReturn": ["approve"],
 }

@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from accounts.models import Delegation, Role, RoleAssignment
-from planning.models import ExtensionRequest
+from extensions.models import ExtensionRequest
 from tests.permission_support import (
     ADMIN,
     LEAD,

@@ -1,4 +1,4 @@
-"""Django admin changes rounds, collections and extensions through the portal's audited services."""
+"""Django admin changes rounds and collections through the portal's audited services."""
 
 from __future__ import annotations
 
@@ -11,43 +11,15 @@ from django.utils import timezone
 
 from accounts.models import Role
 from audit.models import AuditAction, AuditEvent
-from notifications.models import Notification
-from planning.models import (
-    DeadlineExtension,
-    ExtensionRequest,
-    ExtensionStatus,
-    Organisation,
-    PlanningRound,
-    SignOffDelegation,
-)
+from planning.models import Organisation, PlanningRound, SignOffDelegation
 from planning.services import sign_off_delegation_grant
 from tests.factories import (
-    CollectionFactory,
-    IcsFactory,
     PlanningRoundFactory,
     UserFactory,
-    london,
     user_with_role,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def collection():
-    return CollectionFactory(
-        planning_round=PlanningRoundFactory(name="2021/22", is_current=True),
-        code="ACT",
-        deadline=london(2021, 5, 6),
-        submitted_by=["ics"],
-    )
-
-
-@pytest.fixture
-def ics():
-    ics = IcsFactory(ods_code="QAA")
-    user_with_role(Role.SYSTEM_LEAD, organisation=ics, username="lead-qaa")
-    return ics
 
 
 def _form_data(response) -> dict:
@@ -100,76 +72,6 @@ def test_round_becomes_current_in_admin_only_through_the_audited_action(admin_cl
     assert _actions(AuditAction.ROUND_MADE_CURRENT) == [
         ("admin", {"current": "2021/22"}, {"current": "2022/23"})
     ]
-
-
-def test_extension_granted_in_admin_is_audited_recorded_and_notified(admin_client, collection, ics):
-    response = admin_client.post(
-        reverse("admin:planning_deadlineextension_add"),
-        {
-            "collection": collection.pk,
-            "organisation": ics.pk,
-            "deadline_0": "2021-05-13",
-            "deadline_1": "12:00",
-            "reason": "Board meets later",
-        },
-    )
-
-    assert response.status_code == 302
-    extension = DeadlineExtension.objects.get()
-    assert (extension.deadline, extension.granted_by.username) == (london(2021, 5, 13), "admin")
-    assert list(ExtensionRequest.objects.values_list("status", "decision_reason")) == [
-        (ExtensionStatus.GRANTED, "Board meets later")
-    ]
-    assert _actions(AuditAction.EXTENSION_DECIDED) == [
-        (
-            "admin",
-            {"deadline": "2021-05-06T11:00:00+00:00"},
-            {"deadline": "2021-05-13T12:00:00+01:00", "reason": "Board meets later"},
-        )
-    ]
-    assert Notification.objects.filter(kind="extension_decided").count() == 1
-
-
-def test_extension_changed_and_removed_in_admin_are_audited(admin_client, collection, ics):
-    admin = user_with_role(Role.NATIONAL_ADMIN, username="someone")
-    extension = DeadlineExtension.objects.create(
-        collection=collection,
-        organisation=ics,
-        deadline=london(2021, 5, 13),
-        reason="Board",
-        granted_by=admin,
-    )
-    url = reverse("admin:planning_deadlineextension_change", args=[extension.pk])
-    admin_client.post(
-        url, {"deadline_0": "2021-05-20", "deadline_1": "12:00", "reason": "Board moved"}
-    )
-    admin_client.post(
-        reverse("admin:planning_deadlineextension_delete", args=[extension.pk]), {"post": "yes"}
-    )
-
-    assert DeadlineExtension.objects.count() == 0
-    assert [
-        dt.datetime.fromisoformat(after["deadline"])
-        for _, _, after in _actions(AuditAction.EXTENSION_DECIDED)
-    ] == [london(2021, 5, 20), london(2021, 5, 6)]
-
-
-def test_extension_admin_refuses_what_the_portal_refuses(admin_client, collection, ics):
-    response = admin_client.post(
-        reverse("admin:planning_deadlineextension_add"),
-        {
-            "collection": collection.pk,
-            "organisation": ics.pk,
-            "deadline_0": "2021-09-01",
-            "deadline_1": "12:00",
-            "reason": "Much later",
-        },
-    )
-
-    assert response.status_code == 200
-    assert "Extensions can be at most" in str(response.context["adminform"].form.non_field_errors())
-    assert DeadlineExtension.objects.count() == 0
-    assert _actions(AuditAction.EXTENSION_DECIDED) == []
 
 
 def test_admin_takes_sign_off_back_through_the_service_and_refuses_anyone_else(client, act_world):

@@ -14,7 +14,7 @@ from notifications.models import Notification
 from planning.definitions import parse_definition, shipped_definition_text
 from planning.models import PlanningRound, RoundStatus
 from planning.round_states import RoundAction, round_transition
-from planning.services import round_create_from_definition
+from submissions.rounds import round_create_from_definition
 from submissions.services import template_for
 from tests.factories import IcsFactory, RegionFactory, TrustFactory, user_with_role
 

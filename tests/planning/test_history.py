@@ -15,16 +15,11 @@ from django.core import serializers
 from accounts.models import Role
 from audit.models import AuditEvent
 from demo.seed import demo_round_create
+from extensions.models import DeadlineExtension, ExtensionRequest
 from extensions.services import extension_request_create
 from oversight.selectors import dashboard_for_user
 from planning.history import members_on, placements_on
-from planning.models import (
-    DeadlineExtension,
-    ExtensionRequest,
-    Organisation,
-    OrganisationType,
-    PlanningRound,
-)
+from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.reference_data import ICB_CHANGES_FILE, organisations_import_csv, reference_data_load
 from submissions.models import Submission, TemplateVersion
 from submissions.selectors import submissions_for_user

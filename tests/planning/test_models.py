@@ -18,7 +18,6 @@ from planning.models import (
 from tests.factories import (
     CcgFactory,
     CollectionFactory,
-    DeadlineExtensionFactory,
     IcsFactory,
     LmsFactory,
     PlanningRoundFactory,
@@ -184,19 +183,3 @@ def test_collection_is_owed_by_trust_kinds_filter_only_providers():
     # The ICS owes the return although "acute" is not its kind: trust_kinds only filter providers.
     assert [maternity.is_owed_by(o) for o in (ics, acute, mental_health)] == [True, True, False]
     assert [every_trust.is_owed_by(o) for o in (ics, acute, mental_health)] == [False, True, True]
-
-
-def test_deadline_extension_one_per_collection_and_organisation():
-    extension = DeadlineExtensionFactory()
-
-    with pytest.raises(IntegrityError), transaction.atomic():
-        DeadlineExtensionFactory(
-            collection=extension.collection,
-            organisation=extension.organisation,
-            granted_by=extension.granted_by,
-        )
-
-
-def test_deadline_extension_needs_reason():
-    with pytest.raises(IntegrityError), transaction.atomic():
-        DeadlineExtensionFactory(reason="")

@@ -19,7 +19,8 @@ from planning.models import (
     Stage,
     TrustKind,
 )
-from planning.services import collection_update, round_copy, round_make_current
+from planning.services import round_make_current
+from submissions.rounds import collection_update, round_copy
 from tests.factories import CollectionFactory, PlanningRoundFactory, london, user_with_role
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,10 @@ import pytest
 from django.utils import timezone
 
 from erf.models import EstimateRefresh, NationalBaseline
-from erf.returns import erf_estimate_of_return, erf_estimate_of_version
+from erf.returns import erf_estimate_of_return
 from submissions.erf_estimates import (
     erf_baselines_import,
+    erf_estimate_of_version,
     estimate_refresh_run,
     estimate_refreshes_sweep,
 )

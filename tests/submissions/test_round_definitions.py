@@ -8,15 +8,15 @@ from accounts.models import Role
 from audit.models import AuditEvent
 from planning.definitions import (
     DefinitionRejected,
-    collection_specs,
     parse_definition,
     round_erf_scheme,
     shipped_definition_text,
 )
 from planning.models import OrganisationType, PlanningRound, TrustKind
-from planning.services import round_create_from_definition, round_definition_install
 from submissions.models import Submission, TemplateVersion
+from submissions.rounds import round_create_from_definition, round_definition_install
 from submissions.rules import can_submit_submission, can_upload_to_submission, can_view_submission
+from submissions.selectors import collection_specs
 from submissions.services import submission_name_provider
 from tests.checked_returns import checked_version
 from tests.factories import CcgFactory, IcsFactory, RegionFactory, TrustFactory, user_with_role

@@ -1,4 +1,5 @@
-"""Deadline reminders and the reviewers' daily digest, sent by Celery beat.
+"""Deadline reminders and the reviewers' daily digest, sent by Celery beat. They read returns, so
+they live with them; `notifications` only delivers (ADR 0032).
 
 Each is built from a handful of queries whatever the number of organisations, and each message
 carries a dedupe_key so that a task run twice (or hourly) sends it once. The reminder keys
@@ -15,12 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ORGANISATION_ROLES, Role, RoleAssignment, User
-from planning.models import DeadlineExtension
+from extensions.models import DeadlineExtension
+from notifications.models import Notification
+from notifications.services import notifications_queue_in_batches, notify
 from planning.selectors import round_open_for_reminders
-from submissions.models import Submission, SubmissionStatus
 
-from .models import Notification
-from .services import notifications_queue_in_batches, notify
+from .models import Submission, SubmissionStatus
 
 
 def reminder_stage(*, deadline: dt.datetime, now: dt.datetime) -> str | None:
