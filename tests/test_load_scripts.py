@@ -201,12 +201,15 @@ def test_notifications_check_counts_an_email_under_another_message_id_as_extra()
     ]
 
 
-def test_emails_read_parses_the_file_backend_output(tmp_path):
+def test_emails_read_parses_the_file_backend_output_and_unfolds_a_long_subject(tmp_path):
+    subject = (
+        "Version 3 of Activity and performance (draft) has errors to fix before it can be sent"
+    )
     backend = EmailBackend(file_path=str(tmp_path))
     backend.send_messages(
         [
             mail.EmailMessage(
-                "Version 3 of ACT has errors to fix",
+                subject,
                 "Body.\n\nhttp://127.0.0.1:9/versions/3/\n",
                 to=["lead@example.invalid"],
                 headers={"Message-ID": "<notification-3.1@example>"},
@@ -217,7 +220,7 @@ def test_emails_read_parses_the_file_backend_output(tmp_path):
     assert emails_read(directory=tmp_path, site_url="http://127.0.0.1:9") == [
         EmailRow(
             to="lead@example.invalid",
-            subject="Version 3 of ACT has errors to fix",
+            subject=subject,
             url="/versions/3/",
             message_id="<notification-3.1@example>",
         )

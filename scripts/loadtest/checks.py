@@ -7,6 +7,7 @@ tested; `*_read` gather those rows from Django and the email directory after the
 from __future__ import annotations
 
 import email
+import email.policy
 import hashlib
 import time
 from collections import Counter
@@ -166,7 +167,9 @@ def emails_read(*, directory: Path, site_url: str) -> list[EmailRow]:
         for chunk in path.read_bytes().split(separator):
             if not chunk.strip():
                 continue
-            message = email.message_from_bytes(chunk.lstrip(b"\n"))
+            # The default policy unfolds long headers: a subject over 78 characters is written
+            # on several lines and would otherwise never match its notification.
+            message = email.message_from_bytes(chunk.lstrip(b"\n"), policy=email.policy.default)
             body = message.get_payload(decode=True).decode("utf-8", "replace")
             link = next(
                 (line.strip() for line in body.splitlines() if line.strip().startswith(site_url)),
@@ -175,9 +178,7 @@ def emails_read(*, directory: Path, site_url: str) -> list[EmailRow]:
             rows.append(
                 EmailRow(
                     to=message["To"],
-                    subject=str(
-                        email.header.make_header(email.header.decode_header(message["Subject"]))
-                    ),
+                    subject=str(message["Subject"]),
                     url=link.removeprefix(site_url.rstrip("/")),
                     message_id=message["Message-ID"] or "",
                 )
