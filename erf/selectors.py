@@ -49,12 +49,12 @@ def baselines_summary() -> dict[str, int]:
 
 
 def estimate_refresh_pending() -> int:
-    """How many returns' estimates are waiting to be worked out again with new baselines."""
-    return sum(
-        EstimateRefresh.objects.filter(
-            status__in=[RefreshStatus.QUEUED, RefreshStatus.RUNNING]
-        ).values_list("return_count", flat=True)
-    )
+    """How many estimates are waiting to be worked out again with new baselines: each version
+    once, though imports in a row each queue it."""
+    pending = EstimateRefresh.objects.filter(
+        status__in=[RefreshStatus.QUEUED, RefreshStatus.RUNNING]
+    ).values_list("version_ids", flat=True)
+    return len({version_id for version_ids in pending for version_id in version_ids})
 
 
 def erf_scheme_covering(*, months: list[str], round_name: str | None = None) -> ErfScheme | None:

@@ -8,6 +8,7 @@ from django.urls import path
 from core.admin import ReadOnlyAdmin
 from submissions.rounds import collection_update
 
+from .forms import CollectionForm
 from .models import (
     Collection,
     Organisation,
@@ -155,9 +156,12 @@ class PlanningRoundAdmin(admin.ModelAdmin):
     inlines = [CollectionInline]
     actions = ["make_current"]
 
-    # Publishing and making current have their own audited services (the portal's round pages,
-    # and the action here).
-    readonly_fields = ["status", "is_current", "copied_from"]
+    # Only the name is edited here: a round's definition and dates change on the portal's round
+    # pages, which check the definition; publishing and making current have their own audited
+    # services (the portal's round pages, and the action here).
+    readonly_fields = [
+        field.name for field in PlanningRound._meta.fields if field.name not in ("id", "name")
+    ]
 
     def has_add_permission(self, request):
         # A round is set up from its definition file or copied from another in the portal, both
@@ -189,6 +193,10 @@ class CollectionAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "stage", "planning_round", "deadline", "closes_at_deadline"]
     list_filter = ["planning_round", "stage", "closes_at_deadline"]
     search_fields = ["code", "name"]
+    # Code, stage and round are fixed once a collection may have returns; the rest is what the
+    # portal's collection page offers.
+    readonly_fields = ["code", "stage", "planning_round"]
+    fields = [*readonly_fields, *CollectionForm.Meta.fields]
 
     def has_add_permission(self, request):
         # Collections come with a round (copied or defined); there is no bare "add" in the portal.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from core.queueing import (
     work_claim,
     work_finish,
     work_progress,
+    work_requeue,
 )
 from erf.calculator import Estimate
 from erf.models import EstimateRefresh, RefreshStatus
@@ -124,20 +125,12 @@ def estimate_refresh_run(*, refresh_id: int) -> str | None:
         return None
     refresh = EstimateRefresh.objects.get(pk=refresh_id)
     progress = work_progress(work=_work(), pk=refresh_id, attempt=attempt)
-    versions = (
-        Version.objects.filter(pk__in=refresh.version_ids, status__in=VersionStatus.CHECKED)
-        .select_related("submission__collection__planning_round", "submission__organisation")
-        .order_by("pk")
-    )
-    changed = 0
-    for done, version in enumerate(versions.iterator(chunk_size=100)):
-        progress(100 * done // len(refresh.version_ids))
-        estimate = estimate_of_stored_file(version)
-        total = estimate.total if estimate else None
-        # Forgotten whether or not the total moved: the thresholds it shows read the baselines.
-        estimate_forget(version=version)
-        if total != version.erf_total:
-            changed += Version.objects.filter(pk=version.pk).update(erf_total=total)
+    try:
+        changed = _refresh_versions(refresh=refresh, progress=progress)
+    except Exception:
+        logger.exception("ERF refresh %s failed on attempt %s", refresh_id, attempt)
+        work_requeue(work=_work(), pk=refresh_id, attempt=attempt)
+        return None
     if not work_finish(
         work=_work(),
         pk=refresh_id,
@@ -151,6 +144,30 @@ def estimate_refresh_run(*, refresh_id: int) -> str | None:
         "ERF refresh %s: %s of %s estimates changed", refresh_id, changed, len(refresh.version_ids)
     )
     return RefreshStatus.DONE
+
+
+def _refresh_versions(*, refresh: EstimateRefresh, progress: Callable[[int], None]) -> int:
+    """Store each version's estimate again; the number that changed."""
+    versions = (
+        Version.objects.filter(pk__in=refresh.version_ids, status__in=VersionStatus.CHECKED)
+        .select_related("submission__collection__planning_round", "submission__organisation")
+        .order_by("pk")
+    )
+    changed = 0
+    for done, version in enumerate(versions.iterator(chunk_size=100)):
+        progress(100 * done // len(refresh.version_ids))
+        try:
+            estimate = estimate_of_stored_file(version)
+        except OSError:
+            # One unreadable file keeps its old total rather than hold back every other return.
+            logger.warning("ERF refresh %s: version %s file unreadable", refresh.pk, version.pk)
+            continue
+        total = estimate.total if estimate else None
+        # Forgotten whether or not the total moved: the thresholds it shows read the baselines.
+        estimate_forget(version=version)
+        if total != version.erf_total:
+            changed += Version.objects.filter(pk=version.pk).update(erf_total=total)
+    return changed
 
 
 def estimate_refreshes_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:

@@ -24,7 +24,11 @@ from workbooks.definition_roll import definition_roll_forward
 from workbooks.specs import template_layout_key
 
 from .models import TemplateVersion, Version
-from .services import submissions_ensure_for_round, template_version_issue
+from .services import (
+    submissions_ensure_for_round,
+    submissions_replace_for_round,
+    template_version_issue,
+)
 
 
 @transaction.atomic
@@ -198,6 +202,7 @@ def round_definition_install(
     if problems:
         raise DefinitionRejected(problems)
     before = {"definition": bool(planning_round.definition)}
+    moved = definition.reference_date != planning_round.reference_date
     PlanningRound.objects.filter(pk=planning_round.pk).update(
         definition=definition.data,
         definition_source=text,
@@ -224,6 +229,8 @@ def round_definition_install(
                     request=request,
                 )
     planning_round.collections.exclude(pk__in=wanted).delete()
+    if moved:
+        submissions_replace_for_round(planning_round=planning_round)
     submissions_ensure_for_round(planning_round=planning_round)
     audit_record(
         action=AuditAction.ROUND_DEFINED,

@@ -121,6 +121,31 @@ def submissions_ensure_for_round(*, planning_round: PlanningRound) -> int:
     return Submission.objects.filter(collection__planning_round=planning_round).count() - before
 
 
+def submissions_replace_for_round(*, planning_round: PlanningRound) -> None:
+    """After the round's reference date moved, place its returns in the systems and regions of
+    the new date, and delete those no organisation in force then owes. Only returns without
+    uploads change: once a return has one, its placement and the date are fixed (ADR 0030)."""
+    day = planning_round.reference_date
+    in_force = {
+        organisation.pk: organisation for organisation in organisations_in_force_on(day=day)
+    }
+    placements = placements_on(day=day)
+    moved, unowed = [], []
+    returns = Submission.objects.filter(
+        collection__planning_round=planning_round, versions__isnull=True
+    ).select_related("collection")
+    for submission in returns:
+        organisation = in_force.get(submission.organisation_id)
+        if organisation is None or not submission.collection.is_owed_by(organisation):
+            unowed.append(submission.pk)
+            continue
+        submission.system_id = placements.system_id(organisation)
+        submission.region_id = placements.region_id(organisation)
+        moved.append(submission)
+    Submission.objects.filter(pk__in=unowed).delete()
+    Submission.objects.bulk_update(moved, ["system_id", "region_id"], batch_size=1000)
+
+
 def template_versions_ensure(*, planning_round: PlanningRound) -> None:
     """Issue, for every collection of the round that has none yet, the workbook template its
     round's definition gives it (collections made outside `round_definition_install`)."""

@@ -17,7 +17,7 @@ from knox.models import AuthToken
 from accounts.models import Role, RoleAssignment, User
 from audit.models import AuditEvent
 from extensions.services import deadline_extension_grant
-from planning.models import Organisation, PlanningRound, RoundStatus
+from planning.models import Collection, Organisation, PlanningRound, RoundStatus
 from planning.services import sign_off_delegation_grant
 from submissions.models import SubmissionStatus
 from tests.factories import PlanningRoundFactory, api_token, grant, user_with_role
@@ -284,3 +284,30 @@ def test_admin_refuses_to_delete_what_the_portal_never_deletes(act_world, staff,
     assert response.status_code == 403
     assert type(record).objects.filter(pk=record.pk).exists()
     assert not AuditEvent.objects.filter(id__gt=since).exists()
+
+
+def _editable_fields(model, record) -> set[str]:
+    return set(admin.site._registry[model].get_form(_superuser_request(), record).base_fields)
+
+
+def test_admin_round_edits_only_the_name(act_world):
+    """A round's definition and dates change on the portal's round pages, which check them."""
+    editable = _editable_fields(PlanningRound, act_world.act.planning_round)
+
+    assert editable == {"name"}
+
+
+def test_admin_collection_edits_only_what_the_portal_collection_page_offers(act_world):
+    editable = _editable_fields(Collection, act_world.act)
+
+    assert editable == {
+        "name",
+        "deadline",
+        "submitted_by",
+        "trust_kinds",
+        "accepted_formats",
+        "closes_at_deadline",
+        "is_mandatory",
+        "lead_ccg_may_submit",
+        "description",
+    }

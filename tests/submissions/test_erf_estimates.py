@@ -80,6 +80,39 @@ def test_erf_estimate_refresh_run_again_does_nothing(act_world):
     assert (first, second, again) == ("done", None, shown)
 
 
+def test_erf_estimate_refresh_run_skips_a_version_whose_file_is_missing(act_world):
+    NationalBaseline.objects.all().delete()
+    lost = checked_version(submission=act_world.submission, user=act_world.lead)
+    kept = checked_version(submission=act_world.submission, user=act_world.lead, seed=1)
+    Version.objects.filter(pk=lost.pk).update(file="versions/lost.xlsx")
+    erf_baselines_import(stream=baselines_csv())
+    refresh = EstimateRefresh.objects.get()
+
+    status = estimate_refresh_run(refresh_id=refresh.pk)
+
+    refresh.refresh_from_db()
+    totals = dict(Version.objects.filter(pk__in=[lost.pk, kept.pk]).values_list("pk", "erf_total"))
+    assert (status, refresh.status, refresh.changed_count) == ("done", "done", 1)
+    assert totals == {lost.pk: None, kept.pk: expected_total(act_world, kept)}
+
+
+def test_erf_estimate_refresh_run_queues_again_after_an_unexpected_error(act_world, monkeypatch):
+    NationalBaseline.objects.all().delete()
+    checked_version(submission=act_world.submission, user=act_world.lead)
+    sends = record_sends(monkeypatch)
+    erf_baselines_import(stream=baselines_csv())
+    refresh = EstimateRefresh.objects.get()
+
+    def broken(version):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("submissions.erf_estimates.estimate_of_stored_file", broken)
+    status = estimate_refresh_run(refresh_id=refresh.pk)
+
+    refresh.refresh_from_db()
+    assert (status, refresh.status, len(sends)) == (None, "queued", 1)
+
+
 def test_erf_baselines_import_of_figures_already_held_updates_no_return(act_world):
     checked_version(submission=act_world.submission, user=act_world.lead)
     result = erf_baselines_import(stream=baselines_csv())

@@ -12,7 +12,7 @@ from planning.definitions import (
     round_erf_scheme,
     shipped_definition_text,
 )
-from planning.models import OrganisationType, PlanningRound, TrustKind
+from planning.models import LinkKind, OrganisationLink, OrganisationType, PlanningRound, TrustKind
 from submissions.models import Submission, TemplateVersion
 from submissions.rounds import round_create_from_definition, round_definition_install
 from submissions.rules import can_submit_submission, can_upload_to_submission, can_view_submission
@@ -108,6 +108,32 @@ def test_round_definition_install_moves_the_reference_date_of_a_round_without_up
     round_definition_install(planning_round=planning_round, text=text)
     planning_round.refresh_from_db()
     assert planning_round.reference_date == dt.date(2021, 3, 15)
+
+
+def test_round_definition_install_places_returns_as_organisations_stood_on_a_moved_date(systems):
+    """Wirral joined Birmingham on 20 March 2021, from Merseyside, and a trust opened that day:
+    moving the reference date before then moves Wirral's returns back and drops the new trust's."""
+    wirral = systems["RBL"]
+    wirral.parent_ics = systems["QHL"]
+    wirral.save()
+    OrganisationLink.objects.create(
+        organisation=wirral,
+        kind=LinkKind.SYSTEM,
+        other=systems["QYG"],
+        valid_to=dt.date(2021, 3, 19),
+        source="ICS boundary change",
+    )
+    TrustFactory(ods_code="RXX", parent_ics=systems["QYG"], valid_from=dt.date(2021, 3, 20))
+    planning_round = round_create_from_definition(text=TEXT_2122)
+    text = TEXT_2122.replace("reference_date: 2021-04-01", "reference_date: 2021-03-15")
+
+    round_definition_install(planning_round=planning_round, text=text)
+
+    returns = Submission.objects.filter(collection__planning_round=planning_round)
+    assert set(returns.filter(organisation=wirral).values_list("system__ods_code", flat=True)) == {
+        "QYG"
+    }
+    assert list(returns.filter(organisation__ods_code="RXX")) == []
 
 
 def test_round_definition_install_keeps_the_reference_date_once_returns_are_uploaded(act_world):
