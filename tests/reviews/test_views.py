@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -245,6 +246,10 @@ def test_compare_page_with_one_version_of_a_stage_opens_on_the_other_stages_newe
         "(version 2)."
     )
     assert "This return has one final version" in response.content.decode()
+    assert (
+        f"<title>Compare versions – {escape(final_submission.collection.title)} – "
+        in response.content.decode()
+    )
     assert (chosen.context["old"], chosen.context["note"]) == (drafts[0], "")
 
 
