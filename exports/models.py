@@ -20,7 +20,7 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     EXPIRED = "expired", "Expired"
 
-    # Nothing more will happen to it.
+    # No worker will build it again: the page stops polling and the sweeper passes it by.
     FINISHED = nonmember(frozenset({"done", "failed", "expired"}))
 
 

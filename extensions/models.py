@@ -45,7 +45,7 @@ class ExtensionStatus(models.TextChoices):
     REFUSED = "refused", "Refused"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
-    # Its region has answered: granted or refused.
+    # Answered, so the organisation can no longer withdraw it and the queue no longer counts it.
     DECIDED = nonmember(frozenset({"granted", "refused"}))
 
 

@@ -60,7 +60,7 @@ class VersionStatus(models.TextChoices):
 
     # Read through to the end: its findings, values and estimates stand (valid or not).
     CHECKED = nonmember(frozenset({"valid", "invalid"}))
-    # Nothing more will happen to it.
+    # No worker will touch it again: the sweeper passes it by and the page stops polling.
     FINISHED = nonmember(frozenset({"valid", "invalid", "rejected", "failed"}))
 
 
@@ -346,7 +346,7 @@ class ProductStatus(models.TextChoices):
     DONE = "done", "Ready"
     FAILED = "failed", "Could not be prepared"
 
-    # Nothing more will happen to it.
+    # No worker will build it again: the page stops showing progress and the sweeper passes it by.
     FINISHED = nonmember(frozenset({"done", "failed"}))
 
 

@@ -177,3 +177,6 @@ def test_round_page_says_where_the_erf_threshold_came_from_and_whether_it_is_con
             source.replace("'", "&#x27;") in shown,
             'data-testid="erf-threshold-unconfirmed"' in shown,
         ) == (True, True, unconfirmed)
+    assert page.split("<title>", 1)[1].split("</title>", 1)[0] == (
+        f"{planning_round.name} – Plan submission portal – NHS England"
+    )
