@@ -167,6 +167,7 @@ class DatePartsField(forms.Field):
             "invalid": f"{name} must be a real date",
             "incomplete": f"{name} must include a {{missing}}",
             "invalid_time": "Enter the time in hours and minutes, for example 17:00",
+            "year_digits": "Year must include 4 numbers",
             **given,
         }
 
@@ -182,6 +183,10 @@ class DatePartsField(forms.Field):
             raise ValidationError(
                 self.error_messages["incomplete"].format(missing=missing), code="incomplete"
             )
+        year = str(year).strip()
+        if year.isdigit() and len(year) != 4:
+            # Else "21" would be the year 21, not 2021.
+            raise ValidationError(self.error_messages["year_digits"], code="year_digits")
         try:
             return dt.date(int(year), int(month), int(day))
         except (TypeError, ValueError, OverflowError):

@@ -94,6 +94,10 @@ class ExportJob(models.Model):
         return f"Export {self.pk}: {self.get_kind_display()}"
 
     @property
+    def is_consolidation(self) -> bool:
+        return self.kind == ExportKind.CONSOLIDATION
+
+    @property
     def is_ready(self) -> bool:
         return self.status == ExportStatus.DONE
 

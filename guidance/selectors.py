@@ -32,6 +32,10 @@ class GuidanceSection:
     heading: str
     items: list[GuidanceItem]
 
+    @property
+    def is_definitions(self) -> bool:
+        return self.kind == GuidanceKind.DEFINITION
+
 
 _SECTIONS = (
     (GuidanceKind.NOTICE, "Notices"),

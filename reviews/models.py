@@ -46,6 +46,14 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version.number} of {self.submission_id}"
 
+    @property
+    def is_approval(self) -> bool:
+        return self.kind == DecisionKind.APPROVE
+
+    @property
+    def is_reopening(self) -> bool:
+        return self.kind == DecisionKind.REOPEN
+
 
 class CommentSide(models.TextChoices):
     ORGANISATION = "organisation", "Organisation"

@@ -19,7 +19,7 @@ from accounts.selectors import (
 )
 from planning.models import Organisation, OrganisationType, PlanningRound
 from planning.selectors import current_round, rounds_visible_to
-from submissions.models import Submission, SubmissionStatus, Version
+from submissions.models import Submission, SubmissionStatus, Version, VersionStatus
 from submissions.selectors import collection_specs, submissions_for_user, version_named
 from submissions.services import member_organisations
 from workbooks.compare import CellChange, CellLabel, SheetLabels, template_labels
@@ -157,13 +157,19 @@ def related_submissions(*, submission: Submission) -> QuerySet[Submission]:
     )
 
 
-def comparable_versions(*, submission: Submission) -> QuerySet[Version]:
-    """Versions a reviewer may compare on this return's page: its own and its other stage's."""
+def related_versions(*, submission: Submission) -> QuerySet[Version]:
+    """Every version of this return and of its other stage, whatever became of it."""
     return (
         Version.objects.filter(submission__in=related_submissions(submission=submission))
         .select_related("submission__collection", "uploaded_by")
         .order_by("submission__collection__deadline", "submission_id", "number")
     )
+
+
+def comparable_versions(*, submission: Submission) -> QuerySet[Version]:
+    """Versions a reviewer may compare on this return's page: its own and its other stage's that
+    were checked, since a queued, rejected or failed file has no values to compare."""
+    return related_versions(submission=submission).filter(status__in=VersionStatus.CHECKED)
 
 
 def comparable_version_get(*, submission: Submission, pk: str | int | None) -> Version:

@@ -69,6 +69,7 @@ def _review_context(
     request: HttpRequest, submission, *, decision_form=None, reopen_form=None, comment_form=None
 ):
     version = submission.submitted_version
+    versions = list(selectors.related_versions(submission=submission))
     return {
         "submission": submission,
         "version": version,
@@ -79,7 +80,8 @@ def _review_context(
         "findings_by_sheet": submission_selectors.findings_by_sheet(version=version)
         if version
         else [],
-        "versions": selectors.comparable_versions(submission=submission),
+        "versions": versions,
+        "can_compare": sum(v.is_checked for v in versions) > 1,
         "decisions": selectors.decisions_of_submission(submission=submission),
         "threads": selectors.comment_threads(submission=submission),
         "needs_endorsement": needs_endorsement(submission),

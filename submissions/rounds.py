@@ -156,9 +156,9 @@ def _install_problems(*, planning_round: PlanningRound, definition: Definition) 
                 Problem(
                     f"templates.{item.template}.version",
                     None,
-                    f"Template version {template['version']} of {item.code} was already issued "
-                    f"with "
-                    "different content; give the changed template a new version number.",
+                    f"Version {template['version']} of the {item.name} template was already "
+                    "issued with different content; give the changed template a new version "
+                    "number.",
                 )
             )
         newest = max(
@@ -172,7 +172,7 @@ def _install_problems(*, planning_round: PlanningRound, definition: Definition) 
                 Problem(
                     f"templates.{item.template}.version",
                     None,
-                    f"{item.code} template {newest} is already issued; version "
+                    f"Version {newest} of the {item.name} template is already issued; version "
                     f"{template['version']} is older. Give the template a version after {newest}.",
                 )
             )

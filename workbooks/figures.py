@@ -93,26 +93,32 @@ def _formed(numbers: list[Decimal], *, kind: str) -> Decimal:
     return numbers[-1]
 
 
-def _baseline(baselines: list[Decimal], *, kind: str, months: int) -> Decimal | None:
+def _baseline(baselines: dict[int, Decimal], *, kind: str, months: list[int]) -> Decimal | None:
     """A monthly baseline is formed like the plan over the same months; a single baseline figure
     is one month's (or the position's): a flow's is counted once for each month of the plan."""
     if not baselines:
         return None
     if len(baselines) > 1:
-        return _formed(baselines[:months], kind=kind)
-    return baselines[0] * months if kind == "flow" else baselines[0]
+        same = [baselines[month] for month in months if month in baselines]
+        return _formed(same, kind=kind) if same else None
+    (only,) = baselines.values()
+    return only * len(months) if kind == "flow" else only
 
 
-def _key_figure(*, measure: Measure, sheet: GridSheet, months: list[Decimal], baselines):
+def _key_figure(
+    *, measure: Measure, sheet: GridSheet, months: dict[int, Decimal], baselines: dict
+) -> KeyFigure:
+    # Months by their column, not their count: a month left blank must not shift the others.
+    indexes = sorted(index - sheet.baseline_count for index in months)
     return KeyFigure(
         code=measure.code,
         label=measure.label,
         unit=measure.unit,
         kind=measure.kind,
-        plan=_formed(months, kind=measure.kind),
-        baseline=_baseline(baselines, kind=measure.kind, months=len(months)),
+        plan=_formed([months[index] for index in sorted(months)], kind=measure.kind),
+        baseline=_baseline(baselines, kind=measure.kind, months=indexes),
         months=len(months),
-        last_period=sheet.periods[len(months) - 1] if len(months) <= len(sheet.periods) else "",
+        last_period=sheet.periods[indexes[-1]] if 0 <= indexes[-1] < len(sheet.periods) else "",
     )
 
 
@@ -121,20 +127,16 @@ def key_figures(
 ) -> list[KeyFigure]:
     """One figure per measure of `sheet` that has months, from its own block's values given as
     (measure code, column position, is baseline, value)."""
-    months: dict[str, list[tuple[int, Decimal]]] = {}
-    baselines: dict[str, list[tuple[int, Decimal]]] = {}
+    months: dict[str, dict[int, Decimal]] = {}
+    baselines: dict[str, dict[int, Decimal]] = {}
     for code, position, is_baseline, value in values:
-        (baselines if is_baseline else months).setdefault(code, []).append((position, value))
-
-    def ordered(found: dict, code: str) -> list[Decimal]:
-        return [value for _, value in sorted(found.get(code, []), key=lambda item: item[0])]
-
+        (baselines if is_baseline else months).setdefault(code, {})[position] = value
     return [
         _key_figure(
             measure=measure,
             sheet=sheet,
-            months=ordered(months, measure.code),
-            baselines=ordered(baselines, measure.code),
+            months=months[measure.code],
+            baselines=baselines.get(measure.code, {}),
         )
         for measure in sheet.measures
         if months.get(measure.code)

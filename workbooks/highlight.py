@@ -52,6 +52,9 @@ ROW = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"[^>]*?(/?)>')
 CELL = re.compile(rb"<c\b([^>]*?)(/?)>")
 CELL_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 STYLE_ATTR = re.compile(rb'\ss="([0-9]+)"')
+# A row or cell with no reference: the file format lets a writer leave `r` out (the place follows
+# from the order), but the patching finds rows and cells by it.
+UNREFERENCED = re.compile(rb'<(?:row|c)\b(?![^>]*?\br=")')
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -197,7 +200,7 @@ def _mark_sheet(xml: bytes, cells: dict[str, Mark], styles: _Styles) -> bytes:
             raise Unpatchable
         by_row[int(found.group(2))][col_index(found.group(1).encode())] = (ref, mark)
     end = xml.find(b"</sheetData>")
-    if end < 0:
+    if end < 0 or UNREFERENCED.search(xml, 0, end):
         raise Unpatchable
     pieces = []
     position = 0

@@ -6,12 +6,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from accounts.models import Role
 from planning.models import Stage
 from reviews.models import Comment, Decision
-from submissions.models import ProductKind, ReturnValue, Submission, VersionProduct
+from submissions.models import ProductKind, ReturnValue, Submission, VersionProduct, VersionStatus
 from submissions.models import SubmissionStatus as S
 from submissions.products import comparison_changes, product_build, product_for
 from submissions.services import submissions_ensure_for_round
@@ -194,6 +195,30 @@ def test_compare_page_opens_on_the_two_newest_versions_of_the_same_stage(client,
     assert response.context["note"] == ""
 
 
+@pytest.mark.parametrize(
+    "status", [VersionStatus.QUEUED, VersionStatus.REJECTED, VersionStatus.FAILED]
+)
+def test_compare_page_leaves_out_a_version_that_was_not_checked(client, act_world, status):
+    data = act_world.sample()
+    checked = [
+        stored_version(
+            submission=act_world.submission, number=number, data=data, user=act_world.lead
+        )
+        for number in (1, 2)
+    ]
+    unchecked = stored_version(
+        submission=act_world.submission, number=3, data=data, user=act_world.lead, status=status
+    )
+    client.force_login(act_world.reviewer)
+
+    response = client.get(f"/review/{act_world.submission.pk}/compare/")
+    chosen = client.get(f"/review/{act_world.submission.pk}/compare/?b={unchecked.pk}")
+
+    assert (response.context["old"], response.context["new"]) == (checked[0], checked[1])
+    assert response.context["versions"] == checked
+    assert chosen.status_code == 404
+
+
 def test_compare_page_with_one_version_of_a_stage_opens_on_the_other_stages_newest(
     client, act_world
 ):
@@ -221,6 +246,10 @@ def test_compare_page_with_one_version_of_a_stage_opens_on_the_other_stages_newe
         "(version 2)."
     )
     assert "This return has one final version" in response.content.decode()
+    assert (
+        f"<title>Compare versions – {escape(final_submission.collection.title)} – "
+        in response.content.decode()
+    )
     assert (chosen.context["old"], chosen.context["note"]) == (drafts[0], "")
 
 

@@ -218,12 +218,24 @@ def test_a_changed_template_needs_a_new_version_number(systems):
     )
     with pytest.raises(DefinitionRejected) as rejected:
         round_definition_install(planning_round=planning_round, text=changed)
-    assert [p.path for p in rejected.value.problems] == ["templates.ACT.version"]
+    assert [(p.path, p.message) for p in rejected.value.problems] == [
+        (
+            "templates.ACT.version",
+            "Version 2021.1 of the Activity and performance template was already issued with "
+            "different content; give the changed template a new version number.",
+        )
+    ]
     fixed = changed.replace(
         'version: "2021.1"\n    title: "Activity and performance plan 2021/22"',
         'version: "2021.2"\n    title: "Activity and performance plan 2021/22"',
     )
     round_definition_install(planning_round=planning_round, text=fixed)
+    with pytest.raises(DefinitionRejected) as older:
+        round_definition_install(planning_round=planning_round, text=TEXT_2122)
+    assert [p.message for p in older.value.problems] == [
+        "Version 2021.2 of the Activity and performance template is already issued; version "
+        "2021.1 is older. Give the template a version after 2021.2."
+    ]
     act = planning_round.collections.get(code="ACT", stage="draft")
     assert [spec.version for spec in collection_specs(collection=act)] == ["2021.1", "2021.2"]
 

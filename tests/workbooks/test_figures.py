@@ -52,12 +52,17 @@ def _template():
     )
 
 
-def _values(rows: dict[str, tuple[list, list]]):
-    """(measure, position, is baseline, value) in a shuffled order, baselines before the months."""
+def _values(rows: dict[str, tuple[list, list]], *, baseline_columns: int = 3):
+    """(measure, position, is baseline, value) in a shuffled order, baselines before the months;
+    a month given as None is left blank."""
     found = []
     for code, (baselines, months) in rows.items():
         found += [(code, i, True, Decimal(str(v))) for i, v in enumerate(baselines)]
-        found += [(code, 10 + i, False, Decimal(str(v))) for i, v in enumerate(months)]
+        found += [
+            (code, baseline_columns + i, False, Decimal(str(v)))
+            for i, v in enumerate(months)
+            if v is not None
+        ]
     return list(reversed(found))
 
 
@@ -89,7 +94,8 @@ def test_key_figures_compare_a_single_baseline_as_one_month_or_the_position():
             "NET": ([-80], [-100.5, -200, -50]),
             "STAFF": ([12], [10.25, 11, 12.04]),
             "SICK": ([4.5], [4.5, 4.5, 4.5]),
-        }
+        },
+        baseline_columns=1,
     )
     assert _shown(key_figures(sheet=money, values=values)) == [
         ("Surplus", "total of 3 months", "-£350,500", "-£240,000", "Down 46.0%"),
@@ -97,6 +103,14 @@ def test_key_figures_compare_a_single_baseline_as_one_month_or_the_position():
         ("Sickness", "average of 3 months", "4.5%", "4.5%", "No change"),
     ]
     assert baseline_name(sheet=money) == "Mar-21 position"
+
+
+def test_key_figures_name_the_month_of_a_snapshot_after_a_blank_month():
+    activity = _template().sheets[0]
+    values = _values({"SNAP": ([4200, 4300, 4500], [5000, None, 4000])})
+    assert _shown(key_figures(sheet=activity, values=values)) == [
+        ("Waiting list", "at Jun-21", "4,000", "4,500", "Down 11.1%"),
+    ]
 
 
 def test_key_figures_leave_out_measures_without_months():

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from workbooks.highlight import ERROR_RGB, WARNING_RGB, Mark, _through_openpyxl, highlight_workbook
 from workbooks.types import Finding
@@ -73,3 +74,43 @@ def test_highlight_workbook_marks_cells_the_sheet_never_wrote_as_openpyxl_does(a
         for data in (patched, loaded)
     ]
     assert values[0] == values[1]
+
+
+def _without_references(data: bytes) -> bytes:
+    """`data` with its sheet's rows and cells written without `r`, as the file format allows."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            part = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                part = re.sub(rb'(<(?:row|c)\b[^>]*?)\sr="[^"]*"', rb"\1", part)
+            target.writestr(name, part)
+    return out.getvalue()
+
+
+def test_highlight_workbook_marks_a_sheet_whose_rows_and_cells_have_no_references():
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Activity"
+    for row in range(1, 4):
+        sheet.append([row * 10 + col for col in range(1, 4)])
+    written = io.BytesIO()
+    book.save(written)
+    data = _without_references(written.getvalue())
+    unmarked_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert re.search(rb'\sr="', unmarked_xml) is None
+    findings = [Finding("error", "TYPE.TEXT", "Activity", "B2", "22", "Enter a number.")]
+
+    marked = highlight_workbook(data=data, findings=findings)
+
+    sheet_xml = zipfile.ZipFile(io.BytesIO(marked)).read("xl/worksheets/sheet1.xml")
+    rows = re.findall(rb"<row\b[^>]*>", sheet_xml)
+    sheet = load_workbook(io.BytesIO(marked))["Activity"]
+    assert len(rows) == 3
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        [11, 12, 13],
+        [21, 22, 23],
+        [31, 32, 33],
+    ]
+    assert (sheet["B2"].fill.fgColor.rgb, sheet["A2"].fill.fgColor.rgb) == (ERROR_RGB, "00000000")
