@@ -9,6 +9,7 @@ absolute."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -118,6 +119,8 @@ def _child(*args: str, context: TemplateContext | None = None) -> dict:
         capture_output=True,
         check=True,
         cwd=settings.BASE_DIR,
+        # As the workers run it (config/celery.py): no BLAS thread pool spinning beside the check.
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
     )
     return json.loads(completed.stdout.decode())
 
