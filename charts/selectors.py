@@ -18,6 +18,7 @@ from planning.models import Collection, Organisation, OrganisationType, Planning
 from planning.selectors import collections_of_round, organisations_visible_to, regions_visible_to
 from submissions.models import ReturnValue, Submission, VersionStatus
 from workbooks.definition import ActivityChart
+from workbooks.model import OWN_BLOCK
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def activity_against_baseline(*, collection: Collection, scope: ChartScope) -> A
                 "counted_version_id"
             ),
             sheet=chart.sheet,
-            organisation_kind="self",
+            organisation_kind=OWN_BLOCK,
             measure__in=[measure.code for measure in chart.measures],
         )
         .values("measure", "period", "is_baseline")

@@ -27,7 +27,7 @@ from planning.selectors import (
 )
 from workbooks.definition import template_from_data
 from workbooks.figures import KeyFigure, baseline_name, key_figures
-from workbooks.model import GridSheet, TemplateSpec
+from workbooks.model import OWN_BLOCK, GridSheet, TemplateSpec
 from workbooks.reader import template_sheet_names
 from workbooks.rule_titles import rule_title
 from workbooks.specs import spec_for, template_layout_key
@@ -672,7 +672,7 @@ def version_key_figures(*, version: Version | None) -> list[SheetFigures]:
     if spec is None:
         return []
     values: dict[str, list[tuple[str, int, bool, Decimal]]] = {}
-    own = ReturnValue.objects.filter(version=version, organisation_kind="self").values_list(
+    own = ReturnValue.objects.filter(version=version, organisation_kind=OWN_BLOCK).values_list(
         "sheet", "measure", "position", "is_baseline", "value"
     )
     for sheet, measure, position, is_baseline, value in own:

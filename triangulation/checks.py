@@ -29,7 +29,7 @@ class Bands:
 @dataclass(frozen=True)
 class Number:
     organisation_code: str
-    organisation_kind: str  # "self", "provider" or "ccg"
+    organisation_kind: str  # the own block's kind ("self"), "provider" or "ccg"
     measure: str
     period: str
     is_baseline: bool

@@ -191,10 +191,15 @@ class GridRow:
     measure: Measure
 
 
+# The kind of the submitting organisation's own (total) block, beside the members' kinds
+# ("provider", "ccg"): stored with each return value, so charts and key figures find the own rows.
+OWN_BLOCK = "self"
+
+
 @dataclass(frozen=True)
 class GridBlock:
     org_code: str
-    org_kind: str  # "self" for the submitting organisation's own (total) block
+    org_kind: str  # OWN_BLOCK, or the member's kind
     rows: dict[str, GridRow]  # by measure code
 
 
@@ -202,7 +207,7 @@ def grid_blocks(
     *, sheet: GridSheet, organisation_code: str, organisation_name: str, members: tuple
 ) -> list[GridBlock]:
     """The row layout: the organisation's own block first, then one block per member, in order."""
-    orgs = [(organisation_code, organisation_name, "self")]
+    orgs = [(organisation_code, organisation_name, OWN_BLOCK)]
     orgs += [
         (member.code, member.name, member.kind)
         for member in members

@@ -27,6 +27,7 @@ from .model import (
     FIRST_DATA_ROW,
     HEADER_ROW,
     MEMBER_NAMES,
+    OWN_BLOCK,
     UNITS,
     GridRow,
     GridSheet,
@@ -588,7 +589,7 @@ class GridCheck:
         self.findings = findings
         # The organisations in block order, the submitting one first (as grid_blocks lays them);
         # a block's rows are the sheet's measures in order, so a row's place gives both.
-        self.orgs = [(context.organisation_code, context.organisation_name, "self")] + [
+        self.orgs = [(context.organisation_code, context.organisation_name, OWN_BLOCK)] + [
             (member.code, member.name, member.kind)
             for member in context.members
             if member.kind in sheet.member_kinds

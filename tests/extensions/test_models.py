@@ -1,7 +1,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from extensions.models import ExtensionStatus
+from extensions.models import ExtensionRequest, ExtensionStatus
 from tests.factories import DeadlineExtensionFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +23,12 @@ def test_deadline_extension_needs_reason():
         DeadlineExtensionFactory(reason="")
 
 
-def test_extension_status_decided_names_granted_and_refused():
-    assert (ExtensionStatus.DECIDED, ExtensionStatus.values) == (
-        {"granted", "refused"},
-        ["pending", "granted", "refused", "withdrawn"],
-    )
+def test_extension_request_is_pending_until_its_region_answers_and_decided_once_it_has():
+    requests = [ExtensionRequest(status=status) for status in ExtensionStatus.values]
+
+    assert [(r.status, r.is_pending, r.is_decided) for r in requests] == [
+        ("pending", True, False),
+        ("granted", False, True),
+        ("refused", False, True),
+        ("withdrawn", False, False),
+    ]
